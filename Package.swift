@@ -1,0 +1,117 @@
+// swift-tools-version: 6.2
+// Covenant: a consortium engine for private joint statistics with an auditable ledger.
+// Module layout and dependency direction: see README.md ("Architecture").
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Covenant",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "covenant", targets: ["covenant"]),
+        .library(name: "MultiPrecision", targets: ["MultiPrecision"]),
+        .library(name: "CryptoPrimitives", targets: ["CryptoPrimitives"]),
+        .library(name: "WireFormat", targets: ["WireFormat"]),
+        .library(name: "PaillierEncryption", targets: ["PaillierEncryption"]),
+        .library(name: "SecretSharing", targets: ["SecretSharing"]),
+        .library(name: "ContractLanguage", targets: ["ContractLanguage"]),
+        .library(name: "Circuit", targets: ["Circuit"]),
+        .library(name: "CircuitCompiler", targets: ["CircuitCompiler"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // System-library shims: static inline wrappers only.
+        .systemLibrary(name: "CGMP", providers: [.apt(["libgmp-dev"])]),
+        .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
+
+        // Mathematics and cryptography.
+        .target(name: "MultiPrecision", dependencies: ["CGMP"], swiftSettings: swiftSettings),
+        .target(name: "CryptoPrimitives", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
+        .target(name: "WireFormat", dependencies: ["MultiPrecision"], swiftSettings: swiftSettings),
+        .target(
+            name: "PaillierEncryption",
+            dependencies: ["MultiPrecision", "CryptoPrimitives", "WireFormat"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "SecretSharing",
+            dependencies: ["MultiPrecision", "CryptoPrimitives", "WireFormat"],
+            swiftSettings: swiftSettings),
+
+        // Contracts.
+        .target(name: "ContractLanguage", swiftSettings: swiftSettings),
+        // Circuit needs no big integers: partial aggregates fit Int128 exactly (protocols/contract-language.md §8.4).
+        .target(name: "Circuit", swiftSettings: swiftSettings),
+        .target(
+            name: "CircuitCompiler",
+            dependencies: ["ContractLanguage", "Circuit", "CryptoPrimitives"],
+            swiftSettings: swiftSettings),
+
+        // Throughput figures for `covenant bench` (the ordo-one harness lives in benchmarks/).
+        .target(
+            name: "Benchmarking",
+            dependencies: ["CGMP", "MultiPrecision", "CryptoPrimitives", "PaillierEncryption", "SecretSharing"],
+            swiftSettings: swiftSettings),
+
+        // The command-line tool: argument parsing and printing only.
+        .executableTarget(
+            name: "covenant",
+            dependencies: [
+                "Benchmarking", "ContractLanguage", "CircuitCompiler",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
+
+        // Test support (not API): vector loader, deterministic RNG.
+        .target(name: "_TestSupport", swiftSettings: swiftSettings),
+
+        .testTarget(
+            name: "MultiPrecisionTests",
+            dependencies: [
+                "MultiPrecision", "_TestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CryptoPrimitivesTests",
+            dependencies: [
+                "CryptoPrimitives", "_TestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WireFormatTests",
+            dependencies: [
+                "WireFormat", "_TestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PaillierEncryptionTests",
+            dependencies: [
+                "PaillierEncryption", "_TestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SecretSharingTests",
+            dependencies: [
+                "SecretSharing", "_TestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ContractLanguageTests",
+            dependencies: [
+                "ContractLanguage", "CircuitCompiler", "Circuit", "_TestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: swiftSettings),
+    ]
+)

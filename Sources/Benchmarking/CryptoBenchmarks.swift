@@ -1,0 +1,134 @@
+import CGMP
+import Foundation
+import MultiPrecision
+import PaillierEncryption
+
+/// One measured figure of `covenant bench crypto`.
+public struct BenchmarkResult: Codable, Sendable {
+    /// `area.operation.parameter`, e.g. `paillier.encrypt.2048`.
+    public let name: String
+    /// Operations (or bytes, or values, as `unit` says) per second, single-threaded.
+    public let opsPerSecond: Double
+    /// What one operation is: `op`, `byte` or `value`.
+    public let unit: String
+    /// `opsPerSecond` divided by the calibration figure `gmp.powm.4096x2048` of the same run.
+    public let ratioToCalibration: Double
+    /// Iterations measured.
+    public let iterations: Int
+}
+
+/// The whole report: the results plus the machine-independent ratios.
+public struct BenchmarkReport: Codable, Sendable {
+    /// Every figure, calibration first.
+    public let results: [BenchmarkResult]
+}
+
+/// Single-threaded throughput of the primitives Covenant's protocols stand on, each quoted
+/// as a ratio to a plain `mpz_powm` loop (4096-bit modulus, 2048-bit exponent) measured in
+/// the same run, so figures compare across machines. Spec: benchmarks/README.md.
+public struct CryptoBenchmarks: Sendable {
+    /// Minimum measuring time per figure.
+    public let minimumDuration: Duration
+    /// Fixed seed for inputs (not for secrets: benchmarks only).
+    let seed: UInt64
+
+    /// A suite that measures each figure for at least `minimumDuration`.
+    public init(minimumDuration: Duration = .seconds(1), seed: UInt64 = 0xC0FFEE) {
+        self.minimumDuration = minimumDuration
+        self.seed = seed
+    }
+
+    /// Runs every benchmark in order, reporting progress through `progress`.
+    public func run(progress: (String) -> Void = { _ in }) throws -> BenchmarkReport {
+        var rng = BenchmarkRNG(seed: seed)
+        var raw: [(String, String, Double, Int)] = []
+        func record(_ name: String, unit: String = "op", perIteration: Double = 1, _ body: () -> Void) {
+            progress(name)
+            let (rate, iterations) = measure(body)
+            raw.append((name, unit, rate * perIteration, iterations))
+        }
+
+        // Calibration: a plain mpz_powm loop straight on GMP.
+        let modulus = BigInt.random(bits: 4096, using: &rng).lowBits(4095) + (BigInt(1) << 4095) + 1
+        let exponent = BigInt.random(bits: 2048, using: &rng)
+        let base = BigInt.random(below: modulus, using: &rng)
+        var out = BigInt(reservingBits: 4160)
+        record("gmp.powm.4096x2048") { out.formModPow(base, exponent, modulus: modulus) }
+
+        for bits in [2048, 3072] {
+            progress("paillier.keygen.\(bits)")
+            let key = try Paillier.generatePrivateKey(bits: bits, using: &rng)
+            let pk = key.publicKey
+            let m = BigInt.random(below: pk.n, using: &rng)
+            var c = try pk.encrypt(m, using: &rng)  // builds the fixed-base table
+            record("paillier.encrypt.\(bits)") { c = try! pk.encrypt(m, using: &rng) }
+            var d = m
+            record("paillier.decrypt.\(bits)") { d = try! key.decrypt(c) }
+            precondition(d == m, "benchmark self-check: decryption mismatch")
+            if bits == 2048 {
+                record("paillier.encrypt.owner.2048") { c = try! key.encrypt(m, using: &rng) }
+                let other = try pk.encrypt(m, using: &rng)
+                var sum = c
+                record("paillier.add.2048") { sum = pk.add(c, other) }
+                var accumulator = c
+                record("paillier.accumulate.2048") { pk.accumulate(&accumulator, other) }
+                blackHole(sum)
+                blackHole(accumulator)
+            }
+        }
+        blackHole(out)
+
+        let calibration = raw[0].2
+        return BenchmarkReport(results: raw.map {
+            BenchmarkResult(name: $0.0, opsPerSecond: $0.2, unit: $0.1,
+                            ratioToCalibration: $0.2 / calibration, iterations: $0.3)
+        })
+    }
+
+    /// Runs `body` until `minimumDuration` has passed (after one warm-up call).
+    func measure(_ body: () -> Void) -> (rate: Double, iterations: Int) {
+        body()
+        let clock = ContinuousClock()
+        let start = clock.now
+        var iterations = 0
+        var batch = 1
+        while true {
+            for _ in 0..<batch { body() }
+            iterations += batch
+            let elapsed = clock.now - start
+            if elapsed >= minimumDuration {
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                return (Double(iterations) / seconds, iterations)
+            }
+            batch = min(batch * 2, 1 << 16)
+        }
+    }
+}
+
+/// Keeps a value alive so the optimiser cannot drop the work that produced it.
+@inline(never)
+func blackHole<T>(_ value: T) { withExtendedLifetime(value) {} }
+
+/// A fast deterministic generator for benchmark inputs (xoshiro256**).
+/// - Warning: benchmarks only; never for secrets.
+struct BenchmarkRNG: RandomNumberGenerator {
+    private var s: (UInt64, UInt64, UInt64, UInt64)
+    init(seed: UInt64) {
+        var x = seed
+        func splitmix() -> UInt64 {
+            x &+= 0x9E37_79B9_7F4A_7C15
+            var z = x
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        s = (splitmix(), splitmix(), splitmix(), splitmix())
+    }
+    mutating func next() -> UInt64 {
+        let result = ((s.1 &* 5) << 7 | (s.1 &* 5) >> 57) &* 9
+        let t = s.1 << 17
+        s.2 ^= s.0; s.3 ^= s.1; s.1 ^= s.2; s.0 ^= s.3; s.2 ^= t
+        s.3 = s.3 << 45 | s.3 >> 19
+        return result
+    }
+}

@@ -1,0 +1,164 @@
+/// The state of one column after the local pipeline (spec §5).
+public struct ColumnState: Sendable, Hashable {
+    /// The column's type at this point of the pipeline.
+    public var type: ColumnType
+    /// The finite, ordered set of values it can take (besides null), when known: booleans,
+    /// numeric bands, mapped text.
+    public var domain: [Value]?
+    /// Clip bounds, when clipped and not generalised since.
+    public var bounds: ClosedRange<Numeral>?
+    /// Where the column last changed type (a generalize statement), for diagnostics.
+    public var changedAt: SourceRange?
+}
+
+/// The type of a compute output (spec §6.3).
+public enum OutputType: Sendable, Hashable, CustomStringConvertible {
+    /// Exact integer.
+    case int
+    /// Exact decimal with the given scale.
+    case decimal(scale: Int)
+    /// A real number (binary64 in the oracle, fixed point in protocols; spec §8.3 accuracy).
+    case real
+    /// A date (min/max of a date column).
+    case date
+    /// A vector of bin counts.
+    case histogram(bins: Int)
+
+    /// Spelling used in messages and plans.
+    public var description: String {
+        switch self {
+        case .int: return "int"
+        case .decimal(let s): return "decimal(\(s))"
+        case .real: return "real"
+        case .date: return "date"
+        case .histogram(let bins): return "histogram[\(bins)]"
+        }
+    }
+
+    /// True for int, decimal and real.
+    public var isScalarNumber: Bool {
+        switch self {
+        case .int, .decimal, .real: return true
+        default: return false
+        }
+    }
+}
+
+/// A group-by key with its resolved, ordered domain (spec §6.1).
+public struct CheckedGroupKey: Sendable, Hashable {
+    /// The column.
+    public var column: String
+    /// Its type after the local pipeline.
+    public var type: ColumnType
+    /// The values, in declaration (or band) order; rows with any other value (or null) are not
+    /// counted in any group.
+    public var domain: [Value]
+}
+
+/// A typed output definition.
+public struct CheckedOutput: Sendable, Hashable {
+    /// Output name.
+    public var name: String
+    /// Result type.
+    public var type: OutputType
+    /// The defining expression (references resolved to earlier outputs).
+    public var expression: OutputExpression
+    /// Why this output needs more than additions, if it does (for `protocol` checks).
+    public var nonlinearReason: String?
+}
+
+/// A contract that parsed and type-checked: everything the planner needs, resolved.
+/// Spec: protocols/contract-language.md §3–§7.
+public struct CheckedContract: Sendable, Hashable {
+    /// The syntax tree.
+    public var syntax: Contract
+    /// The input table.
+    public var input: InputDeclaration
+    /// Column states after the whole local pipeline, by name.
+    public var columns: [String: ColumnState]
+    /// Group-by keys in order.
+    public var groupKeys: [CheckedGroupKey]
+    /// Outputs in definition order.
+    public var outputs: [CheckedOutput]
+    /// For each output that is revealed, its recipients (in first-mention order).
+    public var reveals: [(output: String, recipients: [Recipient])]
+    /// `require participants >= k`, if present.
+    public var minimumParticipants: Int64?
+    /// `require OUTPUT >= k per group` clauses: a group is suppressed unless all hold.
+    public var suppression: [(output: String, minimum: Int64)]
+    /// The privacy clause (reserved; not applied).
+    public var privacy: PrivacyClause?
+    /// The protocol named by the contract (`auto` when absent).
+    public var protocolChoice: ProtocolChoice
+    /// Warnings (the contract is still valid).
+    public var warnings: [Diagnostic]
+
+    /// The number of groups: the product of the domain sizes (1 without `by`).
+    public var groupCount: Int { groupKeys.reduce(1) { $0 * $1.domain.count } }
+
+    /// True when every output and requirement is computable with additions only.
+    public var isLinear: Bool { outputs.allSatisfy { $0.nonlinearReason == nil } && suppression.isEmpty }
+
+    /// Output by name.
+    /// - Parameter name: output name.
+    /// - Returns: the output, if defined.
+    public func output(named name: String) -> CheckedOutput? { outputs.first { $0.name == name } }
+
+    /// Equality of the underlying syntax (everything else is derived from it).
+    public static func == (lhs: CheckedContract, rhs: CheckedContract) -> Bool { lhs.syntax == rhs.syntax }
+
+    /// Hashes the syntax.
+    public func hash(into hasher: inout Hasher) { hasher.combine(syntax) }
+}
+
+extension AggregateCall {
+    /// The column argument at `index`, if that argument is a column.
+    /// - Parameter index: argument position.
+    /// - Returns: the column's name.
+    public func column(at index: Int) -> String? {
+        guard index < arguments.count, case .column(let name) = arguments[index] else { return nil }
+        return name.text
+    }
+
+    /// The number argument at `index`, if that argument is a number.
+    /// - Parameter index: argument position.
+    /// - Returns: the numeral.
+    public func number(at index: Int) -> Numeral? {
+        guard index < arguments.count, case .number(let value, _) = arguments[index] else { return nil }
+        return value
+    }
+
+    /// The list argument at `index`, if that argument is a list.
+    /// - Parameter index: argument position.
+    /// - Returns: the numerals.
+    public func list(at index: Int) -> [Numeral]? {
+        guard index < arguments.count, case .list(let values, _) = arguments[index] else { return nil }
+        return values
+    }
+
+    /// The probability of `quantile` (0.5 for `median`).
+    public var probability: Numeral {
+        function == .median ? Numeral(significand: 5, scale: 1) : (number(at: 1) ?? Numeral(significand: 5, scale: 1))
+    }
+
+    /// The histogram-grid bucket count of `quantile`/`median` (default 100, spec §8.3).
+    public var buckets: Int {
+        let index = function == .median ? 1 : 2
+        return Int(number(at: index)?.significand ?? Int64(AggregateCall.defaultBuckets))
+    }
+
+    /// Default grid size for quantiles.
+    public static let defaultBuckets = 100
+}
+
+/// Band labels for `generalize … into bands [e0, …, ek]` (spec §5.2): `(-inf,e0)`,
+/// `[e0,e1)`, …, `[ek,+inf)`.
+/// - Parameter edges: strictly increasing edges.
+/// - Returns: k + 2 labels.
+public func bandLabels(_ edges: [Numeral]) -> [String] {
+    guard let first = edges.first, let last = edges.last else { return [] }
+    var labels = ["(-inf,\(first))"]
+    for index in 0..<(edges.count - 1) { labels.append("[\(edges[index]),\(edges[index + 1]))") }
+    labels.append("[\(last),+inf)")
+    return labels
+}

@@ -1,0 +1,158 @@
+public import MultiPrecision
+import Synchronization
+
+extension Paillier {
+    /// A Paillier public key: the modulus `n = pq` and the DJN base `h_s = h^n mod n²`
+    /// (`h = −x² mod n` for a random unit `x`) [DJN10 §4]. `g = n + 1` is implicit.
+    /// Spec: protocols/paillier.md#keys.
+    public struct PublicKey: Sendable, Hashable {
+        /// The modulus `n`.
+        public let n: BigInt
+        /// `n²`.
+        public let nSquared: BigInt
+        /// The fixed base `h_s = h^n mod n²` of DJN encryption.
+        public let hs: BigInt
+        /// Bits of the random DJN exponent α: `⌈|n| / 2⌉` [DJN10 §4].
+        public var exponentBits: Int { (n.bitWidth + 1) / 2 }
+        /// The modulus size in bits.
+        public var bits: Int { n.bitWidth }
+
+        /// The fixed-base table for `h_s`, built on first use and shared by copies.
+        let table: FixedBaseCache
+
+        /// A public key from its published parts, validated: `n` odd and composite-sized,
+        /// `h_s` a unit of `Z_{n²}`.
+        /// - Throws: ``PaillierError/invalidKey``.
+        public init(n: BigInt, hs: BigInt) throws(PaillierError) {
+            guard n.isOdd, n.bitWidth >= 256 else { throw .invalidKey }
+            let nSquared = n * n
+            guard hs > 1, hs < nSquared, BigInt.gcd(hs, n) == 1 else { throw .invalidKey }
+            self.init(unchecked: n, nSquared: nSquared, hs: hs)
+        }
+
+        init(unchecked n: BigInt, nSquared: BigInt, hs: BigInt) {
+            self.n = n
+            self.nSquared = nSquared
+            self.hs = hs
+            self.table = FixedBaseCache()
+        }
+
+        /// Keys are equal when their published parts are.
+        public static func == (a: PublicKey, b: PublicKey) -> Bool { a.n == b.n && a.hs == b.hs }
+        /// Hashes the published parts.
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(n)
+            hasher.combine(hs)
+        }
+    }
+
+    /// A Paillier private key: the factors of `n` and the CRT constants of decryption
+    /// [Pai99 §7]. Its description is redacted.
+    public struct PrivateKey: Sendable, CustomStringConvertible {
+        /// The matching public key.
+        public let publicKey: PublicKey
+        let p: BigInt
+        let q: BigInt
+        let pSquared: BigInt
+        let qSquared: BigInt
+        /// `h_p = L_p(g^{p−1} mod p²)^{−1} mod p` [Pai99 §7].
+        let hp: BigInt
+        /// `h_q = L_q(g^{q−1} mod q²)^{−1} mod q`.
+        let hq: BigInt
+        /// `q^{−1} mod p`, for recombination.
+        let qInverse: BigInt
+        /// `p − 1` and `q − 1`: the secret exponents of CRT decryption.
+        let pMinusOne: BigInt
+        let qMinusOne: BigInt
+        /// `n mod p(p−1)`, `n mod q(q−1)`: exponents of owner-side `r^n` by CRT (secret).
+        let nModPhiPSquared: BigInt
+        let nModPhiQSquared: BigInt
+        /// `(p²)^{−1} mod q²`, for owner-side recombination modulo `n²`.
+        let pSquaredInverse: BigInt
+
+        /// A private key from its prime factors and the DJN base; validates them.
+        /// - Throws: ``PaillierError/invalidKey`` unless `p ≠ q` are odd primes with
+        ///   `gcd(pq, (p−1)(q−1)) = 1` and `h_s` is a unit modulo `n²`.
+        public init(p: BigInt, q: BigInt, hs: BigInt) throws(PaillierError) {
+            guard p != q, p.isOdd, q.isOdd, p.isProbablePrime(), q.isProbablePrime() else { throw .invalidKey }
+            let n = p * q
+            guard BigInt.gcd(n, (p - 1) * (q - 1)) == 1 else { throw .invalidKey }
+            let publicKey = try PublicKey(n: n, hs: hs)
+            self.init(unchecked: publicKey, p: p, q: q)
+        }
+
+        init(unchecked publicKey: PublicKey, p: BigInt, q: BigInt) {
+            self.publicKey = publicKey
+            self.p = p
+            self.q = q
+            pSquared = p * p
+            qSquared = q * q
+            pMinusOne = p - 1
+            qMinusOne = q - 1
+            let g = publicKey.n + 1
+            // L_p(x) = (x − 1) / p.
+            let lp = (g.modPow(pMinusOne, modulus: pSquared) - 1) / p
+            let lq = (g.modPow(qMinusOne, modulus: qSquared) - 1) / q
+            hp = lp.inverse(modulo: p)!
+            hq = lq.inverse(modulo: q)!
+            qInverse = q.inverse(modulo: p)!
+            nModPhiPSquared = publicKey.n.modulo(p * pMinusOne)
+            nModPhiQSquared = publicKey.n.modulo(q * qMinusOne)
+            pSquaredInverse = pSquared.inverse(modulo: qSquared)!
+        }
+
+        /// Redacted: a private key never prints its factors.
+        public var description: String { "Paillier.PrivateKey(n: \(publicKey.bits) bits, factors redacted)" }
+    }
+
+    /// Generates a key pair with an `bits`-bit modulus from two `bits/2`-bit primes whose top
+    /// two bits are set [Pai99 §2], and a DJN base from a random unit [DJN10 §4].
+    /// - Parameters:
+    ///   - bits: 2048 or 3072 in production; any even size ≥ 512 is accepted for tests.
+    ///   - rng: the randomness; pass a CSPRNG (the default is the system CSPRNG).
+    /// - Throws: ``PaillierError/unsupportedKeySize(bits:)``.
+    public static func generatePrivateKey(
+        bits: Int, using rng: inout some RandomNumberGenerator
+    ) throws(PaillierError) -> PrivateKey {
+        guard bits >= 512, bits % 2 == 0, bits <= 8192 else { throw .unsupportedKeySize(bits: bits) }
+        while true {
+            let p = BigInt.randomPrime(bits: bits / 2, using: &rng)
+            let q = BigInt.randomPrime(bits: bits / 2, using: &rng)
+            guard p != q else { continue }
+            let n = p * q
+            guard n.bitWidth == bits, BigInt.gcd(n, (p - 1) * (q - 1)) == 1 else { continue }
+            let hs = djnBase(n: n, using: &rng)
+            return PrivateKey(unchecked: PublicKey(unchecked: n, nSquared: n * n, hs: hs), p: p, q: q)
+        }
+    }
+
+    /// Generates a key pair using the system CSPRNG.
+    public static func generatePrivateKey(bits: Int) throws(PaillierError) -> PrivateKey {
+        var rng = SystemRandomNumberGenerator()
+        return try generatePrivateKey(bits: bits, using: &rng)
+    }
+
+    /// `h_s = (−x²)^n mod n²` for a random unit `x` of `Z_n` [DJN10 §4].
+    static func djnBase(n: BigInt, using rng: inout some RandomNumberGenerator) -> BigInt {
+        let x = BigInt.randomUnit(modulo: n, using: &rng)
+        let h = n - (x * x).modulo(n)
+        return h.modPow(n, modulus: n * n)
+    }
+}
+
+/// The lazily built fixed-base table of a public key. A class so that copies of a key share
+/// one table; the mutex makes the one-time build safe across threads.
+final class FixedBaseCache: Sendable {
+    private let table = Mutex<FixedBaseTable?>(nil)
+
+    /// The table for `key`, built on first call.
+    func table(for key: Paillier.PublicKey) -> FixedBaseTable {
+        if let existing = table.withLock({ $0 }) { return existing }
+        let built = FixedBaseTable(base: key.hs, modulus: key.nSquared, exponentBits: key.exponentBits)
+        return table.withLock { slot in
+            if let existing = slot { return existing }
+            slot = built
+            return built
+        }
+    }
+}
