@@ -1,7 +1,7 @@
 /// A position in contract source text: 1-based line and column (columns count Unicode scalars).
 ///
 /// Spec: protocols/contract-language.md §9 (Diagnostics).
-public struct SourceLocation: Sendable, Hashable, Comparable, CustomStringConvertible {
+public struct SourceLocation: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
     /// 1-based line number.
     public var line: Int
     /// 1-based column, counted in Unicode scalars.
@@ -32,7 +32,7 @@ public struct SourceLocation: Sendable, Hashable, Comparable, CustomStringConver
 /// - Note: Two ranges always compare equal and hash alike, so that equality of syntax trees is
 ///   structural (location-insensitive): a reformatted contract parses to an equal tree.
 ///   Compare `start` and `end` directly to test positions.
-public struct SourceRange: Sendable, Hashable, CustomStringConvertible {
+public struct SourceRange: Sendable, Hashable, Codable, CustomStringConvertible {
     /// First position.
     public var start: SourceLocation
     /// Position just past the end.
@@ -71,9 +71,9 @@ public struct SourceRange: Sendable, Hashable, CustomStringConvertible {
 /// One problem found in a contract, with its position and an actionable message.
 ///
 /// Spec: protocols/contract-language.md §9 (Diagnostics).
-public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
+public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
     /// How serious a diagnostic is.
-    public enum Severity: String, Sendable, Hashable {
+    public enum Severity: String, Sendable, Hashable, Codable {
         /// The contract is rejected.
         case error
         /// The contract is accepted, but probably not what the author meant.

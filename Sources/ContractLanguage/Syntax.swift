@@ -2,7 +2,7 @@
 // Every node carries its source range; ranges never take part in equality (see SourceRange).
 
 /// A name as written, with its position.
-public struct Name: Sendable, Hashable, CustomStringConvertible {
+public struct Name: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The identifier.
     public var text: String
     /// Where it was written.
@@ -22,7 +22,7 @@ public struct Name: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A whole contract: `contract NAME version N { … }` (spec §3).
-public struct Contract: Sendable, Hashable {
+public struct Contract: Sendable, Hashable, Codable {
     /// The contract's name.
     public var name: Name
     /// The version number (≥ 1).
@@ -64,7 +64,7 @@ public struct Contract: Sendable, Hashable {
 }
 
 /// `input TABLE(column: type, …)` (spec §4).
-public struct InputDeclaration: Sendable, Hashable {
+public struct InputDeclaration: Sendable, Hashable, Codable {
     /// Table name.
     public var table: Name
     /// Declared columns in order.
@@ -74,7 +74,7 @@ public struct InputDeclaration: Sendable, Hashable {
 }
 
 /// `name: type` inside an input declaration.
-public struct ColumnDeclaration: Sendable, Hashable {
+public struct ColumnDeclaration: Sendable, Hashable, Codable {
     /// Column name.
     public var name: Name
     /// Declared type.
@@ -84,7 +84,7 @@ public struct ColumnDeclaration: Sendable, Hashable {
 }
 
 /// A statement of the local block (spec §5).
-public enum LocalStatement: Sendable, Hashable {
+public enum LocalStatement: Sendable, Hashable, Codable {
     /// `where CONDITION`: keep rows for which the condition is true.
     case filter(Condition)
     /// `generalize COLUMN …`.
@@ -103,7 +103,7 @@ public enum LocalStatement: Sendable, Hashable {
 }
 
 /// A literal in a row condition or domain (spec §2.4).
-public enum Literal: Sendable, Hashable, CustomStringConvertible {
+public enum Literal: Sendable, Hashable, Codable, CustomStringConvertible {
     /// A possibly negative number.
     case number(Numeral)
     /// A string.
@@ -143,7 +143,7 @@ public func quoted(_ s: String) -> String {
 }
 
 /// Comparison operators in row conditions.
-public enum ComparisonOperator: String, Sendable, Hashable, CaseIterable {
+public enum ComparisonOperator: String, Sendable, Hashable, Codable, CaseIterable {
     /// `=` (also written `==`).
     case equal = "="
     /// `!=` (also written `<>`).
@@ -159,7 +159,7 @@ public enum ComparisonOperator: String, Sendable, Hashable, CaseIterable {
 }
 
 /// An operand of a row condition: a column or a literal.
-public enum Operand: Sendable, Hashable {
+public enum Operand: Sendable, Hashable, Codable {
     /// A column reference.
     case column(Name)
     /// A literal with its range.
@@ -175,9 +175,9 @@ public enum Operand: Sendable, Hashable {
 }
 
 /// A boolean row condition (spec §5.1), evaluated with SQL three-valued logic.
-public struct Condition: Sendable, Hashable {
+public struct Condition: Sendable, Hashable, Codable {
     /// Condition forms.
-    public indirect enum Kind: Sendable, Hashable {
+    public indirect enum Kind: Sendable, Hashable, Codable {
         /// `a OP b`.
         case comparison(Operand, ComparisonOperator, Operand)
         /// `a and b`.
@@ -209,9 +209,9 @@ public struct Condition: Sendable, Hashable {
 }
 
 /// `generalize COLUMN RULE` (spec §5.2).
-public struct Generalization: Sendable, Hashable {
+public struct Generalization: Sendable, Hashable, Codable {
     /// Generalisation rules.
-    public enum Rule: Sendable, Hashable {
+    public enum Rule: Sendable, Hashable, Codable {
         /// `into bands [e0, e1, …]`: numeric → text band labels.
         case bands([Numeral])
         /// `to year|quarter|month`: date → first day of the period.
@@ -231,7 +231,7 @@ public struct Generalization: Sendable, Hashable {
 }
 
 /// One `"from" -> "to"` pair of a text mapping.
-public struct TextMapping: Sendable, Hashable {
+public struct TextMapping: Sendable, Hashable, Codable {
     /// Source text.
     public var from: String
     /// Replacement text.
@@ -241,7 +241,7 @@ public struct TextMapping: Sendable, Hashable {
 }
 
 /// `clip COLUMN to [LO, HI]` (spec §5.3).
-public struct Clip: Sendable, Hashable {
+public struct Clip: Sendable, Hashable, Codable {
     /// The clipped column.
     public var column: Name
     /// Lower bound.
@@ -253,7 +253,7 @@ public struct Clip: Sendable, Hashable {
 }
 
 /// `compute [by KEY, …] { OUTPUT = EXPR … }` (spec §6).
-public struct ComputeBlock: Sendable, Hashable {
+public struct ComputeBlock: Sendable, Hashable, Codable {
     /// Group-by keys, in order (the result's groups are their cartesian product).
     public var groupKeys: [GroupKey]
     /// Output definitions, in order.
@@ -263,7 +263,7 @@ public struct ComputeBlock: Sendable, Hashable {
 }
 
 /// `COLUMN [in (v, …)]` in a compute block's `by` list (spec §6.1).
-public struct GroupKey: Sendable, Hashable {
+public struct GroupKey: Sendable, Hashable, Codable {
     /// The grouping column.
     public var column: Name
     /// The declared domain, if written.
@@ -273,7 +273,7 @@ public struct GroupKey: Sendable, Hashable {
 }
 
 /// `NAME = EXPRESSION` in a compute block (spec §6.2).
-public struct OutputDefinition: Sendable, Hashable {
+public struct OutputDefinition: Sendable, Hashable, Codable {
     /// The output's name.
     public var name: Name
     /// Its defining expression.
@@ -283,7 +283,7 @@ public struct OutputDefinition: Sendable, Hashable {
 }
 
 /// Aggregate functions (spec §6.3).
-public enum AggregateFunction: String, Sendable, Hashable, CaseIterable {
+public enum AggregateFunction: String, Sendable, Hashable, Codable, CaseIterable {
     /// `count()` rows, or `count(x)` non-null values.
     case count
     /// `sum(x)`.
@@ -315,7 +315,7 @@ public enum AggregateFunction: String, Sendable, Hashable, CaseIterable {
 }
 
 /// An argument of an aggregate call.
-public enum AggregateArgument: Sendable, Hashable {
+public enum AggregateArgument: Sendable, Hashable, Codable {
     /// A column.
     case column(Name)
     /// A number (a probability or a bucket count).
@@ -333,7 +333,7 @@ public enum AggregateArgument: Sendable, Hashable {
 }
 
 /// `FUNCTION(ARG, …)`.
-public struct AggregateCall: Sendable, Hashable {
+public struct AggregateCall: Sendable, Hashable, Codable {
     /// The function.
     public var function: AggregateFunction
     /// Arguments as written.
@@ -343,7 +343,7 @@ public struct AggregateCall: Sendable, Hashable {
 }
 
 /// Arithmetic operators over aggregates.
-public enum ArithmeticOperator: String, Sendable, Hashable, CaseIterable {
+public enum ArithmeticOperator: String, Sendable, Hashable, Codable, CaseIterable {
     /// `+`.
     case add = "+"
     /// `-`.
@@ -355,9 +355,9 @@ public enum ArithmeticOperator: String, Sendable, Hashable, CaseIterable {
 }
 
 /// An expression over aggregates and earlier outputs (spec §6.2).
-public struct OutputExpression: Sendable, Hashable {
+public struct OutputExpression: Sendable, Hashable, Codable {
     /// Expression forms.
-    public indirect enum Kind: Sendable, Hashable {
+    public indirect enum Kind: Sendable, Hashable, Codable {
         /// A number.
         case number(Numeral)
         /// An earlier output.
@@ -383,7 +383,7 @@ public struct OutputExpression: Sendable, Hashable {
 }
 
 /// Who may see a revealed output (spec §7.1).
-public enum Recipient: Sendable, Hashable, CustomStringConvertible {
+public enum Recipient: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Every participating member.
     case all
     /// One member, by name.
@@ -402,7 +402,7 @@ public enum Recipient: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// `reveal OUTPUT, … to RECIPIENT, …` (spec §7.1).
-public struct RevealClause: Sendable, Hashable {
+public struct RevealClause: Sendable, Hashable, Codable {
     /// Revealed outputs.
     public var outputs: [Name]
     /// Recipients, with their ranges.
@@ -414,9 +414,9 @@ public struct RevealClause: Sendable, Hashable {
 }
 
 /// `require …` (spec §7.2).
-public struct Requirement: Sendable, Hashable {
+public struct Requirement: Sendable, Hashable, Codable {
     /// Requirement forms.
-    public enum Kind: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable, Codable {
         /// `require participants >= K`.
         case participants(Int64)
         /// `require OUTPUT >= K per group`.
@@ -430,7 +430,7 @@ public struct Requirement: Sendable, Hashable {
 }
 
 /// Differential-privacy mechanisms of the reserved `privacy` clause (spec §7.4).
-public enum PrivacyMechanism: String, Sendable, Hashable, CaseIterable {
+public enum PrivacyMechanism: String, Sendable, Hashable, Codable, CaseIterable {
     /// Laplace noise, parameter epsilon.
     case laplace
     /// Gaussian noise, parameters epsilon and delta.
@@ -438,7 +438,7 @@ public enum PrivacyMechanism: String, Sendable, Hashable, CaseIterable {
 }
 
 /// `privacy MECHANISM epsilon E [delta D]` — parsed and checked, not yet applied (spec §7.4).
-public struct PrivacyClause: Sendable, Hashable {
+public struct PrivacyClause: Sendable, Hashable, Codable {
     /// Mechanism.
     public var mechanism: PrivacyMechanism
     /// Privacy-loss parameter ε.
@@ -450,7 +450,7 @@ public struct PrivacyClause: Sendable, Hashable {
 }
 
 /// Protocols a contract may name (spec §7.3).
-public enum ProtocolChoice: String, Sendable, Hashable, CaseIterable {
+public enum ProtocolChoice: String, Sendable, Hashable, Codable, CaseIterable {
     /// n-of-n additive sharing.
     case additive
     /// Bonawitz et al. secure aggregation.
@@ -464,7 +464,7 @@ public enum ProtocolChoice: String, Sendable, Hashable, CaseIterable {
 }
 
 /// `protocol NAME` (spec §7.3).
-public struct ProtocolClause: Sendable, Hashable {
+public struct ProtocolClause: Sendable, Hashable, Codable {
     /// The choice.
     public var choice: ProtocolChoice
     /// Range of the clause.

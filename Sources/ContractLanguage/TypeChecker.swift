@@ -348,12 +348,14 @@ public struct TypeChecker {
             switch type {
             case .column(.bool), .literal(.bool): break
             case .column(let t):
+                let name: String
+                if case .column(let n) = operand { name = n.text } else { name = "?" }
                 error(
-                    "a condition must be true or false, but this is a \(t) column", at: condition.range,
-                    help: "compare it, e.g. where x > 0")
+                    "a condition must be true or false, but '\(name)' is \(t)", at: condition.range,
+                    help: "compare it, e.g. where \(name) > 0")
             case .literal(let lit):
                 error(
-                    "a condition must be true or false, but this is a \(TypeChecker.kind(of: lit)) literal",
+                    "a condition must be true or false, but \(lit) is not a boolean",
                     at: condition.range)
             }
         }

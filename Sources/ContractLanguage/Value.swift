@@ -2,7 +2,7 @@
 ///
 /// Canonical form: no trailing zeros in the fraction (`1.50` is `1.5`, `2.0` is `2`), so two
 /// spellings of one number encode identically (spec §8).
-public struct Numeral: Sendable, Hashable, Comparable, CustomStringConvertible {
+public struct Numeral: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
     /// The digits as an integer.
     public var significand: Int64
     /// The number of fraction digits (0...18).
@@ -125,7 +125,7 @@ public func formatScaled(_ value: Int128, scale: Int) -> String {
 }
 
 /// Calendar granularity for date truncation (spec §5.2).
-public enum DateUnit: String, Sendable, Hashable, CaseIterable {
+public enum DateUnit: String, Sendable, Hashable, Codable, CaseIterable {
     /// First day of the year.
     case year
     /// First day of the quarter.
@@ -135,7 +135,7 @@ public enum DateUnit: String, Sendable, Hashable, CaseIterable {
 }
 
 /// A proleptic-Gregorian calendar date, stored as days since 1970-01-01.
-public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible {
+public struct CivilDate: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
     /// Days since 1970-01-01 (negative before).
     public var daysSinceEpoch: Int32
 
@@ -224,7 +224,7 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
 }
 
 /// A column type of an input table (spec §4).
-public enum ColumnType: Sendable, Hashable, CustomStringConvertible {
+public enum ColumnType: Sendable, Hashable, Codable, CustomStringConvertible {
     /// 64-bit signed integer.
     case int
     /// Exact decimal with `scale` fraction digits, stored as a 64-bit integer of `10^-scale` units.
@@ -263,7 +263,7 @@ public enum ColumnType: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// One cell of a row: what a member's data source hands to the local plan (spec §4).
-public enum Value: Sendable, Hashable, CustomStringConvertible {
+public enum Value: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Missing.
     case null
     /// An `int`.

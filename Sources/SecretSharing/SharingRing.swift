@@ -1,4 +1,4 @@
-public import CryptoPrimitives
+import CryptoPrimitives
 public import MultiPrecision
 
 /// A finite ring that additive sharing works over: a ``FiniteRing`` that can tell canonical
