@@ -3,6 +3,7 @@ import CryptoPrimitives
 import Foundation
 import MultiPrecision
 import PaillierEncryption
+import SecretSharing
 
 /// One measured figure of `covenant bench crypto`.
 public struct BenchmarkResult: Codable, Sendable {
@@ -86,6 +87,22 @@ public struct CryptoBenchmarks: Sendable {
         var words = [UInt64](repeating: 0, count: 1 << 17)
         record("prg.aes128ctr.bytes", unit: "byte", perIteration: Double(words.count * 8)) { prg.fill(&words) }
         blackHole(words)
+
+        // Additive sharing of 10^5 words among 10 parties: full share vectors from the
+        // production CSPRNG, and seed-expanded shares (nine 16-byte seeds plus one vector).
+        let values = (0..<100_000).map { _ in rng.next() }
+        let additive = AdditiveSharing(ring: Ring64())
+        var shares: [[UInt64]] = []
+        record("sharing.additive.split.n10", unit: "value", perIteration: Double(values.count)) {
+            shares = try! additive.split(values, parties: 10, using: &csprng)
+        }
+        blackHole(shares)
+        let seeded = SeededAdditiveSharing(ring: Ring64())
+        var seededShares: (seeds: [[UInt8]], lastShare: [UInt64]) = ([], [])
+        record("sharing.seeded.split.n10", unit: "value", perIteration: Double(values.count)) {
+            seededShares = try! seeded.split(values, parties: 10, using: &csprng)
+        }
+        blackHole(seededShares)
 
         let calibration = raw[0].2
         return BenchmarkReport(results: raw.map {

@@ -6,7 +6,7 @@ public import MultiPrecision
 ///
 /// Shares are `[[Ring.Element]]`, indexed `[party][position]`. Over ``Ring64`` both directions run
 /// as plain wrapping loops over contiguous words.
-/// Spec: protocols/secret-sharing.md#additive-sharing; [Bea91] §2.
+/// Spec: protocols/secret-sharing.md#additive-sharing; [Bea91].
 ///
 /// - Warning: additive shares are malleable: a party can shift the result by adding to its share.
 ///   Integrity is the protocol layer's job (protocols/secret-sharing.md#threat-model-and-leakage).
@@ -41,6 +41,10 @@ public struct AdditiveSharing<Ring: SharingRing>: Sendable {
             return unsafeBitCast(Self.splitWords(words, parties: parties, using: &rng), to: [[Ring.Element]].self)
         }
         guard secret.allSatisfy(ring.isCanonical) else { throw SharingError.nonCanonicalElement }
+        if let field = ring as? PrimeField64 {
+            let words = unsafeBitCast(secret, to: [UInt64].self)
+            return unsafeBitCast(Self.splitWords(words, field: field, parties: parties, using: &rng), to: [[Ring.Element]].self)
+        }
         var shares: [[Ring.Element]] = []
         shares.reserveCapacity(parties)
         var last = secret
@@ -87,6 +91,10 @@ public struct AdditiveSharing<Ring: SharingRing>: Sendable {
         for share in shares {
             guard share.allSatisfy(ring.isCanonical) else { throw SharingError.nonCanonicalElement }
         }
+        if let field = ring as? PrimeField64 {
+            let words = unsafeBitCast(shares, to: [[UInt64]].self)
+            return unsafeBitCast(Self.sumWords(words, field: field), to: [Ring.Element].self)
+        }
         var sum = first
         for share in shares.dropFirst() {
             for index in sum.indices { sum[index] = ring.add(sum[index], share[index]) }
@@ -118,6 +126,57 @@ public struct AdditiveSharing<Ring: SharingRing>: Sendable {
         }
         shares.append(last)
         return shares
+    }
+
+    // MARK: Z_p (word-sized) fast path
+
+    /// The `PrimeField64` split: the same draws as `PrimeField64.random` (mask, reject), inlined.
+    static func splitWords<R: RandomNumberGenerator>(
+        _ secret: [UInt64], field: PrimeField64, parties: Int, using rng: inout R
+    ) -> [[UInt64]] {
+        let count = secret.count
+        let p = field.p
+        let mask = UInt64.max >> UInt64(p.leadingZeroBitCount)
+        var words = UniformWords<R>()
+        defer { words.wipe() }
+        var shares: [[UInt64]] = []
+        shares.reserveCapacity(parties)
+        var last = secret
+        for _ in 0..<(parties - 1) {
+            let share = [UInt64](unsafeUninitializedCapacity: count) { buffer, initialized in
+                last.withUnsafeMutableBufferPointer { l in
+                    for i in 0..<count {
+                        var r = words.next(&rng) & mask
+                        while r >= p { r = words.next(&rng) & mask }
+                        buffer[i] = r
+                        let d = l[i]
+                        l[i] = d >= r ? d - r : d &+ (p - r)
+                    }
+                }
+                initialized = count
+            }
+            shares.append(share)
+        }
+        shares.append(last)
+        return shares
+    }
+
+    /// The `PrimeField64` reconstruction over canonical words.
+    static func sumWords(_ shares: [[UInt64]], field: PrimeField64) -> [UInt64] {
+        let p = field.p
+        var sum = shares[0]
+        let count = sum.count
+        sum.withUnsafeMutableBufferPointer { total in
+            for share in shares.dropFirst() {
+                share.withUnsafeBufferPointer { s in
+                    for i in 0..<count {
+                        let t = total[i] &+ s[i]  // both < p < 2^63: no wrap
+                        total[i] = t >= p ? t - p : t
+                    }
+                }
+            }
+        }
+        return sum
     }
 
     /// The `Ring64` reconstruction: wrapping sums of equal-length word vectors.

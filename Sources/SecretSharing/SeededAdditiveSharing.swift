@@ -30,7 +30,7 @@ extension PrimeField64: SeedExpandableRing {
 /// Additive sharing in which all shares but one are expanded from 16-byte seeds with AES-128-CTR,
 /// so a member sends seeds, not vectors, to all but one peer (DESIGN.md, "additive").
 ///
-/// Spec: protocols/secret-sharing.md#seed-expanded-additive-sharing; [SP800-38A] §6.5; [BIK+17] §4.
+/// Spec: protocols/secret-sharing.md#seed-expanded-additive-sharing; [SP800-38A] §6.5; [BIK+17].
 ///
 /// - Warning: security is computational (128-bit, AES as a PRF). Every seed must be fresh and used
 ///   for one vector only: two vectors expanded from one seed reveal their difference.
@@ -111,12 +111,22 @@ public struct SeededAdditiveSharing<Ring: SeedExpandableRing>: Sendable {
         var out: [UInt64] = []
         out.reserveCapacity(count)
         var chunk = [UInt64](repeating: 0, count: min(max(count, 1), 4096))
+        defer { for index in chunk.indices { chunk[index] = 0 } }
+        let field = ring as? PrimeField64
         while out.count < count {
             generator.fill(&chunk)
-            for word in chunk {
-                if let element = ring.element(fromStreamWord: word) {
-                    out.append(element)
+            if let p = field?.p {
+                let mask = UInt64.max >> UInt64(p.leadingZeroBitCount)
+                for word in chunk where word & mask < p {
+                    out.append(word & mask)
                     if out.count == count { break }
+                }
+            } else {
+                for word in chunk {
+                    if let element = ring.element(fromStreamWord: word) {
+                        out.append(element)
+                        if out.count == count { break }
+                    }
                 }
             }
         }
@@ -134,11 +144,7 @@ public struct SeededAdditiveSharing<Ring: SeedExpandableRing>: Sendable {
         var sum = lastShare
         for seed in seeds {
             let share = try expand(seed: seed, count: lastShare.count)
-            sum.withUnsafeMutableBufferPointer { total in
-                share.withUnsafeBufferPointer { s in
-                    for i in 0..<total.count { total[i] = ring.add(total[i], s[i]) }
-                }
-            }
+            add(share, to: &sum)
         }
         return sum
     }
@@ -166,10 +172,39 @@ public struct SeededAdditiveSharing<Ring: SeedExpandableRing>: Sendable {
         }
     }
 
+    /// `total −= share` element-wise, with concrete loops for the two word rings.
     private func subtract(_ share: [UInt64], from total: inout [UInt64]) {
+        let field = ring as? PrimeField64
+        let isRing64 = Ring.self == Ring64.self
         total.withUnsafeMutableBufferPointer { t in
             share.withUnsafeBufferPointer { s in
-                for i in 0..<t.count { t[i] = ring.subtract(t[i], s[i]) }
+                if isRing64 {
+                    for i in 0..<t.count { t[i] &-= s[i] }
+                } else if let p = field?.p {
+                    for i in 0..<t.count { t[i] = t[i] >= s[i] ? t[i] - s[i] : t[i] &+ (p - s[i]) }
+                } else {
+                    for i in 0..<t.count { t[i] = ring.subtract(t[i], s[i]) }
+                }
+            }
+        }
+    }
+
+    /// `total += share` element-wise, with concrete loops for the two word rings.
+    private func add(_ share: [UInt64], to total: inout [UInt64]) {
+        let field = ring as? PrimeField64
+        let isRing64 = Ring.self == Ring64.self
+        total.withUnsafeMutableBufferPointer { t in
+            share.withUnsafeBufferPointer { s in
+                if isRing64 {
+                    for i in 0..<t.count { t[i] &+= s[i] }
+                } else if let p = field?.p {
+                    for i in 0..<t.count {
+                        let sum = t[i] &+ s[i]  // both < p < 2^63: no wrap
+                        t[i] = sum >= p ? sum - p : sum
+                    }
+                } else {
+                    for i in 0..<t.count { t[i] = ring.add(t[i], s[i]) }
+                }
             }
         }
     }

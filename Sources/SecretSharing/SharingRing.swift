@@ -116,3 +116,31 @@ func fillUniformWords<R: RandomNumberGenerator>(
         for index in words.indices { words[index] = rng.next() }
     }
 }
+
+/// Uniform words from `rng`, one `next()` per word — except for the CSPRNG, whose words are
+/// fetched 8 KiB at a time (one `RAND_bytes` call instead of 1024). Call `wipe()` when done.
+struct UniformWords<R: RandomNumberGenerator> {
+    private var buffer: [UInt64]
+    private var position: Int
+
+    init() {
+        buffer = R.self == SecureRandomGenerator.self ? [UInt64](repeating: 0, count: 1024) : []
+        position = buffer.count
+    }
+
+    @inline(__always)
+    mutating func next(_ rng: inout R) -> UInt64 {
+        if buffer.isEmpty { return rng.next() }
+        if position == buffer.count {
+            buffer.withUnsafeMutableBytes { SecureRandom.fill($0) }
+            position = 0
+        }
+        defer { position += 1 }
+        return buffer[position]
+    }
+
+    /// Overwrites unused buffered randomness.
+    mutating func wipe() {
+        for index in buffer.indices { buffer[index] = 0 }
+    }
+}
