@@ -109,9 +109,21 @@ let package = Package(
         .testTarget(
             name: "ContractLanguageTests",
             dependencies: [
-                "ContractLanguage", "CircuitCompiler", "Circuit", "_TestSupport",
+                "ContractLanguage", "CircuitCompiler", "Circuit", "CryptoPrimitives", "_TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: swiftSettings),
     ]
 )
+
+// Fuzz harnesses (STYLE.md §6): only with COVENANT_FUZZ=1, built with
+// `swift build -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library --product <Name>`.
+if Context.environment["COVENANT_FUZZ"] == "1" {
+    package.targets.append(
+        .executableTarget(
+            name: "ContractParserFuzz",
+            dependencies: ["ContractLanguage", "CircuitCompiler"],
+            path: "Tests/Fuzz/ContractParserFuzz",
+            swiftSettings: swiftSettings))
+    package.products.append(.executable(name: "ContractParserFuzz", targets: ["ContractParserFuzz"]))
+}

@@ -86,8 +86,15 @@ public struct GroupResult: Sendable, Hashable {
     public var key: [Value]
     /// True when a `require … per group` clause failed: no output of the group is released.
     public var suppressed: Bool
-    /// Revealed outputs in reveal order (empty when suppressed).
+    /// Revealed outputs by name (empty when suppressed).
     public var outputs: [String: OutputValue]
+
+    /// Creates a group result.
+    public init(key: [Value], suppressed: Bool, outputs: [String: OutputValue]) {
+        self.key = key
+        self.suppressed = suppressed
+        self.outputs = outputs
+    }
 }
 
 /// The revealed result of a contract run (or of the oracle): one entry per group.

@@ -6,7 +6,8 @@ public import ContractLanguage
 ///
 /// Definitions used (n = number of non-null values; pairs: rows where both are non-null):
 /// - count, sum, min, max, histogram: exact.
-/// - mean = Σx / n; variance = Σ(x − mean)² / (n − 1); stddev = √variance (two-pass, binary64).
+/// - mean = Σx / n; variance = Σ(x − mean)² / (n − 1); stddev = √variance. Sums of squared
+///   deviations are exact (integers scaled by n²); one rounding to binary64 at the end.
 /// - covariance = Σ(x − x̄)(y − ȳ) / (n − 1); correlation = cov / (s_x s_y);
 ///   slope(y, x) = Σ(x − x̄)(y − ȳ) / Σ(x − x̄)²; intercept = ȳ − slope·x̄.
 /// - quantile(x, p, B): the k-th smallest value, k = max(1, ⌈p·n⌉), reported as the midpoint of
@@ -161,10 +162,12 @@ private struct GroupEvaluator {
             guard !values.isEmpty else { return .undefined }
             return .real(Double(values.reduce(0, +)) / Double(values.count) / unit)
         case .variance, .stddev:
-            let values = numbers(x).map { Double($0) }
+            let values = numbers(x)
             guard values.count >= 2 else { return .undefined }
-            let mean = values.reduce(0, +) / Double(values.count)
-            let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)
+            // Σ(x − x̄)² = Σ d² / n² with d = n·x − Σx, exact in integers (spec §8.6).
+            let squares = try Self.deviationProducts(values, values)
+            let n = Double(values.count)
+            let variance = Double(squares) / (n * n) / (n - 1)
             return call.function == .variance ? .real(variance / (unit * unit)) : .real(variance.squareRoot() / unit)
         case .min, .max:
             let values = column(x).filter { !$0.isNull }
@@ -192,7 +195,7 @@ private struct GroupEvaluator {
             let value = values[Int(k) - 1]
             let buckets = call.buckets
             let bucket = gridBucket(value, low: Int128(low), high: Int128(high), buckets: buckets)
-            let width = Double(high - low) / Double(buckets)
+            let width = Double(Int128(high) - Int128(low)) / Double(buckets)
             return .real((Double(low) + (Double(bucket) + 0.5) * width) / unit)
         case .histogram:
             let edges = call.list(at: 1) ?? []
@@ -208,30 +211,42 @@ private struct GroupEvaluator {
             let data = pairs(xName, yName)
             guard data.count >= 2 else { return .undefined }
             let sx = pow10Double(scale(xName)), sy = pow10Double(scale(yName))
-            let xs = data.map { Double($0.0) }, ys = data.map { Double($0.1) }
+            let xs = data.map(\.0), ys = data.map(\.1)
             let n = Double(data.count)
-            let mx = xs.reduce(0, +) / n, my = ys.reduce(0, +) / n
-            var sxy = 0.0, sxx = 0.0, syy = 0.0
-            for (a, b) in zip(xs, ys) {
-                sxy += (a - mx) * (b - my)
-                sxx += (a - mx) * (a - mx)
-                syy += (b - my) * (b - my)
-            }
-            let xConstant = Set(data.map(\.0)).count == 1, yConstant = Set(data.map(\.1)).count == 1
+            // Sums of deviation products, scaled by n², exact: Σ(x − x̄)(y − ȳ) = Σ dx·dy / n².
+            let sxy = Double(try Self.deviationProducts(xs, ys)) / (n * n)
+            let sxx = try Self.deviationProducts(xs, xs), syy = try Self.deviationProducts(ys, ys)
             switch call.function {
             case .covariance:
                 return .real(sxy / (n - 1) / (sx * sy))
             case .correlation:
-                if xConstant || yConstant { return .undefined }
-                return .real(sxy / (sxx.squareRoot() * syy.squareRoot()))
+                if sxx == 0 || syy == 0 { return .undefined }
+                return .real(sxy / ((Double(sxx) / (n * n)).squareRoot() * (Double(syy) / (n * n)).squareRoot()))
             case .slope:
-                if xConstant { return .undefined }
-                return .real(sxy / sxx * sx / sy)
+                if sxx == 0 { return .undefined }
+                return .real(sxy / (Double(sxx) / (n * n)) * sx / sy)
             default:
-                if xConstant { return .undefined }
-                let slope = sxy / sxx
+                if sxx == 0 { return .undefined }
+                let slope = sxy / (Double(sxx) / (n * n))
+                let mx = Double(xs.reduce(0, +)) / n, my = Double(ys.reduce(0, +)) / n
                 return .real((my - slope * mx) / sy)
             }
         }
+    }
+
+    /// Σ (n·a_i − Σa)(n·b_i − Σb): n² times the sum of products of deviations from the means,
+    /// in exact integers.
+    static func deviationProducts(_ a: [Int128], _ b: [Int128]) throws(CompilerError) -> Int128 {
+        let n = Int128(a.count)
+        var sumA: Int128 = 0, sumB: Int128 = 0
+        for v in a { sumA = try checked(sumA.addingReportingOverflow(v)) }
+        for v in b { sumB = try checked(sumB.addingReportingOverflow(v)) }
+        var total: Int128 = 0
+        for (x, y) in zip(a, b) {
+            let dx = try checked(checked(n.multipliedReportingOverflow(by: x)).subtractingReportingOverflow(sumA))
+            let dy = try checked(checked(n.multipliedReportingOverflow(by: y)).subtractingReportingOverflow(sumB))
+            total = try checked(total.addingReportingOverflow(checked(dx.multipliedReportingOverflow(by: dy))))
+        }
+        return total
     }
 }

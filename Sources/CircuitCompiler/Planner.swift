@@ -21,9 +21,13 @@ public struct Planner {
         public var circuit: Circuit
     }
 
+    /// Outputs that are revealed, required, or used by those (spec §7.1): only these are computed.
+    private let needed: Set<String>
+
     private init(_ contract: CheckedContract) {
         self.contract = contract
         groupCount = contract.groupCount
+        needed = contract.neededOutputs
     }
 
     /// Plans a checked contract. Total: every checked contract plans.
@@ -31,8 +35,8 @@ public struct Planner {
     /// - Returns: the local plan and the circuit.
     public static func plan(_ contract: CheckedContract) -> Output {
         var planner = Planner(contract)
-        // Pass 1 registers partials in a deterministic order; pass 2 emits gates.
-        for group in 0..<1 { _ = planner.compileGroup(group, emit: false) }
+        // Pass 1 registers partials in a deterministic order; pass 2 emits gates with final slots.
+        _ = planner.compileGroup(0, emit: false)
         let width = planner.groupCount * planner.partials.count
         planner.gates = []
         planner.cache = [:]
@@ -143,7 +147,7 @@ public struct Planner {
 
     private mutating func compileGroup(_ group: Int, emit doEmit: Bool) -> Bool {
         var values: [String: Compiled] = [:]
-        for output in contract.outputs {
+        for output in contract.outputs where needed.contains(output.name) {
             values[output.name] = compile(output.expression, group: group, values: values)
         }
         guard doEmit else { return true }
@@ -314,7 +318,7 @@ public struct Planner {
             let low = bounds.lowerBound.scaled(to: s), let high = bounds.upperBound.scaled(to: s)
         else { return Compiled(wire: constant(0), scale: 0, validity: nil) }
         let n = input(.count(column), group: group)
-        let width = Double(high - low) / Double(buckets)
+        let width = Double(Int128(high) - Int128(low)) / Double(buckets)
         let numerator = Int128(p.significand)
         var denominator: Int128 = 1
         for _ in 0..<p.scale { denominator *= 10 }

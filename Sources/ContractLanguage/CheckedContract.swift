@@ -96,8 +96,21 @@ public struct CheckedContract: Sendable, Hashable {
     /// The number of groups: the product of the domain sizes (1 without `by`).
     public var groupCount: Int { groupKeys.reduce(1) { $0 * $1.domain.count } }
 
-    /// True when every output and requirement is computable with additions only.
-    public var isLinear: Bool { outputs.allSatisfy { $0.nonlinearReason == nil } && suppression.isEmpty }
+    /// True when every computed output and requirement needs additions only.
+    public var isLinear: Bool {
+        let needed = neededOutputs
+        return outputs.allSatisfy { $0.nonlinearReason == nil || !needed.contains($0.name) } && suppression.isEmpty
+    }
+
+    /// The outputs that are computed (spec §7.1): those revealed or required, and every output
+    /// they refer to. Others are dropped by the planner.
+    public var neededOutputs: Set<String> {
+        var needed = Set(reveals.map(\.output) + suppression.map(\.output))
+        for output in outputs.reversed() where needed.contains(output.name) {
+            needed.formUnion(output.expression.referencedOutputs)
+        }
+        return needed
+    }
 
     /// Output by name.
     /// - Parameter name: output name.
@@ -161,4 +174,16 @@ public func bandLabels(_ edges: [Numeral]) -> [String] {
     for index in 0..<(edges.count - 1) { labels.append("[\(edges[index]),\(edges[index + 1]))") }
     labels.append("[\(last),+inf)")
     return labels
+}
+
+extension OutputExpression {
+    /// Names of the outputs this expression refers to.
+    public var referencedOutputs: [String] {
+        switch kind {
+        case .number, .aggregate: return []
+        case .reference(let name): return [name.text]
+        case .binary(_, let l, let r): return l.referencedOutputs + r.referencedOutputs
+        case .negate(let e): return e.referencedOutputs
+        }
+    }
 }

@@ -224,7 +224,7 @@ func suggestion(for name: String, among candidates: [String]) -> String? {
     var best: (String, Int)?
     for candidate in candidates {
         let distance = editDistance(name.lowercased(), candidate.lowercased())
-        if distance <= max(1, min(2, name.count / 3)), best == nil || distance < best!.1 {
+        if distance <= max(1, min(2, name.count / 3)), distance < name.count, best == nil || distance < best!.1 {
             best = (candidate, distance)
         }
     }

@@ -88,6 +88,17 @@ public struct Lexer {
     private static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
 
     private mutating func next() -> Token {
+        while true {
+            if let token = nextOrSkip() { return token }
+        }
+    }
+
+    private mutating func report(_ diagnostic: Diagnostic) {
+        if diagnostics.count < Parser.maximumDiagnostics { diagnostics.append(diagnostic) }
+    }
+
+    /// The next token, or nil after skipping an unknown character.
+    private mutating func nextOrSkip() -> Token? {
         skipTrivia()
         let start = location
         let startsLine = sawNewline
@@ -114,7 +125,7 @@ public struct Lexer {
             if let b = peek(), Self.isIdentifierStart(b) {
                 // "12abc": report and swallow the tail so the parser sees one bad numeral.
                 while let b = peek(), Self.isIdentifierStart(b) || Self.isDigit(b) { advance() }
-                diagnostics.append(
+                report(
                     Diagnostic(
                         "malformed number '\(String(decoding: bytes[from..<index], as: UTF8.self))'",
                         at: SourceRange(start: start, end: location)))
@@ -143,9 +154,8 @@ public struct Lexer {
         advance()
         while let b = peek(), b & 0xC0 == 0x80 { advance() }
         let text = String(decoding: bytes[start.offset..<index], as: UTF8.self)
-        diagnostics.append(
-            Diagnostic("unexpected character '\(text)'", at: SourceRange(start: start, end: location)))
-        return next()
+        report(Diagnostic("unexpected character '\(text)'", at: SourceRange(start: start, end: location)))
+        return nil
     }
 
     private mutating func skipTrivia() {
@@ -167,7 +177,7 @@ public struct Lexer {
         var contents: [UInt8] = []
         while true {
             guard let byte = peek(), byte != UInt8(ascii: "\n") else {
-                diagnostics.append(
+                report(
                     Diagnostic(
                         "unterminated string literal", at: SourceRange(start: start, end: location),
                         help: "close the string with '\"' on the same line"))
@@ -186,7 +196,7 @@ public struct Lexer {
                 case UInt8(ascii: "n"): contents.append(UInt8(ascii: "\n"))
                 case UInt8(ascii: "t"): contents.append(UInt8(ascii: "\t"))
                 default:
-                    diagnostics.append(
+                    report(
                         Diagnostic(
                             "unknown escape sequence in string", at: SourceRange(start: escapeStart, end: location),
                             help: "use \\\" \\\\ \\n or \\t"))

@@ -8,12 +8,16 @@ public struct Parser {
     public static let maximumDepth = 64
     /// At most this many diagnostics are reported; later ones are dropped.
     public static let maximumDiagnostics = 50
+    /// Binary operators allowed in one condition or expression (keeps trees shallow enough for
+    /// recursive passes).
+    public static let maximumOperators = 1000
 
     private struct Failure: Error {}
 
     private var tokens: [Token]
     private var position = 0
     private var depth = 0
+    private var operators = 0
     private(set) var diagnostics: [Diagnostic] = []
 
     /// The result of parsing: a tree (when the top-level structure was recognised) and the
@@ -65,6 +69,7 @@ public struct Parser {
     }
 
     private mutating func error(_ message: String, at range: SourceRange, help: String? = nil) {
+        guard diagnostics.count < Parser.maximumDiagnostics else { return }
         guard !diagnostics.contains(where: { $0.range.start == range.start && $0.severity == .error }) else { return }
         diagnostics.append(Diagnostic(message, at: range, help: help))
     }
@@ -214,6 +219,11 @@ public struct Parser {
                 help: "every '{' needs a matching '}'")
         }
         contract.range = start.union(SourceRange(start: previousEnd, end: previousEnd))
+        if contract.protocolClause == nil {
+            // An absent protocol clause means `protocol auto` (spec §7.3); making it explicit keeps
+            // parse ∘ print the identity.
+            contract.protocolClause = ProtocolClause(choice: .auto, range: .synthesized)
+        }
         return contract
     }
 
@@ -357,8 +367,7 @@ public struct Parser {
         switch token.text {
         case "where":
             advance()
-            let condition = try parseCondition()
-            return .filter(Condition(condition.kind, range: token.range.union(condition.range)))
+            return .filter(try parseCondition())
         case "generalize":
             advance()
             let column = try expectName("a column name")
@@ -453,7 +462,16 @@ public struct Parser {
 
     // MARK: Conditions
 
+    private mutating func countOperator() throws(Failure) {
+        operators += 1
+        if operators > Parser.maximumOperators {
+            error("expression is too long (more than \(Parser.maximumOperators) operators)", at: current.range)
+            throw Failure()
+        }
+    }
+
     private mutating func enter() throws(Failure) {
+        if depth == 0 { operators = 0 }
         depth += 1
         if depth > Parser.maximumDepth {
             error("expression is nested too deeply (more than \(Parser.maximumDepth) levels)", at: current.range)
@@ -467,6 +485,7 @@ public struct Parser {
         var left = try parseAnd()
         while isWord("or") {
             advance()
+            try countOperator()
             let right = try parseAnd()
             left = Condition(.or(left, right), range: left.range.union(right.range))
         }
@@ -477,6 +496,7 @@ public struct Parser {
         var left = try parseNot()
         while isWord("and") {
             advance()
+            try countOperator()
             let right = try parseNot()
             left = Condition(.and(left, right), range: left.range.union(right.range))
         }
@@ -578,7 +598,10 @@ public struct Parser {
                 throw Failure()
             }
             return (.date(date), token.range.union(range))
-        case .number, .symbol where token.text == "-":
+        case .number:
+            let (numeral, range) = try parseSignedNumeral("a number")
+            return (.number(numeral), range)
+        case .symbol where token.text == "-":
             let (numeral, range) = try parseSignedNumeral("a number")
             return (.number(numeral), range)
         default:
@@ -658,6 +681,7 @@ public struct Parser {
         var left = try parseTerm()
         while current.kind == .symbol, current.text == "+" || current.text == "-" {
             let op: ArithmeticOperator = advance().text == "+" ? .add : .subtract
+            try countOperator()
             let right = try parseTerm()
             left = OutputExpression(.binary(op, left, right), range: left.range.union(right.range))
         }
@@ -668,6 +692,7 @@ public struct Parser {
         var left = try parseUnary()
         while current.kind == .symbol, current.text == "*" || current.text == "/" {
             let op: ArithmeticOperator = advance().text == "*" ? .multiply : .divide
+            try countOperator()
             let right = try parseUnary()
             left = OutputExpression(.binary(op, left, right), range: left.range.union(right.range))
         }

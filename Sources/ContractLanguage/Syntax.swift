@@ -71,6 +71,13 @@ public struct InputDeclaration: Sendable, Hashable, Codable {
     public var columns: [ColumnDeclaration]
     /// Range of the clause.
     public var range: SourceRange
+
+    /// Creates an input declaration.
+    public init(table: Name, columns: [ColumnDeclaration], range: SourceRange = .synthesized) {
+        self.table = table
+        self.columns = columns
+        self.range = range
+    }
 }
 
 /// `name: type` inside an input declaration.
@@ -81,6 +88,13 @@ public struct ColumnDeclaration: Sendable, Hashable, Codable {
     public var type: ColumnType
     /// Range of the declaration.
     public var range: SourceRange
+
+    /// Creates a column declaration.
+    public init(name: Name, type: ColumnType, range: SourceRange = .synthesized) {
+        self.name = name
+        self.type = type
+        self.range = range
+    }
 }
 
 /// A statement of the local block (spec §5).
@@ -238,6 +252,13 @@ public struct TextMapping: Sendable, Hashable, Codable {
     public var to: String
     /// Range of the pair.
     public var range: SourceRange
+
+    /// Creates a pair.
+    public init(from: String, to: String, range: SourceRange = .synthesized) {
+        self.from = from
+        self.to = to
+        self.range = range
+    }
 }
 
 /// `clip COLUMN to [LO, HI]` (spec §5.3).

@@ -7,6 +7,23 @@ public struct TypeChecker {
 
     /// Largest number of groups a compute block may produce.
     public static let maximumGroups = 100_000
+    /// Largest estimated circuit size (spec §9.3): keeps every accepted contract compilable.
+    public static let maximumGates = 1_000_000
+
+    /// A generous estimate of the gates one group of an output needs (spec §8.2).
+    static func estimatedGates(_ expression: OutputExpression) -> Int {
+        switch expression.kind {
+        case .number, .reference: return 1
+        case .negate(let e): return 1 + estimatedGates(e)
+        case .binary(_, let l, let r): return 12 + estimatedGates(l) + estimatedGates(r)
+        case .aggregate(let call):
+            switch call.function {
+            case .quantile, .median: return 6 * call.buckets + 10
+            case .histogram: return 2 * (call.list(at: 1)?.count ?? 1)
+            default: return 40
+            }
+        }
+    }
 
     /// Parses and type-checks contract source.
     /// - Parameter source: the contract text.
@@ -72,13 +89,26 @@ public struct TypeChecker {
         }
         let keys = checkGroupKeys(compute, columns: columns)
         let outputs = checkOutputs(compute, keys: keys, columns: columns)
+        let groups = keys.reduce(1) { $0 * $1.domain.count }
+        let perGroup = outputs.reduce(0) { $0 + TypeChecker.estimatedGates($1.expression) }
+        if groups.multipliedReportingOverflow(by: perGroup).partialValue > TypeChecker.maximumGates
+            || groups.multipliedReportingOverflow(by: perGroup).overflow
+        {
+            error(
+                "contract is too large: about \(perGroup) circuit gates per group × \(groups) groups (limit \(TypeChecker.maximumGates))",
+                at: compute.range, help: "use fewer groups or fewer quantile buckets")
+        }
         let reveals = checkReveals(contract, outputs: outputs)
         let (participants, suppression) = checkRequirements(contract, outputs: outputs, compute: compute)
         checkPrivacy(contract.privacy)
         let choice = contract.protocolClause?.choice ?? .auto
+        var needed = Set(reveals.map(\.output) + suppression.map(\.output))
+        for output in outputs.reversed() where needed.contains(output.name) {
+            needed.formUnion(output.expression.referencedOutputs)
+        }
         if let clause = contract.protocolClause, [.additive, .secagg, .paillier].contains(choice) {
-            if let reason = outputs.lazy.compactMap({ output in output.nonlinearReason.map { (output.name, $0) } })
-                .first
+            if let reason = outputs.lazy.filter({ needed.contains($0.name) })
+                .compactMap({ output in output.nonlinearReason.map { (output.name, $0) } }).first
             {
                 error(
                     "protocol \(choice.rawValue) can only add secret values, but output '\(reason.0)' needs \(reason.1)",
@@ -400,6 +430,7 @@ public struct TypeChecker {
                 continue
             }
             var domain: [Value] = []
+            var seen: Set<Value> = []
             if let literals = key.domain {
                 if literals.isEmpty {
                     error("the domain of '\(key.column.text)' is empty", at: key.range)
@@ -408,7 +439,7 @@ public struct TypeChecker {
                 for literal in literals {
                     guard let value = value(of: literal, as: state.type, column: key.column.text, at: key.range)
                     else { continue }
-                    if domain.contains(value) {
+                    if !seen.insert(value).inserted {
                         error("duplicate value \(literal) in the domain of '\(key.column.text)'", at: key.range)
                     } else if let implicit = state.domain, !implicit.contains(value) {
                         error(
