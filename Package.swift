@@ -126,4 +126,11 @@ if Context.environment["COVENANT_FUZZ"] == "1" {
             path: "Tests/Fuzz/ContractParserFuzz",
             swiftSettings: swiftSettings))
     package.products.append(.executable(name: "ContractParserFuzz", targets: ["ContractParserFuzz"]))
+    package.targets.append(
+        .executableTarget(
+            name: "WireFormatFuzz",
+            dependencies: ["PaillierEncryption", "WireFormat", "MultiPrecision"],
+            path: "Tests/Fuzz/WireFormatFuzz",
+            swiftSettings: swiftSettings))
+    package.products.append(.executable(name: "WireFormatFuzz", targets: ["WireFormatFuzz"]))
 }

@@ -481,6 +481,12 @@ extension BigInt {
         withExtendedLifetime((a, b)) { cgmp_addmul(storage.z, a.storage.z, b.storage.z) }
     }
 
+    /// `self = self + word`, in place, without a temporary integer.
+    public mutating func add(word: UInt64) {
+        makeUnique()
+        cgmp_add_ui(storage.z, storage.z, UInt(word))
+    }
+
     /// `self = self · 2^n`, in place.
     public mutating func shiftLeft(by n: Int) {
         precondition(n >= 0, "shift must be non-negative")

@@ -35,7 +35,7 @@ extension Paillier {
             var packed = BigInt(reservingBits: slotBits * slotCount + 64)
             for v in values.reversed() {
                 packed.shiftLeft(by: slotBits)
-                packed += BigInt(v)
+                packed.add(word: v)
             }
             return packed
         }
