@@ -53,10 +53,16 @@ let package = Package(
             dependencies: ["ContractLanguage", "Circuit", "CryptoPrimitives"],
             swiftSettings: swiftSettings),
 
+        // Protocol engines: sans-I/O state machines (additive, secagg, paillier aggregation).
+        .target(
+            name: "MPCProtocols",
+            dependencies: ["MultiPrecision", "CryptoPrimitives", "WireFormat", "SecretSharing", "PaillierEncryption"],
+            swiftSettings: swiftSettings),
+
         // Throughput figures for `covenant bench` (the ordo-one harness lives in benchmarks/).
         .target(
             name: "Benchmarking",
-            dependencies: ["CGMP", "MultiPrecision", "CryptoPrimitives", "PaillierEncryption", "SecretSharing"],
+            dependencies: ["CGMP", "MultiPrecision", "CryptoPrimitives", "PaillierEncryption", "SecretSharing", "MPCProtocols"],
             swiftSettings: swiftSettings),
 
         // The command-line tool: argument parsing and printing only.
@@ -110,6 +116,13 @@ let package = Package(
             name: "ContractLanguageTests",
             dependencies: [
                 "ContractLanguage", "CircuitCompiler", "Circuit", "CryptoPrimitives", "_TestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MPCProtocolsTests",
+            dependencies: [
+                "MPCProtocols", "SecretSharing", "_TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: swiftSettings),

@@ -7,7 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure cryptographic primitives and protocols.",
-        subcommands: [Crypto.self])
+        subcommands: [Crypto.self, BenchProtocolsCommand.self])
 
     /// `covenant bench crypto [--json] [--seconds S]`.
     struct Crypto: AsyncParsableCommand {

@@ -1,0 +1,231 @@
+import CryptoPrimitives
+import MultiPrecision
+import PaillierEncryption
+
+/// The aggregator role of threshold-Paillier aggregation: collects commitments, then the
+/// ciphertexts that open them, multiplies them into the aggregate, asks every key holder for
+/// decryption shares and combines the first `t` that verify.
+///
+/// Decryption shares are verified when they are combined (`ThresholdPublicKey.combine` checks
+/// each proof): a share that fails names its key holder, which is excluded (listed in
+/// ``PaillierAggregationResult/faultyKeyHolders``); the aggregator then uses another holder's
+/// shares, and aborts with ``AbortReason/insufficientDecryptionShares(valid:needed:faulty:)`` if
+/// fewer than `t` valid ones remain after the deadline.
+/// Spec: protocols/paillier-aggregation.md#aggregator; [DJ01 §4.1].
+public struct PaillierAggregatorStateMachine: ProtocolStateMachine {
+    /// The message type.
+    public typealias Message = PaillierAggregationMessage
+    /// The result.
+    public typealias Output = PaillierAggregationResult
+    /// An action.
+    public typealias Action = ProtocolAction<PaillierAggregationMessage, PaillierAggregationResult>
+
+    /// The session parameters.
+    public let configuration: PaillierAggregationConfiguration
+    private var round: UInt8 = 1
+    private var started = false
+    private var finished = false
+    private var dropped = Set<PartyID>()
+    private var expected: [PartyID]
+
+    private var commitments: [PartyID: [UInt8]] = [:]
+    private var committed: [PartyID] = []
+    private var revealedFrom = Set<PartyID>()
+    private var aggregate: [Paillier.Ciphertext] = []
+    private var contributors: [PartyID] = []
+    /// Decryption shares by key holder, in arrival order.
+    private var shareArrivals: [PartyID] = []
+    private var decryptionShares: [PartyID: [Paillier.DecryptionShare]] = [:]
+    private var faulty = Set<PartyID>()
+    /// Plaintexts of the chunks combined so far.
+    private var plaintexts: [BigInt] = []
+    private var decryptors: [PartyID] = []
+
+    /// The aggregator's machine (it draws no randomness).
+    /// - Parameter configuration: The session parameters.
+    public init(configuration: PaillierAggregationConfiguration) {
+        self.configuration = configuration
+        self.expected = configuration.members
+    }
+
+    /// The aggregator's id.
+    public var party: PartyID { configuration.aggregator }
+    /// 1 (commitments), 2 (ciphertexts), 3 (decryption shares).
+    public var currentRound: UInt8 { round }
+    /// Whether it has output or aborted.
+    public var isFinished: Bool { finished }
+
+    /// Starts collecting commitments; sends nothing.
+    /// - Returns: No actions.
+    /// - Throws: ``MPCProtocolError/alreadyStarted``.
+    public mutating func start() throws -> [Action] {
+        guard !started else { throw MPCProtocolError.alreadyStarted }
+        started = true
+        return []
+    }
+
+    /// Handles a commitment, a reveal or decryption shares.
+    /// - Parameters:
+    ///   - message: The decoded message.
+    ///   - from: The transport's sender.
+    /// - Returns: The next round's messages, or the output and result.
+    /// - Throws: `notStarted`, `sessionFinished`, `unknownParty`, `senderMismatch`,
+    ///   `wrongSession`, `unexpectedMessage`, `duplicateMessage`, `lengthMismatch`,
+    ///   `commitmentMismatch`, `invalidCiphertext`, `decryptionShareIndexMismatch`.
+    ///   State is unchanged.
+    public mutating func receive(_ message: PaillierAggregationMessage, from: PartyID) throws -> [Action] {
+        guard started else { throw MPCProtocolError.notStarted }
+        guard !finished else { throw MPCProtocolError.sessionFinished }
+        try checkEnvelope(
+            sessionID: configuration.sessionID, header: (message.sessionID, message.sender), from: from,
+            known: configuration.isMember)
+        guard message.round == round else {
+            throw message.round < round
+                ? MPCProtocolError.duplicateMessage(from: from, round: message.round)
+                : MPCProtocolError.unexpectedMessage(from: from, round: message.round)
+        }
+        guard expected.contains(from), !dropped.contains(from) else {
+            throw MPCProtocolError.unexpectedMessage(from: from, round: message.round)
+        }
+        let key = configuration.publicKey.publicKey
+        switch message.payload {
+        case let .commitment(commitment):
+            guard commitments[from] == nil else { throw MPCProtocolError.duplicateMessage(from: from, round: 1) }
+            commitments[from] = commitment
+        case let .ciphertexts(nonce, values):
+            guard !revealedFrom.contains(from) else { throw MPCProtocolError.duplicateMessage(from: from, round: 2) }
+            guard values.count == configuration.chunkCount else {
+                throw MPCProtocolError.lengthMismatch(from: from, expected: configuration.chunkCount, actual: values.count)
+            }
+            var ciphertexts: [Paillier.Ciphertext] = []
+            ciphertexts.reserveCapacity(values.count)
+            for value in values {
+                guard let c = try? key.ciphertext(value) else { throw MPCProtocolError.invalidCiphertext(from: from) }
+                ciphertexts.append(c)
+            }
+            guard HashCommitment.verify(
+                commitments[from]!, opens: configuration.committedBytes(sender: from, ciphertexts: ciphertexts), nonce: nonce)
+            else { throw MPCProtocolError.commitmentMismatch(from: from) }
+            if aggregate.isEmpty {
+                aggregate = ciphertexts
+            } else {
+                for i in aggregate.indices { key.accumulate(&aggregate[i], ciphertexts[i]) }
+            }
+            revealedFrom.insert(from)
+        case let .decryptionShares(shares):
+            guard decryptionShares[from] == nil, !faulty.contains(from) else {
+                throw MPCProtocolError.duplicateMessage(from: from, round: 3)
+            }
+            guard shares.count == configuration.chunkCount else {
+                throw MPCProtocolError.lengthMismatch(from: from, expected: configuration.chunkCount, actual: shares.count)
+            }
+            guard shares.allSatisfy({ $0.index == Int(from.rawValue) }) else {
+                throw MPCProtocolError.decryptionShareIndexMismatch(from: from)
+            }
+            decryptionShares[from] = shares
+            shareArrivals.append(from)
+            return try combineIfPossible()
+        default:
+            throw MPCProtocolError.unexpectedMessage(from: from, round: message.round)
+        }
+        return closeRoundIfComplete()
+    }
+
+    /// Declares `dropped` gone in the current round and closes it if nobody else is awaited.
+    /// - Parameters:
+    ///   - round: The round whose deadline passed (ignored unless current).
+    ///   - dropped: Parties declared dropped.
+    /// - Returns: The next round's messages or an abort.
+    /// - Throws: `notStarted` or `sessionFinished`.
+    public mutating func timeout(round: UInt8, dropped newlyDropped: Set<PartyID>) throws -> [Action] {
+        guard started else { throw MPCProtocolError.notStarted }
+        guard !finished else { throw MPCProtocolError.sessionFinished }
+        guard round == self.round else { return [] }
+        dropped.formUnion(newlyDropped.intersection(Set(expected.filter { !hasSent($0) })))
+        if round == 3 {
+            let awaited = expected.filter { !hasSent($0) && !dropped.contains($0) }
+            guard awaited.isEmpty else { return [] }
+            finished = true
+            let valid = shareArrivals.filter { !faulty.contains($0) }.count
+            return [.abort(.insufficientDecryptionShares(
+                valid: valid, needed: configuration.publicKey.threshold, faulty: faulty.sorted()))]
+        }
+        return closeRoundIfComplete()
+    }
+
+    private func hasSent(_ party: PartyID) -> Bool {
+        switch round {
+        case 1: commitments[party] != nil
+        case 2: revealedFrom.contains(party)
+        default: decryptionShares[party] != nil || faulty.contains(party)
+        }
+    }
+
+    private mutating func closeRoundIfComplete() -> [Action] {
+        guard round < 3, expected.allSatisfy({ hasSent($0) || dropped.contains($0) }) else { return [] }
+        let survivors = expected.filter(hasSent)
+        guard survivors.count >= configuration.minimumContributors else {
+            finished = true
+            return [.abort(.tooFewSurvivors(round: round, survivors: survivors.count, threshold: configuration.minimumContributors))]
+        }
+        if round == 1 {
+            committed = survivors
+            round = 2
+            expected = committed
+            return [.broadcast(to: committed, message: message(.revealRequest(committed: committed)))]
+        }
+        contributors = survivors
+        round = 3
+        expected = configuration.keyHolders.filter { !dropped.contains($0) }
+        let request = message(.decryptionRequest(contributors: contributors, aggregate: aggregate.map(\.value)))
+        return [.broadcast(to: expected, message: request)]
+    }
+
+    /// Combines chunk by chunk with the first `t` non-faulty key holders (by arrival); a failing
+    /// proof marks its holder faulty and combination restarts with another selection.
+    private mutating func combineIfPossible() throws -> [Action] {
+        let t = configuration.publicKey.threshold
+        while plaintexts.count < aggregate.count {
+            let candidates = shareArrivals.filter { !faulty.contains($0) }
+            guard candidates.count >= t else {
+                // Nobody else is awaited: no valid set can form.
+                guard expected.allSatisfy({ hasSent($0) || dropped.contains($0) }) else { return [] }
+                finished = true
+                return [.abort(.insufficientDecryptionShares(valid: candidates.count, needed: t, faulty: faulty.sorted()))]
+            }
+            let selection = Array(candidates.prefix(t))
+            let chunk = plaintexts.count
+            do {
+                let plaintext = try configuration.publicKey.combine(
+                    selection.map { decryptionShares[$0]![chunk] }, for: aggregate[chunk])
+                plaintexts.append(plaintext)
+                decryptors = selection.sorted()
+            } catch let PaillierError.invalidDecryptionShare(index) {
+                let culprit = PartyID(UInt32(index))
+                faulty.insert(culprit)
+                decryptionShares[culprit] = nil
+                // Start over so that one set of t key holders decrypts every chunk.
+                plaintexts = []
+                decryptors = []
+            } catch {
+                throw MPCProtocolError.paillier(error)
+            }
+        }
+        finished = true
+        let layout = configuration.layout
+        var sum: [UInt64] = []
+        sum.reserveCapacity(configuration.vectorLength)
+        for (chunk, plaintext) in plaintexts.enumerated() {
+            let count = min(layout.slotCount, configuration.vectorLength - chunk * layout.slotCount)
+            if count > 0 { sum += layout.unpack(plaintext, count: count).map(\.low64) }
+        }
+        let result = PaillierAggregationResult(
+            sum: sum, contributors: contributors, decryptors: decryptors, faultyKeyHolders: faulty.sorted())
+        let recipients = configuration.members.filter { !dropped.contains($0) }
+        return [.broadcast(to: recipients, message: message(.result(result))), .output(result)]
+    }
+
+    private func message(_ payload: PaillierAggregationMessage.Payload) -> PaillierAggregationMessage {
+        PaillierAggregationMessage(sessionID: configuration.sessionID, sender: configuration.aggregator, payload: payload)
+    }
+}

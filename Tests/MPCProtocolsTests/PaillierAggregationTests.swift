@@ -1,0 +1,139 @@
+import MPCProtocols
+import MultiPrecision
+import PaillierEncryption
+import Testing
+import _TestSupport
+
+typealias PaillierRouter = InProcessRouter<PaillierAggregationMessage, PaillierAggregationResult>
+
+/// The safe primes of protocols/paillier/vectors/v1/threshold.json (512-bit n: fast tests).
+struct ThresholdVectorPrimes: Decodable {
+    struct Case: Decodable { let p: String; let q: String }
+    let cases: [Case]
+    static let loaded = try! Vectors.load(ThresholdVectorPrimes.self, from: "protocols/paillier/vectors/v1/threshold.json")
+}
+
+func dealTestKey(threshold: Int, holders: Int, seed: UInt64 = 3) throws -> (Paillier.ThresholdPublicKey, [Paillier.KeyShare]) {
+    var rng = DeterministicRNG(seed: seed)
+    let primes = ThresholdVectorPrimes.loaded.cases[0]
+    return try Paillier.dealThresholdKey(
+        p: BigInt(primes.p)!, q: BigInt(primes.q)!, threshold: threshold, parties: holders, using: &rng)
+}
+
+func paillierRouter(
+    inputs: [[UInt64]], threshold: Int, holders: Int, session: SessionID = testSession(), seed: UInt64 = 13
+) throws -> PaillierRouter {
+    let (key, shares) = try dealTestKey(threshold: threshold, holders: holders)
+    let configuration = try PaillierAggregationConfiguration(
+        sessionID: session, memberCount: inputs.count, vectorLength: inputs.first?.count ?? 0, publicKey: key)
+    var rng = DeterministicRNG(seed: seed)
+    var machines: [any ProtocolStateMachine<PaillierAggregationMessage, PaillierAggregationResult>] = [
+        PaillierAggregatorStateMachine(configuration: configuration)
+    ]
+    for (index, input) in inputs.enumerated() {
+        machines.append(try PaillierMemberStateMachine(
+            configuration: configuration, party: PartyID(UInt32(index + 1)), input: input,
+            keyShare: index < holders ? shares[index] : nil, using: &rng))
+    }
+    return PaillierRouter(machines: machines) { bytes throws(MPCProtocolError) in try PaillierAggregationMessage(wireEncoded: bytes) }
+}
+
+/// Spec: protocols/paillier-aggregation.md.
+@Suite("Paillier aggregation")
+struct PaillierAggregationTests {
+    /// Signed values wrap: -1 + 1 = 0 in Z_2^64; packed slots span several ciphertexts (7 per
+    /// ciphertext with a 512-bit key).
+    @Test(arguments: [(3, 2, 3), (5, 3, 5), (10, 4, 6)])
+    func outputIsPlaintextSum(members: Int, threshold: Int, holders: Int) throws {
+        var inputs = randomInputs(members: members, length: 20, seed: UInt64(members))
+        inputs[0][0] = UInt64(bitPattern: -1)
+        inputs[1][0] = 1
+        var router = try paillierRouter(inputs: inputs, threshold: threshold, holders: holders)
+        try router.run()
+        #expect(router.rejections.isEmpty)
+        #expect(router.aborts.isEmpty)
+        let result = try #require(router.outputs[.aggregator])
+        #expect(result.sum == plainSum(inputs, length: 20))
+        #expect(result.contributors == PartyID.members(members))
+        #expect(result.decryptors.count == threshold)
+        #expect(result.faultyKeyHolders.isEmpty)
+        for party in PartyID.members(members) { #expect(router.outputs[party] == result) }
+    }
+
+    /// Exactly t key holders respond (the others drop before decrypting): success.
+    @Test func exactlyThresholdDecryptionShares() throws {
+        let inputs = randomInputs(members: 5, length: 9, seed: 2)
+        var router = try paillierRouter(inputs: inputs, threshold: 3, holders: 5)
+        router.crashRound[PartyID(2)] = 3
+        router.crashRound[PartyID(4)] = 3
+        try router.run()
+        let result = try #require(router.outputs[.aggregator])
+        #expect(result.sum == plainSum(inputs, length: 9))
+        #expect(result.decryptors == [PartyID(1), PartyID(3), PartyID(5)])
+    }
+
+    /// Fewer than t key holders respond: a clean abort, no output anywhere.
+    @Test func fewerThanThresholdAborts() throws {
+        let inputs = randomInputs(members: 5, length: 9, seed: 2)
+        var router = try paillierRouter(inputs: inputs, threshold: 3, holders: 5)
+        for c in [1, 2, 4] { router.crashRound[PartyID(UInt32(c))] = 3 }
+        try router.run()
+        #expect(router.outputs.isEmpty)
+        #expect(router.aborts[.aggregator] == .insufficientDecryptionShares(valid: 2, needed: 3, faulty: []))
+    }
+
+    /// A member that drops before revealing is left out of the sum (and of the contributors).
+    @Test(arguments: [1, 2])
+    func memberDropoutBeforeCommitOrReveal(crashRound: Int) throws {
+        let inputs = randomInputs(members: 4, length: 5, seed: 4)
+        var router = try paillierRouter(inputs: inputs, threshold: 2, holders: 3)
+        router.crashRound[PartyID(4)] = UInt8(crashRound)
+        try router.run()
+        let result = try #require(router.outputs[.aggregator])
+        #expect(result.contributors == PartyID.members(3))
+        #expect(result.sum == plainSum(Array(inputs.prefix(3)), length: 5))
+    }
+
+    /// A bad decryption share is caught by its proof and its key holder named; with a spare
+    /// holder the result is still exact; with exactly t holders the run aborts naming it.
+    @Test(arguments: [(4, true), (3, false)])
+    func badDecryptionShareNamesParty(holders: Int, succeeds: Bool) throws {
+        let inputs = randomInputs(members: 4, length: 16, seed: 8)
+        var router = try paillierRouter(inputs: inputs, threshold: 3, holders: holders)
+        router.intercept = { delivery in
+            guard delivery.from == PartyID(2), let message = try? PaillierAggregationMessage(wireEncoded: delivery.bytes),
+                  case let .decryptionShares(shares) = message.payload else { return [delivery] }
+            var tampered = shares
+            let bad = shares[1]
+            tampered[1] = Paillier.DecryptionShare(index: bad.index, value: bad.value + 1, proof: bad.proof)
+            var copy = delivery
+            copy.bytes = PaillierAggregationMessage(sessionID: message.sessionID, sender: message.sender, payload: .decryptionShares(tampered)).wireEncoded()
+            return [copy]
+        }
+        try router.run()
+        if succeeds {
+            let result = try #require(router.outputs[.aggregator])
+            #expect(result.sum == plainSum(inputs, length: 16))
+            #expect(result.faultyKeyHolders == [PartyID(2)])
+            #expect(result.decryptors == [PartyID(1), PartyID(3), PartyID(4)])
+        } else {
+            #expect(router.outputs.isEmpty)
+            #expect(router.aborts[.aggregator] == .insufficientDecryptionShares(valid: 2, needed: 3, faulty: [PartyID(2)]))
+        }
+    }
+
+    /// A key holder refuses to decrypt an aggregate of a single member.
+    @Test func keyHolderRefusesSingleContributor() throws {
+        let (key, shares) = try dealTestKey(threshold: 2, holders: 3)
+        let configuration = try PaillierAggregationConfiguration(sessionID: testSession(), memberCount: 3, vectorLength: 2, publicKey: key)
+        var rng = DeterministicRNG(seed: 1)
+        var member = try PaillierMemberStateMachine(configuration: configuration, party: PartyID(1), input: [1, 2], keyShare: shares[0], using: &rng)
+        _ = try member.start()
+        let c = try key.publicKey.encrypt(BigInt(5), using: &rng)
+        let request = PaillierAggregationMessage(
+            sessionID: testSession(), sender: .aggregator, payload: .decryptionRequest(contributors: [PartyID(2)], aggregate: [c.value]))
+        #expect(throws: MPCProtocolError.malformedMessage(from: .aggregator, reason: "refusing to decrypt an aggregate of too few members")) {
+            try member.receive(request, from: .aggregator)
+        }
+    }
+}
