@@ -25,6 +25,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // System-library shims: static inline wrappers only.
@@ -52,6 +53,14 @@ let package = Package(
             name: "CircuitCompiler",
             dependencies: ["ContractLanguage", "Circuit", "CryptoPrimitives"],
             swiftSettings: swiftSettings),
+
+        // Member data sources (SQLite, CSV), validation against the contract's input, local plan execution.
+        .target(
+            name: "DataSources",
+            dependencies: ["ContractLanguage", "CircuitCompiler", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings),
+        // Records benchmarks/results/datasources-*.json (not API; the CLI can call LocalPlanBenchmark later).
+        .executableTarget(name: "_DataSourcesBenchmark", dependencies: ["DataSources"], swiftSettings: swiftSettings),
 
         // Protocol engines: sans-I/O state machines (additive, secagg, paillier aggregation).
         .target(
@@ -116,6 +125,14 @@ let package = Package(
             name: "ContractLanguageTests",
             dependencies: [
                 "ContractLanguage", "CircuitCompiler", "Circuit", "CryptoPrimitives", "_TestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "DataSourcesTests",
+            dependencies: [
+                "DataSources", "CircuitCompiler", "ContractLanguage", "_TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: swiftSettings),

@@ -1,0 +1,98 @@
+/// The one error type of `DataSources`: a code, a message, and where in the member's data the
+/// problem is.
+///
+/// - Warning: Messages never quote a cell's value (it may be personal data); they say what is
+///   wrong with it ("does not parse as decimal(2)") and where it is.
+public struct DataSourceError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// What went wrong, as a stable code for programs and tests.
+    public enum Code: String, Sendable, Hashable, CaseIterable {
+        /// The configuration file is missing, is not JSON, or does not follow protocols/data-sources.md.
+        case invalidConfiguration
+        /// The configuration has no source for the contract's input table.
+        case unknownInput
+        /// A data file (CSV or SQLite database) does not exist.
+        case fileNotFound
+        /// A data file exists but cannot be read or opened.
+        case unreadableFile
+        /// The configured SQLite table (or view) does not exist.
+        case tableNotFound
+        /// The configured SQL query does not prepare, or is not a read-only SELECT.
+        case invalidQuery
+        /// A contract input column has no counterpart in the source.
+        case missingColumn
+        /// A CSV file is malformed: no header, a ragged row, an unterminated quote, invalid UTF-8.
+        case malformedFile
+        /// A cell's storage type cannot hold the contract column's type (e.g. text in an `int`).
+        case wrongType
+        /// A cell has the right storage type but its content does not parse as the column's type.
+        case unparsableValue
+        /// A cell is null in a column the configuration declares `notNull`.
+        case nullValue
+        /// A partial aggregate exceeds 128 bits.
+        case overflow
+        /// SQLite reported an error while reading.
+        case databaseError
+    }
+
+    /// Where the problem is. Rows are 1-based data rows (a CSV header is not a row).
+    public struct Location: Equatable, Sendable, CustomStringConvertible {
+        /// The file: the CSV file, the SQLite database, or the configuration file.
+        public var file: String
+        /// The SQLite table, view or `query`, if relevant.
+        public var table: String?
+        /// The 1-based data row (CSV: the record after the header; SQLite: the position in scan order).
+        public var row: Int?
+        /// The CSV line on which the row starts (quoted fields may span lines).
+        public var line: Int?
+        /// The contract input column (or, for configuration errors, the JSON path).
+        public var column: String?
+
+        /// Creates a location.
+        /// - Parameters:
+        ///   - file: the file.
+        ///   - table: the table, view or `query`.
+        ///   - row: the data row.
+        ///   - line: the CSV line.
+        ///   - column: the column.
+        public init(file: String, table: String? = nil, row: Int? = nil, line: Int? = nil, column: String? = nil) {
+            self.file = file
+            self.table = table
+            self.row = row
+            self.line = line
+            self.column = column
+        }
+
+        /// `file: table 'staff', row 7 (line 8), column 'salary'`.
+        public var description: String {
+            var parts: [String] = []
+            if let table { parts.append(table == "query" ? "query" : "table '\(table)'") }
+            if let row { parts.append("row \(row)" + (line.map { " (line \($0))" } ?? "")) }
+            if let column { parts.append("column '\(column)'") }
+            return parts.isEmpty ? file : file + ": " + parts.joined(separator: ", ")
+        }
+    }
+
+    /// The code.
+    public var code: Code
+    /// What is wrong, without any cell value.
+    public var message: String
+    /// Where, when known.
+    public var location: Location?
+
+    /// Creates an error.
+    /// - Parameters:
+    ///   - code: the code.
+    ///   - message: the message (no cell values).
+    ///   - location: where.
+    public init(_ code: Code, _ message: String, at location: Location? = nil) {
+        self.code = code
+        self.message = message
+        self.location = location
+    }
+
+    /// `location: message`.
+    public var description: String {
+        guard let location else { return message }
+        return "\(location): \(message)"
+    }
+}

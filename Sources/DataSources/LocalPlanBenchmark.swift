@@ -1,0 +1,106 @@
+import CircuitCompiler
+import ContractLanguage
+import Foundation
+import GRDB
+
+/// Rows per second of a local plan over a generated SQLite table, by pushdown and by the row
+/// pipeline (`covenant bench`-style entry point; figures in benchmarks/results/datasources-*.json).
+/// Wall-clock figures for local runs only: nothing asserts on them.
+public enum LocalPlanBenchmark {
+    /// One measured figure.
+    public struct Figure: Codable, Sendable {
+        /// `datasources.<path>.<contract>.<rows>`.
+        public var name: String
+        /// Input rows per second (validation included: it is part of every run).
+        public var rowsPerSecond: Double
+        /// Best wall-clock seconds over the repetitions.
+        public var seconds: Double
+        /// How the plan ran (`pushdown` or `rowPipeline`).
+        public var path: String
+    }
+
+    /// The benchmarked contract: salary_benchmark's shape (filters, clipping, three groups,
+    /// count / mean / stddev / max / 100-bucket median).
+    public static let contract = """
+        contract salary_bench version 1 {
+          input employees(dept: text, age: int, salary: decimal(2))
+          local {
+            where salary > 0 and age >= 18
+            where dept is not null
+            clip salary to [0, 300000]
+          }
+          compute by dept in ("eng", "ops", "sales") {
+            n = count()
+            avg = mean(salary)
+            sd = stddev(salary)
+            top = max(salary)
+            p50 = median(salary)
+          }
+          reveal n, avg, sd, top, p50 to all
+        }
+        """
+
+    /// Generates `rows` rows into a SQLite file in `directory`, then times both paths.
+    /// - Parameters:
+    ///   - rows: table size.
+    ///   - directory: where the database is written (and left).
+    ///   - repetitions: runs per path; the best is reported.
+    ///   - progress: called with a line per step.
+    /// - Returns: the figures, pushdown first.
+    /// - Throws: `DataSourceError` or a GRDB error while generating.
+    public static func run(
+        rows: Int, directory: String, repetitions: Int = 3, progress: (String) -> Void = { _ in }
+    ) throws -> [Figure] {
+        let compiled = try ContractCompiler.compile(source: contract)
+        let path = directory + "/datasources-bench-\(rows).sqlite"
+        try? FileManager.default.removeItem(atPath: path)
+        progress("generating \(rows) rows into \(path)")
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            try db.execute(sql: "CREATE TABLE employees (dept TEXT, age INTEGER, salary REAL)")
+            let statement = try db.makeStatement(sql: "INSERT INTO employees VALUES (?, ?, ?)")
+            var state: UInt64 = 0xC0FFEE
+            func next() -> UInt64 {  // SplitMix64: reproducible inputs, not secrets
+                state &+= 0x9E37_79B9_7F4A_7C15
+                var z = state
+                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+                return z ^ (z >> 31)
+            }
+            let departments = ["eng", "ops", "sales", "legal", nil]
+            for _ in 0..<rows {
+                let dept = departments[Int(next() % 5)]
+                let age = Int64(16 + next() % 50)
+                let cents = Int64(next() % 40_000_000)
+                try statement.execute(arguments: [dept, age, Double(cents) / 100])
+            }
+        }
+        try queue.close()
+        let source = SQLiteSource(path: path, relation: .table("employees"))
+        var figures: [Figure] = []
+        var reference: [Int128]? = nil
+        for strategy in [ExecutionStrategy.automatic, .rowPipeline] {
+            var best = Double.infinity
+            var label = ""
+            for _ in 0..<max(1, repetitions) {
+                let start = ContinuousClock.now
+                let execution = try source.execute(compiled.localPlan, strategy: strategy)
+                let elapsed = ContinuousClock.now - start
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                best = min(best, seconds)
+                label = execution.path == .pushdown ? "pushdown" : "rowPipeline"
+                if let reference {
+                    precondition(reference == execution.partials, "benchmark self-check: pushdown and row pipeline differ")
+                } else {
+                    reference = execution.partials
+                }
+            }
+            let figure = Figure(
+                name: "datasources.\(label).salary_benchmark.\(rows)", rowsPerSecond: Double(rows) / best, seconds: best,
+                path: label)
+            progress("\(figure.name): \(Int(figure.rowsPerSecond)) rows/s (\(best) s)")
+            figures.append(figure)
+        }
+        return figures
+    }
+}

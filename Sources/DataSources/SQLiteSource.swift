@@ -1,0 +1,344 @@
+public import CircuitCompiler
+public import ContractLanguage
+import Foundation
+import GRDB
+
+/// A table, view or read-only query of a SQLite database, opened read-only.
+///
+/// Storage classes accepted for each contract type (spec: protocols/data-sources.md §3):
+/// `int` INTEGER; `decimal(S)` INTEGER (a whole number) or REAL (the binary64 nearest to a
+/// decimal with at most S fraction digits, |x·10^S| < 2^53; see `realUnits`); `text` TEXT; `bool` INTEGER 0 or 1; `date` TEXT `YYYY-MM-DD`; NULL for
+/// any type unless the column is declared `notNull`. Validation runs in SQL, over the same read
+/// transaction as the plan, before the plan runs.
+public struct SQLiteSource: DataSource {
+    /// What to read.
+    public enum Relation: Sendable, Hashable {
+        /// A table or view, by name.
+        case table(String)
+        /// A SELECT statement.
+        case query(String)
+    }
+
+    /// The database file.
+    public let path: String
+    /// The table, view or query.
+    public let relation: Relation
+    /// Input column → database column name; unmapped columns use their own name.
+    public let columns: [String: String]
+    /// Input columns in which null is an error.
+    public let notNull: Set<String>
+
+    /// Creates a source.
+    /// - Parameters:
+    ///   - path: the database file.
+    ///   - relation: the table, view or query.
+    ///   - columns: input column → database column.
+    ///   - notNull: input columns in which null is an error.
+    public init(path: String, relation: Relation, columns: [String: String] = [:], notNull: Set<String> = []) {
+        self.path = path
+        self.relation = relation
+        self.columns = columns
+        self.notNull = notNull
+    }
+
+    /// `path: table 'staff'` or `path: query`.
+    public var name: String { location().description }
+
+    var tableLabel: String {
+        switch relation {
+        case .table(let name): return name
+        case .query: return "query"
+        }
+    }
+
+    func location(row: Int? = nil, column: String? = nil) -> DataSourceError.Location {
+        .init(file: path, table: tableLabel, row: row, column: column)
+    }
+
+    /// Checks every row (in SQL).
+    /// - Parameter columns: the input columns.
+    /// - Returns: the number of rows.
+    /// - Throws: `DataSourceError`.
+    public func validate(_ columns: [ColumnDeclaration]) throws -> Int {
+        try read { db in
+            let base = try baseQuery(db, columns)
+            try validate(db, base: base, columns)
+            return try wrap { try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(base))") ?? 0 }
+        }
+    }
+
+    /// Reads every row, validated.
+    /// - Parameter columns: the input columns.
+    /// - Returns: rows in input-column order.
+    /// - Throws: `DataSourceError`.
+    public func rows(_ columns: [ColumnDeclaration]) throws -> [[Value]] {
+        try read { db in
+            let base = try baseQuery(db, columns)
+            try validate(db, base: base, columns)
+            var rows: [[Value]] = []
+            try forEachRow(db, base: base, columns) { rows.append($0) }
+            return rows
+        }
+    }
+
+    /// Validates, then runs the plan as one SQL query when it translates (see `SQLPushdown`), else
+    /// streams the rows through `LocalPlan.execute(rows:)`. Both run in one read transaction.
+    /// - Parameters:
+    ///   - plan: the local plan.
+    ///   - strategy: `.automatic` (pushdown when possible) or `.rowPipeline`.
+    /// - Returns: the partials and how they were computed.
+    /// - Throws: `DataSourceError`.
+    public func execute(_ plan: LocalPlan, strategy: ExecutionStrategy = .automatic) throws -> LocalExecution {
+        let columns = plan.pipeline.columns
+        return try read { db in
+            let base = try baseQuery(db, columns)
+            try validate(db, base: base, columns)
+            var reason: String? = "the row pipeline was requested"
+            if strategy == .automatic {
+                do {
+                    let pushdown = try SQLPushdown(plan: plan, base: base)
+                    if let partials = try pushdown.run(db, wrap: wrap) { return LocalExecution(partials: partials, path: .pushdown) }
+                    reason = "a 64-bit SQL sum overflowed"
+                } catch let untranslatable as SQLPushdown.Untranslatable {
+                    reason = untranslatable.reason
+                }
+            }
+            var accumulator = try PartialAccumulator(plan)
+            try forEachRow(db, base: base, columns) { try accumulator.append($0) }
+            return LocalExecution(partials: try accumulator.finish(), path: .rowPipeline(reason: reason))
+        }
+    }
+
+    // MARK: - Connection and schema
+
+    private func read<T>(_ body: (Database) throws -> T) throws -> T {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw DataSourceError(.fileNotFound, "the SQLite database does not exist", at: .init(file: path))
+        }
+        guard !isDirectory.boolValue else {
+            throw DataSourceError(.unreadableFile, "the path is a directory, not a SQLite database", at: .init(file: path))
+        }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.label = "covenant.datasource"
+        let queue: DatabaseQueue
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+        } catch {
+            throw DataSourceError(.unreadableFile, "the SQLite database cannot be opened: \(Self.reason(error))", at: .init(file: path))
+        }
+        do {
+            return try queue.read(body)
+        } catch let error as DataSourceError {
+            throw error
+        } catch {
+            throw DataSourceError(.unreadableFile, "the SQLite database cannot be read: \(Self.reason(error))", at: .init(file: path))
+        }
+    }
+
+    /// SQLite's own message (it names SQL objects, never cell values).
+    static func reason(_ error: any Error) -> String {
+        if let error = error as? DatabaseError { return error.message ?? "\(error.resultCode)" }
+        return "\(error)"
+    }
+
+    /// Runs a database call, wrapping SQLite errors.
+    func wrap<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DataSourceError {
+            throw error
+        } catch {
+            throw DataSourceError(.databaseError, Self.reason(error), at: location())
+        }
+    }
+
+    /// `SELECT "db column" AS c0, … FROM relation`: raw stored values, in input-column order.
+    func baseQuery(_ db: Database, _ declared: [ColumnDeclaration]) throws -> String {
+        let available: [String]
+        let from: String
+        switch relation {
+        case .table(let table):
+            let exists = try wrap { try db.tableExists(table) || db.viewExists(table) }
+            guard exists else {
+                throw DataSourceError(.tableNotFound, "the database has no table or view '\(table)'", at: .init(file: path, table: table))
+            }
+            available = try wrap { try db.columns(in: table).map(\.name) }
+            from = quoteIdentifier(table)
+        case .query(let sql):
+            let statement: Statement
+            do {
+                statement = try db.makeStatement(sql: sql)
+            } catch {
+                throw DataSourceError(.invalidQuery, "the query does not prepare: \(Self.reason(error))", at: location())
+            }
+            let trimmed = sql.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+            guard statement.isReadonly, trimmed.hasPrefix("select") || trimmed.hasPrefix("with") else {
+                throw DataSourceError(.invalidQuery, "the query must be a single read-only SELECT", at: location())
+            }
+            available = statement.columnNames
+            from = "(\(sql.trimmingSemicolons()))"
+        }
+        var selections: [String] = []
+        for (index, column) in declared.enumerated() {
+            let wanted = columns[column.name.text] ?? column.name.text
+            guard let actual = available.first(where: { $0.lowercased() == wanted.lowercased() }) else {
+                let mapped = wanted == column.name.text ? "" : " (mapped to '\(wanted)')"
+                throw DataSourceError(
+                    .missingColumn, "no database column for input column '\(column.name.text)'\(mapped)",
+                    at: location(column: column.name.text))
+            }
+            selections.append("\(quoteIdentifier(actual)) AS c\(index)")
+        }
+        return "SELECT \(selections.isEmpty ? "NULL" : selections.joined(separator: ", ")) FROM \(from)"
+    }
+
+    // MARK: - Validation
+
+    /// Error kinds encoded by the validation query: column × 3 + kind.
+    private enum Problem: Int {
+        case wrongType = 0, unparsable = 1, null = 2
+    }
+
+    /// Finds the first invalid cell (scan order, then column order) with one SQL scan.
+    func validate(_ db: Database, base: String, _ declared: [ColumnDeclaration]) throws {
+        guard !declared.isEmpty else { return }
+        var checks: [String] = []
+        for (index, column) in declared.enumerated() {
+            let c = "c\(index)"
+            func code(_ problem: Problem) -> Int { index * 3 + problem.rawValue }
+            let onNull = notNull.contains(column.name.text) ? "\(code(.null))" : "NULL"
+            let type: String
+            switch column.type {
+            case .int:
+                type = "WHEN typeof(\(c)) <> 'integer' THEN \(code(.wrongType))"
+            case .decimal(let scale):
+                let factor = pow10(scale)
+                let limit = Int64.max / factor
+                type = """
+                    WHEN typeof(\(c)) = 'integer' THEN CASE WHEN \(c) BETWEEN -\(limit) AND \(limit) THEN NULL ELSE \(code(.unparsable)) END \
+                    WHEN typeof(\(c)) = 'real' THEN CASE WHEN abs(\(c) * \(factor).0) < 9007199254740991.0 \
+                    AND \(realUnits(c, scale: scale)) / \(factor).0 = \(c) THEN NULL ELSE \(code(.unparsable)) END \
+                    ELSE \(code(.wrongType))
+                    """
+            case .text:
+                type = "WHEN typeof(\(c)) <> 'text' THEN \(code(.wrongType))"
+            case .bool:
+                type = "WHEN typeof(\(c)) <> 'integer' THEN \(code(.wrongType)) WHEN \(c) NOT IN (0, 1) THEN \(code(.unparsable))"
+            case .date:
+                type = """
+                    WHEN typeof(\(c)) <> 'text' THEN \(code(.wrongType)) \
+                    WHEN date(julianday(\(c))) IS NOT \(c) OR \(c) < '0001-01-01' THEN \(code(.unparsable))
+                    """
+            }
+            checks.append("CASE WHEN \(c) IS NULL THEN \(onNull) \(type) END")
+        }
+        let problem = checks.count == 1 ? checks[0] : "COALESCE(\(checks.joined(separator: ", ")))"
+        // A plain scan first (fast); only when it finds a problem, a second scan numbers the rows.
+        let scan = "SELECT \(problem) AS e FROM (\(base))"
+        guard try wrap({ try Int.fetchOne(db, sql: "SELECT e FROM (\(scan)) WHERE e IS NOT NULL LIMIT 1") }) != nil else { return }
+        let numbered = "SELECT e, n FROM (SELECT \(problem) AS e, row_number() OVER () AS n FROM (\(base))) WHERE e IS NOT NULL LIMIT 1"
+        guard let found = try wrap({ try Row.fetchOne(db, sql: numbered) }) else { return }
+        let encoded: Int = found[0], row: Int = found[1]
+        let column = declared[encoded / 3]
+        let at = location(row: row, column: column.name.text)
+        switch Problem(rawValue: encoded % 3)! {
+        case .null:
+            throw DataSourceError(.nullValue, "null in a column declared notNull", at: at)
+        case .unparsable:
+            throw DataSourceError(.unparsableValue, "value does not parse as \(column.type)", at: at)
+        case .wrongType:
+            let storage = try wrap {
+                try String.fetchOne(db, sql: "SELECT typeof(c\(encoded / 3)) FROM (\(base)) LIMIT 1 OFFSET \(row - 1)")
+            } ?? "another storage class"
+            throw DataSourceError(
+                .wrongType, "the value is stored as \(storage); \(column.type) needs \(Self.accepted(column.type))", at: at)
+        }
+    }
+
+    static func accepted(_ type: ColumnType) -> String {
+        switch type {
+        case .int: return "an integer"
+        case .decimal: return "an integer or a real"
+        case .text: return "text"
+        case .bool: return "an integer 0 or 1"
+        case .date: return "text YYYY-MM-DD"
+        }
+    }
+
+    // MARK: - Reading rows
+
+    /// Streams validated rows, converted to values, in scan order.
+    func forEachRow(_ db: Database, base: String, _ declared: [ColumnDeclaration], _ body: ([Value]) throws -> Void) throws {
+        let cursor = try wrap { try Row.fetchCursor(db, sql: base) }
+        var row = 0
+        var values: [Value] = []
+        values.reserveCapacity(declared.count)
+        while let record = try wrap({ try cursor.next() }) {
+            row += 1
+            values.removeAll(keepingCapacity: true)
+            for (index, column) in declared.enumerated() {
+                let stored: DatabaseValue = record[index]
+                guard let value = Self.value(stored, as: column.type) else {
+                    // Validation ran in the same read transaction, so this means a bug, not bad data.
+                    throw DataSourceError(
+                        .wrongType, "value changed storage class after validation",
+                        at: location(row: row, column: column.name.text))
+                }
+                values.append(value)
+            }
+            try body(values)
+        }
+    }
+
+    /// Converts a validated stored value; mirrors the pushdown's conversion exactly.
+    static func value(_ stored: DatabaseValue, as type: ColumnType) -> Value? {
+        switch (type, stored.storage) {
+        case (_, .null): return .null
+        case (.int, .int64(let v)): return .int(v)
+        case (.decimal(let scale), .int64(let v)):
+            let (units, overflow) = v.multipliedReportingOverflow(by: pow10(scale))
+            return overflow ? nil : .decimal(units, scale: scale)
+        case (.decimal(let scale), .double(let x)):
+            // The same IEEE operations as `realUnits` and the validation query, in the same order.
+            let factor = Double(pow10(scale))
+            guard (x * factor).magnitude < 9_007_199_254_740_991 else { return nil }
+            let units = (x * factor + (x < 0 ? -0.5 : 0.5)).rounded(.towardZero)
+            guard units / factor == x else { return nil }
+            return .decimal(Int64(units), scale: scale)
+        case (.text, .string(let s)): return .text(s)
+        case (.bool, .int64(let v)) where v == 0 || v == 1: return .bool(v == 1)
+        case (.date, .string(let s)): return CivilDate(iso: s).map { .date($0) }
+        default: return nil
+        }
+    }
+}
+
+/// The SQL for the units of a REAL `x` in a `decimal(scale)` column: x·10^S rounded half away
+/// from zero. A REAL is accepted only when these units divided by 10^S give back exactly x, that is
+/// when x is the binary64 nearest to a decimal with at most S fraction digits (how `0.29` is stored).
+func realUnits(_ x: String, scale: Int) -> String {
+    "CAST(\(x) * \(pow10(scale)).0 + (CASE WHEN \(x) < 0 THEN -0.5 ELSE 0.5 END) AS INTEGER)"
+}
+
+/// 10^n for 0 ≤ n ≤ 18.
+func pow10(_ n: Int) -> Int64 {
+    var result: Int64 = 1
+    for _ in 0..<max(0, min(n, 18)) { result *= 10 }
+    return result
+}
+
+/// A double-quoted SQL identifier.
+func quoteIdentifier(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+
+/// A single-quoted SQL string literal.
+func quoteText(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+
+extension String {
+    func trimmingSemicolons() -> String {
+        var s = Substring(self)
+        while let c = s.last, c == ";" || c == " " || c == "\n" || c == "\t" || c == "\r" { s = s.dropLast() }
+        return String(s)
+    }
+}

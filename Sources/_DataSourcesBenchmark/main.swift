@@ -1,0 +1,32 @@
+// Records the DataSources throughput figure (not API; the CLI can call LocalPlanBenchmark later):
+// swift build -c release --scratch-path .build-data-release --product _DataSourcesBenchmark
+// .build-data-release/release/_DataSourcesBenchmark ROWS DIRECTORY OUTPUT.json
+import DataSources
+import Foundation
+
+let arguments = CommandLine.arguments
+let rows = arguments.count > 1 ? Int(arguments[1]) ?? 1_000_000 : 1_000_000
+let directory = arguments.count > 2 ? arguments[2] : FileManager.default.temporaryDirectory.path
+let output = arguments.count > 3 ? arguments[3] : nil
+let figures = try LocalPlanBenchmark.run(rows: rows, directory: directory) { print($0) }
+struct Report: Codable {
+    var date: String
+    var command: String
+    var rows: Int
+    var figures: [LocalPlanBenchmark.Figure]
+    var notes: String
+}
+let formatter = ISO8601DateFormatter()
+formatter.formatOptions = [.withFullDate]
+let report = Report(
+    date: formatter.string(from: Date()),
+    command: "swift build -c release --scratch-path .build-data-release --product _DataSourcesBenchmark && "
+        + ".build-data-release/release/_DataSourcesBenchmark \(rows) DIR benchmarks/results/datasources-DATE.json",
+    rows: rows, figures: figures,
+    notes: "Wall clock, best of 3, validation included, one core of a shared 2-core Linux VM under concurrent builds; "
+        + "contract salary_benchmark shape (3 groups, 2 filters, clip, count/mean/stddev/max/100-bucket median); "
+        + "salary stored as REAL, converted exactly to decimal(2) units.")
+let encoder = JSONEncoder()
+encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+let data = try encoder.encode(report)
+if let output { try data.write(to: URL(fileURLWithPath: output)) } else { print(String(decoding: data, as: UTF8.self)) }

@@ -1,0 +1,150 @@
+import Circuit
+import CircuitCompiler
+import ContractLanguage
+import DataSources
+import Foundation
+import PropertyBased
+import Testing
+import _TestSupport
+
+/// The pushed-down SQL query, the Swift row pipeline over SQLite, the streamed CSV path and
+/// `LocalPlan.execute(rows:)` give identical partials; summed across members they give the oracle.
+struct PushdownTests {
+    /// For each example: each member's CSV loaded into SQLite gives, by pushdown and by the row
+    /// pipeline, the CSV path's partials; combined by the circuit, the oracle's result.
+    @Test(arguments: TestData.examples)
+    func exampleMembersAgreeWithOracle(_ name: String) throws {
+        let (compiled, files) = try TestData.example(name)
+        let plan = compiled.localPlan
+        let declared = compiled.contract.input.columns
+        let directory = try TemporaryDirectory()
+        var rng = DeterministicRNG(seed: 0xDA7A)
+        var members: [[[Value]]] = []
+        var vectors: [[Int128]] = []
+        for (index, file) in files.enumerated() {
+            let csv = CSVSource(path: file)
+            let rows = try csv.rows(declared)
+            #expect(rows == (try CSVTable.rows(String(contentsOfFile: file, encoding: .utf8), input: compiled.contract.input)))
+            let reference = try plan.execute(rows: rows)
+            let streamed = try csv.execute(plan, strategy: .automatic)
+            #expect(streamed.partials == reference)
+
+            let database = directory.file("member-\(index).sqlite")
+            try TestData.sqlite(database, table: "rows", declared: declared, rows: rows, using: &rng)
+            let sqlite = SQLiteSource(path: database, relation: .table("rows"))
+            #expect(try sqlite.rows(declared) == rows)
+            let pushed = try sqlite.execute(plan, strategy: .automatic)
+            #expect(pushed.path == .pushdown, "\(name): \(pushed.path)")
+            #expect(pushed.partials == reference, "\(name) member \(index)")
+            let piped = try sqlite.execute(plan, strategy: .rowPipeline)
+            #expect(piped.partials == reference)
+            members.append(rows)
+            vectors.append(pushed.partials)
+        }
+        let joint = ContractResult(revelations: try compiled.circuit.evaluate(memberInputs: vectors), contract: compiled.contract)
+        let oracle = try Oracle.evaluate(compiled.contract, members: members)
+        #expect(joint.differences(from: oracle).isEmpty, "\(joint.differences(from: oracle))")
+    }
+
+    static var contracts: [String] {
+        get throws {
+            try TestData.examples.map { name in
+                try String(contentsOf: TestData.exampleDirectory(name).appendingPathComponent("contract.cov"), encoding: .utf8)
+            } + TestData.coverageContracts
+        }
+    }
+
+    @Test func coverageContractsCompileAndPushDown() throws {
+        for source in TestData.coverageContracts {
+            let compiled = try ContractCompiler.compile(source: source)
+            #expect(compiled.contract.warnings.isEmpty, "\(compiled.contract.warnings)")
+        }
+    }
+
+    /// Property: over random rows (nulls, extremes, perturbed example values), the pushdown equals
+    /// the row pipeline equals `LocalPlan.execute(rows:)`, for every example and coverage contract.
+    @Test func pushdownEqualsRowPipelineOnRandomRows() async throws {
+        let sources = try Self.contracts
+        let bases: [[[Value]]] = try sources.map { source in
+            let compiled = try ContractCompiler.compile(source: source)
+            guard let name = TestData.examples.first(where: { source.contains("contract \($0) ") }) else { return [] }
+            let (_, files) = try TestData.example(name)
+            return try files.flatMap { try CSVSource(path: $0).rows(compiled.contract.input.columns) }
+        }
+        let compiledContracts = try sources.map { try ContractCompiler.compile(source: $0) }
+        await propertyCheck(count: 100, input: Gen.uint64()) { seed in
+            var rng = DeterministicRNG(seed: seed)
+            let which = Int(seed % UInt64(compiledContracts.count))
+            let compiled = compiledContracts[which]
+            let declared = compiled.contract.input.columns
+            let rows = TestData.randomRows(
+                like: bases[which], declared: declared, count: Int.random(in: 0...300, using: &rng), using: &rng)
+            do {
+                let directory = try TemporaryDirectory()
+                let path = directory.file("random.sqlite")
+                try TestData.sqlite(path, declared: declared, rows: rows, using: &rng)
+                let source = SQLiteSource(path: path, relation: .table("t"))
+                let reference = try compiled.localPlan.execute(rows: rows)
+                let pushed = try source.execute(compiled.localPlan, strategy: .automatic)
+                let piped = try source.execute(compiled.localPlan, strategy: .rowPipeline)
+                #expect(pushed.path == .pushdown, "\(compiled.contract.syntax.name.text): \(pushed.path)")
+                #expect(pushed.partials == reference, "\(compiled.contract.syntax.name.text) seed \(seed)")
+                #expect(piped.partials == reference, "\(compiled.contract.syntax.name.text) seed \(seed)")
+                let csvPath = directory.file("random.csv")
+                try TestData.csv(csvPath, declared: declared, rows: rows)
+                // CSV cannot tell empty text from null (spec §11), so compare with CSVTable's reading.
+                let reread = try CSVTable.rows(String(contentsOfFile: csvPath, encoding: .utf8), input: compiled.contract.input)
+                #expect(try CSVSource(path: csvPath).rows(declared) == reread)
+                #expect(try CSVSource(path: csvPath).partials(for: compiled.localPlan) == compiled.localPlan.execute(rows: reread))
+            } catch {
+                Issue.record("\(compiled.contract.syntax.name.text) seed \(seed): \(error)")
+            }
+        }
+    }
+
+    /// A plan the translator declines falls back to the row pipeline and says why.
+    @Test func untranslatableComparisonFallsBack() throws {
+        let compiled = try ContractCompiler.compile(
+            source: """
+                contract fallback version 1 {
+                  input t(a: int, b: decimal(2))
+                  local { where a < b }
+                  compute { n = count() s = sum(b) }
+                  reveal n, s to all
+                }
+                """)
+        let directory = try TemporaryDirectory()
+        let path = directory.file("f.sqlite")
+        try TestData.sqlite(path, table: "t", columns: [("a", ""), ("b", "")], rows: [[1, 1.5], [2, 1.25], [nil, 3.0], [1, 1.0]])
+        let execution = try SQLiteSource(path: path, relation: .table("t")).execute(compiled.localPlan, strategy: .automatic)
+        #expect(execution.path == .rowPipeline(reason: "a comparison of columns with different scales"))
+        #expect(execution.partials == [1, 150])
+    }
+
+    /// Sums of squares far beyond 64 bits stay exact (16-bit limbs in SQL, Int128 in Swift).
+    @Test func limbSumsAreExactBeyond64Bits() throws {
+        let compiled = try ContractCompiler.compile(
+            source: """
+                contract big version 1 {
+                  input t(x: int, y: decimal(4))
+                  compute { v = variance(x) c = covariance(x, y) s = sum(y) lo = min(x) hi = max(y) }
+                  reveal v, c, s, lo, hi to all
+                }
+                """)
+        // Each x² is up to 2^123, far beyond 64 bits; the 24-row sums still fit Int128.
+        let values: [Int64] = [1 << 60, -(1 << 60), -1, 0, 1, 1 << 48, -(1 << 48) - 1, 3_000_000_000_000_000_000]
+        var rows: [[Value]] = []
+        for x in values { for y in [Int64(-999_999_999_999_999), 0, 123_456_789_012_345] { rows.append([.int(x), .decimal(y, scale: 4)]) } }
+        let directory = try TemporaryDirectory()
+        let path = directory.file("big.sqlite")
+        try TestData.sqlite(path, table: "t", columns: [("x", "INTEGER"), ("y", "")],
+                            rows: rows.map { row in
+                                guard case .int(let x) = row[0], case .decimal(let y, _) = row[1] else { return [] }
+                                return [x, Double(y) / 10_000]
+                            })
+        let source = SQLiteSource(path: path, relation: .table("t"))
+        let pushed = try source.execute(compiled.localPlan, strategy: .automatic)
+        #expect(pushed.path == .pushdown)
+        #expect(pushed.partials == (try compiled.localPlan.execute(rows: rows)))
+    }
+}
