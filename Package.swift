@@ -54,6 +54,20 @@ let package = Package(
             dependencies: ["ContractLanguage", "Circuit", "CryptoPrimitives"],
             swiftSettings: swiftSettings),
 
+        // The consortium ledger: entries, Merkle log, checkpoints, SQLite store, audit.
+        .target(
+            name: "ConsortiumLedger",
+            dependencies: ["CryptoPrimitives", "WireFormat", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings),
+        // Test-only child process for the ledger's SIGKILL crash test (not API).
+        .executableTarget(name: "_LedgerCrashHelper", dependencies: ["ConsortiumLedger"], swiftSettings: swiftSettings),
+
+        // Protocol engines: sans-I/O state machines (additive, secagg, paillier aggregation).
+        .target(
+            name: "MPCProtocols",
+            dependencies: ["MultiPrecision", "CryptoPrimitives", "WireFormat", "SecretSharing", "PaillierEncryption"],
+            swiftSettings: swiftSettings),
+
         // Member data sources (SQLite, CSV), validation against the contract's input, local plan execution.
         .target(
             name: "DataSources",
@@ -62,23 +76,27 @@ let package = Package(
         // Records benchmarks/results/datasources-*.json (not API; the CLI can call LocalPlanBenchmark later).
         .executableTarget(name: "_DataSourcesBenchmark", dependencies: ["DataSources"], swiftSettings: swiftSettings),
 
-        // Protocol engines: sans-I/O state machines (additive, secagg, paillier aggregation).
+        // A member as an actor and a run from end to end over an abstract Transport (in-memory transport with faults).
         .target(
-            name: "MPCProtocols",
-            dependencies: ["MultiPrecision", "CryptoPrimitives", "WireFormat", "SecretSharing", "PaillierEncryption"],
+            name: "Runtime",
+            dependencies: [
+                "MPCProtocols", "DataSources", "ConsortiumLedger", "CircuitCompiler", "Circuit", "CryptoPrimitives",
+                "PaillierEncryption", "ContractLanguage", "WireFormat", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings),
 
         // Throughput figures for `covenant bench` (the ordo-one harness lives in benchmarks/).
         .target(
             name: "Benchmarking",
-            dependencies: ["CGMP", "MultiPrecision", "CryptoPrimitives", "PaillierEncryption", "SecretSharing", "MPCProtocols"],
+            dependencies: ["CGMP", "MultiPrecision", "CryptoPrimitives", "PaillierEncryption", "SecretSharing", "ConsortiumLedger", "MPCProtocols"],
             swiftSettings: swiftSettings),
 
         // The command-line tool: argument parsing and printing only.
         .executableTarget(
             name: "covenant",
             dependencies: [
-                "Benchmarking", "ContractLanguage", "CircuitCompiler",
+                "Benchmarking", "ContractLanguage", "CircuitCompiler", "ConsortiumLedger",
+                "Runtime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -129,6 +147,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "ConsortiumLedgerTests",
+            dependencies: ["ConsortiumLedger", "_LedgerCrashHelper", "_TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "DataSourcesTests",
             dependencies: [
                 "DataSources", "CircuitCompiler", "ContractLanguage", "_TestSupport",
@@ -137,9 +159,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "RuntimeTests",
+            dependencies: [
+                "Runtime", "MPCProtocols", "DataSources", "ConsortiumLedger", "CircuitCompiler", "Circuit", "ContractLanguage",
+                "CryptoPrimitives", "MultiPrecision", "PaillierEncryption", "_TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "MPCProtocolsTests",
             dependencies: [
-                "MPCProtocols", "SecretSharing", "_TestSupport",
+                "MPCProtocols", "_TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: swiftSettings),

@@ -7,7 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure cryptographic primitives and protocols.",
-        subcommands: [Crypto.self, BenchProtocolsCommand.self])
+        subcommands: [Crypto.self, BenchProtocolsCommand.self, Ledger.self])
 
     /// `covenant bench crypto [--json] [--seconds S]`.
     struct Crypto: AsyncParsableCommand {
@@ -38,6 +38,44 @@ struct BenchCommand: AsyncParsableCommand {
                     let name = r.name.padding(toLength: 30, withPad: " ", startingAt: 0)
                     print("\(name) \(String(format: "%14.1f", r.opsPerSecond)) \(r.unit)/s   \(String(format: "%9.2f", r.ratioToCalibration))× calibration")
                 }
+            }
+        }
+    }
+
+    /// `covenant bench ledger [--json] [--entries N] [--batch B] [--keep PATH-DIR]`.
+    struct Ledger: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Append, audit and prove on a signed SQLite ledger (issue 4's performance figures).",
+            discussion: "Build with -c release. Appends N entries in batches, audits the file as `covenant ledger verify` does, and measures proofs at 10^3 and 10^6 leaves.")
+
+        @Flag(help: "Print the report as JSON.")
+        var json = false
+        @Option(help: "Entries in the benchmark ledger.")
+        var entries: Int = 1_000_000
+        @Option(help: "Entries per append transaction.")
+        var batch: Int = 1000
+        @Option(help: "Keep the ledger file in this directory (default: a temporary file, removed).")
+        var keep: String?
+
+        func run() async throws {
+            guard entries >= 16, entries <= 100_000_000, batch >= 1 else {
+                throw ValidationError("--entries must be in [16, 10^8] and --batch ≥ 1")
+            }
+            let suite = LedgerBenchmarks(entries: entries, batchSize: batch, directory: keep ?? NSTemporaryDirectory(), keepFile: keep != nil)
+            let report = try suite.run { phase in
+                FileHandle.standardError.write(Data("\(phase)…\n".utf8))
+            }
+            if let keep { FileHandle.standardError.write(Data("kept \(suite.path) (in \(keep))\n".utf8)) }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                return
+            }
+            print("append  \(report.entries) entries (\(report.signatures) signatures), batches of \(report.batchSize): \(String(format: "%.1f", report.appendSeconds)) s, \(Int(report.appendEntriesPerSecond)) entries/s wall, \(Int(report.appendEntriesPerCPUSecond)) entries/CPU-s")
+            print("verify  \(String(format: "%.1f", report.verifySeconds)) s wall (\(String(format: "%.1f", report.verifyCPUSeconds)) CPU-s on \(report.cores) cores), \(Int(report.verifyEntriesPerSecond)) entries/s; file \(report.fileBytes / 1_000_000) MB")
+            for p in report.proofs {
+                print("proofs  n=\(p.treeSize): inclusion \(String(format: "%.1f", p.inclusionHashes)) hashes / \(Int(p.inclusionBytes)) B, prove \(String(format: "%.1f", p.inclusionProveMicroseconds)) µs, verify \(String(format: "%.1f", p.inclusionVerifyMicroseconds)) µs; consistency \(String(format: "%.1f", p.consistencyHashes)) hashes / \(Int(p.consistencyBytes)) B, prove \(String(format: "%.1f", p.consistencyProveMicroseconds)) µs, verify \(String(format: "%.1f", p.consistencyVerifyMicroseconds)) µs")
             }
         }
     }

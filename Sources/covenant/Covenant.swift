@@ -11,6 +11,10 @@ struct Covenant: AsyncParsableCommand {
         subcommands: [
             BenchCommand.self,
             ContractCommand.self,
+            LedgerCommand.self,
+            AuditCommand.self,
+            DemoCommand.self,
+            RunCommand.self,
         ]
     )
 }

@@ -1,0 +1,274 @@
+import CryptoPrimitives
+import Foundation
+import WireFormat
+
+/// What `covenant audit` reports: the verdict, the first violation, and a summary of the
+/// consortium, its contracts, runs and checkpoints. Spec: protocols/ledger.md#audit.
+public struct AuditReport: Codable, Sendable {
+    /// The first violation found.
+    public struct Failure: Codable, Sendable, Hashable {
+        /// The rule that failed (``LedgerError/Code`` raw value).
+        public var rule: String
+        /// What failed.
+        public var message: String
+        /// The first failing entry.
+        public var entryIndex: UInt64?
+        /// The failing checkpoint's size.
+        public var checkpointSize: UInt64?
+    }
+
+    /// A member as of the end of the verified log.
+    public struct MemberSummary: Codable, Sendable, Hashable {
+        /// The name.
+        public var name: String
+        /// The public key, hex.
+        public var publicKey: String
+        /// The roles.
+        public var roles: [String]
+    }
+
+    /// A contract version.
+    public struct ContractSummary: Codable, Sendable, Hashable {
+        /// The version id, hex.
+        public var versionID: String
+        /// The contract's name.
+        public var name: String
+        /// `proposed`, `active`, `superseded` or `revoked`.
+        public var status: String
+        /// The approving members.
+        public var approvals: [String]
+        /// The predecessor, hex.
+        public var predecessor: String?
+        /// The proposing entry.
+        public var proposedAt: UInt64
+        /// The activating entry.
+        public var activatedAt: UInt64?
+    }
+
+    /// A run.
+    public struct RunSummary: Codable, Sendable, Hashable {
+        /// The run id, hex.
+        public var runID: String
+        /// The contract version, hex.
+        public var versionID: String
+        /// The circuit hash, hex.
+        public var circuitHash: String
+        /// The protocol.
+        public var protocolName: String
+        /// The participants.
+        public var participants: [String]
+        /// Participants who committed inputs, with their commitments (hex).
+        public var commitments: [String: String]
+        /// `open`, `published` or `aborted`.
+        public var status: String
+        /// The result hash, hex.
+        public var resultHash: String?
+        /// The revealed-values hash, hex (recomputed and matched by the audit).
+        public var revealedHash: String?
+        /// The transcript hash, hex.
+        public var transcriptHash: String?
+        /// The participants who signed the result.
+        public var resultSigners: [String]
+        /// The entries about this run.
+        public var entries: [UInt64]
+        /// The checkpoint the run's entries were proven included in, if one covers them.
+        public var provenInCheckpoint: UInt64?
+    }
+
+    /// A checkpoint.
+    public struct CheckpointSummary: Codable, Sendable, Hashable {
+        /// The tree size.
+        public var size: UInt64
+        /// The root, hex.
+        public var root: String
+        /// The sequencer.
+        public var sequencer: String
+        /// Valid cosignatures from distinct voting members.
+        public var cosignatures: Int
+        /// The quorum at that size.
+        public var quorum: Int
+        /// Whether the cosignatures reach the quorum.
+        public var isFinal: Bool
+    }
+
+    /// The audited file or store.
+    public var ledger: String
+    /// Whether every check passed.
+    public var passed: Bool
+    /// The first violation.
+    public var failure: Failure?
+    /// The log id, hex.
+    public var logID: String?
+    /// The consortium's name.
+    public var consortium: String
+    /// Entries verified (all of them if passed; those before the failure otherwise).
+    public var verifiedEntries: UInt64
+    /// The root of the verified entries, hex.
+    public var rootHash: String
+    /// Entries by kind.
+    public var entryKinds: [String: Int]
+    /// The quorum.
+    public var quorum: Int
+    /// The members.
+    public var members: [MemberSummary]
+    /// The contract versions.
+    public var contracts: [ContractSummary]
+    /// The runs (only the requested one with `--run`).
+    public var runs: [RunSummary]
+    /// The verified checkpoints.
+    public var checkpoints: [CheckpointSummary]
+    /// The size of the latest final checkpoint.
+    public var latestFinalCheckpoint: UInt64?
+    /// Entries not yet covered by a final checkpoint.
+    public var unfinalisedEntries: UInt64
+    /// Equivocation evidence found (hex of each evidence's wire encoding).
+    public var equivocations: [String]
+    /// Checks this version does not perform.
+    public var notChecked: [String]
+}
+
+/// Verifies a ledger from its store alone, with no member's cooperation: every signature (in
+/// parallel), the hash chain and Merkle tree, the lifecycle rules, each result's revealed-values
+/// hash, checkpoints, cosignature quorums and equivocation. Stops at the first violation and
+/// names the entry and rule. Spec: protocols/ledger.md#audit.
+public struct LedgerAuditor: Sendable {
+    /// Entries read and verified per chunk.
+    public var chunkSize: Int
+
+    /// An auditor.
+    /// - Parameter chunkSize: Entries per chunk (memory vs. parallelism).
+    public init(chunkSize: Int = 16384) {
+        self.chunkSize = chunkSize
+    }
+
+    /// Audits a ledger file, opened read-only.
+    /// - Parameters:
+    ///   - path: The SQLite file.
+    ///   - runID: Report only this run (the whole log is still verified).
+    /// - Returns: The report; ``AuditReport/passed`` is false on any violation.
+    public func audit(path: String, runID: LedgerHash? = nil) -> AuditReport {
+        do {
+            let store = try SQLiteLedgerStore(readingFrom: path)
+            var report = audit(store: store, name: path, runID: runID)
+            if report.passed {
+                do {
+                    try store.checkIntegrity()
+                } catch let error as LedgerError {
+                    report.passed = false
+                    report.failure = Self.failure(error)
+                } catch {}
+            }
+            return report
+        } catch {
+            return Self.emptyReport(name: path, error: error)
+        }
+    }
+
+    /// Audits any store.
+    /// - Parameters:
+    ///   - store: The store.
+    ///   - name: How the report names it.
+    ///   - runID: Report only this run.
+    /// - Returns: The report.
+    public func audit(store: any LedgerStore, name: String = "ledger", runID: LedgerHash? = nil) -> AuditReport {
+        var replay: LogReplay
+        do {
+            replay = LogReplay(checkpoints: try store.checkpoints())
+        } catch {
+            return Self.emptyReport(name: name, error: error)
+        }
+        var failure: LedgerError?
+        do {
+            while true {
+                let chunk = try store.entries(from: replay.tree.size, limit: chunkSize)
+                if chunk.isEmpty { break }
+                try replay.process(chunk)
+            }
+            if replay.tree.size == 0 {
+                throw LedgerError(.emptyLog, "the ledger holds no entries (no genesis)", at: .init(entryIndex: 0))
+            }
+            try replay.finish()
+            if let runID, replay.state.runs[runID] == nil {
+                throw LedgerError(.unknownReference, "no run \(runID) in the ledger")
+            }
+        } catch let error as LedgerError {
+            failure = error
+        } catch {
+            failure = LedgerError(.storageFailure, "reading the ledger failed", cause: error)
+        }
+        return makeReport(replay, name: name, failure: failure, runID: runID)
+    }
+
+    private func makeReport(_ replay: LogReplay, name: String, failure: LedgerError?, runID: LedgerHash?) -> AuditReport {
+        let state = replay.state
+        let checkpoints = replay.evaluated.map { item in
+            AuditReport.CheckpointSummary(
+                size: item.checkpoint.checkpoint.size, root: item.checkpoint.checkpoint.root.hex,
+                sequencer: item.checkpoint.sequencer, cosignatures: item.cosigners, quorum: item.quorum,
+                isFinal: item.cosigners >= item.quorum)
+        }
+        let latestFinal = checkpoints.last(where: \.isFinal)?.size
+        let proofSize = checkpoints.last?.size
+        let runs = state.runs.values
+            .filter { runID == nil || $0.runID == runID }
+            .sorted { $0.startedAt < $1.startedAt }
+            .map { run in
+                var proven: UInt64?
+                if let proofSize, let last = run.entries.last, last < proofSize,
+                   let root = try? replay.tree.rootHash(size: proofSize) {
+                    // Every entry of the run is proven included in the latest checkpoint.
+                    let allIncluded = run.entries.allSatisfy { index in
+                        guard let proof = try? replay.tree.inclusionProof(index: index, size: proofSize),
+                              let leaf = try? replay.tree.leafHash(at: index) else { return false }
+                        return (try? proof.verify(leafHash: leaf, rootHash: root)) != nil
+                    }
+                    if allIncluded { proven = proofSize }
+                }
+                return AuditReport.RunSummary(
+                    runID: run.runID.hex, versionID: run.versionID.hex, circuitHash: run.circuitHash.hex,
+                    protocolName: run.protocolName, participants: run.participants,
+                    commitments: run.commitments.mapValues(\.hex), status: run.status.rawValue,
+                    resultHash: run.result?.resultHash.hex, revealedHash: run.result?.revealedHash.hex,
+                    transcriptHash: run.result?.transcriptHash.hex,
+                    resultSigners: run.result?.endorsements.map(\.signer) ?? [], entries: run.entries,
+                    provenInCheckpoint: proven)
+            }
+        return AuditReport(
+            ledger: name, passed: failure == nil, failure: failure.map(Self.failure), logID: state.logID?.hex,
+            consortium: state.consortium, verifiedEntries: replay.tree.size, rootHash: replay.tree.rootHash.hex,
+            entryKinds: Dictionary(uniqueKeysWithValues: replay.kindCounts.map { ($0.key.name, $0.value) }),
+            quorum: state.quorum,
+            members: state.members.values.sorted { $0.name < $1.name }.map {
+                .init(name: $0.name, publicKey: hexEncode($0.publicKey.rawRepresentation), roles: $0.roles.names)
+            },
+            contracts: state.contracts.values.sorted { $0.proposedAt < $1.proposedAt }.map {
+                .init(versionID: $0.versionID.hex, name: $0.name, status: $0.status.rawValue, approvals: $0.approvals,
+                      predecessor: $0.predecessor?.hex, proposedAt: $0.proposedAt, activatedAt: $0.activatedAt)
+            },
+            runs: runs, checkpoints: checkpoints, latestFinalCheckpoint: latestFinal,
+            unfinalisedEntries: replay.tree.size - (latestFinal ?? 0),
+            equivocations: replay.evidence.map { hexEncode($0.wireEncoded()) },
+            notChecked: Self.notChecked)
+    }
+
+    /// Checks that belong to later work (protocols/ledger.md#what-the-audit-does-not-check).
+    public static let notChecked = [
+        "paillier: homomorphic recomputation of the aggregate and decryption-share proofs",
+        "contract version ids against a recompilation of the contract source",
+        "input commitments against opened inputs (members keep their openings)",
+    ]
+
+    static func failure(_ error: LedgerError) -> AuditReport.Failure {
+        AuditReport.Failure(
+            rule: error.code.rawValue, message: error.message, entryIndex: error.location.entryIndex,
+            checkpointSize: error.location.checkpointSize)
+    }
+
+    static func emptyReport(name: String, error: any Error) -> AuditReport {
+        let ledgerError = error as? LedgerError ?? LedgerError(.storageFailure, "\(error)")
+        return AuditReport(
+            ledger: name, passed: false, failure: failure(ledgerError), logID: nil, consortium: "", verifiedEntries: 0,
+            rootHash: MerkleTree.emptyRoot.hex, entryKinds: [:], quorum: 0, members: [], contracts: [], runs: [],
+            checkpoints: [], latestFinalCheckpoint: nil, unfinalisedEntries: 0, equivocations: [], notChecked: notChecked)
+    }
+}

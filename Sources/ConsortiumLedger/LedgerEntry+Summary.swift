@@ -1,0 +1,33 @@
+extension LedgerEntry {
+    /// A one-line description of the entry's content with public facts only (ids, names,
+    /// counts), for `covenant ledger show`.
+    public var summary: String {
+        switch payload {
+        case .genesis(let g):
+            return "consortium \(g.consortium), \(g.members.count) members (\(g.members.map(\.name).joined(separator: ", "))), quorum \(g.quorum)"
+        case .memberAdded(let p):
+            return "add \(p.member.name) [\(p.member.roles.names.joined(separator: ","))], quorum → \(p.quorumAfter), \(p.endorsements.count) endorsements"
+        case .memberRemoved(let p):
+            return "remove \(p.name), quorum → \(p.quorumAfter), \(p.endorsements.count) endorsements"
+        case .keyCeremony(let p):
+            return "\(p.scheme) key ceremony \(p.ceremonyID.hex.prefix(16))…, \(p.publicKey.count)-byte public key, \(p.verificationKeys.count) verification keys"
+        case .contractProposed(let p):
+            let upgrade = p.predecessor.map { ", upgrades \($0.hex.prefix(16))…" } ?? ""
+            return "\(p.name) version \(p.versionID.hex.prefix(16))…, \(p.source.count)-byte source\(upgrade)"
+        case .contractApproved(let id):
+            return "approves version \(id.hex.prefix(16))…"
+        case .contractActivated(let id):
+            return "activates version \(id.hex.prefix(16))…"
+        case .contractRevoked(let p):
+            return "revokes version \(p.versionID.hex.prefix(16))…: \(p.reason)"
+        case .runStarted(let p):
+            return "run \(p.runID.hex.prefix(16))… of version \(p.versionID.hex.prefix(16))…, \(p.protocolName), participants \(p.participants.joined(separator: ", "))"
+        case .inputCommitted(let p):
+            return "run \(p.runID.hex.prefix(16))…: commitment \(p.commitment.hex.prefix(16))…"
+        case .resultPublished(let p):
+            return "run \(p.runID.hex.prefix(16))…: result \(p.resultHash.hex.prefix(16))…, \(p.revealedValues.count) revealed bytes, signed by \(p.endorsements.map(\.signer).joined(separator: ", "))"
+        case .runAborted(let p):
+            return "run \(p.runID.hex.prefix(16))… aborted: \(p.reason)"
+        }
+    }
+}

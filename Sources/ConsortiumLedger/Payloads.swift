@@ -1,0 +1,478 @@
+public import WireFormat
+
+// The payload of each entry kind. Field order is the wire order (protocols/ledger.md#entry-kinds).
+
+/// Founds the consortium: its name, members and quorum. Entry 0, and only entry 0.
+public struct Genesis: Hashable, Sendable {
+    /// A human-readable consortium name.
+    public var consortium: String
+    /// 16 random bytes, so two consortia with the same members never share a log id.
+    public var nonce: [UInt8]
+    /// The founding members.
+    public var members: [Member]
+    /// The number of distinct voting members whose approval is required.
+    public var quorum: UInt32
+
+    /// A genesis payload.
+    /// - Parameters:
+    ///   - consortium: The consortium's name.
+    ///   - nonce: 16 random bytes.
+    ///   - members: The founding members.
+    ///   - quorum: The approval quorum.
+    public init(consortium: String, nonce: [UInt8], members: [Member], quorum: UInt32) {
+        self.consortium = consortium
+        self.nonce = nonce
+        self.members = members
+        self.quorum = quorum
+    }
+}
+
+/// Adds a member; endorsed by a quorum of the voting members before the change.
+public struct MemberAddition: Hashable, Sendable {
+    /// The new member.
+    public var member: Member
+    /// The quorum after the change.
+    public var quorumAfter: UInt32
+    /// Quorum endorsements over ``LedgerEntry/endorsementSubject``.
+    public var endorsements: [Endorsement]
+
+    /// An addition.
+    /// - Parameters:
+    ///   - member: The new member.
+    ///   - quorumAfter: The quorum afterwards.
+    ///   - endorsements: The voting members' endorsements.
+    public init(member: Member, quorumAfter: UInt32, endorsements: [Endorsement] = []) {
+        self.member = member
+        self.quorumAfter = quorumAfter
+        self.endorsements = endorsements
+    }
+}
+
+/// Removes a member; endorsed by a quorum of the voting members before the change.
+public struct MemberRemoval: Hashable, Sendable {
+    /// The member to remove.
+    public var name: String
+    /// The quorum after the change.
+    public var quorumAfter: UInt32
+    /// Quorum endorsements.
+    public var endorsements: [Endorsement]
+
+    /// A removal.
+    /// - Parameters:
+    ///   - name: The member's name.
+    ///   - quorumAfter: The quorum afterwards.
+    ///   - endorsements: The voting members' endorsements.
+    public init(name: String, quorumAfter: UInt32, endorsements: [Endorsement] = []) {
+        self.name = name
+        self.quorumAfter = quorumAfter
+        self.endorsements = endorsements
+    }
+}
+
+/// Records a key ceremony: an encoded threshold public key and its verification keys, opaque
+/// to the ledger (for Paillier: `Paillier.ThresholdPublicKey`, wire tag 0x0103).
+public struct KeyCeremony: Hashable, Sendable {
+    /// `paillier-threshold`, or another scheme name.
+    public var scheme: String
+    /// The encoded public key.
+    public var publicKey: [UInt8]
+    /// The encoded verification keys, one per key holder.
+    public var verificationKeys: [[UInt8]]
+
+    /// A ceremony record.
+    /// - Parameters:
+    ///   - scheme: The scheme's name.
+    ///   - publicKey: The encoded public key.
+    ///   - verificationKeys: The encoded verification keys.
+    public init(scheme: String, publicKey: [UInt8], verificationKeys: [[UInt8]]) {
+        self.scheme = scheme
+        self.publicKey = publicKey
+        self.verificationKeys = verificationKeys
+    }
+
+    /// The ceremony id runs refer to: SHA-256 of this payload's encoding.
+    public var ceremonyID: LedgerHash {
+        var writer = WireWriter()
+        encode(to: &writer)
+        return LedgerHash.sha256(writer.bytes)
+    }
+}
+
+/// Proposes a contract version (Fabric-style lifecycle [ABB+18]).
+public struct ContractProposal: Hashable, Sendable {
+    /// The contract version id computed by the contract compiler (opaque here).
+    public var versionID: LedgerHash
+    /// The contract's name; an upgrade keeps the name.
+    public var name: String
+    /// The canonical contract source.
+    public var source: [UInt8]
+    /// The version this one upgrades, which must be active.
+    public var predecessor: LedgerHash?
+
+    /// A proposal.
+    /// - Parameters:
+    ///   - versionID: The version id.
+    ///   - name: The contract's name.
+    ///   - source: The canonical source bytes.
+    ///   - predecessor: The upgraded version, if any.
+    public init(versionID: LedgerHash, name: String, source: [UInt8], predecessor: LedgerHash? = nil) {
+        self.versionID = versionID
+        self.name = name
+        self.source = source
+        self.predecessor = predecessor
+    }
+}
+
+/// Revokes a contract version; endorsed by a quorum.
+public struct ContractRevocation: Hashable, Sendable {
+    /// The revoked version.
+    public var versionID: LedgerHash
+    /// Why.
+    public var reason: String
+    /// Quorum endorsements.
+    public var endorsements: [Endorsement]
+
+    /// A revocation.
+    /// - Parameters:
+    ///   - versionID: The version.
+    ///   - reason: Why.
+    ///   - endorsements: The voting members' endorsements.
+    public init(versionID: LedgerHash, reason: String, endorsements: [Endorsement] = []) {
+        self.versionID = versionID
+        self.reason = reason
+        self.endorsements = endorsements
+    }
+}
+
+/// Starts a run of an active contract version.
+public struct RunStart: Hashable, Sendable {
+    /// A fresh run id.
+    public var runID: LedgerHash
+    /// The active contract version.
+    public var versionID: LedgerHash
+    /// The hash of the joint circuit.
+    public var circuitHash: LedgerHash
+    /// `additive`, `secagg`, `paillier`, …
+    public var protocolName: String
+    /// The key ceremony a Paillier run uses.
+    public var keyCeremony: LedgerHash?
+    /// The participating members, distinct, each with the participant role.
+    public var participants: [String]
+
+    /// A run start.
+    /// - Parameters:
+    ///   - runID: A fresh id.
+    ///   - versionID: The active version.
+    ///   - circuitHash: The circuit's hash.
+    ///   - protocolName: The protocol.
+    ///   - keyCeremony: The key ceremony, for Paillier.
+    ///   - participants: The participants.
+    public init(
+        runID: LedgerHash, versionID: LedgerHash, circuitHash: LedgerHash, protocolName: String,
+        keyCeremony: LedgerHash? = nil, participants: [String]
+    ) {
+        self.runID = runID
+        self.versionID = versionID
+        self.circuitHash = circuitHash
+        self.protocolName = protocolName
+        self.keyCeremony = keyCeremony
+        self.participants = participants
+    }
+}
+
+/// A participant's commitment to its input, before the joint computation.
+public struct InputCommitment: Hashable, Sendable {
+    /// The run.
+    public var runID: LedgerHash
+    /// The commitment (e.g. `HashCommitment` of the encoded aggregate vector).
+    public var commitment: LedgerHash
+
+    /// A commitment.
+    /// - Parameters:
+    ///   - runID: The run.
+    ///   - commitment: The commitment value.
+    public init(runID: LedgerHash, commitment: LedgerHash) {
+        self.runID = runID
+        self.commitment = commitment
+    }
+}
+
+/// The outcome of a run, signed by its participants.
+public struct ResultPublication: Hashable, Sendable {
+    /// The run.
+    public var runID: LedgerHash
+    /// A commitment to the full result, including values revealed only to some members.
+    public var resultHash: LedgerHash
+    /// The canonical encoding of the values revealed to all members.
+    public var revealedValues: [UInt8]
+    /// ``ResultPublication/hashRevealedValues(_:)`` of ``revealedValues``; the auditor recomputes it.
+    public var revealedHash: LedgerHash
+    /// The hash of the protocol transcript.
+    public var transcriptHash: LedgerHash
+    /// The participants' signatures over ``LedgerEntry/endorsementSubject``.
+    public var endorsements: [Endorsement]
+
+    /// A result.
+    /// - Parameters:
+    ///   - runID: The run.
+    ///   - resultHash: The full result's commitment.
+    ///   - revealedValues: The public values.
+    ///   - revealedHash: Their hash; defaults to the correct one.
+    ///   - transcriptHash: The transcript's hash.
+    ///   - endorsements: The participants' signatures.
+    public init(
+        runID: LedgerHash, resultHash: LedgerHash, revealedValues: [UInt8], revealedHash: LedgerHash? = nil,
+        transcriptHash: LedgerHash, endorsements: [Endorsement] = []
+    ) {
+        self.runID = runID
+        self.resultHash = resultHash
+        self.revealedValues = revealedValues
+        self.revealedHash = revealedHash ?? Self.hashRevealedValues(revealedValues)
+        self.transcriptHash = transcriptHash
+        self.endorsements = endorsements
+    }
+
+    /// `SHA-256("covenant.ledger.revealed.v1" ‖ 0x00 ‖ u32 length ‖ values)`.
+    /// - Parameter values: The revealed values' encoding.
+    /// - Returns: The hash recorded as ``revealedHash``.
+    public static func hashRevealedValues(_ values: [UInt8]) -> LedgerHash {
+        var writer = WireWriter(reservingCapacity: values.count + 40)
+        writer.writeRawBytes(Array("covenant.ledger.revealed.v1".utf8))
+        writer.writeUInt8(0)
+        writer.writeByteString(values)
+        return LedgerHash.sha256(writer.bytes)
+    }
+}
+
+/// Ends a run without a result.
+public struct RunAbort: Hashable, Sendable {
+    /// The run.
+    public var runID: LedgerHash
+    /// Why it was aborted.
+    public var reason: String
+
+    /// An abort.
+    /// - Parameters:
+    ///   - runID: The run.
+    ///   - reason: Why.
+    public init(runID: LedgerHash, reason: String) {
+        self.runID = runID
+        self.reason = reason
+    }
+}
+
+// MARK: - Encodings
+
+extension Genesis: WireCodable {
+    /// `string consortium ‖ bytes[16] nonce ‖ array<Member> ‖ u32 quorum`.
+    /// - Parameter writer: The writer.
+    public func encode(to writer: inout WireWriter) {
+        writer.writeString(consortium)
+        writer.writeRawBytes(nonce)
+        writer.write(members)
+        writer.writeUInt32(quorum)
+    }
+    /// Decodes a genesis payload.
+    /// - Parameter reader: The reader.
+    /// - Throws: A ``WireFormatError``.
+    public init(from reader: inout WireReader) throws(WireFormatError) {
+        consortium = try reader.readString()
+        nonce = try reader.readRawBytes(count: 16)
+        members = try reader.read([Member].self)
+        quorum = try reader.readUInt32()
+    }
+}
+
+extension MemberAddition: WireCodable {
+    /// `Member ‖ u32 quorumAfter ‖ array<Endorsement>`.
+    /// - Parameter writer: The writer.
+    public func encode(to writer: inout WireWriter) {
+        encodeSubject(to: &writer)
+        writer.write(endorsements)
+    }
+    func encodeSubject(to writer: inout WireWriter) {
+        writer.write(member)
+        writer.writeUInt32(quorumAfter)
+    }
+    /// Decodes an addition.
+    /// - Parameter reader: The reader.
+    /// - Throws: A ``WireFormatError``.
+    public init(from reader: inout WireReader) throws(WireFormatError) {
+        member = try Member(from: &reader)
+        quorumAfter = try reader.readUInt32()
+        endorsements = try reader.read([Endorsement].self)
+    }
+}
+
+extension MemberRemoval: WireCodable {
+    /// `string name ‖ u32 quorumAfter ‖ array<Endorsement>`.
+    /// - Parameter writer: The writer.
+    public func encode(to writer: inout WireWriter) {
+        encodeSubject(to: &writer)
+        writer.write(endorsements)
+    }
+    func encodeSubject(to writer: inout WireWriter) {
+        writer.writeString(name)
+        writer.writeUInt32(quorumAfter)
+    }
+    /// Decodes a removal.
+    /// - Parameter reader: The reader.
+    /// - Throws: A ``WireFormatError``.
+    public init(from reader: inout WireReader) throws(WireFormatError) {
+        name = try reader.readString()
+        quorumAfter = try reader.readUInt32()
+        endorsements = try reader.read([Endorsement].self)
+    }
+}
+
+extension KeyCeremony: WireCodable {
+    /// `string scheme ‖ bytes publicKey ‖ array<bytes> verificationKeys`.
+    /// - Parameter writer: The writer.
+    public func encode(to writer: inout WireWriter) {
+        writer.writeString(scheme)
+        writer.writeByteString(publicKey)
+        writer.writeUInt32(UInt32(verificationKeys.count))
+        for key in verificationKeys { writer.writeByteString(key) }
+    }
+    /// Decodes a ceremony.
+    /// - Parameter reader: The reader.
+    /// - Throws: A ``WireFormatError``.
+    public init(from reader: inout WireReader) throws(WireFormatError) {
+        scheme = try reader.readString()
+        publicKey = try reader.readByteString()
+        let count = try reader.readLength(limit: reader.limits.maxElementCount, unitSize: 4)
+        var keys: [[UInt8]] = []
+        for _ in 0..<count { keys.append(try reader.readByteString()) }
+        verificationKeys = keys
+    }
+}
+
+extension ContractProposal: WireCodable {
+    /// `bytes[32] versionID ‖ string name ‖ bytes source ‖ optional<bytes[32]> predecessor`.
+    /// - Parameter writer: The writer.
+    public func encode(to writer: inout WireWriter) {
+        writer.write(versionID)
+        writer.writeString(name)
+        writer.writeByteString(source)
+        writer.writeOptionalHash(predecessor)
+    }
+    /// Decodes a proposal.
+    /// - Parameter reader: The reader.
+    /// - Throws: A ``WireFormatError``.
+    public init(from reader: inout WireReader) throws(WireFormatError) {
+        versionID = try LedgerHash(from: &reader)
+        name = try reader.readString()
+        source = try reader.readByteString()
+        predecessor = try reader.readOptionalHash()
+    }
+}
+
+extension ContractRevocation: WireCodable {
+    /// `bytes[32] versionID ‖ string reason ‖ array<Endorsement>`.
+    /// - Parameter writer: The writer.
+    public func encode(to writer: inout WireWriter) {
+        encodeSubject(to: &writer)
+        writer.write(endorsements)
+    }
+    func encodeSubject(to writer: inout WireWriter) {
+        writer.write(versionID)
+        writer.writeString(reason)
+    }
+    /// Decodes a revocation.
+    /// - Parameter reader: The reader.
+    /// - Throws: A ``WireFormatError``.
+    public init(from reader: inout WireReader) throws(WireFormatError) {
+        versionID = try LedgerHash(from: &reader)
+        reason = try reader.readString()
+        endorsements = try reader.read([Endorsement].self)
+    }
+}
+
+extension RunStart: WireCodable {
+    /// `bytes[32] runID ‖ bytes[32] versionID ‖ bytes[32] circuitHash ‖ string protocol ‖
+    /// optional<bytes[32]> keyCeremony ‖ array<string> participants`.
+    /// - Parameter writer: The writer.
+    public func encode(to writer: inout WireWriter) {
+        writer.write(runID)
+        writer.write(versionID)
+        writer.write(circuitHash)
+        writer.writeString(protocolName)
+        writer.writeOptionalHash(keyCeremony)
+        writer.writeUInt32(UInt32(participants.count))
+        for name in participants { writer.writeString(name) }
+    }
+    /// Decodes a run start.
+    /// - Parameter reader: The reader.
+    /// - Throws: A ``WireFormatError``.
+    public init(from reader: inout WireReader) throws(WireFormatError) {
+        runID = try LedgerHash(from: &reader)
+        versionID = try LedgerHash(from: &reader)
+        circuitHash = try LedgerHash(from: &reader)
+        protocolName = try reader.readString()
+        keyCeremony = try reader.readOptionalHash()
+        let count = try reader.readLength(limit: reader.limits.maxElementCount, unitSize: 4)
+        var names: [String] = []
+        for _ in 0..<count { names.append(try reader.readString()) }
+        participants = names
+    }
+}
+
+extension InputCommitment: WireCodable {
+    /// `bytes[32] runID ‖ bytes[32] commitment`.
+    /// - Parameter writer: The writer.
+    public func encode(to writer: inout WireWriter) {
+        writer.write(runID)
+        writer.write(commitment)
+    }
+    /// Decodes a commitment.
+    /// - Parameter reader: The reader.
+    /// - Throws: A ``WireFormatError``.
+    public init(from reader: inout WireReader) throws(WireFormatError) {
+        runID = try LedgerHash(from: &reader)
+        commitment = try LedgerHash(from: &reader)
+    }
+}
+
+extension ResultPublication: WireCodable {
+    /// `bytes[32] runID ‖ bytes[32] resultHash ‖ bytes revealedValues ‖ bytes[32] revealedHash ‖
+    /// bytes[32] transcriptHash ‖ array<Endorsement>`.
+    /// - Parameter writer: The writer.
+    public func encode(to writer: inout WireWriter) {
+        encodeSubject(to: &writer)
+        writer.write(endorsements)
+    }
+    func encodeSubject(to writer: inout WireWriter) {
+        writer.write(runID)
+        writer.write(resultHash)
+        writer.writeByteString(revealedValues)
+        writer.write(revealedHash)
+        writer.write(transcriptHash)
+    }
+    /// Decodes a result.
+    /// - Parameter reader: The reader.
+    /// - Throws: A ``WireFormatError``.
+    public init(from reader: inout WireReader) throws(WireFormatError) {
+        runID = try LedgerHash(from: &reader)
+        resultHash = try LedgerHash(from: &reader)
+        revealedValues = try reader.readByteString()
+        revealedHash = try LedgerHash(from: &reader)
+        transcriptHash = try LedgerHash(from: &reader)
+        endorsements = try reader.read([Endorsement].self)
+    }
+}
+
+extension RunAbort: WireCodable {
+    /// `bytes[32] runID ‖ string reason`.
+    /// - Parameter writer: The writer.
+    public func encode(to writer: inout WireWriter) {
+        writer.write(runID)
+        writer.writeString(reason)
+    }
+    /// Decodes an abort.
+    /// - Parameter reader: The reader.
+    /// - Throws: A ``WireFormatError``.
+    public init(from reader: inout WireReader) throws(WireFormatError) {
+        runID = try LedgerHash(from: &reader)
+        reason = try reader.readString()
+    }
+}

@@ -1,0 +1,175 @@
+import ConsortiumLedger
+import MPCProtocols
+
+/// The aggregator role of an aggregator-based session, hosted by the runtime (protocols/runtime.md#parties).
+enum AggregatorMachine: Sendable {
+    case secagg(SecAggAggregatorStateMachine)
+    case paillier(PaillierAggregatorStateMachine)
+
+    func drive(
+        peers: [PartyID], session: SessionID, mailbox: any Mailbox, transport: any Transport, roundTimeout: Duration
+    ) async -> PartyReport<AggregateOutput> {
+        switch self {
+        case .secagg(let machine):
+            return await ProtocolDriver.drive(
+                machine, peers: peers, session: session, mailbox: mailbox, transport: transport, roundTimeout: roundTimeout,
+                decode: { bytes throws(MPCProtocolError) in try SecAggMessage(wireEncoded: bytes) }
+            ).mapOutput { AggregateOutput(sum: $0.sum, contributors: $0.contributors, decryptors: [], faultyKeyHolders: []) }
+        case .paillier(let machine):
+            return await ProtocolDriver.drive(
+                machine, peers: peers, session: session, mailbox: mailbox, transport: transport, roundTimeout: roundTimeout,
+                decode: { bytes throws(MPCProtocolError) in try PaillierAggregationMessage(wireEncoded: bytes) }
+            ).mapOutput {
+                AggregateOutput(sum: $0.sum, contributors: $0.contributors, decryptors: $0.decryptors, faultyKeyHolders: $0.faultyKeyHolders)
+            }
+        }
+    }
+
+    var rounds: Int {
+        switch self {
+        case .secagg: 4
+        case .paillier: 3
+        }
+    }
+}
+
+/// What the joint phase produced.
+struct SessionOutcome: Sendable {
+    var result: Result<AggregateOutput, RuntimeError>
+    var digests: [[UInt8]]
+    var ignored: [PartyID: [String]]
+}
+
+extension Consortium {
+    /// Runs every party of one session concurrently, under an overall deadline, and decides the
+    /// outcome (protocols/runtime.md#deciding-the-outcome): additive needs every member's identical
+    /// output; secagg and paillier take the aggregator's output, which every member that output
+    /// must match. A rejected message anywhere, an abort, a stall or the overall deadline gives a
+    /// failure — never a partial or wrong sum.
+    func runSession(
+        _ plan: SessionPlan, aggregator: AggregatorMachine?, members: [Member], parties: [PartyID], runID: LedgerHash,
+        transport: any Transport, roundTimeout: Duration
+    ) async -> SessionOutcome {
+        let session = plan.sessionID
+        var mailboxes: [PartyID: any Mailbox] = [:]
+        do {
+            for party in parties { mailboxes[party] = try await transport.open(session: session, party: party) }
+            if aggregator != nil { mailboxes[.aggregator] = try await transport.open(session: session, party: .aggregator) }
+        } catch {
+            return SessionOutcome(result: .failure(RuntimeError(.protocolAborted, "the transport could not open the session's mailboxes")), digests: [], ignored: [:])
+        }
+        let memberTimeout = aggregator == nil ? roundTimeout : roundTimeout * 2 + .milliseconds(250)
+        let rounds = aggregator?.rounds ?? 2
+        let overall = memberTimeout * (rounds + 2) * 2
+
+        enum Event: Sendable {
+            case member(PartyReport<AggregateOutput>)
+            case aggregator(PartyReport<AggregateOutput>)
+            case deadline
+        }
+        var memberReports: [PartyID: PartyReport<AggregateOutput>] = [:]
+        var aggregatorReport: PartyReport<AggregateOutput>?
+        var timedOut = false
+        await withTaskGroup(of: Event.self) { group in
+            for (member, party) in zip(members, parties) {
+                let mailbox = mailboxes[party]!
+                group.addTask {
+                    .member(await member.participate(
+                        in: plan, as: party, runID: runID, transport: transport, mailbox: mailbox, roundTimeout: memberTimeout))
+                }
+            }
+            if let aggregator, let mailbox = mailboxes[.aggregator] {
+                group.addTask {
+                    .aggregator(await aggregator.drive(
+                        peers: parties, session: session, mailbox: mailbox, transport: transport, roundTimeout: roundTimeout))
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: overall)
+                return .deadline
+            }
+            var pending = members.count + (aggregator == nil ? 0 : 1)
+            for await event in group {
+                switch event {
+                case .member(let report):
+                    memberReports[report.party] = report
+                    pending -= 1
+                case .aggregator(let report):
+                    aggregatorReport = report
+                    pending -= 1
+                case .deadline:
+                    if pending > 0 {
+                        timedOut = true
+                        group.cancelAll()
+                    }
+                }
+                if pending == 0 { group.cancelAll() }
+            }
+        }
+
+        var all = parties.compactMap { memberReports[$0] }
+        if let aggregatorReport { all.insert(aggregatorReport, at: 0) }
+        let digests = all.flatMap(\.sentDigests)
+        let ignored = Dictionary(uniqueKeysWithValues: all.map { ($0.party, $0.ignored) })
+        let roster = parties.enumerated().map { "\($0.element.rawValue)=\(members[$0.offset].name)" }.joined(separator: ", ")
+        func failure(_ code: RuntimeError.Code, _ message: String) -> SessionOutcome {
+            SessionOutcome(
+                result: .failure(RuntimeError(code, "\(plan.name): \(message) [parties: \(roster)]")), digests: digests, ignored: ignored)
+        }
+        if timedOut {
+            return failure(.deadlineExceeded, "the joint phase did not complete within \(overall)")
+        }
+        for report in all {
+            if case .rejected(let from, let error) = report.ending {
+                return failure(.protocolAborted, "\(report.party) rejected a message from \(from): \(error)")
+            }
+        }
+        func explain(_ report: PartyReport<AggregateOutput>) -> String {
+            switch report.ending {
+            case .output, .finished: "\(report.party) finished"
+            case .aborted(let reason): reason.description
+            case .rejected(let from, let error): "\(report.party) rejected a message from \(from): \(error)"
+            case .disconnected: "\(report.party) was cut off during the joint phase"
+            case .stalled(let round): "\(report.party) made no progress in round \(round)"
+            case .failed(let reason): "\(report.party): \(reason)"
+            case .cancelled: "\(report.party) was cancelled"
+            }
+        }
+        guard let aggregatorReport else {
+            // Additive: n-of-n, every member outputs the same sum.
+            var sums: [[UInt64]] = []
+            for report in all {
+                guard case .output(let output) = report.ending else {
+                    return failure(.protocolAborted, explain(report))
+                }
+                sums.append(output.sum)
+            }
+            guard let first = sums.first, sums.allSatisfy({ $0 == first }) else {
+                return failure(.inconsistentOutputs, "the members' outputs disagree")
+            }
+            return SessionOutcome(
+                result: .success(AggregateOutput(sum: first, contributors: parties, decryptors: [], faultyKeyHolders: [])),
+                digests: digests, ignored: ignored)
+        }
+        guard case .output(let output) = aggregatorReport.ending else {
+            return failure(.protocolAborted, explain(aggregatorReport))
+        }
+        for report in all.dropFirst() {
+            if case .output(let memberOutput) = report.ending, memberOutput.sum != output.sum || memberOutput.contributors != output.contributors {
+                return failure(.inconsistentOutputs, "\(report.party)'s output differs from the aggregator's")
+            }
+        }
+        return SessionOutcome(result: .success(output), digests: digests, ignored: ignored)
+    }
+}
+
+extension SessionPlan {
+    /// The protocol's name.
+    var name: String {
+        switch self {
+        case .additive: "additive"
+        case .secagg: "secagg"
+        case .paillier: "paillier"
+        }
+    }
+}

@@ -1,0 +1,523 @@
+public import Circuit
+public import CircuitCompiler
+public import ConsortiumLedger
+import ContractLanguage
+import CryptoPrimitives
+import DataSources
+import MultiPrecision
+import Foundation
+import MPCProtocols
+public import PaillierEncryption
+import WireFormat
+
+/// A one-process consortium: member actors, the ledger they share, and a transport between them.
+/// It founds the ledger, takes contracts through their lifecycle (propose, approve at quorum,
+/// activate), holds key ceremonies, and runs contracts end to end. Spec: protocols/runtime.md.
+public actor Consortium {
+    /// The consortium's name (the genesis entry's).
+    public nonisolated let name: String
+    /// The members in roster order.
+    public nonisolated let members: [Member]
+    /// The ledger.
+    public nonisolated let ledger: LedgerService
+    /// The default transport.
+    public nonisolated let transport: any Transport
+
+    /// A Paillier key ceremony held in this process: its ledger id, public key and key holders.
+    public struct KeyCeremonyRecord: Sendable {
+        /// The ceremony id on the ledger.
+        public var id: LedgerHash
+        /// The threshold public key.
+        public var publicKey: Paillier.ThresholdPublicKey
+        /// The key holders in share order (share `i` belongs to `holders[i − 1]`).
+        public var holders: [String]
+    }
+
+    /// The latest key ceremony, if any.
+    public private(set) var ceremony: KeyCeremonyRecord?
+
+    /// A consortium over an existing or empty ledger (call ``found(quorum:)`` for an empty one).
+    /// - Parameters:
+    ///   - name: The consortium's name.
+    ///   - members: The members in roster order.
+    ///   - ledger: The ledger.
+    ///   - transport: The transport (default: an in-memory one without faults).
+    public init(name: String, members: [Member], ledger: LedgerService, transport: any Transport = InMemoryTransport()) {
+        self.name = name
+        self.members = members
+        self.ledger = ledger
+        self.transport = transport
+    }
+
+    /// The member called `name`.
+    /// - Parameter name: The name.
+    /// - Returns: The member, if any.
+    public nonisolated func member(named name: String) -> Member? { members.first { $0.name == name } }
+
+    // MARK: Founding and contract lifecycle
+
+    /// Writes the genesis entry: every member with its ledger roles, and the quorum.
+    /// - Parameter quorum: Distinct voting members needed to approve a contract version.
+    /// - Throws: ``RuntimeError`` `ledgerFailure` (e.g. no sequencer, quorum out of range).
+    public func found(quorum: Int) async throws {
+        guard let founder = members.first(where: { $0.ledgerRoles.contains(.sequencer) }) ?? members.first else {
+            throw RuntimeError(.invalidParticipants, "a consortium needs at least one member")
+        }
+        let genesis = Genesis(
+            consortium: name, nonce: SecureRandom.bytes(count: 16), members: members.map(\.ledgerMember),
+            quorum: UInt32(max(0, quorum)))
+        try await ledger.found(genesis, founder: founder.name, key: founder.signingKey)
+    }
+
+    /// Proposes a contract version, has `approvers` approve it, and activates it (protocols/ledger.md
+    /// lifecycle rules L6–L8). An active version of the same contract name becomes its predecessor.
+    /// - Parameters:
+    ///   - compiled: The contract.
+    ///   - proposer: The proposing member (default: the first member).
+    ///   - approvers: The approving voting members (default: the first `quorum` voting members).
+    /// - Returns: The ledger indices of the proposal, approvals and activation.
+    /// - Throws: ``RuntimeError`` `ledgerFailure` (e.g. below quorum).
+    @discardableResult
+    public func adopt(_ compiled: CompiledContract, proposer: String? = nil, approvers: [String]? = nil) async throws -> [UInt64] {
+        let state = await ledger.state
+        let versionID = try LedgerHash(compiled.contractID)
+        if let existing = state.contracts[versionID], existing.status == .active { return [] }
+        guard let author = proposer == nil ? members.first : member(named: proposer!) else {
+            throw RuntimeError(.invalidParticipants, "no member \(proposer ?? "") to propose the contract")
+        }
+        var indices: [UInt64] = []
+        if state.contracts[versionID] == nil {
+            let predecessor = state.contracts.values.first {
+                $0.name == compiled.contract.syntax.name.text && $0.status == .active
+            }?.versionID
+            let proposal = ContractProposal(
+                versionID: versionID, name: compiled.contract.syntax.name.text,
+                source: Array(compiled.canonicalText.utf8), predecessor: predecessor)
+            indices.append(try await author.author(.contractProposed(proposal), on: ledger))
+        }
+        let voting = members.filter { $0.ledgerRoles.contains(.voting) }
+        let chosen = try approvers.map { names in
+            try names.map { name in
+                guard let m = member(named: name) else { throw RuntimeError(.invalidParticipants, "no member \(name)") }
+                return m
+            }
+        } ?? Array(voting.prefix(state.quorum))
+        let already = Set((await ledger.state).contracts[versionID]?.approvals ?? [])
+        for approver in chosen where !already.contains(approver.name) {
+            indices.append(try await approver.author(.contractApproved(versionID: versionID), on: ledger))
+        }
+        indices.append(try await author.author(.contractActivated(versionID: versionID), on: ledger))
+        return indices
+    }
+
+    /// Holds a Paillier key ceremony: `dealer` deals a `threshold`-of-ℓ key to the key holders
+    /// (default: every member with data, in roster order), records the public key and verification
+    /// keys on the ledger, and hands each holder its share. The dealer erases the key afterwards
+    /// (nothing keeps it here). Spec: protocols/runtime.md#key-ceremony.
+    /// - Parameters:
+    ///   - bits: The modulus size (2048 or more outside tests).
+    ///   - threshold: Shares needed to decrypt; nil: `⌊ℓ/2⌋ + 1`.
+    ///   - holders: Key holders by name, in share order.
+    ///   - dealer: The dealing member (default: the first holder).
+    /// - Returns: The ceremony.
+    /// - Throws: ``RuntimeError``.
+    @discardableResult
+    public func holdKeyCeremony(
+        bits: Int, threshold: Int? = nil, holders: [String]? = nil, dealer: String? = nil
+    ) async throws -> KeyCeremonyRecord {
+        let names = holders ?? members.filter(\.hasData).map(\.name)
+        let t = threshold ?? (names.count / 2 + 1)
+        var generator = SecureRandomGenerator()
+        let dealt: (publicKey: Paillier.ThresholdPublicKey, shares: [Paillier.KeyShare])
+        do {
+            dealt = try Paillier.dealThresholdKey(bits: bits, threshold: t, parties: names.count, using: &generator)
+        } catch {
+            throw RuntimeError(.missingKeyCeremony, "the key ceremony failed: \(error)", cause: error)
+        }
+        return try await recordKeyCeremony(publicKey: dealt.publicKey, shares: dealt.shares, holders: names, dealer: dealer)
+    }
+
+    /// Records a key dealt elsewhere (e.g. from test-vector primes) as a key ceremony and hands
+    /// out its shares.
+    /// - Parameters:
+    ///   - publicKey: The threshold public key.
+    ///   - shares: The shares, share `i` for `holders[i − 1]`.
+    ///   - holders: The key holders.
+    ///   - dealer: The member that records the ceremony (default: the first holder).
+    /// - Returns: The ceremony.
+    /// - Throws: ``RuntimeError``.
+    @discardableResult
+    public func recordKeyCeremony(
+        publicKey: Paillier.ThresholdPublicKey, shares: [Paillier.KeyShare], holders: [String], dealer: String? = nil
+    ) async throws -> KeyCeremonyRecord {
+        guard shares.count == holders.count, publicKey.parties == holders.count else {
+            throw RuntimeError(.missingKeyCeremony, "a key ceremony needs one share per key holder")
+        }
+        let holderMembers = try holders.map { name in
+            guard let m = member(named: name) else { throw RuntimeError(.invalidParticipants, "no member \(name)") }
+            return m
+        }
+        guard let author = dealer == nil ? holderMembers.first : member(named: dealer!) else {
+            throw RuntimeError(.invalidParticipants, "no member to record the key ceremony")
+        }
+        let record = KeyCeremony(
+            scheme: "paillier-threshold-v1 \(publicKey.threshold)-of-\(publicKey.parties) \(publicKey.publicKey.n.bitWidth)-bit",
+            publicKey: publicKey.wireEncoded(),
+            verificationKeys: publicKey.verificationKeys.map(\.bigEndianMagnitude))
+        try await author.author(.keyCeremony(record), on: ledger)
+        for (member, share) in zip(holderMembers, shares) {
+            await member.receiveKeyShare(share, ceremony: record.ceremonyID)
+        }
+        let result = KeyCeremonyRecord(id: record.ceremonyID, publicKey: publicKey, holders: holders)
+        ceremony = result
+        return result
+    }
+
+    /// Signs a checkpoint as the sequencer and has every voting member cosign it.
+    /// - Returns: Whether it is final.
+    /// - Throws: ``RuntimeError`` `ledgerFailure`.
+    @discardableResult
+    public func checkpoint() async throws -> Bool {
+        guard let sequencer = members.first(where: { $0.ledgerRoles.contains(.sequencer) }) else {
+            throw RuntimeError(.ledgerFailure, "no member holds the sequencer role")
+        }
+        let cosigners = members.filter { $0.ledgerRoles.contains(.voting) }.map { (name: $0.name, key: $0.signingKey) }
+        return try await ledger.checkpoint(sequencer: (sequencer.name, sequencer.signingKey), cosigners: cosigners)
+    }
+
+    /// Audits the ledger.
+    /// - Returns: The auditor's report.
+    public func audit() async -> AuditReport { await ledger.audit() }
+
+    // MARK: Runs
+
+    /// Resolves the protocol of a run: the contract's, or for `protocol auto` the requested one or
+    /// the cheapest that covers the circuit, with the reason.
+    /// - Parameters:
+    ///   - compiled: The contract.
+    ///   - requested: A protocol asked for by the run.
+    /// - Returns: The protocol and why.
+    /// - Throws: ``RuntimeError`` `protocolNotAllowed`.
+    public static func resolveProtocol(
+        _ compiled: CompiledContract, requested: ProtocolFamily?
+    ) throws(RuntimeError) -> (family: ProtocolFamily, reason: String) {
+        let gates = compiled.circuit.gates.count
+        let linear = compiled.circuit.requiredCapabilities.isSubset(of: [.linear])
+        if requested == .beaver {
+            throw RuntimeError(.protocolNotAllowed, "protocol beaver is not implemented yet")
+        }
+        switch compiled.contract.protocolChoice {
+        case .auto:
+            if let requested {
+                return (requested, "the contract says protocol auto; this run uses \(requested.rawValue), as requested (it covers the circuit's \(gates) linear gates)")
+            }
+            let family = compiled.protocolFamily
+            guard linear, family != .beaver else {
+                return (family, "protocol auto chose beaver: the circuit needs \(compiled.circuit.requiredCapabilities.map(\.rawValue).sorted().joined(separator: ", "))")
+            }
+            return (family, "protocol auto chose \(family.rawValue): the circuit's \(gates) gates are all linear (sums and public-constant multiples), and \(family.rawValue) is the cheapest protocol that evaluates them (seed-expanded shares, two message hops, no big-integer work); it needs every member to the end — use secagg to tolerate dropouts or paillier for publicly verifiable decryption")
+        default:
+            let named = compiled.protocolFamily
+            if let requested, requested != named {
+                throw RuntimeError(
+                    .protocolNotAllowed,
+                    "contract \(compiled.contract.syntax.name.text) names protocol \(named.rawValue); a run may not substitute \(requested.rawValue) (the approved contract fixes its protocol; only 'protocol auto' leaves the choice to the run)")
+            }
+            return (named, "the contract names protocol \(named.rawValue)")
+        }
+    }
+
+    /// Runs an active contract version end to end: checks → `run-started` → each member validates
+    /// its data and computes its partials → `input-committed` per member → the protocol → reveal
+    /// → `result-published` (or `run-aborted` with the reason, on any fault after the run started:
+    /// never a wrong number). Spec: protocols/runtime.md#run-lifecycle.
+    /// - Parameters:
+    ///   - compiled: The contract.
+    ///   - options: Protocol, participants, deadlines, transport.
+    /// - Returns: The report (published or aborted).
+    /// - Throws: ``RuntimeError`` when the run is refused before it starts (unsupported contract,
+    ///   protocol not allowed, version not active, too few participants, no key ceremony); nothing
+    ///   is written to the ledger then.
+    public func run(_ compiled: CompiledContract, options: RunOptions = RunOptions()) async throws -> RunReport {
+        let clock = ContinuousClock()
+        var phaseStart = clock.now
+        var phases: [PhaseTiming] = []
+        func endPhase(_ name: String) {
+            let now = clock.now
+            phases.append(PhaseTiming(phase: name, duration: now - phaseStart))
+            phaseStart = now
+        }
+
+        // 1. Checks (nothing is recorded if any fails).
+        let plan = try AggregationPlan(compiled)
+        let (family, reason) = try Consortium.resolveProtocol(compiled, requested: options.protocolFamily)
+        let contractName = compiled.contract.syntax.name.text
+        let versionID = try LedgerHash(compiled.contractID)
+        let state = await ledger.state
+        guard let version = state.contracts[versionID] else {
+            throw RuntimeError(.contractNotActive, "contract \(contractName) version \(compiled.contract.syntax.version) (id \(versionID.hex.prefix(16))…) was never proposed on the ledger")
+        }
+        guard version.status == .active else {
+            throw RuntimeError(
+                .contractNotActive,
+                "contract \(contractName) version \(compiled.contract.syntax.version) is \(version.status.rawValue), not active (approvals \(version.approvals.count) of quorum \(state.quorum))")
+        }
+        let participantNames = options.participants ?? members.filter { $0.hasData && $0.ledgerRoles.contains(.participant) }.map(\.name)
+        guard Set(participantNames).count == participantNames.count else {
+            throw RuntimeError(.invalidParticipants, "a member appears twice among the participants")
+        }
+        let participants = try participantNames.map { name in
+            guard let m = member(named: name) else { throw RuntimeError(.invalidParticipants, "no member \(name) in the consortium") }
+            guard m.ledgerRoles.contains(.participant) else {
+                throw RuntimeError(.invalidParticipants, "member \(name) lacks the participant role")
+            }
+            return m
+        }
+        let n = participants.count
+        if let minimum = compiled.contract.minimumParticipants, n < minimum {
+            throw RuntimeError(
+                .invalidParticipants,
+                "contract \(contractName) requires participants >= \(minimum); this run has \(n) (refused before any input is committed)")
+        }
+        guard n >= 2 else {
+            throw RuntimeError(.invalidParticipants, "the aggregation protocols need at least 2 participants; this run has \(n)")
+        }
+        var ceremonyRecord: KeyCeremonyRecord?
+        if family == .paillier {
+            guard let current = ceremony else {
+                throw RuntimeError(.missingKeyCeremony, "a paillier run needs a key ceremony on the ledger; hold one first")
+            }
+            guard Array(participantNames.prefix(current.holders.count)) == current.holders else {
+                throw RuntimeError(
+                    .invalidParticipants,
+                    "paillier key shares are indexed by party: the first \(current.holders.count) participants must be the key holders \(current.holders.joined(separator: ", ")) in that order")
+            }
+            ceremonyRecord = current
+        }
+        let transport = options.transport ?? self.transport
+        let runBytes = SecureRandom.bytes(count: 32)
+        let runID = try LedgerHash(runBytes)
+        let session = try SessionID(bytes: runBytes)
+        let parties = participants.indices.map { PartyID(UInt32($0 + 1)) }
+        endPhase("checks")
+
+        var report = RunReport(
+            runID: runID, contract: contractName, version: compiled.contract.syntax.version,
+            contractID: compiled.contractIDHex, protocolFamily: family, protocolReason: reason,
+            participants: participantNames, contributors: [], status: .aborted(reason: "not started"),
+            result: nil, publicResult: nil, views: [:], withheld: [], ledgerEntries: [], resultHash: nil,
+            revealedHash: nil, transcriptHash: nil, phases: [], memberErrors: [:], executionPaths: [:],
+            decryptors: [], faultyKeyHolders: [], ignoredMessages: [:])
+
+        // 2. run-started.
+        let start = RunStart(
+            runID: runID, versionID: versionID, circuitHash: try LedgerHash(compiled.planHash),
+            protocolName: family.rawValue, keyCeremony: ceremonyRecord?.id, participants: participantNames)
+        report.ledgerEntries.append(try await participants[0].author(.runStarted(start), on: ledger))
+
+        func abort(_ reason: String) async -> RunReport {
+            var aborted = report
+            aborted.status = .aborted(reason: reason)
+            do {
+                aborted.ledgerEntries.append(try await participants[0].author(.runAborted(RunAbort(runID: runID, reason: reason)), on: ledger))
+            } catch {
+                aborted.memberErrors["ledger"] = "recording the abort failed: \(error)"
+            }
+            await transport.close(session: session)
+            endPhase("abort")
+            aborted.phases = phases
+            if options.checkpoint { _ = try? await checkpoint() }
+            return aborted
+        }
+
+        // 3. Local plans and commitments, inside each member.
+        var commitments: [LedgerHash] = Array(repeating: .zero, count: n)
+        var failures: [(String, RuntimeError)] = []
+        await withTaskGroup(of: (Int, Result<PreparedInput, RuntimeError>).self) { group in
+            for (index, member) in participants.enumerated() {
+                group.addTask {
+                    do {
+                        return (index, .success(try await member.prepare(compiled, plan: plan, runID: runID, party: parties[index], members: n)))
+                    } catch let error as RuntimeError {
+                        return (index, .failure(error))
+                    } catch {
+                        return (index, .failure(RuntimeError(.inputRejected, "\(error)", member: member.name)))
+                    }
+                }
+            }
+            for await (index, outcome) in group {
+                switch outcome {
+                case .success(let prepared):
+                    commitments[index] = prepared.commitment
+                    switch prepared.execution {
+                    case .pushdown: report.executionPaths[participantNames[index]] = "pushdown"
+                    case .rowPipeline(reason: let why): report.executionPaths[participantNames[index]] = "row pipeline" + (why.map { " (\($0))" } ?? "")
+                    }
+                case .failure(let error):
+                    failures.append((participantNames[index], error))
+                }
+            }
+        }
+        endPhase("local plans")
+        if !failures.isEmpty {
+            failures.sort { $0.0 < $1.0 }
+            for (name, error) in failures { report.memberErrors[name] = error.message }
+            let summary = failures.map { "member \($0.0): \($0.1.code == .valueOutOfRange ? "a contribution exceeds the protocols' 64-bit range" : "input rejected by local validation") (\($0.1.code.rawValue))" }
+            return await abort(summary.joined(separator: "; "))
+        }
+        for (index, member) in participants.enumerated() {
+            do {
+                report.ledgerEntries.append(try await member.author(.inputCommitted(InputCommitment(runID: runID, commitment: commitments[index])), on: ledger))
+            } catch {
+                report.memberErrors[member.name] = "\(error)"
+                return await abort("member \(member.name) could not record its input commitment")
+            }
+        }
+        endPhase("commitments")
+
+        // 4. The protocol.
+        let sessionPlan: SessionPlan
+        let aggregatorMachine: AggregatorMachine?
+        do {
+            switch family {
+            case .additive:
+                sessionPlan = .additive(try AdditiveConfiguration(sessionID: session, memberCount: n, vectorLength: plan.vectorLength))
+                aggregatorMachine = nil
+            case .secagg:
+                var keys: [PartyID: Ed25519.PublicKey]?
+                if options.signKeyAdverts {
+                    keys = Dictionary(uniqueKeysWithValues: zip(parties, participants.map(\.publicKey)))
+                }
+                let configuration = try SecAggConfiguration(
+                    sessionID: session, memberCount: n, threshold: options.secaggThreshold ?? (n / 2 + 1),
+                    vectorLength: plan.vectorLength, signatureKeys: keys)
+                sessionPlan = .secagg(configuration)
+                aggregatorMachine = .secagg(SecAggAggregatorStateMachine(configuration: configuration))
+            case .paillier:
+                let record = ceremonyRecord!
+                let configuration = try PaillierAggregationConfiguration(
+                    sessionID: session, memberCount: n, vectorLength: plan.vectorLength, publicKey: record.publicKey,
+                    minimumContributors: max(2, min(n, Int(compiled.contract.minimumParticipants ?? 2))))
+                sessionPlan = .paillier(configuration, ceremony: record.id)
+                aggregatorMachine = .paillier(PaillierAggregatorStateMachine(configuration: configuration))
+            case .beaver:
+                return await abort("protocol beaver is not implemented")
+            }
+        } catch {
+            return await abort("the protocol session could not be configured: \(error)")
+        }
+        let outcome = await runSession(
+            sessionPlan, aggregator: aggregatorMachine, members: participants, parties: parties, runID: runID,
+            transport: transport, roundTimeout: options.roundTimeout)
+        await transport.close(session: session)
+        endPhase("protocol")
+        for (party, notes) in outcome.ignored where !notes.isEmpty {
+            report.ignoredMessages[party == .aggregator ? "aggregator" : participantNames[Int(party.rawValue) - 1]] = notes
+        }
+        let aggregate: AggregateOutput
+        switch outcome.result {
+        case .failure(let error):
+            return await abort(error.message)
+        case .success(let value):
+            aggregate = value
+        }
+
+        // 5. Reveal.
+        func names(_ ids: [PartyID]) -> [String] {
+            ids.compactMap { id in (1...n).contains(Int(id.rawValue)) ? participantNames[Int(id.rawValue) - 1] : nil }
+        }
+        report.contributors = names(aggregate.contributors)
+        report.decryptors = names(aggregate.decryptors)
+        report.faultyKeyHolders = names(aggregate.faultyKeyHolders)
+        if let minimum = compiled.contract.minimumParticipants, aggregate.contributors.count < minimum {
+            return await abort("only \(aggregate.contributors.count) members contributed (\(report.contributors.joined(separator: ", "))); contract \(contractName) requires participants >= \(minimum)")
+        }
+        let full: ContractResult
+        do {
+            full = try plan.result(values: plan.values(fromSum: aggregate.sum), contract: compiled.contract)
+        } catch {
+            return await abort("the result could not be assembled: \(error.message)")
+        }
+        let recipientsByOutput = Dictionary(plan.reveals.map { ($0.output, $0.recipients) }, uniquingKeysWith: { a, _ in a })
+        let contributorNames = Set(report.contributors)
+        func visible(_ output: String, to member: Member) -> Bool {
+            let recipients = recipientsByOutput[output] ?? []
+            return recipients.contains { recipient in
+                recipient == "all" ? contributorNames.contains(member.name) || participantNames.contains(member.name)
+                    : member.isRecipient(recipient)
+            }
+        }
+        var views: [String: ContractResult] = [:]
+        for member in members {
+            let outputs = full.outputNames.filter { visible($0, to: member) }
+            if !outputs.isEmpty { views[member.name] = full.restricted(to: outputs) }
+        }
+        report.withheld = full.outputNames.filter { output in !members.contains { visible(output, to: $0) } }
+        let publicOutputs = full.outputNames.filter { (recipientsByOutput[$0] ?? []).contains("all") }
+        let publicResult = full.restricted(to: publicOutputs)
+        report.result = full.restricted(to: full.outputNames.filter { !report.withheld.contains($0) })
+        report.publicResult = publicResult
+        report.views = views
+
+        // 6. result-published, endorsed by every member that committed an input.
+        var generator = SecureRandomGenerator()
+        let resultBytes = Array("covenant/runtime/result/v1\n".utf8) + Array(full.json.utf8)
+            + Array(report.contributors.joined(separator: ",").utf8)
+        let (resultCommitment, resultNonce) = HashCommitment.commit(to: resultBytes, using: &generator)
+        let transcript = Consortium.transcriptHash(outcome.digests)
+        var publication = ResultPublication(
+            runID: runID, resultHash: try LedgerHash(resultCommitment), revealedValues: Array(publicResult.json.utf8),
+            transcriptHash: transcript)
+        let authorMember = participants.first { contributorNames.contains($0.name) } ?? participants[0]
+        let draft = await ledger.draft(.resultPublished(publication), author: authorMember.name)
+        var endorsements: [Endorsement] = []
+        for member in participants { endorsements.append(await member.endorse(draft)) }
+        publication.endorsements = endorsements
+        do {
+            report.ledgerEntries.append(try await authorMember.author(.resultPublished(publication), on: ledger))
+        } catch {
+            report.result = nil
+            report.publicResult = nil
+            report.views = [:]
+            return await abort("the result could not be recorded: \(error)")
+        }
+        report.resultHash = publication.resultHash
+        report.revealedHash = publication.revealedHash
+        report.transcriptHash = transcript
+        report.status = .published
+        for member in members {
+            if let view = views[member.name] {
+                await member.receive(MemberView(runID: runID, result: view, contributors: report.contributors, resultOpening: resultNonce))
+            }
+        }
+        endPhase("reveal")
+        if options.checkpoint { _ = try? await checkpoint() }
+        report.phases = phases
+        return report
+    }
+
+    /// `SHA-256("covenant/runtime/transcript/v1" ‖ the distinct SHA-256 digests of every message
+    /// any party sent, sorted)`: independent of delivery order and of injected duplicates.
+    /// - Parameter digests: The digests.
+    /// - Returns: The transcript hash.
+    public static func transcriptHash(_ digests: [[UInt8]]) -> LedgerHash {
+        let unique = Set(digests.map { $0 }).sorted { $0.lexicographicallyPrecedes($1) }
+        var bytes = Array("covenant/runtime/transcript/v1".utf8)
+        for digest in unique { bytes += digest }
+        return LedgerHash.sha256(bytes)
+    }
+}
+
+extension ContractResult {
+    /// The same result with only `outputs` kept (suppressed groups stay suppressed).
+    /// - Parameter outputs: Output names to keep.
+    /// - Returns: The restricted result.
+    public func restricted(to outputs: [String]) -> ContractResult {
+        let keep = Set(outputs)
+        return ContractResult(
+            contract: contract, version: version, keyNames: keyNames, outputNames: outputNames.filter(keep.contains),
+            groups: groups.map { group in
+                GroupResult(key: group.key, suppressed: group.suppressed, outputs: group.outputs.filter { keep.contains($0.key) })
+            })
+    }
+}

@@ -1,0 +1,105 @@
+public import ConsortiumLedger
+public import CryptoPrimitives
+
+/// The consortium ledger of a one-process consortium, confined to an actor (a `Ledger` is not
+/// thread-safe). Every member appends through it with its own key; the runtime reads the state
+/// (active versions, ceremonies, runs) from it. Spec: protocols/runtime.md#ledger-entries.
+public actor LedgerService {
+    private let ledger: Ledger
+    /// The SQLite file, or nil for an in-memory ledger.
+    public nonisolated let path: String?
+
+    /// Opens (or, if the store is empty, prepares) a ledger.
+    /// - Parameter path: A SQLite file (created if missing), or nil for an in-memory ledger.
+    /// - Throws: ``RuntimeError`` `ledgerFailure` wrapping the ``LedgerError``.
+    public init(path: String?) throws {
+        self.path = path
+        do {
+            let store: any LedgerStore = try path.map { try SQLiteLedgerStore(path: $0) } ?? InMemoryLedgerStore()
+            ledger = try Ledger(store: store)
+        } catch {
+            throw RuntimeError(.ledgerFailure, "cannot open the ledger\(path.map { " at \($0)" } ?? "")", cause: error)
+        }
+    }
+
+    /// The consortium state the log defines.
+    public var state: ConsortiumState { ledger.state }
+
+    /// The number of entries.
+    public var size: UInt64 { ledger.size }
+
+    /// Whether the ledger holds no entry yet.
+    public var isEmpty: Bool { ledger.size == 0 }
+
+    /// Writes the genesis entry.
+    /// - Parameters:
+    ///   - genesis: Members and quorum.
+    ///   - founder: The founding member.
+    ///   - key: Its key.
+    /// - Throws: ``RuntimeError`` `ledgerFailure`.
+    public func found(_ genesis: Genesis, founder: String, key: Ed25519.PrivateKey) throws {
+        try wrap("genesis") { _ = try ledger.append(.genesis(genesis), author: founder, key: key) }
+    }
+
+    /// Signs and appends one entry.
+    /// - Parameters:
+    ///   - payload: The content.
+    ///   - author: The author.
+    ///   - key: The author's key.
+    /// - Returns: The entry's index.
+    /// - Throws: ``RuntimeError`` `ledgerFailure` naming the broken rule.
+    @discardableResult
+    public func append(_ payload: LedgerEntry.Payload, author: String, key: Ed25519.PrivateKey) throws -> UInt64 {
+        try wrap(payload.kind.name) {
+            let index = ledger.size
+            try ledger.append(payload, author: author, key: key)
+            return index
+        }
+    }
+
+    /// The unsigned entry `payload` would become next (for endorsers, who sign its subject).
+    /// - Parameters:
+    ///   - payload: The content.
+    ///   - author: The author.
+    /// - Returns: The entry.
+    public func draft(_ payload: LedgerEntry.Payload, author: String) -> LedgerEntry {
+        ledger.nextEntry(payload, author: author)
+    }
+
+    /// Signs a checkpoint of the whole log as `sequencer` and gathers every given cosignature.
+    /// - Parameters:
+    ///   - sequencer: The sequencer and its key.
+    ///   - cosigners: Voting members and their keys.
+    /// - Returns: Whether the checkpoint is final (a quorum cosigned).
+    /// - Throws: ``RuntimeError`` `ledgerFailure`.
+    @discardableResult
+    public func checkpoint(
+        sequencer: (name: String, key: Ed25519.PrivateKey), cosigners: [(name: String, key: Ed25519.PrivateKey)]
+    ) throws -> Bool {
+        try wrap("checkpoint") {
+            var signed = try ledger.signCheckpoint(as: sequencer.name, key: sequencer.key)
+            for cosigner in cosigners {
+                let cosignature = try ledger.cosign(signed, as: cosigner.name, key: cosigner.key)
+                signed = try ledger.addCosignature(cosignature, to: signed)
+            }
+            return try ledger.isFinal(signed)
+        }
+    }
+
+    /// Audits the ledger with the auditor (from the file when there is one, read-only).
+    /// - Returns: The audit report.
+    public func audit() -> AuditReport {
+        if let path { return LedgerAuditor().audit(path: path) }
+        return LedgerAuditor().audit(store: ledger.store, name: "in-memory ledger")
+    }
+
+    private func wrap<T>(_ what: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as LedgerError {
+            throw RuntimeError(.ledgerFailure, "the ledger refused the \(what) entry: \(error.description)", cause: error)
+        } catch {
+            throw RuntimeError(.ledgerFailure, "the ledger failed on the \(what) entry", cause: error)
+        }
+    }
+}

@@ -1,0 +1,315 @@
+public import CircuitCompiler
+import ContractLanguage
+public import ConsortiumLedger
+public import CryptoPrimitives
+public import DataSources
+public import MPCProtocols
+public import PaillierEncryption
+
+/// Where a member's rows come from.
+public enum MemberData: Sendable {
+    /// A data-source configuration (protocols/data-sources.md): one source per contract input table.
+    case configuration(DataSourceConfiguration)
+    /// One source used for whatever input table a contract declares.
+    case source(any DataSource)
+    /// No data: the member only approves contracts and receives results.
+    case none
+}
+
+/// What the protocol summed, normalised across protocols.
+public struct AggregateOutput: Sendable, Hashable {
+    /// `Σ` of the contributors' vectors in `Z_2^64`.
+    public var sum: [UInt64]
+    /// The members whose inputs the sum includes.
+    public var contributors: [PartyID]
+    /// Paillier: the key holders whose decryption shares were combined.
+    public var decryptors: [PartyID]
+    /// Paillier: key holders whose decryption shares failed their proofs.
+    public var faultyKeyHolders: [PartyID]
+}
+
+/// The protocol session a run asks a member to join.
+public enum SessionPlan: Sendable {
+    /// n-of-n additive sharing.
+    case additive(AdditiveConfiguration)
+    /// Secure aggregation with dropout tolerance.
+    case secagg(SecAggConfiguration)
+    /// Threshold Paillier; the key is the one of the ledger's key ceremony `ceremony`.
+    case paillier(PaillierAggregationConfiguration, ceremony: LedgerHash)
+
+    /// The session id.
+    public var sessionID: SessionID {
+        switch self {
+        case .additive(let c): c.sessionID
+        case .secagg(let c): c.sessionID
+        case .paillier(let c, _): c.sessionID
+        }
+    }
+}
+
+/// What a member committed to for a run.
+public struct PreparedInput: Sendable {
+    /// The hash commitment recorded on the ledger.
+    public var commitment: LedgerHash
+    /// How the local plan ran (SQL pushdown or the Swift row pipeline).
+    public var execution: LocalExecution.Path
+}
+
+/// What one member learns from a run: the outputs the contract reveals to it.
+public struct MemberView: Sendable {
+    /// The run.
+    public var runID: LedgerHash
+    /// The outputs revealed to this member (`all`, its name, or one of its roles).
+    public var result: ContractResult
+    /// The members whose inputs the result includes.
+    public var contributors: [String]
+    /// The nonce opening the ledger's `resultHash` (a commitment to the full result).
+    public var resultOpening: [UInt8]
+}
+
+/// A consortium member: its name, its signing key, its contract roles, its data, and its part in
+/// every run (validate and aggregate its own rows, commit, run the protocol, sign the result).
+/// Nothing derived from its rows leaves the actor except its protocol messages (shares, masked
+/// or encrypted vectors) and its hash commitment. Spec: protocols/runtime.md#members.
+public actor Member {
+    /// The member's name on the ledger.
+    public nonisolated let name: String
+    /// Its Ed25519 public key.
+    public nonisolated let publicKey: Ed25519.PublicKey
+    /// Contract roles it holds (`reveal … to role "regulator"`).
+    public nonisolated let roles: Set<String>
+    /// Ledger roles.
+    public nonisolated let ledgerRoles: MemberRoles
+    private nonisolated let key: Ed25519.PrivateKey
+    private let data: MemberData
+    private var keyShares: [LedgerHash: Paillier.KeyShare] = [:]
+    private var inputs: [LedgerHash: [UInt64]] = [:]
+    private var openings: [LedgerHash: [UInt8]] = [:]
+    private var views: [LedgerHash: MemberView] = [:]
+
+    /// A member.
+    /// - Parameters:
+    ///   - name: Its ledger name.
+    ///   - key: Its signing key.
+    ///   - roles: Contract roles (for `reveal … to role`).
+    ///   - ledgerRoles: Ledger roles (default voting and participant).
+    ///   - data: Its data.
+    public init(
+        name: String, key: Ed25519.PrivateKey, roles: Set<String> = [], ledgerRoles: MemberRoles = [.voting, .participant],
+        data: MemberData
+    ) {
+        self.name = name
+        self.key = key
+        self.publicKey = key.publicKey
+        self.roles = roles
+        self.ledgerRoles = ledgerRoles
+        self.data = data
+    }
+
+    /// Whether the member has data to contribute.
+    public nonisolated var hasData: Bool {
+        if case .none = data { return false }
+        return true
+    }
+
+    /// The ledger membership record.
+    public nonisolated var ledgerMember: ConsortiumLedger.Member {
+        ConsortiumLedger.Member(name: name, publicKey: publicKey, roles: ledgerRoles)
+    }
+
+    /// Whether a reveal recipient (contract spelling) designates this member.
+    /// - Parameter recipient: `all`, `member "x"` or `role "y"`.
+    /// - Returns: True if this member receives it.
+    public nonisolated func isRecipient(_ recipient: String) -> Bool {
+        recipient == "all" || recipient == "member \"\(name)\"" || roles.contains { recipient == "role \"\($0)\"" }
+    }
+
+    /// Signs and appends an entry as this member.
+    /// - Parameters:
+    ///   - payload: The content.
+    ///   - ledger: The ledger.
+    /// - Returns: The entry's index.
+    /// - Throws: ``RuntimeError`` `ledgerFailure`.
+    @discardableResult
+    public func author(_ payload: LedgerEntry.Payload, on ledger: LedgerService) async throws -> UInt64 {
+        try await ledger.append(payload, author: name, key: key)
+    }
+
+    /// Endorses an entry's subject (a result publication).
+    /// - Parameter entry: The drafted entry.
+    /// - Returns: The endorsement.
+    public func endorse(_ entry: LedgerEntry) -> Endorsement {
+        entry.endorsement(by: name, key: key)
+    }
+
+    /// The signing key, for checkpoints signed through the ledger actor (module-internal).
+    nonisolated var signingKey: Ed25519.PrivateKey { key }
+
+    /// Receives its key share of a Paillier key ceremony.
+    /// - Parameters:
+    ///   - share: The share (its index is this member's party id in runs).
+    ///   - ceremony: The ceremony id on the ledger.
+    public func receiveKeyShare(_ share: Paillier.KeyShare, ceremony: LedgerHash) {
+        keyShares[ceremony] = share
+    }
+
+    /// Whether it holds a share of `ceremony`'s key.
+    /// - Parameter ceremony: The ceremony id.
+    /// - Returns: True if it does.
+    public func holdsKeyShare(of ceremony: LedgerHash) -> Bool { keyShares[ceremony] != nil }
+
+    /// Validates its data, runs the local plan inside the member, derives its protocol input and
+    /// commits to it. Nothing leaves the member if validation fails.
+    /// - Parameters:
+    ///   - compiled: The contract.
+    ///   - plan: The aggregation plan.
+    ///   - runID: The run.
+    ///   - party: Its party id in the run.
+    ///   - members: The session's member count (for the no-wrap bound).
+    /// - Returns: The commitment and how the plan ran.
+    /// - Throws: ``RuntimeError`` `inputRejected` (wrapping the `DataSourceError`) or `valueOutOfRange`.
+    public func prepare(
+        _ compiled: CompiledContract, plan: AggregationPlan, runID: LedgerHash, party: PartyID, members: Int
+    ) throws -> PreparedInput {
+        let source: any DataSource
+        switch data {
+        case .none:
+            throw RuntimeError(.inputRejected, "has no data source", member: name)
+        case .source(let s):
+            source = s
+        case .configuration(let configuration):
+            do {
+                source = try configuration.source(for: compiled.contract.input)
+            } catch {
+                throw RuntimeError(.inputRejected, "\(error)", member: name, cause: error)
+            }
+        }
+        let execution: LocalExecution
+        do {
+            execution = try source.execute(compiled.localPlan, strategy: .automatic)
+        } catch {
+            throw RuntimeError(.inputRejected, "\(error)", member: name, cause: error)
+        }
+        let contribution: [Int128]
+        let input: [UInt64]
+        do {
+            contribution = try plan.contribution(of: execution.partials)
+            input = try plan.encode(contribution, members: members)
+        } catch {
+            throw RuntimeError(error.code, error.message, member: name)
+        }
+        var generator = SecureRandomGenerator()
+        let (commitment, nonce) = HashCommitment.commit(
+            to: Member.committedBytes(runID: runID, member: name, party: party, input: input), using: &generator)
+        inputs[runID] = input
+        openings[runID] = nonce
+        return PreparedInput(commitment: try LedgerHash(commitment), execution: execution.path)
+    }
+
+    /// The bytes an input commitment binds: `"covenant/runtime/input/v1" ‖ runID ‖ u32 party ‖
+    /// u32 len ‖ name ‖ u32 L ‖ L × u64` (big-endian). Spec: protocols/runtime.md#commitments.
+    /// - Parameters:
+    ///   - runID: The run.
+    ///   - member: The member's name.
+    ///   - party: Its party id.
+    ///   - input: Its protocol input.
+    /// - Returns: The committed bytes.
+    public static func committedBytes(runID: LedgerHash, member: String, party: PartyID, input: [UInt64]) -> [UInt8] {
+        var bytes = Array("covenant/runtime/input/v1".utf8) + runID.bytes
+        func u32(_ v: UInt32) { bytes += [UInt8(v >> 24), UInt8(truncatingIfNeeded: v >> 16), UInt8(truncatingIfNeeded: v >> 8), UInt8(truncatingIfNeeded: v)] }
+        u32(party.rawValue)
+        let nameBytes = Array(member.utf8)
+        u32(UInt32(nameBytes.count))
+        bytes += nameBytes
+        u32(UInt32(input.count))
+        for word in input {
+            for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
+        }
+        return bytes
+    }
+
+    /// The opening of its input commitment for `runID` (the member keeps it; protocols/runtime.md#commitments).
+    /// - Parameter runID: The run.
+    /// - Returns: The input and nonce, if it committed.
+    public func commitmentOpening(for runID: LedgerHash) -> (input: [UInt64], nonce: [UInt8])? {
+        guard let input = inputs[runID], let nonce = openings[runID] else { return nil }
+        return (input, nonce)
+    }
+
+    /// Runs its protocol machine for the session to its end.
+    /// - Parameters:
+    ///   - session: The session plan.
+    ///   - party: Its party id.
+    ///   - runID: The run (its prepared input).
+    ///   - transport: The transport.
+    ///   - mailbox: Its mailbox (opened by the coordinator before anyone sends).
+    ///   - roundTimeout: Its per-round deadline.
+    /// - Returns: Its report.
+    public func participate(
+        in session: SessionPlan, as party: PartyID, runID: LedgerHash, transport: any Transport, mailbox: any Mailbox,
+        roundTimeout: Duration
+    ) async -> PartyReport<AggregateOutput> {
+        guard let input = inputs[runID] else {
+            return PartyReport(party: party, ending: .failed("no prepared input"), sentDigests: [], ignored: [])
+        }
+        var generator = SecureRandomGenerator()
+        do {
+            switch session {
+            case .additive(let configuration):
+                let machine = try AdditiveStateMachine(configuration: configuration, party: party, input: input, using: &generator)
+                let report = await ProtocolDriver.drive(
+                    machine, peers: configuration.members.filter { $0 != party }, session: configuration.sessionID,
+                    mailbox: mailbox, transport: transport, roundTimeout: roundTimeout,
+                    decode: { bytes throws(MPCProtocolError) in try AdditiveMessage(wireEncoded: bytes) })
+                return report.mapOutput { AggregateOutput(sum: $0, contributors: configuration.members, decryptors: [], faultyKeyHolders: []) }
+            case .secagg(let configuration):
+                let machine = try SecAggMemberStateMachine(
+                    configuration: configuration, party: party, input: input,
+                    signingKey: configuration.signatureKeys == nil ? nil : key, using: &generator)
+                let report = await ProtocolDriver.drive(
+                    machine, peers: [configuration.aggregator], session: configuration.sessionID,
+                    mailbox: mailbox, transport: transport, roundTimeout: roundTimeout,
+                    decode: { bytes throws(MPCProtocolError) in try SecAggMessage(wireEncoded: bytes) })
+                return report.mapOutput { AggregateOutput(sum: $0.sum, contributors: $0.contributors, decryptors: [], faultyKeyHolders: []) }
+            case .paillier(let configuration, let ceremony):
+                let machine = try PaillierMemberStateMachine(
+                    configuration: configuration, party: party, input: input, keyShare: keyShares[ceremony], using: &generator)
+                let report = await ProtocolDriver.drive(
+                    machine, peers: [configuration.aggregator], session: configuration.sessionID,
+                    mailbox: mailbox, transport: transport, roundTimeout: roundTimeout,
+                    decode: { bytes throws(MPCProtocolError) in try PaillierAggregationMessage(wireEncoded: bytes) })
+                return report.mapOutput {
+                    AggregateOutput(sum: $0.sum, contributors: $0.contributors, decryptors: $0.decryptors, faultyKeyHolders: $0.faultyKeyHolders)
+                }
+            }
+        } catch {
+            return PartyReport(party: party, ending: .failed("the protocol machine could not be created: \(error)"), sentDigests: [], ignored: [])
+        }
+    }
+
+    /// Receives its view of a run's result.
+    /// - Parameter view: The outputs revealed to it.
+    public func receive(_ view: MemberView) { views[view.runID] = view }
+
+    /// Its view of a run, if the run published a result.
+    /// - Parameter runID: The run.
+    /// - Returns: The view.
+    public func view(of runID: LedgerHash) -> MemberView? { views[runID] }
+}
+
+extension PartyReport {
+    func mapOutput<T: Sendable>(_ transform: (Output) -> T) -> PartyReport<T> {
+        let mapped: PartyEnding<T>
+        switch ending {
+        case .output(let value): mapped = .output(transform(value))
+        case .finished: mapped = .finished
+        case .aborted(let reason): mapped = .aborted(reason)
+        case .rejected(let from, let error): mapped = .rejected(from: from, error: error)
+        case .disconnected: mapped = .disconnected
+        case .stalled(let round): mapped = .stalled(round: round)
+        case .failed(let reason): mapped = .failed(reason)
+        case .cancelled: mapped = .cancelled
+        }
+        return PartyReport<T>(party: party, ending: mapped, sentDigests: sentDigests, ignored: ignored)
+    }
+}

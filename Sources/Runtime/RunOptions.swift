@@ -1,0 +1,43 @@
+public import Circuit
+
+/// How to run a contract. Spec: protocols/runtime.md#run-options.
+public struct RunOptions: Sendable {
+    /// Run under this protocol instead of the contract's choice. Allowed only when the contract
+    /// says `protocol auto` (an approved contract that names its protocol fixes it).
+    public var protocolFamily: ProtocolFamily?
+    /// The participants by name, in party order; nil: every member with data and the participant role.
+    public var participants: [String]?
+    /// How long a party waits in one round before declaring missing peers dropped. Members of
+    /// aggregator-based protocols wait twice as long (the aggregator closes rounds first).
+    public var roundTimeout: Duration
+    /// SecAgg threshold `t`; nil: `⌊n/2⌋ + 1`.
+    public var secaggThreshold: Int?
+    /// Whether SecAgg key adverts are signed with the members' ledger keys.
+    public var signKeyAdverts: Bool
+    /// Whether to sign and cosign a checkpoint after the run.
+    public var checkpoint: Bool
+    /// The transport for this run; nil: the consortium's.
+    public var transport: (any Transport)?
+
+    /// Options.
+    /// - Parameters:
+    ///   - protocolFamily: A protocol for an `auto` contract.
+    ///   - participants: The participants.
+    ///   - roundTimeout: The per-round deadline (default 5 s).
+    ///   - secaggThreshold: SecAgg's `t`.
+    ///   - signKeyAdverts: Sign SecAgg key adverts (default true).
+    ///   - checkpoint: Checkpoint after the run (default true).
+    ///   - transport: A transport for this run (e.g. one with faults).
+    public init(
+        protocolFamily: ProtocolFamily? = nil, participants: [String]? = nil, roundTimeout: Duration = .seconds(5),
+        secaggThreshold: Int? = nil, signKeyAdverts: Bool = true, checkpoint: Bool = true, transport: (any Transport)? = nil
+    ) {
+        self.protocolFamily = protocolFamily
+        self.participants = participants
+        self.roundTimeout = roundTimeout
+        self.secaggThreshold = secaggThreshold
+        self.signKeyAdverts = signKeyAdverts
+        self.checkpoint = checkpoint
+        self.transport = transport
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import ConsortiumLedger
+import Foundation
+
+/// `covenant audit LEDGER [--run ID] [--json]`: verify a ledger file alone, offline
+/// (spec: protocols/ledger.md#audit). Exits 1 naming the first failing entry and rule.
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Audit a ledger file: signatures, checkpoints, proofs, quorum approvals, lifecycle rules, result hashes.")
+
+    @Argument(help: "The ledger file (SQLite).")
+    var ledger: String
+    @Option(help: "Report only this run (64 hex digits); the whole ledger is still verified.")
+    var run: String?
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    func run() async throws {
+        var runID: LedgerHash?
+        if let run {
+            guard let id = LedgerHash(hex: run) else { throw ValidationError("--run must be 64 hex digits") }
+            runID = id
+        }
+        let report = LedgerAuditor().audit(path: ledger, runID: runID)
+        if json {
+            print(try LedgerCommand.json(report))
+        } else {
+            printText(report)
+        }
+        if let failure = report.failure {
+            let location = failure.entryIndex.map { "entry \($0)" } ?? failure.checkpointSize.map { "checkpoint \($0)" } ?? "ledger"
+            LedgerCommand.printError("audit FAILED at \(location): \(failure.rule): \(failure.message)")
+            throw ExitCode(1)
+        }
+    }
+
+    func printText(_ report: AuditReport) {
+        print("ledger \(report.ledger)")
+        print("consortium \(report.consortium), log \(report.logID ?? "-")")
+        print("verified \(report.verifiedEntries) entries, root \(report.rootHash)")
+        print("entries: " + report.entryKinds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        print("members (quorum \(report.quorum)): " + report.members.map { "\($0.name) [\($0.roles.joined(separator: ","))]" }.joined(separator: ", "))
+        for contract in report.contracts {
+            print("contract \(contract.name) \(contract.versionID.prefix(16))… \(contract.status), approved by \(contract.approvals.joined(separator: ", "))")
+        }
+        for run in report.runs {
+            print("run \(run.runID) \(run.status): version \(run.versionID.prefix(16))…, \(run.protocolName), participants \(run.participants.joined(separator: ", ")), \(run.commitments.count) commitments")
+            if let result = run.resultHash {
+                print("  result \(result), revealed-values hash \(run.revealedHash ?? "-") matches, signed by \(run.resultSigners.joined(separator: ", "))")
+            }
+            print("  entries \(run.entries.map(String.init).joined(separator: ", "))" + (run.provenInCheckpoint.map { ", proven included in checkpoint \($0)" } ?? ", not yet covered by a checkpoint"))
+        }
+        for checkpoint in report.checkpoints {
+            print("checkpoint \(checkpoint.size) \(checkpoint.root.prefix(16))… by \(checkpoint.sequencer): \(checkpoint.cosignatures)/\(checkpoint.quorum) cosignatures\(checkpoint.isFinal ? ", final" : "")")
+        }
+        print("not checked by this version: " + report.notChecked.joined(separator: "; "))
+        print(report.passed ? "audit PASSED" : "audit FAILED")
+    }
+}

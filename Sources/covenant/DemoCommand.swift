@@ -1,0 +1,132 @@
+import ArgumentParser
+import Circuit
+import ConsortiumLedger
+import Foundation
+import Runtime
+
+/// `covenant demo`: the install-and-run showcase (spec: protocols/runtime.md#covenant-demo).
+/// Argument parsing and printing only; the scenario is `Runtime.DemoScenario`.
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Generate data for N hospitals, found a consortium and its ledger, approve a contract, run it under each protocol beside the plaintext oracle, and audit the ledger.")
+
+    @Option(help: "Number of members (hospitals), 2–100.")
+    var members = 4
+    @Option(help: "Rows (admissions) per member.")
+    var rows = 2000
+    @Option(name: .customLong("protocol"), help: "additive, secagg, paillier, or all.")
+    var protocolName = "all"
+    @Option(help: "Members that drop out of the joint phase of every run (the last K); secagg tolerates up to n − t, additive aborts cleanly.")
+    var drop = 0
+    @Option(help: "Paillier modulus size in bits.")
+    var keyBits = 2048
+    @Option(help: "Directory for the demo's files (default: a new directory under the system's temporary directory).")
+    var dir: String?
+    @Flag(help: "Print the outcome as JSON (progress goes to standard error).")
+    var json = false
+
+    func run() async throws {
+        let protocols: [ProtocolFamily]
+        switch protocolName {
+        case "all": protocols = [.additive, .secagg, .paillier]
+        case "additive": protocols = [.additive]
+        case "secagg": protocols = [.secagg]
+        case "paillier": protocols = [.paillier]
+        default: throw ValidationError("--protocol must be additive, secagg, paillier or all")
+        }
+        let directory = dir ?? FileManager.default.temporaryDirectory
+            .appendingPathComponent("covenant-demo-\(UUID().uuidString.prefix(8).lowercased())").path
+        var options = DemoScenario.Options(directory: directory)
+        options.members = members
+        options.rows = rows
+        options.protocols = protocols
+        options.drop = drop
+        options.paillierKeyBits = keyBits
+        let asJSON = json
+        let progress: @Sendable (String) -> Void = { line in
+            if asJSON {
+                FileHandle.standardError.write(Data("▸ \(line)\n".utf8))
+            } else {
+                print("▸ \(line)")
+            }
+        }
+        if !json {
+            print("covenant demo: \(members) hospitals × \(rows) admissions; protocols \(protocols.map(\.rawValue).joined(separator: ", "))\(drop > 0 ? "; \(drop) member(s) drop out of every run" : "")")
+        }
+        let outcome: DemoScenario.Outcome
+        do {
+            outcome = try await DemoScenario(options: options).run(progress: progress)
+        } catch let error as RuntimeError {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        let allMatch = outcome.runs.allSatisfy { $0.differences.isEmpty }
+        if json {
+            printJSON(outcome)
+        } else {
+            printText(outcome)
+        }
+        if !outcome.audit.passed || !allMatch { throw ExitCode(1) }
+    }
+
+    func printText(_ outcome: DemoScenario.Outcome) {
+        for run in outcome.runs {
+            let report = run.report
+            print("")
+            print("── \(run.protocolFamily.rawValue) ── run \(report.runID.hex.prefix(16))…  \(report.isPublished ? "published" : "ABORTED") in \(DemoScenario.seconds(run.duration))" + (run.keyCeremonyDuration.map { " (+ key ceremony \(DemoScenario.seconds($0)))" } ?? ""))
+            print("   why \(run.protocolFamily.rawValue): \(report.protocolReason)")
+            print("   participants: \(report.participants.joined(separator: ", ")); contributors: \(report.contributors.isEmpty ? "–" : report.contributors.joined(separator: ", "))")
+            if let reason = report.abortReason {
+                print("   abort reason (on the ledger): \(reason)")
+                print("   no result was revealed; ledger entries \(report.ledgerEntries.map(String.init).joined(separator: ", "))")
+                continue
+            }
+            if let result = report.result {
+                for line in ResultTable.lines(result, oracle: run.oracle, notes: ResultTable.visibilityNotes(report)) { print("   \(line)") }
+            }
+            print("   \(run.differences.isEmpty ? "✓ identical to the plaintext oracle over the contributors' rows" : "✗ \(run.differences.count) differences from the oracle: \(run.differences.prefix(5).joined(separator: "; "))")")
+            if report.protocolFamily == .paillier {
+                print("   decrypted by key holders \(report.decryptors.joined(separator: ", "))" + (report.faultyKeyHolders.isEmpty ? "" : "; faulty shares from \(report.faultyKeyHolders.joined(separator: ", "))"))
+            }
+            print("   ledger entries \(report.ledgerEntries.map(String.init).joined(separator: ", ")); transcript \(report.transcriptHash?.hex.prefix(16) ?? "-")…")
+        }
+        print("")
+        let audit = outcome.audit
+        print("audit: \(audit.passed ? "PASSED" : "FAILED")" + (audit.failure.map { " at entry \($0.entryIndex.map(String.init) ?? "-"): \($0.rule): \($0.message)" } ?? "")
+            + " — \(audit.verifiedEntries) entries; runs " + audit.runs.map(\.status).joined(separator: ", ")
+            + "; latest final checkpoint \(audit.latestFinalCheckpoint.map(String.init) ?? "none")")
+        print("")
+        print("files in \(outcome.directory):")
+        print("  ledger            \(outcome.ledgerPath)")
+        print("  contract          \(outcome.contractPath)")
+        print("  members config    \(outcome.membersConfigurationPath)")
+        print("  member databases  \(outcome.directory)/data/*.sqlite (\(outcome.databases.count) files), keys in \(outcome.directory)/keys/")
+        print("next:")
+        print("  covenant audit \(outcome.ledgerPath)")
+        print("  covenant run \(outcome.contractPath) --members-config \(outcome.membersConfigurationPath)")
+    }
+
+    func printJSON(_ outcome: DemoScenario.Outcome) {
+        let runs: [[String: Any]] = outcome.runs.map { run in
+            var object = ResultTable.object(run.report)
+            object["durationSeconds"] = ResultTable.seconds(run.duration)
+            if let ceremony = run.keyCeremonyDuration { object["keyCeremonySeconds"] = ResultTable.seconds(ceremony) }
+            object["oracle"] = ResultTable.object(run.oracle)
+            object["matchesOracle"] = run.report.isPublished ? run.differences.isEmpty : NSNull()
+            object["differences"] = run.differences
+            return object
+        }
+        let object: [String: Any] = [
+            "directory": outcome.directory, "ledger": outcome.ledgerPath, "contract": outcome.contractPath,
+            "membersConfig": outcome.membersConfigurationPath, "databases": outcome.databases, "contractID": outcome.contractID,
+            "adoptionEntries": outcome.adoptionEntries, "runs": runs,
+            "audit": [
+                "passed": outcome.audit.passed, "entries": outcome.audit.verifiedEntries,
+                "latestFinalCheckpoint": outcome.audit.latestFinalCheckpoint.map { $0 as Any } ?? NSNull(),
+                "failure": outcome.audit.failure.map { "\($0.rule): \($0.message)" as Any } ?? NSNull(),
+            ] as [String: Any],
+        ]
+        print(ResultTable.text(object))
+    }
+}

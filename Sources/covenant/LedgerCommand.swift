@@ -1,0 +1,207 @@
+import ArgumentParser
+import ConsortiumLedger
+import CryptoPrimitives
+import Foundation
+
+/// `covenant ledger …`: create, show, verify and prove (spec: protocols/ledger.md#cli).
+/// Argument parsing and printing only; the logic lives in ConsortiumLedger.
+struct LedgerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ledger",
+        abstract: "Create, inspect, verify and prove the consortium ledger.",
+        subcommands: [Init.self, Show.self, Verify.self, ProveInclusion.self, ProveConsistency.self])
+
+    static func printError(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    static func json(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    /// Runs `body`, printing a ledger error as `error: <location>: <rule>: <message>` and exiting 1.
+    static func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as LedgerError {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    struct Init: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a ledger with its genesis entry and a cosigned first checkpoint.",
+            discussion: """
+                Each --member is NAME:ROLES with ROLES a comma list of voting, sequencer, participant. \
+                Keys are read from, or created in, KEYS/NAME.key (mode 0600). The first member authors genesis.
+                """)
+
+        @Argument(help: "The ledger file to create (SQLite).")
+        var ledger: String
+        @Option(help: "The consortium's name.")
+        var consortium: String
+        @Option(name: .customLong("member"), help: "NAME:ROLES, repeated.")
+        var members: [String]
+        @Option(help: "Distinct voting members required for approvals.")
+        var quorum: UInt32
+        @Option(help: "Directory of member key files.")
+        var keys: String
+        @Flag(help: "Also append a sample contract lifecycle and run.")
+        var sample = false
+
+        func run() async throws {
+            guard !FileManager.default.fileExists(atPath: ledger) else {
+                LedgerCommand.printError("error: \(ledger) already exists")
+                throw ExitCode(2)
+            }
+            var parsed: [(String, MemberRoles)] = []
+            for spec in members {
+                let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
+                var roles: MemberRoles = []
+                for role in (parts.count == 2 ? parts[1] : "").split(separator: ",") {
+                    switch role {
+                    case "voting": roles.insert(.voting)
+                    case "sequencer": roles.insert(.sequencer)
+                    case "participant": roles.insert(.participant)
+                    default: throw ValidationError("unknown role \(role) in --member \(spec)")
+                    }
+                }
+                guard parts.count == 2, !roles.isEmpty else { throw ValidationError("--member must be NAME:ROLES, got \(spec)") }
+                parsed.append((parts[0], roles))
+            }
+            guard !parsed.isEmpty else { throw ValidationError("at least one --member is required") }
+            try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
+            try LedgerCommand.reportingErrors {
+                var keyring: [String: Ed25519.PrivateKey] = [:]
+                var founding: [Member] = []
+                for (name, roles) in parsed {
+                    guard Member.isValidName(name) else { throw LedgerError(.invalidMembership, "invalid member name \(name)") }
+                    let path = (keys as NSString).appendingPathComponent("\(name).key")
+                    let (key, created) = try MemberKeyFile.loadOrCreate(at: path)
+                    keyring[name] = key
+                    founding.append(Member(name: name, publicKey: key.publicKey, roles: roles))
+                    print("\(created ? "created" : "using") key \(path) for \(name)")
+                }
+                let genesis = Genesis(consortium: consortium, nonce: SecureRandom.bytes(count: 16), members: founding, quorum: quorum)
+                let ledgerFile = try Ledger.create(in: try SQLiteLedgerStore(path: ledger), genesis: genesis, founder: founding[0].name, key: keyring[founding[0].name]!)
+                if sample { try LedgerSample.populate(ledgerFile, keys: keyring) }
+                let checkpoint = try LedgerSample.checkpoint(ledgerFile, keys: keyring)
+                print("created \(ledger): log \(ledgerFile.logID), \(ledgerFile.size) entries, root \(ledgerFile.rootHash)")
+                print("checkpoint \(checkpoint.checkpoint.size) signed by \(checkpoint.sequencer), \(checkpoint.cosignatures.count) cosignatures (quorum \(quorum))")
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List entries and checkpoints (decoded, not verified: use verify).")
+
+        @Argument(help: "The ledger file.")
+        var ledger: String
+        @Option(help: "First entry to list.")
+        var from: UInt64 = 0
+        @Option(help: "Most entries to list.")
+        var limit: Int = 100
+
+        func run() async throws {
+            try LedgerCommand.reportingErrors {
+                let store = try SQLiteLedgerStore(readingFrom: ledger)
+                print("\(ledger): \(try store.entryCount()) entries")
+                for stored in try store.entries(from: from, limit: max(0, limit)) {
+                    let signed = try SignedEntry.decode(stored.bytes, at: stored.index)
+                    let entry = signed.entry
+                    print("\(String(stored.index).padding(toLength: 7, withPad: " ", startingAt: 0)) \(entry.kind.name.padding(toLength: 19, withPad: " ", startingAt: 0)) \(entry.author.padding(toLength: 12, withPad: " ", startingAt: 0)) \(entry.summary)")
+                }
+                for checkpoint in try store.checkpoints() {
+                    print("checkpoint size \(checkpoint.checkpoint.size) root \(checkpoint.checkpoint.root) by \(checkpoint.sequencer), cosigned by \(checkpoint.cosignatures.map(\.signer).joined(separator: ", "))")
+                }
+            }
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Verify every entry, signature, rule and checkpoint; exit 1 naming the first failing entry and rule.")
+
+        @Argument(help: "The ledger file.")
+        var ledger: String
+
+        func run() async throws {
+            let start = ContinuousClock.now
+            let report = LedgerAuditor().audit(path: ledger)
+            let elapsed = ContinuousClock.now - start
+            if let failure = report.failure { try fail(failure) }
+            print("ok: \(report.verifiedEntries) entries verified in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))")
+            print("root \(report.rootHash)")
+            if let final = report.latestFinalCheckpoint {
+                print("latest final checkpoint: size \(final); \(report.unfinalisedEntries) entries not yet final")
+            } else {
+                print("no final checkpoint: all \(report.unfinalisedEntries) entries unfinalised")
+            }
+        }
+
+        func fail(_ failure: AuditReport.Failure) throws {
+            let location = failure.entryIndex.map { "entry \($0)" } ?? failure.checkpointSize.map { "checkpoint \($0)" } ?? "ledger"
+            LedgerCommand.printError("error: \(location): \(failure.rule): \(failure.message)")
+            throw ExitCode(1)
+        }
+    }
+
+    struct ProveInclusion: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "prove-inclusion",
+            abstract: "Print a verified inclusion proof (RFC 9162 §2.1.3) for one entry.")
+
+        @Argument(help: "The ledger file.")
+        var ledger: String
+        @Option(help: "The entry index.")
+        var index: UInt64
+        @Option(help: "The tree size (default: the latest checkpoint covering the entry).")
+        var size: UInt64?
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func run() async throws {
+            try LedgerCommand.reportingErrors {
+                let prover = try LedgerProver(store: try SQLiteLedgerStore(readingFrom: ledger))
+                let proof = try prover.inclusion(index: index, size: size)
+                if json { return print(try LedgerCommand.json(proof)) }
+                print("entry \(proof.index) in tree of size \(proof.treeSize): verified\(proof.matchesCheckpoint ? " against the signed checkpoint" : "")")
+                print("leaf  \(proof.leafHash)")
+                print("root  \(proof.root)")
+                for (level, hash) in proof.path.enumerated() { print("path[\(level)] \(hash)") }
+                print("proof \(proof.path.count) hashes, \(proof.envelope.count / 2) bytes as envelope: \(proof.envelope)")
+            }
+        }
+    }
+
+    struct ProveConsistency: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "prove-consistency",
+            abstract: "Print a verified consistency proof (RFC 9162 §2.1.4) between two tree sizes.")
+
+        @Argument(help: "The ledger file.")
+        var ledger: String
+        @Option(help: "The earlier size.")
+        var from: UInt64
+        @Option(help: "The later size (default: the whole log).")
+        var to: UInt64?
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func run() async throws {
+            try LedgerCommand.reportingErrors {
+                let prover = try LedgerProver(store: try SQLiteLedgerStore(readingFrom: ledger))
+                let proof = try prover.consistency(from: from, to: to)
+                if json { return print(try LedgerCommand.json(proof)) }
+                print("size \(proof.firstSize) → \(proof.secondSize): verified\(proof.matchesCheckpoints ? " against both signed checkpoints" : "")")
+                print("first root  \(proof.firstRoot)")
+                print("second root \(proof.secondRoot)")
+                for (level, hash) in proof.path.enumerated() { print("path[\(level)] \(hash)") }
+                print("proof \(proof.path.count) hashes, \(proof.envelope.count / 2) bytes as envelope: \(proof.envelope)")
+            }
+        }
+    }
+}

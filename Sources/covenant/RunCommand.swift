@@ -1,0 +1,115 @@
+import ArgumentParser
+import Circuit
+import CircuitCompiler
+import ContractLanguage
+import ConsortiumLedger
+import Foundation
+import Runtime
+
+/// `covenant run CONTRACT --members-config FILE [--json]`: a one-process consortium over the
+/// members' own data sources (spec: protocols/runtime.md#covenant-run). Parsing and printing only.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run an approved contract jointly over the members' own data sources and print the revealed results.")
+
+    @Argument(help: "The contract file.")
+    var contract: String
+    @Option(help: "The members configuration (consortium, ledger, members' keys and data-source configurations).")
+    var membersConfig: String
+    @Option(name: .customLong("protocol"), help: "additive, secagg or paillier (only for a contract that says 'protocol auto').")
+    var protocolName: String?
+    @Option(help: "Comma-separated participants in party order (default: every member with data).")
+    var participants: String?
+    @Flag(help: "If the contract version is not active, have the members propose it and the first quorum of voting members approve it.")
+    var approve = false
+    @Flag(help: "Print the outcome as JSON.")
+    var json = false
+
+    func run() async throws {
+        var family: ProtocolFamily?
+        if let protocolName {
+            guard let parsed = ProtocolFamily(rawValue: protocolName), parsed != .beaver else {
+                throw ValidationError("--protocol must be additive, secagg or paillier")
+            }
+            family = parsed
+        }
+        guard let source = try? String(contentsOfFile: contract, encoding: .utf8) else {
+            fail("cannot read the contract file \(contract)")
+        }
+        let compiled: CompiledContract
+        do {
+            compiled = try ContractCompiler.compile(source: source)
+        } catch {
+            if case .invalidContract(let diagnostics) = error {
+                for diagnostic in diagnostics { FileHandle.standardError.write(Data((diagnostic.rendered(source: source, fileName: contract) + "\n").utf8)) }
+            }
+            fail("the contract does not compile")
+        }
+        do {
+            // Refuse what cannot run before anything is written to the ledger.
+            _ = try AggregationPlan(compiled)
+            let (resolved, _) = try Consortium.resolveProtocol(compiled, requested: family)
+            let configuration = try ConsortiumConfiguration.load(contentsOf: membersConfig)
+            let (consortium, founded) = try await configuration.open()
+            if founded { note("founded consortium \(configuration.consortium) on a new ledger \(configuration.ledgerPath)") }
+            let state = await consortium.ledger.state
+            let versionID = compiled.contractIDHex
+            let status = state.contracts.first { $0.key.hex == versionID }?.value.status
+            if status != .active {
+                guard approve else {
+                    fail("contract \(compiled.contract.syntax.name.text) version \(compiled.contract.syntax.version) is \(status?.rawValue ?? "not proposed") on the ledger; pass --approve to have the members propose and approve it at quorum (\(state.quorum))")
+                }
+                let entries = try await consortium.adopt(compiled)
+                note("proposed, approved at quorum \(state.quorum) and activated (ledger entries \(entries.map(String.init).joined(separator: ", ")))")
+            }
+            if resolved == .paillier {
+                note("paillier: holding a key ceremony (\(configuration.paillierKeyBits)-bit modulus)…")
+                try await consortium.holdKeyCeremony(bits: configuration.paillierKeyBits, threshold: configuration.paillierThreshold)
+            }
+            let report = try await consortium.run(
+                compiled,
+                options: RunOptions(
+                    protocolFamily: family, participants: participants?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) },
+                    roundTimeout: configuration.roundTimeout, secaggThreshold: configuration.secaggThreshold))
+            if json {
+                print(ResultTable.text(ResultTable.object(report)))
+            } else {
+                printText(report, ledger: configuration.ledgerPath)
+            }
+            if !report.isPublished { throw ExitCode(2) }
+        } catch let error as RuntimeError {
+            fail("\(error)")
+        }
+    }
+
+    func printText(_ report: RunReport, ledger: String) {
+        print("contract \(report.contract) v\(report.version) (\(report.contractID.prefix(16))…), run \(report.runID.hex)")
+        print("protocol \(report.protocolFamily.rawValue): \(report.protocolReason)")
+        print("participants: \(report.participants.joined(separator: ", "))")
+        for (member, path) in report.executionPaths.sorted(by: { $0.key < $1.key }) { print("  \(member): local plan via \(path)") }
+        if let reason = report.abortReason {
+            print("ABORTED: \(reason)")
+            for (member, error) in report.memberErrors.sorted(by: { $0.key < $1.key }) { print("  \(member): \(error)") }
+            print("recorded on the ledger \(ledger) (entries \(report.ledgerEntries.map(String.init).joined(separator: ", ")))")
+            return
+        }
+        print("contributors: \(report.contributors.joined(separator: ", "))")
+        if let result = report.result {
+            for line in ResultTable.lines(result, oracle: nil, notes: ResultTable.visibilityNotes(report)) { print("  \(line)") }
+        }
+        if !report.withheld.isEmpty {
+            print("withheld (no consortium member is a recipient): \(report.withheld.joined(separator: ", "))")
+        }
+        print("published on the ledger \(ledger): entries \(report.ledgerEntries.map(String.init).joined(separator: ", ")); result hash \(report.resultHash?.hex ?? "-")")
+    }
+
+    func note(_ line: String) {
+        if json { FileHandle.standardError.write(Data("\(line)\n".utf8)) } else { print(line) }
+    }
+
+    func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        Foundation.exit(1)
+    }
+}

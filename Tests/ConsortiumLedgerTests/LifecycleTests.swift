@@ -1,0 +1,233 @@
+import ConsortiumLedger
+import CryptoPrimitives
+import Testing
+
+/// The lifecycle rules, enforced on append (protocols/ledger.md#lifecycle-rules). A refused
+/// append stores nothing.
+@Suite("Lifecycle rules on append")
+struct LifecycleTests {
+    let c = Consortium()
+
+    func base() throws -> (Ledger, Consortium.Clock) {
+        let clock = Consortium.Clock()
+        let ledger = try Ledger.create(in: InMemoryLedgerStore(), genesis: c.genesis, founder: "alice", key: c.key("alice"), timestamp: clock.tick())
+        try c.append(ledger, .contractProposed(ContractProposal(versionID: c.versionID, name: "salary_benchmark", source: [1, 2, 3])), by: "bob", clock: clock)
+        return (ledger, clock)
+    }
+
+    func refused(_ code: LedgerError.Code, _ ledger: Ledger, _ payload: LedgerEntry.Payload, by author: String, key: Ed25519.PrivateKey? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
+        let before = ledger.size
+        let root = ledger.rootHash
+        expectLedgerError(code, entry: before, sourceLocation: sourceLocation) {
+            try ledger.append(payload, author: author, key: key ?? c.key(author))
+        }
+        #expect(ledger.size == before, sourceLocation: sourceLocation)
+        #expect(ledger.rootHash == root, sourceLocation: sourceLocation)
+        #expect((try? ledger.store.entryCount()) == before, sourceLocation: sourceLocation)
+    }
+
+    @Test func fullLifecycleIsAccepted() throws {
+        let store = InMemoryLedgerStore()
+        let ledger = try c.populate(store)
+        #expect(ledger.size == 10)
+        #expect(ledger.state.contracts[c.versionID]?.status == .active)
+        #expect(ledger.state.runs[c.runID]?.status == .published)
+        // Reopening replays and verifies everything to the same state.
+        let reopened = try Ledger(store: store)
+        #expect(reopened.rootHash == ledger.rootHash)
+        #expect(reopened.state.runs[c.runID]?.commitments.count == 3)
+    }
+
+    @Test func onlyMembersSign() throws {
+        let (ledger, _) = try base()
+        refused(.notAMember, ledger, .contractApproved(versionID: c.versionID), by: "mallory", key: Ed25519.PrivateKey())
+        // A member's name with someone else's key: the signature does not verify (replica path).
+        let forged = ledger.nextEntry(.contractApproved(versionID: c.versionID), author: "carol").signed(with: c.key("bob"))
+        expectLedgerError(.invalidSignature, entry: 2) { try ledger.receive([forged]) }
+        #expect(ledger.size == 2)
+    }
+
+    @Test func approvalCountsOncePerMember() throws {
+        let (ledger, _) = try base()
+        try ledger.append(.contractApproved(versionID: c.versionID), author: "alice", key: c.key("alice"))
+        refused(.duplicateApproval, ledger, .contractApproved(versionID: c.versionID), by: "alice")
+    }
+
+    @Test func onlyVotingMembersApprove() throws {
+        let (ledger, _) = try base()
+        refused(.missingRole, ledger, .contractApproved(versionID: c.versionID), by: "dave")
+    }
+
+    @Test func activationNeedsQuorum() throws {
+        let (ledger, _) = try base()
+        try ledger.append(.contractApproved(versionID: c.versionID), author: "alice", key: c.key("alice"))
+        refused(.belowQuorum, ledger, .contractActivated(versionID: c.versionID), by: "alice")
+        try ledger.append(.contractApproved(versionID: c.versionID), author: "carol", key: c.key("carol"))
+        try ledger.append(.contractActivated(versionID: c.versionID), author: "alice", key: c.key("alice"))
+        refused(.invalidLifecycleState, ledger, .contractApproved(versionID: c.versionID), by: "bob")
+    }
+
+    @Test func runsUseOnlyActiveVersions() throws {
+        let (ledger, _) = try base()
+        let start = RunStart(runID: c.runID, versionID: c.versionID, circuitHash: c.circuitHash, protocolName: "additive", participants: ["alice", "bob"])
+        refused(.versionNotActive, ledger, .runStarted(start), by: "alice")
+        var unknown = start
+        unknown.versionID = LedgerHash.sha256([9])
+        refused(.versionNotActive, ledger, .runStarted(unknown), by: "alice")
+    }
+
+    @Test func upgradesNameAnActivePredecessorAndSupersedeIt() throws {
+        let (ledger, _) = try base()
+        let v2 = LedgerHash.sha256([2])
+        refused(.invalidPredecessor, ledger, .contractProposed(ContractProposal(versionID: v2, name: "salary_benchmark", source: [2], predecessor: c.versionID)), by: "bob")
+        for name in ["alice", "carol"] { try ledger.append(.contractApproved(versionID: c.versionID), author: name, key: c.key(name)) }
+        try ledger.append(.contractActivated(versionID: c.versionID), author: "alice", key: c.key("alice"))
+        refused(.invalidPredecessor, ledger, .contractProposed(ContractProposal(versionID: v2, name: "other", source: [2], predecessor: c.versionID)), by: "bob")
+        try ledger.append(.contractProposed(ContractProposal(versionID: v2, name: "salary_benchmark", source: [2], predecessor: c.versionID)), author: "bob", key: c.key("bob"))
+        for name in ["bob", "carol"] { try ledger.append(.contractApproved(versionID: v2), author: name, key: c.key(name)) }
+        try ledger.append(.contractActivated(versionID: v2), author: "alice", key: c.key("alice"))
+        #expect(ledger.state.contracts[c.versionID]?.status == .superseded)
+        #expect(ledger.state.contracts[v2]?.status == .active)
+        refused(.versionNotActive, ledger, .runStarted(RunStart(runID: c.runID, versionID: c.versionID, circuitHash: c.circuitHash, protocolName: "additive", participants: ["alice"])), by: "alice")
+    }
+
+    @Test func revocationNeedsQuorumEndorsements() throws {
+        let (ledger, _) = try base()
+        var revocation = ContractRevocation(versionID: c.versionID, reason: "bug")
+        let entry = ledger.nextEntry(.contractRevoked(revocation), author: "alice")
+        revocation.endorsements = [entry.endorsement(by: "alice", key: c.key("alice"))]
+        refused(.belowQuorum, ledger, .contractRevoked(revocation), by: "alice")
+        revocation.endorsements.append(entry.endorsement(by: "alice", key: c.key("alice")))
+        refused(.duplicateEndorsement, ledger, .contractRevoked(revocation), by: "alice")
+        revocation.endorsements[1] = Endorsement(signer: "bob", signature: [UInt8](repeating: 1, count: 64))
+        refused(.invalidEndorsement, ledger, .contractRevoked(revocation), by: "alice")
+        revocation.endorsements[1] = entry.endorsement(by: "bob", key: c.key("bob"))
+        try ledger.append(.contractRevoked(revocation), author: "alice", key: c.key("alice"), timestamp: entry.timestamp)
+        #expect(ledger.state.contracts[c.versionID]?.status == .revoked)
+    }
+
+    @Test func membershipChangesNeedQuorum() throws {
+        let (ledger, _) = try base()
+        let erin = Ed25519.PrivateKey()
+        var addition = MemberAddition(member: Member(name: "erin", publicKey: erin.publicKey, roles: [.voting, .participant]), quorumAfter: 3)
+        let entry = ledger.nextEntry(.memberAdded(addition), author: "alice", timestamp: 1_800_000_000_000)
+        addition.endorsements = [entry.endorsement(by: "alice", key: c.key("alice"))]
+        refused(.belowQuorum, ledger, .memberAdded(addition), by: "alice")
+        addition.endorsements.append(entry.endorsement(by: "carol", key: c.key("carol")))
+        try ledger.append(.memberAdded(addition), author: "alice", key: c.key("alice"), timestamp: 1_800_000_000_000)
+        #expect(ledger.state.members["erin"] != nil)
+        #expect(ledger.state.quorum == 3)
+        // Erin may now approve; removing erin needs 3 endorsements.
+        try ledger.append(.contractApproved(versionID: c.versionID), author: "erin", key: erin)
+        var removal = MemberRemoval(name: "erin", quorumAfter: 2)
+        let next = ledger.nextEntry(.memberRemoved(removal), author: "bob", timestamp: 1_800_000_000_001)
+        removal.endorsements = ["alice", "bob"].map { next.endorsement(by: $0, key: c.key($0)) }
+        refused(.belowQuorum, ledger, .memberRemoved(removal), by: "bob")
+        removal.endorsements.append(next.endorsement(by: "erin", key: erin))
+        try ledger.append(.memberRemoved(removal), author: "bob", key: c.key("bob"), timestamp: 1_800_000_000_001)
+        refused(.notAMember, ledger, .contractApproved(versionID: c.versionID), by: "erin", key: erin)
+        // A quorum above the voting members is refused.
+        var bad = MemberRemoval(name: "carol", quorumAfter: 3)
+        let badEntry = ledger.nextEntry(.memberRemoved(bad), author: "bob", timestamp: 1_800_000_000_002)
+        bad.endorsements = ["alice", "bob"].map { badEntry.endorsement(by: $0, key: c.key($0)) }
+        refused(.invalidMembership, ledger, .memberRemoved(bad), by: "bob")
+    }
+
+    @Test func runRules() throws {
+        let store = InMemoryLedgerStore()
+        let ledger = try c.populate(store)
+        // The run is closed: no further commitments or results.
+        refused(.runClosed, ledger, .inputCommitted(InputCommitment(runID: c.runID, commitment: .zero)), by: "bob")
+        let run2 = LedgerHash.sha256(Array("run-2".utf8))
+        refused(.notAParticipant, ledger, .runStarted(RunStart(runID: run2, versionID: c.versionID, circuitHash: c.circuitHash, protocolName: "additive", participants: ["alice", "alice"])), by: "alice")
+        refused(.duplicateIdentifier, ledger, .runStarted(RunStart(runID: c.runID, versionID: c.versionID, circuitHash: c.circuitHash, protocolName: "additive", participants: ["alice"])), by: "alice")
+        refused(.unknownReference, ledger, .runStarted(RunStart(runID: run2, versionID: c.versionID, circuitHash: c.circuitHash, protocolName: "paillier", keyCeremony: .zero, participants: ["alice"])), by: "alice")
+        try ledger.append(.runStarted(RunStart(runID: run2, versionID: c.versionID, circuitHash: c.circuitHash, protocolName: "additive", participants: ["bob", "dave"])), author: "bob", key: c.key("bob"))
+        refused(.notAParticipant, ledger, .inputCommitted(InputCommitment(runID: run2, commitment: .zero)), by: "carol")
+        try ledger.append(.inputCommitted(InputCommitment(runID: run2, commitment: .zero)), author: "bob", key: c.key("bob"))
+        refused(.duplicateCommitment, ledger, .inputCommitted(InputCommitment(runID: run2, commitment: .zero)), by: "bob")
+        try ledger.append(.inputCommitted(InputCommitment(runID: run2, commitment: .zero)), author: "dave", key: c.key("dave"))
+
+        func result(signers: [String], revealedHash: LedgerHash? = nil) -> ResultPublication {
+            var r = ResultPublication(runID: run2, resultHash: .zero, revealedValues: [1, 2, 3], revealedHash: revealedHash, transcriptHash: .zero)
+            let entry = ledger.nextEntry(.resultPublished(r), author: "bob", timestamp: 1)
+            r.endorsements = signers.map { entry.endorsement(by: $0, key: c.key($0)) }
+            return r
+        }
+        refused(.resultHashMismatch, ledger, .resultPublished(result(signers: ["bob", "dave"], revealedHash: .zero)), by: "bob")
+        refused(.missingParticipantSignature, ledger, .resultPublished(result(signers: ["bob"])), by: "bob")
+        refused(.notAParticipant, ledger, .resultPublished(result(signers: ["bob", "dave", "carol"])), by: "bob")
+        refused(.notAParticipant, ledger, .resultPublished(result(signers: ["bob", "dave"])), by: "carol")
+        // A result must come from the run's participants: a signature by a non-participant key fails.
+        var wrongKey = result(signers: ["bob", "dave"])
+        wrongKey.endorsements[1] = Endorsement(signer: "dave", signature: c.key("carol").signature(for: [1]))
+        refused(.invalidEndorsement, ledger, .resultPublished(wrongKey), by: "bob")
+        try ledger.append(.runAborted(RunAbort(runID: run2, reason: "dropout")), author: "dave", key: c.key("dave"))
+        refused(.runClosed, ledger, .runAborted(RunAbort(runID: run2, reason: "again")), by: "dave")
+    }
+
+    @Test func genesisRules() throws {
+        var genesis = c.genesis
+        genesis.quorum = 4
+        expectLedgerError(.invalidMembership, entry: 0) {
+            try Ledger.create(in: InMemoryLedgerStore(), genesis: genesis, founder: "alice", key: c.key("alice"))
+        }
+        genesis = c.genesis
+        genesis.members.append(Member(name: "alice", publicKey: Ed25519.PrivateKey().publicKey, roles: .voting))
+        expectLedgerError(.invalidMembership, entry: 0) {
+            try Ledger.create(in: InMemoryLedgerStore(), genesis: genesis, founder: "alice", key: c.key("alice"))
+        }
+        expectLedgerError(.notAMember, entry: 0) {
+            try Ledger.create(in: InMemoryLedgerStore(), genesis: c.genesis, founder: "mallory", key: c.key("alice"))
+        }
+        let (ledger, _) = try base()
+        refused(.genesisMisplaced, ledger, .genesis(c.genesis), by: "alice")
+    }
+
+    @Test func keyCeremoniesAreRecordedOnce() throws {
+        let (ledger, _) = try base()
+        let ceremony = KeyCeremony(scheme: "paillier-threshold", publicKey: [0x01, 0x03, 0xAA], verificationKeys: [[1], [2], [3]])
+        try ledger.append(.keyCeremony(ceremony), author: "alice", key: c.key("alice"))
+        #expect(ledger.state.ceremonies[ceremony.ceremonyID] == ceremony)
+        refused(.duplicateIdentifier, ledger, .keyCeremony(ceremony), by: "bob")
+    }
+
+    @Test func batchesAreAllOrNothing() throws {
+        let (ledger, _) = try base()
+        let batch = [
+            Ledger.Submission(.contractApproved(versionID: c.versionID), author: "alice", key: c.key("alice")),
+            Ledger.Submission(.contractApproved(versionID: c.versionID), author: "carol", key: c.key("carol")),
+            Ledger.Submission(.contractApproved(versionID: c.versionID), author: "alice", key: c.key("alice")),
+        ]
+        expectLedgerError(.duplicateApproval, entry: 4) { try ledger.append(batch: batch) }
+        #expect(ledger.size == 2)
+        #expect(try ledger.store.entryCount() == 2)
+        #expect(ledger.state.contracts[c.versionID]?.approvals.isEmpty == true)
+        try ledger.append(batch: Array(batch.prefix(2)))
+        #expect(ledger.size == 4)
+    }
+}
+
+@Suite("Rollback")
+struct RollbackTests {
+    @Test func aRefusedBatchLeavesNoStaleRoot() throws {
+        let c = Consortium()
+        let store = InMemoryLedgerStore()
+        let ledger = try Ledger.create(in: store, genesis: c.genesis, founder: "alice", key: c.key("alice"))
+        try ledger.append(.contractProposed(ContractProposal(versionID: c.versionID, name: "x", source: [1])), author: "bob", key: c.key("bob"))
+        // Entries 2 and 3 are fine, entry 4 is refused: the batch rolls back.
+        expectLedgerError(.duplicateApproval, entry: 4) {
+            try ledger.append(batch: [
+                .init(.contractApproved(versionID: c.versionID), author: "alice", key: c.key("alice")),
+                .init(.keyCeremony(KeyCeremony(scheme: "s", publicKey: [1], verificationKeys: [])), author: "bob", key: c.key("bob")),
+                .init(.contractApproved(versionID: c.versionID), author: "alice", key: c.key("alice")),
+            ])
+        }
+        // A different entry at the same positions gets the right previous root.
+        try ledger.append(.keyCeremony(KeyCeremony(scheme: "t", publicKey: [2], verificationKeys: [])), author: "carol", key: c.key("carol"))
+        try ledger.append(.keyCeremony(KeyCeremony(scheme: "u", publicKey: [3], verificationKeys: [])), author: "carol", key: c.key("carol"))
+        let reopened = try Ledger(store: store)
+        #expect(reopened.rootHash == ledger.rootHash)
+        #expect(LedgerAuditor().audit(store: store).passed)
+    }
+}

@@ -1,0 +1,108 @@
+import Circuit
+import CircuitCompiler
+import MPCProtocols
+import ConsortiumLedger
+import ContractLanguage
+import Foundation
+import Runtime
+import Testing
+
+/// Dropout semantics (protocols/runtime.md#dropout-semantics): secagg sums `U3`; paillier sums
+/// the contributors and needs `t` decryption shares; additive needs everyone.
+@Suite("Dropouts")
+struct DropoutTests {
+    /// Dropouts are detected at the deadline; generous enough that survivors are never late on a loaded machine.
+    static let fast = Duration.milliseconds(1500)
+
+    @Test("secagg, 5 members, t = 3: two drop at round k, the result is exact over U3", arguments: [UInt8(0), 1, 2, 3])
+    func secaggSurvives(round: UInt8) async throws {
+        let transport = InMemoryTransport(faults: FaultPlan(crashes: [PartyID(4): round, PartyID(5): round]))
+        let fixture = try await hospitalConsortium(count: 5)
+        let report = try await fixture.consortium.run(
+            fixture.compiled, options: RunOptions(protocolFamily: .secagg, roundTimeout: Self.fast, secaggThreshold: 3, transport: transport))
+        #expect(report.isPublished, "\(report.abortReason ?? "")")
+        // Dropped before the masked input (rounds 0–2): excluded; during unmasking (3): included.
+        let expected = round == 3 ? fixture.names : Array(fixture.names.prefix(3))
+        #expect(report.contributors == expected)
+        #expect(compare(report, with: try fixture.sqliteOracle(members: expected)) == [])
+        let audit = await fixture.auditStatus(of: report)
+        #expect(audit.passed, "\(audit.failure ?? "")")
+        #expect(audit.status == "published")
+    }
+
+    @Test("secagg, 5 members, t = 3: three drop at round k → clean abort, no result", arguments: [UInt8(0), 1, 2, 3])
+    func secaggBelowThreshold(round: UInt8) async throws {
+        let crashes = [PartyID(3): round, PartyID(4): round, PartyID(5): round]
+        let fixture = try await hospitalConsortium(count: 5)
+        let report = try await fixture.consortium.run(
+            fixture.compiled,
+            options: RunOptions(protocolFamily: .secagg, roundTimeout: Self.fast, secaggThreshold: 3, transport: InMemoryTransport(faults: FaultPlan(crashes: crashes))))
+        #expect(!report.isPublished)
+        #expect(report.result == nil && report.views.isEmpty)
+        #expect(report.abortReason?.contains("threshold is 3") == true, "\(report.abortReason ?? "")")
+        let audit = await fixture.auditStatus(of: report)
+        #expect(audit.passed, "\(audit.failure ?? "")")
+        #expect(audit.status == "aborted")
+    }
+
+    @Test("paillier 3-of-4: one key holder silent at decryption → exact; one member never commits → exact over three")
+    func paillierAboveThreshold() async throws {
+        let fixture = try await hospitalConsortium(count: 4)
+        try await fixture.holdTestKeyCeremony(threshold: 3)
+        let silentDecryptor = try await fixture.consortium.run(
+            fixture.compiled,
+            options: RunOptions(protocolFamily: .paillier, roundTimeout: Self.fast, transport: InMemoryTransport(faults: FaultPlan(crashes: [PartyID(2): 3]))))
+        #expect(silentDecryptor.isPublished, "\(silentDecryptor.abortReason ?? "")")
+        #expect(silentDecryptor.contributors == fixture.names)
+        #expect(silentDecryptor.decryptors.count == 3 && !silentDecryptor.decryptors.contains(fixture.names[1]))
+        #expect(compare(silentDecryptor, with: try fixture.sqliteOracle(members: fixture.names)) == [])
+
+        let noCommit = try await fixture.consortium.run(
+            fixture.compiled,
+            options: RunOptions(protocolFamily: .paillier, roundTimeout: Self.fast, transport: InMemoryTransport(faults: FaultPlan(crashes: [PartyID(4): 1]))))
+        #expect(noCommit.isPublished, "\(noCommit.abortReason ?? "")")
+        let three = Array(fixture.names.prefix(3))
+        #expect(noCommit.contributors == three)
+        #expect(compare(noCommit, with: try fixture.sqliteOracle(members: three)) == [])
+        let audit = await fixture.consortium.audit()
+        #expect(audit.passed)
+    }
+
+    @Test("paillier 3-of-4: two key holders silent at decryption → clean abort")
+    func paillierBelowThreshold() async throws {
+        let fixture = try await hospitalConsortium(count: 4)
+        try await fixture.holdTestKeyCeremony(threshold: 3)
+        let report = try await fixture.consortium.run(
+            fixture.compiled,
+            options: RunOptions(protocolFamily: .paillier, roundTimeout: Self.fast, transport: InMemoryTransport(faults: FaultPlan(crashes: [PartyID(2): 3, PartyID(3): 3]))))
+        #expect(!report.isPublished)
+        #expect(report.result == nil)
+        #expect(report.abortReason?.contains("2 valid decryption shares, 3 needed") == true, "\(report.abortReason ?? "")")
+        let audit = await fixture.auditStatus(of: report)
+        #expect(audit.passed && audit.status == "aborted")
+    }
+
+    @Test("additive: any dropout aborts cleanly", arguments: [UInt8(1), 2])
+    func additiveDropout(round: UInt8) async throws {
+        let fixture = try await hospitalConsortium(count: 3)
+        let report = try await fixture.consortium.run(
+            fixture.compiled,
+            options: RunOptions(protocolFamily: .additive, roundTimeout: Self.fast, transport: InMemoryTransport(faults: FaultPlan(crashes: [PartyID(3): round]))))
+        #expect(!report.isPublished)
+        #expect(report.result == nil)
+        #expect(report.abortReason?.contains("dropped out") == true || report.abortReason?.contains("cut off") == true, "\(report.abortReason ?? "")")
+        let audit = await fixture.auditStatus(of: report)
+        #expect(audit.passed && audit.status == "aborted")
+    }
+
+    @Test("secagg: fewer contributors than 'require participants' → abort after the protocol")
+    func contributorsBelowRequirement() async throws {
+        let source = DemoData.contractSource.replacingOccurrences(of: "require participants >= 2", with: "require participants >= 4")
+        let fixture = try await hospitalConsortium(count: 5, source: source)
+        let report = try await fixture.consortium.run(
+            fixture.compiled,
+            options: RunOptions(protocolFamily: .secagg, roundTimeout: Self.fast, secaggThreshold: 3, transport: InMemoryTransport(faults: FaultPlan(crashes: [PartyID(4): 2, PartyID(5): 2]))))
+        #expect(!report.isPublished)
+        #expect(report.abortReason?.contains("requires participants >= 4") == true, "\(report.abortReason ?? "")")
+    }
+}

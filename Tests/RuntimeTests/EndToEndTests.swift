@@ -1,0 +1,43 @@
+import Circuit
+import CircuitCompiler
+import ConsortiumLedger
+import Foundation
+import MPCProtocols
+import ContractLanguage
+import Runtime
+import Testing
+
+@Suite("End to end: example contracts under each protocol")
+struct EndToEndTests {
+    @Test("energy_usage under its named protocol (secagg), ledger audited")
+    func energyUsageSecAgg() async throws {
+        let example = try Example.load("energy_usage")
+        let fixture = try await TestConsortium.make(
+            source: example.source, csvFiles: example.csvFiles, names: ["grid_operator", "utility-b"])
+        let report = try await fixture.consortium.run(fixture.compiled)
+        #expect(report.isPublished, "\(report.abortReason ?? "")")
+        #expect(report.protocolFamily == .secagg)
+        #expect(compare(report, with: try fixture.oracle()) == [])
+        // smart_n is revealed to member "grid_operator" only.
+        #expect(report.views["grid_operator"]?.outputNames.contains("smart_n") == true)
+        #expect(report.views["utility-b"]?.outputNames.contains("smart_n") == false)
+        #expect(report.publicResult?.outputNames.contains("smart_n") == false)
+        let audit = await fixture.consortium.audit()
+        #expect(audit.passed, "\(String(describing: audit.failure))")
+        #expect(audit.runs.first?.status == "published")
+    }
+
+    @Test("energy_usage (protocol auto) under additive, secagg and paillier", arguments: [ProtocolFamily.additive, .secagg, .paillier])
+    func energyUsageEachProtocol(_ family: ProtocolFamily) async throws {
+        let example = try Example.load("energy_usage")
+        let fixture = try await TestConsortium.make(
+            source: withProtocolAuto(example.source), csvFiles: example.csvFiles, names: ["grid_operator", "utility-b"])
+        if family == .paillier { try await fixture.holdTestKeyCeremony() }
+        let report = try await fixture.consortium.run(fixture.compiled, options: RunOptions(protocolFamily: family))
+        #expect(report.isPublished, "\(report.abortReason ?? "")")
+        #expect(report.protocolFamily == family)
+        #expect(compare(report, with: try fixture.oracle()) == [])
+        let audit = await fixture.consortium.audit()
+        #expect(audit.passed, "\(String(describing: audit.failure))")
+    }
+}

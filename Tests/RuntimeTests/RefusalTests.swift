@@ -1,0 +1,91 @@
+import Circuit
+import CircuitCompiler
+import ConsortiumLedger
+import MPCProtocols
+import ContractLanguage
+import Foundation
+import Runtime
+import Testing
+
+/// Runs refused before anything is recorded (protocols/runtime.md#run-lifecycle, step 1).
+@Suite("Refusals")
+struct RefusalTests {
+    static let nonlinear = ["fraud_rates", "hospital_length_of_stay", "loan_defaults_by_age", "pharmacy_sales", "salary_benchmark", "spend_regression"]
+
+    @Test("every example contract the aggregation protocols cannot run is refused with its reasons", arguments: nonlinear)
+    func nonlinearExample(_ name: String) async throws {
+        let example = try Example.load(name)
+        let compiled = compile(example.source)
+        let fixture = try await TestConsortium.make(source: example.source, csvFiles: example.csvFiles)
+        let before = await fixture.consortium.ledger.size
+        let error = await #expect(throws: RuntimeError.self) { try await fixture.consortium.run(fixture.compiled) }
+        #expect(error?.code == .unsupportedContract)
+        let message = error?.message ?? ""
+        #expect(message.contains("needs protocol beaver"))
+        for clause in compiled.contract.suppression {
+            #expect(message.contains("'require \(clause.output) >= \(clause.minimum) per group'"), "\(message)")
+            #expect(message.contains("secure comparison"))
+        }
+        for output in compiled.contract.outputs where output.nonlinearReason != nil && compiled.contract.neededOutputs.contains(output.name) {
+            #expect(message.contains("output '\(output.name)'"), "\(message)")
+        }
+        #expect(await fixture.consortium.ledger.size == before)
+    }
+
+    @Test("every example is either run end to end or refused: the census of examples is complete")
+    func census() {
+        #expect(Set(Example.all) == Set(Self.nonlinear + ["energy_usage"]))
+    }
+
+    @Test("a contract that names its protocol cannot be run under another")
+    func namedProtocolFixed() async throws {
+        let example = try Example.load("energy_usage")
+        let fixture = try await TestConsortium.make(source: example.source, csvFiles: example.csvFiles)
+        let error = await #expect(throws: RuntimeError.self) {
+            try await fixture.consortium.run(fixture.compiled, options: RunOptions(protocolFamily: .additive))
+        }
+        #expect(error?.code == .protocolNotAllowed)
+        #expect(error?.message.contains("names protocol secagg") == true)
+    }
+
+    @Test("protocol auto picks additive and says why")
+    func autoSaysWhy() throws {
+        let example = try Example.load("energy_usage")
+        let (family, reason) = try Consortium.resolveProtocol(compile(withProtocolAuto(example.source)), requested: nil)
+        #expect(family == .additive)
+        #expect(reason.contains("protocol auto chose additive") && reason.contains("linear"))
+    }
+
+    @Test("a version that is not active is refused; nothing is recorded")
+    func notActive() async throws {
+        let example = try Example.load("energy_usage")
+        let fixture = try await TestConsortium.make(source: example.source, csvFiles: example.csvFiles)
+        let other = compile(withProtocolAuto(example.source))
+        let before = await fixture.consortium.ledger.size
+        let error = await #expect(throws: RuntimeError.self) { try await fixture.consortium.run(other) }
+        #expect(error?.code == .contractNotActive)
+        #expect(await fixture.consortium.ledger.size == before)
+    }
+
+    @Test("'require participants >= K' refuses a smaller run before any input is committed")
+    func tooFewParticipants() async throws {
+        let example = try Example.load("energy_usage")
+        let source = example.source.replacingOccurrences(of: "require participants >= 2", with: "require participants >= 3")
+        let fixture = try await TestConsortium.make(source: source, csvFiles: example.csvFiles)
+        let before = await fixture.consortium.ledger.size
+        let error = await #expect(throws: RuntimeError.self) { try await fixture.consortium.run(fixture.compiled) }
+        #expect(error?.code == .invalidParticipants)
+        #expect(error?.message.contains("requires participants >= 3") == true)
+        #expect(await fixture.consortium.ledger.size == before)
+    }
+
+    @Test("a paillier run without a key ceremony is refused")
+    func noCeremony() async throws {
+        let example = try Example.load("energy_usage")
+        let fixture = try await TestConsortium.make(source: withProtocolAuto(example.source), csvFiles: example.csvFiles)
+        let error = await #expect(throws: RuntimeError.self) {
+            try await fixture.consortium.run(fixture.compiled, options: RunOptions(protocolFamily: .paillier))
+        }
+        #expect(error?.code == .missingKeyCeremony)
+    }
+}
