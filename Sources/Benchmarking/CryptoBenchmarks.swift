@@ -57,6 +57,19 @@ public struct CryptoBenchmarks: Sendable {
         var out = BigInt(reservingBits: 4160)
         record("gmp.powm.4096x2048") { out.formModPow(base, exponent, modulus: modulus) }
 
+        // The GMP work of one CRT decryption with nothing around it: two constant-time
+        // exponentiations, 2048-bit odd moduli (p², q²), 1024-bit exponents (p − 1, q − 1).
+        // paillier.decrypt.2048 divided by this figure is the cost of everything else.
+        let halves = (0..<2).map { _ -> (modulus: BigInt, exponent: BigInt) in
+            var m = BigInt.random(bits: 2047, using: &rng) + (BigInt(1) << 2047)
+            if !m.isOdd { m += 1 }
+            return (m, BigInt.random(bits: 1023, using: &rng) + (BigInt(1) << 1023))
+        }
+        let halfBases = halves.map { BigInt.random(below: $0.modulus, using: &rng) }
+        record("gmp.powmsec.crt.2048") {
+            for (half, b) in zip(halves, halfBases) { out = b.modPowSecret(half.exponent, modulus: half.modulus) }
+        }
+
         // Encryption nonces come from the production CSPRNG, as in a real run.
         var csprng = SecureRandomGenerator()
         for bits in [2048, 3072] {

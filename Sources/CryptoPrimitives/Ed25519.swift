@@ -78,6 +78,9 @@ public enum Ed25519: Sendable {
     public struct PublicKey: Sendable, Hashable, CustomStringConvertible {
         /// The 32-byte encoded point, RFC 8032 §5.1.2.
         public let rawRepresentation: [UInt8]
+        /// libcrypto's decoded point, imported once so that repeated verifications under one
+        /// key (a ledger audit) skip the decoding; nil if the encoding is not a point.
+        private let key: EVPKey?
 
         /// Imports a public key from its 32-byte encoding.
         ///
@@ -90,12 +93,19 @@ public enum Ed25519: Sendable {
                 throw CryptoError.invalidKeyLength(
                     expected: Ed25519.keyByteCount, actual: rawRepresentation.count)
             }
-            self.rawRepresentation = Array(rawRepresentation)
+            self.init(validated: Array(rawRepresentation))
         }
 
         init(validated raw: [UInt8]) {
             rawRepresentation = raw
+            key = try? EVPKey.publicKey(type: EVP_PKEY_ED25519, raw: raw)
         }
+
+        /// Keys are equal when their encodings are.
+        public static func == (a: PublicKey, b: PublicKey) -> Bool { a.rawRepresentation == b.rawRepresentation }
+
+        /// Hashes the encoding.
+        public func hash(into hasher: inout Hasher) { hasher.combine(rawRepresentation) }
 
         /// Verifies a PureEdDSA signature, RFC 8032 §5.1.7 (libcrypto also rejects `S ≥ L`,
         /// so signatures are not malleable).
@@ -108,7 +118,7 @@ public enum Ed25519: Sendable {
             _ signature: some Collection<UInt8>, for message: some Sequence<UInt8>
         ) -> Bool {
             guard signature.count == Ed25519.signatureByteCount,
-                let key = try? EVPKey.publicKey(type: EVP_PKEY_ED25519, raw: rawRepresentation),
+                let key,
                 let context = EVP_MD_CTX_new()
             else {
                 return false
