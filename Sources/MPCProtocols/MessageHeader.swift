@@ -59,6 +59,26 @@ func checkEnvelope(
     guard header.0 == sessionID else { throw MPCProtocolError.wrongSession(from: from) }
 }
 
+/// The checks an aggregator makes before reading a member's message: it has started and not
+/// finished, the envelope is sound, the message belongs to the round being collected (an
+/// earlier round is a duplicate), and the sender is still expected in it.
+func admitToRound(
+    started: Bool, finished: Bool, sessionID: SessionID, header: (SessionID, PartyID), from: PartyID,
+    known: (PartyID) -> Bool, messageRound: UInt8, round: UInt8, expected: [PartyID], dropped: Set<PartyID>
+) throws {
+    guard started else { throw MPCProtocolError.notStarted }
+    guard !finished else { throw MPCProtocolError.sessionFinished }
+    try checkEnvelope(sessionID: sessionID, header: header, from: from, known: known)
+    guard messageRound == round else {
+        throw messageRound < round
+            ? MPCProtocolError.duplicateMessage(from: from, round: messageRound)
+            : MPCProtocolError.unexpectedMessage(from: from, round: messageRound)
+    }
+    guard expected.contains(from), !dropped.contains(from) else {
+        throw MPCProtocolError.unexpectedMessage(from: from, round: messageRound)
+    }
+}
+
 /// Runs a wire decoder, wrapping its typed error.
 func decodingMessage<T>(_ body: () throws(WireFormatError) -> T) throws -> T {
     do { return try body() } catch { throw MPCProtocolError.wire(error) }

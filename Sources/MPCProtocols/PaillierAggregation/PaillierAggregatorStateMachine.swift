@@ -74,19 +74,10 @@ public struct PaillierAggregatorStateMachine: ProtocolStateMachine {
     ///   `commitmentMismatch`, `invalidCiphertext`, `decryptionShareIndexMismatch`.
     ///   State is unchanged.
     public mutating func receive(_ message: PaillierAggregationMessage, from: PartyID) throws -> [Action] {
-        guard started else { throw MPCProtocolError.notStarted }
-        guard !finished else { throw MPCProtocolError.sessionFinished }
-        try checkEnvelope(
-            sessionID: configuration.sessionID, header: (message.sessionID, message.sender), from: from,
-            known: configuration.isMember)
-        guard message.round == round else {
-            throw message.round < round
-                ? MPCProtocolError.duplicateMessage(from: from, round: message.round)
-                : MPCProtocolError.unexpectedMessage(from: from, round: message.round)
-        }
-        guard expected.contains(from), !dropped.contains(from) else {
-            throw MPCProtocolError.unexpectedMessage(from: from, round: message.round)
-        }
+        try admitToRound(
+            started: started, finished: finished, sessionID: configuration.sessionID,
+            header: (message.sessionID, message.sender), from: from, known: configuration.isMember,
+            messageRound: message.round, round: round, expected: expected, dropped: dropped)
         let key = configuration.publicKey.publicKey
         switch message.payload {
         case let .commitment(commitment):

@@ -75,19 +75,10 @@ public struct SecAggAggregatorStateMachine: ProtocolStateMachine {
     ///   expected in this round — e.g. declared dropped), `duplicateMessage`, `lengthMismatch`,
     ///   `malformedMessage`, `invalidSignature`, `duplicatePublicKey`. State is unchanged.
     public mutating func receive(_ message: SecAggMessage, from: PartyID) throws -> [Action] {
-        guard started else { throw MPCProtocolError.notStarted }
-        guard !finished else { throw MPCProtocolError.sessionFinished }
-        try checkEnvelope(
-            sessionID: configuration.sessionID, header: (message.sessionID, message.sender), from: from,
-            known: configuration.isMember)
-        guard message.round == round else {
-            throw message.round < round
-                ? MPCProtocolError.duplicateMessage(from: from, round: message.round)
-                : MPCProtocolError.unexpectedMessage(from: from, round: message.round)
-        }
-        guard expected.contains(from), !dropped.contains(from) else {
-            throw MPCProtocolError.unexpectedMessage(from: from, round: message.round)
-        }
+        try admitToRound(
+            started: started, finished: finished, sessionID: configuration.sessionID,
+            header: (message.sessionID, message.sender), from: from, known: configuration.isMember,
+            messageRound: message.round, round: round, expected: expected, dropped: dropped)
         switch message.payload {
         case let .advertiseKeys(advertised):
             guard keys[from] == nil else { throw MPCProtocolError.duplicateMessage(from: from, round: 0) }
