@@ -29,9 +29,7 @@ extension Paillier {
         public init(
             publicKey: PublicKey, threshold: Int, parties: Int, v: BigInt, verificationKeys: [BigInt]
         ) throws(PaillierError) {
-            guard parties >= 1, parties <= 1000, threshold >= 1, threshold <= parties else {
-                throw .invalidThreshold(threshold: threshold, parties: parties)
-            }
+            try Paillier.checkThreshold(threshold, of: parties)
             let nSquared = publicKey.nSquared
             guard verificationKeys.count == parties,
                   ([v] + verificationKeys).allSatisfy({ $0 > 1 && $0 < nSquared && BigInt.gcd($0, publicKey.n) == 1 })
@@ -39,7 +37,7 @@ extension Paillier {
             self.publicKey = publicKey
             self.threshold = threshold
             self.parties = parties
-            self.delta = (1...parties).reduce(BigInt(1)) { $0 * BigInt($1) }
+            self.delta = Paillier.delta(parties: parties)
             self.v = v
             self.verificationKeys = verificationKeys
         }
@@ -106,9 +104,7 @@ extension Paillier {
         bits: Int, threshold: Int, parties: Int, using rng: inout some RandomNumberGenerator
     ) throws(PaillierError) -> (publicKey: ThresholdPublicKey, shares: [KeyShare]) {
         guard bits >= 512, bits % 2 == 0, bits <= 8192 else { throw .unsupportedKeySize(bits: bits) }
-        guard parties >= 1, parties <= 1000, threshold >= 1, threshold <= parties else {
-            throw .invalidThreshold(threshold: threshold, parties: parties)
-        }
+        try checkThreshold(threshold, of: parties)
         while true {
             let p = BigInt.randomSafePrime(bits: bits / 2, using: &rng)
             let q = BigInt.randomSafePrime(bits: bits / 2, using: &rng)
@@ -136,8 +132,8 @@ extension Paillier {
         p: BigInt, q: BigInt, threshold: Int, parties: Int,
         randomCoefficients: [BigInt], v: BigInt, hs: BigInt
     ) throws(PaillierError) -> (publicKey: ThresholdPublicKey, shares: [KeyShare]) {
-        guard parties >= 1, parties <= 1000, threshold >= 1, threshold <= parties,
-              randomCoefficients.count == threshold - 1 else {
+        try checkThreshold(threshold, of: parties)
+        guard randomCoefficients.count == threshold - 1 else {
             throw .invalidThreshold(threshold: threshold, parties: parties)
         }
         let pPrime = (p - 1) >> 1, qPrime = (q - 1) >> 1
@@ -158,7 +154,7 @@ extension Paillier {
             return acc
         }
         let nSquared = n * n
-        let delta = (1...parties).reduce(BigInt(1)) { $0 * BigInt($1) }
+        let delta = delta(parties: parties)
         let verificationKeys = secrets.map { v.modPowSecret(delta * $0, modulus: nSquared) }
         let publicKey = try ThresholdPublicKey(
             publicKey: PublicKey(n: n, hs: hs), threshold: threshold, parties: parties,
@@ -176,9 +172,7 @@ extension Paillier.KeyShare {
         using rng: inout some RandomNumberGenerator
     ) throws(PaillierError) -> Paillier.DecryptionShare {
         let nSquared = key.publicKey.nSquared
-        guard c.value.signum > 0, c.value < nSquared, BigInt.gcd(c.value, key.publicKey.n) == 1 else {
-            throw .invalidCiphertext
-        }
+        _ = try key.publicKey.ciphertext(c.value)
         guard (1...key.parties).contains(index) else { throw .unknownParty(party: index) }
         let x = key.delta * secret  // the witness Δ·s_i
         let ci = c.value.modPowSecret(x << 1, modulus: nSquared)
@@ -258,6 +252,19 @@ extension Paillier.ThresholdPublicKey {
 }
 
 extension Paillier {
+    /// `1 ≤ t ≤ ℓ ≤ 1000`.
+    /// - Throws: ``PaillierError/invalidThreshold(threshold:parties:)``.
+    static func checkThreshold(_ threshold: Int, of parties: Int) throws(PaillierError) {
+        guard parties >= 1, parties <= 1000, threshold >= 1, threshold <= parties else {
+            throw .invalidThreshold(threshold: threshold, parties: parties)
+        }
+    }
+
+    /// `Δ = ℓ!` [Sho00 §3].
+    static func delta(parties: Int) -> BigInt {
+        (1...parties).reduce(BigInt(1)) { $0 * BigInt($1) }
+    }
+
     /// The Fiat–Shamir challenge: SHA-256 over a domain tag and the length-prefixed
     /// statement and commitments. Spec: protocols/paillier.md#decryption-share-proof.
     static func proofChallenge(
