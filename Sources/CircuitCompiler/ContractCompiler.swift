@@ -11,8 +11,22 @@ public struct CompiledContract: Sendable {
     public let localPlan: LocalPlan
     /// What members compute jointly.
     public let circuit: Circuit
-    /// The protocol chosen (`auto` resolved to the cheapest that covers the circuit, spec §7.3).
+    /// The protocol chosen (`auto` resolved to the cheapest that covers the joint part, spec §7.3).
     public let protocolFamily: ProtocolFamily
+    /// The circuit cut at its opening frontier (spec §8.7): what an aggregation protocol opens.
+    public let opening: OpeningSplit
+
+    /// What the members must compute on secrets (spec §7.3, §8.7): the whole circuit's
+    /// capabilities, or with `disclose sums` only those of the part below the opening frontier
+    /// (`linear`, plus `comparison` for a minimum or maximum of the members' own values).
+    public var jointCapabilities: Set<Capability> {
+        CompiledContract.jointCapabilities(circuit, opening, disclosesSums: contract.disclosesSums)
+    }
+
+    static func jointCapabilities(_ circuit: Circuit, _ opening: OpeningSplit, disclosesSums: Bool) -> Set<Capability> {
+        guard disclosesSums else { return circuit.requiredCapabilities }
+        return opening.comparisonGates.isEmpty ? [.linear] : [.linear, .comparison]
+    }
 
     /// Domain separator of the contract encoding (spec §8.5).
     public static let contractDomain = "covenant-contract/v1\n"
@@ -94,15 +108,19 @@ public enum ContractCompiler {
     /// - Returns: the compiled contract.
     public static func compile(_ checked: CheckedContract) -> CompiledContract {
         let output = Planner.plan(checked)
+        let opening = output.circuit.openingSplit
         let family: ProtocolFamily
         switch checked.protocolChoice {
-        case .auto: family = .cheapest(covering: output.circuit.requiredCapabilities)
+        case .auto:
+            family = .cheapest(
+                covering: CompiledContract.jointCapabilities(output.circuit, opening, disclosesSums: checked.disclosesSums))
         case .additive: family = .additive
         case .secagg: family = .secagg
         case .paillier: family = .paillier
         case .beaver: family = .beaver
         }
         return CompiledContract(
-            contract: checked, localPlan: output.localPlan, circuit: output.circuit, protocolFamily: family)
+            contract: checked, localPlan: output.localPlan, circuit: output.circuit, protocolFamily: family,
+            opening: opening)
     }
 }

@@ -93,6 +93,9 @@ public struct CheckedContract: Sendable, Hashable {
     /// Warnings (the contract is still valid).
     public var warnings: [Diagnostic]
 
+    /// True when the contract says `disclose sums` (spec §7.5).
+    public var disclosesSums: Bool { syntax.disclosure != nil }
+
     /// The number of groups: the product of the domain sizes (1 without `by`).
     public var groupCount: Int { groupKeys.reduce(1) { $0 * $1.domain.count } }
 
@@ -177,6 +180,20 @@ public func bandLabels(_ edges: [Numeral]) -> [String] {
 }
 
 extension OutputExpression {
+    /// The aggregate calls this expression evaluates, following references to earlier outputs.
+    /// - Parameter outputs: The outputs defined so far.
+    /// - Returns: Every aggregate call it depends on.
+    public func aggregateCalls(through outputs: [CheckedOutput]) -> [AggregateCall] {
+        switch kind {
+        case .number: return []
+        case .aggregate(let call): return [call]
+        case .reference(let name):
+            return outputs.first { $0.name == name.text }?.expression.aggregateCalls(through: outputs) ?? []
+        case .binary(_, let l, let r): return l.aggregateCalls(through: outputs) + r.aggregateCalls(through: outputs)
+        case .negate(let e): return e.aggregateCalls(through: outputs)
+        }
+    }
+
     /// Names of the outputs this expression refers to.
     public var referencedOutputs: [String] {
         switch kind {

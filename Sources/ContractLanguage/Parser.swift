@@ -170,7 +170,7 @@ public struct Parser {
     }
 
     private static let clauseKeywords: Set<String> = [
-        "input", "local", "compute", "reveal", "require", "privacy", "protocol",
+        "input", "local", "compute", "reveal", "require", "disclose", "privacy", "protocol",
     ]
     private static let localKeywords: Set<String> = ["where", "generalize", "clip"]
 
@@ -231,7 +231,7 @@ public struct Parser {
         let token = current
         guard token.kind == .identifier else {
             throw fail(
-                expected: "a clause (input, local, compute, reveal, require, privacy or protocol)")
+                expected: "a clause (input, local, compute, reveal, require, disclose, privacy or protocol)")
         }
         switch token.text {
         case "input":
@@ -262,6 +262,14 @@ public struct Parser {
             contract.reveals.append(try parseReveal())
         case "require":
             contract.requirements.append(try parseRequire())
+        case "disclose":
+            let start = advance().range
+            let end = try expectWord("sums", help: "write: disclose sums").range
+            if contract.disclosure != nil {
+                error("duplicate disclose clause", at: start.union(end))
+            } else {
+                contract.disclosure = DisclosureClause(range: start.union(end))
+            }
         case "privacy":
             let clause = try parsePrivacy()
             if contract.privacy != nil {
@@ -283,7 +291,7 @@ public struct Parser {
         default:
             let help = suggestion(for: token.text, among: Array(Parser.clauseKeywords)).map { "did you mean '\($0)'?" }
             error(
-                "unknown clause '\(token.text)'; expected input, local, compute, reveal, require, privacy or protocol",
+                "unknown clause '\(token.text)'; expected input, local, compute, reveal, require, disclose, privacy or protocol",
                 at: token.range, help: help)
             throw Failure()
         }

@@ -1,5 +1,5 @@
 /// Prints a contract in canonical layout (spec §8.1): two-space indentation, one clause per line,
-/// clauses in the order input, local, compute, reveal, require, privacy, protocol; no comments;
+/// clauses in the order input, local, compute, reveal, require, disclose, privacy, protocol; no comments;
 /// numbers without redundant zeros; strings with the language's escapes; the fewest parentheses
 /// that preserve the tree. `Parser.parse(PrettyPrinter.format(c)).contract == c` for every
 /// contract `c` that parsed.
@@ -41,6 +41,7 @@ public enum PrettyPrinter {
             case .perGroup(let name, let k): lines.append("  require \(name.text) >= \(k) per group")
             }
         }
+        if contract.disclosure != nil { lines.append("  disclose sums") }
         if let privacy = contract.privacy {
             var line = "  privacy \(privacy.mechanism.rawValue) epsilon \(privacy.epsilon)"
             if let delta = privacy.delta { line += " delta \(delta)" }

@@ -41,6 +41,8 @@ public struct Contract: Sendable, Hashable, Codable {
     public var privacy: PrivacyClause?
     /// The `protocol` clause; nil means `auto`.
     public var protocolClause: ProtocolClause?
+    /// The `disclose sums` clause (spec §7.5); nil when the contract discloses only its outputs.
+    public var disclosure: DisclosureClause?
     /// The whole contract's range.
     public var range: SourceRange
 
@@ -48,7 +50,7 @@ public struct Contract: Sendable, Hashable, Codable {
     public init(
         name: Name, version: Int64, input: InputDeclaration?, local: [LocalStatement], compute: ComputeBlock?,
         reveals: [RevealClause], requirements: [Requirement], privacy: PrivacyClause?,
-        protocolClause: ProtocolClause?, range: SourceRange = .synthesized
+        protocolClause: ProtocolClause?, disclosure: DisclosureClause? = nil, range: SourceRange = .synthesized
     ) {
         self.name = name
         self.version = version
@@ -59,6 +61,7 @@ public struct Contract: Sendable, Hashable, Codable {
         self.requirements = requirements
         self.privacy = privacy
         self.protocolClause = protocolClause
+        self.disclosure = disclosure
         self.range = range
     }
 }
@@ -490,4 +493,17 @@ public struct ProtocolClause: Sendable, Hashable, Codable {
     public var choice: ProtocolChoice
     /// Range of the clause.
     public var range: SourceRange
+}
+
+/// `disclose sums` (spec §7.5): the members consent to opening, to every participant, the joint
+/// per-group sums that the outputs and requirements are computed from, so that an aggregation
+/// protocol (additive, secagg, paillier) can run a contract whose outputs need division,
+/// multiplication or comparison of those sums; the rest is computed in the clear after opening.
+public struct DisclosureClause: Sendable, Hashable, Codable {
+    /// Range of the clause.
+    public var range: SourceRange
+
+    /// Creates the clause node.
+    /// - Parameter range: Its source range.
+    public init(range: SourceRange = .synthesized) { self.range = range }
 }

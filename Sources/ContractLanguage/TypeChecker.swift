@@ -106,17 +106,38 @@ public struct TypeChecker {
         for output in outputs.reversed() where needed.contains(output.name) {
             needed.formUnion(output.expression.referencedOutputs)
         }
+        let neededOutputs = outputs.filter { needed.contains($0.name) }
+        let beyondSums = neededOutputs.first { output in
+            output.expression.aggregateCalls(through: outputs).contains { $0.function == .min || $0.function == .max }
+        }
+        let needsMoreThanSums = neededOutputs.contains { $0.nonlinearReason != nil } || !suppression.isEmpty
         if let clause = contract.protocolClause, [.additive, .secagg, .paillier].contains(choice) {
-            if let reason = outputs.lazy.filter({ needed.contains($0.name) })
-                .compactMap({ output in output.nonlinearReason.map { (output.name, $0) } }).first
+            let help = "use 'protocol beaver' or 'protocol auto'"
+            if contract.disclosure != nil, let output = beyondSums {
+                error(
+                    "protocol \(choice.rawValue) can only add secret values, and output '\(output.name)' needs secure comparison of the members' own values (min or max), which no disclosure of sums provides",
+                    at: clause.range, help: help)
+            } else if contract.disclosure == nil,
+                let reason = neededOutputs.lazy.compactMap({ output in output.nonlinearReason.map { (output.name, $0) } }).first
             {
                 error(
                     "protocol \(choice.rawValue) can only add secret values, but output '\(reason.0)' needs \(reason.1)",
-                    at: clause.range, help: "use 'protocol beaver' or 'protocol auto'")
-            } else if let first = suppression.first {
+                    at: clause.range, help: help + ", or add 'disclose sums' to open the sums it is computed from (§7.5)")
+            } else if contract.disclosure == nil, let first = suppression.first {
                 error(
                     "protocol \(choice.rawValue) can only add secret values, but 'require \(first.output) >= \(first.minimum) per group' needs secure comparison",
-                    at: clause.range, help: "use 'protocol beaver' or 'protocol auto'")
+                    at: clause.range, help: help + ", or add 'disclose sums' to open the counts (§7.5)")
+            }
+        }
+        if let disclosure = contract.disclosure {
+            if !needsMoreThanSums {
+                warn(
+                    "'disclose sums' has no effect: every revealed output is itself a sum, opened as it is",
+                    at: disclosure.range, help: "remove the clause")
+            } else if choice == .beaver {
+                warn(
+                    "'disclose sums' has no effect under protocol beaver, which computes on secret sums and opens only the outputs",
+                    at: disclosure.range, help: "remove the clause, or choose an aggregation protocol")
             }
         }
         let used = Set(reveals.map(\.output) + suppression.map(\.output))

@@ -2,61 +2,60 @@ public import Circuit
 public import CircuitCompiler
 public import ContractLanguage
 
-/// How a linear contract runs on an aggregation protocol (additive, secagg, paillier): every
-/// revealed value is an affine function `A·S + b` of the summed partial-aggregate vector `S`, so
-/// each member evaluates the linear part on its own partials (`A·x_u`), the protocol sums those
-/// contributions, and the revealer adds the public constants `b`. Only the revealed values are
-/// ever opened — never the partial aggregates behind them. Spec: protocols/runtime.md#reveal.
+/// How a contract runs on an aggregation protocol (additive, secagg, paillier), spec
+/// protocols/runtime.md#reveal: the circuit is cut at its opening frontier
+/// (protocols/contract-language.md §8.7); every opened value is an affine function `A·S + b` of
+/// the summed partial-aggregate vector `S`, so each member evaluates the linear part on its own
+/// partials (`A·x_u`), the protocol sums those contributions, the revealer adds the public
+/// constants `b` and evaluates the rest of the circuit (division, square roots, products,
+/// suppression) in the clear on the opened values.
 ///
-/// Refuses contracts that need more than additions (multiplication, comparison, division,
-/// per-group suppression): those need protocol `beaver`, which is not implemented yet.
+/// Without `disclose sums` only the revealed outputs themselves may be opened; a contract whose
+/// outputs need more (or any contract needing a minimum or maximum of the members' own values) is
+/// refused: it needs protocol `beaver`, which is not implemented yet.
 public struct AggregationPlan: Sendable {
-    /// The reveal gates' metadata, one per aggregated slot, in gate order.
+    /// Every reveal gate's metadata, in gate order.
     public let reveals: [RevealInfo]
-    /// The public constant part `b` of each revealed value (the circuit on all-zero inputs).
+    /// A readable name for each opened value (for errors; never a value).
+    public let openedNames: [String]
+    /// The public constant part `b` of each opened value (the circuit on all-zero inputs).
     public let constants: [Int128]
-    /// The circuit's gates.
-    private let gates: [Gate]
-    /// Operand wire of each reveal gate.
-    private let revealWires: [Int]
+    /// The joint circuit.
+    private let circuit: Circuit
+    /// The opened wires.
+    private let openedWires: [Int]
+    /// The circuit evaluated in the clear on the opened values.
+    private let finalisation: Circuit
     /// The partial-aggregate vector length.
     public let inputWidth: Int
 
-    /// The number of values each member contributes (and the protocol sums): one per reveal.
-    public var vectorLength: Int { reveals.count }
+    /// The number of values each member contributes (and the protocol sums): one per opened wire.
+    public var vectorLength: Int { openedWires.count }
 
     /// Plans a compiled contract.
     /// - Parameter compiled: The contract.
     /// - Throws: ``RuntimeError`` `unsupportedContract`, naming every output and requirement
-    ///   that needs more than additions, or a real-valued output.
+    ///   that needs more than the protocols can open.
     public init(_ compiled: CompiledContract) throws(RuntimeError) {
         if let reasons = AggregationPlan.unsupportedReasons(compiled) {
-            throw RuntimeError(
-                .unsupportedContract,
-                "contract \(compiled.contract.syntax.name.text) needs protocol beaver (Beaver multiplication with secure comparison), which is not implemented yet; the implemented protocols (additive, secagg, paillier) only add secret values: "
-                    + reasons.joined(separator: "; "))
+            var message = "contract \(compiled.contract.syntax.name.text) needs protocol beaver (Beaver multiplication with secure comparison), which is not implemented yet; the implemented protocols (additive, secagg, paillier) only add secret values: "
+                + reasons.joined(separator: "; ")
+            if !compiled.contract.disclosesSums && compiled.opening.comparisonGates.isEmpty {
+                message += "; or add 'disclose sums' to the contract to open the sums these are computed from to every participant and compute the rest in the clear (protocols/contract-language.md §7.5)"
+            }
+            throw RuntimeError(.unsupportedContract, message)
         }
         let circuit = compiled.circuit
-        var reveals: [RevealInfo] = []
-        var wires: [Int] = []
-        for gate in circuit.gates where gate.opcode == .reveal {
-            guard let info = gate.reveal, let wire = gate.operands.first else { continue }
-            guard circuit.gates[wire].kind == .integer else {
-                throw RuntimeError(
-                    .unsupportedContract,
-                    "output '\(info.output)' is real-valued; the aggregation protocols open exact integers only (protocols/runtime.md#reveal)")
-            }
-            reveals.append(info)
-            wires.append(wire)
-        }
-        self.reveals = reveals
-        self.revealWires = wires
-        self.gates = circuit.gates
+        self.reveals = circuit.gates.compactMap { $0.opcode == .reveal ? $0.reveal : nil }
+        self.openedWires = compiled.opening.openedWires
+        self.openedNames = compiled.openedValueNames
+        self.finalisation = compiled.opening.finalisation
+        self.circuit = circuit
         self.inputWidth = circuit.inputWidth
         do {
-            self.constants = try AggregationPlan.evaluate(
-                gates: circuit.gates, wires: wires, input: [Int128](repeating: 0, count: circuit.inputWidth),
-                includeConstants: true)
+            self.constants = try circuit.evaluateAffine(
+                compiled.opening.openedWires, on: [Int128](repeating: 0, count: circuit.inputWidth),
+                includingConstants: true)
         } catch {
             throw RuntimeError(.valueOutOfRange, "the contract's constants overflow 128 bits")
         }
@@ -64,29 +63,41 @@ public struct AggregationPlan: Sendable {
 
     /// Why a contract cannot run on an aggregation protocol, or nil if it can.
     /// - Parameter compiled: The contract.
-    /// - Returns: One phrase per output or requirement that needs more than additions.
+    /// - Returns: One phrase per output or requirement that needs more than the protocols open.
     public static func unsupportedReasons(_ compiled: CompiledContract) -> [String]? {
+        let split = compiled.opening
         let contract = compiled.contract
-        let needed = contract.neededOutputs
+        if split.comparisonGates.isEmpty && (split.opensOutputsOnly || contract.disclosesSums) { return nil }
+        let needed = contract.outputs.filter { contract.neededOutputs.contains($0.name) }
         var reasons: [String] = []
-        for output in contract.outputs where needed.contains(output.name) {
-            if let reason = output.nonlinearReason { reasons.append("output '\(output.name)' needs \(reason)") }
+        if contract.disclosesSums {
+            for output in needed {
+                let extrema = Set(output.expression.aggregateCalls(through: contract.outputs).map(\.function))
+                    .intersection([.min, .max]).map(\.rawValue).sorted()
+                if !extrema.isEmpty {
+                    reasons.append(
+                        "output '\(output.name)' needs secure comparison (\(extrema.joined(separator: ", "))) of the members' own values, which no disclosure of sums provides")
+                }
+            }
+        } else {
+            for output in needed {
+                if let reason = output.nonlinearReason { reasons.append("output '\(output.name)' needs \(reason)") }
+            }
+            for clause in contract.suppression {
+                reasons.append(
+                    "'require \(clause.output) >= \(clause.minimum) per group' suppresses small groups by comparing a secret count with \(clause.minimum), and only the suppression bit may be opened, never the count (protocols/contract-language.md §7.2), so it needs secure comparison")
+            }
         }
-        for clause in contract.suppression {
-            reasons.append(
-                "'require \(clause.output) >= \(clause.minimum) per group' suppresses small groups by comparing a secret count with \(clause.minimum), and only the suppression bit may be opened, never the count (protocols/contract-language.md §7.2), so it needs secure comparison")
-        }
-        let nonlinearGates = compiled.circuit.gates.filter { $0.opcode.capability != .linear }
-        if reasons.isEmpty && !nonlinearGates.isEmpty {
-            let names = Set(nonlinearGates.map(\.opcode.rawValue)).sorted()
+        if reasons.isEmpty {
+            let names = Set(compiled.circuit.gates.map(\.opcode).filter { $0.capability != .linear }.map(\.rawValue)).sorted()
             reasons.append("the circuit uses \(names.joined(separator: ", ")) gates")
         }
-        return reasons.isEmpty ? nil : reasons
+        return reasons
     }
 
-    /// A member's contribution: the linear part `A·x` of every revealed value on its own partials.
+    /// A member's contribution: the linear part `A·x` of every opened value on its own partials.
     /// - Parameter partials: The member's partial-aggregate vector.
-    /// - Returns: One value per reveal.
+    /// - Returns: One value per opened wire.
     /// - Throws: ``RuntimeError`` `valueOutOfRange` on 128-bit overflow, `inputRejected` for a
     ///   vector of the wrong length.
     public func contribution(of partials: [Int128]) throws(RuntimeError) -> [Int128] {
@@ -94,9 +105,9 @@ public struct AggregationPlan: Sendable {
             throw RuntimeError(.inputRejected, "the partial-aggregate vector has \(partials.count) values, the plan needs \(inputWidth)")
         }
         do {
-            return try AggregationPlan.evaluate(gates: gates, wires: revealWires, input: partials, includeConstants: false)
+            return try circuit.evaluateAffine(openedWires, on: partials, includingConstants: false)
         } catch {
-            throw RuntimeError(.valueOutOfRange, "a revealed value overflows 128 bits")
+            throw RuntimeError(.valueOutOfRange, "an opened value overflows 128 bits")
         }
     }
 
@@ -120,73 +131,35 @@ public struct AggregationPlan: Sendable {
             guard value.magnitude <= bound.magnitude else {
                 throw RuntimeError(
                     .valueOutOfRange,
-                    "the contribution to output '\(reveals[index].output)' (group \(reveals[index].group)) exceeds ±\(bound), the bound that keeps a sum of \(members) contributions inside the protocols' signed 64-bit range")
+                    "the contribution to \(openedNames[index]) exceeds ±\(bound), the bound that keeps a sum of \(members) contributions inside the protocols' signed 64-bit range")
             }
             out.append(UInt64(bitPattern: Int64(value)))
         }
         return out
     }
 
-    /// The revealed values from the protocol's sum: each slot read as a signed 64-bit integer
+    /// The opened values from the protocol's sum: each slot read as a signed 64-bit integer
     /// (exact by the contribution bound), plus its constant.
     /// - Parameter sum: The protocol output.
-    /// - Returns: One exact value per reveal.
+    /// - Returns: One exact value per opened wire.
     public func values(fromSum sum: [UInt64]) -> [Int128] {
         zip(sum, constants).map { Int128(Int64(bitPattern: $0)) + $1 }
     }
 
-    /// The contract result from the revealed values, through the circuit's own reveal semantics
-    /// (a circuit of constants and reveal gates, evaluated by `Circuit.evaluate`).
+    /// The contract result from the opened values: the circuit above the opening frontier,
+    /// evaluated in the clear by `Circuit.evaluate` (divisions, square roots, products, validity
+    /// and suppression bits, then the reveal gates' own semantics).
     /// - Parameters:
-    ///   - values: One value per reveal.
+    ///   - values: One value per opened wire.
     ///   - contract: The checked contract.
     /// - Returns: The result, every output included.
     /// - Throws: ``RuntimeError`` `valueOutOfRange` if evaluation fails.
     public func result(values: [Int128], contract: CheckedContract) throws(RuntimeError) -> ContractResult {
-        var gates: [Gate] = []
-        for (info, value) in zip(reveals, values) {
-            var plain = info
-            plain.validity = nil
-            plain.suppression = nil
-            gates.append(Gate(.constant, constant: .integer(value)))
-            gates.append(Gate(.reveal, [gates.count - 1], reveal: plain))
-        }
         do {
-            let revelations = try Circuit(inputWidth: 0, gates: gates).evaluate(memberInputs: [[]])
+            let revelations = try finalisation.evaluate(memberInputs: [values])
             return ContractResult(revelations: revelations, contract: contract)
         } catch {
             throw RuntimeError(.valueOutOfRange, "assembling the result failed: \(error)")
         }
-    }
-
-    /// Evaluates the linear gates; constants count only with `includeConstants`.
-    private static func evaluate(gates: [Gate], wires: [Int], input: [Int128], includeConstants: Bool) throws -> [Int128] {
-        var values = [Int128](repeating: 0, count: gates.count)
-        for (index, gate) in gates.enumerated() {
-            switch gate.opcode {
-            case .sumInputs:
-                values[index] = input[gate.slot!]
-            case .constant:
-                if includeConstants, case .integer(let c) = gate.constant { values[index] = c }
-            case .add:
-                let (v, o) = values[gate.operands[0]].addingReportingOverflow(values[gate.operands[1]])
-                if o { throw RuntimeError(.valueOutOfRange, "overflow") }
-                values[index] = v
-            case .subtract:
-                let (v, o) = values[gate.operands[0]].subtractingReportingOverflow(values[gate.operands[1]])
-                if o { throw RuntimeError(.valueOutOfRange, "overflow") }
-                values[index] = v
-            case .multiplyConstant:
-                guard case .integer(let c) = gate.constant else { continue }
-                let (v, o) = values[gate.operands[0]].multipliedReportingOverflow(by: c)
-                if o { throw RuntimeError(.valueOutOfRange, "overflow") }
-                values[index] = v
-            case .reveal:
-                values[index] = values[gate.operands[0]]
-            default:
-                continue
-            }
-        }
-        return wires.map { values[$0] }
     }
 }

@@ -202,20 +202,25 @@ public actor Consortium {
         _ compiled: CompiledContract, requested: ProtocolFamily?
     ) throws(RuntimeError) -> (family: ProtocolFamily, reason: String) {
         let gates = compiled.circuit.gates.count
-        let linear = compiled.circuit.requiredCapabilities.isSubset(of: [.linear])
+        let joint = compiled.jointCapabilities
+        let opened = compiled.opening.openedWires.count
+        let what =
+            compiled.opening.opensOutputsOnly
+            ? "the circuit's \(gates) gates are all linear (sums and public-constant multiples)"
+            : "with 'disclose sums' the members compute only the \(opened) sums below the opening frontier on secrets (linear), and the rest of the circuit's \(gates) gates in the clear"
         if requested == .beaver {
             throw RuntimeError(.protocolNotAllowed, "protocol beaver is not implemented yet")
         }
         switch compiled.contract.protocolChoice {
         case .auto:
             if let requested {
-                return (requested, "the contract says protocol auto; this run uses \(requested.rawValue), as requested (it covers the circuit's \(gates) linear gates)")
+                return (requested, "the contract says protocol auto; this run uses \(requested.rawValue), as requested (\(what))")
             }
             let family = compiled.protocolFamily
-            guard linear, family != .beaver else {
-                return (family, "protocol auto chose beaver: the circuit needs \(compiled.circuit.requiredCapabilities.map(\.rawValue).sorted().joined(separator: ", "))")
+            guard joint.isSubset(of: [.linear]), family != .beaver else {
+                return (family, "protocol auto chose beaver: the circuit needs \(joint.map(\.rawValue).sorted().joined(separator: ", "))")
             }
-            return (family, "protocol auto chose \(family.rawValue): the circuit's \(gates) gates are all linear (sums and public-constant multiples), and \(family.rawValue) is the cheapest protocol that evaluates them (seed-expanded shares, two message hops, no big-integer work); it needs every member to the end — use secagg to tolerate dropouts or paillier for publicly verifiable decryption")
+            return (family, "protocol auto chose \(family.rawValue): \(what), and \(family.rawValue) is the cheapest protocol that evaluates them (seed-expanded shares, two message hops, no big-integer work); it needs every member to the end — use secagg to tolerate dropouts or paillier for publicly verifiable decryption")
         default:
             let named = compiled.protocolFamily
             if let requested, requested != named {

@@ -92,7 +92,7 @@ struct ContractCommand: AsyncParsableCommand {
             case (.plan, false):
                 print("contract \(compiled.contract.syntax.name.text) version \(compiled.contract.syntax.version)")
                 print("id \(compiled.contractIDHex)")
-                print("protocol \(compiled.protocolFamily.rawValue) (contract says \(compiled.contract.protocolChoice.rawValue); circuit needs \(compiled.circuit.requiredCapabilities.sorted().map(\.rawValue).joined(separator: ", ")))")
+                print("protocol \(compiled.protocolFamily.rawValue) (contract says \(compiled.contract.protocolChoice.rawValue); circuit needs \(compiled.circuit.requiredCapabilities.sorted().map(\.rawValue).joined(separator: ", ")); on secrets: \(compiled.jointCapabilities.sorted().map(\.rawValue).joined(separator: ", ")))")
                 if let k = compiled.contract.minimumParticipants { print("require participants >= \(k)") }
                 for s in compiled.contract.suppression { print("suppress groups where \(s.output) < \(s.minimum)") }
                 if let privacy = compiled.contract.privacy {
@@ -101,6 +101,7 @@ struct ContractCommand: AsyncParsableCommand {
                 for (output, recipients) in compiled.contract.reveals {
                     print("reveal \(output) to \(recipients.map(\.description).joined(separator: ", "))")
                 }
+                for name in compiled.disclosedSumNames { print("disclose to all: \(name)") }
                 print(compiled.localPlan.listing, terminator: "")
             case (.plan, true):
                 print(try ContractCommand.json(PlanSummary(compiled)))
@@ -121,6 +122,8 @@ struct ContractCommand: AsyncParsableCommand {
         var protocolChoice: String
         var protocolFamily: String
         var capabilities: [String]
+        var jointCapabilities: [String]
+        var disclosedSums: [String]
         var minimumParticipants: Int64?
         var suppression: [String: Int64]
         var reveals: [String: [String]]
@@ -139,6 +142,8 @@ struct ContractCommand: AsyncParsableCommand {
             protocolChoice = c.contract.protocolChoice.rawValue
             protocolFamily = c.protocolFamily.rawValue
             capabilities = c.circuit.requiredCapabilities.sorted().map(\.rawValue)
+            jointCapabilities = c.jointCapabilities.sorted().map(\.rawValue)
+            disclosedSums = c.disclosedSumNames
             minimumParticipants = c.contract.minimumParticipants
             suppression = Dictionary(c.contract.suppression.map { ($0.output, $0.minimum) }, uniquingKeysWith: max)
             reveals = Dictionary(

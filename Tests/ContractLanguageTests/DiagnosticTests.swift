@@ -1,3 +1,4 @@
+import Foundation
 import CircuitCompiler
 import ContractLanguage
 import Testing
@@ -115,7 +116,10 @@ struct DiagnosticTests {
         .init("secagg with mean", tail: "reveal m to all\n  protocol secagg", "protocol secagg can only add secret values, but output 'm' needs secure division (mean)", 12, 3),
         .init("paillier with suppression", output: "m = sum(salary)", tail: "require n >= 2 per group\n  protocol paillier", "protocol paillier can only add secret values, but 'require n >= 2 per group' needs secure comparison", 12, 3),
         .init("unknown protocol", tail: "protocol fastest", "expected a protocol (additive, secagg, paillier, beaver or auto), found 'fastest'", 11, 12),
-        .init("unknown clause", tail: "revael m to all", "unknown clause 'revael'; expected input, local, compute, reveal, require, privacy or protocol", 11, 3),
+        .init("unknown clause", tail: "revael m to all", "unknown clause 'revael'; expected input, local, compute, reveal, require, disclose, privacy or protocol", 11, 3),
+        .init("disclose without sums", tail: "reveal m to all\n  disclose everything", "expected 'sums', found 'everything'", 12, 12),
+        .init("duplicate disclose", tail: "reveal m to all\n  disclose sums\n  disclose sums", "duplicate disclose clause", 13, 3),
+        .init("secagg with max despite disclose", output: "m = max(salary)", tail: "reveal m to all\n  disclose sums\n  protocol secagg", "protocol secagg can only add secret values, and output 'm' needs secure comparison of the members' own values (min or max), which no disclosure of sums provides", 13, 3),
         // Lexical and syntactic errors.
         .init("unterminated string", local: "where dept = \"abc", "unterminated string literal", 4, 18),
         .init("stray character", local: "where age >= 18 &", "unexpected character '&'", 4, 21),
@@ -221,5 +225,22 @@ struct DiagnosticTests {
             source: "contract t version 1 {\n input r(a: int)\n compute { n = count()\n s = sum(a) }\n reveal n to all\n}")
         #expect(checked.warnings.map(\.message) == ["output 's' is computed but never revealed or used"])
         #expect(checked.warnings.first?.severity == .warning)
+    }
+
+    @Test("'disclose sums' lets an aggregation protocol run a mean; it warns where it has no effect")
+    func disclosure() throws {
+        let mean = "contract t version 1 {\n input r(a: int)\n compute { n = count()\n m = mean(a) }\n reveal n, m to all\n disclose sums\n protocol secagg\n}"
+        let checked = try TypeChecker.check(source: mean)
+        #expect(checked.disclosesSums && checked.warnings.isEmpty)
+        // Without the clause the same contract is an error whose help names the clause.
+        let error = #expect(throws: ContractLanguageError.self) {
+            try TypeChecker.check(source: mean.replacingOccurrences(of: " disclose sums\n", with: ""))
+        }
+        #expect(error?.diagnostics.first?.help?.contains("add 'disclose sums'") == true)
+        let linear = try TypeChecker.check(
+            source: "contract t version 1 {\n input r(a: int)\n compute { n = count() }\n reveal n to all\n disclose sums\n}")
+        #expect(linear.warnings.map(\.message) == ["'disclose sums' has no effect: every revealed output is itself a sum, opened as it is"])
+        let beaver = try TypeChecker.check(source: mean.replacingOccurrences(of: "protocol secagg", with: "protocol beaver"))
+        #expect(beaver.warnings.first?.message.contains("no effect under protocol beaver") == true)
     }
 }

@@ -81,6 +81,39 @@ struct PropertyTests {
         // The property is not vacuous: most runs produce real, non-zero outputs.
         #expect(definedOutputs > 500)
     }
+
+    /// Opening at the frontier (spec §8.7) changes nothing: each member's affine contribution,
+    /// summed, plus the constants once, then the finalisation circuit in the clear, reveals
+    /// exactly what the whole circuit reveals — for every contract without a min or max.
+    @Test func openingAtTheFrontierMatchesTheCircuit() async throws {
+        var opened = 0
+        var disclosing = 0
+        await propertyCheck(count: 200, input: Gen.uint64()) { seed in
+            var random = RandomContracts(seed: seed)
+            let source = random.contract()
+            let members = (0..<random.int(1...4)).map { _ in random.rows() }
+            let compiled = try ContractCompiler.compile(source: source)
+            let split = compiled.opening
+            guard split.comparisonGates.isEmpty else { return }
+            let vectors = try members.map { try compiled.localPlan.execute(rows: $0) }
+            let zero = [Int128](repeating: 0, count: compiled.circuit.inputWidth)
+            var sum = try compiled.circuit.evaluateAffine(split.openedWires, on: zero, includingConstants: true)
+            for vector in vectors {
+                let part = try compiled.circuit.evaluateAffine(split.openedWires, on: vector, includingConstants: false)
+                sum = zip(sum, part).map { $0 + $1 }
+            }
+            let viaOpening = try split.finalisation.evaluate(memberInputs: [sum])
+            #expect(viaOpening == (try compiled.circuit.evaluate(memberInputs: vectors)), "\(source)")
+            // The frontier holds integers only, and nothing opened twice.
+            #expect(split.openedWires.allSatisfy { compiled.circuit.gates[$0].kind == .integer })
+            #expect(Set(split.openedWires).count == split.openedWires.count)
+            // A linear contract opens its outputs and nothing else.
+            if compiled.contract.isLinear { #expect(split.disclosedWires.isEmpty, "\(source)") }
+            opened += split.openedWires.count
+            if !split.disclosedWires.isEmpty { disclosing += 1 }
+        }
+        #expect(opened > 200 && disclosing > 20)
+    }
 }
 
 extension String {

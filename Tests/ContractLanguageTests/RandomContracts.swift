@@ -84,6 +84,7 @@ struct RandomContracts {
         if chance(0.3) { tail.append("reveal n to member \"m1\", role \"auditor\"") }
         if chance(0.3) { tail.append("require n >= \(int(1...4)) per group") }
         if chance(0.3) { tail.append("require participants >= 1") }
+        if chance(0.3) { tail.append("disclose sums") }
         if chance(0.2) { tail.append("privacy laplace epsilon 0.5") }
         tail.append("protocol \(pick(["auto", "beaver"]))")
         return """

@@ -82,7 +82,7 @@ struct LinearContractTests {
     @Test("a contribution beyond the 64-bit bound aborts before the joint phase, naming the output but not the value")
     func outOfRange() async throws {
         let example = try Example.load("energy_usage")
-        let source = withProtocolAuto(example.source).replacingOccurrences(of: "per_1000  = total_kwh * 1000", with: "per_1000  = total_kwh * 1000000000000000")
+        let source = withProtocolAuto(example.source).replacingOccurrences(of: "per_1000  = total_kwh * 1000", with: "per_1000  = total_kwh * 1000000000000000 + count(tariff)")
         let fixture = try await TestConsortium.make(source: source, csvFiles: example.csvFiles)
         let report = try await fixture.consortium.run(fixture.compiled)
         #expect(!report.isPublished)

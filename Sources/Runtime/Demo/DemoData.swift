@@ -8,8 +8,10 @@ public enum DemoData {
     /// The demo's contract: linear statistics (counts, sums, a histogram, a constant multiple)
     /// per ward, one output revealed to the role "regulator" only, `protocol auto`.
     public static let contractSource = """
-        -- Hospital activity across a consortium of hospitals: admissions, bed-days, costs and an age
-        -- mix per ward. Linear statistics only, so it runs under additive, secagg or paillier.
+        -- Hospital activity across a consortium of hospitals: admissions, bed-days, stays, costs and
+        -- an age mix per ward. Means, the spread of stays and the readmission rate are computed from
+        -- the per-ward sums, which the members agree to open ('disclose sums'), so the contract runs
+        -- under additive, secagg or paillier. Wards with fewer than 50 admissions are suppressed.
         -- Readmissions are revealed to the regulator only.
         contract hospital_activity version 1 {
           input admissions(ward: text, admitted_on: date, age: int, stay_days: int, cost: decimal(2), readmitted: int)
@@ -21,18 +23,24 @@ public enum DemoData {
             clip readmitted to [0, 1]
           }
 
-          compute by ward in ("cardiology", "emergency", "oncology", "pediatrics") {
+          compute by ward in ("cardiology", "emergency", "oncology", "pediatrics", "transplant") {
             admissions   = count()
             bed_days     = sum(stay_days)
+            mean_stay    = mean(stay_days)
+            sd_stay      = stddev(stay_days)
             total_cost   = sum(cost)
+            mean_cost    = mean(cost)
             readmissions = sum(readmitted)
+            readmit_rate = readmissions / admissions
             age_mix      = histogram(age, [0, 18, 40, 65, 120])
             bed_hours    = bed_days * 24
           }
 
-          reveal admissions, bed_days, bed_hours, total_cost, age_mix to all
-          reveal readmissions to role "regulator"
+          reveal admissions, bed_days, bed_hours, mean_stay, sd_stay, total_cost, mean_cost, age_mix to all
+          reveal readmissions, readmit_rate to role "regulator"
           require participants >= 2
+          require admissions >= 50 per group
+          disclose sums
           protocol auto
         }
 
@@ -68,9 +76,11 @@ public enum DemoData {
                       stay_days INTEGER, cost REAL, readmitted INTEGER)
                     """)
                 let statement = try db.makeStatement(sql: "INSERT INTO admissions (ward, admitted_on, age, stay_days, cost, readmitted) VALUES (?, ?, ?, ?, ?, ?)")
-                let wards = ["cardiology", "emergency", "oncology", "pediatrics"]
-                let wardWeights = [0.22, 0.45, 0.18, 0.15]
-                let dailyCost = ["cardiology": 2400.0, "emergency": 1500.0, "oncology": 3100.0, "pediatrics": 1700.0]
+                // Transplants are rare: with the demo's defaults the ward stays below the contract's
+                // suppression threshold.
+                let wards = ["cardiology", "emergency", "oncology", "pediatrics", "transplant"]
+                let wardWeights = [0.22, 0.45, 0.18, 0.15, 0.004]
+                let dailyCost = ["cardiology": 2400.0, "emergency": 1500.0, "oncology": 3100.0, "pediatrics": 1700.0, "transplant": 5200.0]
                 for _ in 0..<rows {
                     let ward = wards[random.pick(weights: wardWeights)]
                     let age: Int

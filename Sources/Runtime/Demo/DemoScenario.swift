@@ -158,6 +158,14 @@ public struct DemoScenario: Sendable {
         }
         let adoption = try await consortium.adopt(compiled)
         progress("\(names[0]) proposed contract hospital_activity v1 (id \(compiled.contractIDHex.prefix(16))…); \(quorum) members approved; activated (ledger entries \(adoption.map(String.init).joined(separator: ", ")))")
+        let disclosed = compiled.disclosedSumNames
+        if !disclosed.isEmpty {
+            let kinds = Set(disclosed.map { name in
+                let sum = name.components(separatedBy: " group ")[0]
+                return sum.hasSuffix("]") ? String(sum[..<(sum.lastIndex(of: "[") ?? sum.endIndex)]) : sum
+            }).sorted()
+            progress("the contract says 'disclose sums': the members open \(disclosed.count) per-ward sums (\(kinds.joined(separator: ", "))) to every participant; means, spread, rate and suppression are computed from them in the clear")
+        }
 
         // 4. Runs.
         var runs: [ProtocolRun] = []
