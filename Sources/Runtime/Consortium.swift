@@ -220,7 +220,7 @@ public actor Consortium {
             guard joint.isSubset(of: [.linear]), family != .beaver else {
                 return (family, "protocol auto chose beaver: the circuit needs \(joint.map(\.rawValue).sorted().joined(separator: ", "))")
             }
-            return (family, "protocol auto chose \(family.rawValue): \(what), and \(family.rawValue) is the cheapest protocol that evaluates them (seed-expanded shares, two message hops, no big-integer work); it needs every member to the end — use secagg to tolerate dropouts or paillier for publicly verifiable decryption")
+            return (family, "protocol auto chose \(family.rawValue): \(what), and \(family.rawValue) is the cheapest protocol that evaluates them (seed-expanded shares, three message hops, no big-integer work); it needs every member to the end — use secagg to tolerate dropouts or paillier for publicly verifiable decryption")
         default:
             let named = compiled.protocolFamily
             if let requested, requested != named {

@@ -157,7 +157,11 @@ struct MessageHandlingTests {
         router.crashRound[PartyID(3)] = UInt8(round)
         try router.run()
         #expect(router.outputs.isEmpty)
-        for party in [PartyID(1), PartyID(2)] { #expect(router.aborts[party] == .memberDropped(PartyID(3), round: UInt8(round))) }
+        // Round 1: both survivors wait for the dropped member's seed. Round 2: only the collector
+        // (party 1) waits for its partial sum; party 2 waits for the collector's total, which
+        // never comes (the runtime aborts the run on the collector's abort).
+        let waiting = round == 1 ? [PartyID(1), PartyID(2)] : [PartyID(1)]
+        for party in waiting { #expect(router.aborts[party] == .memberDropped(PartyID(3), round: UInt8(round))) }
     }
 
     /// Property: the joint sum equals the plaintext sum for random inputs (all three protocols).

@@ -10,6 +10,9 @@ public struct AdditiveMessage: ProtocolMessage, CustomStringConvertible {
         case share(SeededAdditiveShare)
         /// Round 2: the sender's partial sum (the sum of every share it holds), tag 0x0502.
         case partialSum([UInt64])
+        /// Round 3: the sum of every partial sum, from the collector to the other output parties,
+        /// tag 0x0503.
+        case total([UInt64])
     }
 
     /// Registered tags (protocols/wire-format.md#type-tag-registry).
@@ -18,6 +21,8 @@ public struct AdditiveMessage: ProtocolMessage, CustomStringConvertible {
         public static let share: UInt16 = 0x0501
         /// Round 2 partial sum.
         public static let partialSum: UInt16 = 0x0502
+        /// Round 3, the total.
+        public static let total: UInt16 = 0x0503
     }
 
     /// The session.
@@ -43,6 +48,7 @@ public struct AdditiveMessage: ProtocolMessage, CustomStringConvertible {
         switch payload {
         case .share: 1
         case .partialSum: 2
+        case .total: 3
         }
     }
 
@@ -56,6 +62,10 @@ public struct AdditiveMessage: ProtocolMessage, CustomStringConvertible {
             return MessageCodec.encode(tag: WireTag.share, header: header) { share.encode(to: &$0) }
         case let .partialSum(values):
             return MessageCodec.encode(tag: WireTag.partialSum, header: header, capacity: 4 + 8 * values.count) {
+                $0.writeUInt64Array(values)
+            }
+        case let .total(values):
+            return MessageCodec.encode(tag: WireTag.total, header: header, capacity: 4 + 8 * values.count) {
                 $0.writeUInt64Array(values)
             }
         }
@@ -76,11 +86,14 @@ public struct AdditiveMessage: ProtocolMessage, CustomStringConvertible {
                 let share = try SeededAdditiveShare(from: &body)
                 try MessageCodec.finish(&body)
                 self.init(sessionID: header.sessionID, sender: header.sender, payload: .share(share))
-            case WireTag.partialSum:
-                let header = try MessageHeader.decode(from: &body, expectedRound: 2)
+            case WireTag.partialSum, WireTag.total:
+                let round: UInt8 = tag == WireTag.total ? 3 : 2
+                let header = try MessageHeader.decode(from: &body, expectedRound: round)
                 let values = try body.readUInt64Array()
                 try MessageCodec.finish(&body)
-                self.init(sessionID: header.sessionID, sender: header.sender, payload: .partialSum(values))
+                self.init(
+                    sessionID: header.sessionID, sender: header.sender,
+                    payload: tag == WireTag.total ? .total(values) : .partialSum(values))
             default:
                 throw WireFormatError.unknownTag(tag)
             }
@@ -94,6 +107,7 @@ public struct AdditiveMessage: ProtocolMessage, CustomStringConvertible {
         switch payload {
         case let .share(share): "AdditiveMessage.share(from: \(sender), \(share))"
         case let .partialSum(values): "AdditiveMessage.partialSum(from: \(sender), count: \(values.count), values: redacted)"
+        case let .total(values): "AdditiveMessage.total(from: \(sender), count: \(values.count), values: redacted)"
         }
     }
 }

@@ -11,7 +11,7 @@ public struct AdditiveConfiguration: Sendable, Hashable {
     public let memberCount: Int
     /// `L`: every member's vector has this many values in `Z_2^64`.
     public let vectorLength: Int
-    /// The members that receive partial sums and output the total (sorted).
+    /// The members that output the total (sorted); the first is the collector.
     public let outputParties: [PartyID]
 
     /// A configuration.
@@ -41,16 +41,21 @@ public struct AdditiveConfiguration: Sendable, Hashable {
 
     /// `PartyID(1)…PartyID(n)`.
     public var members: [PartyID] { PartyID.members(memberCount) }
+
+    /// The collector: the first output party, which receives every partial sum and sends the
+    /// total to the other output parties (protocols/additive.md#protocol).
+    public var collector: PartyID { outputParties[0] }
 }
 
-/// One member of the n-of-n additive protocol over `Z_2^64`: seed-expanded shares, then
-/// partial sums. Semi-honest; no dropout tolerance.
+/// One member of the n-of-n additive protocol over `Z_2^64`: seed-expanded shares, partial sums
+/// to a collector, the total to the output parties. Semi-honest; no dropout tolerance.
 ///
 /// Round 1: the member splits its vector `x` with ``SeededAdditiveSharing`` into `n − 1` seeds
 /// and an explicit last share `x − Σ PRG(seed)`, sends one 16-byte seed to each peer and keeps
 /// the explicit share (so nothing of size `L` is sent in round 1). Round 2: once it holds a share
-/// from every peer it sends its partial sum `own + Σ PRG(received seeds)` to the output parties,
-/// which output the sum of all `n` partial sums.
+/// from every peer it sends its partial sum `own + Σ PRG(received seeds)` to the collector (the
+/// first output party). Round 3: the collector sends the sum of all `n` partial sums to the other
+/// output parties. Every member sends one vector of size `L` (the collector `|O| − 1`).
 ///
 /// Implements protocols/additive.md; [BIK+17] §4 for seed expansion, DESIGN.md "additive".
 /// - Warning: semi-honest security: a member that lies about its partial sum changes the result
@@ -63,7 +68,7 @@ public struct AdditiveStateMachine: ProtocolStateMachine {
     /// An action.
     public typealias Action = ProtocolAction<AdditiveMessage, [UInt64]>
 
-    enum Phase: Sendable { case idle, sharing, summing, done }
+    enum Phase: Sendable { case idle, sharing, collecting, awaitingTotal, done }
 
     /// The session parameters.
     public let configuration: AdditiveConfiguration
@@ -75,7 +80,7 @@ public struct AdditiveStateMachine: ProtocolStateMachine {
     /// Own kept share plus every received share, once round 1 completes: the partial sum.
     private var partial: [UInt64] = []
     private var sharesFrom = Set<PartyID>()
-    /// Sum of the partial sums received so far (output parties).
+    /// Sum of the partial sums received so far (the collector).
     private var total: [UInt64]
     private var partialsFrom = Set<PartyID>()
 
@@ -101,14 +106,23 @@ public struct AdditiveStateMachine: ProtocolStateMachine {
         self.party = party
         self.input = input
         self.randomness = MachineRandomness(using: &rng)
-        self.total = [UInt64](repeating: 0, count: configuration.vectorLength)
+        self.total = party == configuration.collector ? [UInt64](repeating: 0, count: configuration.vectorLength) : []
     }
 
     private var isOutputParty: Bool { configuration.outputParties.contains(party) }
     private var peers: [PartyID] { configuration.members.filter { $0 != party } }
 
-    /// 1 while collecting shares, 2 while collecting partial sums.
-    public var currentRound: UInt8 { phase == .summing ? 2 : 1 }
+    /// 1 while collecting shares, 2 while the collector collects partial sums, 3 while an output
+    /// party waits for the total.
+    public var currentRound: UInt8 {
+        switch phase {
+        case .idle, .sharing: 1
+        case .collecting: 2
+        case .awaitingTotal, .done: 3
+        }
+    }
+
+    private var isCollector: Bool { party == configuration.collector }
 
     /// Whether the machine has output, aborted, or (not an output party) sent its partial sum.
     public var isFinished: Bool { phase == .done }
@@ -136,16 +150,19 @@ public struct AdditiveStateMachine: ProtocolStateMachine {
         return actions
     }
 
-    /// Handles a share (round 1) or a partial sum (round 2). Partial sums that arrive before
-    /// this member finished round 1 are accepted (summation is order-independent).
+    /// Handles a share (round 1), a partial sum (round 2, at the collector) or the total (round 3,
+    /// at the other output parties). Partial sums that arrive before the collector finished
+    /// round 1 are accepted (summation is order-independent).
     /// - Parameters:
     ///   - message: The decoded message.
     ///   - from: The transport's sender.
-    /// - Returns: Round-2 sends when the last share arrives; the output when the last partial sum
-    ///   arrives.
+    /// - Returns: The partial sum (or, at the collector, the total and the output) when the last
+    ///   share arrives; at the collector, the total and the output when the last partial sum
+    ///   arrives; the output when the total arrives.
     /// - Throws: `notStarted`, `sessionFinished`, `unknownParty`, `senderMismatch`,
-    ///   `wrongSession`, `unexpectedMessage` (a partial sum at a non-output party),
-    ///   `duplicateMessage`, `lengthMismatch`, `sharing` (bad seed).
+    ///   `wrongSession`, `unexpectedMessage` (a partial sum anywhere but at the collector, a total
+    ///   not from the collector, at a non-output party or before this member sent its partial
+    ///   sum), `duplicateMessage`, `lengthMismatch`, `sharing` (bad seed).
     public mutating func receive(_ message: AdditiveMessage, from: PartyID) throws -> [Action] {
         guard phase != .idle else { throw MPCProtocolError.notStarted }
         guard phase != .done else { throw MPCProtocolError.sessionFinished }
@@ -172,7 +189,7 @@ public struct AdditiveStateMachine: ProtocolStateMachine {
             sharesFrom.insert(from)
             return try advance()
         case let .partialSum(values):
-            guard isOutputParty else { throw MPCProtocolError.unexpectedMessage(from: from, round: 2) }
+            guard isCollector else { throw MPCProtocolError.unexpectedMessage(from: from, round: 2) }
             guard !partialsFrom.contains(from) else { throw MPCProtocolError.duplicateMessage(from: from, round: 2) }
             guard values.count == length else {
                 throw MPCProtocolError.lengthMismatch(from: from, expected: length, actual: values.count)
@@ -180,6 +197,15 @@ public struct AdditiveStateMachine: ProtocolStateMachine {
             MaskExpansion.add(values, to: &total)
             partialsFrom.insert(from)
             return try advance()
+        case let .total(values):
+            guard phase == .awaitingTotal, from == configuration.collector else {
+                throw MPCProtocolError.unexpectedMessage(from: from, round: 3)
+            }
+            guard values.count == length else {
+                throw MPCProtocolError.lengthMismatch(from: from, expected: length, actual: values.count)
+            }
+            phase = .done
+            return [.output(values)]
         }
     }
 
@@ -196,7 +222,8 @@ public struct AdditiveStateMachine: ProtocolStateMachine {
         guard round == currentRound else { return [] }
         let missing: [PartyID] = switch phase {
         case .sharing: peers.filter { !sharesFrom.contains($0) }
-        default: peers.filter { !partialsFrom.contains($0) }
+        case .collecting: peers.filter { !partialsFrom.contains($0) }
+        default: [configuration.collector]
         }
         guard let gone = missing.sorted().first(where: dropped.contains) else { return [] }
         phase = .done
@@ -206,20 +233,24 @@ public struct AdditiveStateMachine: ProtocolStateMachine {
     private mutating func advance() throws -> [Action] {
         var actions: [Action] = []
         if phase == .sharing, sharesFrom.count == configuration.memberCount - 1 {
-            let message = AdditiveMessage(sessionID: configuration.sessionID, sender: party, payload: .partialSum(partial))
-            let recipients = configuration.outputParties.filter { $0 != party }
-            if !recipients.isEmpty { actions.append(.broadcast(to: recipients, message: message)) }
-            if isOutputParty {
+            if isCollector {
                 MaskExpansion.add(partial, to: &total)
                 partialsFrom.insert(party)
-                phase = .summing
+                phase = .collecting
             } else {
-                phase = .done
+                let message = AdditiveMessage(sessionID: configuration.sessionID, sender: party, payload: .partialSum(partial))
+                actions.append(.send(to: configuration.collector, message: message))
+                phase = isOutputParty ? .awaitingTotal : .done
             }
             partial = []
         }
-        if phase == .summing, partialsFrom.count == configuration.memberCount {
+        if phase == .collecting, partialsFrom.count == configuration.memberCount {
             phase = .done
+            let recipients = configuration.outputParties.filter { $0 != party }
+            if !recipients.isEmpty {
+                let message = AdditiveMessage(sessionID: configuration.sessionID, sender: party, payload: .total(total))
+                actions.append(.broadcast(to: recipients, message: message))
+            }
             actions.append(.output(total))
             total = []
         }
