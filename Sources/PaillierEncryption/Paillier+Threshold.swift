@@ -171,21 +171,20 @@ extension Paillier.KeyShare {
         for c: Paillier.Ciphertext, key: Paillier.ThresholdPublicKey,
         using rng: inout some RandomNumberGenerator
     ) throws(PaillierError) -> Paillier.DecryptionShare {
-        let nSquared = key.publicKey.nSquared
         _ = try key.publicKey.ciphertext(c.value)
+        let x = try witness(for: key)
+        let ci = c.value.modPowSecret(x << 1, modulus: key.publicKey.nSquared)
+        let proof = Paillier.proveEquality(
+            base: c.value, share: ci, witness: x, index: index, key: key,
+            nonce: Paillier.proofNonce(for: key, using: &rng), domain: Paillier.shareProofDomain, binding: [])
+        return Paillier.DecryptionShare(index: index, value: ci, proof: proof)
+    }
+
+    /// The witness `Δ·s_i`, after checking that this share belongs to `key`'s parties.
+    /// - Throws: ``PaillierError/unknownParty(party:)``.
+    func witness(for key: Paillier.ThresholdPublicKey) throws(PaillierError) -> BigInt {
         guard (1...key.parties).contains(index) else { throw .unknownParty(party: index) }
-        let x = key.delta * secret  // the witness Δ·s_i
-        let ci = c.value.modPowSecret(x << 1, modulus: nSquared)
-        // Commitment with r hiding e·x statistically (128 extra bits).
-        let c4 = c.value.modPow(4, modulus: nSquared)
-        let rBits = nSquared.bitWidth + key.delta.bitWidth + 256 + 128
-        let r = BigInt.random(bits: rBits, using: &rng) + 1
-        let a = c4.modPowSecret(r, modulus: nSquared)
-        let b = key.v.modPowSecret(r, modulus: nSquared)
-        let e = Paillier.proofChallenge(key: key, index: index, c: c.value, ci: ci, a: a, b: b)
-        let z = r + e * x
-        return Paillier.DecryptionShare(
-            index: index, value: ci, proof: Paillier.DecryptionShareProof(challenge: e, response: z))
+        return key.delta * secret
     }
 }
 
@@ -196,22 +195,11 @@ extension Paillier.ThresholdPublicKey {
         let nSquared = publicKey.nSquared
         guard (1...parties).contains(share.index),
               share.value.signum > 0, share.value < nSquared,
-              c.value.signum > 0, c.value < nSquared,
-              !share.proof.challenge.isNegative, share.proof.challenge.bitWidth <= 256,
-              !share.proof.response.isNegative,
-              share.proof.response.bitWidth <= nSquared.bitWidth + delta.bitWidth + 256 + 129
+              c.value.signum > 0, c.value < nSquared
         else { return false }
-        let vi = verificationKeys[share.index - 1]
-        let e = share.proof.challenge, z = share.proof.response
-        guard let ciSquaredInverse = share.value.modPow(2, modulus: nSquared).inverse(modulo: nSquared),
-              let viInverse = vi.inverse(modulo: nSquared) else { return false }
-        let c4 = c.value.modPow(4, modulus: nSquared)
-        var a = c4.modPow(z, modulus: nSquared)
-        a.multiply(by: ciSquaredInverse.modPow(e, modulus: nSquared), modulo: nSquared)
-        var b = v.modPow(z, modulus: nSquared)
-        b.multiply(by: viInverse.modPow(e, modulus: nSquared), modulo: nSquared)
-        let expected = Paillier.proofChallenge(key: self, index: share.index, c: c.value, ci: share.value, a: a, b: b)
-        return expected == e
+        return Paillier.verifyEquality(
+            base: c.value, share: share.value, proof: share.proof, index: share.index, key: self,
+            domain: Paillier.shareProofDomain, binding: [])
     }
 
     /// Combines decryption shares of `c` into the plaintext: verifies every share, then
@@ -223,14 +211,26 @@ extension Paillier.ThresholdPublicKey {
     public func combine(
         _ shares: [Paillier.DecryptionShare], for c: Paillier.Ciphertext
     ) throws(PaillierError) -> BigInt {
+        try checkParties(shares.map(\.index))
+        for share in shares where !isValid(share, for: c) { throw .invalidDecryptionShare(party: share.index) }
+        return try combineVerified(shares.prefix(threshold).map { ($0.index, $0.value) })
+    }
+
+    /// Distinct, known parties, at least `t` of them.
+    /// - Throws: ``PaillierError/unknownParty(party:)``, ``PaillierError/duplicateShare(party:)``,
+    ///   ``PaillierError/insufficientShares(valid:needed:)``.
+    func checkParties(_ indices: [Int]) throws(PaillierError) {
         var seen = Set<Int>()
-        for share in shares {
-            guard (1...parties).contains(share.index) else { throw .unknownParty(party: share.index) }
-            guard seen.insert(share.index).inserted else { throw .duplicateShare(party: share.index) }
-            guard isValid(share, for: c) else { throw .invalidDecryptionShare(party: share.index) }
+        for index in indices {
+            guard (1...parties).contains(index) else { throw .unknownParty(party: index) }
+            guard seen.insert(index).inserted else { throw .duplicateShare(party: index) }
         }
-        guard shares.count >= threshold else { throw .insufficientShares(valid: shares.count, needed: threshold) }
-        let used = Array(shares.prefix(threshold))
+        guard indices.count >= threshold else { throw .insufficientShares(valid: indices.count, needed: threshold) }
+    }
+
+    /// Lagrange combination of `t` verified shares of one ciphertext [DJ01 §4.1].
+    /// - Throws: ``PaillierError/invalidKey`` if `4Δ²` is not invertible modulo `n`.
+    func combineVerified(_ used: [(index: Int, value: BigInt)]) throws(PaillierError) -> BigInt {
         let nSquared = publicKey.nSquared, n = publicKey.n
         var combined = BigInt(1)
         for share in used {
@@ -252,6 +252,57 @@ extension Paillier.ThresholdPublicKey {
 }
 
 extension Paillier {
+    /// Domain of the single-share proof (protocols/paillier.md#decryption-share-proof).
+    static let shareProofDomain = "covenant/paillier/decryption-share-proof/v1"
+
+    /// The proof's commitment exponent `r`: uniform of `|n²| + |Δ| + 384` bits, so that `r`
+    /// hides `e·x` statistically (128 extra bits).
+    static func proofNonce(for key: ThresholdPublicKey, using rng: inout some RandomNumberGenerator) -> BigInt {
+        BigInt.random(bits: key.publicKey.nSquared.bitWidth + key.delta.bitWidth + 384, using: &rng) + 1
+    }
+
+    /// Chaum–Pedersen proof that `log_{base⁴}(share²) = log_v(v_i) = x` [DJ01 §4.1], made
+    /// non-interactive over `domain` and `binding` (Fiat–Shamir).
+    static func proveEquality(
+        base: BigInt, share: BigInt, witness x: BigInt, index: Int, key: ThresholdPublicKey, nonce r: BigInt,
+        domain: String, binding: [UInt8]
+    ) -> DecryptionShareProof {
+        let nSquared = key.publicKey.nSquared
+        let base4 = base.modPow(4, modulus: nSquared)
+        let a = base4.modPowSecret(r, modulus: nSquared)
+        let b = key.v.modPowSecret(r, modulus: nSquared)
+        let e = proofChallenge(
+            key: key, index: index, c: base, ci: share, a: a, b: b, domain: domain, binding: binding)
+        return DecryptionShareProof(challenge: e, response: r + e * x)
+    }
+
+    /// Checks a ``proveEquality(base:share:witness:index:key:nonce:domain:binding:)`` proof:
+    /// `a = (base⁴)^z·(share²)^{−e}`, `b = v^z·v_i^{−e}`, and `e` the challenge; `e < 2^256`,
+    /// `0 ≤ z < 2^(|n²|+|Δ|+385)`.
+    static func verifyEquality(
+        base: BigInt, share: BigInt, proof: DecryptionShareProof, index: Int, key: ThresholdPublicKey,
+        domain: String, binding: [UInt8]
+    ) -> Bool {
+        let nSquared = key.publicKey.nSquared
+        let e = proof.challenge, z = proof.response
+        guard !e.isNegative, e.bitWidth <= 256, !z.isNegative,
+              z.bitWidth <= nSquared.bitWidth + key.delta.bitWidth + 256 + 129
+        else { return false }
+        let vi = key.verificationKeys[index - 1]
+        guard let shareSquaredInverse = share.modPow(2, modulus: nSquared).inverse(modulo: nSquared),
+              let viInverse = vi.inverse(modulo: nSquared) else { return false }
+        let base4 = base.modPow(4, modulus: nSquared)
+        var a = base4.modPow(z, modulus: nSquared)
+        a.multiply(by: shareSquaredInverse.modPow(e, modulus: nSquared), modulo: nSquared)
+        var b = key.v.modPow(z, modulus: nSquared)
+        b.multiply(by: viInverse.modPow(e, modulus: nSquared), modulo: nSquared)
+        let expected = proofChallenge(
+            key: key, index: index, c: base, ci: share, a: a, b: b, domain: domain, binding: binding)
+        return expected == e
+    }
+}
+
+extension Paillier {
     /// `1 ≤ t ≤ ℓ ≤ 1000`.
     /// - Throws: ``PaillierError/invalidThreshold(threshold:parties:)``.
     static func checkThreshold(_ threshold: Int, of parties: Int) throws(PaillierError) {
@@ -265,20 +316,26 @@ extension Paillier {
         (1...parties).reduce(BigInt(1)) { $0 * BigInt($1) }
     }
 
-    /// The Fiat–Shamir challenge: SHA-256 over a domain tag and the length-prefixed
-    /// statement and commitments. Spec: protocols/paillier.md#decryption-share-proof.
+    /// The Fiat–Shamir challenge: SHA-256 over a domain tag, the length-prefixed statement and
+    /// commitments, and (batch proofs) the batch seed. Spec: protocols/paillier.md#decryption-share-proof.
     static func proofChallenge(
-        key: ThresholdPublicKey, index: Int, c: BigInt, ci: BigInt, a: BigInt, b: BigInt
+        key: ThresholdPublicKey, index: Int, c: BigInt, ci: BigInt, a: BigInt, b: BigInt, domain: String,
+        binding: [UInt8]
     ) -> BigInt {
-        var transcript = Array("covenant/paillier/decryption-share-proof/v1".utf8)
-        func append(_ x: BigInt) {
-            let bytes = x.bigEndianMagnitude
-            let length = UInt32(bytes.count)
-            transcript += [UInt8(length >> 24), UInt8(truncatingIfNeeded: length >> 16),
-                           UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length)]
-            transcript += bytes
+        var transcript = Array(domain.utf8)
+        for x in [key.publicKey.n, key.v, BigInt(index), c, ci, key.verificationKeys[index - 1], a, b] {
+            appendLengthPrefixed(x, to: &transcript)
         }
-        for x in [key.publicKey.n, key.v, BigInt(index), c, ci, key.verificationKeys[index - 1], a, b] { append(x) }
+        transcript += binding
         return BigInt(bigEndianMagnitude: SHA256.hash(transcript))
+    }
+
+    /// Appends `u32 length ‖ big-endian magnitude` of `x`.
+    static func appendLengthPrefixed(_ x: BigInt, to transcript: inout [UInt8]) {
+        let bytes = x.bigEndianMagnitude
+        let length = UInt32(bytes.count)
+        transcript += [UInt8(length >> 24), UInt8(truncatingIfNeeded: length >> 16),
+                       UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length)]
+        transcript += bytes
     }
 }

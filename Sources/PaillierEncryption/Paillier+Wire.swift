@@ -19,6 +19,8 @@ extension Paillier {
         public static let decryptionShare: UInt16 = 0x0104
         /// ``Paillier/PackedCiphertext``'s layout and ciphertext values.
         public static let packedCiphertext: UInt16 = 0x0105
+        /// ``Paillier/BatchDecryptionShare`` with its proof.
+        public static let batchDecryptionShare: UInt16 = 0x0106
     }
 }
 
@@ -82,6 +84,28 @@ extension Paillier.DecryptionShare: WireEncodable, WireDecodable {
             throw .invalidValue("malformed decryption share")
         }
         self.init(index: index, value: value, proof: Paillier.DecryptionShareProof(challenge: e, response: z))
+    }
+}
+
+extension Paillier.BatchDecryptionShare: WireEncodable, WireDecodable {
+    /// `u32 index ‖ array<bigint> c_{i,j} ‖ bigint e ‖ bigint z`. Validity against a key and the
+    /// ciphertexts is checked by `ThresholdPublicKey.isValid(_:for:)`.
+    public func encode(to writer: inout WireWriter) {
+        writer.writeUInt32(UInt32(index))
+        writer.write(values)
+        writer.writeBigInt(proof.challenge)
+        writer.writeBigInt(proof.response)
+    }
+
+    /// Decodes; refuses index 0, an empty batch and negative values.
+    public init(from reader: inout WireReader) throws(WireFormatError) {
+        let index = Int(try reader.readUInt32())
+        let values = try reader.readArray(of: BigInt.self)
+        let e = try reader.readBigInt(), z = try reader.readBigInt()
+        guard index >= 1, !values.isEmpty, values.allSatisfy({ $0.signum > 0 }), !e.isNegative, !z.isNegative else {
+            throw .invalidValue("malformed batch of decryption shares")
+        }
+        self.init(index: index, values: values, proof: Paillier.DecryptionShareProof(challenge: e, response: z))
     }
 }
 

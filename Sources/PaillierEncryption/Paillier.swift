@@ -40,6 +40,8 @@ public enum PaillierError: Error, Equatable, Sendable {
     case invalidDecryptionShare(party: Int)
     /// Key material that is inconsistent (e.g. a public key whose `n` is even).
     case invalidKey
+    /// A batch of decryption shares asked for no ciphertext.
+    case emptyBatch
 }
 
 extension PaillierError: CustomStringConvertible {
@@ -60,6 +62,7 @@ extension PaillierError: CustomStringConvertible {
         case .unknownParty(let party): "party \(party) holds no key share"
         case .invalidDecryptionShare(let party): "decryption share of party \(party) fails its proof of correctness"
         case .invalidKey: "inconsistent Paillier key material"
+        case .emptyBatch: "a batch of decryption shares needs at least one ciphertext"
         }
     }
 }

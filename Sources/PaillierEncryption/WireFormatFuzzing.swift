@@ -15,6 +15,7 @@ package enum WireFormatFuzzing {
         attempt(Paillier.PublicKey.self, tag: Paillier.WireTag.publicKey)
         attempt(Paillier.ThresholdPublicKey.self, tag: Paillier.WireTag.thresholdPublicKey)
         attempt(Paillier.DecryptionShare.self, tag: Paillier.WireTag.decryptionShare)
+        attempt(Paillier.BatchDecryptionShare.self, tag: Paillier.WireTag.batchDecryptionShare)
         attempt(BigInt.self, tag: 0x00F0)
         attempt([BigInt].self, tag: 0x00F1)
         attempt([UInt64].self, tag: 0x00F2)

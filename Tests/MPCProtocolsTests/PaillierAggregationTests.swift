@@ -102,10 +102,11 @@ struct PaillierAggregationTests {
         var router = try paillierRouter(inputs: inputs, threshold: 3, holders: holders)
         router.intercept = { delivery in
             guard delivery.from == PartyID(2), let message = try? PaillierAggregationMessage(wireEncoded: delivery.bytes),
-                  case let .decryptionShares(shares) = message.payload else { return [delivery] }
-            var tampered = shares
-            let bad = shares[1]
-            tampered[1] = Paillier.DecryptionShare(index: bad.index, value: bad.value + 1, proof: bad.proof)
+                  case let .decryptionShares(batch) = message.payload else { return [delivery] }
+            // One wrong share in the middle of the batch, the proof unchanged.
+            var values = batch.values
+            values[1] = values[1] + 1
+            let tampered = Paillier.BatchDecryptionShare(index: batch.index, values: values, proof: batch.proof)
             var copy = delivery
             copy.bytes = PaillierAggregationMessage(sessionID: message.sessionID, sender: message.sender, payload: .decryptionShares(tampered)).wireEncoded()
             return [copy]

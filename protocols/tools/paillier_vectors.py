@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Independent Paillier reference values (Python integers + sympy), for protocols/paillier.md.
 
-Writes protocols/paillier/vectors/v1/{encrypt,threshold}.json. Deterministic (fixed seed).
+Writes protocols/paillier/vectors/v1/{encrypt,threshold,batch-decryption}.json. Deterministic
+(fixed seed; the batch cases draw after every earlier case, so adding them changed nothing else).
 Nothing here shares code with the Swift implementation.
 """
 import json, math, pathlib, random
@@ -100,4 +101,46 @@ for (t, l) in ((2, 3), (3, 5)):
                    "decryptionShares": [str(x) for x in dshares], "combineParties": S})
 (out_dir / "threshold.json").write_text(json.dumps(
     {"algorithm": "threshold-paillier", "source": "protocols/tools/paillier_vectors.py", "cases": tcases}, indent=1) + "\n")
-print(len(cases), "encrypt cases,", len(tcases), "threshold cases")
+
+# Batch decryption shares (protocols/paillier.md#batch-decryption-shares): one key holder's
+# shares of K ciphertexts, the batch seed, the coefficients rho_j, the combined pair (C, C_i) and
+# a proof with a given commitment exponent r, on the threshold cases' keys.
+import hashlib
+
+def lp(x):
+    b = x.to_bytes((x.bit_length() + 7) // 8, "big")
+    return len(b).to_bytes(4, "big") + b
+
+bcases = []
+for case in tcases:
+    p, q = int(case["p"]), int(case["q"])
+    n = p * q; n2 = n * n
+    l = case["parties"]; delta = math.factorial(l)
+    v = int(case["v"]); vks = [int(x) for x in case["verificationKeys"]]
+    for (i, K) in ((1, 1), (2, 5)):
+        s_i = int(case["keyShares"][i - 1]); x = delta * s_i
+        cts = []
+        while len(cts) < K:
+            c = rng.randrange(1, n2)
+            if math.gcd(c, n) == 1: cts.append(c)
+        shares = [pow(c, 2 * x, n2) for c in cts]
+        seed = hashlib.sha256(b"covenant/paillier/batch-decryption-shares/v1" + lp(n) + lp(v) + lp(i) + lp(vks[i - 1])
+                              + K.to_bytes(4, "big") + b"".join(lp(c) for c in cts) + b"".join(lp(c) for c in shares)).digest()
+        rhos = [int.from_bytes(hashlib.sha256(seed + j.to_bytes(4, "big")).digest()[:16], "big") for j in range(1, K + 1)]
+        C, CI = 1, 1
+        for c, ci, rho in zip(cts, shares, rhos):
+            C = C * pow(c, rho, n2) % n2; CI = CI * pow(ci, rho, n2) % n2
+        r = rng.getrandbits(n2.bit_length() + delta.bit_length() + 384) + 1
+        a = pow(pow(C, 4, n2), r, n2); b = pow(v, r, n2)
+        e = int.from_bytes(hashlib.sha256(b"covenant/paillier/batch-decryption-share-proof/v1" + lp(n) + lp(v) + lp(i)
+                                          + lp(C) + lp(CI) + lp(vks[i - 1]) + lp(a) + lp(b) + seed).digest(), "big")
+        z = r + e * x
+        bcases.append({"tcId": len(bcases) + 1, "desc": f"threshold case {case['tcId']}, party {i}, {K} ciphertexts",
+                       "result": "valid", "thresholdCase": case["tcId"], "party": i, "ciphertexts": [str(c) for c in cts],
+                       "shares": [str(c) for c in shares], "seed": seed.hex(), "coefficients": [str(r_) for r_ in rhos],
+                       "combinedCiphertext": str(C), "combinedShare": str(CI), "nonce": str(r),
+                       "challenge": str(e), "response": str(z)})
+(out_dir / "batch-decryption.json").write_text(json.dumps(
+    {"algorithm": "threshold-paillier-batch-decryption-shares", "source": "protocols/tools/paillier_vectors.py",
+     "cases": bcases}, indent=1) + "\n")
+print(len(cases), "encrypt cases,", len(tcases), "threshold cases,", len(bcases), "batch cases")

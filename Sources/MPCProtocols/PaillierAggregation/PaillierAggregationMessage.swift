@@ -15,8 +15,9 @@ public struct PaillierAggregationMessage: ProtocolMessage, CustomStringConvertib
         case ciphertexts(nonce: [UInt8], values: [BigInt])
         /// Round 2, aggregator → key holders (0x0524): contributors and the aggregate ciphertexts.
         case decryptionRequest(contributors: [PartyID], aggregate: [BigInt])
-        /// Round 3, key holder → aggregator (0x0525): one decryption share with proof per chunk.
-        case decryptionShares([Paillier.DecryptionShare])
+        /// Round 3, key holder → aggregator (0x0525): its decryption shares of every chunk, with
+        /// one batch proof.
+        case decryptionShares(Paillier.BatchDecryptionShare)
         /// Round 3, aggregator → members (0x0526): the output.
         case result(PaillierAggregationResult)
     }
@@ -100,9 +101,8 @@ public struct PaillierAggregationMessage: ProtocolMessage, CustomStringConvertib
             case let .decryptionRequest(contributors, aggregate):
                 writer.writePartyList(contributors)
                 writer.write(aggregate)
-            case let .decryptionShares(shares):
-                writer.writeUInt32(UInt32(shares.count))
-                for share in shares { share.encode(to: &writer) }
+            case let .decryptionShares(batch):
+                batch.encode(to: &writer)
             case let .result(result):
                 writer.writeUInt64Array(result.sum)
                 writer.writePartyList(result.contributors)
@@ -139,11 +139,7 @@ public struct PaillierAggregationMessage: ProtocolMessage, CustomStringConvertib
                 let contributors = try body.readPartyList()
                 payload = .decryptionRequest(contributors: contributors, aggregate: try body.readArray(of: BigInt.self))
             case WireTag.decryptionShares:
-                // u32 index ‖ three bigints: at least 19 bytes each.
-                let count = try body.readLength(limit: body.limits.maxElementCount, unitSize: 19)
-                var shares: [Paillier.DecryptionShare] = []
-                for _ in 0..<count { shares.append(try Paillier.DecryptionShare(from: &body)) }
-                payload = .decryptionShares(shares)
+                payload = .decryptionShares(try Paillier.BatchDecryptionShare(from: &body))
             default:
                 let sum = try body.readUInt64Array()
                 let contributors = try body.readPartyList()
@@ -166,7 +162,7 @@ public struct PaillierAggregationMessage: ProtocolMessage, CustomStringConvertib
         case let .revealRequest(committed): "revealRequest(committed: \(committed.count))"
         case let .ciphertexts(_, values): "ciphertexts(count: \(values.count))"
         case let .decryptionRequest(contributors, aggregate): "decryptionRequest(contributors: \(contributors.count), chunks: \(aggregate.count))"
-        case let .decryptionShares(shares): "decryptionShares(count: \(shares.count))"
+        case let .decryptionShares(batch): "decryptionShares(count: \(batch.values.count))"
         case let .result(result): "result(count: \(result.sum.count), contributors: \(result.contributors.count))"
         }
         return "PaillierAggregationMessage.\(kind) from \(sender)"

@@ -6,8 +6,9 @@ import PaillierEncryption
 /// ciphertexts that open them, multiplies them into the aggregate, asks every key holder for
 /// decryption shares and combines the first `t` that verify.
 ///
-/// Decryption shares are verified when they are combined (`ThresholdPublicKey.combine` checks
-/// each proof): a share that fails names its key holder, which is excluded (listed in
+/// Each key holder sends one batch of decryption shares (one per chunk) with one batch proof;
+/// batches are verified when they are combined (`ThresholdPublicKey.combine` checks each proof):
+/// a batch that fails names its key holder, which is excluded (listed in
 /// ``PaillierAggregationResult/faultyKeyHolders``); the aggregator then uses another holder's
 /// shares, and aborts with ``AbortReason/insufficientDecryptionShares(valid:needed:faulty:)`` if
 /// fewer than `t` valid ones remain after the deadline.
@@ -35,10 +36,8 @@ public struct PaillierAggregatorStateMachine: ProtocolStateMachine {
     private var contributors: [PartyID] = []
     /// Decryption shares by key holder, in arrival order.
     private var shareArrivals: [PartyID] = []
-    private var decryptionShares: [PartyID: [Paillier.DecryptionShare]] = [:]
+    private var decryptionShares: [PartyID: Paillier.BatchDecryptionShare] = [:]
     private var faulty = Set<PartyID>()
-    /// Plaintexts of the chunks combined so far.
-    private var plaintexts: [BigInt] = []
     private var decryptors: [PartyID] = []
 
     /// The aggregator's machine (it draws no randomness).
@@ -103,17 +102,17 @@ public struct PaillierAggregatorStateMachine: ProtocolStateMachine {
                 for i in aggregate.indices { key.accumulate(&aggregate[i], ciphertexts[i]) }
             }
             revealedFrom.insert(from)
-        case let .decryptionShares(shares):
+        case let .decryptionShares(batch):
             guard decryptionShares[from] == nil, !faulty.contains(from) else {
                 throw MPCProtocolError.duplicateMessage(from: from, round: 3)
             }
-            guard shares.count == configuration.chunkCount else {
-                throw MPCProtocolError.lengthMismatch(from: from, expected: configuration.chunkCount, actual: shares.count)
+            guard batch.values.count == configuration.chunkCount else {
+                throw MPCProtocolError.lengthMismatch(from: from, expected: configuration.chunkCount, actual: batch.values.count)
             }
-            guard shares.allSatisfy({ $0.index == Int(from.rawValue) }) else {
+            guard batch.index == Int(from.rawValue) else {
                 throw MPCProtocolError.decryptionShareIndexMismatch(from: from)
             }
-            decryptionShares[from] = shares
+            decryptionShares[from] = batch
             shareArrivals.append(from)
             return try combineIfPossible()
         default:
@@ -172,11 +171,12 @@ public struct PaillierAggregatorStateMachine: ProtocolStateMachine {
         return [.broadcast(to: expected, message: request)]
     }
 
-    /// Combines chunk by chunk with the first `t` non-faulty key holders (by arrival); a failing
-    /// proof marks its holder faulty and combination restarts with another selection.
+    /// Combines every chunk with the first `t` non-faulty key holders (by arrival); a batch whose
+    /// proof fails marks its holder faulty and combination is tried with another selection.
     private mutating func combineIfPossible() throws -> [Action] {
         let t = configuration.publicKey.threshold
-        while plaintexts.count < aggregate.count {
+        var plaintexts: [BigInt] = []
+        while plaintexts.isEmpty {
             let candidates = shareArrivals.filter { !faulty.contains($0) }
             guard candidates.count >= t else {
                 // Nobody else is awaited: no valid set can form.
@@ -185,19 +185,13 @@ public struct PaillierAggregatorStateMachine: ProtocolStateMachine {
                 return [.abort(.insufficientDecryptionShares(valid: candidates.count, needed: t, faulty: faulty.sorted()))]
             }
             let selection = Array(candidates.prefix(t))
-            let chunk = plaintexts.count
             do {
-                let plaintext = try configuration.publicKey.combine(
-                    selection.map { decryptionShares[$0]![chunk] }, for: aggregate[chunk])
-                plaintexts.append(plaintext)
+                plaintexts = try configuration.publicKey.combine(selection.map { decryptionShares[$0]! }, for: aggregate)
                 decryptors = selection.sorted()
             } catch let PaillierError.invalidDecryptionShare(index) {
                 let culprit = PartyID(UInt32(index))
                 faulty.insert(culprit)
                 decryptionShares[culprit] = nil
-                // Start over so that one set of t key holders decrypts every chunk.
-                plaintexts = []
-                decryptors = []
             } catch {
                 throw MPCProtocolError.paillier(error)
             }

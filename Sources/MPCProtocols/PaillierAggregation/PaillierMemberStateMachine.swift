@@ -135,16 +135,18 @@ public struct PaillierMemberStateMachine: ProtocolStateMachine {
                 throw MPCProtocolError.lengthMismatch(from: from, expected: configuration.chunkCount, actual: aggregate.count)
             }
             let key = configuration.publicKey
-            var shares: [Paillier.DecryptionShare] = []
-            shares.reserveCapacity(aggregate.count)
+            var ciphertexts: [Paillier.Ciphertext] = []
+            ciphertexts.reserveCapacity(aggregate.count)
             for value in aggregate {
                 guard let c = try? key.publicKey.ciphertext(value) else { throw MPCProtocolError.invalidCiphertext(from: from) }
-                do { shares.append(try keyShare.decryptionShare(for: c, key: key, using: &randomness.generator)) } catch {
-                    throw MPCProtocolError.paillier(error)
-                }
+                ciphertexts.append(c)
+            }
+            let batch: Paillier.BatchDecryptionShare
+            do { batch = try keyShare.decryptionShares(for: ciphertexts, key: key, using: &randomness.generator) } catch {
+                throw MPCProtocolError.paillier(error)
             }
             decryptionHandled = true
-            return [.send(to: configuration.aggregator, message: outgoing(.decryptionShares(shares)))]
+            return [.send(to: configuration.aggregator, message: outgoing(.decryptionShares(batch)))]
         case let .result(result):
             guard result.sum.count == configuration.vectorLength else {
                 throw MPCProtocolError.lengthMismatch(from: from, expected: configuration.vectorLength, actual: result.sum.count)
