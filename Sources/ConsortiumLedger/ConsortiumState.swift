@@ -74,8 +74,12 @@ public struct ConsortiumState: Sendable {
         public let participants: [String]
         /// The starting entry.
         public let startedAt: UInt64
+        /// The key ceremony (paillier).
+        public let keyCeremony: LedgerHash?
         /// Input commitments by participant.
         public internal(set) var commitments: [String: LedgerHash]
+        /// The decryption evidence entry, if one was recorded.
+        public internal(set) var evidenceAt: UInt64?
         /// The run's state.
         public internal(set) var status: RunStatus
         /// The result, once published.
@@ -292,7 +296,8 @@ public struct ConsortiumState: Sendable {
             runs[start.runID] = Run(
                 runID: start.runID, versionID: start.versionID, circuitHash: start.circuitHash,
                 protocolName: start.protocolName, participants: start.participants, startedAt: index,
-                commitments: [:], status: .open, result: nil, closedAt: nil, entries: [index])
+                keyCeremony: start.keyCeremony, commitments: [:], evidenceAt: nil, status: .open, result: nil,
+                closedAt: nil, entries: [index])
 
         case .inputCommitted(let commitment):
             var run = try openRun(commitment.runID, index: index)
@@ -339,6 +344,21 @@ public struct ConsortiumState: Sendable {
             run.closedAt = index
             run.entries.append(index)
             runs[result.runID] = run
+
+        case .decryptionEvidence(let evidence):
+            var run = try openRun(evidence.runID, index: index)
+            guard run.participants.contains(entry.author) else {
+                throw fail(.notAParticipant, "\(entry.author) is not a participant of run \(evidence.runID)")
+            }
+            guard run.keyCeremony != nil else {
+                throw fail(.unknownReference, "run \(evidence.runID) names no key ceremony, so it has no decryption to evidence")
+            }
+            guard run.evidenceAt == nil else {
+                throw fail(.duplicateIdentifier, "run \(evidence.runID) already has decryption evidence")
+            }
+            run.evidenceAt = index
+            run.entries.append(index)
+            runs[evidence.runID] = run
 
         case .runAborted(let abort):
             var run = try openRun(abort.runID, index: index)

@@ -125,6 +125,62 @@ public struct AuditReport: Codable, Sendable {
     public var equivocations: [String]
     /// Checks this version does not perform.
     public var notChecked: [String]
+    /// Scheme-level re-checks of decryption evidence (paillier), added by the runtime's
+    /// `DecryptionAuditor`; empty when only the ledger was audited.
+    public var decryptions: [DecryptionCheck] = []
+
+    /// One run's decryption re-checked from its evidence.
+    public struct DecryptionCheck: Codable, Sendable, Hashable {
+        /// The run, hex.
+        public var runID: String
+        /// The decryption-evidence entry.
+        public var entry: UInt64
+        /// The contributors whose ciphertexts were multiplied.
+        public var contributors: [String]
+        /// The key holders whose batch proofs were verified and combined.
+        public var decryptors: [String]
+        /// The number of opened values recomputed.
+        public var values: Int
+        /// Whether the recomputed result equals the published revealed values.
+        public var passed: Bool
+        /// Why not.
+        public var failure: String?
+
+        /// A check.
+        /// - Parameters:
+        ///   - runID: The run, hex.
+        ///   - entry: The evidence entry.
+        ///   - contributors: The contributors.
+        ///   - decryptors: The decryptors.
+        ///   - values: The recomputed values.
+        ///   - failure: Why it failed, or nil.
+        public init(runID: String, entry: UInt64, contributors: [String], decryptors: [String], values: Int, failure: String?) {
+            self.runID = runID
+            self.entry = entry
+            self.contributors = contributors
+            self.decryptors = decryptors
+            self.values = values
+            self.passed = failure == nil
+            self.failure = failure
+        }
+    }
+
+    /// The report with `checks` added: the first failing check fails the report (rule
+    /// `decryption-evidence`, naming its entry), and the paillier item leaves ``notChecked``.
+    /// - Parameter checks: The runtime's re-checks.
+    /// - Returns: The combined report.
+    public func adding(decryptions checks: [DecryptionCheck]) -> AuditReport {
+        var report = self
+        report.decryptions = checks
+        report.notChecked.removeAll { $0 == LedgerAuditor.notChecked[0] }
+        if report.passed, let bad = checks.first(where: { !$0.passed }) {
+            report.passed = false
+            report.failure = Failure(
+                rule: LedgerError.Code.decryptionEvidenceMismatch.rawValue, message: "run \(bad.runID): \(bad.failure ?? "")",
+                entryIndex: bad.entry, checkpointSize: nil)
+        }
+        return report
+    }
 }
 
 /// Verifies a ledger from its store alone, with no member's cooperation: every signature (in

@@ -28,6 +28,8 @@ extension LedgerEntry {
             return "run \(p.runID.hex.prefix(16))…: result \(p.resultHash.hex.prefix(16))…, \(p.revealedValues.count) revealed bytes, signed by \(p.endorsements.map(\.signer).joined(separator: ", "))"
         case .runAborted(let p):
             return "run \(p.runID.hex.prefix(16))… aborted: \(p.reason)"
+        case .decryptionEvidence(let p):
+            return "run \(p.runID.hex.prefix(16))…: \(p.evidence.count)-byte decryption evidence"
         }
     }
 }

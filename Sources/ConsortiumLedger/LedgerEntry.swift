@@ -35,6 +35,9 @@ public struct LedgerEntry: Hashable, Sendable {
         case resultPublished = 0x0032
         /// ``RunAbort``.
         case runAborted = 0x0033
+        /// Scheme evidence that lets anyone re-check a run's decryption (paillier: every
+        /// contributor's ciphertexts and the batch decryption proofs).
+        case decryptionEvidence = 0x0034
 
         /// `contract-approved` and so on.
         public var name: String {
@@ -51,6 +54,7 @@ public struct LedgerEntry: Hashable, Sendable {
             case .inputCommitted: "input-committed"
             case .resultPublished: "result-published"
             case .runAborted: "run-aborted"
+            case .decryptionEvidence: "decryption-evidence"
             }
         }
     }
@@ -81,6 +85,8 @@ public struct LedgerEntry: Hashable, Sendable {
         case resultPublished(ResultPublication)
         /// Aborts a run.
         case runAborted(RunAbort)
+        /// Decryption evidence of a run.
+        case decryptionEvidence(DecryptionEvidence)
 
         /// The payload's kind.
         public var kind: Kind {
@@ -97,6 +103,7 @@ public struct LedgerEntry: Hashable, Sendable {
             case .inputCommitted: .inputCommitted
             case .resultPublished: .resultPublished
             case .runAborted: .runAborted
+            case .decryptionEvidence: .decryptionEvidence
             }
         }
     }
@@ -164,6 +171,7 @@ public struct LedgerEntry: Hashable, Sendable {
         case .inputCommitted(let p): writer.write(p)
         case .resultPublished(let p): writer.write(p)
         case .runAborted(let p): writer.write(p)
+        case .decryptionEvidence(let p): writer.write(p)
         }
     }
 
@@ -188,6 +196,7 @@ public struct LedgerEntry: Hashable, Sendable {
         case .inputCommitted: payload = .inputCommitted(try InputCommitment(from: &reader))
         case .resultPublished: payload = .resultPublished(try ResultPublication(from: &reader))
         case .runAborted: payload = .runAborted(try RunAbort(from: &reader))
+        case .decryptionEvidence: payload = .decryptionEvidence(try DecryptionEvidence(from: &reader))
         }
     }
 

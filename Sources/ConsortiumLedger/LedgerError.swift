@@ -72,6 +72,9 @@ public struct LedgerError: Error, Sendable, CustomStringConvertible {
         case duplicateCommitment = "duplicate-commitment"
         /// A result's revealed-values hash does not match its revealed values.
         case resultHashMismatch = "result-hash-mismatch"
+        /// A run's decryption evidence does not reproduce its published result (checked by the
+        /// runtime's `DecryptionAuditor`: ciphertexts, batch proofs, recomputed outputs).
+        case decryptionEvidenceMismatch = "decryption-evidence-mismatch"
         /// A result lacks the signature of a participant who committed an input.
         case missingParticipantSignature = "missing-participant-signature"
 

@@ -261,6 +261,25 @@ public struct RunAbort: Hashable, Sendable {
     }
 }
 
+/// Evidence with which anyone can re-check a run's decryption, opaque to the ledger (for
+/// paillier: `PaillierAggregationEvidence`, every contributor's ciphertexts and the decryptors'
+/// batch proofs; protocols/paillier-aggregation.md#evidence). Recorded before the result.
+public struct DecryptionEvidence: Hashable, Sendable {
+    /// The run.
+    public var runID: LedgerHash
+    /// The scheme's encoding of the evidence.
+    public var evidence: [UInt8]
+
+    /// Evidence.
+    /// - Parameters:
+    ///   - runID: The run.
+    ///   - evidence: The encoded evidence.
+    public init(runID: LedgerHash, evidence: [UInt8]) {
+        self.runID = runID
+        self.evidence = evidence
+    }
+}
+
 // MARK: - Encodings
 
 extension Genesis: WireCodable {
@@ -474,5 +493,21 @@ extension RunAbort: WireCodable {
     public init(from reader: inout WireReader) throws(WireFormatError) {
         runID = try LedgerHash(from: &reader)
         reason = try reader.readString()
+    }
+}
+
+extension DecryptionEvidence: WireCodable {
+    /// `bytes[32] runID ‖ bytes evidence`.
+    /// - Parameter writer: The writer.
+    public func encode(to writer: inout WireWriter) {
+        writer.write(runID)
+        writer.writeByteString(evidence)
+    }
+    /// Decodes evidence.
+    /// - Parameter reader: The reader.
+    /// - Throws: A ``WireFormatError``.
+    public init(from reader: inout WireReader) throws(WireFormatError) {
+        runID = try LedgerHash(from: &reader)
+        evidence = try reader.readByteString()
     }
 }

@@ -162,4 +162,24 @@ public struct AggregationPlan: Sendable {
             throw RuntimeError(.valueOutOfRange, "assembling the result failed: \(error)")
         }
     }
+
+    /// The outputs among `names` that some reveal clause opens to `all` (what the ledger records).
+    /// - Parameter names: Output names.
+    /// - Returns: Those revealed to every participant.
+    public func publicOutputs(among names: [String]) -> [String] {
+        let toAll = Set(reveals.filter { $0.recipients.contains("all") }.map(\.output))
+        return names.filter(toAll.contains)
+    }
+
+    /// The public result (outputs revealed to `all`) from the protocol's sum: what a run records
+    /// as its revealed values, and what the auditor recomputes from decryption evidence.
+    /// - Parameters:
+    ///   - sum: The protocol output.
+    ///   - contract: The checked contract.
+    /// - Returns: The public result.
+    /// - Throws: ``RuntimeError`` `valueOutOfRange` if evaluation fails.
+    public func publicResult(fromSum sum: [UInt64], contract: CheckedContract) throws(RuntimeError) -> ContractResult {
+        let full = try result(values: values(fromSum: sum), contract: contract)
+        return full.restricted(to: publicOutputs(among: full.outputNames))
+    }
 }

@@ -15,12 +15,15 @@ enum AggregatorMachine: Sendable {
                 machine, peers: peers, session: session, mailbox: mailbox, transport: transport, roundTimeout: roundTimeout,
                 decode: { bytes throws(MPCProtocolError) in try SecAggMessage(wireEncoded: bytes) }
             ).mapOutput { AggregateOutput(sum: $0.sum, contributors: $0.contributors, decryptors: [], faultyKeyHolders: []) }
-        case .paillier(let machine):
-            return await ProtocolDriver.drive(
-                machine, peers: peers, session: session, mailbox: mailbox, transport: transport, roundTimeout: roundTimeout,
-                decode: { bytes throws(MPCProtocolError) in try PaillierAggregationMessage(wireEncoded: bytes) }
-            ).mapOutput {
-                AggregateOutput(sum: $0.sum, contributors: $0.contributors, decryptors: $0.decryptors, faultyKeyHolders: $0.faultyKeyHolders)
+        case .paillier(var machine):
+            let report = await ProtocolDriver.drive(
+                &machine, peers: peers, session: session, mailbox: mailbox, transport: transport, roundTimeout: roundTimeout,
+                decode: { bytes throws(MPCProtocolError) in try PaillierAggregationMessage(wireEncoded: bytes) })
+            let evidence = machine.evidence
+            return report.mapOutput {
+                AggregateOutput(
+                    sum: $0.sum, contributors: $0.contributors, decryptors: $0.decryptors,
+                    faultyKeyHolders: $0.faultyKeyHolders, evidence: evidence)
             }
         }
     }
@@ -59,7 +62,7 @@ extension Consortium {
             return SessionOutcome(result: .failure(RuntimeError(.protocolAborted, "the transport could not open the session's mailboxes")), digests: [], ignored: [:])
         }
         let memberTimeout = aggregator == nil ? roundTimeout : roundTimeout * 2 + .milliseconds(250)
-        let rounds = aggregator?.rounds ?? 2
+        let rounds = aggregator?.rounds ?? 3  // additive: seeds, partial sums, total
         let overall = memberTimeout * (rounds + 2) * 2
 
         enum Event: Sendable {

@@ -187,7 +187,7 @@ public actor Consortium {
 
     /// Audits the ledger.
     /// - Returns: The auditor's report.
-    public func audit() async -> AuditReport { await ledger.audit() }
+    public func audit() async -> AuditReport { await ledger.fullAudit() }
 
     // MARK: Runs
 
@@ -458,8 +458,7 @@ public actor Consortium {
             if !outputs.isEmpty { views[member.name] = full.restricted(to: outputs) }
         }
         report.withheld = full.outputNames.filter { output in !members.contains { visible(output, to: $0) } }
-        let publicOutputs = full.outputNames.filter { (recipientsByOutput[$0] ?? []).contains("all") }
-        let publicResult = full.restricted(to: publicOutputs)
+        let publicResult = full.restricted(to: plan.publicOutputs(among: full.outputNames))
         report.result = full.restricted(to: full.outputNames.filter { !report.withheld.contains($0) })
         report.publicResult = publicResult
         report.views = views
@@ -474,6 +473,19 @@ public actor Consortium {
             runID: runID, resultHash: try LedgerHash(resultCommitment), revealedValues: Array(publicResult.json.utf8),
             transcriptHash: transcript)
         let authorMember = participants.first { contributorNames.contains($0.name) } ?? participants[0]
+        if let evidence = aggregate.evidence {
+            // Paillier: the ciphertexts and batch proofs, so that anyone can re-check the sum
+            // (protocols/paillier-aggregation.md#evidence, protocols/runtime.md#auditing-a-paillier-run).
+            do {
+                report.ledgerEntries.append(try await authorMember.author(
+                    .decryptionEvidence(DecryptionEvidence(runID: runID, evidence: evidence.wireEncoded())), on: ledger))
+            } catch {
+                report.result = nil
+                report.publicResult = nil
+                report.views = [:]
+                return await abort("the decryption evidence could not be recorded: \(error)")
+            }
+        }
         let draft = await ledger.draft(.resultPublished(publication), author: authorMember.name)
         var endorsements: [Endorsement] = []
         for member in participants { endorsements.append(await member.endorse(draft)) }

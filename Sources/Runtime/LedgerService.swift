@@ -93,6 +93,15 @@ public actor LedgerService {
         return LedgerAuditor().audit(store: ledger.store, name: "in-memory ledger")
     }
 
+    /// The ledger audit plus ``DecryptionAuditor``'s re-check of every paillier run
+    /// (protocols/runtime.md#auditing-a-paillier-run).
+    /// - Returns: The combined report.
+    public func fullAudit() -> AuditReport {
+        let report = audit()
+        guard report.passed else { return report }
+        return report.adding(decryptions: DecryptionAuditor.audit(store: ledger.store))
+    }
+
     private func wrap<T>(_ what: String, _ body: () throws -> T) throws -> T {
         do {
             return try body()

@@ -26,6 +26,8 @@ public struct AggregateOutput: Sendable, Hashable {
     public var decryptors: [PartyID]
     /// Paillier: key holders whose decryption shares failed their proofs.
     public var faultyKeyHolders: [PartyID]
+    /// Paillier: the aggregator's evidence (ciphertexts and batch proofs), recorded on the ledger.
+    public var evidence: PaillierAggregationEvidence? = nil
 }
 
 /// The protocol session a run asks a member to join.

@@ -63,6 +63,18 @@ enum ProtocolDriver {
         decode: @Sendable ([UInt8]) throws(MPCProtocolError) -> M.Message
     ) async -> PartyReport<M.Output> {
         var machine = machine
+        return await drive(
+            &machine, peers: peers, session: session, mailbox: mailbox, transport: transport, roundTimeout: roundTimeout,
+            maxIdleDeadlines: maxIdleDeadlines, decode: decode)
+    }
+
+    /// ``drive(_:peers:session:mailbox:transport:roundTimeout:maxIdleDeadlines:decode:)`` that
+    /// leaves the machine's final state in `machine` (e.g. the paillier aggregator's evidence).
+    static func drive<M: ProtocolStateMachine>(
+        _ machine: inout M, peers: [PartyID], session: SessionID, mailbox: any Mailbox, transport: any Transport,
+        roundTimeout: Duration, maxIdleDeadlines: Int = 3,
+        decode: @Sendable ([UInt8]) throws(MPCProtocolError) -> M.Message
+    ) async -> PartyReport<M.Output> {
         var report = PartyReport<M.Output>(party: machine.party, ending: .finished, sentDigests: [], ignored: [])
         var output: M.Output?
         var abort: AbortReason?

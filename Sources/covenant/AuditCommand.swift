@@ -1,6 +1,7 @@
 import ArgumentParser
 import ConsortiumLedger
 import Foundation
+import Runtime
 
 /// `covenant audit LEDGER [--run ID] [--json]`: verify a ledger file alone, offline
 /// (spec: protocols/ledger.md#audit). Exits 1 naming the first failing entry and rule.
@@ -22,7 +23,11 @@ struct AuditCommand: AsyncParsableCommand {
             guard let id = LedgerHash(hex: run) else { throw ValidationError("--run must be 64 hex digits") }
             runID = id
         }
-        let report = LedgerAuditor().audit(path: ledger, runID: runID)
+        var report = LedgerAuditor().audit(path: ledger, runID: runID)
+        if report.passed {
+            let checks = DecryptionAuditor.audit(path: ledger)
+            report = report.adding(decryptions: runID.map { id in checks.filter { $0.runID == id.hex } } ?? checks)
+        }
         if json {
             print(try LedgerCommand.json(report))
         } else {
@@ -48,6 +53,11 @@ struct AuditCommand: AsyncParsableCommand {
             print("run \(run.runID) \(run.status): version \(run.versionID.prefix(16))…, \(run.protocolName), participants \(run.participants.joined(separator: ", ")), \(run.commitments.count) commitments")
             if let result = run.resultHash {
                 print("  result \(result), revealed-values hash \(run.revealedHash ?? "-") matches, signed by \(run.resultSigners.joined(separator: ", "))")
+            }
+            for check in report.decryptions where check.runID == run.runID {
+                print(check.passed
+                    ? "  paillier: aggregate recomputed from the ciphertexts of \(check.contributors.joined(separator: ", ")); batch decryption proofs of \(check.decryptors.joined(separator: ", ")) valid; \(check.values) opened values reproduce the revealed values (evidence entry \(check.entry))"
+                    : "  paillier: evidence entry \(check.entry) FAILS: \(check.failure ?? "")")
             }
             print("  entries \(run.entries.map(String.init).joined(separator: ", "))" + (run.provenInCheckpoint.map { ", proven included in checkpoint \($0)" } ?? ", not yet covered by a checkpoint"))
         }

@@ -19,6 +19,7 @@ struct EntryEncodingTests {
             .keyCeremony(KeyCeremony(scheme: "paillier-threshold", publicKey: [1, 2, 3], verificationKeys: [[4], [5, 6]])),
             .contractRevoked(revocation),
             .runAborted(RunAbort(runID: c.runID, reason: "dropout")),
+            .decryptionEvidence(DecryptionEvidence(runID: c.runID, evidence: [7, 8, 9])),
             .contractProposed(ContractProposal(versionID: .zero, name: "n", source: [], predecessor: c.versionID)),
         ]
         var entries = try (0..<ledger.size).map { try ledger.entry(at: $0) }

@@ -162,6 +162,17 @@ struct LifecycleTests {
         var wrongKey = result(signers: ["bob", "dave"])
         wrongKey.endorsements[1] = Endorsement(signer: "dave", signature: c.key("carol").signature(for: [1]))
         refused(.invalidEndorsement, ledger, .resultPublished(wrongKey), by: "bob")
+        // Decryption evidence: only for an open run with a key ceremony, by a participant, once.
+        refused(.unknownReference, ledger, .decryptionEvidence(DecryptionEvidence(runID: run2, evidence: [1])), by: "bob")
+        refused(.runClosed, ledger, .decryptionEvidence(DecryptionEvidence(runID: c.runID, evidence: [1])), by: "alice")
+        let ceremony = KeyCeremony(scheme: "paillier-threshold", publicKey: [1, 2], verificationKeys: [[3]])
+        try ledger.append(.keyCeremony(ceremony), author: "alice", key: c.key("alice"))
+        let run3 = LedgerHash.sha256(Array("run-3".utf8))
+        try ledger.append(.runStarted(RunStart(runID: run3, versionID: c.versionID, circuitHash: c.circuitHash, protocolName: "paillier", keyCeremony: ceremony.ceremonyID, participants: ["bob", "dave"])), author: "bob", key: c.key("bob"))
+        refused(.notAParticipant, ledger, .decryptionEvidence(DecryptionEvidence(runID: run3, evidence: [1])), by: "carol")
+        try ledger.append(.decryptionEvidence(DecryptionEvidence(runID: run3, evidence: [1])), author: "dave", key: c.key("dave"))
+        refused(.duplicateIdentifier, ledger, .decryptionEvidence(DecryptionEvidence(runID: run3, evidence: [2])), by: "bob")
+        #expect(ledger.state.runs[run3]?.evidenceAt == ledger.size - 1)
         try ledger.append(.runAborted(RunAbort(runID: run2, reason: "dropout")), author: "dave", key: c.key("dave"))
         refused(.runClosed, ledger, .runAborted(RunAbort(runID: run2, reason: "again")), by: "dave")
     }

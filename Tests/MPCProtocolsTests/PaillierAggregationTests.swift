@@ -2,6 +2,7 @@ import MPCProtocols
 import MultiPrecision
 import PaillierEncryption
 import Testing
+import WireFormat
 import _TestSupport
 
 typealias PaillierRouter = InProcessRouter<PaillierAggregationMessage, PaillierAggregationResult>
@@ -138,3 +139,50 @@ struct PaillierAggregationTests {
         }
     }
 }
+
+/// The aggregator's evidence lets anyone recompute the sum from the ciphertexts and the batch
+/// proofs (protocols/paillier-aggregation.md#evidence); any change to it is caught.
+@Suite("Paillier aggregation evidence")
+struct PaillierEvidenceTests {
+    @Test func evidenceReproducesTheSumAndCatchesTampering() throws {
+        let inputs = randomInputs(members: 4, length: 20, seed: 41)
+        var router = try paillierRouter(inputs: inputs, threshold: 2, holders: 3)
+        try router.run()
+        let output = try #require(router.outputs[.aggregator])
+        let aggregator = try #require(router.machines[.aggregator] as? PaillierAggregatorStateMachine)
+        let evidence = try #require(aggregator.evidence)
+        let (key, _) = try dealTestKey(threshold: 2, holders: 3)
+        #expect(try evidence.verify(publicKey: key) == output.sum)
+        #expect(output.sum == plainSum(inputs, length: 20))
+        #expect(evidence.contributors == PartyID.members(4))
+        #expect(evidence.decryptors == output.decryptors)
+        // Wire round trip.
+        var writer = WireWriter()
+        evidence.encode(to: &writer)
+        var reader = WireReader(writer.bytes)
+        #expect(try PaillierAggregationEvidence(from: &reader) == evidence)
+
+        // A replaced ciphertext changes the aggregate: the batch proofs no longer hold.
+        var contributions = evidence.contributions
+        let replaced = try key.publicKey.encrypt(BigInt(5), using: &globalTestRNG).value
+        contributions[1] = .init(party: contributions[1].party, ciphertexts: [replaced] + contributions[1].ciphertexts.dropFirst())
+        let swapped = PaillierAggregationEvidence(
+            vectorLength: 20, memberCount: 4, contributions: contributions, decryptions: evidence.decryptions)
+        #expect(throws: MPCProtocolError.paillier(.invalidDecryptionShare(party: Int(evidence.decryptors[0].rawValue)))) {
+            try swapped.verify(publicKey: key)
+        }
+        // A dropped contributor, or a decryptor short of the threshold.
+        let missing = PaillierAggregationEvidence(
+            vectorLength: 20, memberCount: 4, contributions: Array(evidence.contributions.dropLast()), decryptions: evidence.decryptions)
+        #expect(throws: MPCProtocolError.self) { try missing.verify(publicKey: key) }
+        let short = PaillierAggregationEvidence(
+            vectorLength: 20, memberCount: 4, contributions: evidence.contributions, decryptions: Array(evidence.decryptions.prefix(1)))
+        #expect(throws: MPCProtocolError.paillier(.insufficientShares(valid: 1, needed: 2))) { try short.verify(publicKey: key) }
+        // A repeated contributor.
+        let repeated = PaillierAggregationEvidence(
+            vectorLength: 20, memberCount: 4, contributions: evidence.contributions + [evidence.contributions[0]], decryptions: evidence.decryptions)
+        #expect(throws: MPCProtocolError.self) { try repeated.verify(publicKey: key) }
+    }
+}
+
+nonisolated(unsafe) var globalTestRNG = DeterministicRNG(seed: 99)

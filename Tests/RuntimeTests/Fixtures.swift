@@ -72,6 +72,8 @@ struct TestConsortium {
     let compiled: CompiledContract
     let names: [String]
     let csvFiles: [String]
+    /// The members' signing keys, for tests that forge validly signed ledger entries.
+    var keys: [String: Ed25519.PrivateKey] = [:]
     var keepAlive: TemporaryDirectory? = nil
 
     static func make(
@@ -81,9 +83,11 @@ struct TestConsortium {
         let directory = TemporaryDirectory()
         let memberNames = names ?? csvFiles.indices.map { "member-\(Character(UnicodeScalar(UInt8(97 + $0))))" }
         var members: [Runtime.Member] = []
+        var keys: [String: Ed25519.PrivateKey] = [:]
         for (index, (name, file)) in zip(memberNames, csvFiles).enumerated() {
+            keys[name] = Ed25519.PrivateKey()
             members.append(Runtime.Member(
-                name: name, key: Ed25519.PrivateKey(), roles: roles[name] ?? [],
+                name: name, key: keys[name]!, roles: roles[name] ?? [],
                 ledgerRoles: index == 0 ? [.voting, .participant, .sequencer] : [.voting, .participant],
                 data: .source(CSVSource(path: file))))
         }
@@ -93,7 +97,8 @@ struct TestConsortium {
         try await consortium.found(quorum: quorum ?? (members.count / 2 + 1))
         let compiled = compile(source)
         try await consortium.adopt(compiled)
-        return TestConsortium(directory: directory, consortium: consortium, compiled: compiled, names: memberNames, csvFiles: csvFiles)
+        return TestConsortium(
+            directory: directory, consortium: consortium, compiled: compiled, names: memberNames, csvFiles: csvFiles, keys: keys)
     }
 
     /// The plaintext oracle over the rows of `members` (default: all).
@@ -146,9 +151,11 @@ func hospitalConsortium(
     let names = DemoData.memberNames(count)
     let directory = TemporaryDirectory()
     var members: [Runtime.Member] = []
+    var keys: [String: Ed25519.PrivateKey] = [:]
     for (index, (name, file)) in zip(names, files).enumerated() {
+        keys[name] = Ed25519.PrivateKey()
         members.append(Runtime.Member(
-            name: name, key: Ed25519.PrivateKey(), roles: index == 0 ? ["regulator"] : [],
+            name: name, key: keys[name]!, roles: index == 0 ? ["regulator"] : [],
             ledgerRoles: index == 0 ? [.voting, .participant, .sequencer] : [.voting, .participant],
             data: .source(SQLiteSource(path: file, relation: .table(DemoData.table)))))
     }
@@ -157,7 +164,9 @@ func hospitalConsortium(
     try await consortium.found(quorum: count / 2 + 1)
     let compiled = compile(source)
     try await consortium.adopt(compiled)
-    return TestConsortium(directory: directory, consortium: consortium, compiled: compiled, names: names, csvFiles: files, keepAlive: data)
+    return TestConsortium(
+        directory: directory, consortium: consortium, compiled: compiled, names: names, csvFiles: files, keys: keys,
+        keepAlive: data)
 }
 
 extension TestConsortium {

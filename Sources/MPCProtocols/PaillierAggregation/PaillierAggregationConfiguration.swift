@@ -63,7 +63,7 @@ public struct PaillierAggregationConfiguration: Sendable {
     /// `PartyID(1)…PartyID(ℓ)`.
     public var keyHolders: [PartyID] { PartyID.members(publicKey.parties) }
     /// Ciphertexts per vector: `max(1, ⌈L / slots⌉)`.
-    public var chunkCount: Int { max(1, (vectorLength + layout.slotCount - 1) / layout.slotCount) }
+    public var chunkCount: Int { Paillier.PackingLayout.chunkCount(vectorLength, slots: layout.slotCount) }
 
     func isMember(_ party: PartyID) -> Bool { party.rawValue >= 1 && party.rawValue <= UInt32(memberCount) }
     func isKeyHolder(_ party: PartyID) -> Bool { party.rawValue >= 1 && party.rawValue <= UInt32(publicKey.parties) }

@@ -39,6 +39,12 @@ public struct PaillierAggregatorStateMachine: ProtocolStateMachine {
     private var decryptionShares: [PartyID: Paillier.BatchDecryptionShare] = [:]
     private var faulty = Set<PartyID>()
     private var decryptors: [PartyID] = []
+    /// Every revealed member's ciphertexts, kept for the evidence.
+    private var ciphertextsFrom: [PartyID: [BigInt]] = [:]
+
+    /// After the output: the contributors' ciphertexts and the combined batches, with which
+    /// anyone can re-check the result (``PaillierAggregationEvidence/verify(publicKey:)``).
+    public private(set) var evidence: PaillierAggregationEvidence?
 
     /// The aggregator's machine (it draws no randomness).
     /// - Parameter configuration: The session parameters.
@@ -96,6 +102,7 @@ public struct PaillierAggregatorStateMachine: ProtocolStateMachine {
             guard HashCommitment.verify(
                 commitments[from]!, opens: configuration.committedBytes(sender: from, ciphertexts: ciphertexts), nonce: nonce)
             else { throw MPCProtocolError.commitmentMismatch(from: from) }
+            ciphertextsFrom[from] = values
             if aggregate.isEmpty {
                 aggregate = ciphertexts
             } else {
@@ -197,13 +204,11 @@ public struct PaillierAggregatorStateMachine: ProtocolStateMachine {
             }
         }
         finished = true
-        let layout = configuration.layout
-        var sum: [UInt64] = []
-        sum.reserveCapacity(configuration.vectorLength)
-        for (chunk, plaintext) in plaintexts.enumerated() {
-            let count = min(layout.slotCount, configuration.vectorLength - chunk * layout.slotCount)
-            if count > 0 { sum += layout.unpack(plaintext, count: count).map(\.low64) }
-        }
+        let sum = configuration.layout.unpackSum(plaintexts, vectorLength: configuration.vectorLength)
+        evidence = PaillierAggregationEvidence(
+            vectorLength: configuration.vectorLength, memberCount: configuration.memberCount,
+            contributions: contributors.map { .init(party: $0, ciphertexts: ciphertextsFrom[$0]!) },
+            decryptions: decryptors.map { decryptionShares[$0]! })
         let result = PaillierAggregationResult(
             sum: sum, contributors: contributors, decryptors: decryptors, faultyKeyHolders: faulty.sorted())
         let recipients = configuration.members.filter { !dropped.contains($0) }

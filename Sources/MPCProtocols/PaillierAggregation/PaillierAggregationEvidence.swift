@@ -1,0 +1,157 @@
+public import MultiPrecision
+public import PaillierEncryption
+public import WireFormat
+
+/// What lets anyone re-check a threshold-Paillier aggregation without any key share: every
+/// contributor's ciphertexts and the batches of decryption shares the aggregator combined. With
+/// the threshold public key, ``verify(publicKey:)`` multiplies the ciphertexts into the
+/// aggregate, checks every batch proof, combines and unpacks the sum — the public verifiability
+/// of protocols/paillier-aggregation.md#evidence.
+///
+/// - Warning: the evidence decrypts: whoever holds it learns the sum, exactly as the protocol's
+///   output parties do.
+public struct PaillierAggregationEvidence: Sendable, Hashable {
+    /// One contributor's packed ciphertexts.
+    public struct Contribution: Sendable, Hashable {
+        /// The contributor.
+        public let party: PartyID
+        /// Its ciphertexts, one per chunk (`bigint` values, validated by ``verify(publicKey:)``).
+        public let ciphertexts: [BigInt]
+
+        /// A contribution.
+        /// - Parameters:
+        ///   - party: The contributor.
+        ///   - ciphertexts: One ciphertext per chunk.
+        public init(party: PartyID, ciphertexts: [BigInt]) {
+            self.party = party
+            self.ciphertexts = ciphertexts
+        }
+    }
+
+    /// `L`, the summed vector's length.
+    public let vectorLength: Int
+    /// `n`, the session's member count (the packing layout's addend limit).
+    public let memberCount: Int
+    /// The contributors' ciphertexts, by ascending party.
+    public let contributions: [Contribution]
+    /// The combined batches of decryption shares (the decryptors').
+    public let decryptions: [Paillier.BatchDecryptionShare]
+
+    /// Evidence.
+    /// - Parameters:
+    ///   - vectorLength: `L`.
+    ///   - memberCount: `n`.
+    ///   - contributions: The contributors' ciphertexts.
+    ///   - decryptions: The combined batches.
+    public init(
+        vectorLength: Int, memberCount: Int, contributions: [Contribution], decryptions: [Paillier.BatchDecryptionShare]
+    ) {
+        self.vectorLength = vectorLength
+        self.memberCount = memberCount
+        self.contributions = contributions
+        self.decryptions = decryptions
+    }
+
+    /// The contributors.
+    public var contributors: [PartyID] { contributions.map(\.party) }
+    /// The decryptors.
+    public var decryptors: [PartyID] { decryptions.map { PartyID(UInt32(clamping: $0.index)) } }
+
+    /// Recomputes the aggregate `A = ∏ C_u` chunk by chunk, verifies every batch proof, combines
+    /// with the threshold and unpacks the slots.
+    /// - Parameter publicKey: The key of the run's ceremony.
+    /// - Returns: `Σ_u x_u mod 2^64`, `L` values.
+    /// - Throws: ``MPCProtocolError/invalidConfiguration(_:)`` for parameters the key cannot pack,
+    ///   ``MPCProtocolError/lengthMismatch(from:expected:actual:)``,
+    ///   ``MPCProtocolError/invalidCiphertext(from:)`` naming the contributor,
+    ///   ``MPCProtocolError/unknownParty(_:)`` for a repeated contributor, or
+    ///   ``MPCProtocolError/paillier(_:)`` (`invalidDecryptionShare(party:)`, `insufficientShares`, …).
+    public func verify(publicKey: Paillier.ThresholdPublicKey) throws(MPCProtocolError) -> [UInt64] {
+        let layout: Paillier.PackingLayout
+        do { layout = try Paillier.PackingLayout(publicKey: publicKey.publicKey, maxAddends: memberCount) } catch {
+            throw .invalidConfiguration("the key cannot pack sums of \(memberCount) members")
+        }
+        guard vectorLength >= 0, !contributions.isEmpty, contributions.count <= memberCount else {
+            throw .invalidConfiguration("evidence needs 1…\(memberCount) contributions")
+        }
+        let chunks = Paillier.PackingLayout.chunkCount(vectorLength, slots: layout.slotCount)
+        let key = publicKey.publicKey
+        var aggregate: [Paillier.Ciphertext] = []
+        var seen = Set<PartyID>()
+        for contribution in contributions {
+            guard seen.insert(contribution.party).inserted, (1...UInt32(memberCount)).contains(contribution.party.rawValue) else {
+                throw .unknownParty(contribution.party)
+            }
+            guard contribution.ciphertexts.count == chunks else {
+                throw .lengthMismatch(from: contribution.party, expected: chunks, actual: contribution.ciphertexts.count)
+            }
+            var ciphertexts: [Paillier.Ciphertext] = []
+            for value in contribution.ciphertexts {
+                guard let c = try? key.ciphertext(value) else { throw .invalidCiphertext(from: contribution.party) }
+                ciphertexts.append(c)
+            }
+            if aggregate.isEmpty {
+                aggregate = ciphertexts
+            } else {
+                for i in aggregate.indices { key.accumulate(&aggregate[i], ciphertexts[i]) }
+            }
+        }
+        do {
+            return layout.unpackSum(try publicKey.combine(decryptions, for: aggregate), vectorLength: vectorLength)
+        } catch {
+            throw .paillier(error)
+        }
+    }
+}
+
+extension Paillier.PackingLayout {
+    /// `max(1, ⌈L / slots⌉)`: the chunks a vector of `L` values needs.
+    /// - Parameters:
+    ///   - vectorLength: `L`.
+    ///   - slots: Slots per plaintext.
+    /// - Returns: The chunk count.
+    static func chunkCount(_ vectorLength: Int, slots: Int) -> Int { max(1, (vectorLength + slots - 1) / slots) }
+
+    /// The first `L` slots of the chunk plaintexts, each reduced modulo 2^64.
+    func unpackSum(_ plaintexts: [BigInt], vectorLength: Int) -> [UInt64] {
+        var sum: [UInt64] = []
+        sum.reserveCapacity(vectorLength)
+        for (chunk, plaintext) in plaintexts.enumerated() {
+            let count = min(slotCount, vectorLength - chunk * slotCount)
+            if count > 0 { sum += unpack(plaintext, count: count).map(\.low64) }
+        }
+        return sum
+    }
+}
+
+extension PaillierAggregationEvidence: WireEncodable, WireDecodable {
+    /// `u32 L ‖ u32 n ‖ u32 k ‖ k × (u32 party ‖ array<bigint>) ‖ u32 d ‖ d × BatchDecryptionShare`.
+    public func encode(to writer: inout WireWriter) {
+        writer.writeUInt32(UInt32(vectorLength))
+        writer.writeUInt32(UInt32(memberCount))
+        writer.writeUInt32(UInt32(contributions.count))
+        for contribution in contributions {
+            writer.writeUInt32(contribution.party.rawValue)
+            writer.write(contribution.ciphertexts)
+        }
+        writer.writeUInt32(UInt32(decryptions.count))
+        for batch in decryptions { batch.encode(to: &writer) }
+    }
+
+    /// Decodes (bounded by the reader's limits); ``verify(publicKey:)`` validates the contents.
+    public init(from reader: inout WireReader) throws(WireFormatError) {
+        vectorLength = Int(try reader.readUInt32())
+        memberCount = Int(try reader.readUInt32())
+        let count = try reader.readLength(limit: reader.limits.maxElementCount, unitSize: 8)
+        var contributions: [Contribution] = []
+        for _ in 0..<count {
+            let party = PartyID(try reader.readUInt32())
+            contributions.append(Contribution(party: party, ciphertexts: try reader.readArray(of: BigInt.self)))
+        }
+        self.contributions = contributions
+        let batches = try reader.readLength(limit: reader.limits.maxElementCount, unitSize: 20)
+        var decryptions: [Paillier.BatchDecryptionShare] = []
+        for _ in 0..<batches { decryptions.append(try Paillier.BatchDecryptionShare(from: &reader)) }
+        self.decryptions = decryptions
+    }
+}

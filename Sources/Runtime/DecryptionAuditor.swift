@@ -1,0 +1,127 @@
+public import ConsortiumLedger
+import CircuitCompiler
+import MPCProtocols
+import PaillierEncryption
+import WireFormat
+
+/// Re-checks every paillier run's decryption from the ledger alone, with no key share and no
+/// member's help (spec: protocols/runtime.md#auditing-a-paillier-run): the key ceremony's public
+/// key, the evidence's ciphertexts multiplied into the aggregate, every batch decryption proof,
+/// the combined and unpacked sum, then the contract recompiled from its proposed source and its
+/// finalisation run on that sum — which must reproduce the published revealed values byte for
+/// byte. Run it after ``LedgerAuditor`` (which checks signatures and lifecycle rules).
+public enum DecryptionAuditor {
+    /// Checks every `decryption-evidence` entry of a ledger file, opened read-only.
+    /// - Parameter path: The SQLite ledger.
+    /// - Returns: One check per evidence entry, in ledger order.
+    public static func audit(path: String) -> [AuditReport.DecryptionCheck] {
+        do {
+            return audit(store: try SQLiteLedgerStore(readingFrom: path))
+        } catch {
+            return [AuditReport.DecryptionCheck(
+                runID: "-", entry: 0, contributors: [], decryptors: [], values: 0, failure: "the ledger could not be opened: \(error)")]
+        }
+    }
+
+    /// Checks every `decryption-evidence` entry of a store.
+    /// - Parameter store: The ledger store.
+    /// - Returns: One check per evidence entry, in ledger order.
+    public static func audit(store: any LedgerStore) -> [AuditReport.DecryptionCheck] {
+        var entries: [SignedEntry] = []
+        do {
+            let count = try store.entryCount()
+            var start: UInt64 = 0
+            while start < count {
+                let batch = try store.entries(from: start, limit: 4096)
+                guard !batch.isEmpty else { break }
+                for stored in batch { entries.append(try SignedEntry.decode(stored.bytes, at: stored.index)) }
+                start += UInt64(batch.count)
+            }
+        } catch {
+            return [AuditReport.DecryptionCheck(
+                runID: "-", entry: UInt64(entries.count), contributors: [], decryptors: [], values: 0,
+                failure: "the ledger could not be read: \(error)")]
+        }
+        var ceremonies: [LedgerHash: KeyCeremony] = [:]
+        var sources: [LedgerHash: [UInt8]] = [:]
+        var starts: [LedgerHash: RunStart] = [:]
+        var results: [LedgerHash: ResultPublication] = [:]
+        var evidence: [(index: UInt64, DecryptionEvidence)] = []
+        for signed in entries {
+            switch signed.entry.payload {
+            case .keyCeremony(let ceremony): ceremonies[ceremony.ceremonyID] = ceremony
+            case .contractProposed(let proposal): sources[proposal.versionID] = proposal.source
+            case .runStarted(let start): starts[start.runID] = start
+            case .resultPublished(let result): results[result.runID] = result
+            case .decryptionEvidence(let e): evidence.append((signed.entry.sequence, e))
+            default: continue
+            }
+        }
+        return evidence.map { index, record in
+            check(record, at: index, start: starts[record.runID], ceremonies: ceremonies, sources: sources, result: results[record.runID])
+        }
+    }
+
+    private static func check(
+        _ record: DecryptionEvidence, at index: UInt64, start: RunStart?, ceremonies: [LedgerHash: KeyCeremony],
+        sources: [LedgerHash: [UInt8]], result: ResultPublication?
+    ) -> AuditReport.DecryptionCheck {
+        var contributors: [String] = [], decryptors: [String] = [], values = 0
+        func outcome(_ failure: String?) -> AuditReport.DecryptionCheck {
+            AuditReport.DecryptionCheck(
+                runID: record.runID.hex, entry: index, contributors: contributors, decryptors: decryptors, values: values,
+                failure: failure)
+        }
+        guard let start, let ceremonyID = start.keyCeremony, let ceremony = ceremonies[ceremonyID] else {
+            return outcome("the run or its key ceremony is not on the ledger")
+        }
+        guard let key = try? Paillier.ThresholdPublicKey(wireEncoded: ceremony.publicKey) else {
+            return outcome("the key ceremony's public key does not decode")
+        }
+        guard let decoded = try? PaillierAggregationEvidence(wireEncoded: record.evidence) else {
+            return outcome("the evidence does not decode")
+        }
+        let names = { (parties: [PartyID]) -> [String]? in
+            let mapped = parties.compactMap { p in p.rawValue >= 1 && Int(p.rawValue) <= start.participants.count ? start.participants[Int(p.rawValue) - 1] : nil }
+            return mapped.count == parties.count ? mapped : nil
+        }
+        guard decoded.memberCount == start.participants.count, let c = names(decoded.contributors), let d = names(decoded.decryptors) else {
+            return outcome("the evidence names parties outside the run's \(start.participants.count) participants")
+        }
+        contributors = c
+        decryptors = d
+        let sum: [UInt64]
+        do { sum = try decoded.verify(publicKey: key) } catch {
+            return outcome("the ciphertexts and decryption proofs do not verify: \(error)")
+        }
+        values = sum.count
+        guard let result else { return outcome(nil) }  // evidence of a run that never published: nothing to compare
+        guard let source = sources[start.versionID], let text = String(validating: source, as: UTF8.self) else {
+            return outcome("the contract version's source is not on the ledger")
+        }
+        let compiled: CompiledContract
+        let plan: AggregationPlan
+        do {
+            compiled = try ContractCompiler.compile(source: text)
+            plan = try AggregationPlan(compiled)
+        } catch {
+            return outcome("the contract source does not compile to an aggregation plan: \(error)")
+        }
+        guard (try? LedgerHash(compiled.contractID)) == start.versionID else {
+            return outcome("the recompiled contract's id differs from the run's version id")
+        }
+        guard plan.vectorLength == sum.count else {
+            return outcome("the evidence opens \(sum.count) values, the contract's plan \(plan.vectorLength)")
+        }
+        let recomputed: [UInt8]
+        do {
+            recomputed = Array(try plan.publicResult(fromSum: sum, contract: compiled.contract).json.utf8)
+        } catch {
+            return outcome("the contract's finalisation failed on the decrypted sums: \(error.message)")
+        }
+        guard recomputed == result.revealedValues else {
+            return outcome("the decrypted sums give other revealed values than the published result")
+        }
+        return outcome(nil)
+    }
+}

@@ -1,0 +1,105 @@
+import Circuit
+import CircuitCompiler
+import ConsortiumLedger
+import CryptoPrimitives
+import Foundation
+import MPCProtocols
+import MultiPrecision
+import PaillierEncryption
+import Runtime
+import Testing
+import WireFormat
+
+/// Paillier runs are re-checked from the ledger alone (protocols/runtime.md#auditing-a-paillier-run):
+/// ciphertexts → aggregate → batch proofs → sums → the contract's finalisation → the published
+/// revealed values. Forged evidence or a published result that the decryption does not give is
+/// caught even when every signature and lifecycle rule holds.
+@Suite("Decryption audit")
+struct DecryptionAuditTests {
+    /// A paillier run of the demo contract (disclosed sums, suppression), its ledger entries and
+    /// the positions of its evidence and result.
+    static func paillierRun() async throws -> (TestConsortium, [SignedEntry], evidence: Int) {
+        let fixture = try await hospitalConsortium(count: 3, rows: 200)
+        try await fixture.holdTestKeyCeremony(threshold: 2)
+        let report = try await fixture.consortium.run(fixture.compiled, options: RunOptions(protocolFamily: .paillier))
+        #expect(report.isPublished, "\(report.abortReason ?? "")")
+        let store = try SQLiteLedgerStore(readingFrom: fixture.directory.file("ledger.sqlite"))
+        let entries = try store.entries(from: 0, limit: 1000).map { try SignedEntry.decode($0.bytes, at: $0.index) }
+        let evidence = try #require(entries.firstIndex { $0.entry.kind == .decryptionEvidence })
+        #expect(entries[evidence + 1].entry.kind == .resultPublished)
+        return (fixture, entries, evidence)
+    }
+
+    @Test("an honest paillier run passes the full audit; the evidence names contributors and decryptors")
+    func honest() async throws {
+        let (fixture, _, evidence) = try await Self.paillierRun()
+        let audit = await fixture.consortium.audit()
+        #expect(audit.passed, "\(String(describing: audit.failure))")
+        let check = try #require(audit.decryptions.first)
+        #expect(audit.decryptions.count == 1 && check.passed)
+        #expect(check.entry == UInt64(evidence))
+        #expect(check.contributors == fixture.names && check.decryptors.count == 2)
+        #expect(check.values == (try AggregationPlan(fixture.compiled)).vectorLength)
+        #expect(!audit.notChecked.contains { $0.hasPrefix("paillier") })
+    }
+
+    /// Rebuilds the ledger up to the evidence, then appends `evidence` and `result` validly signed.
+    static func forged(
+        _ fixture: TestConsortium, _ entries: [SignedEntry], at index: Int,
+        evidence: (PaillierAggregationEvidence) -> PaillierAggregationEvidence,
+        revealed: ([UInt8]) -> [UInt8] = { $0 }
+    ) throws -> InMemoryLedgerStore {
+        let store = InMemoryLedgerStore()
+        let ledger = try Ledger(store: store)
+        try ledger.receive(Array(entries[..<index]))
+        guard case .decryptionEvidence(let record) = entries[index].entry.payload,
+              case .resultPublished(var result) = entries[index + 1].entry.payload else { preconditionFailure() }
+        let author = entries[index].entry.author
+        let original = try PaillierAggregationEvidence(wireEncoded: record.evidence)
+        try ledger.append(
+            .decryptionEvidence(DecryptionEvidence(runID: record.runID, evidence: evidence(original).wireEncoded())),
+            author: author, key: fixture.keys[author]!)
+        result = ResultPublication(
+            runID: result.runID, resultHash: result.resultHash, revealedValues: revealed(result.revealedValues),
+            transcriptHash: result.transcriptHash)
+        let next = ledger.nextEntry(.resultPublished(result), author: author)
+        result.endorsements = fixture.names.map { next.endorsement(by: $0, key: fixture.keys[$0]!) }
+        try ledger.append(.resultPublished(result), author: author, key: fixture.keys[author]!, timestamp: next.timestamp)
+        return store
+    }
+
+    @Test("forged evidence or a result the decryption does not give: the ledger audit passes, the decryption audit names the entry")
+    func forgeries() async throws {
+        let (fixture, entries, index) = try await Self.paillierRun()
+        let key = try #require(await fixture.consortium.ceremony?.publicKey)
+        var rng = SecureRandomGenerator()
+        let replaced = try key.publicKey.encrypt(BigInt(1), using: &rng).value
+        let cases: [(String, InMemoryLedgerStore)] = [
+            ("the ciphertexts and decryption proofs do not verify", try Self.forged(fixture, entries, at: index, evidence: { e in
+                var contributions = e.contributions
+                contributions[0] = .init(party: contributions[0].party, ciphertexts: [replaced] + contributions[0].ciphertexts.dropFirst())
+                return PaillierAggregationEvidence(vectorLength: e.vectorLength, memberCount: e.memberCount, contributions: contributions, decryptions: e.decryptions)
+            })),
+            ("the ciphertexts and decryption proofs do not verify", try Self.forged(fixture, entries, at: index, evidence: { e in
+                PaillierAggregationEvidence(vectorLength: e.vectorLength, memberCount: e.memberCount, contributions: e.contributions, decryptions: Array(e.decryptions.prefix(1)))
+            })),
+            ("other revealed values than the published result", try Self.forged(fixture, entries, at: index, evidence: { $0 }, revealed: { bytes in
+                // One digit of the first admissions count changes.
+                var text = String(decoding: bytes, as: UTF8.self)
+                let range = text.range(of: #""admissions":\s*\d"#, options: .regularExpression)!
+                let digit = text[text.index(before: range.upperBound)]
+                text.replaceSubrange(text.index(before: range.upperBound)..<range.upperBound, with: digit == "9" ? "8" : "9")
+                return Array(text.utf8)
+            })),
+        ]
+        for (expected, store) in cases {
+            let ledgerAudit = LedgerAuditor().audit(store: store)
+            #expect(ledgerAudit.passed, "\(String(describing: ledgerAudit.failure))")
+            let full = ledgerAudit.adding(decryptions: DecryptionAuditor.audit(store: store))
+            #expect(!full.passed)
+            #expect(full.failure?.entryIndex == UInt64(index))
+            #expect(full.failure?.rule == "decryption-evidence-mismatch")
+            #expect(full.failure?.message.contains(expected) == true, "\(full.failure?.message ?? "")")
+        }
+    }
+}
