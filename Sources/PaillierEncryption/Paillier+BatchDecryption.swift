@@ -48,17 +48,14 @@ extension Paillier {
         for x in [key.publicKey.n, key.v, BigInt(index), key.verificationKeys[index - 1]] {
             appendLengthPrefixed(x, to: &transcript)
         }
-        let count = UInt32(ciphertexts.count)
-        transcript += [UInt8(count >> 24), UInt8(truncatingIfNeeded: count >> 16),
-                       UInt8(truncatingIfNeeded: count >> 8), UInt8(truncatingIfNeeded: count)]
+        appendUInt32(UInt32(ciphertexts.count), to: &transcript)
         for x in ciphertexts + shares { appendLengthPrefixed(x, to: &transcript) }
         let seed = SHA256.hash(transcript)
         var combinedCiphertext = BigInt(1), combinedShare = BigInt(1)
         for j in ciphertexts.indices {
-            let position = UInt32(j + 1)
-            let digest = SHA256.hash(
-                seed + [UInt8(position >> 24), UInt8(truncatingIfNeeded: position >> 16),
-                        UInt8(truncatingIfNeeded: position >> 8), UInt8(truncatingIfNeeded: position)])
+            var input = seed
+            appendUInt32(UInt32(j + 1), to: &input)
+            let digest = SHA256.hash(input)
             let rho = BigInt(bigEndianMagnitude: Array(digest.prefix(16)))
             combinedCiphertext.multiply(by: ciphertexts[j].modPow(rho, modulus: nSquared), modulo: nSquared)
             combinedShare.multiply(by: shares[j].modPow(rho, modulus: nSquared), modulo: nSquared)

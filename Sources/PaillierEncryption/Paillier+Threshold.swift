@@ -333,9 +333,13 @@ extension Paillier {
     /// Appends `u32 length ‖ big-endian magnitude` of `x`.
     static func appendLengthPrefixed(_ x: BigInt, to transcript: inout [UInt8]) {
         let bytes = x.bigEndianMagnitude
-        let length = UInt32(bytes.count)
-        transcript += [UInt8(length >> 24), UInt8(truncatingIfNeeded: length >> 16),
-                       UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length)]
+        appendUInt32(UInt32(bytes.count), to: &transcript)
         transcript += bytes
+    }
+
+    /// Appends `value` as 4 big-endian bytes.
+    static func appendUInt32(_ value: UInt32, to transcript: inout [UInt8]) {
+        transcript += [UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16),
+                       UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)]
     }
 }
