@@ -65,6 +65,15 @@ public struct CheckedOutput: Sendable, Hashable {
     public var expression: OutputExpression
     /// Why this output needs more than additions, if it does (for `protocol` checks).
     public var nonlinearReason: String?
+
+    /// The extrema (`min`, `max`) this output takes of the members' own values, following
+    /// references: what no disclosure of sums can replace (spec §7.5).
+    /// - Parameter outputs: The outputs defined so far.
+    /// - Returns: The functions, sorted by name.
+    public func extrema(through outputs: [CheckedOutput]) -> [AggregateFunction] {
+        Set(expression.aggregateCalls(through: outputs).map(\.function)).intersection([.min, .max])
+            .sorted { $0.rawValue < $1.rawValue }
+    }
 }
 
 /// A contract that parsed and type-checked: everything the planner needs, resolved.

@@ -107,9 +107,7 @@ public struct TypeChecker {
             needed.formUnion(output.expression.referencedOutputs)
         }
         let neededOutputs = outputs.filter { needed.contains($0.name) }
-        let beyondSums = neededOutputs.first { output in
-            output.expression.aggregateCalls(through: outputs).contains { $0.function == .min || $0.function == .max }
-        }
+        let beyondSums = neededOutputs.first { !$0.extrema(through: outputs).isEmpty }
         let needsMoreThanSums = neededOutputs.contains { $0.nonlinearReason != nil } || !suppression.isEmpty
         if let clause = contract.protocolClause, [.additive, .secagg, .paillier].contains(choice) {
             let help = "use 'protocol beaver' or 'protocol auto'"
