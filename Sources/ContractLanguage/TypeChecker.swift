@@ -108,7 +108,6 @@ public struct TypeChecker {
         }
         let neededOutputs = outputs.filter { needed.contains($0.name) }
         let beyondSums = neededOutputs.first { !$0.extrema(through: outputs).isEmpty }
-        let needsMoreThanSums = neededOutputs.contains { $0.nonlinearReason != nil } || !suppression.isEmpty
         if let clause = contract.protocolClause, [.additive, .secagg, .paillier].contains(choice) {
             let help = "use 'protocol beaver' or 'protocol auto'"
             if contract.disclosure != nil, let output = beyondSums {
@@ -127,17 +126,6 @@ public struct TypeChecker {
                     at: clause.range, help: help + ", or add 'disclose sums' to open the counts (§7.5)")
             }
         }
-        if let disclosure = contract.disclosure {
-            if !needsMoreThanSums {
-                warn(
-                    "'disclose sums' has no effect: every revealed output is itself a sum, opened as it is",
-                    at: disclosure.range, help: "remove the clause")
-            } else if choice == .beaver {
-                warn(
-                    "'disclose sums' has no effect under protocol beaver, which computes on secret sums and opens only the outputs",
-                    at: disclosure.range, help: "remove the clause, or choose an aggregation protocol")
-            }
-        }
         let used = Set(reveals.map(\.output) + suppression.map(\.output))
         let referenced = Set(outputs.flatMap { references(in: $0.expression) })
         for output in outputs where !used.contains(output.name) && !referenced.contains(output.name) {
@@ -151,10 +139,22 @@ public struct TypeChecker {
             warn("nothing is revealed: the contract computes results no one can see", at: contract.name.range)
         }
         guard diagnostics.isEmpty else { return nil }
-        return CheckedContract(
+        let checked = CheckedContract(
             syntax: contract, input: input, columns: columns, groupKeys: keys, outputs: outputs, reveals: reveals,
             minimumParticipants: participants, suppression: suppression, privacy: contract.privacy,
             protocolChoice: choice, warnings: [])
+        if let disclosure = contract.disclosure {
+            if checked.isLinear {
+                warn(
+                    "'disclose sums' has no effect: every revealed output is itself a sum, opened as it is",
+                    at: disclosure.range, help: "remove the clause")
+            } else if choice == .beaver {
+                warn(
+                    "'disclose sums' has no effect under protocol beaver, which computes on secret sums and opens only the outputs",
+                    at: disclosure.range, help: "remove the clause, or choose an aggregation protocol")
+            }
+        }
+        return checked
     }
 
     private func references(in expression: OutputExpression) -> [String] {
