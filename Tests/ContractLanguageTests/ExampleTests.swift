@@ -85,4 +85,26 @@ struct ExampleTests {
             return abs(want - got) <= 1e-9 * max(1, abs(want), abs(got))
         }
     }
+
+    /// `disclose sums` opens exactly the sums the outputs are computed from, named over the local
+    /// plan's partials, and nothing twice (spec §7.5, §8.7).
+    @Test func disclosedSumsAreListed() throws {
+        let (regression, _) = try Self.load("spend_regression")
+        #expect(regression.protocolFamily == .additive && regression.jointCapabilities == [.linear])
+        #expect(regression.disclosedSumNames == [
+            "count(income, spend) group 0", "sum(income | spend) group 0", "sum(spend | income) group 0",
+            "sum(income*spend) group 0", "sum(income^2 | spend) group 0", "sum(spend^2 | income) group 0",
+        ])
+        let (fraud, _) = try Self.load("fraud_rates")
+        // Per channel: the count (also the suppression test), the frauds and the volume.
+        #expect(fraud.disclosedSumNames.count == 3 * fraud.localPlan.groupCount)
+        #expect(fraud.disclosedSumNames.prefix(3) == ["count() group 0", "sum(fraud) group 0", "sum(amount) group 0"])
+        // A linear example opens its outputs only, and names none as disclosed.
+        let (energy, _) = try Self.load("energy_usage")
+        #expect(energy.opening.opensOutputsOnly && energy.disclosedSumNames.isEmpty)
+        // Without the clause, the same contract would need beaver.
+        let source = try String(contentsOf: Self.directory("spend_regression").appendingPathComponent("contract.cov"), encoding: .utf8)
+        let plain = try ContractCompiler.compile(source: source.replacingOccurrences(of: "disclose sums", with: ""))
+        #expect(plain.protocolFamily == .beaver && plain.disclosedSumNames.isEmpty)
+    }
 }
