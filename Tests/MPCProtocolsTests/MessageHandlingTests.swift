@@ -149,19 +149,21 @@ struct MessageHandlingTests {
         #expect(second.outputs[.aggregator]?.sum == plainSum(inputs, length: 4))
     }
 
-    /// Additive: a declared dropout aborts cleanly, naming the member and round.
-    @Test(arguments: [1, 2])
-    func additiveDropoutAborts(round: Int) throws {
+    /// Additive: a declared dropout aborts cleanly, naming the member and round, at whoever waits
+    /// for it: a higher member for its seed (round 1), the collector for its partial sum (round 2).
+    /// Members that wait for the collector's total end without output (the runtime aborts the run).
+    @Test(arguments: [
+        (PartyID(3), UInt8(1), [PartyID(1): AbortReason.memberDropped(PartyID(3), round: 2)]),
+        (PartyID(3), UInt8(2), [PartyID(1): .memberDropped(PartyID(3), round: 2)]),
+        (PartyID(2), UInt8(1), [PartyID(1): .memberDropped(PartyID(2), round: 2), PartyID(3): .memberDropped(PartyID(2), round: 1)]),
+    ])
+    func additiveDropoutAborts(crashed: PartyID, round: UInt8, expected: [PartyID: AbortReason]) throws {
         let inputs = randomInputs(members: 3, length: 4, seed: 1)
         var router = try additiveRouter(inputs: inputs)
-        router.crashRound[PartyID(3)] = UInt8(round)
+        router.crashRound[crashed] = round
         try router.run()
         #expect(router.outputs.isEmpty)
-        // Round 1: both survivors wait for the dropped member's seed. Round 2: only the collector
-        // (party 1) waits for its partial sum; party 2 waits for the collector's total, which
-        // never comes (the runtime aborts the run on the collector's abort).
-        let waiting = round == 1 ? [PartyID(1), PartyID(2)] : [PartyID(1)]
-        for party in waiting { #expect(router.aborts[party] == .memberDropped(PartyID(3), round: UInt8(round))) }
+        #expect(router.aborts == expected)
     }
 
     /// Property: the joint sum equals the plaintext sum for random inputs (all three protocols).

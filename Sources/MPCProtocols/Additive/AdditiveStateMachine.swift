@@ -50,11 +50,11 @@ public struct AdditiveConfiguration: Sendable, Hashable {
 /// One member of the n-of-n additive protocol over `Z_2^64`: seed-expanded shares, partial sums
 /// to a collector, the total to the output parties. Semi-honest; no dropout tolerance.
 ///
-/// Round 1: the member splits its vector `x` with ``SeededAdditiveSharing`` into `n − 1` seeds
-/// and an explicit last share `x − Σ PRG(seed)`, sends one 16-byte seed to each peer and keeps
-/// the explicit share (so nothing of size `L` is sent in round 1). Round 2: once it holds a share
-/// from every peer it sends its partial sum `own + Σ PRG(received seeds)` to the collector (the
-/// first output party). Round 3: the collector sends the sum of all `n` partial sums to the other
+/// Round 1: for each pair of members `u < v`, `u` draws a 16-byte seed `σ_{u,v}`, sends it to `v`
+/// and subtracts `PRG(σ_{u,v})` from its input (nothing of size `L` is sent in round 1). Round 2:
+/// once it holds the seeds of every lower member, `v` adds their expansions — its partial sum
+/// `x_v − Σ_{w>v} PRG(σ_{v,w}) + Σ_{u<v} PRG(σ_{u,v})` — and sends it to the collector (the
+/// first output party); the masks cancel in the sum. Round 3: the collector sends the sum of all `n` partial sums to the other
 /// output parties. Every member sends one vector of size `L` (the collector `|O| − 1`).
 ///
 /// Implements protocols/additive.md; [BIK+17] §4 for seed expansion, DESIGN.md "additive".
@@ -127,27 +127,25 @@ public struct AdditiveStateMachine: ProtocolStateMachine {
     /// Whether the machine has output, aborted, or (not an output party) sent its partial sum.
     public var isFinished: Bool { phase == .done }
 
-    /// Round 1: one seed to each peer.
-    /// - Returns: `n − 1` sends.
+    /// Round 1: one seed to each peer with a higher id, each subtracted from the input at once.
+    /// - Returns: The seeds (and, for member 1, which expects none, its partial sum).
     /// - Throws: ``MPCProtocolError/alreadyStarted``, or a sharing failure.
     public mutating func start() throws -> [Action] {
         guard phase == .idle else { throw MPCProtocolError.alreadyStarted }
-        let sharing = SeededAdditiveSharing(ring: Ring64())
-        let split: (seeds: [[UInt8]], lastShare: [UInt64])
-        do { split = try sharing.split(input, parties: configuration.memberCount, using: &randomness.generator) } catch let error as SharingError {
-            throw MPCProtocolError.sharing(error)
-        }
+        partial = input
         input = []
-        partial = split.lastShare
         phase = .sharing
         var actions: [Action] = []
-        for (peer, seed) in zip(peers, split.seeds) {
+        for peer in peers where peer > party {
+            let seed = randomness.bytes(SeededAdditiveSharing<Ring64>.seedByteCount)
+            try MaskExpansion.apply(seed: seed, subtract: true, to: &partial)
             let message = AdditiveMessage(
                 sessionID: configuration.sessionID, sender: party,
                 payload: .share(.seed(seed, count: configuration.vectorLength)))
             actions.append(.send(to: peer, message: message))
         }
-        return actions
+        // Member 1 expects no seed: its partial sum is ready at once.
+        return actions + (try advance())
     }
 
     /// Handles a share (round 1), a partial sum (round 2, at the collector) or the total (round 3,
@@ -172,6 +170,7 @@ public struct AdditiveStateMachine: ProtocolStateMachine {
         let length = configuration.vectorLength
         switch message.payload {
         case let .share(share):
+            guard from < party else { throw MPCProtocolError.unexpectedMessage(from: from, round: 1) }
             guard !sharesFrom.contains(from) else { throw MPCProtocolError.duplicateMessage(from: from, round: 1) }
             switch share {
             case let .seed(seed, count):
@@ -221,7 +220,7 @@ public struct AdditiveStateMachine: ProtocolStateMachine {
         guard phase != .done else { throw MPCProtocolError.sessionFinished }
         guard round == currentRound else { return [] }
         let missing: [PartyID] = switch phase {
-        case .sharing: peers.filter { !sharesFrom.contains($0) }
+        case .sharing: peers.filter { $0 < party && !sharesFrom.contains($0) }
         case .collecting: peers.filter { !partialsFrom.contains($0) }
         default: [configuration.collector]
         }
@@ -232,7 +231,7 @@ public struct AdditiveStateMachine: ProtocolStateMachine {
 
     private mutating func advance() throws -> [Action] {
         var actions: [Action] = []
-        if phase == .sharing, sharesFrom.count == configuration.memberCount - 1 {
+        if phase == .sharing, sharesFrom.count == Int(party.rawValue) - 1 {
             if isCollector {
                 MaskExpansion.add(partial, to: &total)
                 partialsFrom.insert(party)
