@@ -166,6 +166,11 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings),
+        // The `covenant` binary run as a real child process: exit codes, output, demo + audit.
+        .testTarget(
+            name: "CommandLineTests",
+            dependencies: ["covenant", "_TestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "MPCProtocolsTests",
             dependencies: [

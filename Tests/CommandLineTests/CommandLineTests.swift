@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+import _TestSupport
+
+/// The `covenant` binary as a user runs it, in real child processes: the demo and the audit of
+/// its ledger (with the paillier re-check), and bad input giving a precise message and a non-zero
+/// exit, never a crash.
+@Suite("Command line")
+struct CommandLineTests {
+    /// `covenant`, built next to the test bundle (this target depends on it).
+    static var binary: URL {
+        let bundle = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        let beside = bundle.appendingPathComponent("covenant")
+        if FileManager.default.fileExists(atPath: beside.path) { return beside }
+        return Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("covenant")
+    }
+
+    struct Outcome {
+        var status: Int32
+        var signalled: Bool
+        var out: String
+        var err: String
+    }
+
+    /// Runs `covenant arguments…` with its output in temporary files (no pipe can fill up).
+    static func covenant(_ arguments: [String]) throws -> Outcome {
+        let base = NSTemporaryDirectory() + "covenant-cli-\(UUID().uuidString)"
+        _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
+        _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
+        defer {
+            try? FileManager.default.removeItem(atPath: base + ".out")
+            try? FileManager.default.removeItem(atPath: base + ".err")
+        }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.standardOutput = FileHandle(forWritingAtPath: base + ".out")
+        process.standardError = FileHandle(forWritingAtPath: base + ".err")
+        try process.run()
+        process.waitUntilExit()
+        return Outcome(
+            status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
+            out: try String(contentsOfFile: base + ".out", encoding: .utf8),
+            err: try String(contentsOfFile: base + ".err", encoding: .utf8))
+    }
+
+    static func temporaryDirectory(_ name: String) -> String {
+        let path = NSTemporaryDirectory() + "covenant-cli-\(name)-\(UUID().uuidString)"
+        return path
+    }
+
+    @Test("demo, then audit of its ledger: paillier re-checked from the ledger alone; JSON too")
+    func demoThenAudit() throws {
+        #expect(FileManager.default.fileExists(atPath: Self.binary.path), "covenant at \(Self.binary.path)")
+        let directory = Self.temporaryDirectory("demo")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let demo = try Self.covenant(["demo", "--dir", directory, "--members", "3", "--rows", "400", "--key-bits", "1024", "--json"])
+        #expect(demo.status == 0 && !demo.signalled, "\(demo.err)")
+        let outcome = try #require(try JSONSerialization.jsonObject(with: Data(demo.out.utf8)) as? [String: Any])
+        let audit = try #require(outcome["audit"] as? [String: Any])
+        #expect(audit["passed"] as? Bool == true)
+        let ledger = directory + "/ledger.sqlite"
+        let text = try Self.covenant(["audit", ledger])
+        #expect(text.status == 0, "\(text.err)")
+        #expect(text.out.contains("paillier: aggregate recomputed from the ciphertexts of"), "\(text.out)")
+        #expect(text.out.contains("audit PASSED"))
+        let json = try Self.covenant(["audit", ledger, "--json"])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])
+        let decryptions = try #require(report["decryptions"] as? [[String: Any]])
+        #expect(decryptions.count == 1 && decryptions[0]["passed"] as? Bool == true)
+
+        // The same ledger cut in half: a precise failure and exit 1, never a crash.
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: ledger))
+        let truncated = directory + "/truncated.sqlite"
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: truncated))
+        let cut = try Self.covenant(["audit", truncated])
+        #expect(cut.status == 1 && !cut.signalled, "\(cut.err)")
+        #expect(cut.err.contains("audit FAILED"), "\(cut.err)")
+    }
+
+    @Test("bad input: a file that is not a ledger, a malformed contract, a contract no protocol can run")
+    func badInput() throws {
+        let directory = Self.temporaryDirectory("bad")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let garbage = directory + "/garbage.sqlite"
+        try Data("not a ledger".utf8).write(to: URL(fileURLWithPath: garbage))
+        let audit = try Self.covenant(["audit", garbage])
+        #expect(audit.status == 1 && !audit.signalled)
+        #expect(audit.err.contains("audit FAILED"), "\(audit.err)")
+
+        let contract = directory + "/bad.cov"
+        try "contract t version 1 {\n  input r(a: int)\n  compute { m = mean(a) }\n  reveal m to all\n  disclose everything\n}\n"
+            .write(toFile: contract, atomically: true, encoding: .utf8)
+        let check = try Self.covenant(["contract", "check", contract])
+        #expect(check.status == 1 && !check.signalled)
+        #expect((check.out + check.err).contains("5:12"), "\(check.out)\(check.err)")
+        #expect((check.out + check.err).contains("expected 'sums'"))
+
+        let examples = Vectors.repositoryRoot().appendingPathComponent("examples/contracts").path
+        let plan = try Self.covenant(["contract", "compile", examples + "/fraud_rates/contract.cov", "--emit", "plan"])
+        #expect(plan.status == 0)
+        #expect(plan.out.contains("disclose to all: count() group 0"), "\(plan.out)")
+        #expect(plan.out.contains("on secrets: linear"))
+    }
+}
