@@ -323,6 +323,10 @@ public actor Consortium {
         func abort(_ reason: String) async -> RunReport {
             var aborted = report
             aborted.status = .aborted(reason: reason)
+            // An aborted run never carries a result, whatever was assembled before the fault.
+            aborted.result = nil
+            aborted.publicResult = nil
+            aborted.views = [:]
             do {
                 aborted.ledgerEntries.append(try await participants[0].author(.runAborted(RunAbort(runID: runID, reason: reason)), on: ledger))
             } catch {
@@ -480,9 +484,6 @@ public actor Consortium {
                 report.ledgerEntries.append(try await authorMember.author(
                     .decryptionEvidence(DecryptionEvidence(runID: runID, evidence: evidence.wireEncoded())), on: ledger))
             } catch {
-                report.result = nil
-                report.publicResult = nil
-                report.views = [:]
                 return await abort("the decryption evidence could not be recorded: \(error)")
             }
         }
@@ -493,9 +494,6 @@ public actor Consortium {
         do {
             report.ledgerEntries.append(try await authorMember.author(.resultPublished(publication), on: ledger))
         } catch {
-            report.result = nil
-            report.publicResult = nil
-            report.views = [:]
             return await abort("the result could not be recorded: \(error)")
         }
         report.resultHash = publication.resultHash
