@@ -76,3 +76,16 @@ package struct DeterministicRNG: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
 }
+
+/// Executables the test bundle depends on, built next to it.
+package enum TestExecutables {
+    /// The path of the executable product `name` beside the running test bundle.
+    /// - Parameter name: The executable target's name.
+    /// - Returns: Its URL (which may not exist if the target was not built).
+    package static func url(named name: String) -> URL {
+        let bundle = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        let beside = bundle.appendingPathComponent(name)
+        if FileManager.default.fileExists(atPath: beside.path) { return beside }
+        return Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent(name)
+    }
+}

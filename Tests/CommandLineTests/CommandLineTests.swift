@@ -8,12 +8,7 @@ import _TestSupport
 @Suite("Command line")
 struct CommandLineTests {
     /// `covenant`, built next to the test bundle (this target depends on it).
-    static var binary: URL {
-        let bundle = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        let beside = bundle.appendingPathComponent("covenant")
-        if FileManager.default.fileExists(atPath: beside.path) { return beside }
-        return Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("covenant")
-    }
+    static var binary: URL { TestExecutables.url(named: "covenant") }
 
     struct Outcome {
         var status: Int32

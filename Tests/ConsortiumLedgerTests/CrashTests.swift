@@ -1,6 +1,7 @@
 import ConsortiumLedger
 import Foundation
 import Testing
+import _TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -12,13 +13,7 @@ import Darwin
 /// ledger must still open, verify and audit, holding only whole batches (Deliver 3).
 @Suite("Crash safety")
 struct CrashTests {
-    static var helper: URL {
-        // The helper is built next to the test bundle (the test target depends on it).
-        let bundle = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        let beside = bundle.appendingPathComponent("_LedgerCrashHelper")
-        if FileManager.default.fileExists(atPath: beside.path) { return beside }
-        return Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("_LedgerCrashHelper")
-    }
+    static var helper: URL { TestExecutables.url(named: "_LedgerCrashHelper") }
 
     /// Starts the helper, waits until it has committed at least `atLeast` entries, kills it.
     static func runAndKill(path: String, batch: Int, atLeast: UInt64, extraMicroseconds: UInt32) throws -> UInt64 {
