@@ -79,7 +79,8 @@ public enum Opcode: String, Sendable, Hashable, CaseIterable, Codable {
     case greaterOrEqual = "ge"
     /// `select b, x, y`: x if b ≠ 0 else y (b is a bit).
     case select
-    /// `div a, b`: a / b as a real; 0 when b = 0 (guard with a validity bit).
+    /// `div a, b`: a / b as a real; 0 when b = 0 (the compiler guards every division with a
+    /// validity bit, constant 0 for a literal zero divisor, so that the output is undefined).
     case divide = "div"
     /// `sqrt a`: √a as a real; 0 when a < 0.
     case squareRoot = "sqrt"

@@ -225,7 +225,12 @@ public struct Planner {
             case .divide:
                 let x = materialize(a), y = materialize(b)
                 var validity = both(x.validity, y.validity)
-                if b.literal == nil { validity = both(validity, nonzero(y.wire)) }
+                if let literal = b.literal {
+                    // A literal zero divisor makes the output undefined in every group (spec §6.4).
+                    if literal.significand == 0 { validity = both(validity, constant(0)) }
+                } else {
+                    validity = both(validity, nonzero(y.wire))
+                }
                 return Compiled(wire: divide(x.wire, y.wire), scale: x.scale - y.scale, validity: validity)
             }
         }

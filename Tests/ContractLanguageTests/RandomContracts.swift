@@ -67,11 +67,15 @@ struct RandomContracts {
         for index in 0..<int(0...3) {
             let a = pick(numeric), c = pick(numeric)
             let expression: String
-            switch int(0...4) {
+            switch int(0...8) {
             case 0: expression = "\(a) + \(c)"
             case 1: expression = "\(a) - \(c) * 2"
             case 2: expression = "\(a) / n"
             case 3: expression = "-(\(a) + 1.5)"
+            // Edges (issue: a zero divisor is undefined, never 0): literal and computed zeros.
+            case 4: expression = "\(a) / \(pick(["0", "0.0", "(1 - 1)"]))"
+            case 5: expression = "\(a) / (\(c) - \(c))"
+            case 6: expression = "\(a) / \(c)"
             default: expression = "(\(a) - \(c)) * \(a)"
             }
             let name = "e\(index)"

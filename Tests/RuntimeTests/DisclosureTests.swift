@@ -76,6 +76,48 @@ struct DisclosureTests {
         #expect(audit.passed, "\(String(describing: audit.failure))")
     }
 
+    /// Edge inputs of the finalisation (issue: `x / 0` published 0 where the oracle says
+    /// undefined): literal and computed zero divisors, a group with no rows, a constant column.
+    @Test("zero divisors, empty groups and constant columns: undefined exactly where the oracle says so", arguments: [ProtocolFamily.additive, .secagg, .paillier])
+    func edges(_ family: ProtocolFamily) async throws {
+        let example = try Example.load("fraud_rates")
+        let source = example.source
+            .replacingOccurrences(of: "    generalize bank_channel map", with: "    where bank_channel not in (\"swift\", \"sepa\")\n    generalize bank_channel map")
+            .replacingOccurrences(
+                of: "    volume       = sum(amount)\n",
+                with: """
+                        volume       = sum(amount)
+                        per_zero     = volume / 0
+                        per_zero_r   = fraud_rate / 0.0
+                        per_diff     = volume / (n - n)
+                        avg_amount   = mean(amount)
+                        sd_fraud     = stddev(fraud)
+                        zero_over    = (n - n) / n
+
+                    """)
+            .replacingOccurrences(of: "fraud_per_k, volume to all", with: "fraud_per_k, volume, per_zero, per_zero_r, per_diff, avg_amount, sd_fraud, zero_over to all")
+            .replacingOccurrences(of: "  require n >= 3 per group\n", with: "")
+        let fixture = try await TestConsortium.make(source: source, csvFiles: example.csvFiles)
+        if family == .paillier { try await fixture.holdTestKeyCeremony() }
+        let report = try await fixture.consortium.run(fixture.compiled, options: RunOptions(protocolFamily: family))
+        #expect(report.isPublished, "\(report.abortReason ?? "")")
+        let oracle = try fixture.oracle()
+        #expect(compare(report, with: oracle) == [])
+        let groups = report.result?.groups ?? []
+        #expect(groups.count == 4)
+        for group in groups {
+            for name in ["per_zero", "per_zero_r", "per_diff"] { #expect(group.outputs[name] == .undefined, "\(name)") }
+        }
+        // The empty group: counts are 0, every mean and ratio undefined.
+        let empty = groups.first { $0.key == [.text("wire")] }
+        #expect(empty?.outputs["n"] == .int(0))
+        #expect(empty?.outputs["zero_over"] == .undefined && empty?.outputs["avg_amount"] == .undefined)
+        // The published JSON says null, never 0.
+        #expect(report.publicResult?.json.contains("\"per_zero\": null") == true, "\(report.publicResult?.json ?? "")")
+        let audit = await fixture.consortium.audit()
+        #expect(audit.passed, "\(String(describing: audit.failure))")
+    }
+
     @Test("'disclose sums' cannot stand in for a minimum or maximum: refused, nothing recorded")
     func extremaStillRefused() async throws {
         let example = try Example.load("salary_benchmark")
