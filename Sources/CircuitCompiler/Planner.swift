@@ -23,11 +23,14 @@ public struct Planner {
 
     /// Outputs that are revealed, required, or used by those (spec §7.1): only these are computed.
     private let needed: Set<String>
+    /// The checked outputs by name.
+    private let outputsByName: [String: CheckedOutput]
 
     private init(_ contract: CheckedContract) {
         self.contract = contract
         groupCount = contract.groupCount
         needed = contract.neededOutputs
+        outputsByName = Dictionary(contract.outputs.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Plans a checked contract. Total: every checked contract plans.
@@ -157,7 +160,7 @@ public struct Planner {
             suppression = both(suppression, atLeast(count.wire, Int128(requirement.minimum)))
         }
         for (name, recipients) in contract.reveals {
-            guard let value = values[name], let output = contract.output(named: name) else { continue }
+            guard let value = values[name], let output = outputsByName[name] else { continue }
             let presentation: String
             switch output.type {
             case .int, .histogram: presentation = "int"

@@ -67,13 +67,9 @@ public struct CheckedOutput: Sendable, Hashable {
     public var nonlinearReason: String?
 
     /// The extrema (`min`, `max`) this output takes of the members' own values, following
-    /// references: what no disclosure of sums can replace (spec §7.5).
-    /// - Parameter outputs: The outputs defined so far.
-    /// - Returns: The functions, sorted by name.
-    public func extrema(through outputs: [CheckedOutput]) -> [AggregateFunction] {
-        Set(expression.aggregateCalls(through: outputs).map(\.function)).intersection([.min, .max])
-            .sorted { $0.rawValue < $1.rawValue }
-    }
+    /// references, sorted by name: what no disclosure of sums can replace (spec §7.5). Computed
+    /// once by the type checker from the outputs it refers to, so a chain of outputs costs linear time.
+    public var extrema: [AggregateFunction]
 }
 
 /// A contract that parsed and type-checked: everything the planner needs, resolved.
@@ -189,17 +185,13 @@ public func bandLabels(_ edges: [Numeral]) -> [String] {
 }
 
 extension OutputExpression {
-    /// The aggregate calls this expression evaluates, following references to earlier outputs.
-    /// - Parameter outputs: The outputs defined so far.
-    /// - Returns: Every aggregate call it depends on.
-    public func aggregateCalls(through outputs: [CheckedOutput]) -> [AggregateCall] {
+    /// The aggregate calls written in this expression (references are not followed).
+    public var aggregateCalls: [AggregateCall] {
         switch kind {
-        case .number: return []
+        case .number, .reference: return []
         case .aggregate(let call): return [call]
-        case .reference(let name):
-            return outputs.first { $0.name == name.text }?.expression.aggregateCalls(through: outputs) ?? []
-        case .binary(_, let l, let r): return l.aggregateCalls(through: outputs) + r.aggregateCalls(through: outputs)
-        case .negate(let e): return e.aggregateCalls(through: outputs)
+        case .binary(_, let l, let r): return l.aggregateCalls + r.aggregateCalls
+        case .negate(let e): return e.aggregateCalls
         }
     }
 

@@ -107,7 +107,7 @@ public struct TypeChecker {
             needed.formUnion(output.expression.referencedOutputs)
         }
         let neededOutputs = outputs.filter { needed.contains($0.name) }
-        let beyondSums = neededOutputs.first { !$0.extrema(through: outputs).isEmpty }
+        let beyondSums = neededOutputs.first { !$0.extrema.isEmpty }
         if let clause = contract.protocolClause, [.additive, .secagg, .paillier].contains(choice) {
             let help = "use 'protocol beaver' or 'protocol auto'"
             if contract.disclosure != nil, let output = beyondSums {
@@ -495,11 +495,12 @@ public struct TypeChecker {
         _ compute: ComputeBlock, keys: [CheckedGroupKey], columns: [String: ColumnState]
     ) -> [CheckedOutput] {
         var outputs: [CheckedOutput] = []
+        var byName: [String: CheckedOutput] = [:]
         let allNames = Set(compute.outputs.map(\.name.text))
         if compute.outputs.isEmpty { error("the compute block defines no outputs", at: compute.range) }
         for definition in compute.outputs {
             let name = definition.name.text
-            if outputs.contains(where: { $0.name == name }) {
+            if byName[name] != nil {
                 error("duplicate output '\(name)'", at: definition.name.range, help: "give each output its own name")
                 continue
             }
@@ -511,23 +512,30 @@ public struct TypeChecker {
             }
             guard
                 let (type, reason) = typeOf(
-                    definition.value, outputs: outputs, allNames: allNames, columns: columns, defining: name)
+                    definition.value, outputs: byName, allNames: allNames, columns: columns, defining: name)
             else { continue }
-            outputs.append(CheckedOutput(name: name, type: type, expression: definition.value, nonlinearReason: reason))
+            // Extrema of this expression and, through its references, of the outputs it uses.
+            var extrema = Set(definition.value.aggregateCalls.map(\.function)).intersection([.min, .max])
+            for reference in definition.value.referencedOutputs { extrema.formUnion(byName[reference]?.extrema ?? []) }
+            let output = CheckedOutput(
+                name: name, type: type, expression: definition.value, nonlinearReason: reason,
+                extrema: extrema.sorted { $0.rawValue < $1.rawValue })
+            outputs.append(output)
+            byName[name] = output
         }
         return outputs
     }
 
     /// The type of an output expression and, if it needs more than additions, why.
     private mutating func typeOf(
-        _ expression: OutputExpression, outputs: [CheckedOutput], allNames: Set<String>,
+        _ expression: OutputExpression, outputs: [String: CheckedOutput], allNames: Set<String>,
         columns: [String: ColumnState], defining: String
     ) -> (OutputType, String?)? {
         switch expression.kind {
         case .number(let n):
             return (n.isInteger ? .int : .real, nil)
         case .reference(let name):
-            if let output = outputs.first(where: { $0.name == name.text }) {
+            if let output = outputs[name.text] {
                 return (output.type, output.nonlinearReason)
             }
             if name.text == defining {
@@ -541,7 +549,7 @@ public struct TypeChecker {
                     "'\(name.text)' is a column, not an output; aggregate it first", at: name.range,
                     help: "e.g. sum(\(name.text)) or mean(\(name.text))")
             } else {
-                let help = suggestion(for: name.text, among: outputs.map(\.name)).map { "did you mean '\($0)'?" }
+                let help = suggestion(for: name.text, among: outputs.keys.sorted()).map { "did you mean '\($0)'?" }
                 error("unknown output '\(name.text)'", at: name.range, help: help)
             }
             return nil
@@ -718,6 +726,8 @@ public struct TypeChecker {
         output: String, recipients: [Recipient]
     )] {
         var result: [(output: String, recipients: [Recipient])] = []
+        let defined = Set(outputs.map(\.name))
+        var position: [String: Int] = [:]
         for clause in contract.reveals {
             for (recipient, range) in zip(clause.recipients, clause.recipientRanges) {
                 switch recipient {
@@ -727,7 +737,7 @@ public struct TypeChecker {
                 }
             }
             for name in clause.outputs {
-                guard outputs.contains(where: { $0.name == name.text }) else {
+                guard defined.contains(name.text) else {
                     let help = suggestion(for: name.text, among: outputs.map(\.name)).map { "did you mean '\($0)'?" }
                     error(
                         "cannot reveal '\(name.text)': no output has that name", at: name.range,
@@ -735,11 +745,12 @@ public struct TypeChecker {
                     continue
                 }
                 let index: Int
-                if let existing = result.firstIndex(where: { $0.output == name.text }) {
+                if let existing = position[name.text] {
                     index = existing
                 } else {
                     result.append((name.text, []))
                     index = result.count - 1
+                    position[name.text] = index
                 }
                 for recipient in clause.recipients {
                     if result[index].recipients.contains(recipient) {

@@ -51,10 +51,13 @@ public struct CSVSource: DataSource {
     /// - Parameters:
     ///   - plan: the local plan.
     ///   - strategy: ignored (a CSV file always streams through the Swift pipeline).
+    ///   - deadline: checked between chunks of rows.
     /// - Returns: the partials.
-    /// - Throws: `DataSourceError`.
-    public func execute(_ plan: LocalPlan, strategy: ExecutionStrategy = .automatic) throws -> LocalExecution {
-        var accumulator = try PartialAccumulator(plan)
+    /// - Throws: `DataSourceError`, `deadlineExceeded` past the deadline.
+    public func execute(_ plan: LocalPlan, strategy: ExecutionStrategy, deadline: ContinuousClock.Instant?) throws
+        -> LocalExecution
+    {
+        var accumulator = try PartialAccumulator(plan, deadline: deadline, location: .init(file: path))
         try forEachRow(plan.pipeline.columns) { try accumulator.append($0) }
         return LocalExecution(partials: try accumulator.finish(), path: .rowPipeline(reason: nil))
     }

@@ -52,12 +52,25 @@ public protocol DataSource: Sendable {
     /// - Parameters:
     ///   - plan: the contract's local plan.
     ///   - strategy: pushdown when possible, or the Swift pipeline.
+    ///   - deadline: when to give up (nil: never). A SQL source interrupts its query; a file
+    ///     source stops between chunks of rows.
     /// - Returns: the partial-aggregate vector and how it was computed.
-    /// - Throws: `DataSourceError`.
-    func execute(_ plan: LocalPlan, strategy: ExecutionStrategy) throws -> LocalExecution
+    /// - Throws: `DataSourceError`, `deadlineExceeded` past the deadline.
+    func execute(_ plan: LocalPlan, strategy: ExecutionStrategy, deadline: ContinuousClock.Instant?) throws
+        -> LocalExecution
 }
 
 extension DataSource {
+    /// Validates the input, then runs the local plan, with no deadline.
+    /// - Parameters:
+    ///   - plan: the contract's local plan.
+    ///   - strategy: pushdown when possible, or the Swift pipeline.
+    /// - Returns: the partial-aggregate vector and how it was computed.
+    /// - Throws: `DataSourceError`.
+    public func execute(_ plan: LocalPlan, strategy: ExecutionStrategy) throws -> LocalExecution {
+        try execute(plan, strategy: strategy, deadline: nil)
+    }
+
     /// Validates the input, then runs the local plan: the member's partial-aggregate vector.
     /// - Parameter plan: the contract's local plan.
     /// - Returns: `plan.width` integers.
@@ -80,9 +93,15 @@ struct PartialAccumulator {
     private(set) var vector: [Int128]
     private var pending: [[Value]] = []
     static let chunkSize = 4096
+    /// Checked once per chunk: a scan past it throws `deadlineExceeded`.
+    let deadline: ContinuousClock.Instant?
+    /// Where the rows come from, for the deadline error.
+    let location: DataSourceError.Location?
 
-    init(_ plan: LocalPlan) throws {
+    init(_ plan: LocalPlan, deadline: ContinuousClock.Instant? = nil, location: DataSourceError.Location? = nil) throws {
         self.plan = plan
+        self.deadline = deadline
+        self.location = location
         vector = try Self.run(plan, [])
         pending.reserveCapacity(Self.chunkSize)
     }
@@ -99,6 +118,9 @@ struct PartialAccumulator {
 
     private mutating func flush() throws {
         guard !pending.isEmpty else { return }
+        if let deadline, ContinuousClock.now >= deadline {
+            throw DataSourceError(.deadlineExceeded, "the local plan did not finish before its deadline", at: location)
+        }
         let chunk = try Self.run(plan, pending)
         pending.removeAll(keepingCapacity: true)
         let partialCount = plan.partials.count

@@ -32,6 +32,8 @@ public struct DataSourceError: Error, Equatable, Sendable, CustomStringConvertib
         case overflow
         /// SQLite reported an error while reading.
         case databaseError
+        /// Reading the source or running the local plan did not finish before its deadline.
+        case deadlineExceeded
     }
 
     /// Where the problem is. Rows are 1-based data rows (a CSV header is not a row).

@@ -86,11 +86,14 @@ public struct SQLiteSource: DataSource {
     /// - Parameters:
     ///   - plan: the local plan.
     ///   - strategy: `.automatic` (pushdown when possible) or `.rowPipeline`.
+    ///   - deadline: when to interrupt the query (`sqlite3_interrupt`); nil: never.
     /// - Returns: the partials and how they were computed.
-    /// - Throws: `DataSourceError`.
-    public func execute(_ plan: LocalPlan, strategy: ExecutionStrategy = .automatic) throws -> LocalExecution {
+    /// - Throws: `DataSourceError`, `deadlineExceeded` when interrupted at the deadline.
+    public func execute(_ plan: LocalPlan, strategy: ExecutionStrategy, deadline: ContinuousClock.Instant?) throws
+        -> LocalExecution
+    {
         let columns = plan.pipeline.columns
-        return try read { db in
+        return try read(deadline: deadline) { db in
             let base = try baseQuery(db, columns)
             try validate(db, base: base, columns)
             var reason: String? = "the row pipeline was requested"
@@ -103,7 +106,7 @@ public struct SQLiteSource: DataSource {
                     reason = untranslatable.reason
                 }
             }
-            var accumulator = try PartialAccumulator(plan)
+            var accumulator = try PartialAccumulator(plan, deadline: deadline, location: location())
             try forEachRow(db, base: base, columns) { try accumulator.append($0) }
             return LocalExecution(partials: try accumulator.finish(), path: .rowPipeline(reason: reason))
         }
@@ -111,7 +114,7 @@ public struct SQLiteSource: DataSource {
 
     // MARK: - Connection and schema
 
-    private func read<T>(_ body: (Database) throws -> T) throws -> T {
+    private func read<T>(deadline: ContinuousClock.Instant? = nil, _ body: (Database) throws -> T) throws -> T {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw DataSourceError(.fileNotFound, "the SQLite database does not exist", at: .init(file: path))
@@ -128,11 +131,30 @@ public struct SQLiteSource: DataSource {
         } catch {
             throw DataSourceError(.unreadableFile, "the SQLite database cannot be opened: \(Self.reason(error))", at: .init(file: path))
         }
+        // At the deadline a timer outside the cooperative pool interrupts whatever statement runs
+        // (a recursive CTE that never ends included); SQLite then fails it with SQLITE_INTERRUPT.
+        let timer = deadline.map { deadline in
+            let item = DispatchWorkItem { queue.interrupt() }
+            let (seconds, attoseconds) = ContinuousClock.now.duration(to: deadline).components
+            // Clamped: a deadline centuries away waits "forever", a past one fires at once.
+            let (whole, overflow) = max(0, seconds).multipliedReportingOverflow(by: 1_000_000_000)
+            let nanoseconds = overflow ? Int64.max : whole + max(0, attoseconds / 1_000_000_000)
+            DispatchQueue.global().asyncAfter(
+                deadline: .now() + .nanoseconds(Int(clamping: nanoseconds)), execute: item)
+            return item
+        }
+        defer { timer?.cancel() }
         do {
             return try queue.read(body)
         } catch let error as DataSourceError {
+            if let deadline, ContinuousClock.now >= deadline, error.code == .databaseError {
+                throw DataSourceError(.deadlineExceeded, "the local plan did not finish before its deadline", at: location())
+            }
             throw error
         } catch {
+            if let deadline, ContinuousClock.now >= deadline {
+                throw DataSourceError(.deadlineExceeded, "the local plan did not finish before its deadline", at: location())
+            }
             throw DataSourceError(.unreadableFile, "the SQLite database cannot be read: \(Self.reason(error))", at: .init(file: path))
         }
     }

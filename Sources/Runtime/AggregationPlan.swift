@@ -72,7 +72,7 @@ public struct AggregationPlan: Sendable {
         var reasons: [String] = []
         if contract.disclosesSums {
             for output in needed {
-                let extrema = output.extrema(through: contract.outputs).map(\.rawValue)
+                let extrema = output.extrema.map(\.rawValue)
                 if !extrema.isEmpty {
                     reasons.append(
                         "output '\(output.name)' needs secure comparison (\(extrema.joined(separator: ", "))) of the members' own values, which no disclosure of sums provides")

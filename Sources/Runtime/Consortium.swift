@@ -208,8 +208,11 @@ public actor Consortium {
             compiled.opening.opensOutputsOnly
             ? "the circuit's \(gates) gates are all linear (sums and public-constant multiples)"
             : "with 'disclose sums' the members compute only the \(opened) sums below the opening frontier on secrets (linear), and the rest of the circuit's \(gates) gates in the clear"
-        if requested == .beaver {
-            throw RuntimeError(.protocolNotAllowed, "protocol beaver is not implemented yet")
+        if requested == .beaver || compiled.contract.protocolChoice == .beaver {
+            // Refused here, before anything is written (a refusal leaves the ledger untouched).
+            throw RuntimeError(
+                .unsupportedContract,
+                "\(requested == .beaver ? "protocol beaver was requested" : "contract \(compiled.contract.syntax.name.text) names protocol beaver"), which is not implemented yet; the implemented protocols are additive, secagg and paillier")
         }
         switch compiled.contract.protocolChoice {
         case .auto:
@@ -229,6 +232,19 @@ public actor Consortium {
                     "contract \(compiled.contract.syntax.name.text) names protocol \(named.rawValue); a run may not substitute \(requested.rawValue) (the approved contract fixes its protocol; only 'protocol auto' leaves the choice to the run)")
             }
             return (named, "the contract names protocol \(named.rawValue)")
+        }
+    }
+
+    /// The implemented protocols that can run a contract, or why none can (for `covenant contract
+    /// check`; the same rules `run` applies before anything is recorded).
+    /// - Parameter compiled: The contract.
+    /// - Returns: The protocols in cost order, and the reasons when the list is empty.
+    public static func runnableProtocols(_ compiled: CompiledContract) -> (protocols: [ProtocolFamily], reasons: [String]) {
+        if let reasons = AggregationPlan.unsupportedReasons(compiled) { return ([], reasons) }
+        switch compiled.contract.protocolChoice {
+        case .auto: return ([.additive, .secagg, .paillier], [])
+        case .beaver: return ([], ["the contract names protocol beaver, which is not implemented yet"])
+        default: return ([compiled.protocolFamily], [])
         }
     }
 
@@ -342,11 +358,13 @@ public actor Consortium {
         // 3. Local plans and commitments, inside each member.
         var commitments: [LedgerHash] = Array(repeating: .zero, count: n)
         var failures: [(String, RuntimeError)] = []
+        let localDeadline = ContinuousClock.now.advanced(by: options.localPlanTimeout)
         await withTaskGroup(of: (Int, Result<PreparedInput, RuntimeError>).self) { group in
             for (index, member) in participants.enumerated() {
                 group.addTask {
                     do {
-                        return (index, .success(try await member.prepare(compiled, plan: plan, runID: runID, party: parties[index], members: n)))
+                        return (index, .success(try await member.prepare(
+                            compiled, plan: plan, runID: runID, party: parties[index], members: n, deadline: localDeadline)))
                     } catch let error as RuntimeError {
                         return (index, .failure(error))
                     } catch {
@@ -371,7 +389,15 @@ public actor Consortium {
         if !failures.isEmpty {
             failures.sort { $0.0 < $1.0 }
             for (name, error) in failures { report.memberErrors[name] = error.message }
-            let summary = failures.map { "member \($0.0): \($0.1.code == .valueOutOfRange ? "a contribution exceeds the protocols' 64-bit range" : "input rejected by local validation") (\($0.1.code.rawValue))" }
+            let summary = failures.map { name, error in
+                let what: String
+                switch error.code {
+                case .valueOutOfRange: what = "a contribution exceeds the protocols' 64-bit range"
+                case .deadlineExceeded: what = "its local plan did not finish within \(options.localPlanTimeout)"
+                default: what = "input rejected by local validation"
+                }
+                return "member \(name): \(what) (\(error.code.rawValue))"
+            }
             return await abort(summary.joined(separator: "; "))
         }
         for (index, member) in participants.enumerated() {

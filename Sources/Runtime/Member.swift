@@ -168,10 +168,13 @@ public actor Member {
     ///   - runID: The run.
     ///   - party: Its party id in the run.
     ///   - members: The session's member count (for the no-wrap bound).
+    ///   - deadline: When the local plan must have finished (nil: no deadline).
     /// - Returns: The commitment and how the plan ran.
-    /// - Throws: ``RuntimeError`` `inputRejected` (wrapping the `DataSourceError`) or `valueOutOfRange`.
+    /// - Throws: ``RuntimeError`` `inputRejected` (wrapping the `DataSourceError`), `deadlineExceeded`
+    ///   or `valueOutOfRange`.
     public func prepare(
-        _ compiled: CompiledContract, plan: AggregationPlan, runID: LedgerHash, party: PartyID, members: Int
+        _ compiled: CompiledContract, plan: AggregationPlan, runID: LedgerHash, party: PartyID, members: Int,
+        deadline: ContinuousClock.Instant? = nil
     ) throws -> PreparedInput {
         let source: any DataSource
         switch data {
@@ -188,7 +191,9 @@ public actor Member {
         }
         let execution: LocalExecution
         do {
-            execution = try source.execute(compiled.localPlan, strategy: .automatic)
+            execution = try source.execute(compiled.localPlan, strategy: .automatic, deadline: deadline)
+        } catch let error as DataSourceError where error.code == .deadlineExceeded {
+            throw RuntimeError(.deadlineExceeded, "\(error)", member: name, cause: error)
         } catch {
             throw RuntimeError(.inputRejected, "\(error)", member: name, cause: error)
         }

@@ -18,6 +18,9 @@ public struct RunOptions: Sendable {
     public var checkpoint: Bool
     /// The transport for this run; nil: the consortium's.
     public var transport: (any Transport)?
+    /// How long each member's local plan (validation and scan of its data) may take before the
+    /// run aborts with `run-aborted` (spec: protocols/runtime.md#run-options).
+    public var localPlanTimeout: Duration
 
     /// Options.
     /// - Parameters:
@@ -28,10 +31,13 @@ public struct RunOptions: Sendable {
     ///   - signKeyAdverts: Sign SecAgg key adverts (default true).
     ///   - checkpoint: Checkpoint after the run (default true).
     ///   - transport: A transport for this run (e.g. one with faults).
+    ///   - localPlanTimeout: The deadline of each member's local plan (default 10 minutes).
     public init(
         protocolFamily: ProtocolFamily? = nil, participants: [String]? = nil, roundTimeout: Duration = .seconds(5),
-        secaggThreshold: Int? = nil, signKeyAdverts: Bool = true, checkpoint: Bool = true, transport: (any Transport)? = nil
+        secaggThreshold: Int? = nil, signKeyAdverts: Bool = true, checkpoint: Bool = true, transport: (any Transport)? = nil,
+        localPlanTimeout: Duration = .seconds(600)
     ) {
+        self.localPlanTimeout = localPlanTimeout
         self.protocolFamily = protocolFamily
         self.participants = participants
         self.roundTimeout = roundTimeout

@@ -78,7 +78,8 @@ struct TestConsortium {
 
     static func make(
         source: String, csvFiles: [String], names: [String]? = nil, roles: [String: Set<String>] = [:],
-        quorum: Int? = nil, transport: (any Transport)? = nil, ledgerInMemory: Bool = false
+        quorum: Int? = nil, transport: (any Transport)? = nil, ledgerInMemory: Bool = false,
+        sources: [Int: any DataSource] = [:]
     ) async throws -> TestConsortium {
         let directory = TemporaryDirectory()
         let memberNames = names ?? csvFiles.indices.map { "member-\(Character(UnicodeScalar(UInt8(97 + $0))))" }
@@ -89,7 +90,7 @@ struct TestConsortium {
             members.append(Runtime.Member(
                 name: name, key: keys[name]!, roles: roles[name] ?? [],
                 ledgerRoles: index == 0 ? [.voting, .participant, .sequencer] : [.voting, .participant],
-                data: .source(CSVSource(path: file))))
+                data: .source(sources[index] ?? CSVSource(path: file))))
         }
         let ledger = try LedgerService(path: ledgerInMemory ? nil : directory.file("ledger.sqlite"))
         let consortium = Consortium(

@@ -3,6 +3,7 @@ import CircuitCompiler
 import ConsortiumLedger
 import MPCProtocols
 import ContractLanguage
+import DataSources
 import Foundation
 import Runtime
 import Testing
@@ -34,6 +35,58 @@ struct RefusalTests {
             #expect(message.contains("output '\(output.name)'"), "\(message)")
         }
         #expect(await fixture.consortium.ledger.size == before)
+    }
+
+    @Test("a linear contract that names protocol beaver is refused before anything is written; check says which protocols run it")
+    func beaverNamedIsRefusedUntouched() async throws {
+        let example = try Example.load("energy_usage")
+        let source = example.source.replacingOccurrences(of: "protocol secagg", with: "protocol beaver")
+        #expect(source.contains("protocol beaver"))
+        let fixture = try await TestConsortium.make(source: source, csvFiles: example.csvFiles)
+        let before = await fixture.consortium.ledger.size
+        let error = await #expect(throws: RuntimeError.self) { try await fixture.consortium.run(fixture.compiled) }
+        #expect(error?.code == .unsupportedContract)
+        #expect(error?.message.contains("names protocol beaver") == true, "\(error?.message ?? "")")
+        #expect(await fixture.consortium.ledger.size == before)
+        #expect(Consortium.runnableProtocols(fixture.compiled).protocols.isEmpty)
+        // Requested beaver on an auto contract: the same refusal, nothing written.
+        let auto = try await TestConsortium.make(source: withProtocolAuto(example.source), csvFiles: example.csvFiles)
+        let size = await auto.consortium.ledger.size
+        await #expect(throws: RuntimeError.self) {
+            try await auto.consortium.run(auto.compiled, options: RunOptions(protocolFamily: .beaver))
+        }
+        #expect(await auto.consortium.ledger.size == size)
+        #expect(Consortium.runnableProtocols(auto.compiled).protocols == [.additive, .secagg, .paillier])
+        #expect(Consortium.runnableProtocols(compile(example.source)).protocols == [.secagg])
+        let minMax = Consortium.runnableProtocols(compile(try Example.load("salary_benchmark").source))
+        #expect(minMax.protocols.isEmpty && !minMax.reasons.isEmpty)
+    }
+
+    @Test("a member query that never finishes: the run aborts at the local-plan deadline, recorded on the ledger")
+    func localPlanDeadline() async throws {
+        let example = try Example.load("energy_usage")
+        let source = withProtocolAuto(example.source)
+        // One member's source is a recursive query that never ends (an empty file is an empty
+        // SQLite database).
+        let directory = TemporaryDirectory("deadline")
+        let database = directory.file("endless.sqlite")
+        FileManager.default.createFile(atPath: database, contents: Data())
+        let columns = compile(source).contract.input.columns.map(\.name.text)
+        let endless = "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c) SELECT "
+            + columns.map { "NULL AS \($0)" }.joined(separator: ", ") + " FROM c"
+        let fixture = try await TestConsortium.make(
+            source: source, csvFiles: example.csvFiles, sources: [0: SQLiteSource(path: database, relation: .query(endless))])
+        let started = ContinuousClock.now
+        let report = try await fixture.consortium.run(
+            fixture.compiled, options: RunOptions(protocolFamily: .additive, localPlanTimeout: .milliseconds(300)))
+        #expect(!report.isPublished)
+        #expect(report.abortReason?.contains("did not finish within") == true, "\(report.abortReason ?? "")")
+        #expect(report.abortReason?.contains("deadline-exceeded") == true)
+        // Aborted, not hung (a generous bound: the query itself never ends).
+        #expect(ContinuousClock.now - started < .seconds(60))
+        let audit = await fixture.consortium.audit()
+        #expect(audit.passed, "\(String(describing: audit.failure))")
+        #expect(audit.runs.last?.status == "aborted", "\(audit.runs)")
     }
 
     @Test("every example is either run end to end or refused: the census of examples is complete")
