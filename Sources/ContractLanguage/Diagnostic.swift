@@ -182,8 +182,9 @@ public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
 public enum ContractLanguageError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The contract was rejected; the diagnostics say why (errors first, in source order).
     case invalidContract([Diagnostic])
-    /// A data value does not fit its column's declared type.
-    case invalidValue(column: String, value: String, expected: String)
+    /// A data value does not fit its column's declared type. The value itself is never carried
+    /// (it may be personal data): errors say where and what was expected, never what was found.
+    case invalidValue(column: String, expected: String)
 
     /// The diagnostics carried by `invalidContract`, or none.
     public var diagnostics: [Diagnostic] {
@@ -196,8 +197,8 @@ public enum ContractLanguageError: Error, Equatable, Sendable, CustomStringConve
         switch self {
         case .invalidContract(let diagnostics):
             return diagnostics.map(\.description).joined(separator: "\n")
-        case .invalidValue(let column, let value, let expected):
-            return "column '\(column)': '\(value)' is not a valid \(expected)"
+        case .invalidValue(let column, let expected):
+            return "column '\(column)': the value does not parse as \(expected)"
         }
     }
 }

@@ -192,6 +192,10 @@ public enum Operand: Sendable, Hashable, Codable {
 }
 
 /// A boolean row condition (spec §5.1), evaluated with SQL three-valued logic.
+///
+/// Its `Codable` form is flat, like ``OutputExpression``'s: `{"postfix": [node, …]}`, each node
+/// with its `range` and either `leaf` (a comparison, null test, list, range or operand) or
+/// `connective` (`and`/`or`: two conditions popped; `not`: one).
 public struct Condition: Sendable, Hashable, Codable {
     /// Condition forms.
     public indirect enum Kind: Sendable, Hashable, Codable {
@@ -222,6 +226,98 @@ public struct Condition: Sendable, Hashable, Codable {
     public init(_ kind: Kind, range: SourceRange = .synthesized) {
         self.kind = kind
         self.range = range
+    }
+
+    /// A condition without connectives, encoded as its own form.
+    private enum Leaf: Codable {
+        case comparison(Operand, ComparisonOperator, Operand)
+        case isNull(Operand, negated: Bool)
+        case inList(Operand, [Literal], negated: Bool)
+        case between(Operand, Operand, Operand, negated: Bool)
+        case operand(Operand)
+    }
+
+    private enum Connective: String, Codable { case and, or, not }
+
+    private struct Node: Codable {
+        var range: SourceRange
+        var leaf: Leaf?
+        var connective: Connective?
+    }
+
+    private enum CodingKeys: String, CodingKey { case postfix }
+
+    /// Encodes the flat postfix form.
+    /// - Parameter encoder: The encoder.
+    /// - Throws: The encoder's errors.
+    public func encode(to encoder: any Encoder) throws {
+        var nodes: [Node] = []
+        var stack: [(Condition, Bool)] = [(self, false)]
+        while let (condition, expanded) = stack.popLast() {
+            let leaf: Leaf
+            switch condition.kind {
+            case .and(let a, let b), .or(let a, let b):
+                if !expanded {
+                    stack.append((condition, true))
+                    stack.append((b, false))
+                    stack.append((a, false))
+                } else {
+                    let connective: Connective
+                    if case .and = condition.kind { connective = .and } else { connective = .or }
+                    nodes.append(Node(range: condition.range, connective: connective))
+                }
+                continue
+            case .not(let inner):
+                if !expanded {
+                    stack.append((condition, true))
+                    stack.append((inner, false))
+                } else {
+                    nodes.append(Node(range: condition.range, connective: .not))
+                }
+                continue
+            case .comparison(let a, let op, let b): leaf = .comparison(a, op, b)
+            case .isNull(let a, let negated): leaf = .isNull(a, negated: negated)
+            case .inList(let a, let list, let negated): leaf = .inList(a, list, negated: negated)
+            case .between(let a, let lo, let hi, let negated): leaf = .between(a, lo, hi, negated: negated)
+            case .operand(let a): leaf = .operand(a)
+            }
+            nodes.append(Node(range: condition.range, leaf: leaf))
+        }
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(nodes, forKey: .postfix)
+    }
+
+    /// Decodes the flat postfix form.
+    /// - Parameter decoder: The decoder.
+    /// - Throws: `DecodingError.dataCorrupted` for a malformed node list.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let nodes = try container.decode([Node].self, forKey: .postfix)
+        var stack: [Condition] = []
+        func corrupt(_ why: String) -> DecodingError {
+            .dataCorruptedError(forKey: .postfix, in: container, debugDescription: why)
+        }
+        for node in nodes {
+            switch (node.leaf, node.connective) {
+            case (.comparison(let a, let op, let b)?, nil): stack.append(Condition(.comparison(a, op, b), range: node.range))
+            case (.isNull(let a, let negated)?, nil): stack.append(Condition(.isNull(a, negated: negated), range: node.range))
+            case (.inList(let a, let list, let negated)?, nil):
+                stack.append(Condition(.inList(a, list, negated: negated), range: node.range))
+            case (.between(let a, let lo, let hi, let negated)?, nil):
+                stack.append(Condition(.between(a, lo, hi, negated: negated), range: node.range))
+            case (.operand(let a)?, nil): stack.append(Condition(.operand(a), range: node.range))
+            case (nil, .not?):
+                guard let inner = stack.popLast() else { throw corrupt("not without an operand") }
+                stack.append(Condition(.not(inner), range: node.range))
+            case (nil, let connective?):
+                guard let b = stack.popLast(), let a = stack.popLast() else { throw corrupt("\(connective) without two operands") }
+                stack.append(Condition(connective == .and ? .and(a, b) : .or(a, b), range: node.range))
+            default:
+                throw corrupt("a node needs exactly one of leaf and connective")
+            }
+        }
+        guard stack.count == 1, let condition = stack.first else { throw corrupt("not exactly one condition") }
+        self = condition
     }
 }
 
@@ -379,6 +475,11 @@ public enum ArithmeticOperator: String, Sendable, Hashable, Codable, CaseIterabl
 }
 
 /// An expression over aggregates and earlier outputs (spec §6.2).
+///
+/// Its `Codable` form is flat, so that the JSON of an expression with the language's maximum of
+/// operators stays shallow: `{"postfix": [node, …]}`, the nodes in postfix order, each with its
+/// `range` and one of `number`, `reference`, `aggregate`, `negate` (an operand popped) or
+/// `binary` (an operator: two operands popped).
 public struct OutputExpression: Sendable, Hashable, Codable {
     /// Expression forms.
     public indirect enum Kind: Sendable, Hashable, Codable {
@@ -403,6 +504,83 @@ public struct OutputExpression: Sendable, Hashable, Codable {
     public init(_ kind: Kind, range: SourceRange = .synthesized) {
         self.kind = kind
         self.range = range
+    }
+
+    private struct Node: Codable {
+        var range: SourceRange
+        var number: Numeral?
+        var reference: Name?
+        var aggregate: AggregateCall?
+        var binary: ArithmeticOperator?
+        var negate: Bool?
+    }
+
+    private enum CodingKeys: String, CodingKey { case postfix }
+
+    /// Encodes the flat postfix form.
+    /// - Parameter encoder: The encoder.
+    /// - Throws: The encoder's errors.
+    public func encode(to encoder: any Encoder) throws {
+        var nodes: [Node] = []
+        // Iterative post-order: (expression, children already emitted).
+        var stack: [(OutputExpression, Bool)] = [(self, false)]
+        while let (expression, expanded) = stack.popLast() {
+            var node = Node(range: expression.range)
+            switch expression.kind {
+            case .number(let n): node.number = n
+            case .reference(let name): node.reference = name
+            case .aggregate(let call): node.aggregate = call
+            case .negate(let inner):
+                if !expanded {
+                    stack.append((expression, true))
+                    stack.append((inner, false))
+                    continue
+                }
+                node.negate = true
+            case .binary(let op, let left, let right):
+                if !expanded {
+                    stack.append((expression, true))
+                    stack.append((right, false))
+                    stack.append((left, false))
+                    continue
+                }
+                node.binary = op
+            }
+            nodes.append(node)
+        }
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(nodes, forKey: .postfix)
+    }
+
+    /// Decodes the flat postfix form.
+    /// - Parameter decoder: The decoder.
+    /// - Throws: `DecodingError.dataCorrupted` for a malformed node list.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let nodes = try container.decode([Node].self, forKey: .postfix)
+        var stack: [OutputExpression] = []
+        func corrupt(_ why: String) -> DecodingError {
+            .dataCorruptedError(forKey: .postfix, in: container, debugDescription: why)
+        }
+        for node in nodes {
+            if let n = node.number {
+                stack.append(OutputExpression(.number(n), range: node.range))
+            } else if let name = node.reference {
+                stack.append(OutputExpression(.reference(name), range: node.range))
+            } else if let call = node.aggregate {
+                stack.append(OutputExpression(.aggregate(call), range: node.range))
+            } else if node.negate == true {
+                guard let inner = stack.popLast() else { throw corrupt("negate without an operand") }
+                stack.append(OutputExpression(.negate(inner), range: node.range))
+            } else if let op = node.binary {
+                guard let right = stack.popLast(), let left = stack.popLast() else { throw corrupt("operator without two operands") }
+                stack.append(OutputExpression(.binary(op, left, right), range: node.range))
+            } else {
+                throw corrupt("a node with no form")
+            }
+        }
+        guard stack.count == 1, let expression = stack.first else { throw corrupt("not exactly one expression") }
+        self = expression
     }
 }
 

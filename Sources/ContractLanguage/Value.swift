@@ -333,7 +333,7 @@ public enum Value: Sendable, Hashable, Codable, CustomStringConvertible {
     public static func parse(_ field: String, as type: ColumnType, column: String) throws -> Value {
         let text = field.trimmingSpaces()
         if text.isEmpty { return .null }
-        let failure = ContractLanguageError.invalidValue(column: column, value: text, expected: type.description)
+        let failure = ContractLanguageError.invalidValue(column: column, expected: type.description)
         switch type {
         case .text: return .text(field)
         case .bool:

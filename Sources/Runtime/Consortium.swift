@@ -268,6 +268,7 @@ public actor Consortium {
             phases.append(PhaseTiming(phase: name, duration: now - phaseStart))
             phaseStart = now
         }
+        let progress = options.progress ?? { _ in }
 
         // 1. Checks (nothing is recorded if any fails).
         let plan = try AggregationPlan(compiled)
@@ -356,6 +357,7 @@ public actor Consortium {
         }
 
         // 3. Local plans and commitments, inside each member.
+        progress("run \(runID.hex.prefix(16))… started; \(n) members validate their data and run their local plans…")
         var commitments: [LedgerHash] = Array(repeating: .zero, count: n)
         var failures: [(String, RuntimeError)] = []
         let localDeadline = ContinuousClock.now.advanced(by: options.localPlanTimeout)
@@ -409,6 +411,7 @@ public actor Consortium {
             }
         }
         endPhase("commitments")
+        progress("local plans done and inputs committed; the joint phase runs under \(family.rawValue)…")
 
         // 4. The protocol.
         let sessionPlan: SessionPlan

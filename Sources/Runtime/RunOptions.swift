@@ -21,6 +21,9 @@ public struct RunOptions: Sendable {
     /// How long each member's local plan (validation and scan of its data) may take before the
     /// run aborts with `run-aborted` (spec: protocols/runtime.md#run-options).
     public var localPlanTimeout: Duration
+    /// Called with one line as each phase of the run begins (for a live progress display; never
+    /// carries a data value).
+    public var progress: (@Sendable (String) -> Void)?
 
     /// Options.
     /// - Parameters:
@@ -32,11 +35,13 @@ public struct RunOptions: Sendable {
     ///   - checkpoint: Checkpoint after the run (default true).
     ///   - transport: A transport for this run (e.g. one with faults).
     ///   - localPlanTimeout: The deadline of each member's local plan (default 10 minutes).
+    ///   - progress: Called as each phase begins.
     public init(
         protocolFamily: ProtocolFamily? = nil, participants: [String]? = nil, roundTimeout: Duration = .seconds(5),
         secaggThreshold: Int? = nil, signKeyAdverts: Bool = true, checkpoint: Bool = true, transport: (any Transport)? = nil,
-        localPlanTimeout: Duration = .seconds(600)
+        localPlanTimeout: Duration = .seconds(600), progress: (@Sendable (String) -> Void)? = nil
     ) {
+        self.progress = progress
         self.localPlanTimeout = localPlanTimeout
         self.protocolFamily = protocolFamily
         self.participants = participants

@@ -23,6 +23,7 @@ struct AuditCommand: AsyncParsableCommand {
             guard let id = LedgerHash(hex: run) else { throw ValidationError("--run must be 64 hex digits") }
             runID = id
         }
+        FileHandle.standardError.write(Data("▸ auditing \(ledger): every signature, rule, checkpoint and proof…\n".utf8))
         var report = LedgerAuditor().audit(path: ledger, runID: runID)
         if report.passed {
             let checks = DecryptionAuditor.audit(path: ledger)
@@ -36,7 +37,7 @@ struct AuditCommand: AsyncParsableCommand {
         if let failure = report.failure {
             let location = failure.entryIndex.map { "entry \($0)" } ?? failure.checkpointSize.map { "checkpoint \($0)" } ?? "ledger"
             LedgerCommand.printError("audit FAILED at \(location): \(failure.rule): \(failure.message)")
-            throw ExitCode(1)
+            throw ExitCode(ExitStatus.checkFailed.rawValue)
         }
     }
 

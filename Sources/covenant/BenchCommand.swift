@@ -18,7 +18,7 @@ struct BenchCommand: AsyncParsableCommand {
         @Flag(help: "Print one JSON object {\"results\":[…]} instead of a table.")
         var json = false
 
-        @Option(help: "Minimum seconds to measure each figure.")
+        @Option(parsing: .unconditional, help: "Minimum seconds to measure each figure.")
         var seconds: Double = 1.0
 
         func run() async throws {
@@ -50,9 +50,9 @@ struct BenchCommand: AsyncParsableCommand {
 
         @Flag(help: "Print the report as JSON.")
         var json = false
-        @Option(help: "Entries in the benchmark ledger.")
+        @Option(parsing: .unconditional, help: "Entries in the benchmark ledger.")
         var entries: Int = 1_000_000
-        @Option(help: "Entries per append transaction.")
+        @Option(parsing: .unconditional, help: "Entries per append transaction.")
         var batch: Int = 1000
         @Option(help: "Keep the ledger file in this directory (default: a temporary file, removed).")
         var keep: String?

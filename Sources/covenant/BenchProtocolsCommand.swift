@@ -12,19 +12,19 @@ struct BenchProtocolsCommand: ParsableCommand {
     @Flag(help: "Print one JSON object {\"results\":[…]} instead of a table.")
     var json = false
 
-    @Option(help: "Comma-separated member counts.")
+    @Option(parsing: .unconditional, help: "Comma-separated member counts.")
     var members = "3,10"
 
-    @Option(help: "Comma-separated vector lengths for additive and secagg.")
+    @Option(parsing: .unconditional, help: "Comma-separated vector lengths for additive and secagg.")
     var values = "1000,100000,1000000"
 
-    @Option(help: "Comma-separated vector lengths for paillier.")
+    @Option(parsing: .unconditional, help: "Comma-separated vector lengths for paillier.")
     var paillierValues = "1000"
 
     @Option(help: "Comma-separated protocols: additive, secagg, paillier.")
     var protocols = "additive,secagg,paillier"
 
-    @Option(help: "Repetitions per configuration (the best is reported; paillier runs once).")
+    @Option(parsing: .unconditional, help: "Repetitions per configuration (the best is reported; paillier runs once).")
     var repetitions = 3
 
     func run() throws {

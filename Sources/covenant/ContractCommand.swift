@@ -3,6 +3,7 @@ import Circuit
 import CircuitCompiler
 import ContractLanguage
 import Foundation
+import Runtime
 
 /// `covenant contract …`: check, compile, identify and evaluate contracts
 /// (spec: protocols/contract-language.md §11). Argument parsing and printing only.
@@ -17,8 +18,7 @@ struct ContractCommand: AsyncParsableCommand {
         do {
             return try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            printError("error: cannot read \(path): \(error.localizedDescription)")
-            throw ExitCode(2)
+            throw ExitStatus.fail(.invalidInput, "cannot read \(path): \(error.localizedDescription)")
         }
     }
 
@@ -26,7 +26,7 @@ struct ContractCommand: AsyncParsableCommand {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 
-    /// Compiles, or prints the rendered diagnostics and exits 1.
+    /// Compiles, or prints the rendered diagnostics and exits 2 (an invalid input).
     static func compile(_ path: String) throws -> CompiledContract {
         let source = try read(path)
         do {
@@ -42,7 +42,7 @@ struct ContractCommand: AsyncParsableCommand {
             } else {
                 printError("error: \(error)")
             }
-            throw ExitCode(1)
+            throw ExitCode(ExitStatus.invalidInput.rawValue)
         }
     }
 
@@ -54,14 +54,21 @@ struct ContractCommand: AsyncParsableCommand {
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Parse and type-check a contract: exit 0, or print diagnostics and exit 1.")
+            abstract: "Parse and type-check a contract and say which protocols can run it: exit 0, or print diagnostics and exit 2.")
 
         @Argument(help: "The contract file (.cov).")
         var file: String
 
         func run() async throws {
             let compiled = try ContractCommand.compile(file)
+            let (protocols, reasons) = Consortium.runnableProtocols(compiled)
             print("ok: \(compiled.contract.syntax.name.text) version \(compiled.contract.syntax.version)")
+            if protocols.isEmpty {
+                printError("warning: no implemented protocol can run this contract: \(reasons.joined(separator: "; "))")
+                print("runs under: none of the implemented protocols (additive, secagg, paillier)")
+            } else {
+                print("runs under: \(protocols.map(\.rawValue).joined(separator: ", "))")
+            }
         }
     }
 
@@ -85,8 +92,10 @@ struct ContractCommand: AsyncParsableCommand {
         func run() async throws {
             let compiled = try ContractCommand.compile(file)
             switch (emit, json) {
-            case (.ast, false), (.canonical, _):
+            case (.ast, false), (.canonical, false):
                 print(compiled.canonicalText, terminator: "")
+            case (.canonical, true):
+                print(try ContractCommand.json(["id": compiled.contractIDHex, "canonical": compiled.canonicalText]))
             case (.ast, true):
                 print(try ContractCommand.json(compiled.contract.syntax))
             case (.plan, false):
@@ -192,8 +201,7 @@ struct ContractCommand: AsyncParsableCommand {
                 do {
                     data.append(try CSVTable.rows(ContractCommand.read(path), input: compiled.contract.input))
                 } catch let error as CompilerError {
-                    ContractCommand.printError("error: \(path): \(error)")
-                    throw ExitCode(1)
+                    throw ExitStatus.fail(.invalidInput, "\(path): \(error)")
                 }
             }
             do {
@@ -203,8 +211,7 @@ struct ContractCommand: AsyncParsableCommand {
                     : try Oracle.evaluate(compiled.contract, members: data)
                 print(result.json, terminator: "")
             } catch {
-                ContractCommand.printError("error: \(error)")
-                throw ExitCode(1)
+                throw ExitStatus.fail(ExitStatus.of(error), "\(error)")
             }
         }
     }

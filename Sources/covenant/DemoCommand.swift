@@ -11,20 +11,29 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Generate data for N hospitals, found a consortium and its ledger, approve a contract, run it under each protocol beside the plaintext oracle, and audit the ledger.")
 
-    @Option(help: "Number of members (hospitals), 2–100.")
+    @Option(parsing: .unconditional, help: "Number of members (hospitals), 2–100.")
     var members = 4
-    @Option(help: "Rows (admissions) per member.")
+    @Option(parsing: .unconditional, help: "Rows (admissions) per member.")
     var rows = 2000
     @Option(name: .customLong("protocol"), help: "additive, secagg, paillier, or all.")
     var protocolName = "all"
-    @Option(help: "Members that drop out of the joint phase of every run (the last K); secagg tolerates up to n − t, additive aborts cleanly.")
+    @Option(parsing: .unconditional, help: "Members that drop out of the joint phase of every run (the last K); secagg tolerates up to n − t, additive aborts cleanly.")
     var drop = 0
-    @Option(help: "Paillier modulus size in bits.")
+    @Option(parsing: .unconditional, help: "Paillier modulus size in bits.")
     var keyBits = 2048
     @Option(help: "Directory for the demo's files (default: a new directory under the system's temporary directory).")
     var dir: String?
     @Flag(help: "Print the outcome as JSON (progress goes to standard error).")
     var json = false
+
+    func validate() throws {
+        guard (2...100).contains(members) else { throw ValidationError("--members must be 2–100, got \(members)") }
+        guard (1...10_000_000).contains(rows) else { throw ValidationError("--rows must be 1–10000000, got \(rows)") }
+        guard (0..<members).contains(drop) else { throw ValidationError("--drop must be 0–\(members - 1), got \(drop)") }
+        guard (1024...8192).contains(keyBits), keyBits % 64 == 0 else {
+            throw ValidationError("--key-bits must be a multiple of 64 in 1024–8192, got \(keyBits)")
+        }
+    }
 
     func run() async throws {
         let protocols: [ProtocolFamily]
@@ -43,23 +52,17 @@ struct DemoCommand: AsyncParsableCommand {
         options.protocols = protocols
         options.drop = drop
         options.paillierKeyBits = keyBits
-        let asJSON = json
-        let progress: @Sendable (String) -> Void = { line in
-            if asJSON {
-                FileHandle.standardError.write(Data("▸ \(line)\n".utf8))
-            } else {
-                print("▸ \(line)")
-            }
-        }
+        // Progress goes to standard error, unbuffered, so it is live whether or not the output is
+        // a terminal, and never mixes with the result (or the JSON document) on standard output.
+        let progress: @Sendable (String) -> Void = { line in FileHandle.standardError.write(Data("▸ \(line)\n".utf8)) }
         if !json {
-            print("covenant demo: \(members) hospitals × \(rows) admissions; protocols \(protocols.map(\.rawValue).joined(separator: ", "))\(drop > 0 ? "; \(drop) member(s) drop out of every run" : "")")
+            progress("covenant demo: \(members) hospitals × \(rows) admissions; protocols \(protocols.map(\.rawValue).joined(separator: ", "))\(drop > 0 ? "; \(drop) member(s) drop out of every run" : "")")
         }
         let outcome: DemoScenario.Outcome
         do {
             outcome = try await DemoScenario(options: options).run(progress: progress)
         } catch let error as RuntimeError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(1)
+            throw ExitStatus.fail(ExitStatus.of(error), "\(error)")
         }
         let allMatch = outcome.runs.allSatisfy { $0.differences.isEmpty }
         if json {
@@ -67,7 +70,7 @@ struct DemoCommand: AsyncParsableCommand {
         } else {
             printText(outcome)
         }
-        if !outcome.audit.passed || !allMatch { throw ExitCode(1) }
+        if !outcome.audit.passed || !allMatch { throw ExitCode(ExitStatus.checkFailed.rawValue) }
     }
 
     func printText(_ outcome: DemoScenario.Outcome) {

@@ -21,13 +21,13 @@ struct LedgerCommand: AsyncParsableCommand {
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
-    /// Runs `body`, printing a ledger error as `error: <location>: <rule>: <message>` and exiting 1.
+    /// Runs `body`, printing a ledger error as `error: <location>: <rule>: <message>` and exiting 2
+    /// (the ledger file cannot be read as asked).
     static func reportingErrors<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as LedgerError {
-            printError("error: \(error)")
-            throw ExitCode(1)
+            throw ExitStatus.fail(.invalidInput, "\(error)")
         }
     }
 
@@ -54,8 +54,7 @@ struct LedgerCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard !FileManager.default.fileExists(atPath: ledger) else {
-                LedgerCommand.printError("error: \(ledger) already exists")
-                throw ExitCode(2)
+                throw ExitStatus.fail(.invalidInput, "\(ledger) already exists")
             }
             var parsed: [(String, MemberRoles)] = []
             for spec in members {
@@ -144,8 +143,7 @@ struct LedgerCommand: AsyncParsableCommand {
 
         func fail(_ failure: AuditReport.Failure) throws {
             let location = failure.entryIndex.map { "entry \($0)" } ?? failure.checkpointSize.map { "checkpoint \($0)" } ?? "ledger"
-            LedgerCommand.printError("error: \(location): \(failure.rule): \(failure.message)")
-            throw ExitCode(1)
+            throw ExitStatus.fail(.checkFailed, "\(location): \(failure.rule): \(failure.message)")
         }
     }
 

@@ -23,8 +23,14 @@ struct RunCommand: AsyncParsableCommand {
     var participants: String?
     @Flag(help: "If the contract version is not active, have the members propose it and the first quorum of voting members approve it.")
     var approve = false
+    @Option(parsing: .unconditional, help: "Seconds each member's local plan (validation and scan of its data) may take before the run aborts, 1–86400.")
+    var localPlanTimeout: Int = 600
     @Flag(help: "Print the outcome as JSON.")
     var json = false
+
+    func validate() throws {
+        guard (1...86_400).contains(localPlanTimeout) else { throw ValidationError("--local-plan-timeout must be 1–86400 seconds, got \(localPlanTimeout)") }
+    }
 
     func run() async throws {
         var family: ProtocolFamily?
@@ -35,7 +41,7 @@ struct RunCommand: AsyncParsableCommand {
             family = parsed
         }
         guard let source = try? String(contentsOfFile: contract, encoding: .utf8) else {
-            fail("cannot read the contract file \(contract)")
+            throw ExitStatus.fail(.invalidInput, "cannot read the contract file \(contract)")
         }
         let compiled: CompiledContract
         do {
@@ -44,7 +50,7 @@ struct RunCommand: AsyncParsableCommand {
             if case .invalidContract(let diagnostics) = error {
                 for diagnostic in diagnostics { FileHandle.standardError.write(Data((diagnostic.rendered(source: source, fileName: contract) + "\n").utf8)) }
             }
-            fail("the contract does not compile")
+            throw ExitStatus.fail(.invalidInput, "the contract does not compile")
         }
         do {
             // Refuse what cannot run before anything is written to the ledger.
@@ -58,7 +64,7 @@ struct RunCommand: AsyncParsableCommand {
             let status = state.contracts.first { $0.key.hex == versionID }?.value.status
             if status != .active {
                 guard approve else {
-                    fail("contract \(compiled.contract.syntax.name.text) version \(compiled.contract.syntax.version) is \(status?.rawValue ?? "not proposed") on the ledger; pass --approve to have the members propose and approve it at quorum (\(state.quorum))")
+                    throw ExitStatus.fail(.runNotPublished, "contract \(compiled.contract.syntax.name.text) version \(compiled.contract.syntax.version) is \(status?.rawValue ?? "not proposed") on the ledger; pass --approve to have the members propose and approve it at quorum (\(state.quorum))")
                 }
                 let entries = try await consortium.adopt(compiled)
                 note("proposed, approved at quorum \(state.quorum) and activated (ledger entries \(entries.map(String.init).joined(separator: ", ")))")
@@ -71,15 +77,16 @@ struct RunCommand: AsyncParsableCommand {
                 compiled,
                 options: RunOptions(
                     protocolFamily: family, participants: participants?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) },
-                    roundTimeout: configuration.roundTimeout, secaggThreshold: configuration.secaggThreshold))
+                    roundTimeout: configuration.roundTimeout, secaggThreshold: configuration.secaggThreshold,
+                    localPlanTimeout: .seconds(localPlanTimeout), progress: { line in Self.progress(line) }))
             if json {
                 print(ResultTable.text(ResultTable.object(report)))
             } else {
                 printText(report, ledger: configuration.ledgerPath)
             }
-            if !report.isPublished { throw ExitCode(2) }
+            if !report.isPublished { throw ExitCode(ExitStatus.runNotPublished.rawValue) }
         } catch let error as RuntimeError {
-            fail("\(error)")
+            throw ExitStatus.fail(ExitStatus.of(error), "\(error)")
         }
     }
 
@@ -104,12 +111,8 @@ struct RunCommand: AsyncParsableCommand {
         print("published on the ledger \(ledger): entries \(report.ledgerEntries.map(String.init).joined(separator: ", ")); result hash \(report.resultHash?.hex ?? "-")")
     }
 
-    func note(_ line: String) {
-        if json { FileHandle.standardError.write(Data("\(line)\n".utf8)) } else { print(line) }
-    }
+    /// Progress and notes go to standard error, unbuffered: live when piped, never in `--json`.
+    static func progress(_ line: String) { FileHandle.standardError.write(Data("▸ \(line)\n".utf8)) }
 
-    func fail(_ message: String) -> Never {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-        Foundation.exit(1)
-    }
+    func note(_ line: String) { Self.progress(line) }
 }

@@ -19,6 +19,9 @@ struct PropertyTests {
             #expect(second.succeeded, "\(second.diagnostics)\n\(printed)")
             #expect(second.contract == tree, "\(printed)")
             #expect(second.contract.map(PrettyPrinter.format) == printed)
+            // The JSON form of the tree round-trips too.
+            let json = try JSONEncoder().encode(tree)
+            #expect(try JSONDecoder().decode(Contract.self, from: json) == tree)
         }
     }
 

@@ -1,5 +1,6 @@
 import CircuitCompiler
 import ContractLanguage
+import Foundation
 import Testing
 
 /// Contracts at the language's limits check and compile in time near-linear in their size
@@ -53,5 +54,26 @@ struct ScaleTests {
         #expect(names.count >= 10000)
         #expect(names.allSatisfy { $0.count < 300 }, "\(names.max { $0.count < $1.count } ?? "")")
         #expect(names.last?.contains("a combination of 10000 partials") == true, "\(names.last ?? "")")
+    }
+
+    @Test("the syntax tree's JSON stays shallow at 999 operators and decodes back to the same tree")
+    func deepTreesAsJSON() throws {
+        let sum = Array(repeating: "count()", count: 500).joined(separator: " + ")
+        let nested = (0..<499).reduce("count()") { inner, _ in "-(sum(x) - \(inner))" }
+        let conditions = Array(repeating: "x > 1", count: 300).joined(separator: " and ")
+        let source = """
+            contract deep version 1 {
+              input t(x: int)
+              local { where not (\(conditions) or x is null) }
+              compute {
+                a = \(sum)
+                b = \(nested)
+              }
+              reveal a, b to all
+            }
+            """
+        let tree = try #require(Parser.parse(source).contract)
+        let data = try JSONEncoder().encode(tree)
+        #expect(try JSONDecoder().decode(Contract.self, from: data) == tree)
     }
 }

@@ -1,0 +1,66 @@
+import ArgumentParser
+import CircuitCompiler
+import ConsortiumLedger
+import ContractLanguage
+import DataSources
+import Foundation
+import Runtime
+
+/// The exit statuses of every `covenant` command, defined once (README "Exit statuses"). A
+/// command never ends by a signal: anything unexpected is reported and exits 70.
+enum ExitStatus: Int32, CaseIterable {
+    /// The command did what was asked; a check passed.
+    case success = 0
+    /// A check found a problem: `audit` or `ledger verify` FAILED (a damaged or tampered ledger
+    /// file included), or a demo result differs from the plaintext oracle.
+    case checkFailed = 1
+    /// A file given to the command cannot be read or is invalid: a contract, a configuration, a
+    /// member's data, or a ledger read by `ledger show`, `ledger prove-*` or `run`.
+    case invalidInput = 2
+    /// A run was refused before anything was recorded, or aborted (its `run-aborted` entry says why).
+    case runNotPublished = 3
+    /// The command line is wrong: an unknown option, a missing or out-of-range value.
+    case usage = 64
+    /// An unexpected internal error (a bug to report).
+    case internalError = 70
+
+    /// One line per status, for `--help` and the README.
+    static var summary: String {
+        allCases.map { status in
+            let text: String
+            switch status {
+            case .success: text = "success (a check passed)"
+            case .checkFailed: text = "a check failed: audit or ledger verify FAILED, or a demo result differs from the oracle"
+            case .invalidInput: text = "an input file cannot be read or is invalid (contract, configuration, data, ledger)"
+            case .runNotPublished: text = "a run was refused (nothing recorded) or aborted (run-aborted recorded)"
+            case .usage: text = "usage error: unknown option, missing or out-of-range value"
+            case .internalError: text = "internal error"
+            }
+            return "\(status.rawValue)  \(text)"
+        }.joined(separator: "\n")
+    }
+
+    /// Prints `error: message` on standard error and returns the exit code to throw.
+    /// - Parameters:
+    ///   - status: The status.
+    ///   - message: Public facts only (never a data value or a secret).
+    /// - Returns: The `ExitCode` error.
+    static func fail(_ status: ExitStatus, _ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        return ExitCode(status.rawValue)
+    }
+
+    /// The status of an error a library threw at the command.
+    static func of(_ error: any Error) -> ExitStatus {
+        switch error {
+        case let error as RuntimeError:
+            switch error.code {
+            case .invalidContract, .invalidConfiguration, .fileFailure, .ledgerFailure: return .invalidInput
+            default: return .runNotPublished
+            }
+        case is LedgerError, is DataSourceError, is CompilerError, is ContractLanguageError: return .invalidInput
+        case is CocoaError: return .invalidInput
+        default: return .internalError
+        }
+    }
+}
