@@ -126,11 +126,13 @@ package struct ConfigurationNode: Sendable {
         let expectation = "an array of \(rule.plural)"
         guard case .array = value.kind else { throw mismatch(expectation) }
         var strings: [String] = []
-        for element in try array() {
+        var firstIndex: [String: Int] = [:]  // a dictionary, not a scan: a 1 MiB array stays linear
+        for (index, element) in try array().enumerated() {
             guard case .string = element.value.kind else { throw element.mismatch("\(rule.singular) (in \(expectation))") }
             let string = try element.string(rule)
-            if distinct, let first = strings.firstIndex(of: string) {
-                throw element.error("repeats entry \(first) of the array")
+            if distinct {
+                if let first = firstIndex[string] { throw element.error("repeats entry \(first) of the array") }
+                firstIndex[string] = index
             }
             strings.append(string)
         }

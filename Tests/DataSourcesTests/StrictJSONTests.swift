@@ -109,6 +109,23 @@ struct StrictJSONTests {
         #expect(size?.message.contains("at most") == true)
     }
 
+    @Test("the largest inputs within the bounds are read in linear time")
+    func largeInputsStayFast() throws {
+        let count = 60_000  // about 0.9 MiB of object members
+        let strings = "[" + (0..<count).map { "\"s\($0)\"" }.joined(separator: ",") + "]"
+        let keys = "{" + (0..<count).map { "\"k\($0)\": \($0)" }.joined(separator: ",") + "}"
+        let start = ContinuousClock.now
+        let array = try ConfigurationNode.read(Array(strings.utf8), file: "c.json").stringArray()
+        #expect(array.count == count)
+        let object = try ConfigurationNode.read(Array(keys.utf8), file: "c.json").object(allowedKeys: nil)
+        #expect(object.entries.count == count)
+        let duplicate = #expect(throws: DataSourceError.self) {
+            try ConfigurationNode.read(Array((String(keys.dropLast()) + ",\"k0\": 1}").utf8), file: "c.json")
+        }
+        #expect(duplicate?.message == "duplicate key 'k0' (first at 1:2)")
+        #expect(ContinuousClock.now - start < .seconds(10))
+    }
+
     // MARK: Accessors
 
     func node(_ text: String) throws -> ConfigurationObject {
