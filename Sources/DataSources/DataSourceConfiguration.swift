@@ -31,90 +31,64 @@ public struct DataSourceConfiguration: Sendable, Equatable {
     /// - Returns: the configuration, with every path made absolute.
     /// - Throws: `DataSourceError` `.fileNotFound`, `.unreadableFile` or `.invalidConfiguration`.
     public static func load(contentsOf path: String) throws -> DataSourceConfiguration {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw DataSourceError(.fileNotFound, "the configuration file does not exist", at: .init(file: path))
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DataSourceError(.unreadableFile, "the configuration file cannot be read", at: .init(file: path))
-        }
+        let data = try ConfigurationNode.contents(ofFile: path)
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        return try parse(Array(data), file: path, baseDirectory: directory)
+        return try parse(data, file: path, baseDirectory: directory)
     }
 
-    /// Parses configuration JSON.
+    /// Parses configuration JSON strictly (protocols/data-sources.md#configuration-json): RFC 8259
+    /// exactly, every key known, every value of its documented type.
     /// - Parameters:
     ///   - json: the file's bytes.
     ///   - file: the file's name, for messages.
     ///   - baseDirectory: the directory relative paths are resolved against.
     /// - Returns: the configuration.
-    /// - Throws: `DataSourceError.Code.invalidConfiguration`, naming the JSON path.
+    /// - Throws: `DataSourceError.Code.invalidConfiguration` at the offending line and column,
+    ///   naming the JSON path (e.g. `sources.visits.kind`); never quoting a value.
     public static func parse(_ json: [UInt8], file: String, baseDirectory: String) throws -> DataSourceConfiguration {
-        func fail(_ path: String?, _ message: String) -> DataSourceError {
-            DataSourceError(.invalidConfiguration, message, at: .init(file: file, column: path))
-        }
-        let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: Data(json))
-        } catch {
-            throw fail(nil, "the configuration is not valid JSON")
-        }
-        guard let top = object as? [String: Any] else { throw fail(nil, "the configuration must be a JSON object") }
-        if let unknown = top.keys.sorted().first(where: { !["member", "sources"].contains($0) }) {
-            throw fail(unknown, "unknown key '\(unknown)' (expected 'member' and 'sources')")
-        }
-        guard let member = top["member"] as? String, !member.isEmpty else {
-            throw fail("member", "'member' must be a non-empty string")
-        }
-        guard let sourceObjects = top["sources"] as? [String: Any] else {
-            throw fail("sources", "'sources' must be an object mapping input tables to sources")
-        }
+        let root = try ConfigurationNode.read(json, file: file)
+        let top = try root.object(allowedKeys: ["member", "sources"], expectation: "an object with 'member' and 'sources'")
+        let member = try top.required("member", expectation: "the member's name").string(.name)
+        let sourceMap = try top.required("sources", expectation: "an object mapping input tables to sources")
+            .object(allowedKeys: nil, expectation: "an object mapping input tables to sources")
         var sources: [String: SourceDescription] = [:]
-        for (table, value) in sourceObjects.sorted(by: { $0.key < $1.key }) {
-            let at = "sources.\(table)"
-            guard let entry = value as? [String: Any] else { throw fail(at, "a source must be an object") }
-            let allowed = ["kind", "path", "table", "query", "columns", "notNull"]
-            if let unknown = entry.keys.sorted().first(where: { !allowed.contains($0) }) {
-                throw fail("\(at).\(unknown)", "unknown key '\(unknown)' (expected one of \(allowed.joined(separator: ", ")))")
+        for (table, node) in sourceMap.entries {
+            guard !table.isEmpty, table.unicodeScalars.count <= 256 else {
+                throw node.error("an input table name must be 1 to 256 characters")
             }
-            guard let path = entry["path"] as? String, !path.isEmpty else {
-                throw fail("\(at).path", "'path' must be a non-empty string")
-            }
+            let entry = try node.object(
+                allowedKeys: ["kind", "path", "table", "query", "columns", "notNull"], expectation: "a source object")
+            let kindNode = try entry.required("kind", expectation: #""sqlite" or "csv""#)
+            let kindName = try kindNode.string(.name)
+            let path = try entry.required("path", expectation: "a file path").string(.path)
             let resolved = path.hasPrefix("/") ? path : URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).path
             let kind: SourceDescription.Kind
-            switch entry["kind"] as? String {
+            switch kindName {
             case "csv":
-                if entry["table"] != nil || entry["query"] != nil {
-                    throw fail(at, "a csv source takes no 'table' or 'query'")
+                if let extra = entry.optional("table") ?? entry.optional("query") {
+                    throw extra.error("a csv source takes no 'table' or 'query'")
                 }
                 kind = .csv
             case "sqlite":
-                switch (entry["table"], entry["query"]) {
-                case (let table as String, nil) where !table.isEmpty: kind = .sqliteTable(table)
-                case (nil, let query as String) where !query.isEmpty: kind = .sqliteQuery(query)
-                default: throw fail(at, "a sqlite source needs exactly one of 'table' or 'query' (a non-empty string)")
+                switch (entry.optional("table"), entry.optional("query")) {
+                case (let table?, nil): kind = .sqliteTable(try table.string(.name))
+                case (nil, let query?): kind = .sqliteQuery(try query.string(.text))
+                case (_?, let query?): throw query.error("a sqlite source takes exactly one of 'table' and 'query', not both")
+                case (nil, nil): throw node.error("a sqlite source needs exactly one of 'table' and 'query'")
                 }
             default:
-                throw fail("\(at).kind", "'kind' must be \"sqlite\" or \"csv\"")
+                throw kindNode.error(#"must be "sqlite" or "csv""#)
             }
             var columns: [String: String] = [:]
-            if let raw = entry["columns"] {
-                guard let mapping = raw as? [String: Any] else {
-                    throw fail("\(at).columns", "'columns' must map input columns to source column names")
-                }
-                for (name, target) in mapping {
-                    guard let target = target as? String, !target.isEmpty else {
-                        throw fail("\(at).columns.\(name)", "a column mapping must be a non-empty string")
+            if let mapping = entry.optional("columns") {
+                for (name, target) in try mapping.object(allowedKeys: nil, expectation: "an object mapping input columns to source column names").entries {
+                    guard !name.isEmpty, name.unicodeScalars.count <= 256 else {
+                        throw target.error("an input column name must be 1 to 256 characters")
                     }
-                    columns[name] = target
+                    columns[name] = try target.string(.name)
                 }
             }
-            var notNull: [String] = []
-            if let raw = entry["notNull"] {
-                guard let names = raw as? [String] else {
-                    throw fail("\(at).notNull", "'notNull' must be an array of input column names")
-                }
-                notNull = names
-            }
+            let notNull = try entry.optional("notNull")?.stringArray(.name) ?? []
             sources[table] = SourceDescription(kind: kind, path: resolved, columns: columns, notNull: Set(notNull))
         }
         return DataSourceConfiguration(member: member, sources: sources)

@@ -44,9 +44,12 @@ public struct DataSourceError: Error, Equatable, Sendable, CustomStringConvertib
         public var table: String?
         /// The 1-based data row (CSV: the record after the header; SQLite: the position in scan order).
         public var row: Int?
-        /// The CSV line on which the row starts (quoted fields may span lines).
+        /// The CSV line on which the row starts (quoted fields may span lines); for
+        /// configuration errors, the 1-based line in the configuration file.
         public var line: Int?
-        /// The contract input column (or, for configuration errors, the JSON path).
+        /// For configuration errors, the 1-based column (in Unicode scalars) on `line`.
+        public var character: Int?
+        /// The contract input column (or, for configuration errors, the JSON path, e.g. `sources.visits.kind`).
         public var column: String?
 
         /// Creates a location.
@@ -54,18 +57,26 @@ public struct DataSourceError: Error, Equatable, Sendable, CustomStringConvertib
         ///   - file: the file.
         ///   - table: the table, view or `query`.
         ///   - row: the data row.
-        ///   - line: the CSV line.
-        ///   - column: the column.
-        public init(file: String, table: String? = nil, row: Int? = nil, line: Int? = nil, column: String? = nil) {
+        ///   - line: the CSV line, or the configuration file's line.
+        ///   - character: the configuration file's column on `line`.
+        ///   - column: the column, or the configuration's JSON path.
+        public init(
+            file: String, table: String? = nil, row: Int? = nil, line: Int? = nil, character: Int? = nil, column: String? = nil
+        ) {
             self.file = file
             self.table = table
             self.row = row
             self.line = line
+            self.character = character
             self.column = column
         }
 
-        /// `file: table 'staff', row 7 (line 8), column 'salary'`.
+        /// `file: table 'staff', row 7 (line 8), column 'salary'`; for a configuration file
+        /// `member.json:7:15 (sources.visits.kind)`.
         public var description: String {
+            if let line, let character, table == nil, row == nil {
+                return "\(file):\(line):\(character)" + (column.map { " (\($0))" } ?? "")
+            }
             var parts: [String] = []
             if let table { parts.append(table == "query" ? "query" : "table '\(table)'") }
             if let row { parts.append("row \(row)" + (line.map { " (line \($0))" } ?? "")) }

@@ -68,82 +68,123 @@ public struct ConsortiumConfiguration: Sendable {
     /// Reads and checks a configuration file.
     /// - Parameter path: The JSON file.
     /// - Returns: The configuration, every path absolute.
-    /// - Throws: ``RuntimeError`` `invalidConfiguration`, naming the file and the key.
+    /// - Throws: ``RuntimeError`` `invalidConfiguration`, naming the file, the line and column,
+    ///   and the key (wrapping the ``DataSourceError`` of the strict reader).
     public static func load(contentsOf path: String) throws -> ConsortiumConfiguration {
-        func fail(_ key: String?, _ message: String) -> RuntimeError {
-            RuntimeError(.invalidConfiguration, "\(path)\(key.map { " (\($0))" } ?? ""): \(message)")
+        let bytes: [UInt8]
+        do {
+            bytes = try ConfigurationNode.contents(ofFile: path)
+        } catch let error as DataSourceError {
+            throw RuntimeError(.invalidConfiguration, error.description, cause: error)
         }
-        guard let data = FileManager.default.contents(atPath: path) else { throw fail(nil, "the file cannot be read") }
-        guard let top = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw fail(nil, "the configuration must be a JSON object")
+        return try parse(bytes, file: path, baseDirectory: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+    }
+
+    /// Parses a members configuration strictly (protocols/runtime.md#members-configuration):
+    /// RFC 8259 exactly, every key known, every value of its documented type and range.
+    /// - Parameters:
+    ///   - json: The file's bytes.
+    ///   - file: The file's name, for messages.
+    ///   - baseDirectory: The directory relative paths are resolved against.
+    /// - Returns: The configuration, every path absolute.
+    /// - Throws: ``RuntimeError`` `invalidConfiguration` whose message starts
+    ///   `file:line:column (key path):`, e.g. `members.json:7:15 (members[1].roles): …`; it never
+    ///   quotes a value from the file.
+    public static func parse(_ json: [UInt8], file: String, baseDirectory: String) throws -> ConsortiumConfiguration {
+        do {
+            return try parse(ConfigurationNode.read(json, file: file), baseDirectory: baseDirectory)
+        } catch let error as DataSourceError {
+            throw RuntimeError(.invalidConfiguration, error.description, cause: error)
         }
-        let allowed = ["consortium", "ledger", "quorum", "members", "paillier", "secagg", "roundTimeoutSeconds"]
-        if let unknown = top.keys.sorted().first(where: { !allowed.contains($0) }) {
-            throw fail(unknown, "unknown key (expected \(allowed.joined(separator: ", ")))")
-        }
-        let base = URL(fileURLWithPath: path).deletingLastPathComponent()
+    }
+
+    /// The largest roster a configuration may list.
+    static let maximumMembers = 1000
+
+    private static func parse(_ root: ConfigurationNode, baseDirectory: String) throws -> ConsortiumConfiguration {
+        let top = try root.object(
+            allowedKeys: ["consortium", "ledger", "quorum", "members", "paillier", "secagg", "roundTimeoutSeconds"],
+            expectation: "an object (the members configuration)")
+        let base = URL(fileURLWithPath: baseDirectory)
         func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : base.appendingPathComponent(p).path }
-        guard let consortium = top["consortium"] as? String, !consortium.isEmpty else { throw fail("consortium", "must be a non-empty string") }
-        guard let ledger = top["ledger"] as? String, !ledger.isEmpty else { throw fail("ledger", "must be a file path") }
-        guard let memberObjects = top["members"] as? [[String: Any]], memberObjects.count >= 1 else {
-            throw fail("members", "must be a non-empty array of member objects")
+        let consortium = try top.required("consortium", expectation: "the consortium's name").string(.name)
+        let ledger = try top.required("ledger", expectation: "the ledger file's path").string(.path)
+        let memberList = try top.required("members", expectation: "a non-empty array of member objects")
+        let memberNodes = try memberList.array(expectation: "a non-empty array of member objects")
+        guard (1...maximumMembers).contains(memberNodes.count) else {
+            throw memberList.error("must list 1 to \(maximumMembers) members; found \(memberNodes.count)")
         }
         var members: [MemberEntry] = []
-        for (index, object) in memberObjects.enumerated() {
-            let at = "members[\(index)]"
-            let memberKeys = ["name", "key", "dataSources", "roles", "ledgerRoles"]
-            if let unknown = object.keys.sorted().first(where: { !memberKeys.contains($0) }) {
-                throw fail("\(at).\(unknown)", "unknown key (expected \(memberKeys.joined(separator: ", ")))")
+        for (index, node) in memberNodes.enumerated() {
+            let object = try node.object(
+                allowedKeys: ["name", "key", "dataSources", "roles", "ledgerRoles"], expectation: "a member object")
+            let nameNode = try object.required("name", expectation: "the member's ledger name")
+            let name = try nameNode.string(.name)
+            guard ConsortiumLedger.Member.isValidName(name) else {
+                throw nameNode.error("must be 1–64 characters from A–Z a–z 0–9 . _ -")
             }
-            guard let name = object["name"] as? String, ConsortiumLedger.Member.isValidName(name) else {
-                throw fail("\(at).name", "must be 1–64 characters from A–Z a–z 0–9 . _ -")
+            if let first = members.firstIndex(where: { $0.name == name }) {
+                throw nameNode.error("repeats the name of members[\(first)]")
             }
-            guard !members.contains(where: { $0.name == name }) else { throw fail("\(at).name", "member \(name) appears twice") }
-            guard let key = object["key"] as? String, !key.isEmpty else { throw fail("\(at).key", "must be a key file path") }
-            let sources = object["dataSources"] as? String
-            if object["dataSources"] != nil && sources == nil { throw fail("\(at).dataSources", "must be a file path") }
-            guard let roles = (object["roles"] ?? [String]()) as? [String] else { throw fail("\(at).roles", "must be an array of strings") }
+            let keyNode = try object.required("key", expectation: "the member's key file path")
+            let keyPath = resolve(try keyNode.string(.path))
+            if let first = members.firstIndex(where: { $0.keyPath == keyPath }) {
+                throw keyNode.error("names the same key file as members[\(first)]; each member has its own key")
+            }
+            let sources = try object.optional("dataSources")?.string(.path)
+            let roles = try object.optional("roles")?.stringArray(.name) ?? []
             var ledgerRoles: MemberRoles = sources == nil ? [.voting] : [.voting, .participant]
             if index == 0 { ledgerRoles.insert(.sequencer) }
-            if let raw = object["ledgerRoles"] {
-                guard let names = raw as? [String] else { throw fail("\(at).ledgerRoles", "must be an array of voting, sequencer, participant") }
+            if let list = object.optional("ledgerRoles") {
+                let known: [String: MemberRoles] = ["voting": .voting, "sequencer": .sequencer, "participant": .participant]
+                let expected = "voting, sequencer, participant"
                 ledgerRoles = []
-                for role in names {
-                    switch role {
-                    case "voting": ledgerRoles.insert(.voting)
-                    case "sequencer": ledgerRoles.insert(.sequencer)
-                    case "participant": ledgerRoles.insert(.participant)
-                    default: throw fail("\(at).ledgerRoles", "unknown ledger role '\(role)' (voting, sequencer, participant)")
+                for element in try list.array(expectation: "an array of ledger roles (\(expected))") {
+                    let role = try element.string(.name)
+                    guard let flag = known[role] else {
+                        let hint = ConfigurationNode.suggestion(for: role, among: ["voting", "sequencer", "participant"])
+                        throw element.error("must be a ledger role (\(expected))" + (hint.map { "; did you mean '\($0)'?" } ?? ""))
                     }
+                    guard !ledgerRoles.contains(flag) else { throw element.error("repeats a ledger role") }
+                    ledgerRoles.insert(flag)
                 }
             }
             members.append(MemberEntry(
-                name: name, keyPath: resolve(key), dataSourcesPath: sources.map(resolve), roles: Set(roles), ledgerRoles: ledgerRoles))
+                name: name, keyPath: keyPath, dataSourcesPath: sources.map(resolve), roles: Set(roles), ledgerRoles: ledgerRoles))
         }
         let voting = members.filter { $0.ledgerRoles.contains(.voting) }.count
-        let quorum = (top["quorum"] as? Int) ?? (voting / 2 + 1)
-        guard quorum >= 1, quorum <= voting else { throw fail("quorum", "must be between 1 and the \(voting) voting members") }
+        guard voting >= 1 else { throw memberList.error("no member has the ledger role 'voting'; at least one must vote") }
+        var quorum = voting / 2 + 1
+        if let node = top.optional("quorum") {
+            quorum = try node.integer(in: 1...voting, expectation: "an integer from 1 to \(voting) (the number of voting members)")
+        }
         var configuration = ConsortiumConfiguration(consortium: consortium, ledgerPath: resolve(ledger), quorum: quorum, members: members)
-        if let paillier = top["paillier"] {
-            guard let object = paillier as? [String: Any] else { throw fail("paillier", "must be an object with keyBits, threshold") }
-            if let bits = object["keyBits"] {
-                guard let bits = bits as? Int, bits >= 512, bits % 2 == 0 else { throw fail("paillier.keyBits", "must be an even number of bits ≥ 512") }
-                configuration.paillierKeyBits = bits
+        let withData = members.filter { $0.dataSourcesPath != nil }.count
+        if let paillier = top.optional("paillier") {
+            let object = try paillier.object(allowedKeys: ["keyBits", "threshold"], expectation: "an object with keyBits, threshold")
+            if let bits = object.optional("keyBits") {
+                let value = try bits.integer(in: 512...8192, expectation: "an even number of bits from 512 to 8192")
+                guard value % 2 == 0 else { throw bits.error("must be an even number of bits from 512 to 8192; found an odd integer") }
+                configuration.paillierKeyBits = value
             }
-            if let threshold = object["threshold"] {
-                guard let threshold = threshold as? Int, threshold >= 1 else { throw fail("paillier.threshold", "must be a positive integer") }
-                configuration.paillierThreshold = threshold
+            if let threshold = object.optional("threshold") {
+                guard withData >= 1 else { throw threshold.error("no member has data sources, so there is no key holder to set a threshold for") }
+                configuration.paillierThreshold = try threshold.integer(
+                    in: 1...withData, expectation: "an integer from 1 to \(withData) (the members with data sources, who hold the key)")
             }
         }
-        if let secagg = top["secagg"] {
-            guard let object = secagg as? [String: Any], let threshold = object["threshold"] as? Int, threshold >= 2 else {
-                throw fail("secagg", "must be {\"threshold\": t} with t ≥ 2")
-            }
-            configuration.secaggThreshold = threshold
+        if let secagg = top.optional("secagg") {
+            let object = try secagg.object(allowedKeys: ["threshold"], expectation: "an object with threshold")
+            let threshold = try object.required("threshold", expectation: "an integer t ≥ 2")
+            guard withData >= 2 else { throw threshold.error("secagg needs at least 2 members with data sources") }
+            configuration.secaggThreshold = try threshold.integer(
+                in: 2...withData, expectation: "an integer from 2 to \(withData) (the members with data sources)")
         }
-        if let seconds = top["roundTimeoutSeconds"] {
-            guard let seconds = seconds as? Double, seconds > 0 else { throw fail("roundTimeoutSeconds", "must be a positive number") }
-            configuration.roundTimeout = .milliseconds(Int64(seconds * 1000))
+        if let seconds = top.optional("roundTimeoutSeconds") {
+            let milliseconds = try seconds.decimalUnits(
+                fractionDigits: 3, in: 1...86_400_000,
+                expectation: "a number of seconds from 0.001 to 86400, with at most 3 decimals and no exponent")
+            configuration.roundTimeout = .milliseconds(milliseconds)
         }
         return configuration
     }
@@ -157,6 +198,7 @@ public struct ConsortiumConfiguration: Sendable {
         var members: [Member] = []
         for entry in self.members {
             let key: (key: CryptoPrimitives.Ed25519.PrivateKey, created: Bool)
+            try Self.ensureFolder(of: entry.keyPath, for: "member \(entry.name): the key file")
             do {
                 key = try MemberKeyFile.loadOrCreate(at: entry.keyPath)
             } catch {
@@ -178,6 +220,7 @@ public struct ConsortiumConfiguration: Sendable {
             }
             members.append(Member(name: entry.name, key: key.key, roles: entry.roles, ledgerRoles: entry.ledgerRoles, data: data))
         }
+        try Self.ensureFolder(of: ledgerPath, for: "the ledger")
         let ledger = try LedgerService(path: ledgerPath)
         let consortium = Consortium(name: self.consortium, members: members, ledger: ledger)
         if await ledger.isEmpty {
@@ -194,5 +237,36 @@ public struct ConsortiumConfiguration: Sendable {
             }
         }
         return (consortium, false)
+    }
+
+    /// Makes sure the folder that will hold `file` exists: creates it (mode 0700) when its own
+    /// parent exists, and otherwise names it in the error (a mistyped deep path is never
+    /// created silently).
+    /// - Parameters:
+    ///   - file: The key or ledger file.
+    ///   - what: What the file is, for the message.
+    /// - Throws: ``RuntimeError`` `invalidConfiguration` naming the folder.
+    static func ensureFolder(of file: String, for what: String) throws {
+        let folder = URL(fileURLWithPath: file).deletingLastPathComponent().path
+        let manager = FileManager.default
+        var isDirectory: ObjCBool = false
+        if manager.fileExists(atPath: folder, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw RuntimeError(.invalidConfiguration, "\(what) \(file) cannot be created: \(folder) is not a folder")
+            }
+            return
+        }
+        let parent = URL(fileURLWithPath: folder).deletingLastPathComponent().path
+        guard manager.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw RuntimeError(
+                .invalidConfiguration, "\(what) \(file) cannot be created: its folder \(folder) does not exist, nor does \(parent)")
+        }
+        do {
+            try manager.createDirectory(atPath: folder, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw RuntimeError(
+                .invalidConfiguration, "\(what) \(file) cannot be created: its folder \(folder) does not exist and cannot be created",
+                cause: error)
+        }
     }
 }

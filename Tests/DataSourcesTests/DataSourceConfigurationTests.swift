@@ -40,35 +40,54 @@ struct DataSourceConfigurationTests {
     struct BadCase: Sendable, CustomStringConvertible {
         let desc: String
         let json: String
+        /// The text at the reported position (its first occurrence); nil: column 1.
+        let at: String?
         let column: String?
         let message: String
         var description: String { desc }
     }
 
     static let badCases: [BadCase] = [
-        .init(desc: "not-json", json: "{member", column: nil, message: "the configuration is not valid JSON"),
-        .init(desc: "not-object", json: "[1]", column: nil, message: "the configuration must be a JSON object"),
-        .init(desc: "unknown-top-key", json: #"{"member": "a", "sources": {}, "extra": 1}"#, column: "extra",
-              message: "unknown key 'extra' (expected 'member' and 'sources')"),
-        .init(desc: "missing-member", json: #"{"sources": {}}"#, column: "member", message: "'member' must be a non-empty string"),
-        .init(desc: "sources-not-object", json: #"{"member": "a", "sources": []}"#, column: "sources",
-              message: "'sources' must be an object mapping input tables to sources"),
-        .init(desc: "bad-kind", json: #"{"member": "a", "sources": {"t": {"kind": "postgres", "path": "x"}}}"#,
-              column: "sources.t.kind", message: #"'kind' must be "sqlite" or "csv""#),
-        .init(desc: "missing-path", json: #"{"member": "a", "sources": {"t": {"kind": "csv"}}}"#,
-              column: "sources.t.path", message: "'path' must be a non-empty string"),
+        .init(desc: "not-json", json: "{member", at: "m", column: nil, message: "expected a key in double quotes, found 'm'"),
+        .init(desc: "not-object", json: "[1]", at: nil, column: nil,
+              message: "must be an object with 'member' and 'sources'; found an array"),
+        .init(desc: "unknown-top-key", json: #"{"member": "a", "sources": {}, "extra": 1}"#, at: #""extra""#, column: "extra",
+              message: "unknown key 'extra' (expected one of member, sources)"),
+        .init(desc: "missing-member", json: #"{"sources": {}}"#, at: nil, column: "member",
+              message: "the key 'member' is missing; it must be the member's name"),
+        .init(desc: "member-not-string", json: #"{"member": 1, "sources": {}}"#, at: "1", column: "member",
+              message: "must be a non-empty string without control characters; found an integer"),
+        .init(desc: "sources-not-object", json: #"{"member": "a", "sources": []}"#, at: "[", column: "sources",
+              message: "must be an object mapping input tables to sources; found an array"),
+        .init(desc: "bad-kind", json: #"{"member": "a", "sources": {"t": {"kind": "postgres", "path": "x"}}}"#, at: #""postgres""#,
+              column: "sources.t.kind", message: #"must be "sqlite" or "csv""#),
+        .init(desc: "kind-boolean", json: #"{"member": "a", "sources": {"t": {"kind": true, "path": "x"}}}"#, at: "true",
+              column: "sources.t.kind", message: "must be a non-empty string without control characters; found a boolean"),
+        .init(desc: "missing-path", json: #"{"member": "a", "sources": {"t": {"kind": "csv"}}}"#, at: #"{"kind""#,
+              column: "sources.t.path", message: "the key 'path' is missing; it must be a file path"),
+        .init(desc: "path-with-nul", json: #"{"member": "a", "sources": {"t": {"kind": "csv", "path": "x\u0000y"}}}"#, at: #""x\u"#,
+              column: "sources.t.path", message: "must not contain control characters (found U+0000)"),
         .init(desc: "table-and-query", json: #"{"member": "a", "sources": {"t": {"kind": "sqlite", "path": "x", "table": "a", "query": "SELECT 1"}}}"#,
-              column: "sources.t", message: "a sqlite source needs exactly one of 'table' or 'query' (a non-empty string)"),
+              at: #""SELECT"#, column: "sources.t.query", message: "a sqlite source takes exactly one of 'table' and 'query', not both"),
         .init(desc: "neither-table-nor-query", json: #"{"member": "a", "sources": {"t": {"kind": "sqlite", "path": "x"}}}"#,
-              column: "sources.t", message: "a sqlite source needs exactly one of 'table' or 'query' (a non-empty string)"),
+              at: #"{"kind""#, column: "sources.t", message: "a sqlite source needs exactly one of 'table' and 'query'"),
         .init(desc: "csv-with-table", json: #"{"member": "a", "sources": {"t": {"kind": "csv", "path": "x", "table": "a"}}}"#,
-              column: "sources.t", message: "a csv source takes no 'table' or 'query'"),
+              at: #""a"}"#, column: "sources.t.table", message: "a csv source takes no 'table' or 'query'"),
         .init(desc: "misspelt-key", json: #"{"member": "a", "sources": {"t": {"kind": "csv", "path": "x", "colums": {}}}}"#,
-              column: "sources.t.colums", message: "unknown key 'colums' (expected one of kind, path, table, query, columns, notNull)"),
+              at: #""colums""#, column: "sources.t.colums",
+              message: "unknown key 'colums' (did you mean 'columns'? expected one of kind, path, table, query, columns, notNull)"),
         .init(desc: "mapping-not-string", json: #"{"member": "a", "sources": {"t": {"kind": "csv", "path": "x", "columns": {"a": 1}}}}"#,
-              column: "sources.t.columns.a", message: "a column mapping must be a non-empty string"),
+              at: "1}", column: "sources.t.columns.a", message: "must be a non-empty string without control characters; found an integer"),
         .init(desc: "notnull-not-array", json: #"{"member": "a", "sources": {"t": {"kind": "csv", "path": "x", "notNull": "a"}}}"#,
-              column: "sources.t.notNull", message: "'notNull' must be an array of input column names"),
+              at: #""a"}"#, column: "sources.t.notNull", message: "must be an array of non-empty strings; found a string"),
+        .init(desc: "notnull-repeated", json: #"{"member": "a", "sources": {"t": {"kind": "csv", "path": "x", "notNull": ["a", "a"]}}}"#,
+              at: #""a"]"#, column: "sources.t.notNull[1]", message: "repeats entry 0 of the array"),
+        .init(desc: "duplicate-source", json: #"{"member": "a", "sources": {"t": {"kind": "csv", "path": "x"}, "t": {"kind": "csv", "path": "y"}}}"#,
+              at: #""t": {"kind": "csv", "path": "y""#, column: nil, message: "duplicate key 't' (first at 1:29)"),
+        .init(desc: "trailing-comma", json: #"{"member": "a", "sources": {"t": {"kind": "csv", "path": "x",}}}"#, at: "}", column: nil,
+              message: "a trailing comma is not allowed before '}'"),
+        .init(desc: "empty-table-name", json: #"{"member": "a", "sources": {"": {"kind": "csv", "path": "x"}}}"#, at: #"{"kind""#,
+              column: #"sources[""]"#, message: "an input table name must be 1 to 256 characters"),
     ]
 
     @Test(arguments: badCases)
@@ -76,9 +95,10 @@ struct DataSourceConfigurationTests {
         let error = #expect(throws: DataSourceError.self) {
             try DataSourceConfiguration.parse(Array(bad.json.utf8), file: "member.json", baseDirectory: "/base")
         }
+        let character = bad.at.map { bad.json.distance(from: bad.json.startIndex, to: bad.json.range(of: $0)!.lowerBound) + 1 } ?? 1
         #expect(error?.code == .invalidConfiguration)
         #expect(error?.message == bad.message)
-        #expect(error?.location == .init(file: "member.json", column: bad.column))
+        #expect(error?.location == .init(file: "member.json", line: 1, character: character, column: bad.column))
     }
 
     @Test func missingConfigurationFile() {
@@ -86,6 +106,8 @@ struct DataSourceConfigurationTests {
             try DataSourceConfiguration.load(contentsOf: "/nonexistent/member.json")
         }
         #expect(error == DataSourceError(.fileNotFound, "the configuration file does not exist", at: .init(file: "/nonexistent/member.json")))
+        let directory = #expect(throws: DataSourceError.self) { try DataSourceConfiguration.load(contentsOf: "/") }
+        #expect(directory?.code == .unreadableFile)
     }
 
     @Test func unknownInputAndUndeclaredColumns() throws {

@@ -90,6 +90,9 @@ public struct DemoScenario: Sendable {
         guard n >= 2, n <= 100 else { throw RuntimeError(.invalidConfiguration, "--members must be between 2 and 100") }
         guard options.rows >= 1, options.rows <= 10_000_000 else { throw RuntimeError(.invalidConfiguration, "--rows must be between 1 and 10000000") }
         guard options.drop >= 0, options.drop < n else { throw RuntimeError(.invalidConfiguration, "--drop must be between 0 and \(n - 1)") }
+        guard options.roundTimeout >= .milliseconds(1), options.roundTimeout <= .seconds(86_400) else {
+            throw RuntimeError(.invalidConfiguration, "the round timeout must be between 1 ms and 86400 s")
+        }
         let fm = FileManager.default
         let dir = URL(fileURLWithPath: options.directory).standardizedFileURL.path
         if fm.fileExists(atPath: (dir as NSString).appendingPathComponent("ledger.sqlite")) {
@@ -115,10 +118,7 @@ public struct DemoScenario: Sendable {
                 path: database, rows: options.rows, seed: options.seed &+ UInt64(index) &* 7919,
                 size: 0.8 + 0.5 * Double(index % 5) / 4)
             databases[name] = database
-            let sources = """
-                {"member": "\(name)", "sources": {"\(DemoData.table)": {"kind": "sqlite", "path": "../data/\(name).sqlite", "table": "\(DemoData.table)"}}}
-
-                """
+            let sources = Self.dataSourceConfigurationText(member: name)
             do { try sources.write(toFile: path("members/\(name).json"), atomically: true, encoding: .utf8) } catch {
                 throw RuntimeError(.fileFailure, "cannot write \(path("members/\(name).json"))", cause: error)
             }
@@ -126,23 +126,8 @@ public struct DemoScenario: Sendable {
 
         // 2. Consortium, keys, ledger (through the same members configuration `covenant run` reads).
         let quorum = n / 2 + 1
-        let memberEntries = names.enumerated().map { index, name in
-            "    {\"name\": \"\(name)\", \"key\": \"keys/\(name).key\", \"dataSources\": \"members/\(name).json\""
-                + (index == 0 ? ", \"roles\": [\"regulator\"], \"ledgerRoles\": [\"voting\", \"participant\", \"sequencer\"]" : "") + "}"
-        }
-        let configurationText = """
-            {
-              "consortium": "demo-hospitals",
-              "ledger": "ledger.sqlite",
-              "quorum": \(quorum),
-              "members": [
-            \(memberEntries.joined(separator: ",\n"))
-              ],
-              "paillier": {"keyBits": \(options.paillierKeyBits)},
-              "roundTimeoutSeconds": \(Double(options.roundTimeout.components.seconds) + Double(options.roundTimeout.components.attoseconds) / 1e18)
-            }
-
-            """
+        let configurationText = Self.membersConfigurationText(
+            names: names, quorum: quorum, paillierKeyBits: options.paillierKeyBits, roundTimeout: options.roundTimeout)
         let configurationPath = path("members.json")
         do { try configurationText.write(toFile: configurationPath, atomically: true, encoding: .utf8) } catch {
             throw RuntimeError(.fileFailure, "cannot write \(configurationPath)", cause: error)
@@ -240,5 +225,52 @@ public struct DemoScenario: Sendable {
     public static func seconds(_ duration: Duration) -> String {
         let value = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         return String(format: "%.2f s", value)
+    }
+
+    /// The demo's `members/<name>.json` (protocols/data-sources.md): one SQLite table.
+    /// - Parameter member: The hospital.
+    /// - Returns: The JSON text.
+    package static func dataSourceConfigurationText(member name: String) -> String {
+        """
+        {"member": "\(name)", "sources": {"\(DemoData.table)": {"kind": "sqlite", "path": "../data/\(name).sqlite", "table": "\(DemoData.table)"}}}
+
+        """
+    }
+
+    /// The demo's `members.json` (protocols/runtime.md#members-configuration).
+    /// - Parameters:
+    ///   - names: The hospitals in roster order; the first is the regulator and sequencer.
+    ///   - quorum: The approval quorum.
+    ///   - paillierKeyBits: The Paillier modulus size.
+    ///   - roundTimeout: The per-round deadline (1 ms to 86400 s).
+    /// - Returns: The JSON text.
+    package static func membersConfigurationText(names: [String], quorum: Int, paillierKeyBits: Int, roundTimeout: Duration) -> String {
+        let memberEntries = names.enumerated().map { index, name in
+            "    {\"name\": \"\(name)\", \"key\": \"keys/\(name).key\", \"dataSources\": \"members/\(name).json\""
+                + (index == 0 ? ", \"roles\": [\"regulator\"], \"ledgerRoles\": [\"voting\", \"participant\", \"sequencer\"]" : "") + "}"
+        }
+        return """
+            {
+              "consortium": "demo-hospitals",
+              "ledger": "ledger.sqlite",
+              "quorum": \(quorum),
+              "members": [
+            \(memberEntries.joined(separator: ",\n"))
+              ],
+              "paillier": {"keyBits": \(paillierKeyBits)},
+              "roundTimeoutSeconds": \(secondsText(roundTimeout))
+            }
+
+            """
+    }
+
+    /// A duration of 1 ms to 86400 s as the members configuration writes it: exact seconds with
+    /// at most three decimals (`1.5`, `5`), never an exponent.
+    static func secondsText(_ duration: Duration) -> String {
+        let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        let fraction = String(milliseconds % 1000)
+        return milliseconds % 1000 == 0
+            ? "\(milliseconds / 1000)"
+            : "\(milliseconds / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
     }
 }
