@@ -1,3 +1,4 @@
+import Foundation
 /// An exact decimal number `significand / 10^scale`, as written in a contract.
 ///
 /// Canonical form: no trailing zeros in the fraction (`1.50` is `1.5`, `2.0` is `2`), so two
@@ -335,7 +336,10 @@ public enum Value: Sendable, Hashable, Codable, CustomStringConvertible {
         if text.isEmpty { return .null }
         let failure = ContractLanguageError.invalidValue(column: column, expected: type.description)
         switch type {
-        case .text: return .text(field)
+        case .text:
+            // Unicode NFC, as SQL sources read text and as the contract's literals compare: a
+            // ward written decomposed is the same ward. ASCII (most data) is already NFC.
+            return .text(field.utf8.allSatisfy { $0 < 0x80 } ? field : field.precomposedStringWithCanonicalMapping)
         case .bool:
             switch text.lowercased() {
             case "true", "1": return .bool(true)
@@ -346,18 +350,54 @@ public enum Value: Sendable, Hashable, Codable, CustomStringConvertible {
             guard let date = CivilDate(iso: text) else { throw failure }
             return .date(date)
         case .int, .decimal:
-            var body = Substring(text)
-            var negative = false
-            if body.first == "-" {
-                negative = true
-                body = body.dropFirst()
-            }
-            guard let numeral = Numeral(parsing: body), let units = numeral.scaled(to: type.scale) else {
-                throw failure
-            }
-            let signed = negative ? -units : units
-            return type.scale == 0 && type == .int ? .int(signed) : .decimal(signed, scale: type.scale)
+            guard let units = Self.units(Substring(text), scale: type.scale) else { throw failure }
+            return type == .int ? .int(units) : .decimal(units, scale: type.scale)
         }
+    }
+
+    /// Exact units of `[-]digits[.digits]` at `scale` (at most `scale` fraction digits), over the
+    /// whole 64-bit range (`-9223372036854775808` included), or nil.
+    /// - Parameters:
+    ///   - text: the numeral.
+    ///   - scale: the column's scale.
+    /// - Returns: the value × 10^scale, or nil when malformed or out of range.
+    public static func units(_ text: Substring, scale: Int) -> Int64? {
+        var bytes = text.utf8[...]
+        let negative = bytes.first == UInt8(ascii: "-")
+        if negative { bytes = bytes.dropFirst() }
+        var magnitude: UInt64 = 0
+        var fractionDigits = 0
+        var seenPoint = false
+        var digits = 0
+        for byte in bytes {
+            if byte == UInt8(ascii: ".") {
+                guard !seenPoint, digits > 0 else { return nil }
+                seenPoint = true
+                continue
+            }
+            guard byte >= 0x30 && byte <= 0x39 else { return nil }
+            digits += 1
+            if seenPoint {
+                fractionDigits += 1
+                guard fractionDigits <= scale else { return nil }
+            }
+            let (shifted, o1) = magnitude.multipliedReportingOverflow(by: 10)
+            let (next, o2) = shifted.addingReportingOverflow(UInt64(byte - 0x30))
+            guard !o1, !o2 else { return nil }
+            magnitude = next
+        }
+        guard digits > 0, bytes.last != UInt8(ascii: ".") else { return nil }
+        for _ in fractionDigits..<scale {
+            let (next, overflow) = magnitude.multipliedReportingOverflow(by: 10)
+            guard !overflow else { return nil }
+            magnitude = next
+        }
+        if negative {
+            guard magnitude <= UInt64(Int64.max) + 1 else { return nil }
+            return magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude)
+        }
+        guard magnitude <= UInt64(Int64.max) else { return nil }
+        return Int64(magnitude)
     }
 }
 

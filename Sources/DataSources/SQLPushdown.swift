@@ -62,7 +62,8 @@ struct SQLPushdown {
             case .decimal(let scale):
                 let factor = pow10(scale)
                 conversions.append(
-                    "CASE typeof(\(c(i))) WHEN 'integer' THEN \(c(i)) * \(factor) WHEN 'real' THEN \(realUnits(c(i), scale: scale)) END AS \(c(i))")
+                    "CASE typeof(\(c(i))) WHEN 'integer' THEN \(c(i)) * \(factor) WHEN 'real' THEN \(realUnits(c(i), scale: scale)) "
+                        + "WHEN 'text' THEN \(SQLiteSource.decimalTextUnits.name)(\(c(i)), \(scale)) END AS \(c(i))")
             case .date:
                 conversions.append("CAST(julianday(\(c(i))) - 2440587.5 AS INTEGER) AS \(c(i))")
             case .int, .text, .bool:

@@ -125,6 +125,10 @@ public struct SQLiteSource: DataSource {
         var configuration = Configuration()
         configuration.readonly = true
         configuration.label = "covenant.datasource"
+        configuration.prepareDatabase { db in
+            db.add(function: SQLiteSource.canonicalText)
+            db.add(function: SQLiteSource.decimalTextUnits)
+        }
         let queue: DatabaseQueue
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
@@ -176,7 +180,22 @@ public struct SQLiteSource: DataSource {
         }
     }
 
-    /// `SELECT "db column" AS c0, … FROM relation`: raw stored values, in input-column order.
+    /// `covenant_nfc(x)`: a TEXT value in Unicode Normalization Form C, anything else unchanged.
+    static let canonicalText = DatabaseFunction("covenant_nfc", argumentCount: 1, pure: true) { values in
+        guard case .string(let text) = values[0].storage else { return values[0] }
+        return text.precomposedStringWithCanonicalMapping
+    }
+
+    /// `covenant_decimal_units(x, scale)`: the exact units of a decimal stored as TEXT (`'1234.50'`
+    /// at scale 2 is 123450), parsed as the CSV path parses it; NULL when it does not parse.
+    static let decimalTextUnits = DatabaseFunction("covenant_decimal_units", argumentCount: 2, pure: true) { values in
+        guard case .string(let text) = values[0].storage, case .int64(let scale) = values[1].storage,
+            (0...18).contains(scale)
+        else { return nil }
+        return Value.units(Substring(text), scale: Int(scale))
+    }
+
+    /// `SELECT "db column" AS c0, … FROM relation`: stored values (text in NFC), in input-column order.
     func baseQuery(_ db: Database, _ declared: [ColumnDeclaration]) throws -> String {
         let available: [String]
         let from: String
@@ -211,7 +230,11 @@ public struct SQLiteSource: DataSource {
                     .missingColumn, "no database column for input column '\(column.name.text)'\(mapped)",
                     at: location(column: column.name.text))
             }
-            selections.append("\(quoteIdentifier(actual)) AS c\(index)")
+            // Text is compared in Unicode NFC, as the contract's literals are (a ward written
+            // decomposed matches its group); other storage classes pass through unchanged.
+            let selected = column.type == .text || column.type.scale > 0
+                ? "\(Self.canonicalText.name)(\(quoteIdentifier(actual)))" : quoteIdentifier(actual)
+            selections.append("\(selected) AS c\(index)")
         }
         return "SELECT \(selections.isEmpty ? "NULL" : selections.joined(separator: ", ")) FROM \(from)"
     }
@@ -242,6 +265,7 @@ public struct SQLiteSource: DataSource {
                     WHEN typeof(\(c)) = 'integer' THEN CASE WHEN \(c) BETWEEN -\(limit) AND \(limit) THEN NULL ELSE \(code(.unparsable)) END \
                     WHEN typeof(\(c)) = 'real' THEN CASE WHEN abs(\(c) * \(factor).0) < 9007199254740991.0 \
                     AND \(realUnits(c, scale: scale)) / \(factor).0 = \(c) THEN NULL ELSE \(code(.unparsable)) END \
+                    WHEN typeof(\(c)) = 'text' THEN CASE WHEN \(Self.decimalTextUnits.name)(\(c), \(scale)) IS NOT NULL THEN NULL ELSE \(code(.unparsable)) END \
                     ELSE \(code(.wrongType))
                     """
             case .text:
@@ -282,7 +306,7 @@ public struct SQLiteSource: DataSource {
     static func accepted(_ type: ColumnType) -> String {
         switch type {
         case .int: return "an integer"
-        case .decimal: return "an integer or a real"
+        case .decimal: return "an integer, a real, or text such as '1234.50'"
         case .text: return "text"
         case .bool: return "an integer 0 or 1"
         case .date: return "text YYYY-MM-DD"
@@ -329,6 +353,8 @@ public struct SQLiteSource: DataSource {
             let units = (x * factor + (x < 0 ? -0.5 : 0.5)).rounded(.towardZero)
             guard units / factor == x else { return nil }
             return .decimal(Int64(units), scale: scale)
+        case (.decimal(let scale), .string(let s)):
+            return Value.units(Substring(s), scale: scale).map { .decimal($0, scale: scale) }
         case (.text, .string(let s)): return .text(s)
         case (.bool, .int64(let v)) where v == 0 || v == 1: return .bool(v == 1)
         case (.date, .string(let s)): return CivilDate(iso: s).map { .date($0) }
@@ -355,7 +381,9 @@ func pow10(_ n: Int) -> Int64 {
 func quoteIdentifier(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 
 /// A single-quoted SQL string literal.
-func quoteText(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+func quoteText(_ text: String) -> String {
+    "'" + text.precomposedStringWithCanonicalMapping.replacingOccurrences(of: "'", with: "''") + "'"
+}
 
 extension String {
     func trimmingSemicolons() -> String {

@@ -20,6 +20,27 @@ struct Covenant: AsyncParsableCommand {
         ]
     )
 
+    /// The first `--option` that the addressed subcommand does not define, if any.
+    static func unknownOption(in arguments: ArraySlice<String>) -> (option: String, command: String)? {
+        var command: any ParsableCommand.Type = Covenant.self
+        var path: [String] = []
+        var remaining = arguments
+        while let next = remaining.first,
+            let sub = command.configuration.subcommands.first(where: { $0._commandName == next })
+        {
+            command = sub
+            path.append(next)
+            remaining = remaining.dropFirst()
+        }
+        let help = command.helpMessage(columns: 1000)
+        for argument in remaining where argument.hasPrefix("--") && argument.count > 2 {
+            let option = String(argument.split(separator: "=", maxSplits: 1)[0])
+            let known = help.contains(option + " ") || help.contains(option + "\n") || help.contains(option + ",")
+            if !known { return (option, path.joined(separator: " ")) }
+        }
+        return nil
+    }
+
     /// Parses, runs, and maps every error to one ``ExitStatus``: usage errors exit 64, a
     /// library's error its status, anything else 70 — never an uncaught error.
     static func main() async {
@@ -30,6 +51,12 @@ struct Covenant: AsyncParsableCommand {
             // Help and version exit 0; every parse or validation error is a usage error.
             let code = exitCode(for: error)
             if code == .success { exit(withError: error) }
+            if let unknown = unknownOption(in: CommandLine.arguments.dropFirst()) {
+                // Named first: "missing argument" would hide the real mistake.
+                FileHandle.standardError.write(Data("Error: Unknown option '\(unknown.option)' for 'covenant \(unknown.command)'\n".utf8))
+                FileHandle.standardError.write(Data("(see 'covenant \(unknown.command) --help')\n".utf8))
+                Foundation.exit(ExitStatus.usage.rawValue)
+            }
             FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
             FileHandle.standardError.write(Data("(see 'covenant help' for usage)\n".utf8))
             Foundation.exit(ExitStatus.usage.rawValue)

@@ -147,4 +147,50 @@ struct PushdownTests {
         #expect(pushed.path == .pushdown)
         #expect(pushed.partials == (try compiled.localPlan.execute(rows: rows)))
     }
+
+    /// The two data paths accept the same values (issue: CSV refused Int64.min, Int64.max and
+    /// 10^18; SQLite refused a decimal kept as text; a decomposed ward matched no group).
+    @Test func csvAndSQLiteAcceptTheSameValues() throws {
+        let compiled = try ContractCompiler.compile(
+            source: """
+                contract same version 1 {
+                  input t(ward: text, x: int, amount: decimal(2))
+                  compute by ward in ("caf\u{E9}", "icu") { n = count() lo = min(x) hi = max(x) total = sum(amount) }
+                  reveal n, lo, hi, total to all
+                }
+                """)
+        let decomposed = "cafe\u{301}"
+        #expect(Array(decomposed.utf8) != Array("caf\u{E9}".utf8))
+        let directory = try TemporaryDirectory()
+        let csvPath = directory.file("same.csv")
+        try """
+            ward,x,amount
+            \(decomposed),9223372036854775807,1234.50
+            \(decomposed),-9223372036854775808,-0.01
+            icu,1000000000000000000,92233720368547758.07
+            icu,-1000000000000000000,0
+            """.write(toFile: csvPath, atomically: true, encoding: .utf8)
+        let sqlitePath = directory.file("same.sqlite")
+        try TestData.sqlite(
+            sqlitePath, table: "t", columns: [("ward", "TEXT"), ("x", "INTEGER"), ("amount", "")],
+            rows: [
+                [decomposed, Int64.max, "1234.50"], [decomposed, Int64.min, "-0.01"],
+                ["icu", 1_000_000_000_000_000_000 as Int64, "92233720368547758.07"], ["icu", -1_000_000_000_000_000_000 as Int64, 0],
+            ])
+        let csv = try CSVSource(path: csvPath).execute(compiled.localPlan, strategy: .automatic)
+        let sqlite = SQLiteSource(path: sqlitePath, relation: .table("t"))
+        let pushed = try sqlite.execute(compiled.localPlan, strategy: .automatic)
+        let piped = try sqlite.execute(compiled.localPlan, strategy: .rowPipeline)
+        #expect(pushed.path == .pushdown)
+        #expect(csv.partials == pushed.partials)
+        #expect(piped.partials == pushed.partials)
+        // Both rows of the decomposed ward count in the composed group, and the extremes are exact.
+        let rows = try CSVSource(path: csvPath).rows(compiled.contract.input.columns)
+        #expect(csv.partials == (try compiled.localPlan.execute(rows: rows)))
+        let oracle = try Oracle.evaluate(compiled.contract, members: [rows])
+        #expect(oracle.groups[0].outputs["n"] == .int(2))
+        #expect(oracle.groups[0].outputs["lo"] == .int(Int128(Int64.min)))
+        #expect(oracle.groups[0].outputs["hi"] == .int(Int128(Int64.max)))
+        #expect(oracle.groups[1].outputs["total"] == .decimal(Int128(Int64.max), scale: 2))
+    }
 }
