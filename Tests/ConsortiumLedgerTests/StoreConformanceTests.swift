@@ -83,8 +83,12 @@ struct StoreConformanceTests {
             let ledger = try Consortium().populate(try SQLiteLedgerStore(path: path))
             root = ledger.rootHash
         }
-        let reopened = try Ledger(store: try SQLiteLedgerStore(path: path))
-        #expect(reopened.rootHash == root)
+        do {
+            // One writer at a time: this store holds the writer lock until it is released.
+            let reopened = try Ledger(store: try SQLiteLedgerStore(path: path))
+            #expect(reopened.rootHash == root)
+            expectLedgerError(.ledgerBusy) { _ = try SQLiteLedgerStore(path: path, lockTimeout: .milliseconds(50)) }
+        }
         let readOnly = try SQLiteLedgerStore(readingFrom: path)
         #expect(try readOnly.entryCount() == 10)
         #expect(throws: LedgerError.self) { try readOnly.append([Self.entry(10)]) }
