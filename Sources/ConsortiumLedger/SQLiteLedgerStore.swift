@@ -287,7 +287,11 @@ public final class SQLiteLedgerStore: LedgerStore {
     public func saveCheckpoint(_ checkpoint: SignedCheckpoint) throws {
         try Self.mapErrors("save checkpoint \(checkpoint.checkpoint.size)") {
             try database.write { db in
-                let size = Int64(clamping: checkpoint.checkpoint.size)
+                guard let size = Int64(exactly: checkpoint.checkpoint.size) else {
+                    throw LedgerError(
+                        .outOfRange, "a checkpoint of size \(checkpoint.checkpoint.size) cannot be stored",
+                        at: .init(checkpointSize: checkpoint.checkpoint.size))
+                }
                 let root = Data(checkpoint.checkpoint.root.bytes)
                 var merged = checkpoint
                 if let existing = try Data.fetchOne(db, sql: "SELECT body FROM checkpoint WHERE size = ? AND root = ?", arguments: [size, root]),
