@@ -28,7 +28,7 @@ final class LedgerWriterLock: Sendable {
     /// - Throws: `ledgerBusy` after the timeout; `storageFailure` if the lock file cannot be opened.
     init(ledgerPath: String, timeout: Duration) throws {
         path = ledgerPath + ".lock"
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else {
             throw LedgerError(.storageFailure, "cannot open the ledger's writer lock file \(path) (errno \(errno))")
         }
