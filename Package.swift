@@ -162,14 +162,14 @@ let package = Package(
             name: "RuntimeTests",
             dependencies: [
                 "Runtime", "MPCProtocols", "DataSources", "ConsortiumLedger", "CircuitCompiler", "Circuit", "ContractLanguage",
-                "CryptoPrimitives", "MultiPrecision", "PaillierEncryption", "_TestSupport",
+                "CryptoPrimitives", "MultiPrecision", "PaillierEncryption", "_TestSupport", "_LedgerCrashHelper",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings),
         // The `covenant` binary run as a real child process: exit codes, output, demo + audit.
         .testTarget(
             name: "CommandLineTests",
-            dependencies: ["covenant", "_TestSupport"],
+            dependencies: ["covenant", "ConsortiumLedger", "_TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "MPCProtocolsTests",

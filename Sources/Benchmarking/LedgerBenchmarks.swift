@@ -95,9 +95,9 @@ public struct LedgerBenchmarks: Sendable {
     /// - Returns: The figures.
     /// - Throws: A ``LedgerError`` if the ledger refuses an entry (a bug) or storage fails.
     public func run(progress: (String) -> Void = { _ in }) throws -> LedgerBenchmarkReport {
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        for suffix in ["", "-wal", "-shm", ".lock"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         defer {
-            if !keepFile { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+            if !keepFile { for suffix in ["", "-wal", "-shm", ".lock"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         }
         // Four members (deterministic benchmark keys), quorum 2; the sequencer authors run starts.
         let names = ["m0", "m1", "m2", "m3"]

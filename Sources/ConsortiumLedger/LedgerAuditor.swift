@@ -15,6 +15,15 @@ public struct AuditReport: Codable, Sendable {
         public var entryIndex: UInt64?
         /// The failing checkpoint's size.
         public var checkpointSize: UInt64?
+        /// The failing table of the file (file-integrity rules).
+        public var table: String?
+        /// The failing row's key in ``table``.
+        public var row: Int64?
+
+        /// `entry 12`, `table entry row -1`, `checkpoint 40`, or `ledger`.
+        public var location: String {
+            LedgerError.Location(entryIndex: entryIndex, checkpointSize: checkpointSize, table: table, row: row).description
+        }
     }
 
     /// A member as of the end of the verified log.
@@ -115,6 +124,9 @@ public struct AuditReport: Codable, Sendable {
     public var contracts: [ContractSummary]
     /// The runs (only the requested one with `--run`).
     public var runs: [RunSummary]
+    /// The runs (hex ids) started but neither published nor aborted: in progress, or left by a
+    /// coordinator that died (the next writer closes those, protocols/runtime.md#abandoned-runs).
+    public var openRuns: [String] = []
     /// The verified checkpoints.
     public var checkpoints: [CheckpointSummary]
     /// The size of the latest final checkpoint.
@@ -177,7 +189,7 @@ public struct AuditReport: Codable, Sendable {
             report.passed = false
             report.failure = Failure(
                 rule: LedgerError.Code.decryptionEvidenceMismatch.rawValue, message: "run \(bad.runID): \(bad.failure ?? "")",
-                entryIndex: bad.entry, checkpointSize: nil)
+                entryIndex: bad.entry, checkpointSize: nil, table: nil, row: nil)
         }
         return report
     }
@@ -197,27 +209,32 @@ public struct LedgerAuditor: Sendable {
         self.chunkSize = chunkSize
     }
 
-    /// Audits a ledger file, opened read-only.
+    /// Audits a ledger file, opened read-only: first the file's schema, then the log (as
+    /// ``audit(store:name:runID:)``), then the rows the log does not account for and SQLite's
+    /// own consistency check (protocols/ledger.md#file-integrity).
     /// - Parameters:
     ///   - path: The SQLite file.
     ///   - runID: Report only this run (the whole log is still verified).
     /// - Returns: The report; ``AuditReport/passed`` is false on any violation.
     public func audit(path: String, runID: LedgerHash? = nil) -> AuditReport {
+        let store: SQLiteLedgerStore
         do {
-            let store = try SQLiteLedgerStore(readingFrom: path)
-            var report = audit(store: store, name: path, runID: runID)
-            if report.passed {
-                do {
-                    try store.checkIntegrity()
-                } catch let error as LedgerError {
-                    report.passed = false
-                    report.failure = Self.failure(error)
-                } catch {}
-            }
-            return report
+            store = try SQLiteLedgerStore(readingFrom: path)
+            try store.checkFileSchema()
         } catch {
             return Self.emptyReport(name: path, error: error)
         }
+        var report = audit(store: store, name: path, runID: runID)
+        if report.passed {
+            do {
+                try store.checkFileRows(entryCount: report.verifiedEntries)
+                try store.checkIntegrity()
+            } catch {
+                report.passed = false
+                report.failure = Self.failure(error as? LedgerError ?? LedgerError(.storageFailure, "checking the file failed"))
+            }
+        }
+        return report
     }
 
     /// Audits any store.
@@ -234,6 +251,7 @@ public struct LedgerAuditor: Sendable {
             return Self.emptyReport(name: name, error: error)
         }
         var failure: LedgerError?
+        var storedEquivocations: [EquivocationEvidence] = []
         do {
             while true {
                 let chunk = try store.entries(from: replay.tree.size, limit: chunkSize)
@@ -244,6 +262,7 @@ public struct LedgerAuditor: Sendable {
                 throw LedgerError(.emptyLog, "the ledger holds no entries (no genesis)", at: .init(entryIndex: 0))
             }
             try replay.finish()
+            try Self.checkStoredEvidence(try store.evidenceRows(), state: replay.state, found: &storedEquivocations)
             if let runID, replay.state.runs[runID] == nil {
                 throw LedgerError(.unknownReference, "no run \(runID) in the ledger")
             }
@@ -252,10 +271,39 @@ public struct LedgerAuditor: Sendable {
         } catch {
             failure = LedgerError(.storageFailure, "reading the ledger failed", cause: error)
         }
-        return makeReport(replay, name: name, failure: failure, runID: runID)
+        return makeReport(replay, name: name, failure: failure, runID: runID, storedEquivocations: storedEquivocations)
     }
 
-    private func makeReport(_ replay: LogReplay, name: String, failure: LedgerError?, runID: LedgerHash?) -> AuditReport {
+    /// Each stored evidence must be valid equivocation evidence for this log (else
+    /// `invalid-evidence`); valid evidence means the sequencer equivocated (`equivocation`),
+    /// whether or not both checkpoints are in the file.
+    static func checkStoredEvidence(
+        _ rows: [(row: Int64, evidence: EquivocationEvidence)], state: ConsortiumState, found: inout [EquivocationEvidence]
+    ) throws {
+        for (row, evidence) in rows {
+            let first = evidence.first, second = evidence.second
+            let size = first.checkpoint.size
+            let location = LedgerError.Location(checkpointSize: size, table: "evidence", row: row)
+            guard first.checkpoint.logID == state.logID, first.sequencer == second.sequencer,
+                  let sequencer = state.members[first.sequencer], sequencer.roles.contains(.sequencer),
+                  evidence.isValid(sequencerKey: sequencer.publicKey)
+            else {
+                throw LedgerError(
+                    .invalidEvidence,
+                    "evidence row \(row) is not two checkpoints of one size and log with different roots, both signed by this log's sequencer",
+                    at: location)
+            }
+            found.append(evidence)
+            throw LedgerError(
+                .equivocation,
+                "evidence row \(row): sequencer \(first.sequencer) signed two checkpoints of size \(size) with roots \(first.checkpoint.root) and \(second.checkpoint.root)",
+                at: location)
+        }
+    }
+
+    private func makeReport(
+        _ replay: LogReplay, name: String, failure: LedgerError?, runID: LedgerHash?, storedEquivocations: [EquivocationEvidence]
+    ) -> AuditReport {
         let state = replay.state
         let checkpoints = replay.evaluated.map { item in
             AuditReport.CheckpointSummary(
@@ -289,7 +337,7 @@ public struct LedgerAuditor: Sendable {
                     resultSigners: run.result?.endorsements.map(\.signer) ?? [], entries: run.entries,
                     provenInCheckpoint: proven)
             }
-        return AuditReport(
+        var report = AuditReport(
             ledger: name, passed: failure == nil, failure: failure.map(Self.failure), logID: state.logID?.hex,
             consortium: state.consortium, verifiedEntries: replay.tree.size, rootHash: replay.tree.rootHash.hex,
             entryKinds: Dictionary(uniqueKeysWithValues: replay.kindCounts.map { ($0.key.name, $0.value) }),
@@ -303,8 +351,10 @@ public struct LedgerAuditor: Sendable {
             },
             runs: runs, checkpoints: checkpoints, latestFinalCheckpoint: latestFinal,
             unfinalisedEntries: replay.tree.size - (latestFinal ?? 0),
-            equivocations: replay.evidence.map { hexEncode($0.wireEncoded()) },
+            equivocations: (replay.evidence + storedEquivocations).map { hexEncode($0.wireEncoded()) },
             notChecked: Self.notChecked)
+        report.openRuns = state.runs.values.filter { $0.status == .open }.sorted { $0.startedAt < $1.startedAt }.map(\.runID.hex)
+        return report
     }
 
     /// Checks that belong to later work (protocols/ledger.md#what-the-audit-does-not-check).
@@ -317,7 +367,7 @@ public struct LedgerAuditor: Sendable {
     static func failure(_ error: LedgerError) -> AuditReport.Failure {
         AuditReport.Failure(
             rule: error.code.rawValue, message: error.message, entryIndex: error.location.entryIndex,
-            checkpointSize: error.location.checkpointSize)
+            checkpointSize: error.location.checkpointSize, table: error.location.table, row: error.location.row)
     }
 
     static func emptyReport(name: String, error: any Error) -> AuditReport {

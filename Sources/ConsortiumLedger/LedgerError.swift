@@ -18,6 +18,22 @@ public struct LedgerError: Error, Sendable, CustomStringConvertible {
         case unsupportedSchema = "unsupported-schema"
         /// A stored leaf hash differs from the hash of the stored entry.
         case leafHashMismatch = "leaf-hash-mismatch"
+        /// Another process holds the ledger's writer lock (nothing was written).
+        case ledgerBusy = "ledger-busy"
+
+        // The file against what the store writes (protocols/ledger.md#file-integrity).
+        /// A table, column or index of the file is missing, altered, or unknown to the store.
+        case schemaMismatch = "schema-mismatch"
+        /// An append-only trigger of the entry table is missing or altered.
+        case triggerMismatch = "trigger-mismatch"
+        /// A row the store never writes: an entry outside `0..<size` or a gap, a bookkeeping row
+        /// of another table, or a value of the wrong type.
+        case strayRow = "stray-row"
+        /// A denormalised column (a checkpoint's `size` or `root`) disagrees with the signed body
+        /// it was derived from.
+        case columnMismatch = "column-mismatch"
+        /// An evidence row does not decode, or is not valid equivocation evidence for this log.
+        case invalidEvidence = "invalid-evidence"
 
         // Log structure.
         /// An entry's sequence number is not its position (an entry deleted, inserted or swapped).
@@ -97,33 +113,46 @@ public struct LedgerError: Error, Sendable, CustomStringConvertible {
         case outOfRange = "out-of-range"
     }
 
-    /// Where the failure is: an entry index, a checkpoint size, or neither.
+    /// Where the failure is: an entry index, a checkpoint size, a table and row of the file, or
+    /// none of these.
     public struct Location: Sendable, Hashable, Codable, CustomStringConvertible {
         /// The index (sequence number) of the first failing entry.
         public var entryIndex: UInt64?
         /// The size of the failing checkpoint.
         public var checkpointSize: UInt64?
+        /// The table (or other schema object) of the file that fails a file-integrity rule.
+        public var table: String?
+        /// The failing row's key in ``table`` (`seq` of an entry row, `id` of an evidence row,
+        /// `size` of a checkpoint row): it may lie outside any valid range.
+        public var row: Int64?
 
         /// A location.
         /// - Parameters:
         ///   - entryIndex: The failing entry's index.
         ///   - checkpointSize: The failing checkpoint's size.
-        public init(entryIndex: UInt64? = nil, checkpointSize: UInt64? = nil) {
+        ///   - table: The failing table or schema object.
+        ///   - row: The failing row's key.
+        public init(entryIndex: UInt64? = nil, checkpointSize: UInt64? = nil, table: String? = nil, row: Int64? = nil) {
             self.entryIndex = entryIndex
             self.checkpointSize = checkpointSize
+            self.table = table
+            self.row = row
         }
 
         /// No particular place.
         public static let none = Location()
 
-        /// `entry 12`, `checkpoint 40`, or `ledger`.
+        /// `entry 12`, `checkpoint 40`, `table entry row -1`, or `ledger`.
         public var description: String {
+            var parts: [String] = []
+            if let table { parts.append(row.map { "table \(table) row \($0)" } ?? "table \(table)") }
             switch (entryIndex, checkpointSize) {
-            case let (entry?, checkpoint?): "entry \(entry) (checkpoint \(checkpoint))"
-            case let (entry?, nil): "entry \(entry)"
-            case let (nil, checkpoint?): "checkpoint \(checkpoint)"
-            case (nil, nil): "ledger"
+            case let (entry?, checkpoint?): parts.append("entry \(entry) (checkpoint \(checkpoint))")
+            case let (entry?, nil): parts.append("entry \(entry)")
+            case let (nil, checkpoint?): parts.append("checkpoint \(checkpoint)")
+            case (nil, nil): break
             }
+            return parts.isEmpty ? "ledger" : parts.joined(separator: ", ")
         }
     }
 
@@ -165,6 +194,10 @@ public struct LedgerError: Error, Sendable, CustomStringConvertible {
 }
 
 extension LedgerError {
+    static func file(_ code: Code, table: String, row: Int64? = nil, _ message: String, cause: (any Error & Sendable)? = nil) -> LedgerError {
+        LedgerError(code, message, at: Location(table: table, row: row), cause: cause)
+    }
+
     static func entry(_ code: Code, _ index: UInt64, _ message: String, cause: (any Error & Sendable)? = nil) -> LedgerError {
         LedgerError(code, message, at: Location(entryIndex: index), cause: cause)
     }

@@ -66,6 +66,18 @@ public protocol LedgerStore: AnyObject, Sendable {
     /// - Parameter evidence: The evidence.
     /// - Throws: `storageFailure`.
     func saveEvidence(_ evidence: EquivocationEvidence) throws
+
+    /// Every stored equivocation evidence with the key of the row that holds it, so the
+    /// auditor can name a bad one (default: positions from 1 in ``evidence()`` order).
+    /// - Throws: `storageFailure`, `invalidEvidence`.
+    func evidenceRows() throws -> [(row: Int64, evidence: EquivocationEvidence)]
+}
+
+extension LedgerStore {
+    /// Every stored equivocation evidence, numbered from 1 in ``evidence()`` order.
+    public func evidenceRows() throws -> [(row: Int64, evidence: EquivocationEvidence)] {
+        try evidence().enumerated().map { (Int64($0.offset) + 1, $0.element) }
+    }
 }
 
 extension SignedCheckpoint {
@@ -113,9 +125,9 @@ public final class InMemoryLedgerStore: LedgerStore {
     /// - Returns: The entries.
     public func entries(from start: UInt64, limit: Int) throws -> [StoredEntry] {
         contents.withLock { contents in
-            guard start < UInt64(contents.entries.count) else { return [] }
-            let end = min(contents.entries.count, Int(start) + limit)
-            return Array(contents.entries[Int(start)..<end])
+            guard limit > 0, start < UInt64(contents.entries.count) else { return [] }
+            let first = Int(start)
+            return Array(contents.entries[first..<(first + min(limit, contents.entries.count - first))])
         }
     }
 

@@ -56,7 +56,7 @@ struct LogReplay {
         }
         if verifySignatures, let failed = Self.firstInvalid(checks) {
             let key = 2 * failed.index + 1
-            if ruleError == nil || key <= ruleError!.key { throw failed.error }
+            if key <= ruleError?.key ?? .max { throw failed.error }
         }
         if let ruleError { throw ruleError.error }
     }
@@ -127,7 +127,7 @@ struct LogReplay {
                 }
             }
         }
-        let first = firstFailures.min()!
+        let first = firstFailures.min() ?? Int.max
         return first == Int.max ? nil : checks[first]
     }
 }

@@ -9,7 +9,9 @@ import WireFormat
 public final class SQLiteLedgerStore: LedgerStore {
     /// The file's path.
     public let path: String
-    private let database: any DatabaseWriter
+    let database: any DatabaseWriter
+    /// Held by a writable store for its whole life; nil for a read-only one.
+    private let writerLock: LedgerWriterLock?
 
     /// The schema migrations; their identifiers are recorded in the file by GRDB.
     static var migrator: DatabaseMigrator {
@@ -40,12 +42,24 @@ public final class SQLiteLedgerStore: LedgerStore {
         return migrator
     }
 
-    /// Opens (creating if needed) a writable replica and migrates its schema.
-    /// - Parameter path: The SQLite file.
-    /// - Throws: `storageFailure`, `storageCorrupt`, or `unsupportedSchema` if the file was
-    ///   written by a newer version.
-    public init(path: String) throws {
+    /// How long a writer waits for another process's writer lock before it gives up.
+    public static let defaultLockTimeout: Duration = .seconds(30)
+
+    /// Opens (creating if needed) a writable replica, takes its writer lock and migrates its
+    /// schema. The lock (an exclusive `flock` on `path + ".lock"`) is held until the store is
+    /// released, so one process at a time writes the file; the kernel releases it when the
+    /// process dies, however it dies. Spec: protocols/ledger.md#one-writer.
+    /// - Parameters:
+    ///   - path: The SQLite file.
+    ///   - lockTimeout: How long to wait for a writer lock held by another process (or by
+    ///     another open store in this process).
+    /// - Throws: `ledgerBusy` if the lock stays held for `lockTimeout` (nothing is opened or
+    ///   written); `storageFailure`, `storageCorrupt`, `unsupportedSchema` if the file was
+    ///   written by a newer version, or `schemaMismatch`/`triggerMismatch` if its schema is
+    ///   not the one this store creates.
+    public init(path: String, lockTimeout: Duration = SQLiteLedgerStore.defaultLockTimeout) throws {
         self.path = path
+        writerLock = try LedgerWriterLock(ledgerPath: path, timeout: lockTimeout)
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -57,6 +71,7 @@ public final class SQLiteLedgerStore: LedgerStore {
             try database.read { db in try Self.checkSchema(db) }
             try Self.migrator.migrate(database)
         }
+        try checkFileSchema()
     }
 
     /// Opens an existing replica read-only, as the auditor does; nothing is migrated or written.
@@ -65,6 +80,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     ///   SQLite database; `unsupportedSchema` if the schema is missing or newer.
     public init(readingFrom path: String) throws {
         self.path = path
+        writerLock = nil
         guard FileManager.default.fileExists(atPath: path) else {
             throw LedgerError(.storageFailure, "no ledger file at \(path)")
         }
@@ -101,12 +117,26 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
 
     /// The number of stored entries (the highest index plus one).
+    /// - Throws: `strayRow` if the highest stored index is negative; a storage error.
     public func entryCount() throws -> UInt64 {
         try Self.mapErrors("count entries") {
-            try database.read { db in
-                let maximum = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM entry")
-                return maximum.map { UInt64($0) + 1 } ?? 0
-            }
+            try database.read { db in try Self.nextIndex(db) }
+        }
+    }
+
+    /// The highest stored index plus one, or 0 for an empty table.
+    private static func nextIndex(_ db: Database) throws -> UInt64 {
+        guard let row = try Row.fetchOne(db, sql: "SELECT MAX(seq) FROM entry") else { return 0 }
+        let value: DatabaseValue = row[0]
+        switch value.storage {
+        case .null:
+            return 0
+        case .int64(let maximum) where maximum >= 0:
+            return UInt64(maximum) + 1
+        case .int64(let maximum):
+            throw LedgerError.file(.strayRow, table: "entry", row: maximum, "entry row seq \(maximum) lies outside the log (indices start at 0)")
+        default:
+            throw LedgerError.file(.storageCorrupt, table: "entry", "the entry table's highest seq is not an integer")
         }
     }
 
@@ -117,14 +147,16 @@ public final class SQLiteLedgerStore: LedgerStore {
         guard !entries.isEmpty else { return }
         try Self.mapErrors("append \(entries.count) entries") {
             try database.write { db in
-                let maximum = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM entry")
-                var next = maximum.map { UInt64($0) + 1 } ?? 0
+                var next = try Self.nextIndex(db)
                 let statement = try db.cachedStatement(sql: "INSERT INTO entry (seq, body, leaf) VALUES (?, ?, ?)")
                 for entry in entries {
                     guard entry.index == next else {
                         throw LedgerError.entry(.sequenceMismatch, entry.index, "store expected index \(next)")
                     }
-                    try statement.execute(arguments: [Int64(entry.index), Data(entry.bytes), Data(entry.leafHash.bytes)])
+                    guard let seq = Int64(exactly: entry.index) else {
+                        throw LedgerError.entry(.outOfRange, entry.index, "index \(entry.index) does not fit the store's integer column")
+                    }
+                    try statement.execute(arguments: [seq, Data(entry.bytes), Data(entry.leafHash.bytes)])
                     next += 1
                 }
             }
@@ -138,12 +170,15 @@ public final class SQLiteLedgerStore: LedgerStore {
     /// - Returns: The entries.
     /// - Throws: `storageCorrupt` located at the first unreadable entry.
     public func entries(from start: UInt64, limit: Int) throws -> [StoredEntry] {
+        let limit = max(0, limit)
         do {
             return try read(from: start, limit: limit)
-        } catch let error as LedgerError where error.code == .storageCorrupt {
+        } catch let error as LedgerError where error.code == .storageCorrupt && error.location.entryIndex == nil {
             // Locate the first unreadable entry one row at a time.
             var index = start
-            while index < start + UInt64(limit) {
+            let (sum, overflow) = start.addingReportingOverflow(UInt64(limit))
+            let end = overflow ? UInt64.max : sum
+            while index < end {
                 do {
                     let rows = try read(from: index, limit: 1)
                     guard let row = rows.first else { break }
@@ -157,43 +192,93 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
 
     private func read(from start: UInt64, limit: Int) throws -> [StoredEntry] {
-        try Self.mapErrors("read entries from \(start)") {
+        // Indices beyond Int64.max cannot be stored: nothing is there.
+        guard let first = Int64(exactly: start) else { return [] }
+        return try Self.mapErrors("read entries from \(start)") {
             try database.read { db in
                 let cursor = try Row.fetchCursor(
                     db, sql: "SELECT seq, body, leaf FROM entry WHERE seq >= ? ORDER BY seq LIMIT ?",
-                    arguments: [Int64(clamping: start), limit])
+                    arguments: [first, limit])
                 var out: [StoredEntry] = []
                 out.reserveCapacity(min(limit, 1 << 16))
                 while let row = try cursor.next() {
-                    let seq: Int64 = row[0]
-                    let body: Data = row[1]
-                    let leaf: Data = row[2]
-                    guard seq >= 0, let hash = try? LedgerHash(leaf) else {
-                        throw LedgerError.entry(.storageCorrupt, UInt64(max(seq, 0)), "a stored row has an invalid index or leaf hash")
-                    }
-                    out.append(StoredEntry(index: UInt64(seq), bytes: [UInt8](body), leafHash: hash))
+                    out.append(try Self.storedEntry(row))
                 }
                 return out
             }
         }
     }
 
-    /// Every stored checkpoint, ordered by size then root.
+    /// One entry row, every column checked: nothing read from the file is trusted to have the
+    /// type the schema declares (SQLite columns are dynamically typed, and damage reads as NULL).
+    private static func storedEntry(_ row: Row) throws -> StoredEntry {
+        guard case .int64(let seq) = (row[0] as DatabaseValue).storage else {
+            throw LedgerError.file(.storageCorrupt, table: "entry", "an entry row's seq is not an integer")
+        }
+        guard seq >= 0 else {
+            throw LedgerError.file(.strayRow, table: "entry", row: seq, "entry row seq \(seq) lies outside the log (indices start at 0)")
+        }
+        let index = UInt64(seq)
+        func damaged(_ column: String, _ problem: String) -> LedgerError {
+            LedgerError(.storageCorrupt, "entry row seq \(seq): \(column) \(problem)", at: .init(entryIndex: index, table: "entry", row: seq))
+        }
+        let body = try blob(row[1] as DatabaseValue) { damaged("body", $0) }
+        let leaf = try blob(row[2] as DatabaseValue) { damaged("leaf", $0) }
+        guard let hash = try? LedgerHash(leaf) else {
+            throw damaged("leaf", "is \(leaf.count) bytes, not 32")
+        }
+        return StoredEntry(index: index, bytes: [UInt8](body), leafHash: hash)
+    }
+
+    /// The bytes of a BLOB value, or the error `fail` makes from what the value is instead.
+    static func blob(_ value: DatabaseValue, _ fail: (String) -> LedgerError) throws -> Data {
+        switch value.storage {
+        case .blob(let data): return data
+        case .null: throw fail("is NULL, not a blob")
+        case .int64: throw fail("is an integer, not a blob")
+        case .double: throw fail("is a real number, not a blob")
+        case .string: throw fail("is text, not a blob")
+        }
+    }
+
+    /// Every stored checkpoint, ordered by size then root. Each row's `size` and `root` columns
+    /// are checked against the signed body they were derived from.
+    /// - Throws: `malformedEncoding` (a body does not decode), `columnMismatch` (a column
+    ///   disagrees with its body), `storageCorrupt` (a value of the wrong type), located at the
+    ///   checkpoint row.
     public func checkpoints() throws -> [SignedCheckpoint] {
-        let bodies = try Self.mapErrors("read checkpoints") {
+        let rows = try Self.mapErrors("read checkpoints") {
             try database.read { db in
-                try Row.fetchAll(db, sql: "SELECT size, body FROM checkpoint ORDER BY size, root").map { row in
-                    (row[0] as Int64, [UInt8](row[1] as Data))
-                }
+                try Row.fetchAll(db, sql: "SELECT size, root, body FROM checkpoint ORDER BY size, root")
+                    .map { row in (row[0] as DatabaseValue, row[1] as DatabaseValue, row[2] as DatabaseValue) }
             }
         }
-        return try bodies.map { size, body in
-            do {
-                return try SignedCheckpoint(wireEncoded: body)
-            } catch {
-                throw LedgerError(.malformedEncoding, "a stored checkpoint does not decode: \(error)",
-                                  at: .init(checkpointSize: UInt64(max(size, 0))), cause: error)
+        return try rows.map { sizeValue, rootValue, bodyValue in
+            guard case .int64(let size) = sizeValue.storage else {
+                throw LedgerError.file(.storageCorrupt, table: "checkpoint", "a checkpoint row's size is not an integer")
             }
+            var location = LedgerError.Location(table: "checkpoint", row: size)
+            location.checkpointSize = UInt64(exactly: size)
+            func damaged(_ column: String, _ problem: String) -> LedgerError {
+                LedgerError(.storageCorrupt, "checkpoint row of size \(size): \(column) \(problem)", at: location)
+            }
+            let root = try Self.blob(rootValue) { damaged("root", $0) }
+            let body = try Self.blob(bodyValue) { damaged("body", $0) }
+            let checkpoint: SignedCheckpoint
+            do {
+                checkpoint = try SignedCheckpoint(wireEncoded: [UInt8](body))
+            } catch {
+                throw LedgerError(.malformedEncoding, "checkpoint row of size \(size): the body does not decode", at: location, cause: error)
+            }
+            guard UInt64(exactly: size) == checkpoint.checkpoint.size else {
+                throw LedgerError(
+                    .columnMismatch, "checkpoint row of size \(size): the size column differs from the signed body's size \(checkpoint.checkpoint.size)",
+                    at: location)
+            }
+            guard [UInt8](root) == checkpoint.checkpoint.root.bytes else {
+                throw LedgerError(.columnMismatch, "checkpoint row of size \(size): the root column differs from the signed body's root", at: location)
+            }
+            return checkpoint
         }
     }
 
@@ -202,7 +287,11 @@ public final class SQLiteLedgerStore: LedgerStore {
     public func saveCheckpoint(_ checkpoint: SignedCheckpoint) throws {
         try Self.mapErrors("save checkpoint \(checkpoint.checkpoint.size)") {
             try database.write { db in
-                let size = Int64(clamping: checkpoint.checkpoint.size)
+                guard let size = Int64(exactly: checkpoint.checkpoint.size) else {
+                    throw LedgerError(
+                        .outOfRange, "a checkpoint of size \(checkpoint.checkpoint.size) cannot be stored",
+                        at: .init(checkpointSize: checkpoint.checkpoint.size))
+                }
                 let root = Data(checkpoint.checkpoint.root.bytes)
                 var merged = checkpoint
                 if let existing = try Data.fetchOne(db, sql: "SELECT body FROM checkpoint WHERE size = ? AND root = ?", arguments: [size, root]),
@@ -217,15 +306,28 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
 
     /// Every stored equivocation evidence.
+    /// - Throws: `invalidEvidence` located at the first row that does not decode; a storage error.
     public func evidence() throws -> [EquivocationEvidence] {
-        let bodies = try Self.mapErrors("read evidence") {
-            try database.read { db in try Data.fetchAll(db, sql: "SELECT body FROM evidence ORDER BY id") }
+        try evidenceRows().map(\.evidence)
+    }
+
+    /// Every stored equivocation evidence with its row id, in row order.
+    /// - Throws: `invalidEvidence` located at the first row that does not decode; a storage error.
+    public func evidenceRows() throws -> [(row: Int64, evidence: EquivocationEvidence)] {
+        let rows = try Self.mapErrors("read evidence") {
+            try database.read { db in
+                try Row.fetchAll(db, sql: "SELECT id, body FROM evidence ORDER BY id").map { ($0[0] as DatabaseValue, $0[1] as DatabaseValue) }
+            }
         }
-        return try bodies.map { body in
+        return try rows.map { idValue, bodyValue in
+            guard case .int64(let id) = idValue.storage else {
+                throw LedgerError.file(.storageCorrupt, table: "evidence", "an evidence row's id is not an integer")
+            }
+            let body = try Self.blob(bodyValue) { LedgerError.file(.invalidEvidence, table: "evidence", row: id, "evidence row \(id): the body \($0)") }
             do {
-                return try EquivocationEvidence(wireEncoded: [UInt8](body))
+                return (id, try EquivocationEvidence(wireEncoded: [UInt8](body)))
             } catch {
-                throw LedgerError(.malformedEncoding, "stored equivocation evidence does not decode: \(error)", cause: error)
+                throw LedgerError.file(.invalidEvidence, table: "evidence", row: id, "evidence row \(id) does not decode as equivocation evidence", cause: error)
             }
         }
     }
@@ -240,15 +342,17 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
     }
 
-    /// Runs raw SQL with the append-only triggers dropped: tests use it to play an attacker with
-    /// write access to the file. Not for production use.
+    /// Runs raw SQL with the append-only triggers dropped, then restores them exactly as they were,
+    /// as a careful attacker with write access to the file would: tests use it. Not for production use.
     /// - Parameters:
     ///   - sql: The statements.
     ///   - blobs: Blob arguments bound in order.
     package func tamper(_ sql: String, blobs: [[UInt8]] = []) throws {
         try database.write { db in
+            let triggers = try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'entry' ORDER BY name")
             try db.execute(sql: "DROP TRIGGER IF EXISTS entry_no_update; DROP TRIGGER IF EXISTS entry_no_delete;")
             try db.execute(sql: sql, arguments: StatementArguments(blobs.map { Data($0) }))
+            for trigger in triggers { try db.execute(sql: trigger) }
         }
     }
 
@@ -266,6 +370,9 @@ public final class SQLiteLedgerStore: LedgerStore {
             return try body()
         } catch let error as LedgerError {
             throw error
+        } catch is RowDecodingError {
+            // Not wrapped: its description quotes the stored value.
+            throw LedgerError(.storageCorrupt, "\(operation): a stored value has the wrong type")
         } catch let error as DatabaseError {
             let corrupt = error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB
             throw LedgerError(

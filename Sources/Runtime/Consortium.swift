@@ -69,6 +69,33 @@ public actor Consortium {
         try await ledger.found(genesis, founder: founder.name, key: founder.signingKey)
     }
 
+    /// The reason recorded on a run that its coordinator left open.
+    public static let abandonedRunReason = "coordinator ended without closing the run"
+
+    /// Closes every run that is started but neither published nor aborted with a `run-aborted`
+    /// entry giving ``abandonedRunReason``. Call it only where no run of this process is in
+    /// progress, right after opening the ledger (``ConsortiumConfiguration/open()`` does): the
+    /// ledger's writer lock then guarantees that such a run's coordinator is gone
+    /// (protocols/runtime.md#abandoned-runs). The abort is authored by the first participant of
+    /// the run whose key this consortium holds, else by its first voting member.
+    /// - Returns: The runs closed, in start order; a run no member here may abort stays open
+    ///   (the audit and `covenant ledger show` list it).
+    /// - Throws: ``RuntimeError`` `ledgerFailure` if the ledger refuses an abort.
+    @discardableResult
+    public func closeAbandonedRuns() async throws -> [LedgerHash] {
+        let state = await ledger.state
+        func recorded(_ member: Member) -> Bool { state.members[member.name]?.publicKey == member.publicKey }
+        var closed: [LedgerHash] = []
+        for run in state.runs.values.filter({ $0.status == .open }).sorted(by: { $0.startedAt < $1.startedAt }) {
+            let participant = run.participants.lazy.compactMap { self.member(named: $0) }.first(where: recorded)
+            let voter = members.first { recorded($0) && state.members[$0.name]?.roles.contains(.voting) == true }
+            guard let author = participant ?? voter else { continue }
+            try await author.author(.runAborted(RunAbort(runID: run.runID, reason: Self.abandonedRunReason)), on: ledger)
+            closed.append(run.runID)
+        }
+        return closed
+    }
+
     /// Proposes a contract version, has `approvers` approve it, and activates it (protocols/ledger.md
     /// lifecycle rules L6–L8). An active version of the same contract name becomes its predecessor.
     /// - Parameters:

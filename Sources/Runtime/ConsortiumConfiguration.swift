@@ -190,11 +190,14 @@ public struct ConsortiumConfiguration: Sendable {
     }
 
     /// Opens the consortium: loads (or creates) each member's key and data-source configuration,
-    /// opens the ledger, and founds it when it is empty. An existing ledger must list exactly
-    /// these members with these keys.
+    /// opens the ledger with its writer lock (waiting up to `lockTimeout` for another writer),
+    /// and founds it when it is empty. An existing ledger must list exactly these members with
+    /// these keys; runs left open by a coordinator that is gone are then closed
+    /// (``Consortium/closeAbandonedRuns()``, protocols/runtime.md#abandoned-runs).
+    /// - Parameter lockTimeout: How long to wait for another writer of the ledger.
     /// - Returns: The consortium and whether it was founded now.
-    /// - Throws: ``RuntimeError``.
-    public func open() async throws -> (consortium: Consortium, founded: Bool) {
+    /// - Throws: ``RuntimeError`` (`ledgerBusy` if another writer holds the ledger throughout).
+    public func open(lockTimeout: Duration = SQLiteLedgerStore.defaultLockTimeout) async throws -> (consortium: Consortium, founded: Bool) {
         var members: [Member] = []
         for entry in self.members {
             let key: (key: CryptoPrimitives.Ed25519.PrivateKey, created: Bool)
@@ -221,7 +224,7 @@ public struct ConsortiumConfiguration: Sendable {
             members.append(Member(name: entry.name, key: key.key, roles: entry.roles, ledgerRoles: entry.ledgerRoles, data: data))
         }
         try Self.ensureFolder(of: ledgerPath, for: "the ledger")
-        let ledger = try LedgerService(path: ledgerPath)
+        let ledger = try LedgerService(path: ledgerPath, lockTimeout: lockTimeout)
         let consortium = Consortium(name: self.consortium, members: members, ledger: ledger)
         if await ledger.isEmpty {
             try await consortium.found(quorum: quorum)
@@ -236,6 +239,7 @@ public struct ConsortiumConfiguration: Sendable {
                 throw RuntimeError(.invalidConfiguration, "the key of \(member.name) does not match the ledger's record of it")
             }
         }
+        try await consortium.closeAbandonedRuns()
         return (consortium, false)
     }
 

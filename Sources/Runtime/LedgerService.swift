@@ -9,16 +9,24 @@ public actor LedgerService {
     /// The SQLite file, or nil for an in-memory ledger.
     public nonisolated let path: String?
 
-    /// Opens (or, if the store is empty, prepares) a ledger.
-    /// - Parameter path: A SQLite file (created if missing), or nil for an in-memory ledger.
-    /// - Throws: ``RuntimeError`` `ledgerFailure` wrapping the ``LedgerError``.
-    public init(path: String?) throws {
+    /// Opens (or, if the store is empty, prepares) a ledger. A SQLite ledger is held with its
+    /// writer lock for the life of the service, so no other process writes it meanwhile and this
+    /// replica's view of the log never goes stale (protocols/ledger.md#one-writer).
+    /// - Parameters:
+    ///   - path: A SQLite file (created if missing), or nil for an in-memory ledger.
+    ///   - lockTimeout: How long to wait for another writer to finish.
+    /// - Throws: ``RuntimeError`` `ledgerBusy` if another writer holds the ledger past
+    ///   `lockTimeout` (nothing is written), else `ledgerFailure` wrapping the ``LedgerError``.
+    public init(path: String?, lockTimeout: Duration = SQLiteLedgerStore.defaultLockTimeout) throws {
         self.path = path
         do {
-            let store: any LedgerStore = try path.map { try SQLiteLedgerStore(path: $0) } ?? InMemoryLedgerStore()
+            let store: any LedgerStore = try path.map { try SQLiteLedgerStore(path: $0, lockTimeout: lockTimeout) } ?? InMemoryLedgerStore()
             ledger = try Ledger(store: store)
+        } catch let error as LedgerError where error.code == .ledgerBusy {
+            throw RuntimeError(.ledgerBusy, "ledger busy: \(error.message)", cause: error)
         } catch {
-            throw RuntimeError(.ledgerFailure, "cannot open the ledger\(path.map { " at \($0)" } ?? "")", cause: error)
+            let reason = (error as? LedgerError).map { ": \($0.location): \($0.code.rawValue): \($0.message)" } ?? ""
+            throw RuntimeError(.ledgerFailure, "cannot open the ledger\(path.map { " at \($0)" } ?? "")\(reason)", cause: error)
         }
     }
 

@@ -31,6 +31,8 @@ public struct RuntimeError: Error, Sendable, CustomStringConvertible {
         case inconsistentOutputs = "inconsistent-outputs"
         /// The ledger refused an entry or could not be read.
         case ledgerFailure = "ledger-failure"
+        /// Another process holds the ledger's writer lock; this one wrote nothing.
+        case ledgerBusy = "ledger-busy"
         /// A configuration file is missing or malformed.
         case invalidConfiguration = "invalid-configuration"
         /// The party was disconnected from the transport (e.g. a fault-injected crash).

@@ -62,6 +62,9 @@ struct AuditCommand: AsyncParsableCommand {
             }
             print("  entries \(run.entries.map(String.init).joined(separator: ", "))" + (run.provenInCheckpoint.map { ", proven included in checkpoint \($0)" } ?? ", not yet covered by a checkpoint"))
         }
+        if !report.openRuns.isEmpty {
+            print("open runs (started, neither published nor aborted): \(report.openRuns.joined(separator: ", "))")
+        }
         for checkpoint in report.checkpoints {
             print("checkpoint \(checkpoint.size) \(checkpoint.root.prefix(16))… by \(checkpoint.sequencer): \(checkpoint.cosignatures)/\(checkpoint.quorum) cosignatures\(checkpoint.isFinal ? ", final" : "")")
         }

@@ -116,6 +116,8 @@ struct LedgerCommand: AsyncParsableCommand {
                 for checkpoint in try store.checkpoints() {
                     print("checkpoint size \(checkpoint.checkpoint.size) root \(checkpoint.checkpoint.root) by \(checkpoint.sequencer), cosigned by \(checkpoint.cosignatures.map(\.signer).joined(separator: ", "))")
                 }
+                let open = try store.openRuns()
+                print("open runs: " + (open.isEmpty ? "none" : open.map { "\($0.runID.hex) (started at entry \($0.startedAt))" }.joined(separator: ", ")))
             }
         }
     }

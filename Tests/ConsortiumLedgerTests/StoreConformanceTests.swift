@@ -27,6 +27,37 @@ struct StoreConformanceTests {
     }
 
     @Test(arguments: StoreKind.allCases)
+    func extremeReadRequestsNeverTrap(_ kind: StoreKind) throws {
+        let store = try kind.make()
+        try store.append((0..<4).map(Self.entry))
+        #expect(try store.entries(from: 0, limit: .max) == (0..<4).map(Self.entry))
+        #expect(try store.entries(from: 2, limit: .max) == (2..<4).map(Self.entry))
+        #expect(try store.entries(from: 0, limit: 0).isEmpty)
+        #expect(try store.entries(from: 0, limit: -3).isEmpty)
+        #expect(try store.entries(from: .max, limit: .max).isEmpty)
+        #expect(try store.entries(from: UInt64(Int64.max) + 1, limit: 1).isEmpty)
+        #expect(try store.evidenceRows().isEmpty)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func openRunsAreListed(_ kind: StoreKind) throws {
+        let store = try kind.make()
+        let c = Consortium()
+        let ledger = try c.populate(store)
+        #expect(try store.openRuns().isEmpty)
+        let run = LedgerHash.sha256(Array("second run".utf8))
+        try ledger.append(
+            .runStarted(RunStart(runID: run, versionID: c.versionID, circuitHash: c.circuitHash, protocolName: "additive", participants: ["alice", "bob"])),
+            author: "alice", key: c.key("alice"))
+        #expect(try store.openRuns().map(\.runID) == [run])
+        #expect(try store.openRuns().map(\.startedAt) == [10])
+        #expect(LedgerAuditor().audit(store: store).openRuns == [run.hex])
+        try ledger.append(.runAborted(RunAbort(runID: run, reason: "test")), author: "bob", key: c.key("bob"))
+        #expect(try store.openRuns().isEmpty)
+        #expect(LedgerAuditor().audit(store: store).openRuns.isEmpty)
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func appendIsAtomicAndInOrder(_ kind: StoreKind) throws {
         let store = try kind.make()
         try store.append((0..<3).map(Self.entry))
@@ -83,8 +114,12 @@ struct StoreConformanceTests {
             let ledger = try Consortium().populate(try SQLiteLedgerStore(path: path))
             root = ledger.rootHash
         }
-        let reopened = try Ledger(store: try SQLiteLedgerStore(path: path))
-        #expect(reopened.rootHash == root)
+        do {
+            // One writer at a time: this store holds the writer lock until it is released.
+            let reopened = try Ledger(store: try SQLiteLedgerStore(path: path))
+            #expect(reopened.rootHash == root)
+            expectLedgerError(.ledgerBusy) { _ = try SQLiteLedgerStore(path: path, lockTimeout: .milliseconds(50)) }
+        }
         let readOnly = try SQLiteLedgerStore(readingFrom: path)
         #expect(try readOnly.entryCount() == 10)
         #expect(throws: LedgerError.self) { try readOnly.append([Self.entry(10)]) }
