@@ -143,7 +143,9 @@ public struct SQLiteSource: DataSource {
             // Clamped: a deadline centuries away waits "forever", a past one fires at once.
             let (whole, overflow) = max(0, seconds).multipliedReportingOverflow(by: 1_000_000_000)
             let nanoseconds = overflow ? Int64.max : whole + max(0, attoseconds / 1_000_000_000)
-            DispatchQueue.global().asyncAfter(
+            // A private serial queue is overcommitting: it gets a thread even when every thread of
+            // the shared pool is busy (scans blocking them included), so the deadline always fires.
+            SQLiteSource.deadlineQueue.asyncAfter(
                 deadline: .now() + .nanoseconds(Int(clamping: nanoseconds)), execute: item)
             return item
         }
@@ -179,6 +181,9 @@ public struct SQLiteSource: DataSource {
             throw DataSourceError(.databaseError, Self.reason(error), at: location())
         }
     }
+
+    /// Where deadline interrupts are scheduled.
+    static let deadlineQueue = DispatchQueue(label: "covenant.datasource.deadline")
 
     /// `covenant_nfc(x)`: a TEXT value in Unicode Normalization Form C, anything else unchanged.
     static let canonicalText = DatabaseFunction("covenant_nfc", argumentCount: 1, pure: true) { values in

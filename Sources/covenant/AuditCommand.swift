@@ -35,7 +35,7 @@ struct AuditCommand: AsyncParsableCommand {
             printText(report)
         }
         if let failure = report.failure {
-            let location = failure.entryIndex.map { "entry \($0)" } ?? failure.checkpointSize.map { "checkpoint \($0)" } ?? "ledger"
+            let location = failure.location
             LedgerCommand.printError("audit FAILED at \(location): \(failure.rule): \(failure.message)")
             throw ExitCode(ExitStatus.checkFailed.rawValue)
         }

@@ -74,6 +74,8 @@ struct Covenant: AsyncParsableCommand {
         } catch let error as ValidationError {
             FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
             Foundation.exit(ExitStatus.usage.rawValue)
+        } catch where exitCode(for: error) == .success {
+            exit(withError: error)  // help requested of a command without its own run
         } catch {
             let status = ExitStatus.of(error)
             FileHandle.standardError.write(Data("error: \(status == .internalError ? "internal error: " : "")\(error)\n".utf8))

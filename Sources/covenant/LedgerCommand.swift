@@ -144,7 +144,7 @@ struct LedgerCommand: AsyncParsableCommand {
         }
 
         func fail(_ failure: AuditReport.Failure) throws {
-            let location = failure.entryIndex.map { "entry \($0)" } ?? failure.checkpointSize.map { "checkpoint \($0)" } ?? "ledger"
+            let location = failure.location
             throw ExitStatus.fail(.checkFailed, "\(location): \(failure.rule): \(failure.message)")
         }
     }
