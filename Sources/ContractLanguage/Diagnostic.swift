@@ -203,8 +203,9 @@ public enum ContractLanguageError: Error, Equatable, Sendable, CustomStringConve
     }
 }
 
-/// Levenshtein distance, for "did you mean" suggestions.
-func editDistance(_ a: String, _ b: String) -> Int {
+/// Levenshtein distance (insertions, deletions, substitutions over Unicode scalars), for "did
+/// you mean" suggestions here and in configuration files.
+package func editDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a.unicodeScalars), b = Array(b.unicodeScalars)
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }

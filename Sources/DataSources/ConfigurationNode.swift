@@ -1,3 +1,4 @@
+import ContractLanguage
 import Foundation
 
 /// Typed, checked access to a configuration read by ``StrictJSON``: each accessor checks the
@@ -294,32 +295,16 @@ package struct ConfigurationNode: Sendable {
     ///   - candidates: the allowed keys.
     /// - Returns: the suggestion, or nil.
     package static func suggestion(for key: String, among candidates: [String]) -> String? {
-        let lowered = Array(key.lowercased().unicodeScalars)
-        guard lowered.count <= 64 else { return nil }
+        let lowered = key.lowercased()
+        guard lowered.unicodeScalars.count <= 64 else { return nil }
         var best: (candidate: String, distance: Int)?
         for candidate in candidates {
-            let target = Array(candidate.lowercased().unicodeScalars)
+            let target = candidate.lowercased()
             let distance = editDistance(lowered, target)
-            let allowed = target.count >= 5 ? 2 : 1
+            let allowed = target.unicodeScalars.count >= 5 ? 2 : 1
             if distance <= allowed, distance < (best?.distance ?? .max) { best = (candidate, distance) }
         }
         return best?.candidate
-    }
-
-    /// Levenshtein distance (insertions, deletions, substitutions).
-    static func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        var current = [Int](repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            current[0] = i
-            for j in 1...b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            swap(&previous, &current)
-        }
-        return previous[b.count]
     }
 }
 
