@@ -71,7 +71,10 @@ let package = Package(
         // Member data sources (SQLite, CSV), validation against the contract's input, local plan execution.
         .target(
             name: "DataSources",
-            dependencies: ["ContractLanguage", "CircuitCompiler", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "ContractLanguage", "CircuitCompiler", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings),
         // Records benchmarks/results/datasources-*.json (not API; the CLI can call LocalPlanBenchmark later).
         .executableTarget(name: "_DataSourcesBenchmark", dependencies: ["DataSources"], swiftSettings: swiftSettings),

@@ -2,6 +2,7 @@ public import CircuitCompiler
 public import ContractLanguage
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// A table, view or read-only query of a SQLite database, opened read-only.
 ///
@@ -86,7 +87,8 @@ public struct SQLiteSource: DataSource {
     /// - Parameters:
     ///   - plan: the local plan.
     ///   - strategy: `.automatic` (pushdown when possible) or `.rowPipeline`.
-    ///   - deadline: when to interrupt the query (`sqlite3_interrupt`); nil: never.
+    ///   - deadline: when to interrupt the query (a progress handler checks it every 1,000 SQLite
+    ///     steps); nil: never.
     /// - Returns: the partials and how they were computed.
     /// - Throws: `DataSourceError`, `deadlineExceeded` when interrupted at the deadline.
     public func execute(_ plan: LocalPlan, strategy: ExecutionStrategy, deadline: ContinuousClock.Instant?) throws
@@ -135,23 +137,24 @@ public struct SQLiteSource: DataSource {
         } catch {
             throw DataSourceError(.unreadableFile, "the SQLite database cannot be opened: \(Self.reason(error))", at: .init(file: path))
         }
-        // At the deadline a timer outside the cooperative pool interrupts whatever statement runs
-        // (a recursive CTE that never ends included); SQLite then fails it with SQLITE_INTERRUPT.
-        let timer = deadline.map { deadline in
-            let item = DispatchWorkItem { queue.interrupt() }
-            let (seconds, attoseconds) = ContinuousClock.now.duration(to: deadline).components
-            // Clamped: a deadline centuries away waits "forever", a past one fires at once.
-            let (whole, overflow) = max(0, seconds).multipliedReportingOverflow(by: 1_000_000_000)
-            let nanoseconds = overflow ? Int64.max : whole + max(0, attoseconds / 1_000_000_000)
-            // A private serial queue is overcommitting: it gets a thread even when every thread of
-            // the shared pool is busy (scans blocking them included), so the deadline always fires.
-            SQLiteSource.deadlineQueue.asyncAfter(
-                deadline: .now() + .nanoseconds(Int(clamping: nanoseconds)), execute: item)
-            return item
-        }
-        defer { timer?.cancel() }
         do {
-            return try queue.read(body)
+            return try queue.read { db in
+                guard let deadline else { return try body(db) }
+                // SQLite asks the handler every 1,000 virtual-machine steps whether to go on; past
+                // the deadline it answers no, and the statement (a recursive CTE that never ends
+                // included) fails with SQLITE_INTERRUPT. No timer thread, no race with statement
+                // boundaries.
+                let box = Unmanaged.passRetained(DeadlineBox(deadline))
+                sqlite3_progress_handler(db.sqliteConnection, 1000, { context in
+                    guard let context else { return 0 }
+                    return ContinuousClock.now >= Unmanaged<DeadlineBox>.fromOpaque(context).takeUnretainedValue().deadline ? 1 : 0
+                }, box.toOpaque())
+                defer {
+                    sqlite3_progress_handler(db.sqliteConnection, 0, nil, nil)
+                    box.release()
+                }
+                return try body(db)
+            }
         } catch let error as DataSourceError {
             if let deadline, ContinuousClock.now >= deadline, error.code == .databaseError {
                 throw DataSourceError(.deadlineExceeded, "the local plan did not finish before its deadline", at: location())
@@ -181,9 +184,6 @@ public struct SQLiteSource: DataSource {
             throw DataSourceError(.databaseError, Self.reason(error), at: location())
         }
     }
-
-    /// Where deadline interrupts are scheduled.
-    static let deadlineQueue = DispatchQueue(label: "covenant.datasource.deadline")
 
     /// `covenant_nfc(x)`: a TEXT value in Unicode Normalization Form C, anything else unchanged.
     static let canonicalText = DatabaseFunction("covenant_nfc", argumentCount: 1, pure: true) { values in
@@ -396,4 +396,10 @@ extension String {
         while let c = s.last, c == ";" || c == " " || c == "\n" || c == "\t" || c == "\r" { s = s.dropLast() }
         return String(s)
     }
+}
+
+/// The deadline a progress handler reads (a class, so that C gets a stable pointer to it).
+private final class DeadlineBox {
+    let deadline: ContinuousClock.Instant
+    init(_ deadline: ContinuousClock.Instant) { self.deadline = deadline }
 }
