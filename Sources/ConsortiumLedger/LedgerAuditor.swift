@@ -202,11 +202,17 @@ public struct AuditReport: Codable, Sendable {
 public struct LedgerAuditor: Sendable {
     /// Entries read and verified per chunk.
     public var chunkSize: Int
+    /// Called after each chunk with the entries verified so far and the entries in the store (for
+    /// a live progress display).
+    public var progress: (@Sendable (_ verified: UInt64, _ total: UInt64) -> Void)?
 
     /// An auditor.
-    /// - Parameter chunkSize: Entries per chunk (memory vs. parallelism).
-    public init(chunkSize: Int = 16384) {
+    /// - Parameters:
+    ///   - chunkSize: Entries per chunk (memory vs. parallelism).
+    ///   - progress: Called after each chunk.
+    public init(chunkSize: Int = 16384, progress: (@Sendable (_ verified: UInt64, _ total: UInt64) -> Void)? = nil) {
         self.chunkSize = chunkSize
+        self.progress = progress
     }
 
     /// Audits a ledger file, opened read-only: first the file's schema, then the log (as
@@ -253,10 +259,12 @@ public struct LedgerAuditor: Sendable {
         var failure: LedgerError?
         var storedEquivocations: [EquivocationEvidence] = []
         do {
+            let total = progress == nil ? 0 : (try? store.entryCount()) ?? 0
             while true {
                 let chunk = try store.entries(from: replay.tree.size, limit: chunkSize)
                 if chunk.isEmpty { break }
                 try replay.process(chunk)
+                progress?(replay.tree.size, total)
             }
             if replay.tree.size == 0 {
                 throw LedgerError(.emptyLog, "the ledger holds no entries (no genesis)", at: .init(entryIndex: 0))

@@ -49,6 +49,8 @@ public struct ConsortiumConfiguration: Sendable {
     public var secaggThreshold: Int?
     /// Per-round deadline.
     public var roundTimeout: Duration
+    /// Deadline of each member's local plan (validation and scan of its data).
+    public var localPlanTimeout: Duration = .seconds(600)
 
     /// Creates a configuration.
     public init(
@@ -103,7 +105,10 @@ public struct ConsortiumConfiguration: Sendable {
 
     private static func parse(_ root: ConfigurationNode, baseDirectory: String) throws -> ConsortiumConfiguration {
         let top = try root.object(
-            allowedKeys: ["consortium", "ledger", "quorum", "members", "paillier", "secagg", "roundTimeoutSeconds"],
+            allowedKeys: [
+                "consortium", "ledger", "quorum", "members", "paillier", "secagg", "roundTimeoutSeconds",
+                "localPlanTimeoutSeconds",
+            ],
             expectation: "an object (the members configuration)")
         let base = URL(fileURLWithPath: baseDirectory)
         func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : base.appendingPathComponent(p).path }
@@ -185,6 +190,12 @@ public struct ConsortiumConfiguration: Sendable {
                 fractionDigits: 3, in: 1...86_400_000,
                 expectation: "a number of seconds from 0.001 to 86400, with at most 3 decimals and no exponent")
             configuration.roundTimeout = .milliseconds(milliseconds)
+        }
+        if let seconds = top.optional("localPlanTimeoutSeconds") {
+            let milliseconds = try seconds.decimalUnits(
+                fractionDigits: 3, in: 1...86_400_000,
+                expectation: "a number of seconds from 0.001 to 86400, with at most 3 decimals and no exponent")
+            configuration.localPlanTimeout = .milliseconds(milliseconds)
         }
         return configuration
     }

@@ -24,7 +24,7 @@ struct AuditCommand: AsyncParsableCommand {
             runID = id
         }
         FileHandle.standardError.write(Data("▸ auditing \(ledger): every signature, rule, checkpoint and proof…\n".utf8))
-        var report = LedgerAuditor().audit(path: ledger, runID: runID)
+        var report = LedgerAuditor(progress: LedgerCommand.auditProgress).audit(path: ledger, runID: runID)
         if report.passed {
             let checks = DecryptionAuditor.audit(path: ledger)
             report = report.adding(decryptions: runID.map { id in checks.filter { $0.runID == id.hex } } ?? checks)

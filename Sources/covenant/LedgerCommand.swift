@@ -15,6 +15,11 @@ struct LedgerCommand: AsyncParsableCommand {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 
+    /// Live audit progress on standard error: `▸ verified 16384 of 100000 entries`.
+    static let auditProgress: @Sendable (UInt64, UInt64) -> Void = { verified, total in
+        FileHandle.standardError.write(Data("▸ verified \(verified) of \(total) entries\n".utf8))
+    }
+
     static func json(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -131,7 +136,7 @@ struct LedgerCommand: AsyncParsableCommand {
 
         func run() async throws {
             let start = ContinuousClock.now
-            let report = LedgerAuditor().audit(path: ledger)
+            let report = LedgerAuditor(progress: LedgerCommand.auditProgress).audit(path: ledger)
             let elapsed = ContinuousClock.now - start
             if let failure = report.failure { try fail(failure) }
             print("ok: \(report.verifiedEntries) entries verified in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))")

@@ -23,13 +23,15 @@ struct RunCommand: AsyncParsableCommand {
     var participants: String?
     @Flag(help: "If the contract version is not active, have the members propose it and the first quorum of voting members approve it.")
     var approve = false
-    @Option(parsing: .unconditional, help: "Seconds each member's local plan (validation and scan of its data) may take before the run aborts, 1–86400.")
-    var localPlanTimeout: Int = 600
+    @Option(parsing: .unconditional, help: "Seconds each member's local plan (validation and scan of its data) may take before the run aborts, 1–86400 (default: the configuration's localPlanTimeoutSeconds, else 600).")
+    var localPlanTimeout: Int?
     @Flag(help: "Print the outcome as JSON.")
     var json = false
 
     func validate() throws {
-        guard (1...86_400).contains(localPlanTimeout) else { throw ValidationError("--local-plan-timeout must be 1–86400 seconds, got \(localPlanTimeout)") }
+        if let localPlanTimeout, !(1...86_400).contains(localPlanTimeout) {
+            throw ValidationError("--local-plan-timeout must be 1–86400 seconds, got \(localPlanTimeout)")
+        }
     }
 
     func run() async throws {
@@ -78,7 +80,7 @@ struct RunCommand: AsyncParsableCommand {
                 options: RunOptions(
                     protocolFamily: family, participants: participants?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) },
                     roundTimeout: configuration.roundTimeout, secaggThreshold: configuration.secaggThreshold,
-                    localPlanTimeout: .seconds(localPlanTimeout), progress: { line in Self.progress(line) }))
+                    localPlanTimeout: localPlanTimeout.map { .seconds($0) } ?? configuration.localPlanTimeout, progress: { line in Self.progress(line) }))
             if json {
                 print(ResultTable.text(ResultTable.object(report)))
             } else {

@@ -59,6 +59,9 @@ struct CommandLineTests {
         #expect(text.status == 0, "\(text.err)")
         #expect(text.out.contains("paillier: aggregate recomputed from the ciphertexts of"), "\(text.out)")
         #expect(text.out.contains("audit PASSED"))
+        // Progress is on standard error (live, unbuffered), never in the result or the JSON.
+        #expect(text.err.contains("▸ verified") && !text.out.contains("▸"), "\(text.err)")
+        #expect(demo.err.contains("▸ founded consortium") && !demo.out.contains("▸"))
         let json = try Self.covenant(["audit", ledger, "--json"])
         let report = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])
         let decryptions = try #require(report["decryptions"] as? [[String: Any]])

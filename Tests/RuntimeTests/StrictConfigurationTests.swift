@@ -57,6 +57,13 @@ struct StrictConfigurationTests {
         #expect(error?.message == "members.json:11:26 (roundTimeoutSeconds): must be a number of seconds from 0.001 to 86400, with at most 3 decimals and no exponent; \(found)")
     }
 
+    @Test func localPlanTimeout() throws {
+        #expect(try parse(Self.text()).localPlanTimeout == .seconds(600))
+        #expect(try parse(Self.text(extra: ",\n  \"localPlanTimeoutSeconds\": 30")).localPlanTimeout == .seconds(30))
+        let error = failure(Self.text(extra: ",\n  \"localPlanTimeoutSeconds\": 1e17"))
+        #expect(error?.message.contains("(localPlanTimeoutSeconds): must be a number of seconds from 0.001 to 86400") == true, "\(error?.message ?? "")")
+    }
+
     @Test func roundTimeoutBounds() throws {
         #expect(try parse(Self.text(timeout: "0.001")).roundTimeout == .milliseconds(1))
         #expect(try parse(Self.text(timeout: "86400")).roundTimeout == .seconds(86400))
@@ -91,7 +98,7 @@ struct StrictConfigurationTests {
 
     @Test func unknownKeysAreRefusedWithASuggestion() {
         let top = failure(Self.text(extra: #", "quorm": 2"#))
-        #expect(top?.message == "members.json:11:29 (quorm): unknown key 'quorm' (did you mean 'quorum'? expected one of consortium, ledger, quorum, members, paillier, secagg, roundTimeoutSeconds)")
+        #expect(top?.message == "members.json:11:29 (quorm): unknown key 'quorm' (did you mean 'quorum'? expected one of consortium, ledger, quorum, members, paillier, secagg, roundTimeoutSeconds, localPlanTimeoutSeconds)")
         let member = failure(Self.text(roles: #"["r"], "dataSource": "x""#))
         #expect(member?.message.hasPrefix("members.json:8:22 (members[1].dataSource): unknown key 'dataSource' (did you mean 'dataSources'?") == true)
         let far = failure(Self.text(roles: #"["r"], "colour": 1"#))
