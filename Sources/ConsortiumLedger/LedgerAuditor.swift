@@ -108,6 +108,9 @@ public struct AuditReport: Codable, Sendable {
     public var failure: Failure?
     /// The log id, hex.
     public var logID: String?
+    /// The log id the reader pinned (the consortium's identity), hex; nil when none was given,
+    /// and then the ledger's identity was not checked (``notChecked`` says so).
+    public var pinnedLogID: String?
     /// The consortium's name.
     public var consortium: String
     /// Entries verified (all of them if passed; those before the failure otherwise).
@@ -205,13 +208,22 @@ public struct LedgerAuditor: Sendable {
     /// Called after each chunk with the entries verified so far and the entries in the store (for
     /// a live progress display).
     public var progress: (@Sendable (_ verified: UInt64, _ total: UInt64) -> Void)?
+    /// The consortium's identity to check the ledger against: its log id (the genesis entry's
+    /// leaf hash), recorded by every member. A ledger rebuilt from scratch, with fresh keys and
+    /// the same names, has another genesis and fails with `consortium-mismatch`.
+    public var pin: LedgerHash?
 
     /// An auditor.
     /// - Parameters:
     ///   - chunkSize: Entries per chunk (memory vs. parallelism).
+    ///   - pin: The consortium's log id, or nil (the identity is then reported as not checked).
     ///   - progress: Called after each chunk.
-    public init(chunkSize: Int = 16384, progress: (@Sendable (_ verified: UInt64, _ total: UInt64) -> Void)? = nil) {
+    public init(
+        chunkSize: Int = 16384, pin: LedgerHash? = nil,
+        progress: (@Sendable (_ verified: UInt64, _ total: UInt64) -> Void)? = nil
+    ) {
         self.chunkSize = chunkSize
+        self.pin = pin
         self.progress = progress
     }
 
@@ -268,6 +280,12 @@ public struct LedgerAuditor: Sendable {
             }
             if replay.tree.size == 0 {
                 throw LedgerError(.emptyLog, "the ledger holds no entries (no genesis)", at: .init(entryIndex: 0))
+            }
+            if let pin, let logID = replay.state.logID, logID != pin {
+                throw LedgerError(
+                    .consortiumMismatch,
+                    "this ledger's log id is \(logID.hex), not the pinned consortium \(pin.hex): its genesis is another consortium's, or the ledger was rebuilt",
+                    at: .init(entryIndex: 0))
             }
             try replay.finish()
             try Self.checkStoredEvidence(try store.evidenceRows(), state: replay.state, found: &storedEquivocations)
@@ -360,10 +378,15 @@ public struct LedgerAuditor: Sendable {
             runs: runs, checkpoints: checkpoints, latestFinalCheckpoint: latestFinal,
             unfinalisedEntries: replay.tree.size - (latestFinal ?? 0),
             equivocations: (replay.evidence + storedEquivocations).map { hexEncode($0.wireEncoded()) },
-            notChecked: Self.notChecked)
+            notChecked: Self.notChecked + (pin == nil ? [Self.unpinned] : []))
+        report.pinnedLogID = pin?.hex
         report.openRuns = state.runs.values.filter { $0.status == .open }.sorted { $0.startedAt < $1.startedAt }.map(\.runID.hex)
         return report
     }
+
+    /// What an audit without a pin leaves unchecked.
+    public static let unpinned =
+        "the consortium's identity: no log id was pinned, so a ledger rebuilt from scratch with fresh keys would pass (covenant audit --log-id)"
 
     /// Checks that belong to later work (protocols/ledger.md#what-the-audit-does-not-check).
     public static let notChecked = [

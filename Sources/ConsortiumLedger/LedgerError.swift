@@ -40,6 +40,8 @@ public struct LedgerError: Error, Sendable, CustomStringConvertible {
         case sequenceMismatch = "sequence-mismatch"
         /// An entry names a different log (consortium) than the genesis entry.
         case logMismatch = "log-mismatch"
+        /// The ledger's log id (its genesis) is not the consortium identity the reader pinned.
+        case consortiumMismatch = "consortium-mismatch"
         /// An entry's `previousRoot` is not the root of the log before it.
         case previousRootMismatch = "previous-root-mismatch"
         /// An entry's timestamp is earlier than its predecessor's.

@@ -51,6 +51,9 @@ public struct ConsortiumConfiguration: Sendable {
     public var roundTimeout: Duration
     /// Deadline of each member's local plan (validation and scan of its data).
     public var localPlanTimeout: Duration = .seconds(600)
+    /// The consortium's identity, pinned: the log id (genesis leaf hash) of the ledger this
+    /// member belongs to. A ledger of another genesis is refused; nil before the founding.
+    public var logID: LedgerHash?
 
     /// Creates a configuration.
     public init(
@@ -107,7 +110,7 @@ public struct ConsortiumConfiguration: Sendable {
         let top = try root.object(
             allowedKeys: [
                 "consortium", "ledger", "quorum", "members", "paillier", "secagg", "roundTimeoutSeconds",
-                "localPlanTimeoutSeconds",
+                "localPlanTimeoutSeconds", "logID",
             ],
             expectation: "an object (the members configuration)")
         let base = URL(fileURLWithPath: baseDirectory)
@@ -197,6 +200,12 @@ public struct ConsortiumConfiguration: Sendable {
                 expectation: "a number of seconds from 0.001 to 86400, with at most 3 decimals and no exponent")
             configuration.localPlanTimeout = .milliseconds(milliseconds)
         }
+        if let logID = top.optional("logID") {
+            guard let hash = LedgerHash(hex: try logID.string()) else {
+                throw logID.error("must be the consortium's log id: 64 hex digits")
+            }
+            configuration.logID = hash
+        }
         return configuration
     }
 
@@ -238,10 +247,23 @@ public struct ConsortiumConfiguration: Sendable {
         let ledger = try LedgerService(path: ledgerPath, lockTimeout: lockTimeout)
         let consortium = Consortium(name: self.consortium, members: members, ledger: ledger)
         if await ledger.isEmpty {
+            if let logID {
+                throw RuntimeError(
+                    .invalidConfiguration,
+                    "the ledger \(ledgerPath) is empty, but the configuration pins the consortium \(logID.hex): restore that ledger (a member never founds a second consortium under a pinned identity)")
+            }
             try await consortium.found(quorum: quorum)
             return (consortium, true)
         }
         let state = await ledger.state
+        if let logID {
+            guard state.logID == logID else {
+                throw RuntimeError(
+                    .invalidConfiguration,
+                    "the ledger \(ledgerPath) belongs to log \(state.logID?.hex ?? "-"), not to the pinned consortium \(logID.hex): refused")
+            }
+            await ledger.pin(logID)
+        }
         for member in members {
             guard let recorded = state.members[member.name] else {
                 throw RuntimeError(.invalidConfiguration, "the ledger \(ledgerPath) has no member \(member.name)")

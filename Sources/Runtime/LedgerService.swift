@@ -46,6 +46,7 @@ public actor LedgerService {
     ///   - key: Its key.
     /// - Throws: ``RuntimeError`` `ledgerFailure`.
     public func found(_ genesis: Genesis, founder: String, key: Ed25519.PrivateKey) throws {
+        defer { if ledger.size > 0 { identity = ledger.logID } }
         try wrap("genesis") { _ = try ledger.append(.genesis(genesis), author: founder, key: key) }
     }
 
@@ -97,9 +98,19 @@ public actor LedgerService {
     /// Audits the ledger with the auditor (from the file when there is one, read-only).
     /// - Returns: The audit report.
     public func audit() -> AuditReport {
-        if let path { return LedgerAuditor().audit(path: path) }
-        return LedgerAuditor().audit(store: ledger.store, name: "in-memory ledger")
+        let auditor = LedgerAuditor(pin: identity)
+        if let path { return auditor.audit(path: path) }
+        return auditor.audit(store: ledger.store, name: "in-memory ledger")
     }
+
+    /// The consortium's identity this service checks its ledger against (the log id): set when
+    /// it founds the ledger, or pinned from a member's configuration; nil otherwise (the audit
+    /// then reports the identity as not checked).
+    public private(set) var identity: LedgerHash?
+
+    /// Pins the consortium's identity for later audits.
+    /// - Parameter logID: The log id the member recorded.
+    public func pin(_ logID: LedgerHash) { identity = logID }
 
     /// The ledger audit plus ``DecryptionAuditor``'s re-check of every paillier run
     /// (protocols/runtime.md#auditing-a-paillier-run).

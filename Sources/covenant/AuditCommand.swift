@@ -14,6 +14,8 @@ struct AuditCommand: AsyncParsableCommand {
     var ledger: String
     @Option(help: "Report only this run (64 hex digits); the whole ledger is still verified.")
     var run: String?
+    @Option(name: .customLong("log-id"), help: "The consortium's log id (64 hex digits, printed when the consortium was founded and kept in every member's configuration): the audit fails unless the ledger's genesis is this one.")
+    var logID: String?
     @Flag(help: "Print the report as JSON.")
     var json = false
 
@@ -24,7 +26,12 @@ struct AuditCommand: AsyncParsableCommand {
             runID = id
         }
         FileHandle.standardError.write(Data("▸ auditing \(ledger): every signature, rule, checkpoint and proof…\n".utf8))
-        var report = LedgerAuditor(progress: LedgerCommand.auditProgress).audit(path: ledger, runID: runID)
+        var pin: LedgerHash?
+        if let logID {
+            guard let id = LedgerHash(hex: logID) else { throw ValidationError("--log-id must be 64 hex digits") }
+            pin = id
+        }
+        var report = LedgerAuditor(pin: pin, progress: LedgerCommand.auditProgress).audit(path: ledger, runID: runID)
         if report.passed {
             let checks = DecryptionAuditor.audit(path: ledger)
             report = report.adding(decryptions: runID.map { id in checks.filter { $0.runID == id.hex } } ?? checks)
@@ -44,6 +51,11 @@ struct AuditCommand: AsyncParsableCommand {
     func printText(_ report: AuditReport) {
         print("ledger \(report.ledger)")
         print("consortium \(report.consortium), log \(report.logID ?? "-")")
+        if let pinned = report.pinnedLogID {
+            print(pinned == report.logID ? "IDENTITY: the log id matches the pinned consortium \(pinned)" : "IDENTITY: MISMATCH: pinned consortium \(pinned), this ledger is \(report.logID ?? "-")")
+        } else {
+            print("IDENTITY NOT CHECKED: no --log-id given; a ledger rebuilt with fresh keys would pass. Pin the consortium's log id.")
+        }
         print("verified \(report.verifiedEntries) entries, root \(report.rootHash)")
         print("entries: " + report.entryKinds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         print("members (quorum \(report.quorum)): " + report.members.map { "\($0.name) [\($0.roles.joined(separator: ","))]" }.joined(separator: ", "))
@@ -69,6 +81,12 @@ struct AuditCommand: AsyncParsableCommand {
             print("checkpoint \(checkpoint.size) \(checkpoint.root.prefix(16))… by \(checkpoint.sequencer): \(checkpoint.cosignatures)/\(checkpoint.quorum) cosignatures\(checkpoint.isFinal ? ", final" : "")")
         }
         print("not checked by this version: " + report.notChecked.joined(separator: "; "))
-        print(report.passed ? "audit PASSED" : "audit FAILED")
+        if !report.passed {
+            print("audit FAILED")
+        } else if report.pinnedLogID == nil {
+            print("audit PASSED for everything checked; the consortium's identity was NOT checked (pass --log-id)")
+        } else {
+            print("audit PASSED")
+        }
     }
 }

@@ -109,7 +109,7 @@ struct DemoCommand: AsyncParsableCommand {
         print("  members config    \(outcome.membersConfigurationPath)")
         print("  member databases  \(outcome.directory)/data/*.sqlite (\(outcome.databases.count) files), keys in \(outcome.directory)/keys/")
         print("next:")
-        print("  covenant audit \(outcome.ledgerPath)")
+        print("  covenant audit \(outcome.ledgerPath) --log-id \(outcome.audit.logID ?? "-")")
         print("  covenant run \(outcome.contractPath) --members-config \(outcome.membersConfigurationPath)")
     }
 

@@ -59,6 +59,15 @@ struct CommandLineTests {
         #expect(text.status == 0, "\(text.err)")
         #expect(text.out.contains("paillier: aggregate recomputed from the ciphertexts of"), "\(text.out)")
         #expect(text.out.contains("audit PASSED"))
+        // Pinned to the log id the demo recorded in members.json: passes; any other id fails.
+        let configuration = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/members.json"))) as? [String: Any])
+        let logID = try #require(configuration["logID"] as? String)
+        let pinned = try Self.covenant(["audit", ledger, "--log-id", logID])
+        #expect(pinned.status == 0 && pinned.out.contains("IDENTITY: the log id matches"), "\(pinned.out)")
+        let other = try Self.covenant(["audit", ledger, "--log-id", String(logID.reversed())])
+        #expect(other.status == 1 && other.err.contains("consortium-mismatch"), "\(other.err)")
+        #expect(text.out.contains("IDENTITY NOT CHECKED"))
         // Progress is on standard error (live, unbuffered), never in the result or the JSON.
         #expect(text.err.contains("▸ verified") && !text.out.contains("▸"), "\(text.err)")
         #expect(demo.err.contains("▸ founded consortium") && !demo.out.contains("▸"))

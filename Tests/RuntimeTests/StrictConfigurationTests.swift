@@ -98,7 +98,7 @@ struct StrictConfigurationTests {
 
     @Test func unknownKeysAreRefusedWithASuggestion() {
         let top = failure(Self.text(extra: #", "quorm": 2"#))
-        #expect(top?.message == "members.json:11:29 (quorm): unknown key 'quorm' (did you mean 'quorum'? expected one of consortium, ledger, quorum, members, paillier, secagg, roundTimeoutSeconds, localPlanTimeoutSeconds)")
+        #expect(top?.message == "members.json:11:29 (quorm): unknown key 'quorm' (did you mean 'quorum'? expected one of consortium, ledger, quorum, members, paillier, secagg, roundTimeoutSeconds, localPlanTimeoutSeconds, logID)")
         let member = failure(Self.text(roles: #"["r"], "dataSource": "x""#))
         #expect(member?.message.hasPrefix("members.json:8:22 (members[1].dataSource): unknown key 'dataSource' (did you mean 'dataSources'?") == true)
         let far = failure(Self.text(roles: #"["r"], "colour": 1"#))

@@ -134,7 +134,16 @@ public struct DemoScenario: Sendable {
         }
         let configuration = try ConsortiumConfiguration.load(contentsOf: configurationPath)
         let (consortium, _) = try await configuration.open()
-        progress("founded consortium demo-hospitals: \(n) members (\(names.joined(separator: ", "))), quorum \(quorum); ledger \(configuration.ledgerPath)")
+        // Every member records the consortium's identity (its log id) and from then on refuses a
+        // ledger of another genesis; the audit checks the ledger against it.
+        let logID = await consortium.ledger.state.logID ?? .zero
+        let pinnedText = Self.membersConfigurationText(
+            names: names, quorum: quorum, paillierKeyBits: options.paillierKeyBits, roundTimeout: options.roundTimeout,
+            logID: logID)
+        do { try pinnedText.write(toFile: configurationPath, atomically: true, encoding: .utf8) } catch {
+            throw RuntimeError(.fileFailure, "cannot write \(configurationPath)", cause: error)
+        }
+        progress("founded consortium demo-hospitals: \(n) members (\(names.joined(separator: ", "))), quorum \(quorum); ledger \(configuration.ledgerPath); log id \(logID.hex) (pinned in members.json)")
 
         // 3. Contract lifecycle.
         let compiled: CompiledContract
@@ -244,7 +253,10 @@ public struct DemoScenario: Sendable {
     ///   - paillierKeyBits: The Paillier modulus size.
     ///   - roundTimeout: The per-round deadline (1 ms to 86400 s).
     /// - Returns: The JSON text.
-    package static func membersConfigurationText(names: [String], quorum: Int, paillierKeyBits: Int, roundTimeout: Duration) -> String {
+    ///   - logID: The consortium's log id once founded (pinned in the configuration).
+    package static func membersConfigurationText(
+        names: [String], quorum: Int, paillierKeyBits: Int, roundTimeout: Duration, logID: LedgerHash? = nil
+    ) -> String {
         let memberEntries = names.enumerated().map { index, name in
             "    {\"name\": \"\(name)\", \"key\": \"keys/\(name).key\", \"dataSources\": \"members/\(name).json\""
                 + (index == 0 ? ", \"roles\": [\"regulator\"], \"ledgerRoles\": [\"voting\", \"participant\", \"sequencer\"]" : "") + "}"
@@ -258,7 +270,7 @@ public struct DemoScenario: Sendable {
             \(memberEntries.joined(separator: ",\n"))
               ],
               "paillier": {"keyBits": \(paillierKeyBits)},
-              "roundTimeoutSeconds": \(secondsText(roundTimeout))
+              "roundTimeoutSeconds": \(secondsText(roundTimeout))\(logID.map { ",\n  \"logID\": \"\($0.hex)\"" } ?? "")
             }
 
             """
