@@ -14,24 +14,33 @@ public struct Checkpoint: Hashable, Sendable, WireCodable {
     public var size: UInt64
     /// `MTH(D[0:size])`.
     public var root: LedgerHash
+    /// The ``id`` of the checkpoint before this one (the latest of a smaller size), or zero for
+    /// the first: checkpoints form a chain, so a deleted or reordered one is detected.
+    public var previous: LedgerHash
 
     /// A checkpoint.
     /// - Parameters:
     ///   - logID: The log id.
     ///   - size: The tree size.
     ///   - root: The root at that size.
-    public init(logID: LedgerHash, size: UInt64, root: LedgerHash) {
+    ///   - previous: The predecessor's ``id`` (zero for the first checkpoint).
+    public init(logID: LedgerHash, size: UInt64, root: LedgerHash, previous: LedgerHash = .zero) {
         self.logID = logID
         self.size = size
         self.root = root
+        self.previous = previous
     }
 
-    /// Encodes as `bytes[32] logID ‖ u64 size ‖ bytes[32] root`.
+    /// `SHA-256` of the encoding: what the next checkpoint names as its predecessor.
+    public var id: LedgerHash { LedgerHash.sha256(wireEncoded()) }
+
+    /// Encodes as `bytes[32] logID ‖ u64 size ‖ bytes[32] root ‖ bytes[32] previous`.
     /// - Parameter writer: The writer.
     public func encode(to writer: inout WireWriter) {
         writer.write(logID)
         writer.writeUInt64(size)
         writer.write(root)
+        writer.write(previous)
     }
 
     /// Decodes a checkpoint.
@@ -41,10 +50,11 @@ public struct Checkpoint: Hashable, Sendable, WireCodable {
         logID = try LedgerHash(from: &reader)
         size = try reader.readUInt64()
         root = try LedgerHash(from: &reader)
+        previous = try LedgerHash(from: &reader)
     }
 
-    /// 72.
-    public static var minimumWireByteCount: Int { 72 }
+    /// 104.
+    public static var minimumWireByteCount: Int { 104 }
 
     /// `"covenant.ledger.checkpoint.v1" ‖ 0x00 ‖ checkpoint`: what the sequencer signs.
     public var sequencerMessage: [UInt8] { Self.checkpointDomain + wireEncoded() }
@@ -52,8 +62,8 @@ public struct Checkpoint: Hashable, Sendable, WireCodable {
     /// `"covenant.ledger.cosignature.v1" ‖ 0x00 ‖ checkpoint`: what a cosigning member signs.
     public var cosignerMessage: [UInt8] { Self.cosignatureDomain + wireEncoded() }
 
-    static let checkpointDomain: [UInt8] = Array("covenant.ledger.checkpoint.v1".utf8) + [0]
-    static let cosignatureDomain: [UInt8] = Array("covenant.ledger.cosignature.v1".utf8) + [0]
+    static let checkpointDomain: [UInt8] = Array("covenant.ledger.checkpoint.v2".utf8) + [0]
+    static let cosignatureDomain: [UInt8] = Array("covenant.ledger.cosignature.v2".utf8) + [0]
 }
 
 /// A member's cosignature: "I hold this log, and its root at this size is this one."

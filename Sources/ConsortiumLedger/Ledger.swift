@@ -212,6 +212,12 @@ public final class Ledger {
 
     // MARK: Checkpoints
 
+    /// The ``Checkpoint/id`` of the latest stored checkpoint smaller than `size`, or zero.
+    func predecessorID(below size: UInt64) throws -> LedgerHash {
+        try store.checkpoints().filter { $0.checkpoint.size < size }.max { $0.checkpoint.size < $1.checkpoint.size }?
+            .checkpoint.id ?? .zero
+    }
+
     /// Signs a checkpoint of the whole log as the sequencer and stores it.
     /// - Parameters:
     ///   - sequencer: The sequencer's name.
@@ -220,7 +226,7 @@ public final class Ledger {
     /// - Throws: `invalidCheckpointSignature` if `sequencer` is not a sequencer or the key is wrong.
     @discardableResult
     public func signCheckpoint(as sequencer: String, key: Ed25519.PrivateKey) throws -> SignedCheckpoint {
-        let checkpoint = Checkpoint(logID: logID, size: size, root: rootHash)
+        let checkpoint = Checkpoint(logID: logID, size: size, root: rootHash, previous: try predecessorID(below: size))
         let signed = SignedCheckpoint.sign(checkpoint, as: sequencer, key: key)
         try addCheckpoint(signed)
         return signed
@@ -266,6 +272,13 @@ public final class Ledger {
         let size = checkpoint.checkpoint.size
         let location = LedgerError.Location(checkpointSize: size)
         guard size > 0 else { throw LedgerError(.outOfRange, "a checkpoint of size 0 certifies no log", at: location) }
+        let predecessor = try predecessorID(below: size)
+        guard checkpoint.checkpoint.previous == predecessor else {
+            throw LedgerError(
+                .checkpointChainBroken,
+                "the checkpoint names predecessor \(checkpoint.checkpoint.previous), but this replica's latest checkpoint below size \(size) is \(predecessor)",
+                at: location)
+        }
         for known in try store.checkpoints() where known.checkpoint.size == size && known.checkpoint.root != checkpoint.checkpoint.root {
             if (try? state.verifyCheckpoint(known)) != nil {
                 let evidence = EquivocationEvidence(first: known, second: checkpoint)

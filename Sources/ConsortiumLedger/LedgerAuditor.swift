@@ -80,7 +80,8 @@ public struct AuditReport: Codable, Sendable {
         public var resultSigners: [String]
         /// The entries about this run.
         public var entries: [UInt64]
-        /// The checkpoint the run's entries were proven included in, if one covers them.
+        /// The latest final checkpoint (cosigned at quorum) the run's entries are proven included
+        /// in, if one covers them; a checkpoint that is not final is never claimed.
         public var provenInCheckpoint: UInt64?
     }
 
@@ -338,7 +339,9 @@ public struct LedgerAuditor: Sendable {
                 isFinal: item.cosigners >= item.quorum)
         }
         let latestFinal = checkpoints.last(where: \.isFinal)?.size
-        let proofSize = checkpoints.last?.size
+        // Inclusion is claimed only in a final checkpoint (cosigned at quorum): a sequencer's
+        // signature alone proves nothing to the members.
+        let proofSize = latestFinal
         let runs = state.runs.values
             .filter { runID == nil || $0.runID == runID }
             .sorted { $0.startedAt < $1.startedAt }
@@ -346,7 +349,7 @@ public struct LedgerAuditor: Sendable {
                 var proven: UInt64?
                 if let proofSize, let last = run.entries.last, last < proofSize,
                    let root = try? replay.tree.rootHash(size: proofSize) {
-                    // Every entry of the run is proven included in the latest checkpoint.
+                    // Every entry of the run is proven included in the latest final checkpoint.
                     let allIncluded = run.entries.allSatisfy { index in
                         guard let proof = try? replay.tree.inclusionProof(index: index, size: proofSize),
                               let leaf = try? replay.tree.leafHash(at: index) else { return false }

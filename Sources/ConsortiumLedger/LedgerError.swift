@@ -103,6 +103,9 @@ public struct LedgerError: Error, Sendable, CustomStringConvertible {
         case invalidCosignature = "invalid-cosignature"
         /// A checkpoint's root differs from the root of the log at its size.
         case checkpointRootMismatch = "checkpoint-root-mismatch"
+        /// A checkpoint does not name the checkpoint before it as its predecessor (one deleted,
+        /// inserted or reordered).
+        case checkpointChainBroken = "checkpoint-chain-broken"
         /// A checkpoint covers more entries than the log holds (entries deleted at the end).
         case checkpointBeyondLog = "checkpoint-beyond-log"
         /// Two validly signed checkpoints of the same size have different roots.

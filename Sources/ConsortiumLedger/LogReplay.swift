@@ -12,6 +12,8 @@ struct LogReplay {
     /// Results of evaluated checkpoints, in size order.
     private(set) var evaluated: [(checkpoint: SignedCheckpoint, cosigners: Int, quorum: Int)] = []
     private(set) var evidence: [EquivocationEvidence] = []
+    /// The id of the last evaluated checkpoint: the predecessor the next one must name.
+    private var chainHead: (id: LedgerHash, size: UInt64)?
     private(set) var kindCounts: [LedgerEntry.Kind: Int] = [:]
 
     init(checkpoints: [SignedCheckpoint], verifySignatures: Bool = true) {
@@ -92,6 +94,13 @@ struct LogReplay {
                 "sequencer \(first.0.sequencer) signed two checkpoints of size \(size) with roots \(first.0.checkpoint.root) and \(other.0.checkpoint.root)",
                 at: .init(checkpointSize: size))
         }
+        let expected = chainHead?.id ?? .zero
+        for (checkpoint, _) in valid where checkpoint.checkpoint.previous != expected {
+            throw LedgerError(
+                .checkpointChainBroken,
+                "the checkpoint names predecessor \(checkpoint.checkpoint.previous), but the checkpoint before it is \(chainHead.map { "size \($0.size), id \($0.id)" } ?? "none (it should name zero)"): a checkpoint was deleted, inserted or reordered",
+                at: .init(checkpointSize: size))
+        }
         for (checkpoint, cosigners) in valid {
             guard checkpoint.checkpoint.root == root else {
                 throw LedgerError(
@@ -101,6 +110,7 @@ struct LogReplay {
             }
             evaluated.append((checkpoint, cosigners, state.quorum))
         }
+        if let first = valid.first { chainHead = (first.0.checkpoint.id, size) }
     }
 
     /// The failing check that comes first in log order, checking in parallel over all cores.

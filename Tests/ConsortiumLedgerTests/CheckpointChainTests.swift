@@ -1,0 +1,77 @@
+import ConsortiumLedger
+import CryptoPrimitives
+import Testing
+
+/// Checkpoints chain (issue 9, item 5): each names its predecessor's id, so that deleting,
+/// inserting or reordering one is detected, and a run is reported "proven included in
+/// checkpoint K" only when K is final.
+@Suite("Checkpoint chain")
+struct CheckpointChainTests {
+    let c = Consortium()
+
+    /// The fixture log (entries 0–9, a final checkpoint of size 10), then two key ceremonies, each
+    /// followed by a final checkpoint (sizes 11 and 12).
+    func chainedLedgerFile() throws -> (path: String, checkpoints: [SignedCheckpoint]) {
+        let path = temporaryLedgerPath("chain")
+        let ledger = try c.populate(try SQLiteLedgerStore(path: path))
+        for scheme in ["a", "b"] {
+            try ledger.append(.keyCeremony(KeyCeremony(scheme: scheme, publicKey: [1], verificationKeys: [])), author: "bob", key: c.key("bob"))
+            try c.checkpoint(ledger)
+        }
+        return (path, try SQLiteLedgerStore(readingFrom: path).checkpoints())
+    }
+
+    @Test func eachCheckpointNamesItsPredecessor() throws {
+        let (path, checkpoints) = try chainedLedgerFile()
+        #expect(checkpoints.map(\.checkpoint.size) == [10, 11, 12])
+        #expect(checkpoints[0].checkpoint.previous == .zero)
+        #expect(checkpoints[1].checkpoint.previous == checkpoints[0].checkpoint.id)
+        #expect(checkpoints[2].checkpoint.previous == checkpoints[1].checkpoint.id)
+        let report = LedgerAuditor().audit(path: path)
+        #expect(report.passed, "\(String(describing: report.failure))")
+    }
+
+    @Test func aDeletedMiddleCheckpointBreaksTheChain() throws {
+        let (path, _) = try chainedLedgerFile()
+        try SQLiteLedgerStore(path: path).tamper("DELETE FROM checkpoint WHERE size = 11")
+        let report = LedgerAuditor().audit(path: path)
+        #expect(!report.passed)
+        #expect(report.failure?.rule == "checkpoint-chain-broken", "\(String(describing: report.failure))")
+        #expect(report.failure?.checkpointSize == 12)
+    }
+
+    @Test func aDeletedFirstCheckpointBreaksTheChain() throws {
+        let (path, _) = try chainedLedgerFile()
+        try SQLiteLedgerStore(path: path).tamper("DELETE FROM checkpoint WHERE size = 10")
+        let report = LedgerAuditor().audit(path: path)
+        #expect(report.failure?.rule == "checkpoint-chain-broken", "\(String(describing: report.failure))")
+        #expect(report.failure?.checkpointSize == 11)
+    }
+
+    @Test func aValidlySignedCheckpointNamingAnotherPredecessorIsRefusedAndFailsTheAudit() throws {
+        let path = temporaryLedgerPath("chain-forged")
+        let ledger = try c.populate(try SQLiteLedgerStore(path: path))
+        try ledger.append(.keyCeremony(KeyCeremony(scheme: "a", publicKey: [1], verificationKeys: [])), author: "bob", key: c.key("bob"))
+        // The sequencer's own signature over a checkpoint that skips its predecessor.
+        let skipping = SignedCheckpoint.sign(
+            Checkpoint(logID: ledger.logID, size: ledger.size, root: ledger.rootHash, previous: .zero), as: "alice", key: c.key("alice"))
+        expectLedgerError(.checkpointChainBroken) { try ledger.addCheckpoint(skipping) }
+        // Written to the file anyway: the audit names the rule.
+        try ledger.store.saveCheckpoint(skipping)
+        let report = LedgerAuditor().audit(path: path)
+        #expect(report.failure?.rule == "checkpoint-chain-broken", "\(String(describing: report.failure))")
+        #expect(report.failure?.checkpointSize == 11)
+    }
+
+    @Test func inclusionIsClaimedOnlyInAFinalCheckpoint() throws {
+        let ledger = try c.populate(InMemoryLedgerStore())
+        try ledger.append(.keyCeremony(KeyCeremony(scheme: "a", publicKey: [1], verificationKeys: [])), author: "bob", key: c.key("bob"))
+        // A newer checkpoint with the sequencer's signature only: not final.
+        let unfinal = try ledger.signCheckpoint(as: "alice", key: c.key("alice"))
+        #expect(try !ledger.isFinal(unfinal))
+        let report = LedgerAuditor().audit(store: ledger.store)
+        #expect(report.passed, "\(String(describing: report.failure))")
+        #expect(report.latestFinalCheckpoint == 10)
+        #expect(report.runs.first?.provenInCheckpoint == 10, "\(report.runs)")
+    }
+}
