@@ -1,5 +1,6 @@
 public import ConsortiumLedger
 import CircuitCompiler
+import ContractLanguage
 import MPCProtocols
 import PaillierEncryption
 import WireFormat
@@ -45,26 +46,40 @@ public enum DecryptionAuditor {
         var ceremonies: [LedgerHash: KeyCeremony] = [:]
         var sources: [LedgerHash: [UInt8]] = [:]
         var starts: [LedgerHash: RunStart] = [:]
-        var results: [LedgerHash: ResultPublication] = [:]
+        var results: [LedgerHash: (index: UInt64, ResultPublication)] = [:]
+        var committers: [LedgerHash: Set<String>] = [:]
         var evidence: [(index: UInt64, DecryptionEvidence)] = []
         for signed in entries {
             switch signed.entry.payload {
             case .keyCeremony(let ceremony): ceremonies[ceremony.ceremonyID] = ceremony
             case .contractProposed(let proposal): sources[proposal.versionID] = proposal.source
             case .runStarted(let start): starts[start.runID] = start
-            case .resultPublished(let result): results[result.runID] = result
+            case .inputCommitted(let commitment): committers[commitment.runID, default: []].insert(signed.entry.author)
+            case .resultPublished(let result): results[result.runID] = (signed.entry.sequence, result)
             case .decryptionEvidence(let e): evidence.append((signed.entry.sequence, e))
             default: continue
             }
         }
-        return evidence.map { index, record in
-            check(record, at: index, start: starts[record.runID], ceremonies: ceremonies, sources: sources, result: results[record.runID])
+        var checks = evidence.map { index, record in
+            check(
+                record, at: index, start: starts[record.runID], ceremonies: ceremonies, sources: sources,
+                result: results[record.runID]?.1, committers: committers[record.runID] ?? [])
         }
+        // A published paillier run must carry its evidence: without it nothing can be re-checked,
+        // and the audit fails rather than pass over it.
+        let evidenced = Set(evidence.map(\.1.runID))
+        for (runID, (index, _)) in results.sorted(by: { $0.value.index < $1.value.index })
+        where starts[runID]?.protocolName == "paillier" && !evidenced.contains(runID) {
+            checks.append(AuditReport.DecryptionCheck(
+                runID: runID.hex, entry: index, contributors: [], decryptors: [], values: 0,
+                failure: "the paillier run published a result without its decryption evidence: its decryption cannot be re-checked"))
+        }
+        return checks.sorted { $0.entry < $1.entry }
     }
 
     private static func check(
         _ record: DecryptionEvidence, at index: UInt64, start: RunStart?, ceremonies: [LedgerHash: KeyCeremony],
-        sources: [LedgerHash: [UInt8]], result: ResultPublication?
+        sources: [LedgerHash: [UInt8]], result: ResultPublication?, committers: Set<String>
     ) -> AuditReport.DecryptionCheck {
         var contributors: [String] = [], decryptors: [String] = [], values = 0
         func outcome(_ failure: String?) -> AuditReport.DecryptionCheck {
@@ -90,6 +105,10 @@ public enum DecryptionAuditor {
         }
         contributors = c
         decryptors = d
+        // Only members that committed inputs on the ledger may have contributed.
+        if let outsider = c.first(where: { !committers.contains($0) }) {
+            return outcome("\(outsider) contributed ciphertexts without an input commitment on the ledger")
+        }
         let sum: [UInt64]
         do { sum = try decoded.verify(publicKey: key) } catch {
             return outcome("the ciphertexts and decryption proofs do not verify: \(error)")
@@ -109,6 +128,10 @@ public enum DecryptionAuditor {
         }
         guard (try? LedgerHash(compiled.contractID)) == start.versionID else {
             return outcome("the recompiled contract's id differs from the run's version id")
+        }
+        let minimum = max(2, Int(compiled.contract.minimumParticipants ?? 2))
+        guard contributors.count >= minimum else {
+            return outcome("\(contributors.count) members contributed; the contract requires at least \(minimum)")
         }
         guard plan.vectorLength == sum.count else {
             return outcome("the evidence opens \(sum.count) values, the contract's plan \(plan.vectorLength)")

@@ -102,4 +102,32 @@ struct DecryptionAuditTests {
             #expect(full.failure?.message.contains(expected) == true, "\(full.failure?.message ?? "")")
         }
     }
+
+    @Test("a paillier run published without its evidence, with a value changed, fails the audit")
+    func withoutEvidence() async throws {
+        let (fixture, entries, index) = try await Self.paillierRun()
+        // Rebuild the ledger up to the evidence, leave it out, and publish altered values with
+        // every participant's valid endorsement.
+        let store = InMemoryLedgerStore()
+        let ledger = try Ledger(store: store)
+        try ledger.receive(Array(entries[..<index]))
+        guard case .resultPublished(var result) = entries[index + 1].entry.payload else { Issue.record("no result"); return }
+        let author = entries[index + 1].entry.author
+        var text = String(decoding: result.revealedValues, as: UTF8.self)
+        let range = try #require(text.range(of: #""admissions":\s*\d"#, options: .regularExpression))
+        let digit = text[text.index(before: range.upperBound)]
+        text.replaceSubrange(text.index(before: range.upperBound)..<range.upperBound, with: digit == "9" ? "8" : "9")
+        result = ResultPublication(
+            runID: result.runID, resultHash: result.resultHash, revealedValues: Array(text.utf8), transcriptHash: result.transcriptHash)
+        let next = ledger.nextEntry(.resultPublished(result), author: author)
+        result.endorsements = fixture.names.map { next.endorsement(by: $0, key: fixture.keys[$0]!) }
+        try ledger.append(.resultPublished(result), author: author, key: fixture.keys[author]!, timestamp: next.timestamp)
+        let ledgerAudit = LedgerAuditor().audit(store: store)
+        #expect(ledgerAudit.passed, "\(String(describing: ledgerAudit.failure))")
+        let full = ledgerAudit.adding(decryptions: DecryptionAuditor.audit(store: store))
+        #expect(!full.passed)
+        #expect(full.failure?.rule == "decryption-evidence-mismatch")
+        #expect(full.failure?.entryIndex == UInt64(index))
+        #expect(full.failure?.message.contains("without its decryption evidence") == true, "\(full.failure?.message ?? "")")
+    }
 }
