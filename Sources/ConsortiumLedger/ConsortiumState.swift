@@ -72,6 +72,8 @@ public struct ConsortiumState: Sendable {
         public let protocolName: String
         /// The participants.
         public let participants: [String]
+        /// The fewest committed members a result may rest on (at least 2).
+        public let minimumContributors: UInt32
         /// The starting entry.
         public let startedAt: UInt64
         /// The key ceremony (paillier).
@@ -290,12 +292,20 @@ public struct ConsortiumState: Sendable {
                     throw fail(.notAParticipant, "\(name) is not a member with the participant role")
                 }
             }
+            guard start.minimumContributors >= RunStart.leastContributors,
+                start.minimumContributors <= start.participants.count
+            else {
+                throw fail(
+                    .insufficientContributors,
+                    "run \(start.runID) declares a minimum of \(start.minimumContributors) contributors; it must be at least \(RunStart.leastContributors) and at most its \(start.participants.count) participants")
+            }
             if let ceremony = start.keyCeremony, ceremonies[ceremony] == nil {
                 throw fail(.unknownReference, "run \(start.runID) names key ceremony \(ceremony), which is not recorded")
             }
             runs[start.runID] = Run(
                 runID: start.runID, versionID: start.versionID, circuitHash: start.circuitHash,
-                protocolName: start.protocolName, participants: start.participants, startedAt: index,
+                protocolName: start.protocolName, participants: start.participants,
+                minimumContributors: start.minimumContributors, startedAt: index,
                 keyCeremony: start.keyCeremony, commitments: [:], evidenceAt: nil, status: .open, result: nil,
                 closedAt: nil, entries: [index])
 
@@ -322,6 +332,13 @@ public struct ConsortiumState: Sendable {
             }
             guard !result.endorsements.isEmpty else {
                 throw fail(.missingParticipantSignature, "run \(result.runID): a result needs its participants' signatures")
+            }
+            // No result without its members: at least the run's minimum committed inputs, each
+            // entry signed by its member (checked with the entry), before the result.
+            guard run.commitments.count >= Int(run.minimumContributors) else {
+                throw fail(
+                    .insufficientContributors,
+                    "run \(result.runID): a result needs at least \(run.minimumContributors) members' committed inputs; \(run.commitments.count) committed")
             }
             guard let message = entry.endorsementSubject else { preconditionFailure("results carry endorsements") }
             var signers = Set<String>()

@@ -95,6 +95,9 @@ public struct LedgerError: Error, Sendable, CustomStringConvertible {
         case decryptionEvidenceMismatch = "decryption-evidence-mismatch"
         /// A result lacks the signature of a participant who committed an input.
         case missingParticipantSignature = "missing-participant-signature"
+        /// A result rests on fewer committed members than the run's minimum (at least 2), or a
+        /// run declares a minimum below 2 or above its participants.
+        case insufficientContributors = "insufficient-contributors"
 
         // Checkpoints and proofs.
         /// A checkpoint's sequencer signature does not verify, or its signer is not the sequencer.

@@ -158,6 +158,12 @@ public struct RunStart: Hashable, Sendable {
     public var keyCeremony: LedgerHash?
     /// The participating members, distinct, each with the participant role.
     public var participants: [String]
+    /// The fewest members whose committed inputs a result may rest on: the contract's
+    /// `require participants`, and never fewer than 2 (rule L12 refuses a result with fewer).
+    public var minimumContributors: UInt32
+
+    /// The floor of ``minimumContributors``: a result of one member's data is that member's data.
+    public static let leastContributors: UInt32 = 2
 
     /// A run start.
     /// - Parameters:
@@ -167,10 +173,12 @@ public struct RunStart: Hashable, Sendable {
     ///   - protocolName: The protocol.
     ///   - keyCeremony: The key ceremony, for Paillier.
     ///   - participants: The participants.
+    ///   - minimumContributors: The contract's minimum of contributors (at least 2).
     public init(
         runID: LedgerHash, versionID: LedgerHash, circuitHash: LedgerHash, protocolName: String,
-        keyCeremony: LedgerHash? = nil, participants: [String]
+        keyCeremony: LedgerHash? = nil, participants: [String], minimumContributors: UInt32 = RunStart.leastContributors
     ) {
+        self.minimumContributors = minimumContributors
         self.runID = runID
         self.versionID = versionID
         self.circuitHash = circuitHash
@@ -409,7 +417,7 @@ extension ContractRevocation: WireCodable {
 
 extension RunStart: WireCodable {
     /// `bytes[32] runID ‖ bytes[32] versionID ‖ bytes[32] circuitHash ‖ string protocol ‖
-    /// optional<bytes[32]> keyCeremony ‖ array<string> participants`.
+    /// optional<bytes[32]> keyCeremony ‖ array<string> participants ‖ u32 minimumContributors`.
     /// - Parameter writer: The writer.
     public func encode(to writer: inout WireWriter) {
         writer.write(runID)
@@ -419,6 +427,7 @@ extension RunStart: WireCodable {
         writer.writeOptionalHash(keyCeremony)
         writer.writeUInt32(UInt32(participants.count))
         for name in participants { writer.writeString(name) }
+        writer.writeUInt32(minimumContributors)
     }
     /// Decodes a run start.
     /// - Parameter reader: The reader.
@@ -433,6 +442,7 @@ extension RunStart: WireCodable {
         var names: [String] = []
         for _ in 0..<count { names.append(try reader.readString()) }
         participants = names
+        minimumContributors = try reader.readUInt32()
     }
 }
 

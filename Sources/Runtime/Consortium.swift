@@ -361,7 +361,8 @@ public actor Consortium {
         // 2. run-started.
         let start = RunStart(
             runID: runID, versionID: versionID, circuitHash: try LedgerHash(compiled.planHash),
-            protocolName: family.rawValue, keyCeremony: ceremonyRecord?.id, participants: participantNames)
+            protocolName: family.rawValue, keyCeremony: ceremonyRecord?.id, participants: participantNames,
+            minimumContributors: UInt32(max(Int(RunStart.leastContributors), Int(compiled.contract.minimumParticipants ?? 2))))
         report.ledgerEntries.append(try await participants[0].author(.runStarted(start), on: ledger))
 
         func abort(_ reason: String) async -> RunReport {

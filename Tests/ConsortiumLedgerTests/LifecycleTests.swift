@@ -1,6 +1,7 @@
 import ConsortiumLedger
 import CryptoPrimitives
 import Testing
+import WireFormat
 
 /// The lifecycle rules, enforced on append (protocols/ledger.md#lifecycle-rules). A refused
 /// append stores nothing.
@@ -141,7 +142,11 @@ struct LifecycleTests {
         let run2 = LedgerHash.sha256(Array("run-2".utf8))
         refused(.notAParticipant, ledger, .runStarted(RunStart(runID: run2, versionID: c.versionID, circuitHash: c.circuitHash, protocolName: "additive", participants: ["alice", "alice"])), by: "alice")
         refused(.duplicateIdentifier, ledger, .runStarted(RunStart(runID: c.runID, versionID: c.versionID, circuitHash: c.circuitHash, protocolName: "additive", participants: ["alice"])), by: "alice")
-        refused(.unknownReference, ledger, .runStarted(RunStart(runID: run2, versionID: c.versionID, circuitHash: c.circuitHash, protocolName: "paillier", keyCeremony: .zero, participants: ["alice"])), by: "alice")
+        refused(.unknownReference, ledger, .runStarted(RunStart(runID: run2, versionID: c.versionID, circuitHash: c.circuitHash, protocolName: "paillier", keyCeremony: .zero, participants: ["alice", "bob"])), by: "alice")
+        // A run's minimum of contributors is at least 2 and at most its participants.
+        refused(.insufficientContributors, ledger, .runStarted(RunStart(runID: run2, versionID: c.versionID, circuitHash: c.circuitHash, protocolName: "additive", participants: ["alice"])), by: "alice")
+        refused(.insufficientContributors, ledger, .runStarted(RunStart(runID: run2, versionID: c.versionID, circuitHash: c.circuitHash, protocolName: "additive", participants: ["alice", "bob"], minimumContributors: 1)), by: "alice")
+        refused(.insufficientContributors, ledger, .runStarted(RunStart(runID: run2, versionID: c.versionID, circuitHash: c.circuitHash, protocolName: "additive", participants: ["alice", "bob"], minimumContributors: 3)), by: "alice")
         try ledger.append(.runStarted(RunStart(runID: run2, versionID: c.versionID, circuitHash: c.circuitHash, protocolName: "additive", participants: ["bob", "dave"])), author: "bob", key: c.key("bob"))
         refused(.notAParticipant, ledger, .inputCommitted(InputCommitment(runID: run2, commitment: .zero)), by: "carol")
         try ledger.append(.inputCommitted(InputCommitment(runID: run2, commitment: .zero)), author: "bob", key: c.key("bob"))
@@ -216,6 +221,40 @@ struct LifecycleTests {
         #expect(ledger.state.contracts[c.versionID]?.approvals.isEmpty == true)
         try ledger.append(batch: Array(batch.prefix(2)))
         #expect(ledger.size == 4)
+    }
+
+    /// The lone participant's invented result (issue 9): a member starts a run of an active
+    /// contract and publishes numbers of its own, endorsed only by itself, before anyone else
+    /// commits. Every signature is valid; rule L12 refuses it, on append and in the audit.
+    @Test func noResultWithoutItsMembers() throws {
+        let store = InMemoryLedgerStore()
+        let ledger = try c.populate(store)
+        let lone = LedgerHash.sha256(Array("lone".utf8))
+        try ledger.append(.runStarted(RunStart(runID: lone, versionID: c.versionID, circuitHash: c.circuitHash, protocolName: "additive", participants: ["alice", "bob", "dave"], minimumContributors: 3)), author: "alice", key: c.key("alice"))
+        try ledger.append(.inputCommitted(InputCommitment(runID: lone, commitment: .zero)), author: "alice", key: c.key("alice"))
+        func invented(signers: [String]) -> ResultPublication {
+            var r = ResultPublication(runID: lone, resultHash: .zero, revealedValues: Array("n=999".utf8), transcriptHash: .zero)
+            let entry = ledger.nextEntry(.resultPublished(r), author: "alice", timestamp: 1)
+            r.endorsements = signers.map { entry.endorsement(by: $0, key: c.key($0)) }
+            return r
+        }
+        refused(.insufficientContributors, ledger, .resultPublished(invented(signers: ["alice"])), by: "alice")
+        // Two of the contract's three: still refused.
+        try ledger.append(.inputCommitted(InputCommitment(runID: lone, commitment: .zero)), author: "bob", key: c.key("bob"))
+        refused(.insufficientContributors, ledger, .resultPublished(invented(signers: ["alice", "bob"])), by: "alice")
+        // The same forgery written straight into a store (bypassing the append checks) fails the audit.
+        let forged = InMemoryLedgerStore()
+        let replica = try Ledger(store: forged)
+        try replica.receive(try store.entries(from: 0, limit: 1000).map { try SignedEntry.decode($0.bytes, at: $0.index) })
+        var publication = ResultPublication(runID: lone, resultHash: .zero, revealedValues: Array("n=999".utf8), transcriptHash: .zero)
+        let draft = replica.nextEntry(.resultPublished(publication), author: "alice", timestamp: 1_900_000_000_000)
+        publication.endorsements = ["alice", "bob"].map { draft.endorsement(by: $0, key: c.key($0)) }
+        let bytes = replica.nextEntry(.resultPublished(publication), author: "alice", timestamp: 1_900_000_000_000)
+            .signed(with: c.key("alice")).wireEncoded()
+        try forged.append([StoredEntry(index: replica.size, bytes: bytes, leafHash: MerkleTree.leafHash(bytes))])
+        let report = LedgerAuditor().audit(store: forged)
+        #expect(!report.passed)
+        #expect(report.failure?.rule == "insufficient-contributors", "\(String(describing: report.failure))")
     }
 }
 
