@@ -20,13 +20,21 @@ extension Paillier {
         /// The fixed-base table for `h_s`, built on first use and shared by copies.
         let table: FixedBaseCache
 
-        /// A public key from its published parts, validated: `n` odd and composite-sized,
-        /// `h_s` a unit of `Z_{n²}`.
+        /// A public key from its published parts, validated as far as public data allows
+        /// (protocols/paillier.md#key-validation): `n` odd, at least 256 bits, not a square, with
+        /// no prime factor below 1000; `h_s` a unit of `Z_{n²}` whose square is not 1 (a base of
+        /// order 1 or 2, such as `n² − 1`, would make every encryption readable).
+        /// - Warning: Structure only. Whether the size is acceptable is the caller's policy
+        ///   (2048 bits or more outside tests).
         /// - Throws: ``PaillierError/invalidKey``.
         public init(n: BigInt, hs: BigInt) throws(PaillierError) {
-            guard n.isOdd, n.bitWidth >= 256 else { throw .invalidKey }
+            guard n.isOdd, n.bitWidth >= 256, !Paillier.hasSmallFactor(n) else { throw .invalidKey }
+            let root = n.squareRoot()
+            guard root * root != n else { throw .invalidKey }
             let nSquared = n * n
-            guard hs > 1, hs < nSquared, BigInt.gcd(hs, n) == 1 else { throw .invalidKey }
+            guard hs > 1, hs < nSquared, BigInt.gcd(hs, n) == 1, Paillier.hasOrderAboveTwo(hs, modulus: nSquared) else {
+                throw .invalidKey
+            }
             self.init(unchecked: n, nSquared: nSquared, hs: hs)
         }
 
@@ -156,3 +164,20 @@ final class FixedBaseCache: Sendable {
         }
     }
 }
+
+extension Paillier {
+    /// The odd primes below 1000: a modulus divisible by one of them is no RSA modulus.
+    static let smallPrimes: [UInt] = (3..<1000).filter { p in (2..<p).prefix { $0 * $0 <= p }.allSatisfy { p % $0 != 0 } }.map(UInt.init)
+
+    /// Whether `n` has a prime factor below 1000.
+    static func hasSmallFactor(_ n: BigInt) -> Bool {
+        smallPrimes.contains { n.remainder(dividingBy: $0) == 0 }
+    }
+
+    /// Whether `x² ≢ 1 (mod m)`: `x` is neither ±1 nor another square root of 1, so its order
+    /// exceeds 2 (a public base of order 1 or 2 would make encryptions, or shares, readable).
+    static func hasOrderAboveTwo(_ x: BigInt, modulus m: BigInt) -> Bool {
+        (x * x).modulo(m) != BigInt(1)
+    }
+}
+

@@ -32,7 +32,8 @@ extension Paillier {
             try Paillier.checkThreshold(threshold, of: parties)
             let nSquared = publicKey.nSquared
             guard verificationKeys.count == parties,
-                  ([v] + verificationKeys).allSatisfy({ $0 > 1 && $0 < nSquared && BigInt.gcd($0, publicKey.n) == 1 })
+                  ([v] + verificationKeys).allSatisfy({ $0 > 1 && $0 < nSquared && BigInt.gcd($0, publicKey.n) == 1 }),
+                  Paillier.hasOrderAboveTwo(v, modulus: nSquared)
             else { throw .invalidKey }
             self.publicKey = publicKey
             self.threshold = threshold

@@ -22,6 +22,9 @@ public actor Consortium {
     public nonisolated let ledger: LedgerService
     /// The default transport.
     public nonisolated let transport: any Transport
+    /// The parameters it accepts for key ceremonies and runs (``ParameterPolicy/production``
+    /// unless a test or a configuration says `insecureTestParameters`).
+    public nonisolated let parameters: ParameterPolicy
 
     /// A Paillier key ceremony held in this process: its ledger id, public key and key holders.
     public struct KeyCeremonyRecord: Sendable {
@@ -42,7 +45,11 @@ public actor Consortium {
     ///   - members: The members in roster order.
     ///   - ledger: The ledger.
     ///   - transport: The transport (default: an in-memory one without faults).
-    public init(name: String, members: [Member], ledger: LedgerService, transport: any Transport = InMemoryTransport()) {
+    public init(
+        name: String, members: [Member], ledger: LedgerService, transport: any Transport = InMemoryTransport(),
+        parameters: ParameterPolicy = .production
+    ) {
+        self.parameters = parameters
         self.name = name
         self.members = members
         self.ledger = ledger
@@ -180,6 +187,8 @@ public actor Consortium {
         guard shares.count == holders.count, publicKey.parties == holders.count else {
             throw RuntimeError(.missingKeyCeremony, "a key ceremony needs one share per key holder")
         }
+        try parameters.checkPaillier(
+            bits: publicKey.publicKey.n.bitWidth, threshold: publicKey.threshold, holders: publicKey.parties)
         let holderMembers = try holders.map { name in
             guard let m = member(named: name) else { throw RuntimeError(.invalidParticipants, "no member \(name)") }
             return m
@@ -188,7 +197,7 @@ public actor Consortium {
             throw RuntimeError(.invalidParticipants, "no member to record the key ceremony")
         }
         let record = KeyCeremony(
-            scheme: "paillier-threshold-v1 \(publicKey.threshold)-of-\(publicKey.parties) \(publicKey.publicKey.n.bitWidth)-bit",
+            scheme: ParameterPolicy.schemeLabel(of: publicKey),
             publicKey: publicKey.wireEncoded(),
             verificationKeys: publicKey.verificationKeys.map(\.bigEndianMagnitude))
         try await author.author(.keyCeremony(record), on: ledger)
@@ -331,6 +340,9 @@ public actor Consortium {
         guard n >= 2 else {
             throw RuntimeError(.invalidParticipants, "the aggregation protocols need at least 2 participants; this run has \(n)")
         }
+        if family == .secagg {
+            try parameters.checkSecAgg(threshold: options.secaggThreshold ?? ParameterPolicy.majority(of: n), members: n)
+        }
         var ceremonyRecord: KeyCeremonyRecord?
         if family == .paillier {
             guard let current = ceremony else {
@@ -455,7 +467,7 @@ public actor Consortium {
                     keys = Dictionary(uniqueKeysWithValues: zip(parties, participants.map(\.publicKey)))
                 }
                 let configuration = try SecAggConfiguration(
-                    sessionID: session, memberCount: n, threshold: options.secaggThreshold ?? (n / 2 + 1),
+                    sessionID: session, memberCount: n, threshold: options.secaggThreshold ?? ParameterPolicy.majority(of: n),
                     vectorLength: plan.vectorLength, signatureKeys: keys)
                 sessionPlan = .secagg(configuration)
                 aggregatorMachine = .secagg(SecAggAggregatorStateMachine(configuration: configuration))

@@ -54,6 +54,9 @@ public struct ConsortiumConfiguration: Sendable {
     /// The consortium's identity, pinned: the log id (genesis leaf hash) of the ledger this
     /// member belongs to. A ledger of another genesis is refused; nil before the founding.
     public var logID: LedgerHash?
+    /// The parameters the consortium accepts: ``ParameterPolicy/production`` unless the file says
+    /// `"insecureTestParameters": true` (small keys and thresholds, for tests and demonstrations).
+    public var parameters: ParameterPolicy = .production
 
     /// Creates a configuration.
     public init(
@@ -110,7 +113,7 @@ public struct ConsortiumConfiguration: Sendable {
         let top = try root.object(
             allowedKeys: [
                 "consortium", "ledger", "quorum", "members", "paillier", "secagg", "roundTimeoutSeconds",
-                "localPlanTimeoutSeconds", "logID",
+                "localPlanTimeoutSeconds", "logID", "insecureTestParameters",
             ],
             expectation: "an object (the members configuration)")
         let base = URL(fileURLWithPath: baseDirectory)
@@ -167,26 +170,40 @@ public struct ConsortiumConfiguration: Sendable {
             quorum = try node.integer(in: 1...voting, expectation: "an integer from 1 to \(voting) (the number of voting members)")
         }
         var configuration = ConsortiumConfiguration(consortium: consortium, ledgerPath: resolve(ledger), quorum: quorum, members: members)
+        if let insecure = top.optional("insecureTestParameters"), try insecure.bool() {
+            configuration.parameters = .insecureForTests
+        }
+        // Production minimums (protocols/runtime.md#parameters): 2048-bit keys, majority thresholds.
+        let secure = configuration.parameters.requiresMajorityThresholds
+        let minimumBits = secure ? ParameterPolicy.production.minimumPaillierBits : 512
         let withData = members.filter { $0.dataSourcesPath != nil }.count
+        let majority = secure ? ParameterPolicy.majority(of: withData) : 1
         if let paillier = top.optional("paillier") {
             let object = try paillier.object(allowedKeys: ["keyBits", "threshold"], expectation: "an object with keyBits, threshold")
             if let bits = object.optional("keyBits") {
-                let value = try bits.integer(in: 512...8192, expectation: "an even number of bits from 512 to 8192")
-                guard value % 2 == 0 else { throw bits.error("must be an even number of bits from 512 to 8192; found an odd integer") }
+                let expectation = "an even number of bits from \(minimumBits) to 8192" + (secure ? " (below 2048 only with insecureTestParameters)" : "")
+                let value = try bits.integer(in: minimumBits...8192, expectation: expectation)
+                guard value % 2 == 0 else { throw bits.error("must be \(expectation); found an odd integer") }
                 configuration.paillierKeyBits = value
             }
             if let threshold = object.optional("threshold") {
                 guard withData >= 1 else { throw threshold.error("no member has data sources, so there is no key holder to set a threshold for") }
+                guard majority <= withData else {
+                    throw threshold.error("needs at least \(majority) key holders (members with data sources); there are \(withData)")
+                }
                 configuration.paillierThreshold = try threshold.integer(
-                    in: 1...withData, expectation: "an integer from 1 to \(withData) (the members with data sources, who hold the key)")
+                    in: majority...withData,
+                    expectation: "an integer from \(majority) to \(withData) (a majority of the members with data sources, who hold the key)")
             }
         }
         if let secagg = top.optional("secagg") {
             let object = try secagg.object(allowedKeys: ["threshold"], expectation: "an object with threshold")
             let threshold = try object.required("threshold", expectation: "an integer t ≥ 2")
             guard withData >= 2 else { throw threshold.error("secagg needs at least 2 members with data sources") }
+            let least = max(2, majority)
             configuration.secaggThreshold = try threshold.integer(
-                in: 2...withData, expectation: "an integer from 2 to \(withData) (the members with data sources)")
+                in: least...withData,
+                expectation: "an integer from \(least) to \(withData) (\(secure ? "more than half of " : "")the members with data sources)")
         }
         if let seconds = top.optional("roundTimeoutSeconds") {
             let milliseconds = try seconds.decimalUnits(
@@ -245,7 +262,7 @@ public struct ConsortiumConfiguration: Sendable {
         }
         try Self.ensureFolder(of: ledgerPath, for: "the ledger")
         let ledger = try LedgerService(path: ledgerPath, lockTimeout: lockTimeout)
-        let consortium = Consortium(name: self.consortium, members: members, ledger: ledger)
+        let consortium = Consortium(name: self.consortium, members: members, ledger: ledger, parameters: parameters)
         if await ledger.isEmpty {
             if let logID {
                 throw RuntimeError(

@@ -19,8 +19,10 @@ struct DemoCommand: AsyncParsableCommand {
     var protocolName = "all"
     @Option(parsing: .unconditional, help: "Members that drop out of the joint phase of every run (the last K); secagg tolerates up to n − t, additive aborts cleanly.")
     var drop = 0
-    @Option(parsing: .unconditional, help: "Paillier modulus size in bits.")
+    @Option(parsing: .unconditional, help: "Paillier modulus size in bits (2048 or more; smaller only with --insecure-test-parameters).")
     var keyBits = 2048
+    @Flag(help: "Accept parameters below the production minimums (keys under 2048 bits), for quick tests: INSECURE, recorded in the members configuration and flagged by the audit.")
+    var insecureTestParameters = false
     @Option(help: "Directory for the demo's files (default: a new directory under the system's temporary directory).")
     var dir: String?
     @Flag(help: "Print the outcome as JSON (progress goes to standard error).")
@@ -32,6 +34,9 @@ struct DemoCommand: AsyncParsableCommand {
         guard (0..<members).contains(drop) else { throw ValidationError("--drop must be 0–\(members - 1), got \(drop)") }
         guard (1024...8192).contains(keyBits), keyBits % 64 == 0 else {
             throw ValidationError("--key-bits must be a multiple of 64 in 1024–8192, got \(keyBits)")
+        }
+        guard keyBits >= 2048 || insecureTestParameters else {
+            throw ValidationError("--key-bits \(keyBits) is below the 2048-bit minimum; pass --insecure-test-parameters to run with insecure test keys")
         }
     }
 
@@ -52,6 +57,7 @@ struct DemoCommand: AsyncParsableCommand {
         options.protocols = protocols
         options.drop = drop
         options.paillierKeyBits = keyBits
+        options.insecureTestParameters = insecureTestParameters
         // Progress goes to standard error, unbuffered, so it is live whether or not the output is
         // a terminal, and never mixes with the result (or the JSON document) on standard output.
         let progress: @Sendable (String) -> Void = { line in FileHandle.standardError.write(Data("▸ \(line)\n".utf8)) }

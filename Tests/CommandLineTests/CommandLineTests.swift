@@ -49,7 +49,7 @@ struct CommandLineTests {
         #expect(FileManager.default.fileExists(atPath: Self.binary.path), "covenant at \(Self.binary.path)")
         let directory = Self.temporaryDirectory("demo")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let demo = try Self.covenant(["demo", "--dir", directory, "--members", "3", "--rows", "400", "--key-bits", "1024", "--json"])
+        let demo = try Self.covenant(["demo", "--dir", directory, "--members", "3", "--rows", "400", "--key-bits", "1024", "--insecure-test-parameters", "--json"])
         #expect(demo.status == 0 && !demo.signalled, "\(demo.err)")
         let outcome = try #require(try JSONSerialization.jsonObject(with: Data(demo.out.utf8)) as? [String: Any])
         let audit = try #require(outcome["audit"] as? [String: Any])

@@ -106,6 +106,8 @@ struct DamagedInputTests {
         #expect(range.status == 64, "\(range.err)")
         let missing = try CLI.covenant(["ledger", "show"])
         #expect(missing.status == 64, "\(missing.err)")
+        let weak = try CLI.covenant(["demo", "--key-bits", "1024"])
+        #expect(weak.status == 64 && weak.err.contains("--insecure-test-parameters"), "\(weak.err)")
         let help = try CLI.covenant(["--help"])
         #expect(help.status == 0 && help.out.contains("Exit statuses"), "\(help.out)")
     }

@@ -28,6 +28,36 @@ struct PaillierWireTests {
         }
     }
 
+    /// Degenerate keys that passed the old decoder (issue 9): a DJN base of order 2 makes every
+    /// encryption `g^m · (±1)`, readable by anyone; a square or a multiple of a small prime is no
+    /// RSA modulus.
+    @Test func degenerateKeysAreRefused() throws {
+        let pk = testKey.publicKey
+        let nSquared = pk.n * pk.n
+        let squareRootOfOne = pk.n * pk.n - BigInt(1)
+        for (n, hs, what) in [
+            (pk.n, squareRootOfOne, "h_s = n² − 1 (order 2)"), (pk.n, BigInt(1), "h_s = 1"),
+            (pk.n * BigInt(3), pk.hs, "n divisible by 3"), (pk.n * BigInt(997), pk.hs, "n divisible by 997"),
+            (BigInt(1_000_003).power(20), BigInt(5), "n a perfect square"),
+        ] {
+            #expect(throws: PaillierError.invalidKey, "\(what)") { try Paillier.PublicKey(n: n, hs: hs) }
+            var writer = WireWriter()
+            writer.writeBigInt(n)
+            writer.writeBigInt(hs)
+            var reader = WireReader(writer.bytes)
+            #expect(throws: WireFormatError.self, "\(what)") { try Paillier.PublicKey(from: &reader) }
+        }
+        #expect(nSquared > squareRootOfOne)
+        // The honest key still decodes, and a threshold key with a verification base of order 2 is refused.
+        _ = try Paillier.PublicKey(n: pk.n, hs: pk.hs)
+        let threshold = thresholdKey.publicKey
+        #expect(throws: PaillierError.invalidKey) {
+            try Paillier.ThresholdPublicKey(
+                publicKey: threshold.publicKey, threshold: 3, parties: 5, v: threshold.publicKey.nSquared - BigInt(1),
+                verificationKeys: threshold.verificationKeys)
+        }
+    }
+
     @Test func thresholdKeyAndSharesRoundTrip() throws {
         let (tpk, shares) = thresholdKey
         let bytes = WireEnvelope.encode(tag: Paillier.WireTag.thresholdPublicKey, body: tpk)

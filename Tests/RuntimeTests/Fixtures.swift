@@ -94,7 +94,8 @@ struct TestConsortium {
         }
         let ledger = try LedgerService(path: ledgerInMemory ? nil : directory.file("ledger.sqlite"))
         let consortium = Consortium(
-            name: "test-consortium", members: members, ledger: ledger, transport: transport ?? InMemoryTransport())
+            name: "test-consortium", members: members, ledger: ledger, transport: transport ?? InMemoryTransport(),
+            parameters: .insecureForTests)
         try await consortium.found(quorum: quorum ?? (members.count / 2 + 1))
         let compiled = compile(source)
         try await consortium.adopt(compiled)
@@ -161,7 +162,8 @@ func hospitalConsortium(
             data: .source(SQLiteSource(path: file, relation: .table(DemoData.table)))))
     }
     let ledger = try LedgerService(path: directory.file("ledger.sqlite"))
-    let consortium = Consortium(name: "hospitals", members: members, ledger: ledger, transport: transport ?? InMemoryTransport())
+    let consortium = Consortium(
+        name: "hospitals", members: members, ledger: ledger, transport: transport ?? InMemoryTransport(), parameters: .insecureForTests)
     try await consortium.found(quorum: count / 2 + 1)
     let compiled = compile(source)
     try await consortium.adopt(compiled)

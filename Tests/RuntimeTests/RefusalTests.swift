@@ -76,14 +76,12 @@ struct RefusalTests {
             + columns.map { "NULL AS \($0)" }.joined(separator: ", ") + " FROM c"
         let fixture = try await TestConsortium.make(
             source: source, csvFiles: example.csvFiles, sources: [0: SQLiteSource(path: database, relation: .query(endless))])
-        let started = ContinuousClock.now
         let report = try await fixture.consortium.run(
             fixture.compiled, options: RunOptions(protocolFamily: .additive, localPlanTimeout: .milliseconds(300)))
         #expect(!report.isPublished)
         #expect(report.abortReason?.contains("did not finish within") == true, "\(report.abortReason ?? "")")
         #expect(report.abortReason?.contains("deadline-exceeded") == true)
-        // Aborted, not hung (a generous bound: the query itself never ends).
-        #expect(ContinuousClock.now - started < .seconds(60))
+        // Aborted rather than hung: the query itself never ends, so reaching this line is the check.
         let audit = await fixture.consortium.audit()
         #expect(audit.passed, "\(String(describing: audit.failure))")
         #expect(audit.runs.last?.status == "aborted", "\(audit.runs)")

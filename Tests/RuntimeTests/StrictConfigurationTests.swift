@@ -98,7 +98,7 @@ struct StrictConfigurationTests {
 
     @Test func unknownKeysAreRefusedWithASuggestion() {
         let top = failure(Self.text(extra: #", "quorm": 2"#))
-        #expect(top?.message == "members.json:11:29 (quorm): unknown key 'quorm' (did you mean 'quorum'? expected one of consortium, ledger, quorum, members, paillier, secagg, roundTimeoutSeconds, localPlanTimeoutSeconds, logID)")
+        #expect(top?.message == "members.json:11:29 (quorm): unknown key 'quorm' (did you mean 'quorum'? expected one of consortium, ledger, quorum, members, paillier, secagg, roundTimeoutSeconds, localPlanTimeoutSeconds, logID, insecureTestParameters)")
         let member = failure(Self.text(roles: #"["r"], "dataSource": "x""#))
         #expect(member?.message.hasPrefix("members.json:8:22 (members[1].dataSource): unknown key 'dataSource' (did you mean 'dataSources'?") == true)
         let far = failure(Self.text(roles: #"["r"], "colour": 1"#))
@@ -134,27 +134,35 @@ struct StrictConfigurationTests {
 
     @Test func protocolParametersAreRangeChecked() throws {
         func with(_ extra: String) -> String { Self.text(extra: ", " + extra) }
-        let configured = try parse(with(#""paillier": {"keyBits": 512, "threshold": 2}, "secagg": {"threshold": 2}"#))
-        #expect(configured.paillierKeyBits == 512)
+        // Production minimums (2 members with data): 2048 bits, thresholds a majority (2 of 2).
+        let configured = try parse(with(#""paillier": {"keyBits": 2048, "threshold": 2}, "secagg": {"threshold": 2}"#))
+        #expect(configured.paillierKeyBits == 2048)
         #expect(configured.paillierThreshold == 2)
         #expect(configured.secaggThreshold == 2)
+        #expect(configured.parameters == .production)
+        let bits = "(paillier.keyBits): must be an even number of bits from 2048 to 8192 (below 2048 only with insecureTestParameters)"
         let cases: [(String, String)] = [
-            (#""paillier": {"keyBits": 2049}"#, "(paillier.keyBits): must be an even number of bits from 512 to 8192; found an odd integer"),
-            (#""paillier": {"keyBits": 1e17}"#, "(paillier.keyBits): must be an even number of bits from 512 to 8192; found a number with an exponent"),
-            (#""paillier": {"keyBits": 16384}"#, "(paillier.keyBits): must be an even number of bits from 512 to 8192; found an integer out of range"),
-            (#""paillier": {"keyBits": true}"#, "(paillier.keyBits): must be an even number of bits from 512 to 8192; found a boolean"),
-            (#""paillier": {"threshold": 3}"#, "(paillier.threshold): must be an integer from 1 to 2 (the members with data sources, who hold the key); found an integer out of range"),
+            (#""paillier": {"keyBits": 2049}"#, "\(bits); found an odd integer"),
+            (#""paillier": {"keyBits": 512}"#, "\(bits); found an integer out of range"),
+            (#""paillier": {"keyBits": 1e17}"#, "\(bits); found a number with an exponent"),
+            (#""paillier": {"keyBits": 16384}"#, "\(bits); found an integer out of range"),
+            (#""paillier": {"keyBits": true}"#, "\(bits); found a boolean"),
+            (#""paillier": {"threshold": 1}"#, "(paillier.threshold): must be an integer from 2 to 2 (a majority of the members with data sources, who hold the key); found an integer out of range"),
+            (#""paillier": {"threshold": 3}"#, "(paillier.threshold): must be an integer from 2 to 2 (a majority of the members with data sources, who hold the key); found an integer out of range"),
             (#""paillier": {"treshold": 1}"#, "(paillier.treshold): unknown key 'treshold' (did you mean 'threshold'? expected one of keyBits, threshold)"),
             (#""paillier": 2048"#, "(paillier): must be an object with keyBits, threshold; found an integer"),
-            (#""secagg": {"threshold": 1}"#, "(secagg.threshold): must be an integer from 2 to 2 (the members with data sources); found an integer out of range"),
+            (#""secagg": {"threshold": 1}"#, "(secagg.threshold): must be an integer from 2 to 2 (more than half of the members with data sources); found an integer out of range"),
             (#""secagg": {}"#, "(secagg.threshold): the key 'threshold' is missing; it must be an integer t ≥ 2"),
-            (#""secagg": {"threshold": -1}"#, "(secagg.threshold): must be an integer from 2 to 2 (the members with data sources); found an integer out of range"),
+            (#""secagg": {"threshold": -1}"#, "(secagg.threshold): must be an integer from 2 to 2 (more than half of the members with data sources); found an integer out of range"),
         ]
         for (extra, message) in cases {
             let error = failure(with(extra))
             #expect(error?.message.hasPrefix("members.json:11:") == true, "\(extra)")
             #expect(error?.message.hasSuffix(message) == true, "\(extra): \(error?.message ?? "")")
         }
+        // Small keys and a 1-of-2 threshold only under the explicit insecure flag.
+        let insecure = try parse(with(#""insecureTestParameters": true, "paillier": {"keyBits": 512, "threshold": 1}"#))
+        #expect(insecure.parameters == .insecureForTests && insecure.paillierKeyBits == 512 && insecure.paillierThreshold == 1)
     }
 
     @Test func fileErrorsNameTheFile() {

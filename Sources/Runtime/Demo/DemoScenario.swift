@@ -26,6 +26,9 @@ public struct DemoScenario: Sendable {
         public var directory: String
         /// Paillier modulus size.
         public var paillierKeyBits: Int = 2048
+        /// Accept parameters below the production minimums (keys under 2048 bits): written into
+        /// the members configuration as `insecureTestParameters`, and flagged by the audit.
+        public var insecureTestParameters = false
         /// Per-round deadline (dropouts are detected when it passes).
         public var roundTimeout: Duration = .seconds(2)
         /// Data seed.
@@ -127,7 +130,8 @@ public struct DemoScenario: Sendable {
         // 2. Consortium, keys, ledger (through the same members configuration `covenant run` reads).
         let quorum = n / 2 + 1
         let configurationText = Self.membersConfigurationText(
-            names: names, quorum: quorum, paillierKeyBits: options.paillierKeyBits, roundTimeout: options.roundTimeout)
+            names: names, quorum: quorum, paillierKeyBits: options.paillierKeyBits, roundTimeout: options.roundTimeout,
+            insecureTestParameters: options.insecureTestParameters)
         let configurationPath = path("members.json")
         do { try configurationText.write(toFile: configurationPath, atomically: true, encoding: .utf8) } catch {
             throw RuntimeError(.fileFailure, "cannot write \(configurationPath)", cause: error)
@@ -139,7 +143,7 @@ public struct DemoScenario: Sendable {
         let logID = await consortium.ledger.state.logID ?? .zero
         let pinnedText = Self.membersConfigurationText(
             names: names, quorum: quorum, paillierKeyBits: options.paillierKeyBits, roundTimeout: options.roundTimeout,
-            logID: logID)
+            insecureTestParameters: options.insecureTestParameters, logID: logID)
         do { try pinnedText.write(toFile: configurationPath, atomically: true, encoding: .utf8) } catch {
             throw RuntimeError(.fileFailure, "cannot write \(configurationPath)", cause: error)
         }
@@ -253,9 +257,11 @@ public struct DemoScenario: Sendable {
     ///   - paillierKeyBits: The Paillier modulus size.
     ///   - roundTimeout: The per-round deadline (1 ms to 86400 s).
     /// - Returns: The JSON text.
+    ///   - insecureTestParameters: Whether to accept parameters below the production minimums.
     ///   - logID: The consortium's log id once founded (pinned in the configuration).
     package static func membersConfigurationText(
-        names: [String], quorum: Int, paillierKeyBits: Int, roundTimeout: Duration, logID: LedgerHash? = nil
+        names: [String], quorum: Int, paillierKeyBits: Int, roundTimeout: Duration, insecureTestParameters: Bool = false,
+        logID: LedgerHash? = nil
     ) -> String {
         let memberEntries = names.enumerated().map { index, name in
             "    {\"name\": \"\(name)\", \"key\": \"keys/\(name).key\", \"dataSources\": \"members/\(name).json\""
@@ -270,7 +276,7 @@ public struct DemoScenario: Sendable {
             \(memberEntries.joined(separator: ",\n"))
               ],
               "paillier": {"keyBits": \(paillierKeyBits)},
-              "roundTimeoutSeconds": \(secondsText(roundTimeout))\(logID.map { ",\n  \"logID\": \"\($0.hex)\"" } ?? "")
+              "roundTimeoutSeconds": \(secondsText(roundTimeout))\(insecureTestParameters ? ",\n  \"insecureTestParameters\": true" : "")\(logID.map { ",\n  \"logID\": \"\($0.hex)\"" } ?? "")
             }
 
             """
