@@ -82,6 +82,9 @@ public struct AuditReport: Codable, Sendable {
         public var entries: [UInt64]
         /// The checkpoint the run's entries were proven included in, if one covers them.
         public var provenInCheckpoint: UInt64?
+        /// Each check the audit made for this run, in order (signatures, lifecycle rules,
+        /// commitments, the revealed-values hash, decryption evidence, inclusion).
+        public var checks: [RunCheck] = []
     }
 
     /// A checkpoint.
@@ -184,6 +187,12 @@ public struct AuditReport: Codable, Sendable {
     public func adding(decryptions checks: [DecryptionCheck]) -> AuditReport {
         var report = self
         report.decryptions = checks
+        for check in checks {
+            for index in report.runs.indices where report.runs[index].runID == check.runID {
+                report.runs[index].checks.removeAll { $0.name == RunCheck.decryptionName }
+                report.runs[index].checks.insert(RunCheck(decryption: check), at: max(0, report.runs[index].checks.count - 1))
+            }
+        }
         report.notChecked.removeAll { $0 == LedgerAuditor.notChecked[0] }
         if report.passed, let bad = checks.first(where: { !$0.passed }) {
             report.passed = false
@@ -321,6 +330,8 @@ public struct LedgerAuditor: Sendable {
         }
         let latestFinal = checkpoints.last(where: \.isFinal)?.size
         let proofSize = checkpoints.last?.size
+        // Entries before the first failure passed every rule and signature; later ones did not.
+        let verifiedBelow = failure.map { $0.location.entryIndex ?? $0.location.checkpointSize ?? 0 } ?? .max
         let runs = state.runs.values
             .filter { runID == nil || $0.runID == runID }
             .sorted { $0.startedAt < $1.startedAt }
@@ -336,7 +347,7 @@ public struct LedgerAuditor: Sendable {
                     }
                     if allIncluded { proven = proofSize }
                 }
-                return AuditReport.RunSummary(
+                var summary = AuditReport.RunSummary(
                     runID: run.runID.hex, versionID: run.versionID.hex, circuitHash: run.circuitHash.hex,
                     protocolName: run.protocolName, participants: run.participants,
                     commitments: run.commitments.mapValues(\.hex), status: run.status.rawValue,
@@ -344,6 +355,8 @@ public struct LedgerAuditor: Sendable {
                     transcriptHash: run.result?.transcriptHash.hex,
                     resultSigners: run.result?.endorsements.map(\.signer) ?? [], entries: run.entries,
                     provenInCheckpoint: proven)
+                summary.checks = AuditReport.RunCheck.checks(of: run, in: state, provenIn: proven, verifiedBelow: verifiedBelow)
+                return summary
             }
         var report = AuditReport(
             ledger: name, passed: failure == nil, failure: failure.map(Self.failure), logID: state.logID?.hex,

@@ -55,12 +55,10 @@ struct AuditCommand: AsyncParsableCommand {
             if let result = run.resultHash {
                 print("  result \(result), revealed-values hash \(run.revealedHash ?? "-") matches, signed by \(run.resultSigners.joined(separator: ", "))")
             }
-            for check in report.decryptions where check.runID == run.runID {
-                print(check.passed
-                    ? "  paillier: aggregate recomputed from the ciphertexts of \(check.contributors.joined(separator: ", ")); batch decryption proofs of \(check.decryptors.joined(separator: ", ")) valid; \(check.values) opened values reproduce the revealed values (evidence entry \(check.entry))"
-                    : "  paillier: evidence entry \(check.entry) FAILS: \(check.failure ?? "")")
+            for check in run.checks {
+                print("  [\(check.outcome.rawValue)] \(check.name): \(check.detail)")
             }
-            print("  entries \(run.entries.map(String.init).joined(separator: ", "))" + (run.provenInCheckpoint.map { ", proven included in checkpoint \($0)" } ?? ", not yet covered by a checkpoint"))
+            print("  entries \(run.entries.map(String.init).joined(separator: ", "))")
         }
         if !report.openRuns.isEmpty {
             print("open runs (started, neither published nor aborted): \(report.openRuns.joined(separator: ", "))")
