@@ -232,6 +232,12 @@ public struct LedgerAuditor: Sendable {
     ///   - runID: Report only this run (the whole log is still verified).
     /// - Returns: The report; ``AuditReport/passed`` is false on any violation.
     public func audit(path: String, runID: LedgerHash? = nil) -> AuditReport {
+        audit(path: path, runID: runID, observer: nil)
+    }
+
+    /// ``audit(path:runID:)`` with `observer` shown each chunk of entries once the rules and
+    /// signatures accepted it (``LedgerAuditor/read(path:entries:)`` builds its view that way).
+    func audit(path: String, runID: LedgerHash?, observer: ChunkObserver?) -> AuditReport {
         let store: SQLiteLedgerStore
         do {
             store = try SQLiteLedgerStore(readingFrom: path)
@@ -239,7 +245,7 @@ public struct LedgerAuditor: Sendable {
         } catch {
             return Self.emptyReport(name: path, error: error)
         }
-        var report = audit(store: store, name: path, runID: runID)
+        var report = audit(store: store, name: path, runID: runID, observer: observer)
         if report.passed {
             do {
                 try store.checkFileRows(entryCount: report.verifiedEntries)
@@ -259,6 +265,14 @@ public struct LedgerAuditor: Sendable {
     ///   - runID: Report only this run.
     /// - Returns: The report.
     public func audit(store: any LedgerStore, name: String = "ledger", runID: LedgerHash? = nil) -> AuditReport {
+        audit(store: store, name: name, runID: runID, observer: nil)
+    }
+
+    /// Sees each verified chunk of entries and the replay after it.
+    typealias ChunkObserver = (_ chunk: [StoredEntry], _ replay: LogReplay) throws -> Void
+
+    /// ``audit(store:name:runID:)`` with an observer of the verified chunks.
+    func audit(store: any LedgerStore, name: String, runID: LedgerHash?, observer: ChunkObserver?) -> AuditReport {
         var replay: LogReplay
         do {
             replay = LogReplay(checkpoints: try store.checkpoints())
@@ -273,6 +287,7 @@ public struct LedgerAuditor: Sendable {
                 let chunk = try store.entries(from: replay.tree.size, limit: chunkSize)
                 if chunk.isEmpty { break }
                 try replay.process(chunk)
+                try observer?(chunk, replay)
                 progress?(replay.tree.size, total)
             }
             if replay.tree.size == 0 {
