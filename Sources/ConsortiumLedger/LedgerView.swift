@@ -160,6 +160,8 @@ public struct LedgerView: Codable, Sendable, Hashable {
         public var commitments: [CommitmentView]
         /// The decryption-evidence entry (paillier).
         public var decryptionEvidence: EntryReference?
+        /// The runtime's re-check of that evidence, once ``LedgerView/adding(decryptions:)`` added it.
+        public var decryptionCheck: AuditReport.DecryptionCheck?
         /// The result, when published.
         public var result: ResultView?
         /// The abort, when aborted.
@@ -224,4 +226,20 @@ public struct LedgerView: Codable, Sendable, Hashable {
     public var latestFinalCheckpoint: UInt64?
     /// The entries asked for (a window of the log), in order.
     public var entries: [EntryLine]
+}
+
+extension LedgerView {
+    /// The view with the runtime's re-checks of paillier decryption evidence attached to their
+    /// runs (the checks themselves belong to the runtime's `DecryptionAuditor`).
+    /// - Parameter checks: The re-checks.
+    /// - Returns: The view.
+    public func adding(decryptions checks: [AuditReport.DecryptionCheck]) -> LedgerView {
+        var view = self
+        for check in checks {
+            for index in view.runs.indices where view.runs[index].runID == check.runID {
+                view.runs[index].decryptionCheck = check
+            }
+        }
+        return view
+    }
 }

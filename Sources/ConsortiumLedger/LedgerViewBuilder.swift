@@ -141,7 +141,7 @@ final class LedgerViewBuilder {
             runID: run.runID.hex, versionID: run.versionID.hex, contract: state.contracts[run.versionID]?.name ?? "",
             circuitHash: run.circuitHash.hex, protocolName: run.protocolName, keyCeremony: run.keyCeremony?.hex,
             participants: run.participants, started: started, status: run.status.rawValue,
-            commitments: commitments[run.runID] ?? [], decryptionEvidence: evidence[run.runID], result: result,
+            commitments: commitments[run.runID] ?? [], decryptionEvidence: evidence[run.runID], decryptionCheck: nil, result: result,
             abort: run.status == .aborted ? aborts[run.runID] : nil)
     }
 

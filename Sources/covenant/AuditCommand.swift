@@ -26,7 +26,7 @@ struct AuditCommand: AsyncParsableCommand {
         FileHandle.standardError.write(Data("▸ auditing \(ledger): every signature, rule, checkpoint and proof…\n".utf8))
         var report = LedgerAuditor(progress: LedgerCommand.auditProgress).audit(path: ledger, runID: runID)
         if report.passed {
-            let checks = DecryptionAuditor.audit(path: ledger)
+            let checks = Self.decryptionChecks(path: ledger)
             report = report.adding(decryptions: runID.map { id in checks.filter { $0.runID == id.hex } } ?? checks)
         }
         if json {
@@ -39,6 +39,11 @@ struct AuditCommand: AsyncParsableCommand {
             LedgerCommand.printError("audit FAILED at \(location): \(failure.rule): \(failure.message)")
             throw ExitCode(ExitStatus.checkFailed.rawValue)
         }
+    }
+
+    /// The runtime's re-check of every paillier run's decryption evidence (also run by `ledger show`).
+    static func decryptionChecks(path: String) -> [AuditReport.DecryptionCheck] {
+        DecryptionAuditor.audit(path: path)
     }
 
     func printText(_ report: AuditReport) {

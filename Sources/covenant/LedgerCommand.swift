@@ -122,8 +122,14 @@ struct LedgerCommand: AsyncParsableCommand {
         func run() async throws {
             FileHandle.standardError.write(Data("▸ verifying \(ledger) before showing it…\n".utf8))
             let end = from.addingReportingOverflow(UInt64(max(0, limit)))
-            let (report, view) = LedgerAuditor(progress: LedgerCommand.auditProgress)
+            var (report, view) = LedgerAuditor(progress: LedgerCommand.auditProgress)
                 .read(path: ledger, entries: from..<(end.overflow ? .max : end.partialValue))
+            if report.passed {
+                // Paillier runs: their decryption evidence is re-checked as `covenant audit` does.
+                let checks = AuditCommand.decryptionChecks(path: ledger)
+                report = report.adding(decryptions: checks)
+                view = report.passed ? view?.adding(decryptions: checks) : nil
+            }
             guard let view else {
                 guard let failure = report.failure else { throw ExitStatus.fail(.internalError, "no view of a ledger that passed") }
                 let status = ExitStatus.of(failure)

@@ -73,6 +73,9 @@ enum LedgerViewText {
             if let evidence = run.decryptionEvidence {
                 out.append("  decryption evidence recorded at \(reference(evidence))")
             }
+            if let check = run.decryptionCheck, check.passed {
+                out.append("  decryption re-checked: the ciphertexts of \(check.contributors.joined(separator: ", ")) and the batch proofs of \(check.decryptors.joined(separator: ", ")) reproduce the \(check.values) published values")
+            }
             if let result = run.result {
                 out.append("  published at \(reference(result.published)), signed by \(result.signers.joined(separator: ", "))")
                 out.append("  result hash \(result.resultHash)")

@@ -99,5 +99,9 @@ struct LedgerViewTests {
         #expect(recorded.runs == [report.runID.hex])
         #expect(view.runs.first?.keyCeremony == ceremony.id.hex && view.runs.first?.decryptionEvidence != nil)
         #expect(view.entries.isEmpty)
+        // The runtime's re-check of the decryption evidence attaches to the run.
+        let checked = view.adding(decryptions: DecryptionAuditor.audit(path: fixture.directory.file("ledger.sqlite")))
+        #expect(checked.runs.first?.decryptionCheck?.passed == true)
+        #expect(view.runs.first?.decryptionCheck == nil)
     }
 }
