@@ -83,6 +83,9 @@ public struct AuditReport: Codable, Sendable {
         /// The latest final checkpoint (cosigned at quorum) the run's entries are proven included
         /// in, if one covers them; a checkpoint that is not final is never claimed.
         public var provenInCheckpoint: UInt64?
+        /// Each check the audit made for this run, in order (signatures, lifecycle rules,
+        /// commitments, the revealed-values hash, decryption evidence, inclusion).
+        public var checks: [RunCheck] = []
     }
 
     /// A checkpoint.
@@ -188,6 +191,12 @@ public struct AuditReport: Codable, Sendable {
     public func adding(decryptions checks: [DecryptionCheck]) -> AuditReport {
         var report = self
         report.decryptions = checks
+        for check in checks {
+            for index in report.runs.indices where report.runs[index].runID == check.runID {
+                report.runs[index].checks.removeAll { $0.name == RunCheck.decryptionName }
+                report.runs[index].checks.insert(RunCheck(decryption: check), at: max(0, report.runs[index].checks.count - 1))
+            }
+        }
         report.notChecked.removeAll { $0 == LedgerAuditor.notChecked[0] }
         if report.passed, let bad = checks.first(where: { !$0.passed }) {
             report.passed = false
@@ -236,6 +245,12 @@ public struct LedgerAuditor: Sendable {
     ///   - runID: Report only this run (the whole log is still verified).
     /// - Returns: The report; ``AuditReport/passed`` is false on any violation.
     public func audit(path: String, runID: LedgerHash? = nil) -> AuditReport {
+        audit(path: path, runID: runID, observer: nil)
+    }
+
+    /// ``audit(path:runID:)`` with `observer` shown each chunk of entries once the rules and
+    /// signatures accepted it (``LedgerAuditor/read(path:entries:)`` builds its view that way).
+    func audit(path: String, runID: LedgerHash?, observer: ChunkObserver?) -> AuditReport {
         let store: SQLiteLedgerStore
         do {
             store = try SQLiteLedgerStore(readingFrom: path)
@@ -243,7 +258,7 @@ public struct LedgerAuditor: Sendable {
         } catch {
             return Self.emptyReport(name: path, error: error)
         }
-        var report = audit(store: store, name: path, runID: runID)
+        var report = audit(store: store, name: path, runID: runID, observer: observer)
         if report.passed {
             do {
                 try store.checkFileRows(entryCount: report.verifiedEntries)
@@ -263,6 +278,14 @@ public struct LedgerAuditor: Sendable {
     ///   - runID: Report only this run.
     /// - Returns: The report.
     public func audit(store: any LedgerStore, name: String = "ledger", runID: LedgerHash? = nil) -> AuditReport {
+        audit(store: store, name: name, runID: runID, observer: nil)
+    }
+
+    /// Sees each verified chunk of entries and the replay after it.
+    typealias ChunkObserver = (_ chunk: [StoredEntry], _ replay: LogReplay) throws -> Void
+
+    /// ``audit(store:name:runID:)`` with an observer of the verified chunks.
+    func audit(store: any LedgerStore, name: String, runID: LedgerHash?, observer: ChunkObserver?) -> AuditReport {
         var replay: LogReplay
         do {
             replay = LogReplay(checkpoints: try store.checkpoints())
@@ -277,6 +300,7 @@ public struct LedgerAuditor: Sendable {
                 let chunk = try store.entries(from: replay.tree.size, limit: chunkSize)
                 if chunk.isEmpty { break }
                 try replay.process(chunk)
+                try observer?(chunk, replay)
                 progress?(replay.tree.size, total)
             }
             if replay.tree.size == 0 {
@@ -342,6 +366,8 @@ public struct LedgerAuditor: Sendable {
         // Inclusion is claimed only in a final checkpoint (cosigned at quorum): a sequencer's
         // signature alone proves nothing to the members.
         let proofSize = latestFinal
+        // Entries before the first failure passed every rule and signature; later ones did not.
+        let verifiedBelow = failure.map { $0.location.entryIndex ?? $0.location.checkpointSize ?? 0 } ?? .max
         let runs = state.runs.values
             .filter { runID == nil || $0.runID == runID }
             .sorted { $0.startedAt < $1.startedAt }
@@ -357,7 +383,7 @@ public struct LedgerAuditor: Sendable {
                     }
                     if allIncluded { proven = proofSize }
                 }
-                return AuditReport.RunSummary(
+                var summary = AuditReport.RunSummary(
                     runID: run.runID.hex, versionID: run.versionID.hex, circuitHash: run.circuitHash.hex,
                     protocolName: run.protocolName, participants: run.participants,
                     commitments: run.commitments.mapValues(\.hex), status: run.status.rawValue,
@@ -365,6 +391,8 @@ public struct LedgerAuditor: Sendable {
                     transcriptHash: run.result?.transcriptHash.hex,
                     resultSigners: run.result?.endorsements.map(\.signer) ?? [], entries: run.entries,
                     provenInCheckpoint: proven)
+                summary.checks = AuditReport.RunCheck.checks(of: run, in: state, provenIn: proven, verifiedBelow: verifiedBelow)
+                return summary
             }
         var report = AuditReport(
             ledger: name, passed: failure == nil, failure: failure.map(Self.failure), logID: state.logID?.hex,

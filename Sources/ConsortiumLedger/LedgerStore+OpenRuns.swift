@@ -1,8 +1,9 @@
 extension LedgerStore {
     /// The runs started but neither published nor aborted, in start order: in progress, or left
-    /// by a coordinator that is gone (the runtime's next writer closes those). A listing for
-    /// readers such as `covenant ledger show`; it decodes entries but verifies nothing (the
-    /// auditor reports the same runs, verified, in ``AuditReport/openRuns``).
+    /// by a coordinator that is gone (the runtime's next writer closes those). A quick listing
+    /// for readers polling a live ledger; it decodes entries but verifies nothing (the auditor
+    /// reports the same runs, verified, in ``AuditReport/openRuns``, and `covenant ledger show`
+    /// prints those).
     /// - Returns: Each open run's id and the index of its `run-started` entry.
     /// - Throws: `storageCorrupt`, `malformedEncoding`, naming the entry.
     public func openRuns() throws -> [(runID: LedgerHash, startedAt: UInt64)] {

@@ -33,7 +33,7 @@ struct AuditCommand: AsyncParsableCommand {
         }
         var report = LedgerAuditor(pin: pin, progress: LedgerCommand.auditProgress).audit(path: ledger, runID: runID)
         if report.passed {
-            let checks = DecryptionAuditor.audit(path: ledger)
+            let checks = Self.decryptionChecks(path: ledger)
             report = report.adding(decryptions: runID.map { id in checks.filter { $0.runID == id.hex } } ?? checks)
         }
         if json {
@@ -46,6 +46,11 @@ struct AuditCommand: AsyncParsableCommand {
             LedgerCommand.printError("audit FAILED at \(location): \(failure.rule): \(failure.message)")
             throw ExitCode(ExitStatus.checkFailed.rawValue)
         }
+    }
+
+    /// The runtime's re-check of every paillier run's decryption evidence (also run by `ledger show`).
+    static func decryptionChecks(path: String) -> [AuditReport.DecryptionCheck] {
+        DecryptionAuditor.audit(path: path)
     }
 
     func printText(_ report: AuditReport) {
@@ -67,12 +72,10 @@ struct AuditCommand: AsyncParsableCommand {
             if let result = run.resultHash {
                 print("  result \(result), revealed-values hash \(run.revealedHash ?? "-") matches, signed by \(run.resultSigners.joined(separator: ", "))")
             }
-            for check in report.decryptions where check.runID == run.runID {
-                print(check.passed
-                    ? "  paillier: aggregate recomputed from the ciphertexts of \(check.contributors.joined(separator: ", ")); batch decryption proofs of \(check.decryptors.joined(separator: ", ")) valid; \(check.values) opened values reproduce the revealed values (evidence entry \(check.entry))"
-                    : "  paillier: evidence entry \(check.entry) FAILS: \(check.failure ?? "")")
+            for check in run.checks {
+                print("  [\(check.outcome.rawValue)] \(check.name): \(check.detail)")
             }
-            print("  entries \(run.entries.map(String.init).joined(separator: ", "))" + (run.provenInCheckpoint.map { ", proven included in checkpoint \($0)" } ?? ", not yet covered by a checkpoint"))
+            print("  entries \(run.entries.map(String.init).joined(separator: ", "))")
         }
         if !report.openRuns.isEmpty {
             print("open runs (started, neither published nor aborted): \(report.openRuns.joined(separator: ", "))")

@@ -12,7 +12,8 @@ enum ExitStatus: Int32, CaseIterable {
     /// The command did what was asked; a check passed.
     case success = 0
     /// A check found a problem: `audit` or `ledger verify` FAILED (a damaged or tampered ledger
-    /// file included), or a demo result differs from the plaintext oracle.
+    /// file included), `ledger show` refused a ledger that fails verification, or a demo result
+    /// differs from the plaintext oracle.
     case checkFailed = 1
     /// A file given to the command cannot be read or is invalid: a contract, a configuration, a
     /// member's data, or a ledger read by `ledger show`, `ledger prove-*` or `run`.
@@ -30,7 +31,7 @@ enum ExitStatus: Int32, CaseIterable {
             let text: String
             switch status {
             case .success: text = "success (a check passed)"
-            case .checkFailed: text = "a check failed: audit or ledger verify FAILED, or a demo result differs from the oracle"
+            case .checkFailed: text = "a check failed: audit or ledger verify FAILED, ledger show found a ledger failing verification, or a demo result differs from the oracle"
             case .invalidInput: text = "an input file cannot be read or is invalid (contract, configuration, data, ledger)"
             case .runNotPublished: text = "a run was refused (nothing recorded) or aborted (run-aborted recorded)"
             case .usage: text = "usage error: unknown option, missing or out-of-range value"
@@ -48,6 +49,14 @@ enum ExitStatus: Int32, CaseIterable {
     static func fail(_ status: ExitStatus, _ message: String) -> ExitCode {
         FileHandle.standardError.write(Data("error: \(message)\n".utf8))
         return ExitCode(status.rawValue)
+    }
+
+    /// The status of a failed audit of a ledger the command reads (`ledger show`): 2 when the file
+    /// cannot be read as a ledger (missing, not SQLite, damaged storage, a newer schema), 1 when it
+    /// reads but fails verification.
+    static func of(_ failure: AuditReport.Failure) -> ExitStatus {
+        let unreadable: Set<LedgerError.Code> = [.storageCorrupt, .storageFailure, .unsupportedSchema, .ledgerBusy]
+        return LedgerError.Code(rawValue: failure.rule).map(unreadable.contains) == true ? .invalidInput : .checkFailed
     }
 
     /// The status of an error a library threw at the command.

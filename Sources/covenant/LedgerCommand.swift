@@ -100,7 +100,13 @@ struct LedgerCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List entries and checkpoints (decoded, not verified: use verify).")
+        static let configuration = CommandConfiguration(
+            abstract: "Verify a ledger, then print what it records: members, key ceremonies, contract versions with their sources and approvals, runs with their commitments and published values or abort reasons, checkpoints, and a window of entries.",
+            discussion: """
+                Nothing is printed from a ledger that fails verification: the command exits 1 naming the \
+                entry and rule, or 2 when the file cannot be read as a ledger. With --json, standard output \
+                holds exactly one JSON document (contract sources always in full); progress goes to standard error.
+                """)
 
         @Argument(help: "The ledger file.")
         var ledger: String
@@ -108,22 +114,30 @@ struct LedgerCommand: AsyncParsableCommand {
         var from: UInt64 = 0
         @Option(help: "Most entries to list.")
         var limit: Int = 100
+        @Flag(help: "Print every contract source in full (text mode shortens long ones).")
+        var source = false
+        @Flag(help: "Print JSON.")
+        var json = false
 
         func run() async throws {
-            try LedgerCommand.reportingErrors {
-                let store = try SQLiteLedgerStore(readingFrom: ledger)
-                print("\(ledger): \(try store.entryCount()) entries")
-                for stored in try store.entries(from: from, limit: max(0, limit)) {
-                    let signed = try SignedEntry.decode(stored.bytes, at: stored.index)
-                    let entry = signed.entry
-                    print("\(String(stored.index).padding(toLength: 7, withPad: " ", startingAt: 0)) \(entry.kind.name.padding(toLength: 19, withPad: " ", startingAt: 0)) \(entry.author.padding(toLength: 12, withPad: " ", startingAt: 0)) \(entry.summary)")
-                }
-                for checkpoint in try store.checkpoints() {
-                    print("checkpoint size \(checkpoint.checkpoint.size) root \(checkpoint.checkpoint.root) by \(checkpoint.sequencer), cosigned by \(checkpoint.cosignatures.map(\.signer).joined(separator: ", "))")
-                }
-                let open = try store.openRuns()
-                print("open runs: " + (open.isEmpty ? "none" : open.map { "\($0.runID.hex) (started at entry \($0.startedAt))" }.joined(separator: ", ")))
+            FileHandle.standardError.write(Data("▸ verifying \(ledger) before showing it…\n".utf8))
+            let end = from.addingReportingOverflow(UInt64(max(0, limit)))
+            var (report, view) = LedgerAuditor(progress: LedgerCommand.auditProgress)
+                .read(path: ledger, entries: from..<(end.overflow ? .max : end.partialValue))
+            if report.passed {
+                // Paillier runs: their decryption evidence is re-checked as `covenant audit` does.
+                let checks = AuditCommand.decryptionChecks(path: ledger)
+                report = report.adding(decryptions: checks)
+                view = report.passed ? view?.adding(decryptions: checks) : nil
             }
+            guard let view else {
+                guard let failure = report.failure else { throw ExitStatus.fail(.internalError, "no view of a ledger that passed") }
+                let status = ExitStatus.of(failure)
+                let verdict = status == .invalidInput ? "cannot be read as a ledger" : "FAILED verification"
+                throw ExitStatus.fail(status, "\(ledger) \(verdict), nothing shown: \(failure.location): \(failure.rule): \(failure.message)")
+            }
+            if json { return print(try LedgerCommand.json(view)) }
+            for line in LedgerViewText.lines(view, fullSources: source) { print(line) }
         }
     }
 

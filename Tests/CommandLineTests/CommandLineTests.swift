@@ -75,6 +75,9 @@ struct CommandLineTests {
         let report = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])
         let decryptions = try #require(report["decryptions"] as? [[String: Any]])
         #expect(decryptions.count == 1 && decryptions[0]["passed"] as? Bool == true)
+        // ledger show re-checks the paillier run as the audit does before printing it.
+        let show = try Self.covenant(["ledger", "show", ledger, "--limit", "0"])
+        #expect(show.status == 0 && show.out.contains("decryption re-checked: the ciphertexts of"), "\(show.out) \(show.err)")
 
         // The same ledger cut in half: a precise failure and exit 1, never a crash.
         let bytes = try Data(contentsOf: URL(fileURLWithPath: ledger))
