@@ -82,6 +82,9 @@ public struct SecAggAggregatorStateMachine: ProtocolStateMachine {
         switch message.payload {
         case let .advertiseKeys(advertised):
             guard keys[from] == nil else { throw MPCProtocolError.duplicateMessage(from: from, round: 0) }
+            guard advertised.party == from else {
+                throw MPCProtocolError.malformedMessage(from: from, reason: "the advertised keys name another party")
+            }
             if let verification = configuration.signatureKeys?[from] {
                 let signed = SecAggCrypto.advertisement(
                     session: configuration.sessionID, party: from, encryptionKey: advertised.encryptionKey,
