@@ -20,11 +20,11 @@ extension Paillier {
         /// The fixed-base table for `h_s`, built on first use and shared by copies.
         let table: FixedBaseCache
 
-        /// A public key from its published parts, validated: `n` odd and composite-sized,
+        /// A public key from its published parts, validated: `n` positive, odd and composite-sized,
         /// `h_s` a unit of `Z_{n²}`.
         /// - Throws: ``PaillierError/invalidKey``.
         public init(n: BigInt, hs: BigInt) throws(PaillierError) {
-            guard n.isOdd, n.bitWidth >= 256 else { throw .invalidKey }
+            guard n.signum > 0, n.isOdd, n.bitWidth >= 256 else { throw .invalidKey }
             let nSquared = n * n
             guard hs > 1, hs < nSquared, BigInt.gcd(hs, n) == 1 else { throw .invalidKey }
             self.init(unchecked: n, nSquared: nSquared, hs: hs)
