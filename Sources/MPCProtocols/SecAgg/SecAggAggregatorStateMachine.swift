@@ -153,6 +153,8 @@ public struct SecAggAggregatorStateMachine: ProtocolStateMachine {
         }
     }
 
+    // The unwraps below read what each survivor sent in the round being closed (`hasSent`), or
+    // keys of U2 ⊆ U1 members; unmasking responses were checked to list exactly U3 and U2 ∖ U3.
     private mutating func closeRoundIfComplete() throws -> [Action] {
         guard expected.allSatisfy({ hasSent($0) || dropped.contains($0) }) else { return [] }
         let survivors = expected.filter(hasSent)

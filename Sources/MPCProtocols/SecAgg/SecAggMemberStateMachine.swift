@@ -158,6 +158,8 @@ public struct SecAggMemberStateMachine: ProtocolStateMachine {
 
     // MARK: Rounds
 
+    // The keys are drawn in `start()`, which every phase after `.idle` follows; `keyList` holds
+    // every bundle sender (checked), and `heldShares` every member of U2 (the senders and self).
     private mutating func handleKeyList(_ list: [SecAggAdvertisedKeys], from: PartyID) throws -> [Action] {
         let t = configuration.threshold
         guard list.count >= t else {
