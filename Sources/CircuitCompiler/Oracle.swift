@@ -100,8 +100,8 @@ private struct GroupEvaluator {
             return environment[name.text] ?? .undefined
         case .negate(let inner):
             switch try evaluate(inner, environment) {
-            case .int(let v): return .int(-v)
-            case .decimal(let v, let s): return .decimal(-v, scale: s)
+            case .int(let v): return try .int(Self.checked(Int128(0).subtractingReportingOverflow(v)))
+            case .decimal(let v, let s): return try .decimal(Self.checked(Int128(0).subtractingReportingOverflow(v)), scale: s)
             case .real(let v): return .real(-v)
             default: return .undefined
             }

@@ -283,7 +283,9 @@ struct SQLPushdown {
 
     /// Runs the query. Returns nil when SQLite reports a 64-bit integer overflow in a limb sum
     /// (then the caller falls back to the row pipeline).
-    func run(_ db: Database, wrap: (() throws -> [Row]) throws -> [Row]) throws -> [Int128]? {
+    func run(
+        _ db: Database, wrap: (() throws -> [Row]) throws -> [Row], location: DataSourceError.Location? = nil
+    ) throws -> [Int128]? {
         let width = plan.width
         var vector = [Int128](repeating: 0, count: width)
         let partialCount = plan.partials.count
@@ -308,30 +310,41 @@ struct SQLPushdown {
         }
         let first = 1 + binCount  // result columns: g, the bin indices, then the aggregates
         let rowsColumn = first + aggregatesCount - 1  // the trailing COUNT(*)
+        // Result cells are read as stored values: a typed GRDB read of a REAL or TEXT cell traps,
+        // and a query with a non-deterministic expression can yield one although validation,
+        // which scanned it before, saw only integers.
+        func integer(_ row: Row, _ index: Int) throws -> Int64? {
+            switch (row[index] as DatabaseValue).storage {
+            case .null: return nil
+            case .int64(let value): return value
+            default:
+                throw DataSourceError(
+                    .wrongType, "a pushed-down aggregate is not an integer: the data changed storage class after validation",
+                    at: location)
+            }
+        }
         func add(_ slot: Int, _ value: Int128, _ p: Int) throws {
             let (sum, overflow) = vector[slot].addingReportingOverflow(value)
             if overflow { throw DataSourceError(.overflow, "partial aggregate \(plan.partials[p]) exceeds 128 bits") }
             vector[slot] = sum
         }
         for row in rows {
-            let group: Int = row[0]
-            guard (0..<plan.groupCount).contains(group) else { continue }
+            guard let group = try integer(row, 0), (0..<Int64(plan.groupCount)).contains(group) else { continue }
             for (p, assembly) in assemblies.enumerated() {
-                let slot = group * partialCount + p
+                let slot = Int(group) * partialCount + p
                 switch assembly {
                 case .constant: break
                 case .minimum(let column):
-                    if let value: Int64 = row[first + column] { vector[slot] = min(vector[slot], Int128(value)) }
+                    if let value = try integer(row, first + column) { vector[slot] = min(vector[slot], Int128(value)) }
                 case .maximum(let column):
-                    if let value: Int64 = row[first + column] { vector[slot] = max(vector[slot], Int128(value)) }
+                    if let value = try integer(row, first + column) { vector[slot] = max(vector[slot], Int128(value)) }
                 case .binCount(let bin, let value):
-                    if let index: Int = row[1 + bin], index == value {
-                        let count: Int64 = row[rowsColumn]
+                    if let index = try integer(row, 1 + bin), index == Int64(value), let count = try integer(row, rowsColumn) {
                         try add(slot, Int128(count), p)
                     }
                 case .weighted(let parts):
                     for part in parts {
-                        guard let value: Int64 = row[first + part.column] else { continue }
+                        guard let value = try integer(row, first + part.column) else { continue }
                         let (product, overflow) = Int128(value).multipliedReportingOverflow(by: part.weight)
                         if overflow { throw DataSourceError(.overflow, "partial aggregate \(plan.partials[p]) exceeds 128 bits") }
                         try add(slot, product, p)

@@ -102,7 +102,7 @@ public struct SQLiteSource: DataSource {
             if strategy == .automatic {
                 do {
                     let pushdown = try SQLPushdown(plan: plan, base: base)
-                    if let partials = try pushdown.run(db, wrap: wrap) { return LocalExecution(partials: partials, path: .pushdown) }
+                    if let partials = try pushdown.run(db, wrap: wrap, location: location()) { return LocalExecution(partials: partials, path: .pushdown) }
                     reason = "a 64-bit SQL sum overflowed"
                 } catch let untranslatable as SQLPushdown.Untranslatable {
                     reason = untranslatable.reason

@@ -242,7 +242,15 @@ extension Paillier.ThresholdPublicKey {
                 denominator *= BigInt(other.index) - i
             }
             let mu = numerator.dividedExactly(by: denominator)  // an integer since Δ = ℓ!
-            let base = mu.isNegative ? share.value.inverse(modulo: nSquared)! : share.value
+            // A verified share is a unit of Z_{n²}; a batch value escapes the proof only with
+            // probability ~2^-128, so a non-unit is refused rather than trusted.
+            var base = share.value
+            if mu.isNegative {
+                guard let inverse = share.value.inverse(modulo: nSquared) else {
+                    throw .invalidDecryptionShare(party: share.index)
+                }
+                base = inverse
+            }
             combined.multiply(by: base.modPow(mu.magnitude << 1, modulus: nSquared), modulo: nSquared)
         }
         let l = (combined - 1) / n

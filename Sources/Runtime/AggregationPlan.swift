@@ -141,8 +141,17 @@ public struct AggregationPlan: Sendable {
     /// (exact by the contribution bound), plus its constant.
     /// - Parameter sum: The protocol output.
     /// - Returns: One exact value per opened wire.
-    public func values(fromSum sum: [UInt64]) -> [Int128] {
-        zip(sum, constants).map { Int128(Int64(bitPattern: $0)) + $1 }
+    /// - Throws: ``RuntimeError`` `valueOutOfRange` when a slot plus its constant overflows 128
+    ///   bits (a contract's constants may come close to the limit).
+    public func values(fromSum sum: [UInt64]) throws(RuntimeError) -> [Int128] {
+        var out: [Int128] = []
+        out.reserveCapacity(min(sum.count, constants.count))
+        for (index, (slot, constant)) in zip(sum, constants).enumerated() {
+            let (value, overflow) = Int128(Int64(bitPattern: slot)).addingReportingOverflow(constant)
+            if overflow { throw RuntimeError(.valueOutOfRange, "the opened value \(openedNames[index]) overflows 128 bits") }
+            out.append(value)
+        }
+        return out
     }
 
     /// The contract result from the opened values: the circuit above the opening frontier,

@@ -121,6 +121,38 @@ struct PushdownTests {
         #expect(execution.partials == [1, 150])
     }
 
+    /// A query whose values change storage class between validation and the pushed-down
+    /// aggregate (here through `random()`) ends in a thrown `wrongType`: never a trap in a typed
+    /// read of a REAL aggregate beyond 64 bits, nor a REAL silently truncated to an integer.
+    @Test func aggregateOfAnotherStorageClassThrows() throws {
+        let compiled = try ContractCompiler.compile(
+            source: """
+                contract flip version 1 {
+                  input t(x: int)
+                  compute { lo = min(x) hi = max(x) }
+                  reveal lo, hi to all
+                }
+                """)
+        let directory = try TemporaryDirectory()
+        let path = directory.file("flip.sqlite")
+        try TestData.sqlite(path, table: "t", columns: [("x", "INTEGER")], rows: [[Int64.max]])
+        let source = SQLiteSource(
+            path: path, relation: .query("SELECT CASE WHEN random() & 1 = 0 THEN x ELSE x * 2.0 END AS x FROM t"))
+        // Each attempt passes validation and then reads a REAL aggregate with probability 1/4.
+        var codes = Set<DataSourceError.Code>()
+        var succeeded = 0
+        for _ in 0..<64 {
+            do {
+                _ = try source.execute(compiled.localPlan, strategy: .automatic)
+                succeeded += 1
+            } catch let error as DataSourceError {
+                codes.insert(error.code)
+            }
+        }
+        #expect(codes.isSubset(of: [.wrongType]))
+        #expect(succeeded < 64)
+    }
+
     /// Sums of squares far beyond 64 bits stay exact (16-bit limbs in SQL, Int128 in Swift).
     @Test func limbSumsAreExactBeyond64Bits() throws {
         let compiled = try ContractCompiler.compile(

@@ -26,6 +26,16 @@ struct PaillierWireTests {
         #expect(throws: WireFormatError.invalidValue("not a valid Paillier public key")) {
             try Paillier.PublicKey(from: &reader)
         }
+        // So is a negative one (odd, of the right size): with it, encrypting 0 in
+        // rerandomize would find 0 out of range and trap.
+        var negative = WireWriter()
+        negative.writeBigInt(-pk.n)
+        negative.writeBigInt(pk.hs)
+        var negativeReader = WireReader(negative.bytes)
+        #expect(throws: WireFormatError.invalidValue("not a valid Paillier public key")) {
+            try Paillier.PublicKey(from: &negativeReader)
+        }
+        #expect(throws: PaillierError.invalidKey) { try Paillier.PublicKey(n: -pk.n, hs: pk.hs) }
     }
 
     /// Degenerate keys that passed the old decoder (issue 9): a DJN base of order 2 makes every

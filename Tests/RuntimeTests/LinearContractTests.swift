@@ -79,6 +79,25 @@ struct LinearContractTests {
         #expect(viaPlan.differences(from: clear, relativeTolerance: 0) == [])
     }
 
+    @Test("an opened value whose constant leaves no room in 128 bits throws instead of trapping")
+    func openedValueOverflowThrows() throws {
+        // s = sum(x) + (2^127 − 1): members contribute x itself (inside the 64-bit bound), the
+        // constant fits, and any positive sum overflows when the constant is added.
+        let compiled = compile("""
+            contract edge version 1 {
+              input t(x: int)
+              compute { s = sum(x) + (((sum(x) - sum(x) + 170) * 1000000000 * 1000000000 + 141183460469231731) * 1000000000 * 1000000000 + 687303715884105727) }
+              reveal s to all
+            }
+            """)
+        let plan = try AggregationPlan(compiled)
+        #expect(plan.constants == [Int128.max])
+        #expect(try plan.encode(plan.contribution(of: [5]), members: 2) == [5])
+        #expect(try plan.values(fromSum: [UInt64(bitPattern: -1)]) == [Int128.max - 1])
+        #expect(throws: RuntimeError.self) { try plan.values(fromSum: [1]) }
+        #expect(throws: RuntimeError.self) { try plan.publicResult(fromSum: [1], contract: compiled.contract) }
+    }
+
     @Test("a contribution beyond the 64-bit bound aborts before the joint phase, naming the output but not the value")
     func outOfRange() async throws {
         let example = try Example.load("energy_usage")

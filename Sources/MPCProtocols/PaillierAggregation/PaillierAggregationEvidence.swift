@@ -71,7 +71,10 @@ public struct PaillierAggregationEvidence: Sendable, Hashable {
         do { layout = try Paillier.PackingLayout(publicKey: publicKey.publicKey, maxAddends: memberCount) } catch {
             throw .invalidConfiguration("the key cannot pack sums of \(memberCount) members")
         }
-        guard vectorLength >= 0, !contributions.isEmpty, contributions.count <= memberCount else {
+        guard vectorLength >= 0, vectorLength <= Int(UInt32.max) else {
+            throw .invalidConfiguration("the evidence's vector length is outside 0…2^32−1")
+        }
+        guard !contributions.isEmpty, contributions.count <= memberCount else {
             throw .invalidConfiguration("evidence needs 1…\(memberCount) contributions")
         }
         let chunks = Paillier.PackingLayout.chunkCount(vectorLength, slots: layout.slotCount)
@@ -79,7 +82,7 @@ public struct PaillierAggregationEvidence: Sendable, Hashable {
         var aggregate: [Paillier.Ciphertext] = []
         var seen = Set<PartyID>()
         for contribution in contributions {
-            guard seen.insert(contribution.party).inserted, (1...UInt32(memberCount)).contains(contribution.party.rawValue) else {
+            guard seen.insert(contribution.party).inserted, (1...memberCount).contains(Int(contribution.party.rawValue)) else {
                 throw .unknownParty(contribution.party)
             }
             guard contribution.ciphertexts.count == chunks else {

@@ -99,6 +99,7 @@ public struct PaillierAggregatorStateMachine: ProtocolStateMachine {
                 guard let c = try? key.ciphertext(value) else { throw MPCProtocolError.invalidCiphertext(from: from) }
                 ciphertexts.append(c)
             }
+            // Round 2 admits only `committed` members, so the commitment exists.
             guard HashCommitment.verify(
                 commitments[from]!, opens: configuration.committedBytes(sender: from, ciphertexts: ciphertexts), nonce: nonce)
             else { throw MPCProtocolError.commitmentMismatch(from: from) }
@@ -191,6 +192,7 @@ public struct PaillierAggregatorStateMachine: ProtocolStateMachine {
                 finished = true
                 return [.abort(.insufficientDecryptionShares(valid: candidates.count, needed: t, faulty: faulty.sorted()))]
             }
+            // Every arrival not marked faulty still has its batch (a faulty one's is removed).
             let selection = Array(candidates.prefix(t))
             do {
                 plaintexts = try configuration.publicKey.combine(selection.map { decryptionShares[$0]! }, for: aggregate)
@@ -205,6 +207,7 @@ public struct PaillierAggregatorStateMachine: ProtocolStateMachine {
         }
         finished = true
         let sum = configuration.layout.unpackSum(plaintexts, vectorLength: configuration.vectorLength)
+        // Contributors are round 2's senders, decryptors a selection of stored batches.
         evidence = PaillierAggregationEvidence(
             vectorLength: configuration.vectorLength, memberCount: configuration.memberCount,
             contributions: contributors.map { .init(party: $0, ciphertexts: ciphertextsFrom[$0]!) },

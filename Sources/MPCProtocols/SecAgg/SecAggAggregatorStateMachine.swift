@@ -82,6 +82,9 @@ public struct SecAggAggregatorStateMachine: ProtocolStateMachine {
         switch message.payload {
         case let .advertiseKeys(advertised):
             guard keys[from] == nil else { throw MPCProtocolError.duplicateMessage(from: from, round: 0) }
+            guard advertised.party == from else {
+                throw MPCProtocolError.malformedMessage(from: from, reason: "the advertised keys name another party")
+            }
             if let verification = configuration.signatureKeys?[from] {
                 let signed = SecAggCrypto.advertisement(
                     session: configuration.sessionID, party: from, encryptionKey: advertised.encryptionKey,
@@ -150,6 +153,8 @@ public struct SecAggAggregatorStateMachine: ProtocolStateMachine {
         }
     }
 
+    // The unwraps below read what each survivor sent in the round being closed (`hasSent`), or
+    // keys of U2 ⊆ U1 members; unmasking responses were checked to list exactly U3 and U2 ∖ U3.
     private mutating func closeRoundIfComplete() throws -> [Action] {
         guard expected.allSatisfy({ hasSent($0) || dropped.contains($0) }) else { return [] }
         let survivors = expected.filter(hasSent)

@@ -158,6 +158,8 @@ public struct SecAggMemberStateMachine: ProtocolStateMachine {
 
     // MARK: Rounds
 
+    // The keys are drawn in `start()`, which every phase after `.idle` follows; `keyList` holds
+    // every bundle sender (checked), and `heldShares` every member of U2 (the senders and self).
     private mutating func handleKeyList(_ list: [SecAggAdvertisedKeys], from: PartyID) throws -> [Action] {
         let t = configuration.threshold
         guard list.count >= t else {
@@ -165,6 +167,9 @@ public struct SecAggMemberStateMachine: ProtocolStateMachine {
         }
         guard list.allSatisfy({ configuration.isMember($0.party) }) else {
             throw MPCProtocolError.malformedMessage(from: from, reason: "the key list names a non-member")
+        }
+        guard Set(list.map(\.party)).count == list.count else {
+            throw MPCProtocolError.malformedMessage(from: from, reason: "the key list names a member twice")
         }
         guard let mine = list.first(where: { $0.party == party }),
               mine.encryptionKey == encryptionKey!.publicKey, mine.maskingKey == maskingKey!.publicKey
@@ -224,6 +229,9 @@ public struct SecAggMemberStateMachine: ProtocolStateMachine {
         let senders = bundle.map(\.peer)
         guard senders.allSatisfy({ $0 != party && keyList[$0] != nil }) else {
             throw MPCProtocolError.malformedMessage(from: from, reason: "the share bundle names a member outside U1")
+        }
+        guard Set(senders).count == senders.count else {
+            throw MPCProtocolError.malformedMessage(from: from, reason: "the share bundle names a sender twice")
         }
         guard senders.count + 1 >= configuration.threshold else {
             throw MPCProtocolError.malformedMessage(from: from, reason: "the share bundle has fewer than t − 1 senders")
