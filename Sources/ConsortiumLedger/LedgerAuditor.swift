@@ -144,6 +144,10 @@ public struct AuditReport: Codable, Sendable {
     public var equivocations: [String]
     /// Checks this version does not perform.
     public var notChecked: [String]
+    /// Parameters recorded on the ledger below the production minimums (a small Paillier key, a
+    /// minority decryption threshold) or inconsistent records, flagged by the runtime's
+    /// `ParameterPolicy`: the audit still verifies such a ledger, and says so.
+    public var weakParameters: [String] = []
     /// Scheme-level re-checks of decryption evidence (paillier), added by the runtime's
     /// `DecryptionAuditor`; empty when only the ledger was audited.
     public var decryptions: [DecryptionCheck] = []

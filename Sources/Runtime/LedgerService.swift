@@ -116,7 +116,8 @@ public actor LedgerService {
     /// (protocols/runtime.md#auditing-a-paillier-run).
     /// - Returns: The combined report.
     public func fullAudit() -> AuditReport {
-        let report = audit()
+        var report = audit()
+        report.weakParameters = ParameterPolicy.weaknesses(in: ledger.store)
         guard report.passed else { return report }
         return report.adding(decryptions: DecryptionAuditor.audit(store: ledger.store))
     }

@@ -32,6 +32,7 @@ struct AuditCommand: AsyncParsableCommand {
             pin = id
         }
         var report = LedgerAuditor(pin: pin, progress: LedgerCommand.auditProgress).audit(path: ledger, runID: runID)
+        report.weakParameters = ParameterPolicy.weaknesses(path: ledger)
         if report.passed {
             let checks = Self.decryptionChecks(path: ledger)
             report = report.adding(decryptions: runID.map { id in checks.filter { $0.runID == id.hex } } ?? checks)
@@ -84,10 +85,13 @@ struct AuditCommand: AsyncParsableCommand {
             print("checkpoint \(checkpoint.size) \(checkpoint.root.prefix(16))… by \(checkpoint.sequencer): \(checkpoint.cosignatures)/\(checkpoint.quorum) cosignatures\(checkpoint.isFinal ? ", final" : "")")
         }
         print("not checked by this version: " + report.notChecked.joined(separator: "; "))
+        for weakness in report.weakParameters { print("WEAK PARAMETERS: \(weakness)") }
+        let caveats = (report.pinnedLogID == nil ? ["the consortium's identity was NOT checked (pass --log-id)"] : [])
+            + (report.weakParameters.isEmpty ? [] : ["WEAK PARAMETERS flagged above"])
         if !report.passed {
             print("audit FAILED")
-        } else if report.pinnedLogID == nil {
-            print("audit PASSED for everything checked; the consortium's identity was NOT checked (pass --log-id)")
+        } else if !caveats.isEmpty {
+            print("audit PASSED for everything checked; " + caveats.joined(separator: "; "))
         } else {
             print("audit PASSED")
         }

@@ -105,6 +105,7 @@ struct DemoCommand: AsyncParsableCommand {
         print("audit: \(audit.passed ? "PASSED" : "FAILED")" + (audit.failure.map { " at entry \($0.entryIndex.map(String.init) ?? "-"): \($0.rule): \($0.message)" } ?? "")
             + " — \(audit.verifiedEntries) entries; runs " + audit.runs.map(\.status).joined(separator: ", ")
             + "; latest final checkpoint \(audit.latestFinalCheckpoint.map(String.init) ?? "none")")
+        for weakness in audit.weakParameters { print("       WEAK PARAMETERS: \(weakness)") }
         for check in audit.decryptions where check.passed {
             print("       paillier run \(check.runID.prefix(16))… re-checked from the ledger alone: \(check.values) sums recomputed from \(check.contributors.count) members' ciphertexts and \(check.decryptors.count) batch decryption proofs; they give the published values")
         }

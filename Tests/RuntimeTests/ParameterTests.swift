@@ -4,6 +4,7 @@ import Foundation
 import MPCProtocols
 import Runtime
 import Testing
+import WireFormat
 
 /// Weak parameters are refused on every production path (issue 9, item 6): a small Paillier
 /// modulus, a minority decryption threshold, a SecAgg threshold of half the members or less.
@@ -50,5 +51,29 @@ struct ParameterTests {
         // The default threshold is the production majority, and it runs.
         let report = try await secure.run(fixture.compiled, options: RunOptions(protocolFamily: .secagg))
         #expect(report.isPublished, "\(report.abortReason ?? "")")
+    }
+
+    @Test("the audit flags weak parameters recorded on the ledger, and an inconsistent ceremony record")
+    func auditFlagsWeakParameters() async throws {
+        let example = try Example.load("energy_usage")
+        let fixture = try await TestConsortium.make(source: withProtocolAuto(example.source), csvFiles: example.csvFiles)
+        try await fixture.holdTestKeyCeremony(threshold: 1)
+        let audit = await fixture.consortium.audit()
+        #expect(audit.passed, "\(String(describing: audit.failure))")
+        // The 512-bit key and the 1-of-2 threshold; the record itself is consistent.
+        #expect(audit.weakParameters.count == 1, "\(audit.weakParameters)")
+        #expect(audit.weakParameters.first?.contains("below the production minimum of 2048 bits") == true)
+        // A ceremony whose label and verification keys do not describe its key is flagged too.
+        let (key, _) = try testThresholdKey(threshold: 2, holders: 2)
+        let mislabelled = KeyCeremony(scheme: "paillier-threshold-v1 2-of-2 4096-bit", publicKey: key.wireEncoded(), verificationKeys: [[1]])
+        let store = InMemoryLedgerStore()
+        let ledger = try Ledger(store: store)
+        let file = try SQLiteLedgerStore(readingFrom: fixture.directory.file("ledger.sqlite"))
+        try ledger.receive(try file.entries(from: 0, limit: 1000).map { try SignedEntry.decode($0.bytes, at: $0.index) })
+        let author = fixture.names[0]
+        try ledger.append(.keyCeremony(mislabelled), author: author, key: fixture.keys[author]!)
+        let weaknesses = ParameterPolicy.weaknesses(in: store)
+        #expect(weaknesses.contains { $0.contains("scheme label") }, "\(weaknesses)")
+        #expect(weaknesses.contains { $0.contains("verification keys are not those of its key") }, "\(weaknesses)")
     }
 }
