@@ -44,6 +44,10 @@ public struct ConsortiumState: Sendable {
         public let proposedAt: UInt64
         /// The approving members, in order.
         public internal(set) var approvals: [String]
+        /// For each approval, the membership epoch of its approver at the time (the entry that
+        /// admitted the member): an approval counts only while that membership lasts, so a
+        /// member removed and re-added does not keep its old approval.
+        public internal(set) var approvalEpochs: [UInt64] = []
         /// The lifecycle state.
         public internal(set) var status: VersionStatus
         /// The activating entry.
@@ -76,6 +80,9 @@ public struct ConsortiumState: Sendable {
         public let minimumContributors: UInt32
         /// The starting entry.
         public let startedAt: UInt64
+        /// The member that started the run (its coordinator): the only one that may record its
+        /// decryption evidence, so that no other participant can block the run with bogus evidence.
+        public let startedBy: String
         /// The key ceremony (paillier).
         public let keyCeremony: LedgerHash?
         /// Input commitments by participant.
@@ -98,6 +105,9 @@ public struct ConsortiumState: Sendable {
     public private(set) var consortium: String = ""
     /// The current members by name.
     public private(set) var members: [String: Member] = [:]
+    /// Each current member's membership epoch: the index of the entry that admitted it (0 for
+    /// the founders). Approvals are counted by member and epoch.
+    public private(set) var memberSince: [String: UInt64] = [:]
     /// The number of distinct voting members required for approvals and endorsements.
     public private(set) var quorum: Int = 0
     /// Contract versions by id.
@@ -181,6 +191,7 @@ public struct ConsortiumState: Sendable {
             logID = leafHash
             consortium = genesis.consortium
             members = Dictionary(uniqueKeysWithValues: genesis.members.map { ($0.name, $0) })
+            memberSince = Dictionary(uniqueKeysWithValues: genesis.members.map { ($0.name, index) })
             quorum = Int(genesis.quorum)
 
         case .memberAdded(let change):
@@ -193,6 +204,7 @@ public struct ConsortiumState: Sendable {
             after.append(change.member)
             try validateMembership(after, quorum: change.quorumAfter, index: index)
             members[change.member.name] = change.member
+            memberSince[change.member.name] = index
             quorum = Int(change.quorumAfter)
 
         case .memberRemoved(let change):
@@ -204,6 +216,7 @@ public struct ConsortiumState: Sendable {
             let after = members.values.filter { $0.name != change.name }
             try validateMembership(after, quorum: change.quorumAfter, index: index)
             members[change.name] = nil
+            memberSince[change.name] = nil
             quorum = Int(change.quorumAfter)
 
         case .keyCeremony(let ceremony):
@@ -236,10 +249,17 @@ public struct ConsortiumState: Sendable {
             guard version.status == .proposed else {
                 throw fail(.invalidLifecycleState, "version \(versionID) is \(version.status.rawValue), not proposed")
             }
-            guard !version.approvals.contains(entry.author) else {
-                throw fail(.duplicateApproval, "\(entry.author) already approved version \(versionID); an approval counts once per member")
+            let epoch = memberSince[entry.author] ?? 0
+            if let earlier = version.approvals.firstIndex(of: entry.author) {
+                guard version.approvalEpochs[earlier] != epoch else {
+                    throw fail(.duplicateApproval, "\(entry.author) already approved version \(versionID); an approval counts once per member")
+                }
+                // An approval from an earlier membership of the same name: replaced, not added.
+                version.approvals.remove(at: earlier)
+                version.approvalEpochs.remove(at: earlier)
             }
             version.approvals.append(entry.author)
+            version.approvalEpochs.append(epoch)
             contracts[versionID] = version
 
         case .contractActivated(let versionID):
@@ -249,7 +269,9 @@ public struct ConsortiumState: Sendable {
             guard version.status == .proposed else {
                 throw fail(.invalidLifecycleState, "version \(versionID) is \(version.status.rawValue), not proposed")
             }
-            let counted = version.approvals.filter { members[$0]?.roles.contains(.voting) == true }.count
+            let counted = zip(version.approvals, version.approvalEpochs).filter { name, epoch in
+                members[name]?.roles.contains(.voting) == true && memberSince[name] == epoch
+            }.count
             guard counted >= quorum else {
                 throw fail(.belowQuorum, "version \(versionID) has \(counted) approvals, the quorum is \(quorum)")
             }
@@ -305,7 +327,7 @@ public struct ConsortiumState: Sendable {
             runs[start.runID] = Run(
                 runID: start.runID, versionID: start.versionID, circuitHash: start.circuitHash,
                 protocolName: start.protocolName, participants: start.participants,
-                minimumContributors: start.minimumContributors, startedAt: index,
+                minimumContributors: start.minimumContributors, startedAt: index, startedBy: entry.author,
                 keyCeremony: start.keyCeremony, commitments: [:], evidenceAt: nil, status: .open, result: nil,
                 closedAt: nil, entries: [index])
 
@@ -323,6 +345,9 @@ public struct ConsortiumState: Sendable {
 
         case .resultPublished(let result):
             var run = try openRun(result.runID, index: index)
+            guard contracts[run.versionID]?.status != .revoked else {
+                throw fail(.versionNotActive, "run \(result.runID) ran version \(run.versionID), which was revoked: no result may be published for it")
+            }
             guard run.participants.contains(entry.author) else {
                 throw fail(.notAParticipant, "\(entry.author) is not a participant of run \(result.runID)")
             }
@@ -369,6 +394,9 @@ public struct ConsortiumState: Sendable {
             }
             guard run.keyCeremony != nil else {
                 throw fail(.unknownReference, "run \(evidence.runID) names no key ceremony, so it has no decryption to evidence")
+            }
+            guard entry.author == run.startedBy else {
+                throw fail(.notAParticipant, "only \(run.startedBy), who started run \(evidence.runID), records its decryption evidence; \(entry.author) may not")
             }
             guard run.evidenceAt == nil else {
                 throw fail(.duplicateIdentifier, "run \(evidence.runID) already has decryption evidence")

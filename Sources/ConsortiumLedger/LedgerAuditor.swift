@@ -188,6 +188,21 @@ public struct AuditReport: Codable, Sendable {
         }
     }
 
+    /// The report failed by a check made outside the ledger (the runtime's), unless it had
+    /// already failed: the first failure is the one reported.
+    /// - Parameters:
+    ///   - code: The rule.
+    ///   - message: What failed.
+    ///   - entry: The entry it concerns.
+    /// - Returns: The failed report.
+    public func failing(_ code: LedgerError.Code, _ message: String, at entry: UInt64) -> AuditReport {
+        guard passed else { return self }
+        var report = self
+        report.passed = false
+        report.failure = Failure(rule: code.rawValue, message: message, entryIndex: entry, checkpointSize: nil, table: nil, row: nil)
+        return report
+    }
+
     /// The report with `checks` added: the first failing check fails the report (rule
     /// `decryption-evidence`, naming its entry), and the paillier item leaves ``notChecked``.
     /// - Parameter checks: The runtime's re-checks.

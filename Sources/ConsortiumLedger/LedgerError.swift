@@ -111,6 +111,9 @@ public struct LedgerError: Error, Sendable, CustomStringConvertible {
         case checkpointChainBroken = "checkpoint-chain-broken"
         /// A checkpoint covers more entries than the log holds (entries deleted at the end).
         case checkpointBeyondLog = "checkpoint-beyond-log"
+        /// A run's contract source (from its `contract-proposed` entry) does not recompile to the
+        /// run's version id and circuit hash (checked by the runtime's audit).
+        case contractSourceMismatch = "contract-source-mismatch"
         /// Two validly signed checkpoints of the same size have different roots.
         case equivocation = "equivocation"
         /// An inclusion proof does not verify.

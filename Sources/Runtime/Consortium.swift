@@ -547,10 +547,11 @@ public actor Consortium {
             transcriptHash: transcript)
         let authorMember = participants.first { contributorNames.contains($0.name) } ?? participants[0]
         if let evidence = aggregate.evidence {
+            // Recorded by the run's coordinator, who started it (rule L14, protocols/ledger.md#lifecycle-rules).
             // Paillier: the ciphertexts and batch proofs, so that anyone can re-check the sum
             // (protocols/paillier-aggregation.md#evidence, protocols/runtime.md#auditing-a-paillier-run).
             do {
-                report.ledgerEntries.append(try await authorMember.author(
+                report.ledgerEntries.append(try await participants[0].author(
                     .decryptionEvidence(DecryptionEvidence(runID: runID, evidence: evidence.wireEncoded())), on: ledger))
             } catch {
                 return await abort("the decryption evidence could not be recorded: \(error)")

@@ -116,10 +116,7 @@ public actor LedgerService {
     /// (protocols/runtime.md#auditing-a-paillier-run).
     /// - Returns: The combined report.
     public func fullAudit() -> AuditReport {
-        var report = audit()
-        report.weakParameters = ParameterPolicy.weaknesses(in: ledger.store)
-        guard report.passed else { return report }
-        return report.adding(decryptions: DecryptionAuditor.audit(store: ledger.store))
+        RuntimeAudit.complete(audit(), store: ledger.store)
     }
 
     private func wrap<T>(_ what: String, _ body: () throws -> T) throws -> T {

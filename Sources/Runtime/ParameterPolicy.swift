@@ -83,15 +83,6 @@ public struct ParameterPolicy: Sendable, Hashable {
         return found
     }
 
-    /// ``weaknesses(in:)`` of a ledger file, opened read-only (none if it cannot be read: the
-    /// ledger audit reports that).
-    /// - Parameter path: The SQLite ledger.
-    /// - Returns: One sentence per weakness.
-    public static func weaknesses(path: String) -> [String] {
-        guard let store = try? SQLiteLedgerStore(readingFrom: path) else { return [] }
-        return weaknesses(in: store)
-    }
-
     /// The weaknesses of one ceremony record.
     static func weaknesses(of ceremony: KeyCeremony) -> [String] {
         guard let key = try? Paillier.ThresholdPublicKey(wireEncoded: ceremony.publicKey) else {

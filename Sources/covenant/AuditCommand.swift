@@ -31,12 +31,8 @@ struct AuditCommand: AsyncParsableCommand {
             guard let id = LedgerHash(hex: logID) else { throw ValidationError("--log-id must be 64 hex digits") }
             pin = id
         }
-        var report = LedgerAuditor(pin: pin, progress: LedgerCommand.auditProgress).audit(path: ledger, runID: runID)
-        report.weakParameters = ParameterPolicy.weaknesses(path: ledger)
-        if report.passed {
-            let checks = Self.decryptionChecks(path: ledger)
-            report = report.adding(decryptions: runID.map { id in checks.filter { $0.runID == id.hex } } ?? checks)
-        }
+        let ledgerAudit = LedgerAuditor(pin: pin, progress: LedgerCommand.auditProgress).audit(path: ledger, runID: runID)
+        let report = RuntimeAudit.complete(ledgerAudit, path: ledger, runID: runID?.hex)
         if json {
             print(try LedgerCommand.json(report))
         } else {
@@ -47,11 +43,6 @@ struct AuditCommand: AsyncParsableCommand {
             LedgerCommand.printError("audit FAILED at \(location): \(failure.rule): \(failure.message)")
             throw ExitCode(ExitStatus.checkFailed.rawValue)
         }
-    }
-
-    /// The runtime's re-check of every paillier run's decryption evidence (also run by `ledger show`).
-    static func decryptionChecks(path: String) -> [AuditReport.DecryptionCheck] {
-        DecryptionAuditor.audit(path: path)
     }
 
     func printText(_ report: AuditReport) {

@@ -2,6 +2,7 @@ import ArgumentParser
 import ConsortiumLedger
 import CryptoPrimitives
 import Foundation
+import Runtime
 
 /// `covenant ledger …`: create, show, verify and prove (spec: protocols/ledger.md#cli).
 /// Argument parsing and printing only; the logic lives in ConsortiumLedger.
@@ -80,13 +81,13 @@ struct LedgerCommand: AsyncParsableCommand {
             try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
             try LedgerCommand.reportingErrors {
                 var keyring: [String: Ed25519.PrivateKey] = [:]
-                var founding: [Member] = []
+                var founding: [ConsortiumLedger.Member] = []
                 for (name, roles) in parsed {
                     guard Member.isValidName(name) else { throw LedgerError(.invalidMembership, "invalid member name \(name)") }
                     let path = (keys as NSString).appendingPathComponent("\(name).key")
                     let (key, created) = try MemberKeyFile.loadOrCreate(at: path)
                     keyring[name] = key
-                    founding.append(Member(name: name, publicKey: key.publicKey, roles: roles))
+                    founding.append(ConsortiumLedger.Member(name: name, publicKey: key.publicKey, roles: roles))
                     print("\(created ? "created" : "using") key \(path) for \(name)")
                 }
                 let genesis = Genesis(consortium: consortium, nonce: SecureRandom.bytes(count: 16), members: founding, quorum: quorum)
@@ -125,10 +126,9 @@ struct LedgerCommand: AsyncParsableCommand {
             var (report, view) = LedgerAuditor(progress: LedgerCommand.auditProgress)
                 .read(path: ledger, entries: from..<(end.overflow ? .max : end.partialValue))
             if report.passed {
-                // Paillier runs: their decryption evidence is re-checked as `covenant audit` does.
-                let checks = AuditCommand.decryptionChecks(path: ledger)
-                report = report.adding(decryptions: checks)
-                view = report.passed ? view?.adding(decryptions: checks) : nil
+                // The runtime's checks, as `covenant audit` makes them (sources, paillier decryptions).
+                report = RuntimeAudit.complete(report, path: ledger)
+                view = report.passed ? view?.adding(decryptions: report.decryptions) : nil
             }
             guard let view else {
                 guard let failure = report.failure else { throw ExitStatus.fail(.internalError, "no view of a ledger that passed") }

@@ -175,7 +175,9 @@ struct LifecycleTests {
         let run3 = LedgerHash.sha256(Array("run-3".utf8))
         try ledger.append(.runStarted(RunStart(runID: run3, versionID: c.versionID, circuitHash: c.circuitHash, protocolName: "paillier", keyCeremony: ceremony.ceremonyID, participants: ["bob", "dave"])), author: "bob", key: c.key("bob"))
         refused(.notAParticipant, ledger, .decryptionEvidence(DecryptionEvidence(runID: run3, evidence: [1])), by: "carol")
-        try ledger.append(.decryptionEvidence(DecryptionEvidence(runID: run3, evidence: [1])), author: "dave", key: c.key("dave"))
+        // Another participant cannot block the run with bogus evidence: only its starter records it.
+        refused(.notAParticipant, ledger, .decryptionEvidence(DecryptionEvidence(runID: run3, evidence: [9])), by: "dave")
+        try ledger.append(.decryptionEvidence(DecryptionEvidence(runID: run3, evidence: [1])), author: "bob", key: c.key("bob"))
         refused(.duplicateIdentifier, ledger, .decryptionEvidence(DecryptionEvidence(runID: run3, evidence: [2])), by: "bob")
         #expect(ledger.state.runs[run3]?.evidenceAt == ledger.size - 1)
         try ledger.append(.runAborted(RunAbort(runID: run2, reason: "dropout")), author: "dave", key: c.key("dave"))
@@ -255,6 +257,49 @@ struct LifecycleTests {
         let report = LedgerAuditor().audit(store: forged)
         #expect(!report.passed)
         #expect(report.failure?.rule == "insufficient-contributors", "\(String(describing: report.failure))")
+    }
+
+    /// Governance edges (issue 9): approvals are counted by member and membership epoch, so a
+    /// member removed and re-added does not keep its old approval.
+    @Test func anApprovalLastsOnlyAsLongAsTheMembership() throws {
+        let (ledger, _) = try base()
+        try ledger.append(.contractApproved(versionID: c.versionID), author: "carol", key: c.key("carol"))
+        // Carol is removed (quorum stays 2 of alice, bob) and re-added with the same name and key.
+        var removal = MemberRemoval(name: "carol", quorumAfter: 2)
+        let out = ledger.nextEntry(.memberRemoved(removal), author: "alice", timestamp: 1_800_000_000_000)
+        removal.endorsements = ["alice", "bob"].map { out.endorsement(by: $0, key: c.key($0)) }
+        try ledger.append(.memberRemoved(removal), author: "alice", key: c.key("alice"), timestamp: out.timestamp)
+        var addition = MemberAddition(member: c.members[2], quorumAfter: 2)
+        let back = ledger.nextEntry(.memberAdded(addition), author: "alice", timestamp: 1_800_000_000_001)
+        addition.endorsements = ["alice", "bob"].map { back.endorsement(by: $0, key: c.key($0)) }
+        try ledger.append(.memberAdded(addition), author: "alice", key: c.key("alice"), timestamp: back.timestamp)
+        // With bob's approval the old one of carol would make 2: it no longer counts.
+        try ledger.append(.contractApproved(versionID: c.versionID), author: "bob", key: c.key("bob"))
+        refused(.belowQuorum, ledger, .contractActivated(versionID: c.versionID), by: "bob")
+        // Carol approves again in her new membership: the approval replaces the old one.
+        try ledger.append(.contractApproved(versionID: c.versionID), author: "carol", key: c.key("carol"))
+        refused(.duplicateApproval, ledger, .contractApproved(versionID: c.versionID), by: "carol")
+        try ledger.append(.contractActivated(versionID: c.versionID), author: "bob", key: c.key("bob"))
+        #expect(ledger.state.contracts[c.versionID]?.status == .active)
+        #expect(ledger.state.contracts[c.versionID]?.approvals == ["bob", "carol"])
+    }
+
+    @Test func noResultForARevokedVersion() throws {
+        let store = InMemoryLedgerStore()
+        let ledger = try Ledger.create(in: store, genesis: c.genesis, founder: "alice", key: c.key("alice"), timestamp: 1_750_000_000_000)
+        try ledger.append(.contractProposed(ContractProposal(versionID: c.versionID, name: "salary_benchmark", source: [1])), author: "bob", key: c.key("bob"))
+        for name in ["alice", "carol"] { try ledger.append(.contractApproved(versionID: c.versionID), author: name, key: c.key(name)) }
+        try ledger.append(.contractActivated(versionID: c.versionID), author: "bob", key: c.key("bob"))
+        try ledger.append(.runStarted(RunStart(runID: c.runID, versionID: c.versionID, circuitHash: c.circuitHash, protocolName: "additive", participants: ["alice", "bob"])), author: "alice", key: c.key("alice"))
+        for name in ["alice", "bob"] { try ledger.append(.inputCommitted(InputCommitment(runID: c.runID, commitment: .zero)), author: name, key: c.key(name)) }
+        var revocation = ContractRevocation(versionID: c.versionID, reason: "a flaw in the contract")
+        let entry = ledger.nextEntry(.contractRevoked(revocation), author: "alice")
+        revocation.endorsements = ["alice", "bob"].map { entry.endorsement(by: $0, key: c.key($0)) }
+        try ledger.append(.contractRevoked(revocation), author: "alice", key: c.key("alice"), timestamp: entry.timestamp)
+        var result = ResultPublication(runID: c.runID, resultHash: .zero, revealedValues: [1], transcriptHash: .zero)
+        let draft = ledger.nextEntry(.resultPublished(result), author: "alice", timestamp: entry.timestamp + 1)
+        result.endorsements = ["alice", "bob"].map { draft.endorsement(by: $0, key: c.key($0)) }
+        refused(.versionNotActive, ledger, .resultPublished(result), by: "alice")
     }
 }
 

@@ -1,0 +1,86 @@
+public import ConsortiumLedger
+import CircuitCompiler
+import Foundation
+
+/// The audit checks that need more than the ledger (which stays independent of schemes and of
+/// the contract compiler), added in one place to a ``LedgerAuditor`` report by `covenant audit`,
+/// `covenant ledger show` and ``Consortium/audit()`` (spec: protocols/ledger.md#audit,
+/// protocols/runtime.md#auditing-a-paillier-run):
+/// - every run's contract version recompiled from its proposed source: the id must be the run's
+///   version id and the plan hash its circuit hash (`contract-source-mismatch`);
+/// - every paillier run's decryption re-checked from its evidence (``DecryptionAuditor``);
+/// - parameters below the production minimums flagged (``ParameterPolicy/weaknesses(in:)``).
+public enum RuntimeAudit {
+    /// The report with the runtime's checks added (a report that already failed gains only the
+    /// weak-parameter flags).
+    /// - Parameters:
+    ///   - report: The ledger audit.
+    ///   - store: The same ledger.
+    ///   - runID: Report the decryption check of this run only (hex), as `audit --run` does.
+    /// - Returns: The combined report.
+    public static func complete(_ report: AuditReport, store: any LedgerStore, runID: String? = nil) -> AuditReport {
+        var report = report
+        report.weakParameters = ParameterPolicy.weaknesses(in: store)
+        guard report.passed else { return report }
+        if let mismatch = sourceMismatch(in: store) {
+            return report.failing(.contractSourceMismatch, mismatch.message, at: mismatch.entry)
+        }
+        report.notChecked.removeAll { $0 == LedgerAuditor.notChecked[1] }
+        let checks = DecryptionAuditor.audit(store: store)
+        return report.adding(decryptions: runID.map { id in checks.filter { $0.runID == id } } ?? checks)
+    }
+
+    /// ``complete(_:store:runID:)`` for a ledger file, opened read-only.
+    /// - Parameters:
+    ///   - report: The ledger audit of `path`.
+    ///   - path: The SQLite ledger.
+    ///   - runID: Report only this run's decryption check.
+    /// - Returns: The combined report.
+    public static func complete(_ report: AuditReport, path: String, runID: String? = nil) -> AuditReport {
+        guard let store = try? SQLiteLedgerStore(readingFrom: path) else { return report }
+        return complete(report, store: store, runID: runID)
+    }
+
+    /// The first run whose contract source does not recompile to its version id and circuit.
+    static func sourceMismatch(in store: any LedgerStore) -> (entry: UInt64, message: String)? {
+        var sources: [LedgerHash: [UInt8]] = [:]
+        var compiled: [LedgerHash: Result<CompiledContract, CompilerError>] = [:]
+        guard let count = try? store.entryCount() else { return nil }
+        var start: UInt64 = 0
+        while start < count {
+            guard let batch = try? store.entries(from: start, limit: 4096), !batch.isEmpty else { break }
+            for stored in batch {
+                guard let signed = try? SignedEntry.decode(stored.bytes, at: stored.index) else { continue }
+                switch signed.entry.payload {
+                case .contractProposed(let proposal):
+                    sources[proposal.versionID] = proposal.source
+                case .runStarted(let run):
+                    let result: Result<CompiledContract, CompilerError>
+                    if let known = compiled[run.versionID] {
+                        result = known
+                    } else {
+                        let text = sources[run.versionID].flatMap { String(validating: $0, as: UTF8.self) } ?? ""
+                        result = Result { () throws(CompilerError) in try ContractCompiler.compile(source: text) }
+                        compiled[run.versionID] = result
+                    }
+                    let where_ = "run \(run.runID.hex.prefix(16))…"
+                    switch result {
+                    case .failure:
+                        return (stored.index, "\(where_): the source of version \(run.versionID.hex.prefix(16))… does not compile")
+                    case .success(let contract):
+                        guard (try? LedgerHash(contract.contractID)) == run.versionID else {
+                            return (stored.index, "\(where_): its version's source compiles to another version id")
+                        }
+                        guard (try? LedgerHash(contract.planHash)) == run.circuitHash else {
+                            return (stored.index, "\(where_): its circuit hash is not the plan hash of its version's source")
+                        }
+                    }
+                default:
+                    continue
+                }
+            }
+            start += UInt64(batch.count)
+        }
+        return nil
+    }
+}
