@@ -83,6 +83,21 @@ public struct CryptoBenchmarks: Sendable {
             record("paillier.decrypt.\(bits)") { d = try! key.decrypt(c) }
             precondition(d == m, "benchmark self-check: decryption mismatch")
             if bits == 2048 {
+                // The constant-time fixed-base power h_s^α alone, by window width (the encryption
+                // above uses the default width): table rows are read whole, so wider windows cost
+                // more per digit and have fewer digits.
+                let alphaWords = (0..<((pk.exponentBits + 63) / 64)).map { _ in rng.next() as UInt64 }
+                for window in [4, 5, 6, 7, 8] {
+                    let table = SecureFixedBase(base: pk.hs, modulus: pk.nSquared, exponentBits: pk.exponentBits, window: window)
+                    var power = BigInt(1)
+                    record("fixedbase.sec.2048.w\(window)") { power = table.power(exponentWords: alphaWords) }
+                    blackHole(power)
+                }
+                // The variable-time reference: GMP's mpz_powm of the same exponent.
+                let alpha = BigInt(littleEndianWords: alphaWords)
+                var reference = BigInt(1)
+                record("fixedbase.powm-reference.2048") { reference = pk.hs.modPow(alpha, modulus: pk.nSquared) }
+                blackHole(reference)
                 record("paillier.encrypt.owner.2048") { c = try! key.encrypt(m, using: &csprng) }
                 let other = try pk.encrypt(m, using: &rng)
                 var sum = c

@@ -97,6 +97,20 @@ static inline void cgmp_import_u64_le(mpz_ptr r, size_t count, const unsigned lo
     mpz_import(r, count, -1, sizeof(unsigned long long), 0, 0, words);  // least-significant word first
 }
 
+// Side-channel silent mpn functions (GMP's mpn_sec_*): their time and memory accesses depend
+// only on the operand sizes, never on the values.
+static inline void cgmp_sec_tabselect(mp_limb_t *r, const mp_limb_t *table, mp_size_t n, mp_size_t count, mp_size_t which) {
+    mpn_sec_tabselect(r, table, n, count, which);
+}
+static inline mp_size_t cgmp_sec_mul_itch(mp_size_t an, mp_size_t bn) { return mpn_sec_mul_itch(an, bn); }
+static inline void cgmp_sec_mul(mp_limb_t *r, const mp_limb_t *a, mp_size_t an, const mp_limb_t *b, mp_size_t bn, mp_limb_t *scratch) {
+    mpn_sec_mul(r, a, an, b, bn, scratch);
+}
+static inline mp_size_t cgmp_sec_div_r_itch(mp_size_t nn, mp_size_t dn) { return mpn_sec_div_r_itch(nn, dn); }
+static inline void cgmp_sec_div_r(mp_limb_t *np, mp_size_t nn, const mp_limb_t *d, mp_size_t dn, mp_limb_t *scratch) {
+    mpn_sec_div_r(np, nn, d, dn, scratch);
+}
+
 static inline size_t cgmp_limb_count(mpz_srcptr a) { return mpz_size(a); }
 static inline mp_limb_t *cgmp_limbs_modify(mpz_ptr a, mp_size_t n) { return mpz_limbs_modify(a, n); }
 static inline int cgmp_alloc(mpz_srcptr a) { return a->_mp_alloc; }

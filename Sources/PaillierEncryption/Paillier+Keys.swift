@@ -151,12 +151,12 @@ extension Paillier {
 /// The lazily built fixed-base table of a public key. A class so that copies of a key share
 /// one table; the mutex makes the one-time build safe across threads.
 final class FixedBaseCache: Sendable {
-    private let table = Mutex<FixedBaseTable?>(nil)
+    private let table = Mutex<SecureFixedBase?>(nil)
 
     /// The table for `key`, built on first call.
-    func table(for key: Paillier.PublicKey) -> FixedBaseTable {
+    func table(for key: Paillier.PublicKey) -> SecureFixedBase {
         if let existing = table.withLock({ $0 }) { return existing }
-        let built = FixedBaseTable(base: key.hs, modulus: key.nSquared, exponentBits: key.exponentBits)
+        let built = SecureFixedBase(base: key.hs, modulus: key.nSquared, exponentBits: key.exponentBits)
         return table.withLock { slot in
             if let existing = slot { return existing }
             slot = built
