@@ -559,7 +559,16 @@ public actor Consortium {
         }
         let draft = await ledger.draft(.resultPublished(publication), author: authorMember.name)
         var endorsements: [Endorsement] = []
-        for member in participants { endorsements.append(await member.endorse(draft)) }
+        for member in participants {
+            do {
+                endorsements.append(try await member.endorse(draft, of: compiled, plan: plan))
+            } catch let error as RuntimeError {
+                report.memberErrors[member.name] = error.message
+                return await abort("member \(member.name) refused to endorse the result: it is not what the member computed")
+            } catch {
+                return await abort("member \(member.name) could not endorse the result")
+            }
+        }
         publication.endorsements = endorsements
         do {
             report.ledgerEntries.append(try await authorMember.author(.resultPublished(publication), on: ledger))

@@ -137,12 +137,35 @@ public actor Member {
         try await ledger.append(payload, author: name, key: key)
     }
 
-    /// Endorses an entry's subject (a result publication).
-    /// - Parameter entry: The drafted entry.
+    /// Endorses a drafted result only after recomputing its revealed values from the output this
+    /// member received itself in the run (spec: protocols/runtime.md#endorsements): a coordinator
+    /// cannot have numbers of its own signed. A member that received no output (it dropped out of
+    /// the joint phase) has nothing to check against and endorses only that it committed (rule
+    /// L12 still asks every committer to sign; see the spec).
+    /// - Parameters:
+    ///   - entry: The drafted `result-published` entry.
+    ///   - compiled: The run's contract.
+    ///   - plan: Its aggregation plan.
     /// - Returns: The endorsement.
-    public func endorse(_ entry: LedgerEntry) -> Endorsement {
-        entry.endorsement(by: name, key: key)
+    /// - Throws: ``RuntimeError`` `inconsistentOutputs` when the draft is not what this member computes.
+    public func endorse(_ entry: LedgerEntry, of compiled: CompiledContract, plan: AggregationPlan) throws -> Endorsement {
+        guard case .resultPublished(let publication) = entry.payload else {
+            throw RuntimeError(.inconsistentOutputs, "is asked to endorse an entry that is not a result", member: name)
+        }
+        if let output = received[publication.runID] {
+            let expected = Array(try plan.publicResult(fromSum: output.sum, contract: compiled.contract).json.utf8)
+            guard expected == publication.revealedValues else {
+                throw RuntimeError(
+                    .inconsistentOutputs,
+                    "refuses to endorse run \(publication.runID.hex.prefix(16))…: the drafted revealed values are not those it computes from the sum it received",
+                    member: name)
+            }
+        }
+        return entry.endorsement(by: name, key: key)
     }
+
+    /// The protocol outputs this member received, by run.
+    private var received: [LedgerHash: AggregateOutput] = [:]
 
     /// The signing key, for checkpoints signed through the ledger actor (module-internal).
     nonisolated var signingKey: Ed25519.PrivateKey { key }
@@ -254,6 +277,16 @@ public actor Member {
     /// - Returns: Its report.
     public func participate(
         in session: SessionPlan, as party: PartyID, runID: LedgerHash, transport: any Transport, mailbox: any Mailbox,
+        roundTimeout: Duration
+    ) async -> PartyReport<AggregateOutput> {
+        let report = await drive(session, as: party, runID: runID, transport: transport, mailbox: mailbox, roundTimeout: roundTimeout)
+        // What this member received itself: the only thing it will endorse a result against.
+        if case .output(let output) = report.ending { received[runID] = output }
+        return report
+    }
+
+    private func drive(
+        _ session: SessionPlan, as party: PartyID, runID: LedgerHash, transport: any Transport, mailbox: any Mailbox,
         roundTimeout: Duration
     ) async -> PartyReport<AggregateOutput> {
         guard let input = inputs[runID] else {
