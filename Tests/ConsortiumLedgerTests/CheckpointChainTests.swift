@@ -74,4 +74,23 @@ struct CheckpointChainTests {
         #expect(report.latestFinalCheckpoint == 10)
         #expect(report.runs.first?.provenInCheckpoint == 10, "\(report.runs)")
     }
+
+    /// Old checkpoints are judged against the membership of their time: carol cosigned the
+    /// checkpoint of size 10 as a voting member and was removed later; the audit still counts her.
+    @Test func oldCheckpointsAreJudgedByTheMembershipOfTheirTime() throws {
+        let ledger = try c.populate(InMemoryLedgerStore())
+        var removal = MemberRemoval(name: "carol", quorumAfter: 2)
+        let entry = ledger.nextEntry(.memberRemoved(removal), author: "alice", timestamp: 1_800_000_000_000)
+        removal.endorsements = ["alice", "bob"].map { entry.endorsement(by: $0, key: c.key($0)) }
+        try ledger.append(.memberRemoved(removal), author: "alice", key: c.key("alice"), timestamp: entry.timestamp)
+        var later = try ledger.signCheckpoint(as: "alice", key: c.key("alice"))
+        for name in ["alice", "bob"] { later = try ledger.addCosignature(try ledger.cosign(later, as: name, key: c.key(name)), to: later) }
+        // Carol, no longer a member, cannot cosign the later one.
+        expectLedgerError(.missingRole) { _ = try ledger.cosign(later, as: "carol", key: c.key("carol")) }
+        let report = LedgerAuditor().audit(store: ledger.store)
+        #expect(report.passed, "\(String(describing: report.failure))")
+        #expect(report.checkpoints.map(\.size) == [10, 11])
+        #expect(report.checkpoints.allSatisfy { $0.isFinal })
+        #expect(report.checkpoints.first?.cosignatures == 2)
+    }
 }
