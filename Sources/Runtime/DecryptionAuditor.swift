@@ -2,6 +2,7 @@ public import ConsortiumLedger
 import CircuitCompiler
 import ContractLanguage
 import MPCProtocols
+import MultiPrecision
 import PaillierEncryption
 import WireFormat
 
@@ -60,8 +61,15 @@ public enum DecryptionAuditor {
             default: continue
             }
         }
+        // A ciphertext is fresh randomness times the input: the same ciphertext in two
+        // contributions means one member submitted another's (or its own earlier) input.
+        var seen: [BigInt: String] = [:]
         var checks = evidence.map { index, record in
-            check(
+            if let replay = replayedCiphertext(record, runs: starts, seen: &seen) {
+                return AuditReport.DecryptionCheck(
+                    runID: record.runID.hex, entry: index, contributors: [], decryptors: [], values: 0, failure: replay)
+            }
+            return check(
                 record, at: index, start: starts[record.runID], ceremonies: ceremonies, sources: sources,
                 result: results[record.runID]?.1, committers: committers[record.runID] ?? [])
         }
@@ -75,6 +83,26 @@ public enum DecryptionAuditor {
                 failure: "the paillier run published a result without its decryption evidence: its decryption cannot be re-checked"))
         }
         return checks.sorted { $0.entry < $1.entry }
+    }
+
+    /// The first ciphertext of `record` already recorded in a contribution (an earlier run's, or
+    /// another party's), naming both; nil when every ciphertext is new.
+    private static func replayedCiphertext(
+        _ record: DecryptionEvidence, runs: [LedgerHash: RunStart], seen: inout [BigInt: String]
+    ) -> String? {
+        guard let decoded = try? PaillierAggregationEvidence(wireEncoded: record.evidence) else { return nil }
+        let participants = runs[record.runID]?.participants ?? []
+        for contribution in decoded.contributions {
+            let index = Int(contribution.party.rawValue) - 1
+            let who = "\(participants.indices.contains(index) ? participants[index] : "party \(contribution.party.rawValue)") in run \(record.runID.hex.prefix(16))…"
+            for ciphertext in contribution.ciphertexts {
+                if let earlier = seen[ciphertext] {
+                    return "\(who) submitted a ciphertext already contributed by \(earlier): a replayed input"
+                }
+                seen[ciphertext] = who
+            }
+        }
+        return nil
     }
 
     private static func check(

@@ -83,6 +83,12 @@ struct DecryptionAuditTests {
             ("the ciphertexts and decryption proofs do not verify", try Self.forged(fixture, entries, at: index, evidence: { e in
                 PaillierAggregationEvidence(vectorLength: e.vectorLength, memberCount: e.memberCount, contributions: e.contributions, decryptions: Array(e.decryptions.prefix(1)))
             })),
+            // A member submits another's ciphertexts as its own (verbatim replay).
+            ("a replayed input", try Self.forged(fixture, entries, at: index, evidence: { e in
+                var contributions = e.contributions
+                contributions[1] = .init(party: contributions[1].party, ciphertexts: contributions[0].ciphertexts)
+                return PaillierAggregationEvidence(vectorLength: e.vectorLength, memberCount: e.memberCount, contributions: contributions, decryptions: e.decryptions)
+            })),
             ("other revealed values than the published result", try Self.forged(fixture, entries, at: index, evidence: { $0 }, revealed: { bytes in
                 // One digit of the first admissions count changes.
                 var text = String(decoding: bytes, as: UTF8.self)
