@@ -184,7 +184,7 @@ let package = Package(
     ]
 )
 
-// Fuzz harnesses (STYLE.md §6): only with COVENANT_FUZZ=1, built with
+// Fuzz harnesses (Tests/Fuzz): only with COVENANT_FUZZ=1, built with
 // `swift build -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library --product <Name>`.
 if Context.environment["COVENANT_FUZZ"] == "1" {
     package.targets.append(

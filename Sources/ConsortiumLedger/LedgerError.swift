@@ -1,4 +1,4 @@
-/// The one error type of `ConsortiumLedger` (STYLE.md §4), shaped like NIO's `FileSystemError`:
+/// The one error type of `ConsortiumLedger`, shaped like NIO's `FileSystemError`:
 /// a ``code`` naming the rule that was broken, a human-readable ``message``, the lower-layer
 /// ``cause`` if any, and the ``location`` (entry index, checkpoint size) of the first failure.
 ///

@@ -1,4 +1,4 @@
-/// The one error type of `CryptoPrimitives` (STYLE.md §4).
+/// The one error type of `CryptoPrimitives`.
 ///
 /// Cases carry only public facts (lengths, operation names). No case ever carries key
 /// material, plaintext, nonces or shared secrets, so an error can be logged safely.

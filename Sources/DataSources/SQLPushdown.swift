@@ -2,7 +2,7 @@ import CircuitCompiler
 import ContractLanguage
 import GRDB
 
-/// A local plan translated into one SQL query (DESIGN.md, "For SQL data sources the local plan is
+/// A local plan translated into one SQL query (protocols/data-sources.md: "For SQL data sources the local plan is
 /// pushed down as one SQL query"; spec: protocols/data-sources.md §5).
 ///
 /// Layers, innermost first: the validated stored values converted to integer units (decimals in

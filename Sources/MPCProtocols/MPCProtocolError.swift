@@ -3,7 +3,7 @@ public import PaillierEncryption
 public import SecretSharing
 public import WireFormat
 
-/// The one error type of `MPCProtocols` (STYLE.md §4): why a call on a state machine failed.
+/// The one error type of `MPCProtocols`: why a call on a state machine failed.
 ///
 /// A throwing ``ProtocolStateMachine/receive(_:from:)`` leaves the machine's state unchanged
 /// unless the case says otherwise, so the runtime may log the error (it names the peer) and keep

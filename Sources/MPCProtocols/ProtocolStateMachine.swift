@@ -26,7 +26,7 @@ public protocol ProtocolMessage: Sendable {
     func wireEncoded() -> [UInt8]
 }
 
-/// A sans-I/O protocol engine (STYLE.md §5): messages in, actions out. No clocks, sockets or
+/// A sans-I/O protocol engine: messages in, actions out. No clocks, sockets or
 /// global randomness: the driver calls ``start()``, then ``receive(_:from:)`` for each delivered
 /// message and ``timeout(round:dropped:)`` when a round's deadline passes.
 ///

@@ -1,5 +1,5 @@
 // Redacted descriptions: a state machine holds inputs, seeds, private keys and shares, so its
-// description shows only public facts (STYLE.md §1 "Secrets").
+// description shows only public facts (no secret in a description).
 
 extension AdditiveStateMachine: CustomStringConvertible, CustomDebugStringConvertible {
     /// Party, round and whether finished; secrets redacted.

@@ -35,7 +35,7 @@ public struct PartyReport<Output: Sendable>: Sendable {
     public var ignored: [String]
 }
 
-/// Drives one sans-I/O state machine over a ``Transport`` (STYLE.md §5): `start()`, then each
+/// Drives one sans-I/O state machine over a ``Transport``: `start()`, then each
 /// delivered message into `receive(_:from:)`, and `timeout(round:dropped:)` at every round
 /// deadline, performing the actions it returns. Every wait has a deadline; cancellation is checked
 /// between messages. Spec: protocols/runtime.md#driving-a-party.

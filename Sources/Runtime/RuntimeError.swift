@@ -1,4 +1,4 @@
-/// The one error type of `Runtime` (STYLE.md §4): a stable `code`, a sentence of public facts
+/// The one error type of `Runtime`: a stable `code`, a sentence of public facts
 /// (`message`), the lower-layer error it wraps (`cause`), and where it happened (`member`,
 /// `peer`, `round`). Shaped like NIO's `FileSystemError`.
 ///

@@ -28,7 +28,7 @@ extension PrimeField64: SeedExpandableRing {
 }
 
 /// Additive sharing in which all shares but one are expanded from 16-byte seeds with AES-128-CTR,
-/// so a member sends seeds, not vectors, to all but one peer (DESIGN.md, "additive").
+/// so a member sends seeds, not vectors, to all but one peer (protocols/additive.md).
 ///
 /// Spec: protocols/secret-sharing.md#seed-expanded-additive-sharing; [SP800-38A] §6.5; [BIK+17].
 ///

@@ -1,6 +1,6 @@
 public import CryptoPrimitives
 
-/// The one error type of `SecretSharing` (STYLE.md §4).
+/// The one error type of `SecretSharing`.
 ///
 /// Cases carry counts, positions and public evaluation points only, never a share or a secret.
 /// Spec: protocols/secret-sharing.md#errors.

@@ -1,4 +1,4 @@
-/// The one error type of `WireFormat` (STYLE.md §4), thrown with typed throws.
+/// The one error type of `WireFormat`, thrown with typed throws.
 ///
 /// Cases carry only lengths, counts, versions, tags and fixed descriptions — never input bytes,
 /// which may be secret shares or key material. Spec: protocols/wire-format.md#errors.

@@ -57,7 +57,7 @@ public struct AdditiveConfiguration: Sendable, Hashable {
 /// first output party); the masks cancel in the sum. Round 3: the collector sends the sum of all `n` partial sums to the other
 /// output parties. Every member sends one vector of size `L` (the collector `|O| − 1`).
 ///
-/// Implements protocols/additive.md; [BIK+17] §4 for seed expansion, DESIGN.md "additive".
+/// Implements protocols/additive.md; [BIK+17] §4 for seed expansion.
 /// - Warning: semi-honest security: a member that lies about its partial sum changes the result
 ///   undetectably. Any declared dropout aborts the session.
 public struct AdditiveStateMachine: ProtocolStateMachine {
