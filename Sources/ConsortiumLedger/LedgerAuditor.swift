@@ -148,6 +148,9 @@ public struct AuditReport: Codable, Sendable {
     /// minority decryption threshold) or inconsistent records, flagged by the runtime's
     /// `ParameterPolicy`: the audit still verifies such a ledger, and says so.
     public var weakParameters: [String] = []
+    /// Paillier runs (hex ids) whose decryption evidence, kept off the ledger, was not given to
+    /// the audit: their decryption is reported as not checked, never as passed.
+    public var missingEvidence: [String] = []
     /// Scheme-level re-checks of decryption evidence (paillier), added by the runtime's
     /// `DecryptionAuditor`; empty when only the ledger was audited.
     public var decryptions: [DecryptionCheck] = []

@@ -29,7 +29,7 @@ extension LedgerEntry {
         case .runAborted(let p):
             return "run \(p.runID.hex.prefix(16))… aborted: \(p.reason)"
         case .decryptionEvidence(let p):
-            return "run \(p.runID.hex.prefix(16))…: \(p.evidence.count)-byte decryption evidence"
+            return "run \(p.runID.hex.prefix(16))…: \(p.size)-byte decryption evidence kept off the ledger, SHA-256 \(p.digest.hex.prefix(16))…"
         }
     }
 }

@@ -275,16 +275,28 @@ public struct RunAbort: Hashable, Sendable {
 public struct DecryptionEvidence: Hashable, Sendable {
     /// The run.
     public var runID: LedgerHash
-    /// The scheme's encoding of the evidence.
-    public var evidence: [UInt8]
+    /// SHA-256 of the scheme's encoding of the evidence. The evidence itself is kept off the
+    /// ledger (it would let any ledger reader recompute sums the contract withholds) and given
+    /// to an auditor, who checks it against this digest (protocols/ledger.md#decryption-evidence).
+    public var digest: LedgerHash
+    /// The evidence's length in bytes.
+    public var size: UInt64
 
-    /// Evidence.
+    /// A record of evidence kept off the ledger.
     /// - Parameters:
     ///   - runID: The run.
-    ///   - evidence: The encoded evidence.
+    ///   - evidence: The encoded evidence (only its digest and size are recorded).
     public init(runID: LedgerHash, evidence: [UInt8]) {
         self.runID = runID
-        self.evidence = evidence
+        self.digest = LedgerHash.sha256(evidence)
+        self.size = UInt64(evidence.count)
+    }
+
+    /// Whether `evidence` is the evidence this record commits to.
+    /// - Parameter evidence: Bytes given to an auditor.
+    /// - Returns: True when digest and size match.
+    public func matches(_ evidence: [UInt8]) -> Bool {
+        UInt64(evidence.count) == size && LedgerHash.sha256(evidence) == digest
     }
 }
 
@@ -507,17 +519,19 @@ extension RunAbort: WireCodable {
 }
 
 extension DecryptionEvidence: WireCodable {
-    /// `bytes[32] runID ‖ bytes evidence`.
+    /// `bytes[32] runID ‖ bytes[32] digest ‖ u64 size`.
     /// - Parameter writer: The writer.
     public func encode(to writer: inout WireWriter) {
         writer.write(runID)
-        writer.writeByteString(evidence)
+        writer.write(digest)
+        writer.writeUInt64(size)
     }
-    /// Decodes evidence.
+    /// Decodes an evidence record.
     /// - Parameter reader: The reader.
     /// - Throws: A ``WireFormatError``.
     public init(from reader: inout WireReader) throws(WireFormatError) {
         runID = try LedgerHash(from: &reader)
-        evidence = try reader.readByteString()
+        digest = try LedgerHash(from: &reader)
+        size = try reader.readUInt64()
     }
 }

@@ -551,8 +551,11 @@ public actor Consortium {
             // Paillier: the ciphertexts and batch proofs, so that anyone can re-check the sum
             // (protocols/paillier-aggregation.md#evidence, protocols/runtime.md#auditing-a-paillier-run).
             do {
+                // Filed off the ledger first; the ledger records its digest (protocols/ledger.md#decryption-evidence).
+                let bytes = evidence.wireEncoded()
+                try ledger.evidence.store(bytes, run: runID)
                 report.ledgerEntries.append(try await participants[0].author(
-                    .decryptionEvidence(DecryptionEvidence(runID: runID, evidence: evidence.wireEncoded())), on: ledger))
+                    .decryptionEvidence(DecryptionEvidence(runID: runID, evidence: bytes)), on: ledger))
             } catch {
                 return await abort("the decryption evidence could not be recorded: \(error)")
             }

@@ -13,22 +13,15 @@ import WireFormat
 /// finalisation run on that sum — which must reproduce the published revealed values byte for
 /// byte. Run it after ``LedgerAuditor`` (which checks signatures and lifecycle rules).
 public enum DecryptionAuditor {
-    /// Checks every `decryption-evidence` entry of a ledger file, opened read-only.
-    /// - Parameter path: The SQLite ledger.
-    /// - Returns: One check per evidence entry, in ledger order.
-    public static func audit(path: String) -> [AuditReport.DecryptionCheck] {
-        do {
-            return audit(store: try SQLiteLedgerStore(readingFrom: path))
-        } catch {
-            return [AuditReport.DecryptionCheck(
-                runID: "-", entry: 0, contributors: [], decryptors: [], values: 0, failure: "the ledger could not be opened: \(error)")]
-        }
-    }
-
-    /// Checks every `decryption-evidence` entry of a store.
-    /// - Parameter store: The ledger store.
-    /// - Returns: One check per evidence entry, in ledger order.
-    public static func audit(store: any LedgerStore) -> [AuditReport.DecryptionCheck] {
+    /// Checks every `decryption-evidence` entry of a store against the evidence an auditor was
+    /// given (kept off the ledger: ``EvidenceArchive``).
+    /// - Parameters:
+    ///   - store: The ledger store.
+    ///   - archive: Where the evidence is; nil: none was given.
+    /// - Returns: One check per evidence entry whose evidence was given (and per published
+    ///   paillier run without an entry), in ledger order; and the runs (hex) whose evidence was
+    ///   not given, which the audit reports as not checked.
+    public static func audit(store: any LedgerStore, archive: EvidenceArchive?) -> (checks: [AuditReport.DecryptionCheck], missing: [String]) {
         var entries: [SignedEntry] = []
         do {
             let count = try store.entryCount()
@@ -40,9 +33,9 @@ public enum DecryptionAuditor {
                 start += UInt64(batch.count)
             }
         } catch {
-            return [AuditReport.DecryptionCheck(
+            return ([AuditReport.DecryptionCheck(
                 runID: "-", entry: UInt64(entries.count), contributors: [], decryptors: [], values: 0,
-                failure: "the ledger could not be read: \(error)")]
+                failure: "the ledger could not be read: \(error)")], [])
         }
         var ceremonies: [LedgerHash: KeyCeremony] = [:]
         var sources: [LedgerHash: [UInt8]] = [:]
@@ -64,14 +57,27 @@ public enum DecryptionAuditor {
         // A ciphertext is fresh randomness times the input: the same ciphertext in two
         // contributions means one member submitted another's (or its own earlier) input.
         var seen: [BigInt: String] = [:]
-        var checks = evidence.map { index, record in
-            if let replay = replayedCiphertext(record, runs: starts, seen: &seen) {
-                return AuditReport.DecryptionCheck(
-                    runID: record.runID.hex, entry: index, contributors: [], decryptors: [], values: 0, failure: replay)
+        var checks: [AuditReport.DecryptionCheck] = []
+        var missing: [String] = []
+        for (index, record) in evidence {
+            guard let bytes = archive?.evidence(of: record.runID) else {
+                missing.append(record.runID.hex)
+                continue
             }
-            return check(
-                record, at: index, start: starts[record.runID], ceremonies: ceremonies, sources: sources,
-                result: results[record.runID]?.1, committers: committers[record.runID] ?? [])
+            func failed(_ why: String) -> AuditReport.DecryptionCheck {
+                AuditReport.DecryptionCheck(runID: record.runID.hex, entry: index, contributors: [], decryptors: [], values: 0, failure: why)
+            }
+            guard record.matches(bytes) else {
+                checks.append(failed("the evidence given is not the evidence whose digest the ledger records"))
+                continue
+            }
+            if let replay = replayedCiphertext(bytes, of: record.runID, runs: starts, seen: &seen) {
+                checks.append(failed(replay))
+                continue
+            }
+            checks.append(check(
+                bytes, of: record.runID, at: index, start: starts[record.runID], ceremonies: ceremonies, sources: sources,
+                result: results[record.runID]?.1, committers: committers[record.runID] ?? []))
         }
         // A published paillier run must carry its evidence: without it nothing can be re-checked,
         // and the audit fails rather than pass over it.
@@ -82,19 +88,19 @@ public enum DecryptionAuditor {
                 runID: runID.hex, entry: index, contributors: [], decryptors: [], values: 0,
                 failure: "the paillier run published a result without its decryption evidence: its decryption cannot be re-checked"))
         }
-        return checks.sorted { $0.entry < $1.entry }
+        return (checks.sorted { $0.entry < $1.entry }, missing)
     }
 
     /// The first ciphertext of `record` already recorded in a contribution (an earlier run's, or
     /// another party's), naming both; nil when every ciphertext is new.
     private static func replayedCiphertext(
-        _ record: DecryptionEvidence, runs: [LedgerHash: RunStart], seen: inout [BigInt: String]
+        _ evidence: [UInt8], of runID: LedgerHash, runs: [LedgerHash: RunStart], seen: inout [BigInt: String]
     ) -> String? {
-        guard let decoded = try? PaillierAggregationEvidence(wireEncoded: record.evidence) else { return nil }
-        let participants = runs[record.runID]?.participants ?? []
+        guard let decoded = try? PaillierAggregationEvidence(wireEncoded: evidence) else { return nil }
+        let participants = runs[runID]?.participants ?? []
         for contribution in decoded.contributions {
             let index = Int(contribution.party.rawValue) - 1
-            let who = "\(participants.indices.contains(index) ? participants[index] : "party \(contribution.party.rawValue)") in run \(record.runID.hex.prefix(16))…"
+            let who = "\(participants.indices.contains(index) ? participants[index] : "party \(contribution.party.rawValue)") in run \(runID.hex.prefix(16))…"
             for ciphertext in contribution.ciphertexts {
                 if let earlier = seen[ciphertext] {
                     return "\(who) submitted a ciphertext already contributed by \(earlier): a replayed input"
@@ -106,13 +112,13 @@ public enum DecryptionAuditor {
     }
 
     private static func check(
-        _ record: DecryptionEvidence, at index: UInt64, start: RunStart?, ceremonies: [LedgerHash: KeyCeremony],
+        _ evidence: [UInt8], of runID: LedgerHash, at index: UInt64, start: RunStart?, ceremonies: [LedgerHash: KeyCeremony],
         sources: [LedgerHash: [UInt8]], result: ResultPublication?, committers: Set<String>
     ) -> AuditReport.DecryptionCheck {
         var contributors: [String] = [], decryptors: [String] = [], values = 0
         func outcome(_ failure: String?) -> AuditReport.DecryptionCheck {
             AuditReport.DecryptionCheck(
-                runID: record.runID.hex, entry: index, contributors: contributors, decryptors: decryptors, values: values,
+                runID: runID.hex, entry: index, contributors: contributors, decryptors: decryptors, values: values,
                 failure: failure)
         }
         guard let start, let ceremonyID = start.keyCeremony, let ceremony = ceremonies[ceremonyID] else {
@@ -121,7 +127,7 @@ public enum DecryptionAuditor {
         guard let key = try? Paillier.ThresholdPublicKey(wireEncoded: ceremony.publicKey) else {
             return outcome("the key ceremony's public key does not decode")
         }
-        guard let decoded = try? PaillierAggregationEvidence(wireEncoded: record.evidence) else {
+        guard let decoded = try? PaillierAggregationEvidence(wireEncoded: evidence) else {
             return outcome("the evidence does not decode")
         }
         let names = { (parties: [PartyID]) -> [String]? in

@@ -8,6 +8,8 @@ public actor LedgerService {
     private let ledger: Ledger
     /// The SQLite file, or nil for an in-memory ledger.
     public nonisolated let path: String?
+    /// Where this ledger's decryption evidence is filed (beside the file, or in memory).
+    public nonisolated let evidence: EvidenceArchive
 
     /// Opens (or, if the store is empty, prepares) a ledger. A SQLite ledger is held with its
     /// writer lock for the life of the service, so no other process writes it meanwhile and this
@@ -19,6 +21,7 @@ public actor LedgerService {
     ///   `lockTimeout` (nothing is written), else `ledgerFailure` wrapping the ``LedgerError``.
     public init(path: String?, lockTimeout: Duration = SQLiteLedgerStore.defaultLockTimeout) throws {
         self.path = path
+        self.evidence = EvidenceArchive(directory: path.map(EvidenceArchive.folder(besideLedger:)))
         do {
             let store: any LedgerStore = try path.map { try SQLiteLedgerStore(path: $0, lockTimeout: lockTimeout) } ?? InMemoryLedgerStore()
             ledger = try Ledger(store: store)
@@ -116,7 +119,7 @@ public actor LedgerService {
     /// (protocols/runtime.md#auditing-a-paillier-run).
     /// - Returns: The combined report.
     public func fullAudit() -> AuditReport {
-        RuntimeAudit.complete(audit(), store: ledger.store)
+        RuntimeAudit.complete(audit(), store: ledger.store, evidence: evidence)
     }
 
     private func wrap<T>(_ what: String, _ body: () throws -> T) throws -> T {

@@ -16,9 +16,12 @@ public enum RuntimeAudit {
     /// - Parameters:
     ///   - report: The ledger audit.
     ///   - store: The same ledger.
+    ///   - evidence: The decryption evidence kept off the ledger, if the auditor was given it.
     ///   - runID: Report the decryption check of this run only (hex), as `audit --run` does.
     /// - Returns: The combined report.
-    public static func complete(_ report: AuditReport, store: any LedgerStore, runID: String? = nil) -> AuditReport {
+    public static func complete(
+        _ report: AuditReport, store: any LedgerStore, evidence: EvidenceArchive?, runID: String? = nil
+    ) -> AuditReport {
         var report = report
         report.weakParameters = ParameterPolicy.weaknesses(in: store)
         guard report.passed else { return report }
@@ -26,19 +29,28 @@ public enum RuntimeAudit {
             return report.failing(.contractSourceMismatch, mismatch.message, at: mismatch.entry)
         }
         report.notChecked.removeAll { $0 == LedgerAuditor.notChecked[1] }
-        let checks = DecryptionAuditor.audit(store: store)
-        return report.adding(decryptions: runID.map { id in checks.filter { $0.runID == id } } ?? checks)
+        let (checks, missing) = DecryptionAuditor.audit(store: store, archive: evidence)
+        var completed = report.adding(decryptions: runID.map { id in checks.filter { $0.runID == id } } ?? checks)
+        completed.missingEvidence = runID.map { id in missing.filter { $0 == id } } ?? missing
+        if !completed.missingEvidence.isEmpty {
+            completed.notChecked.append(
+                "the decryption of \(completed.missingEvidence.count) paillier run(s): their evidence is kept off the ledger and was not given (covenant audit --evidence DIR)")
+        }
+        return completed
     }
 
-    /// ``complete(_:store:runID:)`` for a ledger file, opened read-only.
+    /// ``complete(_:store:evidence:runID:)`` for a ledger file, opened read-only.
     /// - Parameters:
     ///   - report: The ledger audit of `path`.
     ///   - path: The SQLite ledger.
+    ///   - evidence: The evidence folder; nil: the one beside the ledger, if it exists.
     ///   - runID: Report only this run's decryption check.
     /// - Returns: The combined report.
-    public static func complete(_ report: AuditReport, path: String, runID: String? = nil) -> AuditReport {
+    public static func complete(_ report: AuditReport, path: String, evidence: String? = nil, runID: String? = nil) -> AuditReport {
         guard let store = try? SQLiteLedgerStore(readingFrom: path) else { return report }
-        return complete(report, store: store, runID: runID)
+        let folder = evidence ?? EvidenceArchive.folder(besideLedger: path)
+        let archive = FileManager.default.fileExists(atPath: folder) ? EvidenceArchive(directory: folder) : nil
+        return complete(report, store: store, evidence: archive, runID: runID)
     }
 
     /// The first run whose contract source does not recompile to its version id and circuit.

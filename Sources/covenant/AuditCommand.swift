@@ -14,6 +14,8 @@ struct AuditCommand: AsyncParsableCommand {
     var ledger: String
     @Option(help: "Report only this run (64 hex digits); the whole ledger is still verified.")
     var run: String?
+    @Option(help: "The folder of decryption evidence kept off the ledger (default: LEDGER.evidence beside the ledger, if present): without it, paillier decryptions are reported as not checked.")
+    var evidence: String?
     @Option(name: .customLong("log-id"), help: "The consortium's log id (64 hex digits, printed when the consortium was founded and kept in every member's configuration): the audit fails unless the ledger's genesis is this one.")
     var logID: String?
     @Flag(help: "Print the report as JSON.")
@@ -32,7 +34,7 @@ struct AuditCommand: AsyncParsableCommand {
             pin = id
         }
         let ledgerAudit = LedgerAuditor(pin: pin, progress: LedgerCommand.auditProgress).audit(path: ledger, runID: runID)
-        let report = RuntimeAudit.complete(ledgerAudit, path: ledger, runID: runID?.hex)
+        let report = RuntimeAudit.complete(ledgerAudit, path: ledger, evidence: evidence, runID: runID?.hex)
         if json {
             print(try LedgerCommand.json(report))
         } else {
@@ -78,6 +80,7 @@ struct AuditCommand: AsyncParsableCommand {
         print("not checked by this version: " + report.notChecked.joined(separator: "; "))
         for weakness in report.weakParameters { print("WEAK PARAMETERS: \(weakness)") }
         let caveats = (report.pinnedLogID == nil ? ["the consortium's identity was NOT checked (pass --log-id)"] : [])
+            + (report.missingEvidence.isEmpty ? [] : ["the decryption of \(report.missingEvidence.count) paillier run(s) was NOT checked (pass --evidence)"])
             + (report.weakParameters.isEmpty ? [] : ["WEAK PARAMETERS flagged above"])
         if !report.passed {
             print("audit FAILED")

@@ -107,7 +107,7 @@ struct DemoCommand: AsyncParsableCommand {
             + "; latest final checkpoint \(audit.latestFinalCheckpoint.map(String.init) ?? "none")")
         for weakness in audit.weakParameters { print("       WEAK PARAMETERS: \(weakness)") }
         for check in audit.decryptions where check.passed {
-            print("       paillier run \(check.runID.prefix(16))… re-checked from the ledger alone: \(check.values) sums recomputed from \(check.contributors.count) members' ciphertexts and \(check.decryptors.count) batch decryption proofs; they give the published values")
+            print("       paillier run \(check.runID.prefix(16))… re-checked from the ledger and its evidence (filed beside it): \(check.values) sums recomputed from \(check.contributors.count) members' ciphertexts and \(check.decryptors.count) batch decryption proofs; they give the published values")
         }
         print("")
         print("files in \(outcome.directory):")

@@ -44,7 +44,7 @@ struct CommandLineTests {
         return path
     }
 
-    @Test("demo, then audit of its ledger: paillier re-checked from the ledger alone; JSON too")
+    @Test("demo, then audit of its ledger: paillier re-checked from the ledger and its evidence; JSON too")
     func demoThenAudit() throws {
         #expect(FileManager.default.fileExists(atPath: Self.binary.path), "covenant at \(Self.binary.path)")
         let directory = Self.temporaryDirectory("demo")
@@ -68,6 +68,10 @@ struct CommandLineTests {
         let other = try Self.covenant(["audit", ledger, "--log-id", String(logID.reversed())])
         #expect(other.status == 1 && other.err.contains("consortium-mismatch"), "\(other.err)")
         #expect(text.out.contains("IDENTITY NOT CHECKED"))
+        // Without the evidence (kept off the ledger), the paillier decryption is not checked, and said so.
+        let blind = try Self.covenant(["audit", ledger, "--evidence", directory + "/no-evidence-here"])
+        #expect(blind.status == 0 && blind.out.contains("paillier run(s) was NOT checked"), "\(blind.out)")
+        #expect(!blind.out.contains("paillier: aggregate recomputed"))
         // Progress is on standard error (live, unbuffered), never in the result or the JSON.
         #expect(text.err.contains("▸ verified") && !text.out.contains("▸"), "\(text.err)")
         #expect(demo.err.contains("▸ founded consortium") && !demo.out.contains("▸"))

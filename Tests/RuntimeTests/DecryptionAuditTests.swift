@@ -48,16 +48,22 @@ struct DecryptionAuditTests {
         _ fixture: TestConsortium, _ entries: [SignedEntry], at index: Int,
         evidence: (PaillierAggregationEvidence) -> PaillierAggregationEvidence,
         revealed: ([UInt8]) -> [UInt8] = { $0 }
-    ) throws -> InMemoryLedgerStore {
+    ) throws -> (InMemoryLedgerStore, EvidenceArchive) {
         let store = InMemoryLedgerStore()
         let ledger = try Ledger(store: store)
         try ledger.receive(Array(entries[..<index]))
         guard case .decryptionEvidence(let record) = entries[index].entry.payload,
-              case .resultPublished(var result) = entries[index + 1].entry.payload else { preconditionFailure() }
+              case .resultPublished(var result) = entries[index + 1].entry.payload,
+              let bytes = fixture.consortium.ledger.evidence.evidence(of: record.runID)
+        else { preconditionFailure() }
         let author = entries[index].entry.author
-        let original = try PaillierAggregationEvidence(wireEncoded: record.evidence)
+        let original = try PaillierAggregationEvidence(wireEncoded: bytes)
+        // The forger files its evidence off the ledger and records its digest, as a coordinator does.
+        let archive = EvidenceArchive(directory: nil)
+        let forged = evidence(original).wireEncoded()
+        try archive.store(forged, run: record.runID)
         try ledger.append(
-            .decryptionEvidence(DecryptionEvidence(runID: record.runID, evidence: evidence(original).wireEncoded())),
+            .decryptionEvidence(DecryptionEvidence(runID: record.runID, evidence: forged)),
             author: author, key: fixture.keys[author]!)
         result = ResultPublication(
             runID: result.runID, resultHash: result.resultHash, revealedValues: revealed(result.revealedValues),
@@ -65,7 +71,7 @@ struct DecryptionAuditTests {
         let next = ledger.nextEntry(.resultPublished(result), author: author)
         result.endorsements = fixture.names.map { next.endorsement(by: $0, key: fixture.keys[$0]!) }
         try ledger.append(.resultPublished(result), author: author, key: fixture.keys[author]!, timestamp: next.timestamp)
-        return store
+        return (store, archive)
     }
 
     @Test("forged evidence or a result the decryption does not give: the ledger audit passes, the decryption audit names the entry")
@@ -74,7 +80,7 @@ struct DecryptionAuditTests {
         let key = try #require(await fixture.consortium.ceremony?.publicKey)
         var rng = SecureRandomGenerator()
         let replaced = try key.publicKey.encrypt(BigInt(1), using: &rng).value
-        let cases: [(String, InMemoryLedgerStore)] = [
+        let cases: [(String, (InMemoryLedgerStore, EvidenceArchive))] = [
             ("the ciphertexts and decryption proofs do not verify", try Self.forged(fixture, entries, at: index, evidence: { e in
                 var contributions = e.contributions
                 contributions[0] = .init(party: contributions[0].party, ciphertexts: [replaced] + contributions[0].ciphertexts.dropFirst())
@@ -98,10 +104,10 @@ struct DecryptionAuditTests {
                 return Array(text.utf8)
             })),
         ]
-        for (expected, store) in cases {
+        for (expected, (store, archive)) in cases {
             let ledgerAudit = LedgerAuditor().audit(store: store)
             #expect(ledgerAudit.passed, "\(String(describing: ledgerAudit.failure))")
-            let full = ledgerAudit.adding(decryptions: DecryptionAuditor.audit(store: store))
+            let full = ledgerAudit.adding(decryptions: DecryptionAuditor.audit(store: store, archive: archive).checks)
             #expect(!full.passed)
             #expect(full.failure?.entryIndex == UInt64(index))
             #expect(full.failure?.rule == "decryption-evidence-mismatch")
@@ -130,7 +136,7 @@ struct DecryptionAuditTests {
         try ledger.append(.resultPublished(result), author: author, key: fixture.keys[author]!, timestamp: next.timestamp)
         let ledgerAudit = LedgerAuditor().audit(store: store)
         #expect(ledgerAudit.passed, "\(String(describing: ledgerAudit.failure))")
-        let full = ledgerAudit.adding(decryptions: DecryptionAuditor.audit(store: store))
+        let full = ledgerAudit.adding(decryptions: DecryptionAuditor.audit(store: store, archive: fixture.consortium.ledger.evidence).checks)
         #expect(!full.passed)
         #expect(full.failure?.rule == "decryption-evidence-mismatch")
         #expect(full.failure?.entryIndex == UInt64(index))

@@ -100,7 +100,8 @@ struct LedgerViewTests {
         #expect(view.runs.first?.keyCeremony == ceremony.id.hex && view.runs.first?.decryptionEvidence != nil)
         #expect(view.entries.isEmpty)
         // The runtime's re-check of the decryption evidence attaches to the run.
-        let checked = view.adding(decryptions: DecryptionAuditor.audit(path: fixture.directory.file("ledger.sqlite")))
+        let file = try SQLiteLedgerStore(readingFrom: fixture.directory.file("ledger.sqlite"))
+        let checked = view.adding(decryptions: DecryptionAuditor.audit(store: file, archive: fixture.consortium.ledger.evidence).checks)
         #expect(checked.runs.first?.decryptionCheck?.passed == true)
         #expect(view.runs.first?.decryptionCheck == nil)
     }

@@ -26,7 +26,7 @@ struct SourceAuditTests {
     @Test("an honest ledger passes, and the source check is no longer listed as not checked")
     func honest() async throws {
         let (_, store, _) = try await Self.replica()
-        let report = RuntimeAudit.complete(LedgerAuditor().audit(store: store), store: store)
+        let report = RuntimeAudit.complete(LedgerAuditor().audit(store: store), store: store, evidence: nil)
         #expect(report.passed, "\(String(describing: report.failure))")
         #expect(!report.notChecked.contains(LedgerAuditor.notChecked[1]))
     }
@@ -48,7 +48,7 @@ struct SourceAuditTests {
             runID: LedgerHash.sha256(Array("forged run".utf8)), versionID: fake, circuitHash: try LedgerHash(fixture.compiled.planHash),
             protocolName: "additive", participants: fixture.names)), by: author)
         #expect(LedgerAuditor().audit(store: store).passed)
-        let report = RuntimeAudit.complete(LedgerAuditor().audit(store: store), store: store)
+        let report = RuntimeAudit.complete(LedgerAuditor().audit(store: store), store: store, evidence: nil)
         #expect(!report.passed)
         #expect(report.failure?.rule == "contract-source-mismatch", "\(String(describing: report.failure))")
         #expect(report.failure?.entryIndex == start)
@@ -61,7 +61,7 @@ struct SourceAuditTests {
                 runID: LedgerHash.sha256(Array("forged circuit".utf8)), versionID: try LedgerHash(fixture2.compiled.contractID),
                 circuitHash: LedgerHash.sha256(Array("another circuit".utf8)), protocolName: "additive", participants: fixture2.names)),
             author: fixture2.names[0], key: fixture2.keys[fixture2.names[0]]!)
-        let second = RuntimeAudit.complete(LedgerAuditor().audit(store: store2), store: store2)
+        let second = RuntimeAudit.complete(LedgerAuditor().audit(store: store2), store: store2, evidence: nil)
         #expect(second.failure?.rule == "contract-source-mismatch", "\(String(describing: second.failure))")
         #expect(second.failure?.message.contains("circuit hash") == true)
     }
