@@ -86,6 +86,7 @@ static inline int cgmp_tstbit(mpz_srcptr a, mp_bitcnt_t i) { return mpz_tstbit(a
 static inline void cgmp_setbit(mpz_ptr a, mp_bitcnt_t i) { mpz_setbit(a, i); }
 static inline size_t cgmp_sizeinbase(mpz_srcptr a, int base) { return mpz_sizeinbase(a, base); }
 static inline int cgmp_probab_prime_p(mpz_srcptr a, int reps) { return mpz_probab_prime_p(a, reps); }
+static inline int cgmp_perfect_power_p(mpz_srcptr a) { return mpz_perfect_power_p(a); }
 
 static inline void cgmp_import(mpz_ptr r, size_t count, const void *data) {
     mpz_import(r, count, 1, 1, 1, 0, data);  // big-endian bytes

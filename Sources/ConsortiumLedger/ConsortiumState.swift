@@ -309,6 +309,9 @@ public struct ConsortiumState: Sendable {
             guard !start.participants.isEmpty, Set(start.participants).count == start.participants.count else {
                 throw fail(.notAParticipant, "a run needs distinct participants")
             }
+            guard start.participants.contains(entry.author) else {
+                throw fail(.notAParticipant, "\(entry.author) may not start run \(start.runID): only one of its participants coordinates it")
+            }
             for name in start.participants {
                 guard let member = members[name], member.roles.contains(.participant) else {
                     throw fail(.notAParticipant, "\(name) is not a member with the participant role")

@@ -424,6 +424,9 @@ extension BigInt {
         return x
     }
 
+    /// Whether `self = a^b` for some integers `a` and `b > 1` (`mpz_perfect_power_p`).
+    public var isPerfectPower: Bool { cgmp_perfect_power_p(storage.z) != 0 }
+
     /// Whether `self` is a probable prime: trial division, Baillie–PSW, then `rounds − 24`
     /// Miller–Rabin rounds (GMP `mpz_probab_prime_p`; its bases are public and need no secrecy).
     public func isProbablePrime(rounds: Int = 30) -> Bool {

@@ -21,16 +21,16 @@ extension Paillier {
         let table: FixedBaseCache
 
         /// A public key from its published parts, validated as far as public data allows
-        /// (protocols/paillier.md#key-validation): `n` positive, odd, at least 256 bits, not a
-        /// square, with no prime factor below 1000; `h_s` a unit of `Z_{n²}` whose square is not 1
+        /// (protocols/paillier.md#key-validation): `n` positive, odd, at least 256 bits, neither a
+        /// prime nor a perfect power, with no prime factor below 1000; `h_s` a unit of `Z_{n²}` whose square is not 1
         /// (a base of order 1 or 2, such as `n² − 1`, would make every encryption readable).
         /// - Warning: Structure only. Whether the size is acceptable is the caller's policy
         ///   (2048 bits or more outside tests).
         /// - Throws: ``PaillierError/invalidKey``.
         public init(n: BigInt, hs: BigInt) throws(PaillierError) {
             guard n.signum > 0, n.isOdd, n.bitWidth >= 256, !Paillier.hasSmallFactor(n) else { throw .invalidKey }
-            let root = n.squareRoot()
-            guard root * root != n else { throw .invalidKey }
+            // A prime n makes λ = n − 1 public; a perfect power (squares included) gives its root.
+            guard !n.isPerfectPower, !n.isProbablePrime(rounds: 25) else { throw .invalidKey }
             let nSquared = n * n
             guard hs > 1, hs < nSquared, BigInt.gcd(hs, n) == 1, Paillier.hasOrderAboveTwo(hs, modulus: nSquared) else {
                 throw .invalidKey

@@ -37,8 +37,11 @@ public final class EvidenceArchive: Sendable {
             return
         }
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            // Owner only: the evidence gives every opened sum (suppressed and role-only ones included).
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             try Data(evidence).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
         } catch {
             throw RuntimeError(.fileFailure, "cannot file the decryption evidence of run \(run.hex.prefix(16))… in \(directory)", cause: error)
         }
@@ -49,6 +52,12 @@ public final class EvidenceArchive: Sendable {
     /// - Returns: The bytes, or nil.
     public func evidence(of run: LedgerHash) -> [UInt8]? {
         guard let path = file(run) else { return memory.withLock { $0[run] } }
+        // The ledger records the size; anything far larger than evidence can be is not read.
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+        guard size <= Self.maximumSize else { return nil }
         return FileManager.default.contents(atPath: path).map { Array($0) }
     }
+
+    /// The largest evidence file read (1 GiB).
+    public static let maximumSize = 1 << 30
 }

@@ -49,8 +49,8 @@ public actor LedgerService {
     ///   - key: Its key.
     /// - Throws: ``RuntimeError`` `ledgerFailure`.
     public func found(_ genesis: Genesis, founder: String, key: Ed25519.PrivateKey) throws {
-        defer { if ledger.size > 0 { identity = ledger.logID } }
         try wrap("genesis") { _ = try ledger.append(.genesis(genesis), author: founder, key: key) }
+        identity = ledger.logID  // founded here: its audits are pinned to this genesis
     }
 
     /// Signs and appends one entry.

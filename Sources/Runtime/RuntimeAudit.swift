@@ -1,5 +1,7 @@
 public import ConsortiumLedger
+import Circuit
 import CircuitCompiler
+import ContractLanguage
 import Foundation
 
 /// The audit checks that need more than the ledger (which stays independent of schemes and of
@@ -30,7 +32,9 @@ public enum RuntimeAudit {
         }
         report.notChecked.removeAll { $0 == LedgerAuditor.notChecked[1] }
         let (checks, missing) = DecryptionAuditor.audit(store: store, archive: evidence)
-        var completed = report.adding(decryptions: runID.map { id in checks.filter { $0.runID == id } } ?? checks)
+        // Every run's failure fails the audit; `--run` only narrows what is listed.
+        var completed = report.adding(decryptions: checks)
+        if let runID { completed.decryptions = checks.filter { $0.runID == runID } }
         completed.missingEvidence = runID.map { id in missing.filter { $0 == id } } ?? missing
         if !completed.missingEvidence.isEmpty {
             completed.notChecked.append(
@@ -85,6 +89,15 @@ public enum RuntimeAudit {
                         }
                         guard (try? LedgerHash(contract.planHash)) == run.circuitHash else {
                             return (stored.index, "\(where_): its circuit hash is not the plan hash of its version's source")
+                        }
+                        let minimum = UInt32(max(Int(RunStart.leastContributors), Int(contract.contract.minimumParticipants ?? 2)))
+                        guard run.minimumContributors == minimum else {
+                            return (stored.index, "\(where_): it declares a minimum of \(run.minimumContributors) contributors, its contract requires \(minimum)")
+                        }
+                        let named = contract.contract.protocolChoice
+                        let allowed = named == .auto ? ["additive", "secagg", "paillier"] : [contract.protocolFamily.rawValue]
+                        guard allowed.contains(run.protocolName), (run.keyCeremony != nil) == (run.protocolName == "paillier") else {
+                            return (stored.index, "\(where_): protocol '\(run.protocolName)' is not one its contract allows (or its key ceremony does not match the protocol)")
                         }
                     }
                 default:

@@ -34,6 +34,9 @@ struct AuditCommand: AsyncParsableCommand {
             pin = id
         }
         let ledgerAudit = LedgerAuditor(pin: pin, progress: LedgerCommand.auditProgress).audit(path: ledger, runID: runID)
+        if let evidence, !FileManager.default.fileExists(atPath: evidence) {
+            throw ExitStatus.fail(.invalidInput, "the evidence folder \(evidence) does not exist")
+        }
         let report = RuntimeAudit.complete(ledgerAudit, path: ledger, evidence: evidence, runID: runID?.hex)
         if json {
             print(try LedgerCommand.json(report))

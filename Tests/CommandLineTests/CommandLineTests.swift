@@ -69,9 +69,14 @@ struct CommandLineTests {
         #expect(other.status == 1 && other.err.contains("consortium-mismatch"), "\(other.err)")
         #expect(text.out.contains("IDENTITY NOT CHECKED"))
         // Without the evidence (kept off the ledger), the paillier decryption is not checked, and said so.
-        let blind = try Self.covenant(["audit", ledger, "--evidence", directory + "/no-evidence-here"])
+        let empty = directory + "/empty-evidence"
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        let blind = try Self.covenant(["audit", ledger, "--evidence", empty])
         #expect(blind.status == 0 && blind.out.contains("paillier run(s) was NOT checked"), "\(blind.out)")
         #expect(!blind.out.contains("paillier: aggregate recomputed"))
+        // A mistyped evidence folder is an error, never a silent "not checked".
+        let mistyped = try Self.covenant(["audit", ledger, "--evidence", directory + "/no-such-folder"])
+        #expect(mistyped.status == 2 && mistyped.err.contains("does not exist"), "\(mistyped.err)")
         // Progress is on standard error (live, unbuffered), never in the result or the JSON.
         #expect(text.err.contains("▸ verified") && !text.out.contains("▸"), "\(text.err)")
         #expect(demo.err.contains("▸ founded consortium") && !demo.out.contains("▸"))

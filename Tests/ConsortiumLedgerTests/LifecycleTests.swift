@@ -147,6 +147,8 @@ struct LifecycleTests {
         refused(.insufficientContributors, ledger, .runStarted(RunStart(runID: run2, versionID: c.versionID, circuitHash: c.circuitHash, protocolName: "additive", participants: ["alice"])), by: "alice")
         refused(.insufficientContributors, ledger, .runStarted(RunStart(runID: run2, versionID: c.versionID, circuitHash: c.circuitHash, protocolName: "additive", participants: ["alice", "bob"], minimumContributors: 1)), by: "alice")
         refused(.insufficientContributors, ledger, .runStarted(RunStart(runID: run2, versionID: c.versionID, circuitHash: c.circuitHash, protocolName: "additive", participants: ["alice", "bob"], minimumContributors: 3)), by: "alice")
+        // Only one of the run's participants starts (coordinates) it.
+        refused(.notAParticipant, ledger, .runStarted(RunStart(runID: run2, versionID: c.versionID, circuitHash: c.circuitHash, protocolName: "additive", participants: ["bob", "dave"])), by: "carol")
         try ledger.append(.runStarted(RunStart(runID: run2, versionID: c.versionID, circuitHash: c.circuitHash, protocolName: "additive", participants: ["bob", "dave"])), author: "bob", key: c.key("bob"))
         refused(.notAParticipant, ledger, .inputCommitted(InputCommitment(runID: run2, commitment: .zero)), by: "carol")
         try ledger.append(.inputCommitted(InputCommitment(runID: run2, commitment: .zero)), author: "bob", key: c.key("bob"))

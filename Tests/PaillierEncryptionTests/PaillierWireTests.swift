@@ -49,6 +49,8 @@ struct PaillierWireTests {
             (pk.n, squareRootOfOne, "h_s = n² − 1 (order 2)"), (pk.n, BigInt(1), "h_s = 1"),
             (pk.n * BigInt(3), pk.hs, "n divisible by 3"), (pk.n * BigInt(997), pk.hs, "n divisible by 997"),
             (BigInt(1_000_003).power(20), BigInt(5), "n a perfect square"),
+            (BigInt(1_000_003).power(21), BigInt(5), "n a perfect cube"),
+            ((BigInt(1) << 521) - BigInt(1), BigInt(5), "n a prime (2^521 − 1)"),
         ] {
             #expect(throws: PaillierError.invalidKey, "\(what)") { try Paillier.PublicKey(n: n, hs: hs) }
             var writer = WireWriter()

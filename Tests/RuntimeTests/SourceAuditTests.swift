@@ -65,4 +65,35 @@ struct SourceAuditTests {
         #expect(second.failure?.rule == "contract-source-mismatch", "\(String(describing: second.failure))")
         #expect(second.failure?.message.contains("circuit hash") == true)
     }
+
+    @Test("a run that declares fewer contributors than its contract requires, or a protocol its contract does not allow, fails")
+    func runParametersAgainstTheContract() async throws {
+        let example = try Example.load("fraud_rates")
+        #expect(example.source.contains("require participants >= 3"))
+        let fixture = try await TestConsortium.make(source: example.source, csvFiles: example.csvFiles)
+        let file = try SQLiteLedgerStore(readingFrom: fixture.directory.file("ledger.sqlite"))
+        func forge(_ start: RunStart) throws -> AuditReport {
+            let store = InMemoryLedgerStore()
+            let ledger = try Ledger(store: store)
+            try ledger.receive(try file.entries(from: 0, limit: 1000).map { try SignedEntry.decode($0.bytes, at: $0.index) })
+            try ledger.append(.runStarted(start), author: fixture.names[0], key: fixture.keys[fixture.names[0]]!)
+            #expect(LedgerAuditor().audit(store: store).passed)
+            return RuntimeAudit.complete(LedgerAuditor().audit(store: store), store: store, evidence: nil)
+        }
+        let version = try LedgerHash(fixture.compiled.contractID), circuit = try LedgerHash(fixture.compiled.planHash)
+        let fewer = try forge(RunStart(
+            runID: LedgerHash.sha256([1]), versionID: version, circuitHash: circuit, protocolName: "additive",
+            participants: fixture.names, minimumContributors: 2))
+        #expect(fewer.failure?.rule == "contract-source-mismatch", "\(String(describing: fewer.failure))")
+        #expect(fewer.failure?.message.contains("its contract requires 3") == true, "\(fewer.failure?.message ?? "")")
+        // A run labelled paillier without a key ceremony: it would need no decryption evidence.
+        let label = try forge(RunStart(
+            runID: LedgerHash.sha256([2]), versionID: version, circuitHash: circuit, protocolName: "paillier",
+            participants: fixture.names, minimumContributors: 3))
+        #expect(label.failure?.rule == "contract-source-mismatch", "\(String(describing: label.failure))")
+        let honest = try forge(RunStart(
+            runID: LedgerHash.sha256([3]), versionID: version, circuitHash: circuit, protocolName: "secagg",
+            participants: fixture.names, minimumContributors: 3))
+        #expect(honest.passed, "\(String(describing: honest.failure))")
+    }
 }
