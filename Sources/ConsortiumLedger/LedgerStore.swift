@@ -159,3 +159,21 @@ public final class InMemoryLedgerStore: LedgerStore {
         contents.withLock { $0.evidence.append(evidence) }
     }
 }
+
+extension LedgerStore {
+    /// The first `count` entries (all of them when nil), decoded, read in chunks. It verifies
+    /// nothing: pass ``AuditReport/verifiedEntries`` to read only what an audit verified.
+    /// - Parameter count: How many entries, from the first.
+    /// - Returns: The entries in log order.
+    /// - Throws: `storageCorrupt`, `malformedEncoding`, naming the entry.
+    public func signedEntries(count: UInt64? = nil) throws -> [SignedEntry] {
+        let total = try min(count ?? .max, entryCount())
+        var decoded: [SignedEntry] = []
+        while UInt64(decoded.count) < total {
+            let chunk = try entries(from: UInt64(decoded.count), limit: Int(min(4096, total - UInt64(decoded.count))))
+            guard !chunk.isEmpty else { break }
+            for stored in chunk { decoded.append(try SignedEntry.decode(stored.bytes, at: stored.index)) }
+        }
+        return decoded
+    }
+}

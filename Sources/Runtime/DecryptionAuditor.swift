@@ -22,21 +22,21 @@ public enum DecryptionAuditor {
     ///   paillier run without an entry), in ledger order; and the runs (hex) whose evidence was
     ///   not given, which the audit reports as not checked.
     public static func audit(store: any LedgerStore, archive: EvidenceArchive?) -> (checks: [AuditReport.DecryptionCheck], missing: [String]) {
-        var entries: [SignedEntry] = []
         do {
-            let count = try store.entryCount()
-            var start: UInt64 = 0
-            while start < count {
-                let batch = try store.entries(from: start, limit: 4096)
-                guard !batch.isEmpty else { break }
-                for stored in batch { entries.append(try SignedEntry.decode(stored.bytes, at: stored.index)) }
-                start += UInt64(batch.count)
-            }
+            return audit(entries: try store.signedEntries(), archive: archive)
         } catch {
             return ([AuditReport.DecryptionCheck(
-                runID: "-", entry: UInt64(entries.count), contributors: [], decryptors: [], values: 0,
+                runID: "-", entry: 0, contributors: [], decryptors: [], values: 0,
                 failure: "the ledger could not be read: \(error)")], [])
         }
+    }
+
+    /// ``audit(store:archive:)`` over entries already read (the verified prefix of an audit).
+    /// - Parameters:
+    ///   - entries: The ledger's entries in log order.
+    ///   - archive: Where the evidence is; nil: none was given.
+    /// - Returns: The checks and the runs whose evidence was not given.
+    static func audit(entries: [SignedEntry], archive: EvidenceArchive?) -> (checks: [AuditReport.DecryptionCheck], missing: [String]) {
         var ceremonies: [LedgerHash: KeyCeremony] = [:]
         var sources: [LedgerHash: [UInt8]] = [:]
         var starts: [LedgerHash: RunStart] = [:]

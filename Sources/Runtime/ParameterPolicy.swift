@@ -67,20 +67,15 @@ public struct ParameterPolicy: Sendable, Hashable {
     /// - Parameter store: The ledger store.
     /// - Returns: One sentence per weakness, naming the ceremony's entry.
     public static func weaknesses(in store: any LedgerStore) -> [String] {
-        var found: [String] = []
-        guard let count = try? store.entryCount() else { return [] }
-        var start: UInt64 = 0
-        while start < count {
-            guard let batch = try? store.entries(from: start, limit: 4096), !batch.isEmpty else { break }
-            for stored in batch {
-                guard let signed = try? SignedEntry.decode(stored.bytes, at: stored.index),
-                    case .keyCeremony(let ceremony) = signed.entry.payload
-                else { continue }
-                found += weaknesses(of: ceremony).map { "key ceremony at entry \(stored.index): \($0)" }
-            }
-            start += UInt64(batch.count)
+        weaknesses(in: (try? store.signedEntries()) ?? [])
+    }
+
+    /// ``weaknesses(in:)`` over entries already read.
+    static func weaknesses(in entries: [SignedEntry]) -> [String] {
+        entries.flatMap { signed -> [String] in
+            guard case .keyCeremony(let ceremony) = signed.entry.payload else { return [] }
+            return weaknesses(of: ceremony).map { "key ceremony at entry \(signed.entry.sequence): \($0)" }
         }
-        return found
     }
 
     /// The weaknesses of one ceremony record.

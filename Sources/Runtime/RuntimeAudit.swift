@@ -13,8 +13,8 @@ import Foundation
 /// - every paillier run's decryption re-checked from its evidence (``DecryptionAuditor``);
 /// - parameters below the production minimums flagged (``ParameterPolicy/weaknesses(in:)``).
 public enum RuntimeAudit {
-    /// The report with the runtime's checks added (a report that already failed gains only the
-    /// weak-parameter flags).
+    /// The report with the runtime's checks added, made on the entries the ledger audit verified
+    /// (a report that already failed gains only the weak-parameter flags of its verified prefix).
     /// - Parameters:
     ///   - report: The ledger audit.
     ///   - store: The same ledger.
@@ -24,14 +24,21 @@ public enum RuntimeAudit {
     public static func complete(
         _ report: AuditReport, store: any LedgerStore, evidence: EvidenceArchive?, runID: String? = nil
     ) -> AuditReport {
+        // One read of what the ledger audit verified serves every check below.
+        let entries: [SignedEntry]
+        do {
+            entries = try store.signedEntries(count: report.verifiedEntries)
+        } catch {
+            return report.failing(.storageFailure, "the ledger could not be read again for the runtime's checks", at: 0)
+        }
         var report = report
-        report.weakParameters = ParameterPolicy.weaknesses(in: store)
+        report.weakParameters = ParameterPolicy.weaknesses(in: entries)
         guard report.passed else { return report }
-        if let mismatch = sourceMismatch(in: store) {
+        if let mismatch = sourceMismatch(in: entries) {
             return report.failing(.contractSourceMismatch, mismatch.message, at: mismatch.entry)
         }
         report.notChecked.removeAll { $0 == LedgerAuditor.notChecked[1] }
-        let (checks, missing) = DecryptionAuditor.audit(store: store, archive: evidence)
+        let (checks, missing) = DecryptionAuditor.audit(entries: entries, archive: evidence)
         // Every run's failure fails the audit; `--run` only narrows what is listed.
         var completed = report.adding(decryptions: checks)
         if let runID { completed.decryptions = checks.filter { $0.runID == runID } }
@@ -58,53 +65,47 @@ public enum RuntimeAudit {
     }
 
     /// The first run whose contract source does not recompile to its version id and circuit.
-    static func sourceMismatch(in store: any LedgerStore) -> (entry: UInt64, message: String)? {
+    static func sourceMismatch(in entries: [SignedEntry]) -> (entry: UInt64, message: String)? {
         var sources: [LedgerHash: [UInt8]] = [:]
         var compiled: [LedgerHash: Result<CompiledContract, CompilerError>] = [:]
-        guard let count = try? store.entryCount() else { return nil }
-        var start: UInt64 = 0
-        while start < count {
-            guard let batch = try? store.entries(from: start, limit: 4096), !batch.isEmpty else { break }
-            for stored in batch {
-                guard let signed = try? SignedEntry.decode(stored.bytes, at: stored.index) else { continue }
-                switch signed.entry.payload {
-                case .contractProposed(let proposal):
-                    sources[proposal.versionID] = proposal.source
-                case .runStarted(let run):
-                    let result: Result<CompiledContract, CompilerError>
-                    if let known = compiled[run.versionID] {
-                        result = known
-                    } else {
-                        let text = sources[run.versionID].flatMap { String(validating: $0, as: UTF8.self) } ?? ""
-                        result = Result { () throws(CompilerError) in try ContractCompiler.compile(source: text) }
-                        compiled[run.versionID] = result
-                    }
-                    let where_ = "run \(run.runID.hex.prefix(16))…"
-                    switch result {
-                    case .failure:
-                        return (stored.index, "\(where_): the source of version \(run.versionID.hex.prefix(16))… does not compile")
-                    case .success(let contract):
-                        guard (try? LedgerHash(contract.contractID)) == run.versionID else {
-                            return (stored.index, "\(where_): its version's source compiles to another version id")
-                        }
-                        guard (try? LedgerHash(contract.planHash)) == run.circuitHash else {
-                            return (stored.index, "\(where_): its circuit hash is not the plan hash of its version's source")
-                        }
-                        let minimum = UInt32(max(Int(RunStart.leastContributors), Int(contract.contract.minimumParticipants ?? 2)))
-                        guard run.minimumContributors == minimum else {
-                            return (stored.index, "\(where_): it declares a minimum of \(run.minimumContributors) contributors, its contract requires \(minimum)")
-                        }
-                        let named = contract.contract.protocolChoice
-                        let allowed = named == .auto ? ["additive", "secagg", "paillier"] : [contract.protocolFamily.rawValue]
-                        guard allowed.contains(run.protocolName), (run.keyCeremony != nil) == (run.protocolName == "paillier") else {
-                            return (stored.index, "\(where_): protocol '\(run.protocolName)' is not one its contract allows (or its key ceremony does not match the protocol)")
-                        }
-                    }
-                default:
-                    continue
+        for signed in entries {
+            let index = signed.entry.sequence
+            switch signed.entry.payload {
+            case .contractProposed(let proposal):
+                sources[proposal.versionID] = proposal.source
+            case .runStarted(let run):
+                let result: Result<CompiledContract, CompilerError>
+                if let known = compiled[run.versionID] {
+                    result = known
+                } else {
+                    let text = sources[run.versionID].flatMap { String(validating: $0, as: UTF8.self) } ?? ""
+                    result = Result { () throws(CompilerError) in try ContractCompiler.compile(source: text) }
+                    compiled[run.versionID] = result
                 }
+                let where_ = "run \(run.runID.hex.prefix(16))…"
+                switch result {
+                case .failure:
+                    return (index, "\(where_): the source of version \(run.versionID.hex.prefix(16))… does not compile")
+                case .success(let contract):
+                    guard (try? LedgerHash(contract.contractID)) == run.versionID else {
+                        return (index, "\(where_): its version's source compiles to another version id")
+                    }
+                    guard (try? LedgerHash(contract.planHash)) == run.circuitHash else {
+                        return (index, "\(where_): its circuit hash is not the plan hash of its version's source")
+                    }
+                    let minimum = UInt32(max(Int(RunStart.leastContributors), Int(contract.contract.minimumParticipants ?? 2)))
+                    guard run.minimumContributors == minimum else {
+                        return (index, "\(where_): it declares a minimum of \(run.minimumContributors) contributors, its contract requires \(minimum)")
+                    }
+                    let named = contract.contract.protocolChoice
+                    let allowed = named == .auto ? ["additive", "secagg", "paillier"] : [contract.protocolFamily.rawValue]
+                    guard allowed.contains(run.protocolName), (run.keyCeremony != nil) == (run.protocolName == "paillier") else {
+                        return (index, "\(where_): protocol '\(run.protocolName)' is not one its contract allows (or its key ceremony does not match the protocol)")
+                    }
+                }
+            default:
+                continue
             }
-            start += UInt64(batch.count)
         }
         return nil
     }
