@@ -139,7 +139,7 @@ public struct LedgerBenchmarks: Sendable {
             }
             if remaining >= participants.count + 2 {
                 // Participants sign the result on their own machines: done before it reaches the ledger.
-                var result = ResultPublication(runID: runID, resultHash: runID, revealedValues: Array(repeating: 7, count: 64), transcriptHash: runID)
+                var result = ResultPublication(runID: runID, resultHash: runID, revealedValues: Array(repeating: 7, count: 64), transcriptHash: runID, contributors: participants)
                 let subject = LedgerEntry(sequence: 0, logID: ledger.logID, previousRoot: .zero, timestamp: 0, author: "m0", payload: .resultPublished(result))
                 result.endorsements = participants.map { subject.endorsement(by: $0, key: keys[$0]!) }
                 batch.append(.init(.resultPublished(result), author: "m0", key: keys["m0"]!))

@@ -358,15 +358,22 @@ public struct ConsortiumState: Sendable {
             guard result.revealedHash == expected else {
                 throw fail(.resultHashMismatch, "run \(result.runID): the revealed values hash to \(expected), the entry records \(result.revealedHash)")
             }
-            guard !result.endorsements.isEmpty else {
-                throw fail(.missingParticipantSignature, "run \(result.runID): a result needs its participants' signatures")
+            // No result without its members (protocols/ledger.md#lifecycle-rules, L12): the
+            // contributors are distinct committers, at least the run's minimum (≥ 2); only
+            // contributors endorse (a member that contributed nothing has checked nothing), and
+            // at least the run's minimum of them did, each having recomputed the values.
+            for (position, name) in result.contributors.enumerated() {
+                guard position == 0 || result.contributors[position - 1] < name else {
+                    throw fail(.insufficientContributors, "run \(result.runID): the contributors must be distinct and in ascending order")
+                }
+                guard run.commitments[name] != nil else {
+                    throw fail(.insufficientContributors, "run \(result.runID): \(name) is listed as a contributor but committed no input")
+                }
             }
-            // No result without its members: at least the run's minimum committed inputs, each
-            // entry signed by its member (checked with the entry), before the result.
-            guard run.commitments.count >= Int(run.minimumContributors) else {
+            guard result.contributors.count >= Int(run.minimumContributors) else {
                 throw fail(
                     .insufficientContributors,
-                    "run \(result.runID): a result needs at least \(run.minimumContributors) members' committed inputs; \(run.commitments.count) committed")
+                    "run \(result.runID): a result needs at least \(run.minimumContributors) contributors with committed inputs; it lists \(result.contributors.count)")
             }
             guard let message = entry.endorsementSubject else { preconditionFailure("results carry endorsements") }
             var signers = Set<String>()
@@ -374,15 +381,17 @@ public struct ConsortiumState: Sendable {
                 guard signers.insert(endorsement.signer).inserted else {
                     throw fail(.duplicateEndorsement, "\(endorsement.signer) signed the result of run \(result.runID) twice")
                 }
-                guard run.participants.contains(endorsement.signer), let member = members[endorsement.signer] else {
-                    throw fail(.notAParticipant, "result signer \(endorsement.signer) is not a participant of run \(result.runID)")
+                guard result.contributors.contains(endorsement.signer), let member = members[endorsement.signer] else {
+                    throw fail(.notAContributor, "result signer \(endorsement.signer) is not a contributor of run \(result.runID): only contributors endorse")
                 }
                 checks.append(SignatureCheck(
                     index: index, key: member.publicKey, message: message, signature: endorsement.signature,
-                    code: .invalidEndorsement, what: "the result signature of participant \(endorsement.signer)"))
+                    code: .invalidEndorsement, what: "the result signature of contributor \(endorsement.signer)"))
             }
-            for name in run.commitments.keys.sorted() where !signers.contains(name) {
-                throw fail(.missingParticipantSignature, "participant \(name) committed an input to run \(result.runID) but did not sign its result")
+            guard signers.count >= Int(run.minimumContributors) else {
+                throw fail(
+                    .missingParticipantSignature,
+                    "run \(result.runID): a result needs the endorsements of at least \(run.minimumContributors) contributors; it has \(signers.count)")
             }
             run.status = .published
             run.result = result

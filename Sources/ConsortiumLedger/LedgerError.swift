@@ -93,11 +93,14 @@ public struct LedgerError: Error, Sendable, CustomStringConvertible {
         /// A run's decryption evidence does not reproduce its published result (checked by the
         /// runtime's `DecryptionAuditor`: ciphertexts, batch proofs, recomputed outputs).
         case decryptionEvidenceMismatch = "decryption-evidence-mismatch"
-        /// A result lacks the signature of a participant who committed an input.
+        /// A result has fewer contributors' endorsements than the run's minimum.
         case missingParticipantSignature = "missing-participant-signature"
-        /// A result rests on fewer committed members than the run's minimum (at least 2), or a
-        /// run declares a minimum below 2 or above its participants.
+        /// A result lists fewer contributors than the run's minimum (at least 2), or a contributor
+        /// that committed no input, or contributors out of order; or a run declares a minimum
+        /// below 2 or above its participants.
         case insufficientContributors = "insufficient-contributors"
+        /// A result is endorsed by a member that is not one of its contributors.
+        case notAContributor = "not-a-contributor"
 
         // Checkpoints and proofs.
         /// A checkpoint's sequencer signature does not verify, or its signer is not the sequencer.

@@ -41,7 +41,7 @@ public enum LedgerSample: Sendable {
         }
         var result = ResultPublication(
             runID: runID, resultHash: LedgerHash.sha256(Array("n=42".utf8) + runID.bytes), revealedValues: Array("n=42".utf8),
-            transcriptHash: LedgerHash.sha256(Array("transcript".utf8) + runID.bytes))
+            transcriptHash: LedgerHash.sha256(Array("transcript".utf8) + runID.bytes), contributors: participants.map(\.name))
         let next = ledger.nextEntry(.resultPublished(result), author: participants[0].name)
         result.endorsements = try participants.map { next.endorsement(by: $0.name, key: try key($0)) }
         try ledger.append(.resultPublished(result), author: participants[0].name, key: try key(participants[0]), timestamp: next.timestamp)

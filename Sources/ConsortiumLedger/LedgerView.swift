@@ -124,7 +124,9 @@ public struct LedgerView: Codable, Sendable, Hashable {
         public var revealedValues: String?
         /// The recorded bytes in hex, when they are not UTF-8.
         public var revealedValuesHex: String?
-        /// The participants that signed the result.
+        /// The members whose committed inputs the result counts.
+        public var contributors: [String]
+        /// The contributors that endorsed the result (those that received the output).
         public var signers: [String]
     }
 

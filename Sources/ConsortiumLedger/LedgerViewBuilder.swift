@@ -135,7 +135,7 @@ final class LedgerViewBuilder {
                 published: published, resultHash: result.resultHash.hex, revealedHash: result.revealedHash.hex,
                 transcriptHash: result.transcriptHash.hex, revealedValues: text,
                 revealedValuesHex: text == nil ? hexEncode(result.revealedValues) : nil,
-                signers: result.endorsements.map(\.signer))
+                contributors: result.contributors, signers: result.endorsements.map(\.signer))
         }
         return LedgerView.RunView(
             runID: run.runID.hex, versionID: run.versionID.hex, contract: state.contracts[run.versionID]?.name ?? "",

@@ -217,7 +217,11 @@ public struct ResultPublication: Hashable, Sendable {
     public var revealedHash: LedgerHash
     /// The hash of the protocol transcript.
     public var transcriptHash: LedgerHash
-    /// The participants' signatures over ``LedgerEntry/endorsementSubject``.
+    /// The members whose committed inputs the result counts, in ascending order (rule L12,
+    /// protocols/ledger.md#lifecycle-rules).
+    public var contributors: [String]
+    /// The contributors' endorsements over ``LedgerEntry/endorsementSubject``: each says "I
+    /// recomputed these values from the output I received" (protocols/runtime.md#endorsements).
     public var endorsements: [Endorsement]
 
     /// A result.
@@ -227,16 +231,18 @@ public struct ResultPublication: Hashable, Sendable {
     ///   - revealedValues: The public values.
     ///   - revealedHash: Their hash; defaults to the correct one.
     ///   - transcriptHash: The transcript's hash.
-    ///   - endorsements: The participants' signatures.
+    ///   - contributors: The members whose inputs the result counts (sorted here).
+    ///   - endorsements: The contributors' signatures.
     public init(
         runID: LedgerHash, resultHash: LedgerHash, revealedValues: [UInt8], revealedHash: LedgerHash? = nil,
-        transcriptHash: LedgerHash, endorsements: [Endorsement] = []
+        transcriptHash: LedgerHash, contributors: [String], endorsements: [Endorsement] = []
     ) {
         self.runID = runID
         self.resultHash = resultHash
         self.revealedValues = revealedValues
         self.revealedHash = revealedHash ?? Self.hashRevealedValues(revealedValues)
         self.transcriptHash = transcriptHash
+        self.contributors = contributors.sorted()
         self.endorsements = endorsements
     }
 
@@ -476,7 +482,8 @@ extension InputCommitment: WireCodable {
 
 extension ResultPublication: WireCodable {
     /// `bytes[32] runID ‖ bytes[32] resultHash ‖ bytes revealedValues ‖ bytes[32] revealedHash ‖
-    /// bytes[32] transcriptHash ‖ array<Endorsement>`.
+    /// bytes[32] transcriptHash ‖ array<string> contributors ‖ array<Endorsement>`; the endorsed
+    /// subject is everything before the endorsements.
     /// - Parameter writer: The writer.
     public func encode(to writer: inout WireWriter) {
         encodeSubject(to: &writer)
@@ -488,6 +495,8 @@ extension ResultPublication: WireCodable {
         writer.writeByteString(revealedValues)
         writer.write(revealedHash)
         writer.write(transcriptHash)
+        writer.writeUInt32(UInt32(contributors.count))
+        for name in contributors { writer.writeString(name) }
     }
     /// Decodes a result.
     /// - Parameter reader: The reader.
@@ -498,6 +507,10 @@ extension ResultPublication: WireCodable {
         revealedValues = try reader.readByteString()
         revealedHash = try LedgerHash(from: &reader)
         transcriptHash = try LedgerHash(from: &reader)
+        let count = try reader.readLength(limit: reader.limits.maxElementCount, unitSize: 4)
+        var names: [String] = []
+        for _ in 0..<count { names.append(try reader.readString()) }
+        contributors = names
         endorsements = try reader.read([Endorsement].self)
     }
 }

@@ -406,7 +406,7 @@ public actor Consortium {
                 group.addTask {
                     do {
                         return (index, .success(try await member.prepare(
-                            compiled, plan: plan, runID: runID, party: parties[index], members: n, deadline: localDeadline)))
+                            runID: runID, on: self.ledger, party: parties[index], members: n, deadline: localDeadline)))
                     } catch let error as RuntimeError {
                         return (index, .failure(error))
                     } catch {
@@ -536,7 +536,8 @@ public actor Consortium {
         report.publicResult = publicResult
         report.views = views
 
-        // 6. result-published, endorsed by every member that committed an input.
+        // 6. result-published, listing its contributors and endorsed by every contributor that
+        // received the output (protocols/runtime.md#endorsements, rule L12).
         var generator = SecureRandomGenerator()
         let resultBytes = Array("covenant/runtime/result/v1\n".utf8) + Array(full.json.utf8)
             + Array(report.contributors.joined(separator: ",").utf8)
@@ -544,7 +545,7 @@ public actor Consortium {
         let transcript = Consortium.transcriptHash(outcome.digests)
         var publication = ResultPublication(
             runID: runID, resultHash: try LedgerHash(resultCommitment), revealedValues: Array(publicResult.json.utf8),
-            transcriptHash: transcript)
+            transcriptHash: transcript, contributors: report.contributors)
         let authorMember = participants.first { contributorNames.contains($0.name) } ?? participants[0]
         if let evidence = aggregate.evidence {
             // Recorded by the run's coordinator, who started it (rule L14, protocols/ledger.md#lifecycle-rules).
@@ -562,15 +563,19 @@ public actor Consortium {
         }
         let draft = await ledger.draft(.resultPublished(publication), author: authorMember.name)
         var endorsements: [Endorsement] = []
-        for member in participants {
+        for member in participants where contributorNames.contains(member.name) {
             do {
-                endorsements.append(try await member.endorse(draft, of: compiled, plan: plan))
+                if let endorsement = try await member.endorse(draft) { endorsements.append(endorsement) }
             } catch let error as RuntimeError {
                 report.memberErrors[member.name] = error.message
                 return await abort("member \(member.name) refused to endorse the result: it is not what the member computed")
             } catch {
                 return await abort("member \(member.name) could not endorse the result")
             }
+        }
+        guard endorsements.count >= Int(start.minimumContributors) else {
+            return await abort(
+                "only \(endorsements.count) contributors received the output to endorse the result; the run needs \(start.minimumContributors)")
         }
         publication.endorsements = endorsements
         do {

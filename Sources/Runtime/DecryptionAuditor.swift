@@ -149,6 +149,9 @@ public enum DecryptionAuditor {
         }
         values = sum.count
         guard let result else { return outcome(nil) }  // evidence of a run that never published: nothing to compare
+        guard c.sorted() == result.contributors else {
+            return outcome("the evidence's contributors (\(c.sorted().joined(separator: ", "))) are not the result's (\(result.contributors.joined(separator: ", ")))")
+        }
         guard let source = sources[start.versionID], let text = String(validating: source, as: UTF8.self) else {
             return outcome("the contract version's source is not on the ledger")
         }

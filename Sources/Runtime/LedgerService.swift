@@ -42,6 +42,26 @@ public actor LedgerService {
     /// Whether the ledger holds no entry yet.
     public var isEmpty: Bool { ledger.size == 0 }
 
+    /// A run as the ledger records it, with the approved source of the contract version it runs
+    /// (from that version's `contract-proposed` entry): what a member compiles for itself rather
+    /// than trusting the coordinator's copy (protocols/runtime.md#endorsements).
+    /// - Parameter runID: The run.
+    /// - Returns: The run's record and its version's source text.
+    /// - Throws: ``RuntimeError`` `ledgerFailure` when the run, its version or the source is missing.
+    public func run(_ runID: LedgerHash) throws -> (run: ConsortiumState.Run, source: String) {
+        let state = ledger.state
+        guard let run = state.runs[runID] else {
+            throw RuntimeError(.ledgerFailure, "run \(runID.hex.prefix(16))… is not on the ledger")
+        }
+        guard let version = state.contracts[run.versionID],
+            case .contractProposed(let proposal) = try? ledger.entry(at: version.proposedAt).entry.payload,
+            let source = String(validating: proposal.source, as: UTF8.self)
+        else {
+            throw RuntimeError(.ledgerFailure, "the contract source of run \(runID.hex.prefix(16))… is not on the ledger")
+        }
+        return (run, source)
+    }
+
     /// Writes the genesis entry.
     /// - Parameters:
     ///   - genesis: Members and quorum.

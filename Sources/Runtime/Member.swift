@@ -137,31 +137,77 @@ public actor Member {
         try await ledger.append(payload, author: name, key: key)
     }
 
-    /// Endorses a drafted result only after recomputing its revealed values from the output this
-    /// member received itself in the run (spec: protocols/runtime.md#endorsements): a coordinator
-    /// cannot have numbers of its own signed. A member that received no output (it dropped out of
-    /// the joint phase) has nothing to check against and endorses only that it committed (rule
-    /// L12 still asks every committer to sign; see the spec).
-    /// - Parameters:
-    ///   - entry: The drafted `result-published` entry.
-    ///   - compiled: The run's contract.
-    ///   - plan: Its aggregation plan.
-    /// - Returns: The endorsement.
+    /// Endorses a drafted result only after recomputing it from what this member received itself
+    /// in the run (spec: protocols/runtime.md#endorsements): the revealed values from the sum it
+    /// received, under the contract it compiled itself from the ledger, and the contributors from
+    /// the protocol's own list, so a coordinator cannot have numbers or a contributor list of its
+    /// own signed. A member that received no output (it dropped out) has nothing to check and
+    /// signs nothing: it returns nil.
+    /// - Parameter entry: The drafted `result-published` entry.
+    /// - Returns: The endorsement, or nil when this member received no output of the run.
     /// - Throws: ``RuntimeError`` `inconsistentOutputs` when the draft is not what this member computes.
-    public func endorse(_ entry: LedgerEntry, of compiled: CompiledContract, plan: AggregationPlan) throws -> Endorsement {
+    public func endorse(_ entry: LedgerEntry) throws -> Endorsement? {
         guard case .resultPublished(let publication) = entry.payload else {
             throw RuntimeError(.inconsistentOutputs, "is asked to endorse an entry that is not a result", member: name)
         }
-        if let output = received[publication.runID] {
-            let expected = Array(try plan.publicResult(fromSum: output.sum, contract: compiled.contract).json.utf8)
-            guard expected == publication.revealedValues else {
-                throw RuntimeError(
-                    .inconsistentOutputs,
-                    "refuses to endorse run \(publication.runID.hex.prefix(16))…: the drafted revealed values are not those it computes from the sum it received",
-                    member: name)
-            }
+        guard let output = received[publication.runID] else { return nil }
+        guard let run = runs[publication.runID] else {
+            throw RuntimeError(.inconsistentOutputs, "is asked to endorse a run it did not prepare", member: name)
+        }
+        let run_ = "run \(publication.runID.hex.prefix(16))…"
+        let contributors = output.contributors.compactMap { party -> String? in
+            let index = Int(party.rawValue) - 1
+            return run.participants.indices.contains(index) ? run.participants[index] : nil
+        }
+        guard contributors.count == output.contributors.count, contributors.sorted() == publication.contributors else {
+            throw RuntimeError(
+                .inconsistentOutputs,
+                "refuses to endorse \(run_): the drafted contributors are not those the protocol reported to it", member: name)
+        }
+        let expected = Array(try run.plan.publicResult(fromSum: output.sum, contract: run.compiled.contract).json.utf8)
+        guard expected == publication.revealedValues else {
+            throw RuntimeError(
+                .inconsistentOutputs,
+                "refuses to endorse \(run_): the drafted revealed values are not those it computes from the sum it received",
+                member: name)
         }
         return entry.endorsement(by: name, key: key)
+    }
+
+    /// What a member holds of a run it prepared: the contract it compiled itself from the
+    /// ledger, its aggregation plan, and the run's participants in party order.
+    struct PreparedRun {
+        var compiled: CompiledContract
+        var plan: AggregationPlan
+        var participants: [String]
+    }
+
+    /// The runs this member prepared.
+    private var runs: [LedgerHash: PreparedRun] = [:]
+
+    /// Compiles the contract of `runID` from its approved source on the ledger and checks that
+    /// it is the version and circuit the run declares (protocols/runtime.md#endorsements).
+    private func compileContract(of runID: LedgerHash, on ledger: LedgerService) async throws -> PreparedRun {
+        let (run, source): (ConsortiumState.Run, String)
+        do {
+            (run, source) = try await ledger.run(runID)
+        } catch let error as RuntimeError {
+            throw RuntimeError(.contractNotActive, error.message, member: name)
+        }
+        guard let compiled = try? ContractCompiler.compile(source: source),
+            (try? LedgerHash(compiled.contractID)) == run.versionID,
+            (try? LedgerHash(compiled.planHash)) == run.circuitHash
+        else {
+            throw RuntimeError(
+                .contractNotActive,
+                "refuses run \(runID.hex.prefix(16))…: its contract source on the ledger does not compile to the version and circuit the run declares",
+                member: name)
+        }
+        do {
+            return PreparedRun(compiled: compiled, plan: try AggregationPlan(compiled), participants: run.participants)
+        } catch {
+            throw RuntimeError(.contractNotActive, "refuses run \(runID.hex.prefix(16))…: \(error.message)", member: name)
+        }
     }
 
     /// The protocol outputs this member received, by run.
@@ -183,22 +229,25 @@ public actor Member {
     /// - Returns: True if it does.
     public func holdsKeyShare(of ceremony: LedgerHash) -> Bool { keyShares[ceremony] != nil }
 
-    /// Validates its data, runs the local plan inside the member, derives its protocol input and
-    /// commits to it. Nothing leaves the member if validation fails.
+    /// Compiles the run's contract itself from the ledger, validates its data, runs the local
+    /// plan inside the member, derives its protocol input and commits to it. Nothing leaves the
+    /// member if validation fails.
     /// - Parameters:
-    ///   - compiled: The contract.
-    ///   - plan: The aggregation plan.
-    ///   - runID: The run.
+    ///   - runID: The run (started on `ledger`).
+    ///   - ledger: The ledger the member reads the run and its approved contract from.
     ///   - party: Its party id in the run.
     ///   - members: The session's member count (for the no-wrap bound).
     ///   - deadline: When the local plan must have finished (nil: no deadline).
     /// - Returns: The commitment and how the plan ran.
-    /// - Throws: ``RuntimeError`` `inputRejected` (wrapping the `DataSourceError`), `deadlineExceeded`
-    ///   or `valueOutOfRange`.
+    /// - Throws: ``RuntimeError`` `contractNotActive` (the ledger's source is not the run's
+    ///   contract), `inputRejected` (wrapping the `DataSourceError`), `deadlineExceeded` or
+    ///   `valueOutOfRange`.
     public func prepare(
-        _ compiled: CompiledContract, plan: AggregationPlan, runID: LedgerHash, party: PartyID, members: Int,
+        runID: LedgerHash, on ledger: LedgerService, party: PartyID, members: Int,
         deadline: ContinuousClock.Instant? = nil
-    ) throws -> PreparedInput {
+    ) async throws -> PreparedInput {
+        let run = try await compileContract(of: runID, on: ledger)
+        let (compiled, plan) = (run.compiled, run.plan)
         let source: any DataSource
         switch data {
         case .none:
@@ -233,6 +282,7 @@ public actor Member {
             to: Member.committedBytes(runID: runID, member: name, party: party, input: input), using: &generator)
         inputs[runID] = input
         openings[runID] = nonce
+        runs[runID] = run
         return PreparedInput(commitment: try LedgerHash(commitment), execution: execution.path)
     }
 

@@ -77,7 +77,9 @@ enum LedgerViewText {
                 out.append("  decryption re-checked: the ciphertexts of \(check.contributors.joined(separator: ", ")) and the batch proofs of \(check.decryptors.joined(separator: ", ")) reproduce the \(check.values) published values")
             }
             if let result = run.result {
-                out.append("  published at \(reference(result.published)), signed by \(result.signers.joined(separator: ", "))")
+                out.append("  published at \(reference(result.published))")
+                let silent = result.contributors.filter { !result.signers.contains($0) }
+                out.append("  contributors \(result.contributors.joined(separator: ", ")); endorsed by \(result.signers.joined(separator: ", "))\(silent.isEmpty ? "" : " (\(silent.joined(separator: ", ")) received no output and did not endorse)")")
                 out.append("  result hash \(result.resultHash)")
                 out.append("  revealed-values hash \(result.revealedHash) (matches the values below)")
                 out.append("  transcript hash \(result.transcriptHash)")

@@ -65,7 +65,8 @@ struct Consortium {
     func result(for ledger: Ledger, revealed: [UInt8] = Array("n=30 avg=5100".utf8), revealedHash: LedgerHash? = nil, signers: [String] = ["alice", "bob", "dave"]) -> ResultPublication {
         var result = ResultPublication(
             runID: runID, resultHash: LedgerHash.sha256(Array("full result".utf8)), revealedValues: revealed,
-            revealedHash: revealedHash, transcriptHash: LedgerHash.sha256(Array("transcript".utf8)))
+            revealedHash: revealedHash, transcriptHash: LedgerHash.sha256(Array("transcript".utf8)),
+            contributors: ["alice", "bob", "dave"])
         let entry = ledger.nextEntry(.resultPublished(result), author: "alice")
         result.endorsements = signers.map { entry.endorsement(by: $0, key: key($0)) }
         return result

@@ -155,15 +155,25 @@ struct LifecycleTests {
         refused(.duplicateCommitment, ledger, .inputCommitted(InputCommitment(runID: run2, commitment: .zero)), by: "bob")
         try ledger.append(.inputCommitted(InputCommitment(runID: run2, commitment: .zero)), author: "dave", key: c.key("dave"))
 
-        func result(signers: [String], revealedHash: LedgerHash? = nil) -> ResultPublication {
-            var r = ResultPublication(runID: run2, resultHash: .zero, revealedValues: [1, 2, 3], revealedHash: revealedHash, transcriptHash: .zero)
+        func result(signers: [String], contributors: [String] = ["bob", "dave"], revealedHash: LedgerHash? = nil) -> ResultPublication {
+            var r = ResultPublication(
+                runID: run2, resultHash: .zero, revealedValues: [1, 2, 3], revealedHash: revealedHash, transcriptHash: .zero,
+                contributors: contributors)
+            r.contributors = contributors  // as given, unsorted included
             let entry = ledger.nextEntry(.resultPublished(r), author: "bob", timestamp: 1)
             r.endorsements = signers.map { entry.endorsement(by: $0, key: c.key($0)) }
             return r
         }
         refused(.resultHashMismatch, ledger, .resultPublished(result(signers: ["bob", "dave"], revealedHash: .zero)), by: "bob")
+        // Rule L12: at least the run's minimum (2) of contributors' endorsements ...
         refused(.missingParticipantSignature, ledger, .resultPublished(result(signers: ["bob"])), by: "bob")
-        refused(.notAParticipant, ledger, .resultPublished(result(signers: ["bob", "dave", "carol"])), by: "bob")
+        // ... only contributors endorse ...
+        refused(.notAContributor, ledger, .resultPublished(result(signers: ["bob", "dave", "carol"])), by: "bob")
+        // ... the contributors are at least the minimum, distinct, in order, and each committed.
+        refused(.insufficientContributors, ledger, .resultPublished(result(signers: ["bob"], contributors: ["bob"])), by: "bob")
+        refused(.insufficientContributors, ledger, .resultPublished(result(signers: ["bob", "dave"], contributors: ["dave", "bob"])), by: "bob")
+        refused(.insufficientContributors, ledger, .resultPublished(result(signers: ["bob", "dave"], contributors: ["bob", "bob", "dave"])), by: "bob")
+        refused(.insufficientContributors, ledger, .resultPublished(result(signers: ["bob", "dave"], contributors: ["alice", "bob", "dave"])), by: "bob")
         refused(.notAParticipant, ledger, .resultPublished(result(signers: ["bob", "dave"])), by: "carol")
         // A result must come from the run's participants: a signature by a non-participant key fails.
         var wrongKey = result(signers: ["bob", "dave"])
@@ -237,7 +247,7 @@ struct LifecycleTests {
         try ledger.append(.runStarted(RunStart(runID: lone, versionID: c.versionID, circuitHash: c.circuitHash, protocolName: "additive", participants: ["alice", "bob", "dave"], minimumContributors: 3)), author: "alice", key: c.key("alice"))
         try ledger.append(.inputCommitted(InputCommitment(runID: lone, commitment: .zero)), author: "alice", key: c.key("alice"))
         func invented(signers: [String]) -> ResultPublication {
-            var r = ResultPublication(runID: lone, resultHash: .zero, revealedValues: Array("n=999".utf8), transcriptHash: .zero)
+            var r = ResultPublication(runID: lone, resultHash: .zero, revealedValues: Array("n=999".utf8), transcriptHash: .zero, contributors: signers)
             let entry = ledger.nextEntry(.resultPublished(r), author: "alice", timestamp: 1)
             r.endorsements = signers.map { entry.endorsement(by: $0, key: c.key($0)) }
             return r
@@ -250,7 +260,7 @@ struct LifecycleTests {
         let forged = InMemoryLedgerStore()
         let replica = try Ledger(store: forged)
         try replica.receive(try store.entries(from: 0, limit: 1000).map { try SignedEntry.decode($0.bytes, at: $0.index) })
-        var publication = ResultPublication(runID: lone, resultHash: .zero, revealedValues: Array("n=999".utf8), transcriptHash: .zero)
+        var publication = ResultPublication(runID: lone, resultHash: .zero, revealedValues: Array("n=999".utf8), transcriptHash: .zero, contributors: ["alice", "bob"])
         let draft = replica.nextEntry(.resultPublished(publication), author: "alice", timestamp: 1_900_000_000_000)
         publication.endorsements = ["alice", "bob"].map { draft.endorsement(by: $0, key: c.key($0)) }
         let bytes = replica.nextEntry(.resultPublished(publication), author: "alice", timestamp: 1_900_000_000_000)
@@ -298,7 +308,7 @@ struct LifecycleTests {
         let entry = ledger.nextEntry(.contractRevoked(revocation), author: "alice")
         revocation.endorsements = ["alice", "bob"].map { entry.endorsement(by: $0, key: c.key($0)) }
         try ledger.append(.contractRevoked(revocation), author: "alice", key: c.key("alice"), timestamp: entry.timestamp)
-        var result = ResultPublication(runID: c.runID, resultHash: .zero, revealedValues: [1], transcriptHash: .zero)
+        var result = ResultPublication(runID: c.runID, resultHash: .zero, revealedValues: [1], transcriptHash: .zero, contributors: ["alice", "bob"])
         let draft = ledger.nextEntry(.resultPublished(result), author: "alice", timestamp: entry.timestamp + 1)
         result.endorsements = ["alice", "bob"].map { draft.endorsement(by: $0, key: c.key($0)) }
         refused(.versionNotActive, ledger, .resultPublished(result), by: "alice")

@@ -47,7 +47,7 @@ struct DecryptionAuditTests {
     static func forged(
         _ fixture: TestConsortium, _ entries: [SignedEntry], at index: Int,
         evidence: (PaillierAggregationEvidence) -> PaillierAggregationEvidence,
-        revealed: ([UInt8]) -> [UInt8] = { $0 }
+        revealed: ([UInt8]) -> [UInt8] = { $0 }, contributors: ([String]) -> [String] = { $0 }
     ) throws -> (InMemoryLedgerStore, EvidenceArchive) {
         let store = InMemoryLedgerStore()
         let ledger = try Ledger(store: store)
@@ -67,9 +67,9 @@ struct DecryptionAuditTests {
             author: author, key: fixture.keys[author]!)
         result = ResultPublication(
             runID: result.runID, resultHash: result.resultHash, revealedValues: revealed(result.revealedValues),
-            transcriptHash: result.transcriptHash)
+            transcriptHash: result.transcriptHash, contributors: contributors(result.contributors))
         let next = ledger.nextEntry(.resultPublished(result), author: author)
-        result.endorsements = fixture.names.map { next.endorsement(by: $0, key: fixture.keys[$0]!) }
+        result.endorsements = result.contributors.map { next.endorsement(by: $0, key: fixture.keys[$0]!) }
         try ledger.append(.resultPublished(result), author: author, key: fixture.keys[author]!, timestamp: next.timestamp)
         return (store, archive)
     }
@@ -95,6 +95,8 @@ struct DecryptionAuditTests {
                 contributions[1] = .init(party: contributions[1].party, ciphertexts: contributions[0].ciphertexts)
                 return PaillierAggregationEvidence(vectorLength: e.vectorLength, memberCount: e.memberCount, contributions: contributions, decryptions: e.decryptions)
             })),
+            // The result names fewer contributors than the evidence sums.
+            ("are not the result's", try Self.forged(fixture, entries, at: index, evidence: { $0 }, contributors: { Array($0.dropLast()) })),
             ("other revealed values than the published result", try Self.forged(fixture, entries, at: index, evidence: { $0 }, revealed: { bytes in
                 // One digit of the first admissions count changes.
                 var text = String(decoding: bytes, as: UTF8.self)
@@ -130,7 +132,8 @@ struct DecryptionAuditTests {
         let digit = text[text.index(before: range.upperBound)]
         text.replaceSubrange(text.index(before: range.upperBound)..<range.upperBound, with: digit == "9" ? "8" : "9")
         result = ResultPublication(
-            runID: result.runID, resultHash: result.resultHash, revealedValues: Array(text.utf8), transcriptHash: result.transcriptHash)
+            runID: result.runID, resultHash: result.resultHash, revealedValues: Array(text.utf8), transcriptHash: result.transcriptHash,
+            contributors: result.contributors)
         let next = ledger.nextEntry(.resultPublished(result), author: author)
         result.endorsements = fixture.names.map { next.endorsement(by: $0, key: fixture.keys[$0]!) }
         try ledger.append(.resultPublished(result), author: author, key: fixture.keys[author]!, timestamp: next.timestamp)

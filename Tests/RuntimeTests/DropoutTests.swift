@@ -25,6 +25,11 @@ struct DropoutTests {
         let expected = round == 3 ? fixture.names : Array(fixture.names.prefix(3))
         #expect(report.contributors == expected)
         #expect(compare(report, with: try fixture.sqliteOracle(members: expected)) == [])
+        // Rule L12: the ledger lists the contributors; only those that received the output
+        // endorse it (a member that dropped out has checked nothing and signs nothing).
+        let published = try #require(await fixture.consortium.ledger.state.runs[report.runID]?.result)
+        #expect(published.contributors == expected.sorted())
+        #expect(published.endorsements.map(\.signer).sorted() == Array(fixture.names.prefix(3)).sorted())
         let audit = await fixture.auditStatus(of: report)
         #expect(audit.passed, "\(audit.failure ?? "")")
         #expect(audit.status == "published")

@@ -1,38 +1,74 @@
 import Circuit
 import CircuitCompiler
 import ConsortiumLedger
+import ContractLanguage
 import Foundation
+import MPCProtocols
 import Runtime
 import Testing
 
-/// Members sign only what they checked (issue 9, item 1): a member endorses a drafted result only
-/// if its revealed values are what the member computes from the output it received itself.
+/// Members sign only what they checked (issue 9, item 1; protocols/runtime.md#endorsements): a
+/// member endorses a drafted result only if its revealed values and contributors are what the
+/// member computes from the output it received itself, under the contract it compiled itself
+/// from the ledger.
 @Suite("Endorsements")
 struct EndorsementTests {
-    @Test("a coordinator that alters a draft gets no endorsement; the honest draft does", arguments: [ProtocolFamily.additive, .secagg, .paillier])
+    @Test("a coordinator that alters a draft's values or contributors gets no endorsement; the honest draft does", arguments: [ProtocolFamily.additive, .secagg, .paillier])
     func alteredDraft(_ family: ProtocolFamily) async throws {
         let example = try Example.load("fraud_rates")
         let fixture = try await TestConsortium.make(source: example.source, csvFiles: example.csvFiles)
         if family == .paillier { try await fixture.holdTestKeyCeremony() }
         let report = try await fixture.consortium.run(fixture.compiled, options: RunOptions(protocolFamily: family))
         #expect(report.isPublished, "\(report.abortReason ?? "")")
-        let plan = try AggregationPlan(fixture.compiled)
         let honest = try #require(report.publicResult?.json)
         let altered = honest.replacingOccurrences(of: "\"frauds\": ", with: "\"frauds\": 1")
         #expect(altered != honest)
-        for (values, shouldSign) in [(honest, true), (altered, false)] {
+        let cases: [(values: String, contributors: [String], signs: Bool)] = [
+            (honest, report.contributors, true),
+            (altered, report.contributors, false),
+            // The honest values with a contributor left out: the protocol reported another list.
+            (honest, Array(report.contributors.dropLast()), false),
+        ]
+        for (values, contributors, signs) in cases {
             let publication = ResultPublication(
-                runID: report.runID, resultHash: .zero, revealedValues: Array(values.utf8), transcriptHash: .zero)
+                runID: report.runID, resultHash: .zero, revealedValues: Array(values.utf8), transcriptHash: .zero,
+                contributors: contributors)
             let draft = await fixture.consortium.ledger.draft(.resultPublished(publication), author: fixture.names[0])
             for member in fixture.consortium.members {
-                if shouldSign {
-                    _ = try await member.endorse(draft, of: fixture.compiled, plan: plan)
+                if signs {
+                    let endorsement = try await member.endorse(draft)
+                    #expect(endorsement?.signer == member.name)
                 } else {
-                    let error = await #expect(throws: RuntimeError.self) { try await member.endorse(draft, of: fixture.compiled, plan: plan) }
+                    let error = await #expect(throws: RuntimeError.self) { try await member.endorse(draft) }
                     #expect(error?.code == .inconsistentOutputs)
                     #expect(error?.message.contains("refuses to endorse") == true)
                 }
             }
         }
+    }
+
+    @Test("a member compiles the run's contract itself: a run whose declared circuit is not its version's is refused by every member")
+    func membersCompileTheContractFromTheLedger() async throws {
+        let fixture = try await hospitalConsortium(count: 3)
+        let versionID = try LedgerHash(fixture.compiled.contractID)
+        let runID = LedgerHash.sha256(Array("a run with another circuit".utf8))
+        let start = RunStart(
+            runID: runID, versionID: versionID, circuitHash: LedgerHash.sha256(Array("another circuit".utf8)),
+            protocolName: "additive", participants: fixture.names,
+            minimumContributors: UInt32(max(2, fixture.compiled.contract.minimumParticipants ?? 2)))
+        // Validly signed by a participant: the ledger cannot compile contracts, the members can.
+        try await fixture.consortium.ledger.append(.runStarted(start), author: fixture.names[0], key: fixture.keys[fixture.names[0]]!)
+        for (index, member) in fixture.consortium.members.enumerated() {
+            let error = await #expect(throws: RuntimeError.self) {
+                try await member.prepare(runID: runID, on: fixture.consortium.ledger, party: PartyID(UInt32(index + 1)), members: 3)
+            }
+            #expect(error?.code == .contractNotActive)
+            #expect(error?.message.contains("does not compile to the version and circuit the run declares") == true, "\(error?.message ?? "")")
+        }
+        // A member asked to endorse a run it never prepared signs nothing.
+        let draft = await fixture.consortium.ledger.draft(
+            .resultPublished(ResultPublication(runID: runID, resultHash: .zero, revealedValues: [], transcriptHash: .zero, contributors: fixture.names)),
+            author: fixture.names[0])
+        #expect(try await fixture.consortium.members[0].endorse(draft) == nil)
     }
 }
