@@ -48,6 +48,9 @@ public enum MPCProtocolError: Error, Equatable, Sendable {
     case duplicatePublicKey(from: PartyID)
     /// A revealed Paillier ciphertext does not open the member's commitment.
     case commitmentMismatch(from: PartyID)
+    /// A Paillier ciphertext's plaintext-knowledge proof fails for its sender and session
+    /// (a copied, rerandomised or replayed ciphertext).
+    case invalidPlaintextProof(from: PartyID)
     /// A Paillier ciphertext is not a unit modulo `n²` under the session key.
     case invalidCiphertext(from: PartyID)
     /// A decryption share's party index is not the sender's key-share index.
@@ -85,6 +88,7 @@ extension MPCProtocolError: CustomStringConvertible {
         case let .shareDecryptionFailed(from): "encrypted share from \(from) does not authenticate"
         case let .duplicatePublicKey(from): "\(from) advertised a public key that another member also uses"
         case let .commitmentMismatch(from): "ciphertexts of \(from) do not open its commitment"
+        case let .invalidPlaintextProof(from): "the plaintext-knowledge proofs of \(from)'s ciphertexts do not verify for it and this session"
         case let .invalidCiphertext(from): "ciphertext of \(from) is not valid under the session key"
         case let .decryptionShareIndexMismatch(from): "decryption share of \(from) carries another party's index"
         case let .wire(error): "wire format: \(error)"

@@ -39,10 +39,7 @@ extension Paillier.PublicKey {
         _ m: BigInt, using rng: inout some RandomNumberGenerator
     ) throws(PaillierError) -> Paillier.Ciphertext {
         try checkPlaintext(m)
-        let bits = exponentBits
-        var words = [UInt64](repeating: 0, count: (bits + 63) / 64)
-        for i in words.indices { words[i] = rng.next() }
-        if bits % 64 != 0 { words[words.count - 1] &= UInt64.max >> UInt64(64 - bits % 64) }
+        var words = Self.randomWords(bits: exponentBits, using: &rng)
         defer { for i in words.indices { words[i] = 0 } }
         return encrypt(m, exponentWords: words)
     }

@@ -19,6 +19,8 @@ extension Paillier {
 
         /// The fixed-base table for `h_s`, built on first use and shared by copies.
         let table: FixedBaseCache
+        /// The wider table for the plaintext-knowledge proof's masking exponent (built on first proof).
+        let proofTable: FixedBaseCache
 
         /// A public key from its published parts, validated as far as public data allows
         /// (protocols/paillier.md#key-validation): `n` positive, odd, at least 256 bits, neither a
@@ -43,6 +45,7 @@ extension Paillier {
             self.nSquared = nSquared
             self.hs = hs
             self.table = FixedBaseCache()
+            self.proofTable = FixedBaseCache()
         }
 
         /// Keys are equal when their published parts are.
@@ -153,10 +156,10 @@ extension Paillier {
 final class FixedBaseCache: Sendable {
     private let table = Mutex<SecureFixedBase?>(nil)
 
-    /// The table for `key`, built on first call.
-    func table(for key: Paillier.PublicKey) -> SecureFixedBase {
+    /// The table of `h_s` for exponents of `bits` bits (default: the DJN exponent), built on first call.
+    func table(for key: Paillier.PublicKey, bits: Int? = nil) -> SecureFixedBase {
         if let existing = table.withLock({ $0 }) { return existing }
-        let built = SecureFixedBase(base: key.hs, modulus: key.nSquared, exponentBits: key.exponentBits)
+        let built = SecureFixedBase(base: key.hs, modulus: key.nSquared, exponentBits: bits ?? key.exponentBits)
         return table.withLock { slot in
             if let existing = slot { return existing }
             slot = built

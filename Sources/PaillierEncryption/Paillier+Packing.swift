@@ -74,17 +74,49 @@ extension Paillier.PublicKey {
     public func encryptPacked(
         _ values: [UInt64], layout: Paillier.PackingLayout, using rng: inout some RandomNumberGenerator
     ) throws(PaillierError) -> Paillier.PackedCiphertext {
+        let ciphertexts = try chunkPlaintexts(values, layout: layout).map { plaintext throws(PaillierError) in
+            try encrypt(plaintext, using: &rng)
+        }
+        return Paillier.PackedCiphertext(ciphertexts: ciphertexts, count: values.count, addends: 1, layout: layout)
+    }
+
+    /// Encrypts a vector packed by `layout` and proves knowledge of each chunk's plaintext,
+    /// chunk `j` (from 0) bound to `context ‖ u32 j` (protocols/paillier.md#plaintext-knowledge-proofs).
+    /// - Throws: ``PaillierError/layoutMismatch`` if `layout` was made for another key.
+    public func encryptPacked(
+        _ values: [UInt64], layout: Paillier.PackingLayout, proving context: [UInt8],
+        using rng: inout some RandomNumberGenerator
+    ) throws(PaillierError) -> (Paillier.PackedCiphertext, [Paillier.PlaintextKnowledgeProof]) {
+        var ciphertexts: [Paillier.Ciphertext] = []
+        var proofs: [Paillier.PlaintextKnowledgeProof] = []
+        for (chunk, plaintext) in try chunkPlaintexts(values, layout: layout).enumerated() {
+            let (c, proof) = try encryptWithProof(plaintext, context: Self.chunkContext(context, chunk: chunk), using: &rng)
+            ciphertexts.append(c)
+            proofs.append(proof)
+        }
+        return (Paillier.PackedCiphertext(ciphertexts: ciphertexts, count: values.count, addends: 1, layout: layout), proofs)
+    }
+
+    /// The packed plaintexts of `values`' chunks (at least one).
+    private func chunkPlaintexts(_ values: [UInt64], layout: Paillier.PackingLayout) throws(PaillierError) -> [BigInt] {
         guard layout == (try Paillier.PackingLayout(publicKey: self, maxAddends: layout.maxAddends)) else {
             throw .layoutMismatch
         }
-        var ciphertexts: [Paillier.Ciphertext] = []
+        var plaintexts: [BigInt] = []
         var start = 0
         repeat {
             let end = min(start + layout.slotCount, values.count)
-            ciphertexts.append(try encrypt(try layout.pack(Array(values[start..<end])), using: &rng))
+            plaintexts.append(try layout.pack(Array(values[start..<end])))
             start = end
         } while start < values.count
-        return Paillier.PackedCiphertext(ciphertexts: ciphertexts, count: values.count, addends: 1, layout: layout)
+        return plaintexts
+    }
+
+    /// `context ‖ u32 chunk`: what chunk `chunk`'s proof is bound to.
+    public static func chunkContext(_ context: [UInt8], chunk: Int) -> [UInt8] {
+        var bytes = context
+        Paillier.appendUInt32(UInt32(truncatingIfNeeded: chunk), to: &bytes)
+        return bytes
     }
 
     /// The slot-wise sum of two packed vectors.

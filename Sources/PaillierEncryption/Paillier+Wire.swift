@@ -122,3 +122,23 @@ extension Paillier.Ciphertext: WireEncodable {
     /// `bigint c`.
     public func encode(to writer: inout WireWriter) { writer.writeBigInt(value) }
 }
+
+extension Paillier.PlaintextKnowledgeProof: WireEncodable, WireDecodable {
+    /// `bigint a ‖ bigint z₁ ‖ bigint z₂`. Validity is checked by
+    /// ``Paillier/PublicKey/verify(_:of:context:)``.
+    public func encode(to writer: inout WireWriter) {
+        writer.writeBigInt(commitment)
+        writer.writeBigInt(plaintextResponse)
+        writer.writeBigInt(exponentResponse)
+    }
+
+    /// Decodes; refuses negative values.
+    public init(from reader: inout WireReader) throws(WireFormatError) {
+        let a = try reader.readBigInt(), z1 = try reader.readBigInt(), z2 = try reader.readBigInt()
+        guard a.signum > 0, !z1.isNegative, !z2.isNegative else { throw .invalidValue("malformed plaintext-knowledge proof") }
+        self.init(commitment: a, plaintextResponse: z1, exponentResponse: z2)
+    }
+
+    /// Three `bigint`s.
+    public static var minimumWireByteCount: Int { 3 * BigInt.minimumWireByteCount }
+}

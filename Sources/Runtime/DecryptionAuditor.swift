@@ -130,6 +130,10 @@ public enum DecryptionAuditor {
         guard let decoded = try? PaillierAggregationEvidence(wireEncoded: evidence) else {
             return outcome("the evidence does not decode")
         }
+        // The contributions' plaintext-knowledge proofs are bound to this run's session.
+        guard decoded.sessionID.bytes == runID.bytes else {
+            return outcome("the evidence is of another session than run \(runID.hex.prefix(16))…")
+        }
         let names = { (parties: [PartyID]) -> [String]? in
             let mapped = parties.compactMap { p in p.rawValue >= 1 && Int(p.rawValue) <= start.participants.count ? start.participants[Int(p.rawValue) - 1] : nil }
             return mapped.count == parties.count ? mapped : nil

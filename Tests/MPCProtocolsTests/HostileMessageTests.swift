@@ -89,12 +89,12 @@ struct HostileMessageTests {
     @Test func evidenceWithOutOfRangeParametersThrows() throws {
         let (key, _) = try dealTestKey(threshold: 2, holders: 3)
         let ciphertext = try key.publicKey.encrypt(BigInt(1), using: &globalTestRNG).value
-        let contribution = PaillierAggregationEvidence.Contribution(party: PartyID(1), ciphertexts: [ciphertext])
+        let contribution = PaillierAggregationEvidence.Contribution(party: PartyID(1), ciphertexts: [ciphertext], proofs: [])
         let tooManyMembers = PaillierAggregationEvidence(
-            vectorLength: 1, memberCount: 1 << 32, contributions: [contribution], decryptions: [])
+            sessionID: testSession(), vectorLength: 1, memberCount: 1 << 32, contributions: [contribution], decryptions: [])
         #expect(throws: MPCProtocolError.self) { try tooManyMembers.verify(publicKey: key) }
         let tooLong = PaillierAggregationEvidence(
-            vectorLength: Int.max, memberCount: 3, contributions: [contribution], decryptions: [])
+            sessionID: testSession(), vectorLength: Int.max, memberCount: 3, contributions: [contribution], decryptions: [])
         #expect(throws: MPCProtocolError.invalidConfiguration("the evidence's vector length is outside 0…2^32−1")) {
             try tooLong.verify(publicKey: key)
         }

@@ -162,25 +162,50 @@ struct PaillierEvidenceTests {
         var reader = WireReader(writer.bytes)
         #expect(try PaillierAggregationEvidence(from: &reader) == evidence)
 
-        // A replaced ciphertext changes the aggregate: the batch proofs no longer hold.
+        func with(_ contributions: [PaillierAggregationEvidence.Contribution], session: SessionID = evidence.sessionID) -> PaillierAggregationEvidence {
+            PaillierAggregationEvidence(
+                sessionID: session, vectorLength: 20, memberCount: 4, contributions: contributions, decryptions: evidence.decryptions)
+        }
+        // A replaced ciphertext, proved for its party and session, changes the aggregate: the
+        // batch proofs no longer hold.
         var contributions = evidence.contributions
-        let replaced = try key.publicKey.encrypt(BigInt(5), using: &globalTestRNG).value
-        contributions[1] = .init(party: contributions[1].party, ciphertexts: [replaced] + contributions[1].ciphertexts.dropFirst())
-        let swapped = PaillierAggregationEvidence(
-            vectorLength: 20, memberCount: 4, contributions: contributions, decryptions: evidence.decryptions)
+        let party = contributions[1].party
+        let context = PaillierAggregationConfiguration.proofContext(sessionID: evidence.sessionID, sender: party)
+        let (replaced, replacedProof) = try key.publicKey.encryptWithProof(
+            BigInt(5), context: Paillier.PublicKey.chunkContext(context, chunk: 0), using: &globalTestRNG)
+        contributions[1] = .init(
+            party: party, ciphertexts: [replaced.value] + contributions[1].ciphertexts.dropFirst(),
+            proofs: [replacedProof] + contributions[1].proofs.dropFirst())
         #expect(throws: MPCProtocolError.paillier(.invalidDecryptionShare(party: Int(evidence.decryptors[0].rawValue)))) {
-            try swapped.verify(publicKey: key)
+            try with(contributions).verify(publicKey: key)
+        }
+        // Replays fail the plaintext-knowledge proofs: another member's ciphertexts and proofs
+        // submitted as party 2's, a rerandomised ciphertext with its original proof, and the
+        // same evidence claimed for another session.
+        let first = evidence.contributions[0]
+        var copied = evidence.contributions
+        copied[1] = .init(party: copied[1].party, ciphertexts: first.ciphertexts, proofs: first.proofs)
+        #expect(throws: MPCProtocolError.invalidPlaintextProof(from: copied[1].party)) { try with(copied).verify(publicKey: key) }
+        var rerandomised = evidence.contributions
+        let c0 = try key.publicKey.ciphertext(first.ciphertexts[0])
+        rerandomised[0] = .init(
+            party: first.party, ciphertexts: [key.publicKey.rerandomize(c0, using: &globalTestRNG).value] + first.ciphertexts.dropFirst(),
+            proofs: first.proofs)
+        #expect(throws: MPCProtocolError.invalidPlaintextProof(from: first.party)) { try with(rerandomised).verify(publicKey: key) }
+        let otherSession = try SessionID(bytes: Array(repeating: 0xEE, count: 32))
+        #expect(throws: MPCProtocolError.invalidPlaintextProof(from: first.party)) {
+            try with(evidence.contributions, session: otherSession).verify(publicKey: key)
         }
         // A dropped contributor, or a decryptor short of the threshold.
         let missing = PaillierAggregationEvidence(
-            vectorLength: 20, memberCount: 4, contributions: Array(evidence.contributions.dropLast()), decryptions: evidence.decryptions)
+            sessionID: evidence.sessionID, vectorLength: 20, memberCount: 4, contributions: Array(evidence.contributions.dropLast()), decryptions: evidence.decryptions)
         #expect(throws: MPCProtocolError.self) { try missing.verify(publicKey: key) }
         let short = PaillierAggregationEvidence(
-            vectorLength: 20, memberCount: 4, contributions: evidence.contributions, decryptions: Array(evidence.decryptions.prefix(1)))
+            sessionID: evidence.sessionID, vectorLength: 20, memberCount: 4, contributions: evidence.contributions, decryptions: Array(evidence.decryptions.prefix(1)))
         #expect(throws: MPCProtocolError.paillier(.insufficientShares(valid: 1, needed: 2))) { try short.verify(publicKey: key) }
         // A repeated contributor.
         let repeated = PaillierAggregationEvidence(
-            vectorLength: 20, memberCount: 4, contributions: evidence.contributions + [evidence.contributions[0]], decryptions: evidence.decryptions)
+            sessionID: evidence.sessionID, vectorLength: 20, memberCount: 4, contributions: evidence.contributions + [evidence.contributions[0]], decryptions: evidence.decryptions)
         #expect(throws: MPCProtocolError.self) { try repeated.verify(publicKey: key) }
     }
 }

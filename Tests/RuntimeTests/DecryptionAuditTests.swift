@@ -83,17 +83,34 @@ struct DecryptionAuditTests {
         let cases: [(String, (InMemoryLedgerStore, EvidenceArchive))] = [
             ("the ciphertexts and decryption proofs do not verify", try Self.forged(fixture, entries, at: index, evidence: { e in
                 var contributions = e.contributions
-                contributions[0] = .init(party: contributions[0].party, ciphertexts: [replaced] + contributions[0].ciphertexts.dropFirst())
-                return PaillierAggregationEvidence(vectorLength: e.vectorLength, memberCount: e.memberCount, contributions: contributions, decryptions: e.decryptions)
+                contributions[0] = .init(
+                    party: contributions[0].party, ciphertexts: [replaced] + contributions[0].ciphertexts.dropFirst(), proofs: contributions[0].proofs)
+                return PaillierAggregationEvidence(
+                    sessionID: e.sessionID, vectorLength: e.vectorLength, memberCount: e.memberCount, contributions: contributions, decryptions: e.decryptions)
+            })),
+            // A member submits another's ciphertext rerandomised as its own: its proof fails.
+            ("do not verify for it and this session", try Self.forged(fixture, entries, at: index, evidence: { e in
+                var contributions = e.contributions
+                let c = try! key.publicKey.ciphertext(contributions[0].ciphertexts[0])
+                var rng = SecureRandomGenerator()
+                contributions[1] = .init(
+                    party: contributions[1].party,
+                    ciphertexts: [key.publicKey.rerandomize(c, using: &rng).value] + contributions[1].ciphertexts.dropFirst(),
+                    proofs: contributions[1].proofs)
+                return PaillierAggregationEvidence(
+                    sessionID: e.sessionID, vectorLength: e.vectorLength, memberCount: e.memberCount, contributions: contributions, decryptions: e.decryptions)
             })),
             ("the ciphertexts and decryption proofs do not verify", try Self.forged(fixture, entries, at: index, evidence: { e in
-                PaillierAggregationEvidence(vectorLength: e.vectorLength, memberCount: e.memberCount, contributions: e.contributions, decryptions: Array(e.decryptions.prefix(1)))
+                PaillierAggregationEvidence(
+                    sessionID: e.sessionID, vectorLength: e.vectorLength, memberCount: e.memberCount, contributions: e.contributions,
+                    decryptions: Array(e.decryptions.prefix(1)))
             })),
             // A member submits another's ciphertexts as its own (verbatim replay).
             ("a replayed input", try Self.forged(fixture, entries, at: index, evidence: { e in
                 var contributions = e.contributions
-                contributions[1] = .init(party: contributions[1].party, ciphertexts: contributions[0].ciphertexts)
-                return PaillierAggregationEvidence(vectorLength: e.vectorLength, memberCount: e.memberCount, contributions: contributions, decryptions: e.decryptions)
+                contributions[1] = .init(party: contributions[1].party, ciphertexts: contributions[0].ciphertexts, proofs: contributions[0].proofs)
+                return PaillierAggregationEvidence(
+                    sessionID: e.sessionID, vectorLength: e.vectorLength, memberCount: e.memberCount, contributions: contributions, decryptions: e.decryptions)
             })),
             // The result names fewer contributors than the evidence sums.
             ("are not the result's", try Self.forged(fixture, entries, at: index, evidence: { $0 }, contributors: { Array($0.dropLast()) })),

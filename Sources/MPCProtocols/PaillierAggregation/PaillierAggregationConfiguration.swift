@@ -69,6 +69,18 @@ public struct PaillierAggregationConfiguration: Sendable {
     func isKeyHolder(_ party: PartyID) -> Bool { party.rawValue >= 1 && party.rawValue <= UInt32(publicKey.parties) }
 
     /// The committed bytes: `"covenant/paillier-aggregation/v1/ciphertexts" ‖ sid ‖ u32 u ‖ array<bigint>`.
+    /// What a member's plaintext-knowledge proofs are bound to: `"covenant/paillier-aggregation/v1/input"
+    /// ‖ sid ‖ u32 sender` (chunk `j` appends `u32 j`; protocols/paillier-aggregation.md#protocol).
+    /// - Parameters:
+    ///   - sessionID: The session.
+    ///   - sender: The contributing member.
+    /// - Returns: The context bytes.
+    public static func proofContext(sessionID: SessionID, sender: PartyID) -> [UInt8] {
+        Array("covenant/paillier-aggregation/v1/input".utf8) + sessionID.bytes
+            + [UInt8(sender.rawValue >> 24), UInt8(truncatingIfNeeded: sender.rawValue >> 16),
+               UInt8(truncatingIfNeeded: sender.rawValue >> 8), UInt8(truncatingIfNeeded: sender.rawValue)]
+    }
+
     func committedBytes(sender: PartyID, ciphertexts: [Paillier.Ciphertext]) -> [UInt8] {
         var bytes = Array("covenant/paillier-aggregation/v1/ciphertexts".utf8) + sessionID.bytes
         bytes += [UInt8(sender.rawValue >> 24), UInt8(truncatingIfNeeded: sender.rawValue >> 16),

@@ -17,17 +17,23 @@ public struct PaillierAggregationEvidence: Sendable, Hashable {
         public let party: PartyID
         /// Its ciphertexts, one per chunk (`bigint` values, validated by ``verify(publicKey:)``).
         public let ciphertexts: [BigInt]
+        /// Its plaintext-knowledge proofs, one per ciphertext, bound to the session and the party.
+        public let proofs: [Paillier.PlaintextKnowledgeProof]
 
         /// A contribution.
         /// - Parameters:
         ///   - party: The contributor.
         ///   - ciphertexts: One ciphertext per chunk.
-        public init(party: PartyID, ciphertexts: [BigInt]) {
+        ///   - proofs: One plaintext-knowledge proof per ciphertext.
+        public init(party: PartyID, ciphertexts: [BigInt], proofs: [Paillier.PlaintextKnowledgeProof]) {
             self.party = party
             self.ciphertexts = ciphertexts
+            self.proofs = proofs
         }
     }
 
+    /// The session (the run) the contributions' proofs are bound to.
+    public let sessionID: SessionID
     /// `L`, the summed vector's length.
     public let vectorLength: Int
     /// `n`, the session's member count (the packing layout's addend limit).
@@ -39,13 +45,16 @@ public struct PaillierAggregationEvidence: Sendable, Hashable {
 
     /// Evidence.
     /// - Parameters:
+    ///   - sessionID: The session.
     ///   - vectorLength: `L`.
     ///   - memberCount: `n`.
     ///   - contributions: The contributors' ciphertexts.
     ///   - decryptions: The combined batches.
     public init(
-        vectorLength: Int, memberCount: Int, contributions: [Contribution], decryptions: [Paillier.BatchDecryptionShare]
+        sessionID: SessionID, vectorLength: Int, memberCount: Int, contributions: [Contribution],
+        decryptions: [Paillier.BatchDecryptionShare]
     ) {
+        self.sessionID = sessionID
         self.vectorLength = vectorLength
         self.memberCount = memberCount
         self.contributions = contributions
@@ -57,13 +66,15 @@ public struct PaillierAggregationEvidence: Sendable, Hashable {
     /// The decryptors.
     public var decryptors: [PartyID] { decryptions.map { PartyID(UInt32(clamping: $0.index)) } }
 
-    /// Recomputes the aggregate `A = ∏ C_u` chunk by chunk, verifies every batch proof, combines
+    /// Checks every contributor's plaintext-knowledge proofs for its party and ``sessionID``,
+    /// recomputes the aggregate `A = ∏ C_u` chunk by chunk, verifies every batch proof, combines
     /// with the threshold and unpacks the slots.
     /// - Parameter publicKey: The key of the run's ceremony.
     /// - Returns: `Σ_u x_u mod 2^64`, `L` values.
     /// - Throws: ``MPCProtocolError/invalidConfiguration(_:)`` for parameters the key cannot pack,
     ///   ``MPCProtocolError/lengthMismatch(from:expected:actual:)``,
-    ///   ``MPCProtocolError/invalidCiphertext(from:)`` naming the contributor,
+    ///   ``MPCProtocolError/invalidCiphertext(from:)`` or
+    ///   ``MPCProtocolError/invalidPlaintextProof(from:)`` naming the contributor,
     ///   ``MPCProtocolError/unknownParty(_:)`` for a repeated contributor, or
     ///   ``MPCProtocolError/paillier(_:)`` (`invalidDecryptionShare(party:)`, `insufficientShares`, …).
     public func verify(publicKey: Paillier.ThresholdPublicKey) throws(MPCProtocolError) -> [UInt64] {
@@ -85,12 +96,17 @@ public struct PaillierAggregationEvidence: Sendable, Hashable {
             guard seen.insert(contribution.party).inserted, (1...memberCount).contains(Int(contribution.party.rawValue)) else {
                 throw .unknownParty(contribution.party)
             }
-            guard contribution.ciphertexts.count == chunks else {
-                throw .lengthMismatch(from: contribution.party, expected: chunks, actual: contribution.ciphertexts.count)
+            guard contribution.ciphertexts.count == chunks, contribution.proofs.count == chunks else {
+                throw .lengthMismatch(
+                    from: contribution.party, expected: chunks, actual: min(contribution.ciphertexts.count, contribution.proofs.count))
             }
+            let context = PaillierAggregationConfiguration.proofContext(sessionID: sessionID, sender: contribution.party)
             var ciphertexts: [Paillier.Ciphertext] = []
-            for value in contribution.ciphertexts {
+            for (chunk, value) in contribution.ciphertexts.enumerated() {
                 guard let c = try? key.ciphertext(value) else { throw .invalidCiphertext(from: contribution.party) }
+                guard key.verify(contribution.proofs[chunk], of: c, context: Paillier.PublicKey.chunkContext(context, chunk: chunk)) else {
+                    throw .invalidPlaintextProof(from: contribution.party)
+                }
                 ciphertexts.append(c)
             }
             if aggregate.isEmpty {
@@ -128,14 +144,17 @@ extension Paillier.PackingLayout {
 }
 
 extension PaillierAggregationEvidence: WireEncodable, WireDecodable {
-    /// `u32 L ‖ u32 n ‖ u32 k ‖ k × (u32 party ‖ array<bigint>) ‖ u32 d ‖ d × BatchDecryptionShare`.
+    /// `bytes[32] sid ‖ u32 L ‖ u32 n ‖ u32 k ‖ k × (u32 party ‖ array<bigint> ‖
+    /// array<PlaintextKnowledgeProof>) ‖ u32 d ‖ d × BatchDecryptionShare`.
     public func encode(to writer: inout WireWriter) {
+        writer.writeRawBytes(sessionID.bytes)
         writer.writeUInt32(UInt32(vectorLength))
         writer.writeUInt32(UInt32(memberCount))
         writer.writeUInt32(UInt32(contributions.count))
         for contribution in contributions {
             writer.writeUInt32(contribution.party.rawValue)
             writer.write(contribution.ciphertexts)
+            writer.write(contribution.proofs)
         }
         writer.writeUInt32(UInt32(decryptions.count))
         for batch in decryptions { batch.encode(to: &writer) }
@@ -143,13 +162,16 @@ extension PaillierAggregationEvidence: WireEncodable, WireDecodable {
 
     /// Decodes (bounded by the reader's limits); ``verify(publicKey:)`` validates the contents.
     public init(from reader: inout WireReader) throws(WireFormatError) {
+        sessionID = SessionID(unchecked: try reader.readRawBytes(count: SessionID.byteCount))
         vectorLength = Int(try reader.readUInt32())
         memberCount = Int(try reader.readUInt32())
         let count = try reader.readLength(limit: reader.limits.maxElementCount, unitSize: 8)
         var contributions: [Contribution] = []
         for _ in 0..<count {
             let party = PartyID(try reader.readUInt32())
-            contributions.append(Contribution(party: party, ciphertexts: try reader.readArray(of: BigInt.self)))
+            let ciphertexts = try reader.readArray(of: BigInt.self)
+            contributions.append(Contribution(
+                party: party, ciphertexts: ciphertexts, proofs: try reader.readArray(of: Paillier.PlaintextKnowledgeProof.self)))
         }
         self.contributions = contributions
         let batches = try reader.readLength(limit: reader.limits.maxElementCount, unitSize: 20)

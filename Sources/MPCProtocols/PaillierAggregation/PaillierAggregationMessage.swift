@@ -10,9 +10,10 @@ public struct PaillierAggregationMessage: ProtocolMessage, CustomStringConvertib
         case commitment([UInt8])
         /// Round 1, aggregator → committed members (0x0522): who committed (sorted).
         case revealRequest(committed: [PartyID])
-        /// Round 2, member → aggregator (0x0523): the commitment's nonce and the packed
-        /// ciphertexts (`bigint` values, validated against the key by the receiver).
-        case ciphertexts(nonce: [UInt8], values: [BigInt])
+        /// Round 2, member → aggregator (0x0523): the commitment's nonce, the packed
+        /// ciphertexts (`bigint` values, validated against the key by the receiver) and one
+        /// plaintext-knowledge proof per ciphertext, bound to the session and the sender.
+        case ciphertexts(nonce: [UInt8], values: [BigInt], proofs: [Paillier.PlaintextKnowledgeProof])
         /// Round 2, aggregator → key holders (0x0524): contributors and the aggregate ciphertexts.
         case decryptionRequest(contributors: [PartyID], aggregate: [BigInt])
         /// Round 3, key holder → aggregator (0x0525): its decryption shares of every chunk, with
@@ -28,7 +29,7 @@ public struct PaillierAggregationMessage: ProtocolMessage, CustomStringConvertib
         public static let commitment: UInt16 = 0x0521
         /// ``Payload/revealRequest(committed:)``.
         public static let revealRequest: UInt16 = 0x0522
-        /// ``Payload/ciphertexts(nonce:values:)``.
+        /// ``Payload/ciphertexts(nonce:values:proofs:)``.
         public static let ciphertexts: UInt16 = 0x0523
         /// ``Payload/decryptionRequest(contributors:aggregate:)``.
         public static let decryptionRequest: UInt16 = 0x0524
@@ -94,10 +95,11 @@ public struct PaillierAggregationMessage: ProtocolMessage, CustomStringConvertib
                 writer.writeRawBytes(commitment)
             case let .revealRequest(committed):
                 writer.writePartyList(committed)
-            case let .ciphertexts(nonce, values):
+            case let .ciphertexts(nonce, values, proofs):
                 precondition(nonce.count == 32, "a commitment nonce is 32 bytes")
                 writer.writeRawBytes(nonce)
                 writer.write(values)
+                writer.write(proofs)
             case let .decryptionRequest(contributors, aggregate):
                 writer.writePartyList(contributors)
                 writer.write(aggregate)
@@ -134,7 +136,8 @@ public struct PaillierAggregationMessage: ProtocolMessage, CustomStringConvertib
             case WireTag.revealRequest: payload = .revealRequest(committed: try body.readPartyList())
             case WireTag.ciphertexts:
                 let nonce = try body.readRawBytes(count: 32)
-                payload = .ciphertexts(nonce: nonce, values: try body.readArray(of: BigInt.self))
+                let values = try body.readArray(of: BigInt.self)
+                payload = .ciphertexts(nonce: nonce, values: values, proofs: try body.readArray(of: Paillier.PlaintextKnowledgeProof.self))
             case WireTag.decryptionRequest:
                 let contributors = try body.readPartyList()
                 payload = .decryptionRequest(contributors: contributors, aggregate: try body.readArray(of: BigInt.self))
@@ -160,7 +163,7 @@ public struct PaillierAggregationMessage: ProtocolMessage, CustomStringConvertib
         let kind: String = switch payload {
         case .commitment: "commitment"
         case let .revealRequest(committed): "revealRequest(committed: \(committed.count))"
-        case let .ciphertexts(_, values): "ciphertexts(count: \(values.count))"
+        case let .ciphertexts(_, values, _): "ciphertexts(count: \(values.count))"
         case let .decryptionRequest(contributors, aggregate): "decryptionRequest(contributors: \(contributors.count), chunks: \(aggregate.count))"
         case let .decryptionShares(batch): "decryptionShares(count: \(batch.values.count))"
         case let .result(result): "result(count: \(result.sum.count), contributors: \(result.contributors.count))"

@@ -41,6 +41,7 @@ public struct PaillierAggregatorStateMachine: ProtocolStateMachine {
     private var decryptors: [PartyID] = []
     /// Every revealed member's ciphertexts, kept for the evidence.
     private var ciphertextsFrom: [PartyID: [BigInt]] = [:]
+    private var proofsFrom: [PartyID: [Paillier.PlaintextKnowledgeProof]] = [:]
 
     /// After the output: the contributors' ciphertexts and the combined batches, with which
     /// anyone can re-check the result (``PaillierAggregationEvidence/verify(publicKey:)``).
@@ -88,10 +89,10 @@ public struct PaillierAggregatorStateMachine: ProtocolStateMachine {
         case let .commitment(commitment):
             guard commitments[from] == nil else { throw MPCProtocolError.duplicateMessage(from: from, round: 1) }
             commitments[from] = commitment
-        case let .ciphertexts(nonce, values):
+        case let .ciphertexts(nonce, values, proofs):
             guard !revealedFrom.contains(from) else { throw MPCProtocolError.duplicateMessage(from: from, round: 2) }
-            guard values.count == configuration.chunkCount else {
-                throw MPCProtocolError.lengthMismatch(from: from, expected: configuration.chunkCount, actual: values.count)
+            guard values.count == configuration.chunkCount, proofs.count == values.count else {
+                throw MPCProtocolError.lengthMismatch(from: from, expected: configuration.chunkCount, actual: min(values.count, proofs.count))
             }
             var ciphertexts: [Paillier.Ciphertext] = []
             ciphertexts.reserveCapacity(values.count)
@@ -103,7 +104,15 @@ public struct PaillierAggregatorStateMachine: ProtocolStateMachine {
             guard HashCommitment.verify(
                 commitments[from]!, opens: configuration.committedBytes(sender: from, ciphertexts: ciphertexts), nonce: nonce)
             else { throw MPCProtocolError.commitmentMismatch(from: from) }
+            // Each ciphertext's plaintext is known to its sender, in this session: no copied,
+            // rerandomised or replayed input (protocols/paillier-aggregation.md#threat-model).
+            let context = PaillierAggregationConfiguration.proofContext(sessionID: configuration.sessionID, sender: from)
+            for (chunk, c) in ciphertexts.enumerated()
+            where !key.verify(proofs[chunk], of: c, context: Paillier.PublicKey.chunkContext(context, chunk: chunk)) {
+                throw MPCProtocolError.invalidPlaintextProof(from: from)
+            }
             ciphertextsFrom[from] = values
+            proofsFrom[from] = proofs
             if aggregate.isEmpty {
                 aggregate = ciphertexts
             } else {
@@ -209,8 +218,8 @@ public struct PaillierAggregatorStateMachine: ProtocolStateMachine {
         let sum = configuration.layout.unpackSum(plaintexts, vectorLength: configuration.vectorLength)
         // Contributors are round 2's senders, decryptors a selection of stored batches.
         evidence = PaillierAggregationEvidence(
-            vectorLength: configuration.vectorLength, memberCount: configuration.memberCount,
-            contributions: contributors.map { .init(party: $0, ciphertexts: ciphertextsFrom[$0]!) },
+            sessionID: configuration.sessionID, vectorLength: configuration.vectorLength, memberCount: configuration.memberCount,
+            contributions: contributors.map { .init(party: $0, ciphertexts: ciphertextsFrom[$0]!, proofs: proofsFrom[$0]!) },
             decryptions: decryptors.map { decryptionShares[$0]! })
         let result = PaillierAggregationResult(
             sum: sum, contributors: contributors, decryptors: decryptors, faultyKeyHolders: faulty.sorted())

@@ -36,6 +36,7 @@ public struct PaillierMemberStateMachine: ProtocolStateMachine {
     private var revealHandled = false
     private var decryptionHandled = false
     private var ciphertexts: [Paillier.Ciphertext] = []
+    private var proofs: [Paillier.PlaintextKnowledgeProof] = []
     private var nonce: [UInt8] = []
 
     /// A member's machine.
@@ -86,7 +87,10 @@ public struct PaillierMemberStateMachine: ProtocolStateMachine {
         guard !started else { throw MPCProtocolError.alreadyStarted }
         let packed: Paillier.PackedCiphertext
         do {
-            packed = try configuration.publicKey.publicKey.encryptPacked(input, layout: configuration.layout, using: &randomness.generator)
+            (packed, proofs) = try configuration.publicKey.publicKey.encryptPacked(
+                input, layout: configuration.layout,
+                proving: PaillierAggregationConfiguration.proofContext(sessionID: configuration.sessionID, sender: party),
+                using: &randomness.generator)
         } catch {
             throw MPCProtocolError.paillier(error)
         }
@@ -121,8 +125,9 @@ public struct PaillierMemberStateMachine: ProtocolStateMachine {
             }
             revealHandled = true
             guard committed.contains(party) else { return [] }
-            let reveal = outgoing(.ciphertexts(nonce: nonce, values: ciphertexts.map(\.value)))
+            let reveal = outgoing(.ciphertexts(nonce: nonce, values: ciphertexts.map(\.value), proofs: proofs))
             ciphertexts = []
+            proofs = []
             nonce = []
             return [.send(to: configuration.aggregator, message: reveal)]
         case let .decryptionRequest(contributors, aggregate):

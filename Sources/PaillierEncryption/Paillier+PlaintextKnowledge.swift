@@ -1,0 +1,104 @@
+public import MultiPrecision
+import CryptoPrimitives
+
+extension Paillier {
+    /// A non-interactive proof that the sender knows the plaintext of a DJN ciphertext
+    /// `c = g^m · h_s^α mod n²`, bound to a context (the session and the sender), so that a
+    /// ciphertext copied or rerandomised from another party or another session cannot be
+    /// submitted as one's own. Σ-protocol made non-interactive by Fiat–Shamir; spec:
+    /// protocols/paillier.md#plaintext-knowledge-proofs.
+    public struct PlaintextKnowledgeProof: Sendable, Hashable {
+        /// The commitment `a = g^x · h_s^y mod n²`.
+        public let commitment: BigInt
+        /// `z₁ = x + e·m mod n`.
+        public let plaintextResponse: BigInt
+        /// `z₂ = y + e·α` (an integer, below `2^(|α| + 256)`).
+        public let exponentResponse: BigInt
+
+        /// A proof from its parts (decoded; checked by ``Paillier/PublicKey/verify(_:of:context:)``).
+        public init(commitment: BigInt, plaintextResponse: BigInt, exponentResponse: BigInt) {
+            self.commitment = commitment
+            self.plaintextResponse = plaintextResponse
+            self.exponentResponse = exponentResponse
+        }
+    }
+
+    /// Domain of the proof's challenge.
+    static let plaintextProofDomain = "covenant/paillier/plaintext-knowledge/v1"
+    /// Bits of the challenge `e`.
+    static let plaintextProofChallengeBits = 128
+    /// Statistical slack of the masking exponent `y` over `e·α`.
+    static let plaintextProofSlackBits = 128
+}
+
+extension Paillier.PublicKey {
+    /// Bits of the masking exponent `y`: `|α| + 128 + 128`.
+    var proofExponentBits: Int { exponentBits + Paillier.plaintextProofChallengeBits + Paillier.plaintextProofSlackBits }
+
+    /// Encrypts `m ∈ [0, n)` and proves knowledge of its plaintext under `context`
+    /// (protocols/paillier.md#plaintext-knowledge-proofs). Both exponentiations by a secret
+    /// exponent (`h_s^α`, `h_s^y`) use side-channel silent fixed-base tables.
+    /// - Parameters:
+    ///   - m: The plaintext.
+    ///   - context: What the proof is bound to (session id, sender, position).
+    ///   - rng: A CSPRNG.
+    /// - Returns: The ciphertext and its proof.
+    /// - Throws: ``PaillierError/plaintextOutOfRange``.
+    public func encryptWithProof(
+        _ m: BigInt, context: [UInt8], using rng: inout some RandomNumberGenerator
+    ) throws(PaillierError) -> (Paillier.Ciphertext, Paillier.PlaintextKnowledgeProof) {
+        try checkPlaintext(m)
+        var alpha = Self.randomWords(bits: exponentBits, using: &rng)
+        var y = Self.randomWords(bits: proofExponentBits, using: &rng)
+        defer {
+            for i in alpha.indices { alpha[i] = 0 }
+            for i in y.indices { y[i] = 0 }
+        }
+        let c = encrypt(m, exponentWords: alpha)
+        let x = BigInt.random(below: n, using: &rng)
+        var a = proofTable.table(for: self, bits: proofExponentBits).power(exponentWords: y)
+        a.multiply(by: gToThe(x), modulo: nSquared)
+        let e = challenge(context: context, ciphertext: c.value, commitment: a)
+        let z1 = (x + e * m).modulo(n)
+        let z2 = BigInt(littleEndianWords: y) + e * BigInt(littleEndianWords: alpha)
+        return (c, Paillier.PlaintextKnowledgeProof(commitment: a, plaintextResponse: z1, exponentResponse: z2))
+    }
+
+    /// Checks a plaintext-knowledge proof of `c` under `context`: `g^{z₁} · h_s^{z₂} = a · c^e
+    /// mod n²` with `e` recomputed, `a` a unit, `z₁ < n` and `z₂ < 2^(|α| + 256)`.
+    /// - Parameters:
+    ///   - proof: The proof.
+    ///   - c: The ciphertext (already validated under this key).
+    ///   - context: The context the prover must have bound it to.
+    /// - Returns: Whether it verifies.
+    public func verify(_ proof: Paillier.PlaintextKnowledgeProof, of c: Paillier.Ciphertext, context: [UInt8]) -> Bool {
+        let a = proof.commitment, z1 = proof.plaintextResponse, z2 = proof.exponentResponse
+        guard a.signum > 0, a < nSquared, BigInt.gcd(a, n) == 1,
+            !z1.isNegative, z1 < n, !z2.isNegative, z2.bitWidth <= proofExponentBits + 1
+        else { return false }
+        let e = challenge(context: context, ciphertext: c.value, commitment: a)
+        // z₂ is public: the variable-time power is fine here.
+        var left = hs.modPow(z2, modulus: nSquared)
+        left.multiply(by: gToThe(z1), modulo: nSquared)
+        var right = c.value.modPow(e, modulus: nSquared)
+        right.multiply(by: a, modulo: nSquared)
+        return left == right
+    }
+
+    /// `e` = the first 128 bits of `SHA-256(domain ‖ len‖context ‖ len‖n ‖ len‖h_s ‖ len‖c ‖ len‖a)`.
+    private func challenge(context: [UInt8], ciphertext: BigInt, commitment: BigInt) -> BigInt {
+        var transcript = Array(Paillier.plaintextProofDomain.utf8)
+        Paillier.appendUInt32(UInt32(truncatingIfNeeded: context.count), to: &transcript)
+        transcript += context
+        for x in [n, hs, ciphertext, commitment] { Paillier.appendLengthPrefixed(x, to: &transcript) }
+        return BigInt(bigEndianMagnitude: Array(SHA256.hash(transcript).prefix(Paillier.plaintextProofChallengeBits / 8)))
+    }
+
+    /// `bits` uniformly random bits as little-endian words.
+    static func randomWords(bits: Int, using rng: inout some RandomNumberGenerator) -> [UInt64] {
+        var words = [UInt64](repeating: 0, count: (bits + 63) / 64)
+        for i in words.indices { words[i] = rng.next() }
+        if bits % 64 != 0 { words[words.count - 1] &= UInt64.max >> UInt64(64 - bits % 64) }
+        return words
+    }
+}

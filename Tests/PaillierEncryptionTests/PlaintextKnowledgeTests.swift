@@ -1,0 +1,63 @@
+import MultiPrecision
+import PaillierEncryption
+import PropertyBased
+import Testing
+import WireFormat
+import _TestSupport
+
+/// Plaintext-knowledge proofs (protocols/paillier.md#plaintext-knowledge-proofs): a proof made by
+/// the encryptor verifies under its context only, and fails for a rerandomised or altered
+/// ciphertext, another context, or any altered part.
+@Suite("Plaintext-knowledge proofs")
+struct PlaintextKnowledgeTests {
+    let key = testKey.publicKey
+
+    @Test func aProofVerifiesUnderItsContextOnly() throws {
+        var rng = DeterministicRNG(seed: 17)
+        for m in [BigInt(0), BigInt(1), BigInt(123_456_789), key.n - BigInt(1)] {
+            let (c, proof) = try key.encryptWithProof(m, context: Array("run A, member 1".utf8), using: &rng)
+            #expect(try testKey.decrypt(c) == m)
+            #expect(key.verify(proof, of: c, context: Array("run A, member 1".utf8)))
+            // Bound to the context: another member or another run.
+            #expect(!key.verify(proof, of: c, context: Array("run A, member 2".utf8)))
+            #expect(!key.verify(proof, of: c, context: Array("run B, member 1".utf8)))
+            // A rerandomised copy (same plaintext, fresh look) does not carry the proof over.
+            #expect(!key.verify(proof, of: key.rerandomize(c, using: &rng), context: Array("run A, member 1".utf8)))
+            // Wire round trip.
+            var writer = WireWriter()
+            proof.encode(to: &writer)
+            var reader = WireReader(writer.bytes)
+            #expect(try Paillier.PlaintextKnowledgeProof(from: &reader) == proof)
+        }
+    }
+
+    @Test func anyAlteredPartFails() throws {
+        var rng = DeterministicRNG(seed: 18)
+        let context = Array("ctx".utf8)
+        let (c, proof) = try key.encryptWithProof(BigInt(42), context: context, using: &rng)
+        let one = BigInt(1)
+        let altered = [
+            Paillier.PlaintextKnowledgeProof(commitment: proof.commitment + one, plaintextResponse: proof.plaintextResponse, exponentResponse: proof.exponentResponse),
+            Paillier.PlaintextKnowledgeProof(commitment: proof.commitment, plaintextResponse: (proof.plaintextResponse + one).modulo(key.n), exponentResponse: proof.exponentResponse),
+            Paillier.PlaintextKnowledgeProof(commitment: proof.commitment, plaintextResponse: proof.plaintextResponse, exponentResponse: proof.exponentResponse + one),
+            // Out of range: z₁ ≥ n, z₂ too wide, a not a unit.
+            Paillier.PlaintextKnowledgeProof(commitment: proof.commitment, plaintextResponse: proof.plaintextResponse + key.n, exponentResponse: proof.exponentResponse),
+            Paillier.PlaintextKnowledgeProof(commitment: proof.commitment, plaintextResponse: proof.plaintextResponse, exponentResponse: proof.exponentResponse << 2000),
+            Paillier.PlaintextKnowledgeProof(commitment: key.n, plaintextResponse: proof.plaintextResponse, exponentResponse: proof.exponentResponse),
+        ]
+        for bad in altered { #expect(!key.verify(bad, of: c, context: context)) }
+        // Another ciphertext (the plaintext plus one).
+        let shifted = key.add(c, try key.encrypt(one, using: &rng))
+        #expect(!key.verify(proof, of: shifted, context: context))
+    }
+
+    @Test func randomPlaintextsAndContexts() async {
+        await propertyCheck(count: 20, input: Gen.uint64(), Gen.uint64()) { value, contextValue in
+            var rng = DeterministicRNG(seed: contextValue)
+            let context = withUnsafeBytes(of: contextValue.bigEndian) { Array($0) }
+            let (c, proof) = try! key.encryptWithProof(BigInt(value), context: context, using: &rng)
+            #expect(key.verify(proof, of: c, context: context))
+            #expect(try! testKey.decrypt(c) == BigInt(value))
+        }
+    }
+}
