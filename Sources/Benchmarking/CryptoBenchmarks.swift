@@ -82,6 +82,13 @@ public struct CryptoBenchmarks: Sendable {
             var d = m
             record("paillier.decrypt.\(bits)") { d = try! key.decrypt(c) }
             precondition(d == m, "benchmark self-check: decryption mismatch")
+            // A member's input encryption with its plaintext-knowledge proof, and the check.
+            let context = Array("bench".utf8)
+            var (proved, proof) = try pk.encryptWithProof(m, context: context, using: &rng)  // builds the proof table
+            record("paillier.encrypt-prove.\(bits)") { (proved, proof) = try! pk.encryptWithProof(m, context: context, using: &csprng) }
+            var verified = false
+            record("paillier.verify-proof.\(bits)") { verified = pk.verify(proof, of: proved, context: context) }
+            precondition(verified, "benchmark self-check: plaintext-knowledge proof")
             if bits == 2048 {
                 // The constant-time fixed-base power h_s^α alone, by window width (the encryption
                 // above uses the default width): table rows are read whole, so wider windows cost
