@@ -124,6 +124,31 @@ struct PaillierAggregationTests {
         }
     }
 
+    /// The exact slot sums the aggregator decrypts depend on the sums and the number of
+    /// contributors only: two input sets with the same sums but different numbers of negative
+    /// values give the same plaintexts (protocols/paillier-aggregation.md#what-leaks).
+    @Test func slotSumsDoNotCountNegativeValues() throws {
+        let minus = { (x: Int64) in UInt64(bitPattern: x) }
+        let mixed: [[UInt64]] = [[minus(-5), 7, minus(-1)], [minus(8), minus(-9), 1], [minus(-1), 4, 0]]
+        let positive: [[UInt64]] = [[1, 1, 0], [1, 0, 0], [0, 1, 0]]
+        var plaintexts: [[BigInt]] = []
+        for inputs in [mixed, positive] {
+            var router = try paillierRouter(inputs: inputs, threshold: 2, holders: 3)
+            try router.run()
+            let output = try #require(router.outputs[.aggregator])
+            #expect(output.sum == plainSum(inputs, length: 3))
+            let aggregator = try #require(router.machines[.aggregator] as? PaillierAggregatorStateMachine)
+            let evidence = try #require(aggregator.evidence)
+            let (key, _) = try dealTestKey(threshold: 2, holders: 3)
+            var aggregate = try evidence.contributions[0].ciphertexts.map { try key.publicKey.ciphertext($0) }
+            for contribution in evidence.contributions.dropFirst() {
+                for (i, value) in contribution.ciphertexts.enumerated() { key.publicKey.accumulate(&aggregate[i], try key.publicKey.ciphertext(value)) }
+            }
+            plaintexts.append(try key.combine(evidence.decryptions, for: aggregate))
+        }
+        #expect(plaintexts[0] == plaintexts[1])
+    }
+
     /// A key holder refuses to decrypt an aggregate of a single member.
     @Test func keyHolderRefusesSingleContributor() throws {
         let (key, shares) = try dealTestKey(threshold: 2, holders: 3)

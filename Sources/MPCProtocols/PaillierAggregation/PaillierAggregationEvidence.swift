@@ -116,7 +116,8 @@ public struct PaillierAggregationEvidence: Sendable, Hashable {
             }
         }
         do {
-            return layout.unpackSum(try publicKey.combine(decryptions, for: aggregate), vectorLength: vectorLength)
+            return layout.unpackSum(
+                try publicKey.combine(decryptions, for: aggregate), vectorLength: vectorLength, contributors: contributions.count)
         } catch {
             throw .paillier(error)
         }
@@ -131,13 +132,23 @@ extension Paillier.PackingLayout {
     /// - Returns: The chunk count.
     static func chunkCount(_ vectorLength: Int, slots: Int) -> Int { max(1, (vectorLength + slots - 1) / slots) }
 
-    /// The first `L` slots of the chunk plaintexts, each reduced modulo 2^64.
-    func unpackSum(_ plaintexts: [BigInt], vectorLength: Int) -> [UInt64] {
+    /// A member's value `x ∈ Z_2^64` as it is encrypted: `x + 2^63 mod 2^64`, which is the
+    /// signed value plus `2^63` as an integer in `[0, 2^64)`. Summed over `c` contributors, a slot
+    /// holds `Σ x_i + c·2^63` exactly, so its bits above 64 depend on the sum and `c` only, not on
+    /// how many members contributed a negative value (protocols/paillier-aggregation.md#what-leaks).
+    /// - Parameter value: The member's value.
+    /// - Returns: The offset value.
+    static func offset(_ value: UInt64) -> UInt64 { value ^ (1 << 63) }
+
+    /// The first `L` slots of the chunk plaintexts, each reduced modulo 2^64, with the
+    /// contributors' offsets `c·2^63` removed.
+    func unpackSum(_ plaintexts: [BigInt], vectorLength: Int, contributors: Int) -> [UInt64] {
+        let offsets: UInt64 = contributors % 2 == 1 ? 1 << 63 : 0  // c·2^63 mod 2^64
         var sum: [UInt64] = []
         sum.reserveCapacity(vectorLength)
         for (chunk, plaintext) in plaintexts.enumerated() {
             let count = min(slotCount, vectorLength - chunk * slotCount)
-            if count > 0 { sum += unpack(plaintext, count: count).map(\.low64) }
+            if count > 0 { sum += unpack(plaintext, count: count).map { $0.low64 &- offsets } }
         }
         return sum
     }

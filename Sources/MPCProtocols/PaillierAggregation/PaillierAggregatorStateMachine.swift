@@ -215,7 +215,7 @@ public struct PaillierAggregatorStateMachine: ProtocolStateMachine {
             }
         }
         finished = true
-        let sum = configuration.layout.unpackSum(plaintexts, vectorLength: configuration.vectorLength)
+        let sum = configuration.layout.unpackSum(plaintexts, vectorLength: configuration.vectorLength, contributors: contributors.count)
         // Contributors are round 2's senders, decryptors a selection of stored batches.
         evidence = PaillierAggregationEvidence(
             sessionID: configuration.sessionID, vectorLength: configuration.vectorLength, memberCount: configuration.memberCount,

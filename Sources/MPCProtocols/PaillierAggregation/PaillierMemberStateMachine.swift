@@ -88,7 +88,7 @@ public struct PaillierMemberStateMachine: ProtocolStateMachine {
         let packed: Paillier.PackedCiphertext
         do {
             (packed, proofs) = try configuration.publicKey.publicKey.encryptPacked(
-                input, layout: configuration.layout,
+                input.map(Paillier.PackingLayout.offset), layout: configuration.layout,
                 proving: PaillierAggregationConfiguration.proofContext(sessionID: configuration.sessionID, sender: party),
                 using: &randomness.generator)
         } catch {
