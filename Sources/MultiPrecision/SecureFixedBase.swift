@@ -55,6 +55,43 @@ public final class SecureFixedBase: Sendable {
     /// - Parameter words: The secret exponent.
     /// - Returns: The power.
     public func power(exponentWords words: [UInt64]) -> BigInt {
+        power(exponentWords: words, cofactor: nil)
+    }
+
+    /// `base^α · (1 + a·b) mod modulus`, the secret `a` included in constant time: `a·b` with
+    /// `mpn_sec_mul` on `b`'s width, `+ 1` with `mpn_sec_add_1`, the product with the power like
+    /// every digit. Paillier's `h_s^α · g^m` with `g = 1 + n` is `a = m`, `b = n`
+    /// (protocols/paillier.md#fixed-base-encryption).
+    /// - Parameters:
+    ///   - words: The secret exponent α.
+    ///   - a: The secret factor, `0 ≤ a < b`.
+    ///   - b: The public factor, with `a·b + 1 < modulus`.
+    /// - Returns: The product.
+    public func power(exponentWords words: [UInt64], timesOnePlus a: BigInt, times b: BigInt) -> BigInt {
+        let kb = (b.bitWidth + 63) / 64
+        precondition(!a.isNegative && a < b && 2 * kb >= limbCount, "a must lie in [0, b) and b² must fill the modulus")
+        var aLimbs = (a.littleEndianWords(count: kb) ?? []).map { UInt($0) }
+        let bLimbs = (b.littleEndianWords(count: kb) ?? []).map { UInt($0) }
+        var product = [UInt](repeating: 0, count: 2 * kb)
+        var scratch = [UInt](repeating: 0, count: max(Int(cgmp_sec_mul_itch(kb, kb)), Int(cgmp_sec_add_1_itch(limbCount))))
+        defer {
+            for i in aLimbs.indices { aLimbs[i] = 0 }
+            for i in product.indices { product[i] = 0 }
+            for i in scratch.indices { scratch[i] = 0 }
+        }
+        product.withUnsafeMutableBufferPointer { p in
+            scratch.withUnsafeMutableBufferPointer { t in
+                aLimbs.withUnsafeBufferPointer { x in
+                    bLimbs.withUnsafeBufferPointer { y in cgmp_sec_mul(p.baseAddress!, x.baseAddress!, kb, y.baseAddress!, kb, t.baseAddress!) }
+                }
+                // a·b < modulus: its limbs above the modulus's are zero.
+                _ = cgmp_sec_add_1(p.baseAddress!, p.baseAddress!, limbCount, 1, t.baseAddress!)
+            }
+        }
+        return power(exponentWords: words, cofactor: Array(product.prefix(limbCount)))
+    }
+
+    private func power(exponentWords words: [UInt64], cofactor: [UInt]?) -> BigInt {
         let k = limbCount
         let width = 1 << window
         let mask = UInt64(width - 1)
@@ -73,6 +110,20 @@ public final class SecureFixedBase: Sendable {
         }
         entries.withUnsafeBufferPointer { table in
             modulusLimbs.withUnsafeBufferPointer { m in
+                /// accumulator ← accumulator · selected mod modulus, side-channel silent.
+                func multiplyBySelected() {
+                    product.withUnsafeMutableBufferPointer { p in
+                        scratch.withUnsafeMutableBufferPointer { t in
+                            accumulator.withUnsafeBufferPointer { a in
+                                selected.withUnsafeBufferPointer { b in
+                                    cgmp_sec_mul(p.baseAddress!, a.baseAddress!, k, b.baseAddress!, k, t.baseAddress!)
+                                }
+                            }
+                            cgmp_sec_div_r(p.baseAddress!, 2 * k, m.baseAddress!, k, t.baseAddress!)
+                        }
+                    }
+                    for j in 0..<k { accumulator[j] = product[j] }
+                }
                 for i in 0..<digitCount {
                     // The digit's position is public; its value only selects limbs.
                     let bit = i * window
@@ -87,17 +138,11 @@ public final class SecureFixedBase: Sendable {
                     selected.withUnsafeMutableBufferPointer { out in
                         cgmp_sec_tabselect(out.baseAddress!, row, k, width, Int(digit))
                     }
-                    product.withUnsafeMutableBufferPointer { p in
-                        scratch.withUnsafeMutableBufferPointer { t in
-                            accumulator.withUnsafeBufferPointer { a in
-                                selected.withUnsafeBufferPointer { b in
-                                    cgmp_sec_mul(p.baseAddress!, a.baseAddress!, k, b.baseAddress!, k, t.baseAddress!)
-                                }
-                            }
-                            cgmp_sec_div_r(p.baseAddress!, 2 * k, m.baseAddress!, k, t.baseAddress!)
-                        }
-                    }
-                    for j in 0..<k { accumulator[j] = product[j] }
+                    multiplyBySelected()
+                }
+                if let cofactor {
+                    for j in 0..<k { selected[j] = cofactor[j] }
+                    multiplyBySelected()
                 }
             }
         }

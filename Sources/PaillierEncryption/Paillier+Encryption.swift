@@ -58,9 +58,7 @@ extension Paillier.PublicKey {
     }
 
     func encrypt(_ m: BigInt, exponentWords: [UInt64]) -> Paillier.Ciphertext {
-        var c = table.table(for: self).power(exponentWords: exponentWords)
-        c.multiply(by: gToThe(m), modulo: nSquared)
-        return Paillier.Ciphertext(unchecked: c)
+        Paillier.Ciphertext(unchecked: table.table(for: self).power(exponentWords: exponentWords, timesOnePlus: m, times: n))
     }
 
     /// Textbook encryption `c = g^m · r^n mod n²` with a given unit `r` [Pai99 §2]

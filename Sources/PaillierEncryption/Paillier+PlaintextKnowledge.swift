@@ -59,8 +59,7 @@ extension Paillier.PublicKey {
         }
         let c = encrypt(m, exponentWords: alpha)
         let x = BigInt.random(below: n, using: &rng)
-        var a = proofBase.power(exponentWords: y)
-        a.multiply(by: gToThe(x), modulo: nSquared)
+        let a = proofBase.power(exponentWords: y, timesOnePlus: x, times: n)
         let e = challenge(context: context, ciphertext: c.value, commitment: a)
         let z1 = (x + e * m).modulo(n)
         let z2 = BigInt(littleEndianWords: y) + e * BigInt(littleEndianWords: alpha)

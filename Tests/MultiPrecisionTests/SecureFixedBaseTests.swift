@@ -24,4 +24,25 @@ struct SecureFixedBaseTests {
             #expect(table.power(exponentWords: words) == base.modPow(exponent, modulus: modulus), "window \(window)")
         }
     }
+
+    /// `base^α · (1 + a·b) mod b²` (Paillier's `h_s^α · g^m`) equals the same product computed
+    /// with `modPow` and ordinary products, for `a` from 0 to `b − 1`.
+    @Test func powerTimesOnePlusProduct() {
+        var rng = DeterministicRNG(seed: 77)
+        var nWords = (0..<4).map { _ in rng.next() as UInt64 }
+        nWords[0] |= 1
+        nWords[3] |= 1 << 63
+        let n = BigInt(littleEndianWords: nWords)
+        let modulus = n * n
+        let base = BigInt(littleEndianWords: (0..<8).map { _ in rng.next() as UInt64 }).modulo(modulus)
+        let table = SecureFixedBase(base: base, modulus: modulus, exponentBits: 130)
+        let factors = [BigInt(0), BigInt(1), n - BigInt(1), BigInt(littleEndianWords: [rng.next()])]
+            + (0..<10).map { _ in BigInt(littleEndianWords: (0..<4).map { _ in rng.next() as UInt64 }).modulo(n) }
+        for a in factors {
+            let words = (0..<3).map { _ in rng.next() as UInt64 }.enumerated().map { $0.offset == 2 ? $0.element & 3 : $0.element }
+            var expected = base.modPow(BigInt(littleEndianWords: words), modulus: modulus)
+            expected.multiply(by: (a * n + BigInt(1)).modulo(modulus), modulo: modulus)
+            #expect(table.power(exponentWords: words, timesOnePlus: a, times: n) == expected)
+        }
+    }
 }
