@@ -33,7 +33,7 @@ extension Paillier {
             let nSquared = publicKey.nSquared
             guard verificationKeys.count == parties,
                   ([v] + verificationKeys).allSatisfy({ $0 > 1 && $0 < nSquared && BigInt.gcd($0, publicKey.n) == 1 }),
-                  Paillier.hasOrderAboveTwo(v, modulus: nSquared)
+                  ([v] + verificationKeys).allSatisfy({ Paillier.hasOrderAboveTwo($0, modulus: nSquared) })
             else { throw .invalidKey }
             self.publicKey = publicKey
             self.threshold = threshold

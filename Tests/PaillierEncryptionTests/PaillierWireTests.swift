@@ -68,6 +68,13 @@ struct PaillierWireTests {
                 publicKey: threshold.publicKey, threshold: 3, parties: 5, v: threshold.publicKey.nSquared - BigInt(1),
                 verificationKeys: threshold.verificationKeys)
         }
+        // Likewise a verification key v_i of order 2.
+        var degenerate = threshold.verificationKeys
+        degenerate[2] = threshold.publicKey.nSquared - BigInt(1)
+        #expect(throws: PaillierError.invalidKey) {
+            try Paillier.ThresholdPublicKey(
+                publicKey: threshold.publicKey, threshold: 3, parties: 5, v: threshold.v, verificationKeys: degenerate)
+        }
     }
 
     @Test func thresholdKeyAndSharesRoundTrip() throws {
