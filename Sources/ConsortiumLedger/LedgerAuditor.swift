@@ -219,7 +219,7 @@ public struct AuditReport: Codable, Sendable {
                 report.runs[index].checks.insert(RunCheck(decryption: check), at: max(0, report.runs[index].checks.count - 1))
             }
         }
-        report.notChecked.removeAll { $0 == LedgerAuditor.notChecked[0] }
+        report.notChecked.removeAll { $0 == LedgerAuditor.paillierDecryptionCheck }
         if report.passed, let bad = checks.first(where: { !$0.passed }) {
             report.passed = false
             report.failure = Failure(
@@ -441,10 +441,13 @@ public struct LedgerAuditor: Sendable {
     public static let unpinned =
         "the consortium's identity: no log id was pinned, so a ledger rebuilt from scratch with fresh keys would pass (covenant audit --log-id)"
 
-    /// Checks that belong to later work (protocols/ledger.md#what-the-audit-does-not-check).
+    /// The paillier re-check, which the runtime's audit adds (it needs the scheme and the evidence).
+    public static let paillierDecryptionCheck = "paillier: homomorphic recomputation of the aggregate and decryption-share proofs"
+    /// The contract-source check, which the runtime's audit adds (it needs the compiler).
+    public static let contractSourceCheck = "contract version ids against a recompilation of the contract source"
+    /// Checks the ledger alone cannot make (protocols/ledger.md#what-the-audit-does-not-check).
     public static let notChecked = [
-        "paillier: homomorphic recomputation of the aggregate and decryption-share proofs",
-        "contract version ids against a recompilation of the contract source",
+        paillierDecryptionCheck, contractSourceCheck,
         "input commitments against opened inputs (members keep their openings)",
     ]
 

@@ -57,12 +57,32 @@ extension Paillier.PublicKey {
             for i in alpha.indices { alpha[i] = 0 }
             for i in y.indices { y[i] = 0 }
         }
-        let c = encrypt(m, exponentWords: alpha)
-        let x = BigInt.random(below: n, using: &rng)
-        let a = proofBase.power(exponentWords: y, timesOnePlus: x, times: n)
+        return prove(m, alphaWords: alpha, x: BigInt.random(below: n, using: &rng), yWords: y, context: context)
+    }
+
+    /// The prover with given randomness (known-answer tests): `α` of at most `|α|` bits, `x < n`,
+    /// `y` of at most `|α| + 256` bits, as little-endian words.
+    /// - Throws: ``PaillierError/plaintextOutOfRange`` for `m`, `α`, `x` or `y` out of range.
+    package func encryptWithProof(
+        _ m: BigInt, alpha: BigInt, x: BigInt, y: BigInt, context: [UInt8]
+    ) throws(PaillierError) -> (Paillier.Ciphertext, Paillier.PlaintextKnowledgeProof) {
+        try checkPlaintext(m)
+        try checkPlaintext(x)
+        guard !alpha.isNegative, alpha.bitWidth <= exponentBits, !y.isNegative, y.bitWidth <= proofExponentBits,
+            let alphaWords = alpha.littleEndianWords(count: (exponentBits + 63) / 64),
+            let yWords = y.littleEndianWords(count: (proofExponentBits + 63) / 64)
+        else { throw .plaintextOutOfRange }
+        return prove(m, alphaWords: alphaWords, x: x, yWords: yWords, context: context)
+    }
+
+    private func prove(
+        _ m: BigInt, alphaWords: [UInt64], x: BigInt, yWords: [UInt64], context: [UInt8]
+    ) -> (Paillier.Ciphertext, Paillier.PlaintextKnowledgeProof) {
+        let c = encrypt(m, exponentWords: alphaWords)
+        let a = proofBase.power(exponentWords: yWords, timesOnePlus: x, times: n)
         let e = challenge(context: context, ciphertext: c.value, commitment: a)
         let z1 = (x + e * m).modulo(n)
-        let z2 = BigInt(littleEndianWords: y) + e * BigInt(littleEndianWords: alpha)
+        let z2 = BigInt(littleEndianWords: yWords) + e * BigInt(littleEndianWords: alphaWords)
         return (c, Paillier.PlaintextKnowledgeProof(commitment: a, plaintextResponse: z1, exponentResponse: z2))
     }
 

@@ -37,7 +37,7 @@ public enum RuntimeAudit {
         if let mismatch = sourceMismatch(in: entries) {
             return report.failing(.contractSourceMismatch, mismatch.message, at: mismatch.entry)
         }
-        report.notChecked.removeAll { $0 == LedgerAuditor.notChecked[1] }
+        report.notChecked.removeAll { $0 == LedgerAuditor.contractSourceCheck }
         let (checks, missing) = DecryptionAuditor.audit(entries: entries, archive: evidence)
         // Every run's failure fails the audit; `--run` only narrows what is listed.
         var completed = report.adding(decryptions: checks)

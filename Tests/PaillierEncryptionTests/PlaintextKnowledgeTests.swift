@@ -61,3 +61,38 @@ struct PlaintextKnowledgeTests {
         }
     }
 }
+
+/// Vectors computed independently with Python integers (protocols/tools/paillier_proof_vectors.py).
+struct PlaintextKnowledgeVectorFile: Decodable {
+    struct Case: Decodable {
+        let tcId: Int
+        let desc: String
+        let result: VectorResult
+        let n, hs, m, alpha, x, y, context, c, a, e, z1, z2: String
+    }
+    let cases: [Case]
+}
+
+@Suite("Plaintext-knowledge proof known answers")
+struct PlaintextKnowledgeVectorTests {
+    static let file = try! Vectors.load(PlaintextKnowledgeVectorFile.self, from: "protocols/paillier/vectors/v1/plaintext-knowledge.json")
+
+    @Test("prover and verifier against the vectors", arguments: PlaintextKnowledgeVectorTests.file.cases.map(\.tcId))
+    func vector(tcId: Int) throws {
+        let v = try #require(Self.file.cases.first { $0.tcId == tcId })
+        let key = try Paillier.PublicKey(n: big(v.n), hs: big(v.hs))
+        let context = try #require([UInt8](hex: v.context))
+        let proof = Paillier.PlaintextKnowledgeProof(commitment: big(v.a), plaintextResponse: big(v.z1), exponentResponse: big(v.z2))
+        let c = try key.ciphertext(big(v.c))
+        switch v.result {
+        case .valid:
+            // The prover with the vector's randomness gives exactly the vector's ciphertext and proof.
+            let (made, madeProof) = try key.encryptWithProof(big(v.m), alpha: big(v.alpha), x: big(v.x), y: big(v.y), context: context)
+            #expect(made == c)
+            #expect(madeProof == proof)
+            #expect(key.verify(proof, of: c, context: context))
+        case .invalid, .acceptable:
+            #expect(!key.verify(proof, of: c, context: context), "\(v.desc)")
+        }
+    }
+}
