@@ -115,6 +115,11 @@ public struct AuditReport: Codable, Sendable {
     /// The log id the reader pinned (the consortium's identity), hex; nil when none was given,
     /// and then the ledger's identity was not checked (``notChecked`` says so).
     public var pinnedLogID: String?
+    /// The trusted checkpoint (`SIZE:ROOT`) the ledger was required to extend; nil when none was
+    /// given, and then a rollback of the newest entries would go unnoticed.
+    public var trustedCheckpoint: String?
+    /// The latest final checkpoint as `SIZE:ROOT`, for the reader to trust next time.
+    public var latestFinalCheckpointPin: String?
     /// The consortium's name.
     public var consortium: String
     /// Entries verified (all of them if passed; those before the failure otherwise).
@@ -235,6 +240,33 @@ public struct AuditReport: Codable, Sendable {
 /// hash, checkpoints, cosignature quorums and equivocation. Stops at the first violation and
 /// names the entry and rule. Spec: protocols/ledger.md#audit.
 public struct LedgerAuditor: Sendable {
+    /// A log size and its root that a reader trusts, written `SIZE:ROOT` (root in hex), e.g. the
+    /// latest final checkpoint its own node cosigned (protocols/ledger.md#pinned-identity).
+    public struct TrustedCheckpoint: Sendable, Hashable, CustomStringConvertible {
+        /// Entries covered (at least 1).
+        public var size: UInt64
+        /// The Merkle root at that size.
+        public var root: LedgerHash
+
+        /// A trusted checkpoint.
+        public init(size: UInt64, root: LedgerHash) {
+            self.size = size
+            self.root = root
+        }
+
+        /// Parses `SIZE:ROOT`; nil unless SIZE is a positive decimal and ROOT 64 hex digits.
+        public init?(_ text: String) {
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 2, let size = UInt64(parts[0]), size > 0, let root = LedgerHash(hex: String(parts[1])) else {
+                return nil
+            }
+            self.init(size: size, root: root)
+        }
+
+        /// `SIZE:ROOT`.
+        public var description: String { "\(size):\(root.hex)" }
+    }
+
     /// Entries read and verified per chunk.
     public var chunkSize: Int
     /// Called after each chunk with the entries verified so far and the entries in the store (for
@@ -244,18 +276,24 @@ public struct LedgerAuditor: Sendable {
     /// leaf hash), recorded by every member. A ledger rebuilt from scratch, with fresh keys and
     /// the same names, has another genesis and fails with `consortium-mismatch`.
     public var pin: LedgerHash?
+    /// A history the reader trusts (for example the latest final checkpoint its node cosigned):
+    /// the ledger must extend it, or it was truncated (newest entries and checkpoints deleted)
+    /// or rewritten before it (`history-mismatch`).
+    public var trusted: TrustedCheckpoint?
 
     /// An auditor.
     /// - Parameters:
     ///   - chunkSize: Entries per chunk (memory vs. parallelism).
     ///   - pin: The consortium's log id, or nil (the identity is then reported as not checked).
+    ///   - trusted: A checkpoint the ledger must extend, or nil.
     ///   - progress: Called after each chunk.
     public init(
-        chunkSize: Int = 16384, pin: LedgerHash? = nil,
+        chunkSize: Int = 16384, pin: LedgerHash? = nil, trusted: TrustedCheckpoint? = nil,
         progress: (@Sendable (_ verified: UInt64, _ total: UInt64) -> Void)? = nil
     ) {
         self.chunkSize = chunkSize
         self.pin = pin
+        self.trusted = trusted
         self.progress = progress
     }
 
@@ -335,6 +373,21 @@ public struct LedgerAuditor: Sendable {
                     at: .init(entryIndex: 0))
             }
             try replay.finish()
+            if let trusted {
+                guard trusted.size <= replay.tree.size else {
+                    throw LedgerError(
+                        .historyMismatch,
+                        "the ledger holds \(replay.tree.size) entries, but the trusted checkpoint covers \(trusted.size): its newest entries were removed (rolled back)",
+                        at: .init(entryIndex: replay.tree.size, checkpointSize: trusted.size))
+                }
+                let root = try replay.tree.rootHash(size: trusted.size)
+                guard root == trusted.root else {
+                    throw LedgerError(
+                        .historyMismatch,
+                        "the ledger's root at size \(trusted.size) is \(root), not the trusted \(trusted.root): its history before that size was rewritten",
+                        at: .init(checkpointSize: trusted.size))
+                }
+            }
             try Self.checkStoredEvidence(try store.evidenceRows(), state: replay.state, found: &storedEquivocations)
             if let runID, replay.state.runs[runID] == nil {
                 throw LedgerError(.unknownReference, "no run \(runID) in the ledger")
@@ -433,6 +486,8 @@ public struct LedgerAuditor: Sendable {
             equivocations: (replay.evidence + storedEquivocations).map { hexEncode($0.wireEncoded()) },
             notChecked: Self.notChecked + (pin == nil ? [Self.unpinned] : []))
         report.pinnedLogID = pin?.hex
+        report.trustedCheckpoint = trusted?.description
+        report.latestFinalCheckpointPin = report.checkpoints.last(where: \.isFinal).map { "\($0.size):\($0.root)" }
         report.openRuns = state.runs.values.filter { $0.status == .open }.sorted { $0.startedAt < $1.startedAt }.map(\.runID.hex)
         return report
     }

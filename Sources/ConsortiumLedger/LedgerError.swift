@@ -117,6 +117,9 @@ public struct LedgerError: Error, Sendable, CustomStringConvertible {
         /// A run's contract source (from its `contract-proposed` entry) does not recompile to the
         /// run's version id and circuit hash (checked by the runtime's audit).
         case contractSourceMismatch = "contract-source-mismatch"
+        /// The ledger does not extend the checkpoint the reader trusts: it is shorter (rolled
+        /// back) or its root at that size differs (rewritten).
+        case historyMismatch = "history-mismatch"
         /// Two validly signed checkpoints of the same size have different roots.
         case equivocation = "equivocation"
         /// An inclusion proof does not verify.

@@ -18,6 +18,9 @@ struct AuditCommand: AsyncParsableCommand {
     var evidence: String?
     @Option(name: .customLong("log-id"), help: "The consortium's log id (64 hex digits, printed when the consortium was founded and kept in every member's configuration): the audit fails unless the ledger's genesis is this one.")
     var logID: String?
+
+    @Option(name: .customLong("checkpoint"), help: "A checkpoint you trust, as SIZE:ROOT (the audit prints the latest final one as 'trust next time: --checkpoint …'): the audit fails unless the ledger extends it, so newest entries deleted or earlier ones rewritten are caught.")
+    var checkpoint: String?
     @Flag(help: "Print the report as JSON.")
     var json = false
 
@@ -33,7 +36,14 @@ struct AuditCommand: AsyncParsableCommand {
             guard let id = LedgerHash(hex: logID) else { throw ValidationError("--log-id must be 64 hex digits") }
             pin = id
         }
-        let ledgerAudit = LedgerAuditor(pin: pin, progress: LedgerCommand.auditProgress).audit(path: ledger, runID: runID)
+        var trusted: LedgerAuditor.TrustedCheckpoint?
+        if let checkpoint {
+            guard let parsed = LedgerAuditor.TrustedCheckpoint(checkpoint) else {
+                throw ValidationError("--checkpoint must be SIZE:ROOT (a positive entry count, a colon, 64 hex digits)")
+            }
+            trusted = parsed
+        }
+        let ledgerAudit = LedgerAuditor(pin: pin, trusted: trusted, progress: LedgerCommand.auditProgress).audit(path: ledger, runID: runID)
         if let evidence, !FileManager.default.fileExists(atPath: evidence) {
             throw ExitStatus.fail(.invalidInput, "the evidence folder \(evidence) does not exist")
         }
@@ -58,6 +68,9 @@ struct AuditCommand: AsyncParsableCommand {
         } else {
             print("IDENTITY NOT CHECKED: no --log-id given; a ledger rebuilt with fresh keys would pass. Pin the consortium's log id.")
         }
+        if let trusted = report.trustedCheckpoint {
+            print(report.failure?.rule == "history-mismatch" ? "HISTORY: the ledger does NOT extend the trusted checkpoint \(trusted)" : "HISTORY: the ledger extends the trusted checkpoint \(trusted)")
+        }
         print("verified \(report.verifiedEntries) entries, root \(report.rootHash)")
         print("entries: " + report.entryKinds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         print("members (quorum \(report.quorum)): " + report.members.map { "\($0.name) [\($0.roles.joined(separator: ","))]" }.joined(separator: ", "))
@@ -80,9 +93,11 @@ struct AuditCommand: AsyncParsableCommand {
         for checkpoint in report.checkpoints {
             print("checkpoint \(checkpoint.size) \(checkpoint.root.prefix(16))… by \(checkpoint.sequencer): \(checkpoint.cosignatures)/\(checkpoint.quorum) cosignatures\(checkpoint.isFinal ? ", final" : "")")
         }
+        if let pin = report.latestFinalCheckpointPin { print("trust next time: --checkpoint \(pin)") }
         print("not checked by this version: " + report.notChecked.joined(separator: "; "))
         for weakness in report.weakParameters { print("WEAK PARAMETERS: \(weakness)") }
         let caveats = (report.pinnedLogID == nil ? ["the consortium's identity was NOT checked (pass --log-id)"] : [])
+            + (report.trustedCheckpoint == nil ? ["a rollback of the newest entries was NOT checked (pass --checkpoint)"] : [])
             + (report.missingEvidence.isEmpty ? [] : ["the decryption of \(report.missingEvidence.count) paillier run(s) was NOT checked (pass --evidence)"])
             + (report.weakParameters.isEmpty ? [] : ["WEAK PARAMETERS flagged above"])
         if !report.passed {

@@ -68,6 +68,16 @@ struct CommandLineTests {
         let other = try Self.covenant(["audit", ledger, "--log-id", String(logID.reversed())])
         #expect(other.status == 1 && other.err.contains("consortium-mismatch"), "\(other.err)")
         #expect(text.out.contains("IDENTITY NOT CHECKED"))
+        // The latest final checkpoint, trusted next time: the ledger extends it; a malformed pin is a usage error.
+        let trust = try #require(text.out.split(separator: "\n").first { $0.hasPrefix("trust next time: --checkpoint ") })
+        let checkpoint = String(trust.dropFirst("trust next time: --checkpoint ".count))
+        let trusted = try Self.covenant(["audit", ledger, "--log-id", logID, "--checkpoint", checkpoint])
+        #expect(trusted.status == 0 && trusted.out.contains("HISTORY: the ledger extends the trusted checkpoint"), "\(trusted.out)")
+        #expect(trusted.out.contains("audit PASSED"))
+        let future = try Self.covenant(["audit", ledger, "--checkpoint", "999999:" + checkpoint.split(separator: ":")[1]])
+        #expect(future.status == 1 && future.err.contains("history-mismatch") && future.err.contains("rolled back"), "\(future.err)")
+        let malformed = try Self.covenant(["audit", ledger, "--checkpoint", "12"])
+        #expect(malformed.status == 64 && malformed.err.contains("SIZE:ROOT"), "\(malformed.err)")
         // Without the evidence (kept off the ledger), the paillier decryption is not checked, and said so.
         let empty = directory + "/empty-evidence"
         try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)

@@ -31,6 +31,32 @@ struct CheckpointChainTests {
         #expect(report.passed, "\(String(describing: report.failure))")
     }
 
+    /// Deleting the newest entries together with their checkpoints leaves a consistent, shorter
+    /// ledger that the file alone cannot tell from an honest one; a reader that trusts its latest
+    /// final checkpoint (`--checkpoint SIZE:ROOT`) catches it, and a rewrite before that size too.
+    @Test func aRollbackFailsAnAuditThatTrustsTheLatestCheckpoint() throws {
+        let (path, checkpoints) = try chainedLedgerFile()
+        let latest = LedgerAuditor.TrustedCheckpoint(size: checkpoints[2].checkpoint.size, root: checkpoints[2].checkpoint.root)
+        #expect(LedgerAuditor.TrustedCheckpoint(latest.description) == latest)
+        let honest = LedgerAuditor(trusted: latest).audit(path: path)
+        #expect(honest.passed, "\(String(describing: honest.failure))")
+        #expect(honest.latestFinalCheckpointPin == latest.description)
+        // An older trusted checkpoint: the ledger extends it.
+        let older = LedgerAuditor.TrustedCheckpoint(size: checkpoints[0].checkpoint.size, root: checkpoints[0].checkpoint.root)
+        #expect(LedgerAuditor(trusted: older).audit(path: path).passed)
+        // A root the ledger never had at that size: rewritten history.
+        let rewritten = LedgerAuditor(trusted: .init(size: 11, root: checkpoints[0].checkpoint.root)).audit(path: path)
+        #expect(rewritten.failure?.rule == "history-mismatch", "\(String(describing: rewritten.failure))")
+        // Rolled back: the last two entries and their checkpoints deleted.
+        try SQLiteLedgerStore(path: path).tamper("DELETE FROM checkpoint WHERE size > 10; DELETE FROM entry WHERE seq >= 10")
+        let unpinned = LedgerAuditor().audit(store: try SQLiteLedgerStore(readingFrom: path))
+        #expect(unpinned.passed, "the shorter ledger is consistent on its own: \(String(describing: unpinned.failure))")
+        let rolledBack = LedgerAuditor(trusted: latest).audit(path: path)
+        #expect(rolledBack.failure?.rule == "history-mismatch", "\(String(describing: rolledBack.failure))")
+        #expect(rolledBack.failure?.message.contains("rolled back") == true)
+        #expect(LedgerAuditor.TrustedCheckpoint("12:zz") == nil && LedgerAuditor.TrustedCheckpoint("0:\(latest.root.hex)") == nil)
+    }
+
     @Test func aDeletedMiddleCheckpointBreaksTheChain() throws {
         let (path, _) = try chainedLedgerFile()
         try SQLiteLedgerStore(path: path).tamper("DELETE FROM checkpoint WHERE size = 11")
