@@ -71,7 +71,10 @@ extension AuditReport {
             }
             switch run.status {
             case .published:
-                rules.append("result authored and signed by participants, every committer among the signers (L12)")
+                let contributors = run.result?.contributors ?? []
+                let endorsers = run.result?.endorsements.map(\.signer) ?? []
+                rules.append(
+                    "result authored by a participant; its \(contributors.count) contributors (\(contributors.joined(separator: ", "))) all committed, at least the run's minimum of \(run.minimumContributors); endorsed by \(endorsers.count) of them (\(endorsers.joined(separator: ", "))), at least the minimum (L12)")
             case .aborted:
                 rules.append("aborted while open by a participant or a voting member (entry \(run.closedAt.map(String.init) ?? "?"))")
             case .open:
@@ -82,7 +85,7 @@ extension AuditReport {
                 name: "commitments", outcome: .passed,
                 detail: "\(committers.count) of \(run.participants.count) participants committed inputs"
                     + (committers.isEmpty ? "" : " (\(committers.joined(separator: ", ")))")
-                    + (run.status == .published ? "; every committer signed the result" : "")))
+                    + (run.status == .published ? "; every contributor committed" : "")))
             if let result = run.result {
                 checks.append(RunCheck(
                     name: "revealed-hash", outcome: .passed,

@@ -390,7 +390,7 @@ public struct ConsortiumState: Sendable {
             }
             guard signers.count >= Int(run.minimumContributors) else {
                 throw fail(
-                    .missingParticipantSignature,
+                    .insufficientEndorsements,
                     "run \(result.runID): a result needs the endorsements of at least \(run.minimumContributors) contributors; it has \(signers.count)")
             }
             run.status = .published

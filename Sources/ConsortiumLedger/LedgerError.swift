@@ -94,7 +94,7 @@ public struct LedgerError: Error, Sendable, CustomStringConvertible {
         /// runtime's `DecryptionAuditor`: ciphertexts, batch proofs, recomputed outputs).
         case decryptionEvidenceMismatch = "decryption-evidence-mismatch"
         /// A result has fewer contributors' endorsements than the run's minimum.
-        case missingParticipantSignature = "missing-participant-signature"
+        case insufficientEndorsements = "insufficient-endorsements"
         /// A result lists fewer contributors than the run's minimum (at least 2), or a contributor
         /// that committed no input, or contributors out of order; or a run declares a minimum
         /// below 2 or above its participants.

@@ -51,6 +51,8 @@ public enum MPCProtocolError: Error, Equatable, Sendable {
     /// A Paillier ciphertext's plaintext-knowledge proof fails for its sender and session
     /// (a copied, rerandomised or replayed ciphertext).
     case invalidPlaintextProof(from: PartyID)
+    /// A Paillier contribution lacks its member's valid signature (one fabricated by someone else).
+    case invalidContributionSignature(from: PartyID)
     /// A Paillier ciphertext is not a unit modulo `n²` under the session key.
     case invalidCiphertext(from: PartyID)
     /// A decryption share's party index is not the sender's key-share index.
@@ -89,6 +91,7 @@ extension MPCProtocolError: CustomStringConvertible {
         case let .duplicatePublicKey(from): "\(from) advertised a public key that another member also uses"
         case let .commitmentMismatch(from): "ciphertexts of \(from) do not open its commitment"
         case let .invalidPlaintextProof(from): "the plaintext-knowledge proofs of \(from)'s ciphertexts do not verify for it and this session"
+        case let .invalidContributionSignature(from): "the contribution of \(from) does not carry its member's valid signature"
         case let .invalidCiphertext(from): "ciphertext of \(from) is not valid under the session key"
         case let .decryptionShareIndexMismatch(from): "decryption share of \(from) carries another party's index"
         case let .wire(error): "wire format: \(error)"

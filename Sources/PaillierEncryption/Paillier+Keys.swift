@@ -156,10 +156,15 @@ extension Paillier {
 final class FixedBaseCache: Sendable {
     private let table = Mutex<SecureFixedBase?>(nil)
 
-    /// The table of `h_s` for exponents of `bits` bits (default: the DJN exponent), built on first call.
+    /// The table of `h_s` for exponents of `bits` bits (default: the DJN exponent), built on first
+    /// call. A cache serves one width: a key keeps one cache per width.
     func table(for key: Paillier.PublicKey, bits: Int? = nil) -> SecureFixedBase {
-        if let existing = table.withLock({ $0 }) { return existing }
-        let built = SecureFixedBase(base: key.hs, modulus: key.nSquared, exponentBits: bits ?? key.exponentBits)
+        let width = bits ?? key.exponentBits
+        if let existing = table.withLock({ $0 }) {
+            precondition(existing.digitCount == (width + existing.window - 1) / existing.window, "a fixed-base cache serves one exponent width")
+            return existing
+        }
+        let built = SecureFixedBase(base: key.hs, modulus: key.nSquared, exponentBits: width)
         return table.withLock { slot in
             if let existing = slot { return existing }
             slot = built

@@ -475,7 +475,10 @@ public actor Consortium {
                 let record = ceremonyRecord!
                 let configuration = try PaillierAggregationConfiguration(
                     sessionID: session, memberCount: n, vectorLength: plan.vectorLength, publicKey: record.publicKey,
-                    minimumContributors: max(2, min(n, Int(compiled.contract.minimumParticipants ?? 2))))
+                    minimumContributors: max(2, min(n, Int(compiled.contract.minimumParticipants ?? 2))),
+                    // Each contribution signed by its member, so the aggregator cannot contribute in
+                    // a member's name (protocols/paillier-aggregation.md#threat-model).
+                    signatureKeys: Dictionary(uniqueKeysWithValues: zip(parties, participants.map(\.publicKey))))
                 sessionPlan = .paillier(configuration, ceremony: record.id)
                 aggregatorMachine = .paillier(PaillierAggregatorStateMachine(configuration: configuration))
             case .beaver:

@@ -1,5 +1,6 @@
 public import ConsortiumLedger
 import CircuitCompiler
+import CryptoPrimitives
 import ContractLanguage
 import MPCProtocols
 import MultiPrecision
@@ -43,11 +44,20 @@ public enum DecryptionAuditor {
         var results: [LedgerHash: (index: UInt64, ResultPublication)] = [:]
         var committers: [LedgerHash: Set<String>] = [:]
         var evidence: [(index: UInt64, DecryptionEvidence)] = []
+        // Members' keys as of each run's start: each contribution must be signed by its member.
+        var keys: [String: Ed25519.PublicKey] = [:]
+        var runKeys: [LedgerHash: [PartyID: Ed25519.PublicKey]] = [:]
         for signed in entries {
             switch signed.entry.payload {
+            case .genesis(let genesis): for member in genesis.members { keys[member.name] = member.publicKey }
+            case .memberAdded(let addition): keys[addition.member.name] = addition.member.publicKey
             case .keyCeremony(let ceremony): ceremonies[ceremony.ceremonyID] = ceremony
             case .contractProposed(let proposal): sources[proposal.versionID] = proposal.source
-            case .runStarted(let start): starts[start.runID] = start
+            case .runStarted(let start):
+                starts[start.runID] = start
+                runKeys[start.runID] = Dictionary(
+                    start.participants.enumerated().compactMap { index, name in keys[name].map { (PartyID(UInt32(index + 1)), $0) } },
+                    uniquingKeysWith: { first, _ in first })
             case .inputCommitted(let commitment): committers[commitment.runID, default: []].insert(signed.entry.author)
             case .resultPublished(let result): results[result.runID] = (signed.entry.sequence, result)
             case .decryptionEvidence(let e): evidence.append((signed.entry.sequence, e))
@@ -77,7 +87,7 @@ public enum DecryptionAuditor {
             }
             checks.append(check(
                 bytes, of: record.runID, at: index, start: starts[record.runID], ceremonies: ceremonies, sources: sources,
-                result: results[record.runID]?.1, committers: committers[record.runID] ?? []))
+                result: results[record.runID]?.1, committers: committers[record.runID] ?? [], signatureKeys: runKeys[record.runID] ?? [:]))
         }
         // A published paillier run must carry its evidence: without it nothing can be re-checked,
         // and the audit fails rather than pass over it.
@@ -113,7 +123,8 @@ public enum DecryptionAuditor {
 
     private static func check(
         _ evidence: [UInt8], of runID: LedgerHash, at index: UInt64, start: RunStart?, ceremonies: [LedgerHash: KeyCeremony],
-        sources: [LedgerHash: [UInt8]], result: ResultPublication?, committers: Set<String>
+        sources: [LedgerHash: [UInt8]], result: ResultPublication?, committers: Set<String>,
+        signatureKeys: [PartyID: Ed25519.PublicKey]
     ) -> AuditReport.DecryptionCheck {
         var contributors: [String] = [], decryptors: [String] = [], values = 0
         func outcome(_ failure: String?) -> AuditReport.DecryptionCheck {
@@ -148,7 +159,8 @@ public enum DecryptionAuditor {
             return outcome("\(outsider) contributed ciphertexts without an input commitment on the ledger")
         }
         let sum: [UInt64]
-        do { sum = try decoded.verify(publicKey: key) } catch {
+        // Every contribution signed by its member's registered key: no one contributes in another's name.
+        do { sum = try decoded.verify(publicKey: key, signatureKeys: signatureKeys) } catch {
             return outcome("the ciphertexts and decryption proofs do not verify: \(error)")
         }
         values = sum.count

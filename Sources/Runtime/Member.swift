@@ -247,6 +247,14 @@ public actor Member {
         deadline: ContinuousClock.Instant? = nil
     ) async throws -> PreparedInput {
         let run = try await compileContract(of: runID, on: ledger)
+        // Its seat in the run is the ledger's, not the coordinator's word.
+        let seat = Int(party.rawValue) - 1
+        guard run.participants.indices.contains(seat), run.participants[seat] == name, members == run.participants.count else {
+            throw RuntimeError(
+                .invalidParticipants,
+                "refuses run \(runID.hex.prefix(16))…: it is not party \(party.rawValue) of \(members) in the run's participants on the ledger",
+                member: name)
+        }
         let (compiled, plan) = (run.compiled, run.plan)
         let source: any DataSource
         switch data {
@@ -363,7 +371,8 @@ public actor Member {
                 return report.mapOutput { AggregateOutput(sum: $0.sum, contributors: $0.contributors, decryptors: [], faultyKeyHolders: []) }
             case .paillier(let configuration, let ceremony):
                 let machine = try PaillierMemberStateMachine(
-                    configuration: configuration, party: party, input: input, keyShare: keyShares[ceremony], using: &generator)
+                    configuration: configuration, party: party, input: input, keyShare: keyShares[ceremony], signingKey: key,
+                    using: &generator)
                 let report = await ProtocolDriver.drive(
                     machine, peers: [configuration.aggregator], session: configuration.sessionID,
                     mailbox: mailbox, transport: transport, roundTimeout: roundTimeout,

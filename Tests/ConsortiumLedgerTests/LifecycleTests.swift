@@ -166,7 +166,7 @@ struct LifecycleTests {
         }
         refused(.resultHashMismatch, ledger, .resultPublished(result(signers: ["bob", "dave"], revealedHash: .zero)), by: "bob")
         // Rule L12: at least the run's minimum (2) of contributors' endorsements ...
-        refused(.missingParticipantSignature, ledger, .resultPublished(result(signers: ["bob"])), by: "bob")
+        refused(.insufficientEndorsements, ledger, .resultPublished(result(signers: ["bob"])), by: "bob")
         // ... only contributors endorse ...
         refused(.notAContributor, ledger, .resultPublished(result(signers: ["bob", "dave", "carol"])), by: "bob")
         // ... the contributors are at least the minimum, distinct, in order, and each committed.

@@ -1,3 +1,4 @@
+import CryptoPrimitives
 import MPCProtocols
 import MultiPrecision
 import PaillierEncryption
@@ -147,6 +148,66 @@ struct PaillierAggregationTests {
             plaintexts.append(try key.combine(evidence.decryptions, for: aggregate))
         }
         #expect(plaintexts[0] == plaintexts[1])
+    }
+
+    /// In a signed session every contribution carries its member's signature: the aggregator and
+    /// the evidence accept it under the members' keys, and refuse it under another key for a
+    /// party (a contribution made in that member's name); a member needs its own signing key.
+    @Test func signedContributions() throws {
+        let (key, shares) = try dealTestKey(threshold: 2, holders: 3)
+        let signing = (0..<3).map { _ in Ed25519.PrivateKey() }
+        let keys = Dictionary(uniqueKeysWithValues: PartyID.members(3).enumerated().map { ($1, signing[$0].publicKey) })
+        let configuration = try PaillierAggregationConfiguration(
+            sessionID: testSession(), memberCount: 3, vectorLength: 4, publicKey: key, signatureKeys: keys)
+        let inputs = randomInputs(members: 3, length: 4, seed: 5)
+        var rng = DeterministicRNG(seed: 6)
+        #expect(throws: MPCProtocolError.self) {
+            try PaillierMemberStateMachine(configuration: configuration, party: PartyID(1), input: inputs[0], keyShare: shares[0], using: &rng)
+        }
+        var machines: [any ProtocolStateMachine<PaillierAggregationMessage, PaillierAggregationResult>] = [
+            PaillierAggregatorStateMachine(configuration: configuration)
+        ]
+        for index in 0..<3 {
+            machines.append(try PaillierMemberStateMachine(
+                configuration: configuration, party: PartyID(UInt32(index + 1)), input: inputs[index], keyShare: shares[index],
+                signingKey: signing[index], using: &rng))
+        }
+        var router = PaillierRouter(machines: machines) { bytes throws(MPCProtocolError) in try PaillierAggregationMessage(wireEncoded: bytes) }
+        try router.run()
+        let output = try #require(router.outputs[.aggregator])
+        #expect(output.sum == plainSum(inputs, length: 4))
+        let evidence = try #require((router.machines[.aggregator] as? PaillierAggregatorStateMachine)?.evidence)
+        #expect(try evidence.verify(publicKey: key, signatureKeys: keys) == output.sum)
+        var impostor = keys
+        impostor[PartyID(2)] = Ed25519.PrivateKey().publicKey
+        #expect(throws: MPCProtocolError.invalidContributionSignature(from: PartyID(2))) {
+            try evidence.verify(publicKey: key, signatureKeys: impostor)
+        }
+        // The aggregator refuses a reveal signed with another key.
+        let other = try PaillierAggregationConfiguration(
+            sessionID: testSession(), memberCount: 3, vectorLength: 4, publicKey: key, signatureKeys: impostor)
+        var aggregator = PaillierAggregatorStateMachine(configuration: other)
+        _ = try aggregator.start()
+        var member = try PaillierMemberStateMachine(
+            configuration: configuration, party: PartyID(2), input: inputs[1], keyShare: shares[1], signingKey: signing[1], using: &rng)
+        for action in try member.start() {
+            if case .send(_, let message) = action { _ = try aggregator.receive(message, from: PartyID(2)) }
+        }
+        for party in [PartyID(1), PartyID(3)] {
+            var m = try PaillierMemberStateMachine(
+                configuration: configuration, party: party, input: inputs[Int(party.rawValue) - 1], keyShare: shares[Int(party.rawValue) - 1],
+                signingKey: signing[Int(party.rawValue) - 1], using: &rng)
+            for action in try m.start() {
+                if case .send(_, let message) = action { _ = try aggregator.receive(message, from: party) }
+            }
+        }
+        let request = PaillierAggregationMessage(
+            sessionID: testSession(), sender: .aggregator, payload: .revealRequest(committed: PartyID.members(3)))
+        for action in try member.receive(request, from: .aggregator) {
+            if case .send(_, let reveal) = action {
+                #expect(throws: MPCProtocolError.invalidContributionSignature(from: PartyID(2))) { try aggregator.receive(reveal, from: PartyID(2)) }
+            }
+        }
     }
 
     /// A key holder refuses to decrypt an aggregate of a single member.

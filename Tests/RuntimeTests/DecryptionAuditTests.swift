@@ -84,7 +84,22 @@ struct DecryptionAuditTests {
             ("the ciphertexts and decryption proofs do not verify", try Self.forged(fixture, entries, at: index, evidence: { e in
                 var contributions = e.contributions
                 contributions[0] = .init(
-                    party: contributions[0].party, ciphertexts: [replaced] + contributions[0].ciphertexts.dropFirst(), proofs: contributions[0].proofs)
+                    party: contributions[0].party, ciphertexts: [replaced] + contributions[0].ciphertexts.dropFirst(), proofs: contributions[0].proofs,
+                    signature: contributions[0].signature)
+                return PaillierAggregationEvidence(
+                    sessionID: e.sessionID, vectorLength: e.vectorLength, memberCount: e.memberCount, contributions: contributions, decryptions: e.decryptions)
+            })),
+            // The aggregator fabricates a member's contribution (values of its own, proved for that
+            // member's context): it cannot sign it in the member's name.
+            ("does not carry its member's valid signature", try Self.forged(fixture, entries, at: index, evidence: { e in
+                var contributions = e.contributions
+                let victim = contributions[1]
+                let context = PaillierAggregationConfiguration.proofContext(sessionID: e.sessionID, sender: victim.party)
+                var rng = SecureRandomGenerator()
+                let made = victim.ciphertexts.indices.map { chunk in
+                    try! key.publicKey.encryptWithProof(BigInt(7), context: Paillier.PublicKey.chunkContext(context, chunk: chunk), using: &rng)
+                }
+                contributions[1] = .init(party: victim.party, ciphertexts: made.map(\.0.value), proofs: made.map(\.1), signature: victim.signature)
                 return PaillierAggregationEvidence(
                     sessionID: e.sessionID, vectorLength: e.vectorLength, memberCount: e.memberCount, contributions: contributions, decryptions: e.decryptions)
             })),
@@ -96,7 +111,7 @@ struct DecryptionAuditTests {
                 contributions[1] = .init(
                     party: contributions[1].party,
                     ciphertexts: [key.publicKey.rerandomize(c, using: &rng).value] + contributions[1].ciphertexts.dropFirst(),
-                    proofs: contributions[1].proofs)
+                    proofs: contributions[1].proofs, signature: contributions[1].signature)
                 return PaillierAggregationEvidence(
                     sessionID: e.sessionID, vectorLength: e.vectorLength, memberCount: e.memberCount, contributions: contributions, decryptions: e.decryptions)
             })),
@@ -108,7 +123,9 @@ struct DecryptionAuditTests {
             // A member submits another's ciphertexts as its own (verbatim replay).
             ("a replayed input", try Self.forged(fixture, entries, at: index, evidence: { e in
                 var contributions = e.contributions
-                contributions[1] = .init(party: contributions[1].party, ciphertexts: contributions[0].ciphertexts, proofs: contributions[0].proofs)
+                contributions[1] = .init(
+                    party: contributions[1].party, ciphertexts: contributions[0].ciphertexts, proofs: contributions[0].proofs,
+                    signature: contributions[0].signature)
                 return PaillierAggregationEvidence(
                     sessionID: e.sessionID, vectorLength: e.vectorLength, memberCount: e.memberCount, contributions: contributions, decryptions: e.decryptions)
             })),

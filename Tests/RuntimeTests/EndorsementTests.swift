@@ -65,6 +65,21 @@ struct EndorsementTests {
             #expect(error?.code == .contractNotActive)
             #expect(error?.message.contains("does not compile to the version and circuit the run declares") == true, "\(error?.message ?? "")")
         }
+        // A member refuses a seat the ledger does not give it (another party id, another member count).
+        let honest = try await fixture.consortium.run(fixture.compiled, options: RunOptions(protocolFamily: .additive))
+        #expect(honest.isPublished, "\(honest.abortReason ?? "")")
+        let second = RunStart(
+            runID: LedgerHash.sha256(Array("a second run".utf8)), versionID: versionID, circuitHash: try LedgerHash(fixture.compiled.planHash),
+            protocolName: "additive", participants: fixture.names, minimumContributors: start.minimumContributors)
+        try await fixture.consortium.ledger.append(.runStarted(second), author: fixture.names[0], key: fixture.keys[fixture.names[0]]!)
+        let member = fixture.consortium.members[0]
+        for (party, count) in [(PartyID(2), 3), (PartyID(1), 4)] {
+            let error = await #expect(throws: RuntimeError.self) {
+                try await member.prepare(runID: second.runID, on: fixture.consortium.ledger, party: party, members: count)
+            }
+            #expect(error?.code == .invalidParticipants, "\(error?.message ?? "")")
+        }
+        _ = try await member.prepare(runID: second.runID, on: fixture.consortium.ledger, party: PartyID(1), members: 3)
         // A member asked to endorse a run it never prepared signs nothing.
         let draft = await fixture.consortium.ledger.draft(
             .resultPublished(ResultPublication(runID: runID, resultHash: .zero, revealedValues: [], transcriptHash: .zero, contributors: fixture.names)),

@@ -1,3 +1,4 @@
+public import CryptoPrimitives
 public import PaillierEncryption
 
 /// The public parameters of a threshold-Paillier aggregation session.
@@ -18,6 +19,10 @@ public struct PaillierAggregationConfiguration: Sendable {
     public let minimumContributors: Int
     /// Packing: `maxAddends = n`, so the sum of every member's vector cannot carry between slots.
     public let layout: Paillier.PackingLayout
+    /// Members' Ed25519 keys (from the ledger). When given, every member signs its contribution
+    /// (ciphertexts and proofs) and the aggregator and the evidence check it, so no one can
+    /// contribute in another member's name (protocols/paillier-aggregation.md#threat-model).
+    public let signatureKeys: [PartyID: Ed25519.PublicKey]?
 
     /// A configuration.
     /// - Parameters:
@@ -27,10 +32,11 @@ public struct PaillierAggregationConfiguration: Sendable {
     ///   - publicKey: The threshold key (`ℓ ≤ n`).
     ///   - aggregator: The aggregator's id (default ``PartyID/aggregator``), outside `1…n`.
     ///   - minimumContributors: At least 2 and at most `n` (default 2).
+    ///   - signatureKeys: Every member's Ed25519 public key, or nil for unsigned contributions.
     /// - Throws: ``MPCProtocolError/invalidConfiguration(_:)`` or a packing error.
     public init(
         sessionID: SessionID, memberCount: Int, vectorLength: Int, publicKey: Paillier.ThresholdPublicKey,
-        aggregator: PartyID = .aggregator, minimumContributors: Int = 2
+        aggregator: PartyID = .aggregator, minimumContributors: Int = 2, signatureKeys: [PartyID: Ed25519.PublicKey]? = nil
     ) throws {
         guard memberCount >= 2, memberCount <= 1000 else {
             throw MPCProtocolError.invalidConfiguration("paillier aggregation needs 2…1000 members")
@@ -47,6 +53,10 @@ public struct PaillierAggregationConfiguration: Sendable {
         guard minimumContributors >= 2, minimumContributors <= memberCount else {
             throw MPCProtocolError.invalidConfiguration("minimum contributors must be in 2…n")
         }
+        if let signatureKeys, Set(signatureKeys.keys) != Set(PartyID.members(memberCount)) {
+            throw MPCProtocolError.invalidConfiguration("signature keys must name exactly the members 1…n")
+        }
+        self.signatureKeys = signatureKeys
         do { layout = try Paillier.PackingLayout(publicKey: publicKey.publicKey, maxAddends: memberCount) } catch {
             throw MPCProtocolError.paillier(error)
         }
@@ -68,7 +78,6 @@ public struct PaillierAggregationConfiguration: Sendable {
     func isMember(_ party: PartyID) -> Bool { party.rawValue >= 1 && party.rawValue <= UInt32(memberCount) }
     func isKeyHolder(_ party: PartyID) -> Bool { party.rawValue >= 1 && party.rawValue <= UInt32(publicKey.parties) }
 
-    /// The committed bytes: `"covenant/paillier-aggregation/v1/ciphertexts" ‖ sid ‖ u32 u ‖ array<bigint>`.
     /// What a member's plaintext-knowledge proofs are bound to: `"covenant/paillier-aggregation/v1/input"
     /// ‖ sid ‖ u32 sender` (chunk `j` appends `u32 j`; protocols/paillier-aggregation.md#protocol).
     /// - Parameters:
@@ -81,6 +90,7 @@ public struct PaillierAggregationConfiguration: Sendable {
                UInt8(truncatingIfNeeded: sender.rawValue >> 8), UInt8(truncatingIfNeeded: sender.rawValue)]
     }
 
+    /// The committed bytes: `"covenant/paillier-aggregation/v1/ciphertexts" ‖ sid ‖ u32 u ‖ array<bigint>`.
     func committedBytes(sender: PartyID, ciphertexts: [Paillier.Ciphertext]) -> [UInt8] {
         var bytes = Array("covenant/paillier-aggregation/v1/ciphertexts".utf8) + sessionID.bytes
         bytes += [UInt8(sender.rawValue >> 24), UInt8(truncatingIfNeeded: sender.rawValue >> 16),

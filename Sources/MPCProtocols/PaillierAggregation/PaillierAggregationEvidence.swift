@@ -1,3 +1,4 @@
+public import CryptoPrimitives
 public import MultiPrecision
 public import PaillierEncryption
 public import WireFormat
@@ -19,16 +20,65 @@ public struct PaillierAggregationEvidence: Sendable, Hashable {
         public let ciphertexts: [BigInt]
         /// Its plaintext-knowledge proofs, one per ciphertext, bound to the session and the party.
         public let proofs: [Paillier.PlaintextKnowledgeProof]
+        /// Its member's Ed25519 signature over ``signedBytes(sessionID:party:ciphertexts:proofs:)``
+        /// (empty in sessions without signature keys).
+        public let signature: [UInt8]
 
         /// A contribution.
         /// - Parameters:
         ///   - party: The contributor.
         ///   - ciphertexts: One ciphertext per chunk.
         ///   - proofs: One plaintext-knowledge proof per ciphertext.
-        public init(party: PartyID, ciphertexts: [BigInt], proofs: [Paillier.PlaintextKnowledgeProof]) {
+        ///   - signature: Its member's signature, or empty.
+        public init(party: PartyID, ciphertexts: [BigInt], proofs: [Paillier.PlaintextKnowledgeProof], signature: [UInt8] = []) {
             self.party = party
             self.ciphertexts = ciphertexts
             self.proofs = proofs
+            self.signature = signature
+        }
+
+        /// What a member signs for its contribution: `"covenant/paillier-aggregation/v1/contribution"
+        /// ‖ sid ‖ u32 party ‖ SHA-256(array<bigint> ciphertexts ‖ array<PlaintextKnowledgeProof>)`.
+        public static func signedBytes(
+            sessionID: SessionID, party: PartyID, ciphertexts: [BigInt], proofs: [Paillier.PlaintextKnowledgeProof]
+        ) -> [UInt8] {
+            var writer = WireWriter()
+            writer.write(ciphertexts)
+            writer.write(proofs)
+            return Array("covenant/paillier-aggregation/v1/contribution".utf8) + sessionID.bytes
+                + [UInt8(party.rawValue >> 24), UInt8(truncatingIfNeeded: party.rawValue >> 16),
+                   UInt8(truncatingIfNeeded: party.rawValue >> 8), UInt8(truncatingIfNeeded: party.rawValue)]
+                + SHA256.hash(writer.bytes)
+        }
+
+        /// Checks the contribution for `chunks` chunks under `key` in session `sessionID`: every
+        /// ciphertext valid, every plaintext-knowledge proof valid for this party, and, when
+        /// `signatureKey` is given, the member's signature. The one check the aggregator and the
+        /// evidence share (protocols/paillier-aggregation.md#protocol).
+        /// - Returns: The validated ciphertexts.
+        /// - Throws: `lengthMismatch`, `invalidCiphertext`, `invalidPlaintextProof`,
+        ///   `invalidContributionSignature`, naming ``party``.
+        public func validated(
+            sessionID: SessionID, key: Paillier.PublicKey, chunks: Int, signatureKey: Ed25519.PublicKey?
+        ) throws(MPCProtocolError) -> [Paillier.Ciphertext] {
+            guard ciphertexts.count == chunks, proofs.count == chunks else {
+                throw .lengthMismatch(from: party, expected: chunks, actual: min(ciphertexts.count, proofs.count))
+            }
+            let context = PaillierAggregationConfiguration.proofContext(sessionID: sessionID, sender: party)
+            var validated: [Paillier.Ciphertext] = []
+            validated.reserveCapacity(chunks)
+            for (chunk, value) in ciphertexts.enumerated() {
+                guard let c = try? key.ciphertext(value) else { throw .invalidCiphertext(from: party) }
+                guard key.verify(proofs[chunk], of: c, context: Paillier.PublicKey.chunkContext(context, chunk: chunk)) else {
+                    throw .invalidPlaintextProof(from: party)
+                }
+                validated.append(c)
+            }
+            if let signatureKey {
+                let signed = Self.signedBytes(sessionID: sessionID, party: party, ciphertexts: ciphertexts, proofs: proofs)
+                guard signatureKey.isValidSignature(signature, for: signed) else { throw .invalidContributionSignature(from: party) }
+            }
+            return validated
         }
     }
 
@@ -66,10 +116,14 @@ public struct PaillierAggregationEvidence: Sendable, Hashable {
     /// The decryptors.
     public var decryptors: [PartyID] { decryptions.map { PartyID(UInt32(clamping: $0.index)) } }
 
-    /// Checks every contributor's plaintext-knowledge proofs for its party and ``sessionID``,
-    /// recomputes the aggregate `A = ∏ C_u` chunk by chunk, verifies every batch proof, combines
-    /// with the threshold and unpacks the slots.
-    /// - Parameter publicKey: The key of the run's ceremony.
+    /// Checks every contribution (``Contribution/validated(sessionID:key:chunks:signatureKey:)``:
+    /// ciphertexts, plaintext-knowledge proofs, and the members' signatures when their keys are
+    /// given), recomputes the aggregate `A = ∏ C_u` chunk by chunk, verifies every batch proof,
+    /// combines with the threshold and unpacks the slots.
+    /// - Parameters:
+    ///   - publicKey: The key of the run's ceremony.
+    ///   - signatureKeys: The members' Ed25519 keys by party (every contribution must then be
+    ///     signed by its member), or nil.
     /// - Returns: `Σ_u x_u mod 2^64`, `L` values.
     /// - Throws: ``MPCProtocolError/invalidConfiguration(_:)`` for parameters the key cannot pack,
     ///   ``MPCProtocolError/lengthMismatch(from:expected:actual:)``,
@@ -77,7 +131,9 @@ public struct PaillierAggregationEvidence: Sendable, Hashable {
     ///   ``MPCProtocolError/invalidPlaintextProof(from:)`` naming the contributor,
     ///   ``MPCProtocolError/unknownParty(_:)`` for a repeated contributor, or
     ///   ``MPCProtocolError/paillier(_:)`` (`invalidDecryptionShare(party:)`, `insufficientShares`, …).
-    public func verify(publicKey: Paillier.ThresholdPublicKey) throws(MPCProtocolError) -> [UInt64] {
+    public func verify(
+        publicKey: Paillier.ThresholdPublicKey, signatureKeys: [PartyID: Ed25519.PublicKey]? = nil
+    ) throws(MPCProtocolError) -> [UInt64] {
         let layout: Paillier.PackingLayout
         do { layout = try Paillier.PackingLayout(publicKey: publicKey.publicKey, maxAddends: memberCount) } catch {
             throw .invalidConfiguration("the key cannot pack sums of \(memberCount) members")
@@ -96,19 +152,12 @@ public struct PaillierAggregationEvidence: Sendable, Hashable {
             guard seen.insert(contribution.party).inserted, (1...memberCount).contains(Int(contribution.party.rawValue)) else {
                 throw .unknownParty(contribution.party)
             }
-            guard contribution.ciphertexts.count == chunks, contribution.proofs.count == chunks else {
-                throw .lengthMismatch(
-                    from: contribution.party, expected: chunks, actual: min(contribution.ciphertexts.count, contribution.proofs.count))
+            var signatureKey: Ed25519.PublicKey?
+            if let signatureKeys {
+                guard let known = signatureKeys[contribution.party] else { throw .invalidContributionSignature(from: contribution.party) }
+                signatureKey = known
             }
-            let context = PaillierAggregationConfiguration.proofContext(sessionID: sessionID, sender: contribution.party)
-            var ciphertexts: [Paillier.Ciphertext] = []
-            for (chunk, value) in contribution.ciphertexts.enumerated() {
-                guard let c = try? key.ciphertext(value) else { throw .invalidCiphertext(from: contribution.party) }
-                guard key.verify(contribution.proofs[chunk], of: c, context: Paillier.PublicKey.chunkContext(context, chunk: chunk)) else {
-                    throw .invalidPlaintextProof(from: contribution.party)
-                }
-                ciphertexts.append(c)
-            }
+            let ciphertexts = try contribution.validated(sessionID: sessionID, key: key, chunks: chunks, signatureKey: signatureKey)
             if aggregate.isEmpty {
                 aggregate = ciphertexts
             } else {
@@ -156,7 +205,7 @@ extension Paillier.PackingLayout {
 
 extension PaillierAggregationEvidence: WireEncodable, WireDecodable {
     /// `bytes[32] sid ‖ u32 L ‖ u32 n ‖ u32 k ‖ k × (u32 party ‖ array<bigint> ‖
-    /// array<PlaintextKnowledgeProof>) ‖ u32 d ‖ d × BatchDecryptionShare`.
+    /// array<PlaintextKnowledgeProof> ‖ bytes signature) ‖ u32 d ‖ d × BatchDecryptionShare`.
     public func encode(to writer: inout WireWriter) {
         writer.writeRawBytes(sessionID.bytes)
         writer.writeUInt32(UInt32(vectorLength))
@@ -166,6 +215,7 @@ extension PaillierAggregationEvidence: WireEncodable, WireDecodable {
             writer.writeUInt32(contribution.party.rawValue)
             writer.write(contribution.ciphertexts)
             writer.write(contribution.proofs)
+            writer.writeByteString(contribution.signature)
         }
         writer.writeUInt32(UInt32(decryptions.count))
         for batch in decryptions { batch.encode(to: &writer) }
@@ -181,8 +231,8 @@ extension PaillierAggregationEvidence: WireEncodable, WireDecodable {
         for _ in 0..<count {
             let party = PartyID(try reader.readUInt32())
             let ciphertexts = try reader.readArray(of: BigInt.self)
-            contributions.append(Contribution(
-                party: party, ciphertexts: ciphertexts, proofs: try reader.readArray(of: Paillier.PlaintextKnowledgeProof.self)))
+            let proofs = try reader.readArray(of: Paillier.PlaintextKnowledgeProof.self)
+            contributions.append(Contribution(party: party, ciphertexts: ciphertexts, proofs: proofs, signature: try reader.readByteString()))
         }
         self.contributions = contributions
         let batches = try reader.readLength(limit: reader.limits.maxElementCount, unitSize: 20)

@@ -10,10 +10,11 @@ public struct PaillierAggregationMessage: ProtocolMessage, CustomStringConvertib
         case commitment([UInt8])
         /// Round 1, aggregator → committed members (0x0522): who committed (sorted).
         case revealRequest(committed: [PartyID])
-        /// Round 2, member → aggregator (0x0523): the commitment's nonce, the packed
-        /// ciphertexts (`bigint` values, validated against the key by the receiver) and one
-        /// plaintext-knowledge proof per ciphertext, bound to the session and the sender.
-        case ciphertexts(nonce: [UInt8], values: [BigInt], proofs: [Paillier.PlaintextKnowledgeProof])
+        /// Round 2, member → aggregator (0x0523): the commitment's nonce and the member's
+        /// contribution (packed ciphertexts as `bigint` values, validated against the key by the
+        /// receiver; one plaintext-knowledge proof per ciphertext, bound to the session and the
+        /// sender; the member's signature, or empty in unsigned sessions).
+        case ciphertexts(nonce: [UInt8], contribution: PaillierAggregationEvidence.Contribution)
         /// Round 2, aggregator → key holders (0x0524): contributors and the aggregate ciphertexts.
         case decryptionRequest(contributors: [PartyID], aggregate: [BigInt])
         /// Round 3, key holder → aggregator (0x0525): its decryption shares of every chunk, with
@@ -29,7 +30,7 @@ public struct PaillierAggregationMessage: ProtocolMessage, CustomStringConvertib
         public static let commitment: UInt16 = 0x0521
         /// ``Payload/revealRequest(committed:)``.
         public static let revealRequest: UInt16 = 0x0522
-        /// ``Payload/ciphertexts(nonce:values:proofs:)``.
+        /// ``Payload/ciphertexts(nonce:contribution:)``.
         public static let ciphertexts: UInt16 = 0x0523
         /// ``Payload/decryptionRequest(contributors:aggregate:)``.
         public static let decryptionRequest: UInt16 = 0x0524
@@ -95,11 +96,12 @@ public struct PaillierAggregationMessage: ProtocolMessage, CustomStringConvertib
                 writer.writeRawBytes(commitment)
             case let .revealRequest(committed):
                 writer.writePartyList(committed)
-            case let .ciphertexts(nonce, values, proofs):
+            case let .ciphertexts(nonce, contribution):
                 precondition(nonce.count == 32, "a commitment nonce is 32 bytes")
                 writer.writeRawBytes(nonce)
-                writer.write(values)
-                writer.write(proofs)
+                writer.write(contribution.ciphertexts)
+                writer.write(contribution.proofs)
+                writer.writeByteString(contribution.signature)
             case let .decryptionRequest(contributors, aggregate):
                 writer.writePartyList(contributors)
                 writer.write(aggregate)
@@ -137,7 +139,10 @@ public struct PaillierAggregationMessage: ProtocolMessage, CustomStringConvertib
             case WireTag.ciphertexts:
                 let nonce = try body.readRawBytes(count: 32)
                 let values = try body.readArray(of: BigInt.self)
-                payload = .ciphertexts(nonce: nonce, values: values, proofs: try body.readArray(of: Paillier.PlaintextKnowledgeProof.self))
+                let proofs = try body.readArray(of: Paillier.PlaintextKnowledgeProof.self)
+                payload = .ciphertexts(
+                    nonce: nonce,
+                    contribution: .init(party: header.sender, ciphertexts: values, proofs: proofs, signature: try body.readByteString()))
             case WireTag.decryptionRequest:
                 let contributors = try body.readPartyList()
                 payload = .decryptionRequest(contributors: contributors, aggregate: try body.readArray(of: BigInt.self))
@@ -163,7 +168,7 @@ public struct PaillierAggregationMessage: ProtocolMessage, CustomStringConvertib
         let kind: String = switch payload {
         case .commitment: "commitment"
         case let .revealRequest(committed): "revealRequest(committed: \(committed.count))"
-        case let .ciphertexts(_, values, _): "ciphertexts(count: \(values.count))"
+        case let .ciphertexts(_, contribution): "ciphertexts(count: \(contribution.ciphertexts.count))"
         case let .decryptionRequest(contributors, aggregate): "decryptionRequest(contributors: \(contributors.count), chunks: \(aggregate.count))"
         case let .decryptionShares(batch): "decryptionShares(count: \(batch.values.count))"
         case let .result(result): "result(count: \(result.sum.count), contributors: \(result.contributors.count))"

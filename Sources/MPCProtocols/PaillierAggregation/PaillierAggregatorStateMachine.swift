@@ -40,8 +40,7 @@ public struct PaillierAggregatorStateMachine: ProtocolStateMachine {
     private var faulty = Set<PartyID>()
     private var decryptors: [PartyID] = []
     /// Every revealed member's ciphertexts, kept for the evidence.
-    private var ciphertextsFrom: [PartyID: [BigInt]] = [:]
-    private var proofsFrom: [PartyID: [Paillier.PlaintextKnowledgeProof]] = [:]
+    private var contributionsFrom: [PartyID: PaillierAggregationEvidence.Contribution] = [:]
 
     /// After the output: the contributors' ciphertexts and the combined batches, with which
     /// anyone can re-check the result (``PaillierAggregationEvidence/verify(publicKey:)``).
@@ -89,30 +88,20 @@ public struct PaillierAggregatorStateMachine: ProtocolStateMachine {
         case let .commitment(commitment):
             guard commitments[from] == nil else { throw MPCProtocolError.duplicateMessage(from: from, round: 1) }
             commitments[from] = commitment
-        case let .ciphertexts(nonce, values, proofs):
+        case let .ciphertexts(nonce, received):
             guard !revealedFrom.contains(from) else { throw MPCProtocolError.duplicateMessage(from: from, round: 2) }
-            guard values.count == configuration.chunkCount, proofs.count == values.count else {
-                throw MPCProtocolError.lengthMismatch(from: from, expected: configuration.chunkCount, actual: min(values.count, proofs.count))
-            }
-            var ciphertexts: [Paillier.Ciphertext] = []
-            ciphertexts.reserveCapacity(values.count)
-            for value in values {
-                guard let c = try? key.ciphertext(value) else { throw MPCProtocolError.invalidCiphertext(from: from) }
-                ciphertexts.append(c)
-            }
+            // Valid ciphertexts, each with a plaintext-knowledge proof for this sender and session
+            // (no copied, rerandomised or replayed input), signed by the member when keys are known.
+            let contribution = PaillierAggregationEvidence.Contribution(
+                party: from, ciphertexts: received.ciphertexts, proofs: received.proofs, signature: received.signature)
+            let ciphertexts = try contribution.validated(
+                sessionID: configuration.sessionID, key: key, chunks: configuration.chunkCount,
+                signatureKey: configuration.signatureKeys?[from])
             // Round 2 admits only `committed` members, so the commitment exists.
             guard HashCommitment.verify(
                 commitments[from]!, opens: configuration.committedBytes(sender: from, ciphertexts: ciphertexts), nonce: nonce)
             else { throw MPCProtocolError.commitmentMismatch(from: from) }
-            // Each ciphertext's plaintext is known to its sender, in this session: no copied,
-            // rerandomised or replayed input (protocols/paillier-aggregation.md#threat-model).
-            let context = PaillierAggregationConfiguration.proofContext(sessionID: configuration.sessionID, sender: from)
-            for (chunk, c) in ciphertexts.enumerated()
-            where !key.verify(proofs[chunk], of: c, context: Paillier.PublicKey.chunkContext(context, chunk: chunk)) {
-                throw MPCProtocolError.invalidPlaintextProof(from: from)
-            }
-            ciphertextsFrom[from] = values
-            proofsFrom[from] = proofs
+            contributionsFrom[from] = contribution
             if aggregate.isEmpty {
                 aggregate = ciphertexts
             } else {
@@ -219,7 +208,7 @@ public struct PaillierAggregatorStateMachine: ProtocolStateMachine {
         // Contributors are round 2's senders, decryptors a selection of stored batches.
         evidence = PaillierAggregationEvidence(
             sessionID: configuration.sessionID, vectorLength: configuration.vectorLength, memberCount: configuration.memberCount,
-            contributions: contributors.map { .init(party: $0, ciphertexts: ciphertextsFrom[$0]!, proofs: proofsFrom[$0]!) },
+            contributions: contributors.map { contributionsFrom[$0]! },
             decryptions: decryptors.map { decryptionShares[$0]! })
         let result = PaillierAggregationResult(
             sum: sum, contributors: contributors, decryptors: decryptors, faultyKeyHolders: faulty.sorted())

@@ -1,4 +1,4 @@
-import CryptoPrimitives
+public import CryptoPrimitives
 import MultiPrecision
 public import PaillierEncryption
 
@@ -37,6 +37,7 @@ public struct PaillierMemberStateMachine: ProtocolStateMachine {
     private var decryptionHandled = false
     private var ciphertexts: [Paillier.Ciphertext] = []
     private var proofs: [Paillier.PlaintextKnowledgeProof] = []
+    private let signingKey: Ed25519.PrivateKey?
     private var nonce: [UInt8] = []
 
     /// A member's machine.
@@ -45,12 +46,13 @@ public struct PaillierMemberStateMachine: ProtocolStateMachine {
     ///   - party: This member, in `1…n`.
     ///   - input: Its vector (`L` values).
     ///   - keyShare: Its key share (index = its party id), if it is a key holder.
+    ///   - signingKey: Its Ed25519 key, required when the configuration has signature keys.
     ///   - rng: Randomness for encryption, commitment nonce and proofs (``SecureRandomGenerator`` in production).
     /// - Throws: ``MPCProtocolError/invalidConfiguration(_:)``,
     ///   ``MPCProtocolError/inputLengthMismatch(expected:actual:)``.
     public init(
         configuration: PaillierAggregationConfiguration, party: PartyID, input: [UInt64], keyShare: Paillier.KeyShare?,
-        using rng: inout some RandomNumberGenerator
+        signingKey: Ed25519.PrivateKey? = nil, using rng: inout some RandomNumberGenerator
     ) throws {
         guard configuration.isMember(party) else {
             throw MPCProtocolError.invalidConfiguration("the party is not a member of the session")
@@ -63,6 +65,12 @@ public struct PaillierMemberStateMachine: ProtocolStateMachine {
                 throw MPCProtocolError.invalidConfiguration("a key share's index must be its holder's party id")
             }
         }
+        if let keys = configuration.signatureKeys {
+            guard let signingKey, signingKey.publicKey == keys[party] else {
+                throw MPCProtocolError.invalidConfiguration("a member of a signed session needs its own signing key")
+            }
+        }
+        self.signingKey = signingKey
         self.configuration = configuration
         self.party = party
         self.input = input
@@ -125,7 +133,13 @@ public struct PaillierMemberStateMachine: ProtocolStateMachine {
             }
             revealHandled = true
             guard committed.contains(party) else { return [] }
-            let reveal = outgoing(.ciphertexts(nonce: nonce, values: ciphertexts.map(\.value), proofs: proofs))
+            let values = ciphertexts.map(\.value)
+            let signature = signingKey.map {
+                $0.signature(for: PaillierAggregationEvidence.Contribution.signedBytes(
+                    sessionID: configuration.sessionID, party: party, ciphertexts: values, proofs: proofs))
+            } ?? []
+            let reveal = outgoing(.ciphertexts(
+                nonce: nonce, contribution: .init(party: party, ciphertexts: values, proofs: proofs, signature: signature)))
             ciphertexts = []
             proofs = []
             nonce = []
