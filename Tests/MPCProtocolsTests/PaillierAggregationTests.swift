@@ -210,19 +210,34 @@ struct PaillierAggregationTests {
         }
     }
 
-    /// A key holder refuses to decrypt an aggregate of a single member.
-    @Test func keyHolderRefusesSingleContributor() throws {
+    /// A key holder decrypts only the aggregate it computes itself from distinct members' valid
+    /// contributions: it refuses a single contribution, one member counted twice, and a
+    /// ciphertext without a plaintext-knowledge proof for its party (the aggregator's own).
+    @Test func keyHolderChecksTheContributions() throws {
         let (key, shares) = try dealTestKey(threshold: 2, holders: 3)
         let configuration = try PaillierAggregationConfiguration(sessionID: testSession(), memberCount: 3, vectorLength: 2, publicKey: key)
         var rng = DeterministicRNG(seed: 1)
+        func contribution(_ party: PartyID, proved: Bool = true) throws -> PaillierAggregationEvidence.Contribution {
+            let context = PaillierAggregationConfiguration.proofContext(sessionID: testSession(), sender: proved ? party : PartyID(3))
+            let (c, proof) = try key.publicKey.encryptWithProof(BigInt(5), context: Paillier.PublicKey.chunkContext(context, chunk: 0), using: &rng)
+            return .init(party: party, ciphertexts: [c.value], proofs: [proof])
+        }
+        func request(_ contributions: [PaillierAggregationEvidence.Contribution]) -> PaillierAggregationMessage {
+            PaillierAggregationMessage(sessionID: testSession(), sender: .aggregator, payload: .decryptionRequest(contributions: contributions))
+        }
         var member = try PaillierMemberStateMachine(configuration: configuration, party: PartyID(1), input: [1, 2], keyShare: shares[0], using: &rng)
         _ = try member.start()
-        let c = try key.publicKey.encrypt(BigInt(5), using: &rng)
-        let request = PaillierAggregationMessage(
-            sessionID: testSession(), sender: .aggregator, payload: .decryptionRequest(contributors: [PartyID(2)], aggregate: [c.value]))
         #expect(throws: MPCProtocolError.malformedMessage(from: .aggregator, reason: "refusing to decrypt an aggregate of too few members")) {
-            try member.receive(request, from: .aggregator)
+            try member.receive(request([try contribution(PartyID(2))]), from: .aggregator)
         }
+        let twice = try contribution(PartyID(2))
+        #expect(throws: MPCProtocolError.unknownParty(PartyID(2))) { try member.receive(request([twice, twice]), from: .aggregator) }
+        #expect(throws: MPCProtocolError.invalidPlaintextProof(from: PartyID(2))) {
+            try member.receive(request([try contribution(PartyID(1)), try contribution(PartyID(2), proved: false)]), from: .aggregator)
+        }
+        // Two valid contributions: it answers with its decryption shares.
+        let answer = try member.receive(request([try contribution(PartyID(1)), try contribution(PartyID(2))]), from: .aggregator)
+        #expect(answer.count == 1)
     }
 }
 

@@ -145,11 +145,40 @@ public struct PaillierAggregationEvidence: Sendable, Hashable {
             throw .invalidConfiguration("evidence needs 1…\(memberCount) contributions")
         }
         let chunks = Paillier.PackingLayout.chunkCount(vectorLength, slots: layout.slotCount)
-        let key = publicKey.publicKey
+        let aggregate = try Self.aggregate(
+            of: contributions, sessionID: sessionID, key: publicKey.publicKey, chunks: chunks, memberCount: memberCount,
+            signatureKeys: signatureKeys)
+        do {
+            return layout.unpackSum(
+                try publicKey.combine(decryptions, for: aggregate), vectorLength: vectorLength, contributors: contributions.count)
+        } catch {
+            throw .paillier(error)
+        }
+    }
+}
+
+extension PaillierAggregationEvidence {
+    /// `A = ∏ C_u` chunk by chunk over distinct members' contributions, each validated first
+    /// (``Contribution/validated(sessionID:key:chunks:signatureKey:)``): what a key holder
+    /// decrypts and an auditor re-checks, computed by each of them rather than taken from the
+    /// aggregator (protocols/paillier-aggregation.md#protocol).
+    /// - Parameters:
+    ///   - contributions: At least one contribution.
+    ///   - sessionID: The session.
+    ///   - key: The encryption key.
+    ///   - chunks: `k`.
+    ///   - memberCount: `n`: parties are in `1…n`.
+    ///   - signatureKeys: Members' keys (every contribution must be signed), or nil.
+    /// - Returns: The aggregate, `k` ciphertexts.
+    /// - Throws: `unknownParty` for a repeated or unknown party, or a contribution's error.
+    public static func aggregate(
+        of contributions: [Contribution], sessionID: SessionID, key: Paillier.PublicKey, chunks: Int, memberCount: Int,
+        signatureKeys: [PartyID: Ed25519.PublicKey]?
+    ) throws(MPCProtocolError) -> [Paillier.Ciphertext] {
         var aggregate: [Paillier.Ciphertext] = []
         var seen = Set<PartyID>()
         for contribution in contributions {
-            guard seen.insert(contribution.party).inserted, (1...memberCount).contains(Int(contribution.party.rawValue)) else {
+            guard seen.insert(contribution.party).inserted, (1...max(1, memberCount)).contains(Int(contribution.party.rawValue)) else {
                 throw .unknownParty(contribution.party)
             }
             var signatureKey: Ed25519.PublicKey?
@@ -164,13 +193,29 @@ public struct PaillierAggregationEvidence: Sendable, Hashable {
                 for i in aggregate.indices { key.accumulate(&aggregate[i], ciphertexts[i]) }
             }
         }
-        do {
-            return layout.unpackSum(
-                try publicKey.combine(decryptions, for: aggregate), vectorLength: vectorLength, contributors: contributions.count)
-        } catch {
-            throw .paillier(error)
-        }
+        return aggregate
     }
+}
+
+extension PaillierAggregationEvidence.Contribution: WireEncodable, WireDecodable {
+    /// `u32 party ‖ array<bigint> ciphertexts ‖ array<PlaintextKnowledgeProof> ‖ bytes signature`.
+    public func encode(to writer: inout WireWriter) {
+        writer.writeUInt32(party.rawValue)
+        writer.write(ciphertexts)
+        writer.write(proofs)
+        writer.writeByteString(signature)
+    }
+
+    /// Decodes (bounded by the reader's limits); ``validated(sessionID:key:chunks:signatureKey:)`` checks it.
+    public init(from reader: inout WireReader) throws(WireFormatError) {
+        let party = PartyID(try reader.readUInt32())
+        let ciphertexts = try reader.readArray(of: BigInt.self)
+        let proofs = try reader.readArray(of: Paillier.PlaintextKnowledgeProof.self)
+        self.init(party: party, ciphertexts: ciphertexts, proofs: proofs, signature: try reader.readByteString())
+    }
+
+    /// A party, two empty arrays and an empty signature.
+    public static var minimumWireByteCount: Int { 16 }
 }
 
 extension Paillier.PackingLayout {
@@ -210,13 +255,7 @@ extension PaillierAggregationEvidence: WireEncodable, WireDecodable {
         writer.writeRawBytes(sessionID.bytes)
         writer.writeUInt32(UInt32(vectorLength))
         writer.writeUInt32(UInt32(memberCount))
-        writer.writeUInt32(UInt32(contributions.count))
-        for contribution in contributions {
-            writer.writeUInt32(contribution.party.rawValue)
-            writer.write(contribution.ciphertexts)
-            writer.write(contribution.proofs)
-            writer.writeByteString(contribution.signature)
-        }
+        writer.write(contributions)
         writer.writeUInt32(UInt32(decryptions.count))
         for batch in decryptions { batch.encode(to: &writer) }
     }
@@ -226,15 +265,7 @@ extension PaillierAggregationEvidence: WireEncodable, WireDecodable {
         sessionID = SessionID(unchecked: try reader.readRawBytes(count: SessionID.byteCount))
         vectorLength = Int(try reader.readUInt32())
         memberCount = Int(try reader.readUInt32())
-        let count = try reader.readLength(limit: reader.limits.maxElementCount, unitSize: 8)
-        var contributions: [Contribution] = []
-        for _ in 0..<count {
-            let party = PartyID(try reader.readUInt32())
-            let ciphertexts = try reader.readArray(of: BigInt.self)
-            let proofs = try reader.readArray(of: Paillier.PlaintextKnowledgeProof.self)
-            contributions.append(Contribution(party: party, ciphertexts: ciphertexts, proofs: proofs, signature: try reader.readByteString()))
-        }
-        self.contributions = contributions
+        contributions = try reader.readArray(of: Contribution.self)
         let batches = try reader.readLength(limit: reader.limits.maxElementCount, unitSize: 20)
         var decryptions: [Paillier.BatchDecryptionShare] = []
         for _ in 0..<batches { decryptions.append(try Paillier.BatchDecryptionShare(from: &reader)) }

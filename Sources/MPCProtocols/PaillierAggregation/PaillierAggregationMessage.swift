@@ -15,8 +15,9 @@ public struct PaillierAggregationMessage: ProtocolMessage, CustomStringConvertib
         /// receiver; one plaintext-knowledge proof per ciphertext, bound to the session and the
         /// sender; the member's signature, or empty in unsigned sessions).
         case ciphertexts(nonce: [UInt8], contribution: PaillierAggregationEvidence.Contribution)
-        /// Round 2, aggregator → key holders (0x0524): contributors and the aggregate ciphertexts.
-        case decryptionRequest(contributors: [PartyID], aggregate: [BigInt])
+        /// Round 2, aggregator → key holders (0x0524): the contributions (by ascending party),
+        /// from which each key holder validates and multiplies the aggregate itself.
+        case decryptionRequest(contributions: [PaillierAggregationEvidence.Contribution])
         /// Round 3, key holder → aggregator (0x0525): its decryption shares of every chunk, with
         /// one batch proof.
         case decryptionShares(Paillier.BatchDecryptionShare)
@@ -32,7 +33,7 @@ public struct PaillierAggregationMessage: ProtocolMessage, CustomStringConvertib
         public static let revealRequest: UInt16 = 0x0522
         /// ``Payload/ciphertexts(nonce:contribution:)``.
         public static let ciphertexts: UInt16 = 0x0523
-        /// ``Payload/decryptionRequest(contributors:aggregate:)``.
+        /// ``Payload/decryptionRequest(contributions:)``.
         public static let decryptionRequest: UInt16 = 0x0524
         /// ``Payload/decryptionShares(_:)``.
         public static let decryptionShares: UInt16 = 0x0525
@@ -102,9 +103,8 @@ public struct PaillierAggregationMessage: ProtocolMessage, CustomStringConvertib
                 writer.write(contribution.ciphertexts)
                 writer.write(contribution.proofs)
                 writer.writeByteString(contribution.signature)
-            case let .decryptionRequest(contributors, aggregate):
-                writer.writePartyList(contributors)
-                writer.write(aggregate)
+            case let .decryptionRequest(contributions):
+                writer.write(contributions)
             case let .decryptionShares(batch):
                 batch.encode(to: &writer)
             case let .result(result):
@@ -144,8 +144,7 @@ public struct PaillierAggregationMessage: ProtocolMessage, CustomStringConvertib
                     nonce: nonce,
                     contribution: .init(party: header.sender, ciphertexts: values, proofs: proofs, signature: try body.readByteString()))
             case WireTag.decryptionRequest:
-                let contributors = try body.readPartyList()
-                payload = .decryptionRequest(contributors: contributors, aggregate: try body.readArray(of: BigInt.self))
+                payload = .decryptionRequest(contributions: try body.readArray(of: PaillierAggregationEvidence.Contribution.self))
             case WireTag.decryptionShares:
                 payload = .decryptionShares(try Paillier.BatchDecryptionShare(from: &body))
             default:
@@ -169,7 +168,7 @@ public struct PaillierAggregationMessage: ProtocolMessage, CustomStringConvertib
         case .commitment: "commitment"
         case let .revealRequest(committed): "revealRequest(committed: \(committed.count))"
         case let .ciphertexts(_, contribution): "ciphertexts(count: \(contribution.ciphertexts.count))"
-        case let .decryptionRequest(contributors, aggregate): "decryptionRequest(contributors: \(contributors.count), chunks: \(aggregate.count))"
+        case let .decryptionRequest(contributions): "decryptionRequest(contributors: \(contributions.count))"
         case let .decryptionShares(batch): "decryptionShares(count: \(batch.values.count))"
         case let .result(result): "result(count: \(result.sum.count), contributors: \(result.contributors.count))"
         }

@@ -173,7 +173,9 @@ public struct PaillierAggregatorStateMachine: ProtocolStateMachine {
         contributors = survivors
         round = 3
         expected = configuration.keyHolders.filter { !dropped.contains($0) }
-        let request = message(.decryptionRequest(contributors: contributors, aggregate: aggregate.map(\.value)))
+        // The contributions themselves, not their product: each key holder checks and multiplies
+        // them, so it never decrypts anything but the signed contributions' sum.
+        let request = message(.decryptionRequest(contributions: contributors.map { contributionsFrom[$0]! }))
         return [.broadcast(to: expected, message: request)]
     }
 

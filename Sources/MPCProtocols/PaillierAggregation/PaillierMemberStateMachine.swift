@@ -144,22 +144,21 @@ public struct PaillierMemberStateMachine: ProtocolStateMachine {
             proofs = []
             nonce = []
             return [.send(to: configuration.aggregator, message: reveal)]
-        case let .decryptionRequest(contributors, aggregate):
+        case let .decryptionRequest(contributions):
             guard let keyShare else { throw MPCProtocolError.unexpectedMessage(from: from, round: 2) }
             guard !decryptionHandled else { throw MPCProtocolError.duplicateMessage(from: from, round: 2) }
-            guard contributors.allSatisfy(configuration.isMember), contributors.count >= configuration.minimumContributors else {
+            guard contributions.count >= configuration.minimumContributors,
+                contributions.map(\.party) == contributions.map(\.party).sorted()
+            else {
                 throw MPCProtocolError.malformedMessage(from: from, reason: "refusing to decrypt an aggregate of too few members")
             }
-            guard aggregate.count == configuration.chunkCount else {
-                throw MPCProtocolError.lengthMismatch(from: from, expected: configuration.chunkCount, actual: aggregate.count)
-            }
+            // The aggregate of distinct members' valid, proved and signed contributions, computed
+            // here: the aggregator cannot have anything else decrypted (one member's ciphertext,
+            // or ciphertexts of its own in members' names).
             let key = configuration.publicKey
-            var ciphertexts: [Paillier.Ciphertext] = []
-            ciphertexts.reserveCapacity(aggregate.count)
-            for value in aggregate {
-                guard let c = try? key.publicKey.ciphertext(value) else { throw MPCProtocolError.invalidCiphertext(from: from) }
-                ciphertexts.append(c)
-            }
+            let ciphertexts = try PaillierAggregationEvidence.aggregate(
+                of: contributions, sessionID: configuration.sessionID, key: key.publicKey, chunks: configuration.chunkCount,
+                memberCount: configuration.memberCount, signatureKeys: configuration.signatureKeys)
             let batch: Paillier.BatchDecryptionShare
             do { batch = try keyShare.decryptionShares(for: ciphertexts, key: key, using: &randomness.generator) } catch {
                 throw MPCProtocolError.paillier(error)
