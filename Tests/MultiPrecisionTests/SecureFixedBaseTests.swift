@@ -27,17 +27,21 @@ struct SecureFixedBaseTests {
 
     /// `base^α · (1 + a·b) mod b²` (Paillier's `h_s^α · g^m`) equals the same product computed
     /// with `modPow` and ordinary products, for `a` from 0 to `b − 1`.
-    @Test func powerTimesOnePlusProduct() {
+    /// `n` of 256 bits (n² fills its limbs) and of 200 bits (n² needs 7 limbs, `a·b` is computed on 8).
+    @Test(arguments: [256, 200])
+    func powerTimesOnePlusProduct(bits: Int) {
         var rng = DeterministicRNG(seed: 77)
-        var nWords = (0..<4).map { _ in rng.next() as UInt64 }
+        var nWords = (0..<((bits + 63) / 64)).map { _ in rng.next() as UInt64 }
         nWords[0] |= 1
-        nWords[3] |= 1 << 63
+        let top = (bits - 1) % 64
+        nWords[nWords.count - 1] = (nWords[nWords.count - 1] & (UInt64.max >> UInt64(63 - top))) | (1 << UInt64(top))
         let n = BigInt(littleEndianWords: nWords)
+        #expect(n.bitWidth == bits)
         let modulus = n * n
         let base = BigInt(littleEndianWords: (0..<8).map { _ in rng.next() as UInt64 }).modulo(modulus)
         let table = SecureFixedBase(base: base, modulus: modulus, exponentBits: 130)
         let factors = [BigInt(0), BigInt(1), n - BigInt(1), BigInt(littleEndianWords: [rng.next()])]
-            + (0..<10).map { _ in BigInt(littleEndianWords: (0..<4).map { _ in rng.next() as UInt64 }).modulo(n) }
+            + (0..<10).map { _ in BigInt(littleEndianWords: (0..<nWords.count).map { _ in rng.next() as UInt64 }).modulo(n) }
         for a in factors {
             let words = (0..<3).map { _ in rng.next() as UInt64 }.enumerated().map { $0.offset == 2 ? $0.element & 3 : $0.element }
             var expected = base.modPow(BigInt(littleEndianWords: words), modulus: modulus)
