@@ -69,7 +69,9 @@ public struct LedgerHash: Hashable, Sendable, Comparable, CustomStringConvertibl
 }
 
 /// Lower-case hex of public bytes.
-func hexEncode(_ bytes: [UInt8]) -> String {
+/// - Parameter bytes: The bytes (never a secret's: hex strings end up in files and messages).
+/// - Returns: Two digits per byte.
+public func hexEncode(_ bytes: [UInt8]) -> String {
     let digits = Array("0123456789abcdef".utf8)
     var out = [UInt8]()
     out.reserveCapacity(bytes.count * 2)
@@ -81,7 +83,9 @@ func hexEncode(_ bytes: [UInt8]) -> String {
 }
 
 /// Bytes from hex (no whitespace); nil if malformed.
-func hexDecode(_ hex: String) -> [UInt8]? {
+/// - Parameter hex: The digits.
+/// - Returns: The bytes, or nil.
+public func hexDecode(_ hex: String) -> [UInt8]? {
     let utf8 = Array(hex.utf8)
     guard utf8.count % 2 == 0 else { return nil }
     func nibble(_ c: UInt8) -> UInt8? {

@@ -17,6 +17,8 @@ struct Covenant: AsyncParsableCommand {
             AuditCommand.self,
             DemoCommand.self,
             RunCommand.self,
+            MemberCommand.self,
+            ConsortiumCommand.self,
         ]
     )
 

@@ -1,0 +1,109 @@
+public import ConsortiumLedger
+import CryptoPrimitives
+import Foundation
+
+/// Founding a consortium of separate machines (spec: protocols/founding.md): every member makes
+/// its own keys and card (``MemberKeyDirectory/create(name:roles:address:)``); a founder builds
+/// the genesis entry from the cards and signs it with its own key only; every member then checks
+/// the ledger and accepts it, pinning its log id. No process ever holds another member's key.
+public enum ConsortiumFounding {
+    /// What a member sees of the consortium it accepts.
+    public struct Accepted: Sendable {
+        /// The pinned log id.
+        public var logID: LedgerHash
+        /// The consortium's name.
+        public var consortium: String
+        /// The founding members with the fingerprints of their signing keys, to compare out of band.
+        public var members: [(name: String, fingerprint: String, roles: [String])]
+        /// The approval quorum.
+        public var quorum: Int
+    }
+
+    /// Builds the genesis entry from the members' cards and writes a new ledger with it, signed
+    /// by the founder (one of the cards, whose key directory this process holds).
+    /// - Parameters:
+    ///   - consortium: The consortium's name.
+    ///   - quorum: Distinct voting members required for approvals.
+    ///   - cards: Every founding member's card (the founder's included), each verified.
+    ///   - founder: The founder's key directory.
+    ///   - ledgerPath: The ledger file to create (it must not exist).
+    /// - Returns: The log id.
+    /// - Throws: ``RuntimeError`` `invalidConfiguration` (duplicate names or keys, the founder's
+    ///   card missing, a file already there) or `ledgerFailure` (a genesis rule, e.g. the quorum).
+    public static func found(
+        consortium: String, quorum: Int, cards: [MemberCard], founder: MemberKeyDirectory, ledgerPath: String
+    ) throws -> LedgerHash {
+        guard !FileManager.default.fileExists(atPath: ledgerPath) else {
+            throw RuntimeError(.invalidConfiguration, "\(ledgerPath) already exists; a consortium is founded on a new ledger")
+        }
+        guard Set(cards.map(\.name)).count == cards.count, Set(cards.map(\.signingKey)).count == cards.count,
+            Set(cards.map(\.encryptionKey)).count == cards.count
+        else {
+            throw RuntimeError(.invalidConfiguration, "two cards share a name or a key")
+        }
+        guard quorum >= 1, quorum <= Int(UInt32.max) else {
+            throw RuntimeError(.invalidConfiguration, "the quorum must be at least 1")
+        }
+        let (own, key, _) = try founder.load()
+        guard cards.contains(own) else {
+            throw RuntimeError(.invalidConfiguration, "the founder's own card (\(own.name)) is not among the cards")
+        }
+        let genesis = Genesis(
+            consortium: consortium, nonce: SecureRandom.bytes(count: 16), members: cards.map(\.member), quorum: UInt32(quorum))
+        do {
+            return try Ledger.create(in: try SQLiteLedgerStore(path: ledgerPath), genesis: genesis, founder: own.name, key: key).logID
+        } catch {
+            try? FileManager.default.removeItem(atPath: ledgerPath)
+            let reason = (error as? LedgerError).map { "\($0.code.rawValue): \($0.message)" } ?? "\(error)"
+            throw RuntimeError(.ledgerFailure, "the genesis entry was refused: \(reason)", cause: error)
+        }
+    }
+
+    /// A member's acceptance: the ledger verifies, its genesis names this member with exactly
+    /// its card's key and roles, and the member has not accepted another consortium; then the
+    /// log id is pinned in its key directory (`consortium.json`).
+    /// - Parameters:
+    ///   - ledgerPath: The ledger the founder sent.
+    ///   - member: This member's key directory.
+    /// - Returns: What it accepted.
+    /// - Throws: ``RuntimeError`` `ledgerFailure` (the ledger does not verify, or its genesis does
+    ///   not name this member as its card says) or `invalidConfiguration` (another consortium
+    ///   already pinned).
+    public static func accept(ledgerPath: String, member: MemberKeyDirectory) throws -> Accepted {
+        let (card, _, _) = try member.load()
+        let audit = LedgerAuditor().audit(path: ledgerPath)
+        guard audit.passed else {
+            throw RuntimeError(.ledgerFailure, "the ledger \(ledgerPath) does not verify: \(audit.failure.map { "\($0.rule): \($0.message)" } ?? "")")
+        }
+        let (logID, genesis) = try Self.genesis(ofLedger: ledgerPath)
+        guard genesis.members.contains(card.member) else {
+            throw RuntimeError(.ledgerFailure, "the genesis of \(ledgerPath) does not name \(card.name) with this member's key and roles")
+        }
+        if let pinned = try member.pinnedLogID(), pinned != logID {
+            throw RuntimeError(.invalidConfiguration, "\(member.path) already accepted consortium \(pinned.hex); this ledger is \(logID.hex)")
+        }
+        try member.pin(logID, consortium: genesis.consortium)
+        return Accepted(
+            logID: logID, consortium: genesis.consortium,
+            members: genesis.members.map { ($0.name, hexEncode(Array(SHA256.hash($0.publicKey.rawRepresentation).prefix(8))), $0.roles.names) },
+            quorum: Int(genesis.quorum))
+    }
+
+    /// The log id and genesis of a ledger file.
+    static func genesis(ofLedger path: String) throws -> (logID: LedgerHash, genesis: Genesis) {
+        do {
+            let store = try SQLiteLedgerStore(readingFrom: path)
+            guard let first = try store.entries(from: 0, limit: 1).first else {
+                throw RuntimeError(.ledgerFailure, "\(path) holds no genesis entry")
+            }
+            guard case .genesis(let genesis) = try SignedEntry.decode(first.bytes, at: 0).entry.payload else {
+                throw RuntimeError(.ledgerFailure, "the first entry of \(path) is not a genesis entry")
+            }
+            return (first.leafHash, genesis)
+        } catch let error as RuntimeError {
+            throw error
+        } catch {
+            throw RuntimeError(.ledgerFailure, "cannot read the genesis of \(path): \(error)", cause: error)
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import ArgumentParser
+import ConsortiumLedger
+import Foundation
+import Runtime
+
+/// `covenant member init` and `covenant consortium found|accept`: founding a consortium of
+/// separate machines, each member holding only its own keys (spec: protocols/founding.md).
+/// Parsing and printing only.
+struct MemberCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "member",
+        abstract: "A member's own keys and card, made on its own machine.",
+        subcommands: [Init.self])
+
+    struct Init: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create this member's keys (never shown) and its signed card (to send to the founder).",
+            discussion: "Writes DIR/signing.key and DIR/encryption.key (mode 0600, in a 0700 directory) and DIR/card.json; refuses a directory that already holds keys.")
+
+        @Argument(help: "The member's name (1–64 of A–Z, a–z, 0–9, '.', '_', '-').")
+        var name: String
+        @Option(help: "The member's key directory.")
+        var dir: String
+        @Option(help: "Comma-separated ledger roles: voting, sequencer, participant.")
+        var roles = "voting,participant"
+        @Option(help: "The address its node will listen on, host:port.")
+        var address: String?
+
+        func run() async throws {
+            var parsed: MemberRoles = []
+            for role in roles.split(separator: ",") {
+                switch role {
+                case "voting": parsed.insert(.voting)
+                case "sequencer": parsed.insert(.sequencer)
+                case "participant": parsed.insert(.participant)
+                default: throw ValidationError("--roles takes voting, sequencer and participant, got \(role)")
+                }
+            }
+            let directory = MemberKeyDirectory(path: dir)
+            do {
+                let card = try directory.create(name: name, roles: parsed, address: address)
+                print("created the keys of \(card.name) in \(dir) (kept there, never shown)")
+                print("card: \(directory.cardPath): send it to the founder")
+                print("fingerprint: \(card.fingerprint): read it to the other members to check the card they received")
+            } catch let error as RuntimeError {
+                throw ExitStatus.fail(ExitStatus.of(error), "\(error)")
+            }
+        }
+    }
+}
+
+struct ConsortiumCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "consortium",
+        abstract: "Found a consortium from the members' cards, or accept one.",
+        subcommands: [Found.self, Accept.self])
+
+    struct Found: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a new ledger whose genesis entry names the members of the given cards, signed by the founder.")
+
+        @Argument(help: "The members' card files (the founder's included).")
+        var cards: [String]
+        @Option(help: "The consortium's name.")
+        var name: String
+        @Option(help: "Distinct voting members required for approvals.")
+        var quorum: Int
+        @Option(help: "The founder's own key directory.")
+        var dir: String
+        @Option(help: "The ledger file to create.")
+        var ledger: String
+
+        func run() async throws {
+            guard !cards.isEmpty else { throw ValidationError("give the members' card files") }
+            do {
+                let read = try cards.map(MemberCard.read(path:))
+                let logID = try ConsortiumFounding.found(
+                    consortium: name, quorum: quorum, cards: read, founder: MemberKeyDirectory(path: dir), ledgerPath: ledger)
+                print("founded \(name) in \(ledger): log id \(logID.hex)")
+                for card in read { print("  \(card.name) [\(card.roles.names.joined(separator: ","))] fingerprint \(card.fingerprint)") }
+                print("send \(ledger) to every member; each runs 'covenant consortium accept'")
+            } catch let error as RuntimeError {
+                throw ExitStatus.fail(ExitStatus.of(error), "\(error)")
+            }
+        }
+    }
+
+    struct Accept: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a founded ledger (it verifies and names this member with its own key) and pin its log id.")
+
+        @Option(help: "This member's key directory.")
+        var dir: String
+        @Option(help: "The ledger the founder sent.")
+        var ledger: String
+
+        func run() async throws {
+            do {
+                let accepted = try ConsortiumFounding.accept(ledgerPath: ledger, member: MemberKeyDirectory(path: dir))
+                print("accepted \(accepted.consortium): log id \(accepted.logID.hex) (pinned in \(dir)/consortium.json)")
+                print("members (quorum \(accepted.quorum)); compare each fingerprint with the member itself:")
+                for member in accepted.members {
+                    print("  \(member.name) [\(member.roles.joined(separator: ","))] fingerprint \(member.fingerprint)")
+                }
+            } catch let error as RuntimeError {
+                throw ExitStatus.fail(ExitStatus.of(error), "\(error)")
+            }
+        }
+    }
+}
