@@ -1,5 +1,6 @@
 import CryptoPrimitives
 public import MultiPrecision
+import WireFormat
 
 // Threshold Paillier with a trusted dealer: Shoup's threshold RSA [Sho00] carried to
 // Paillier by Damgård–Jurik [DJ01 §4] (s = 1) and Fouque–Poupard–Stern. Spec:
@@ -350,5 +351,35 @@ extension Paillier {
     static func appendUInt32(_ value: UInt32, to transcript: inout [UInt8]) {
         transcript += [UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16),
                        UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)]
+    }
+}
+
+extension Paillier.ThresholdPublicKey {
+    /// Whether `share` is this key's share of its index: `v^{Δ s_i} = v_i (mod n²)`, computed in
+    /// constant time (the exponent is secret). What a key holder checks when its share arrives
+    /// from the dealer (protocols/founding.md#key-ceremony).
+    public func holds(_ share: Paillier.KeyShare) -> Bool {
+        guard (1...parties).contains(share.index), !share.secret.isNegative else { return false }
+        return v.modPowSecret(delta * share.secret, modulus: publicKey.nSquared) == verificationKeys[share.index - 1]
+    }
+}
+
+extension Paillier.KeyShare {
+    /// `u32 index ‖ bigint s_i`: the share as it is sealed to its holder (package only: the
+    /// secret never leaves the package in the clear).
+    package var serialized: [UInt8] {
+        var writer = WireWriter()
+        writer.writeUInt32(UInt32(clamping: index))
+        writer.writeBigInt(secret)
+        return writer.bytes
+    }
+
+    /// A share from ``serialized`` bytes; nil if malformed.
+    package init?(serialized bytes: [UInt8]) {
+        var reader = WireReader(bytes)
+        guard let index = try? reader.readUInt32(), let secret = try? reader.readBigInt(), reader.isAtEnd,
+            index >= 1, !secret.isNegative
+        else { return nil }
+        self.init(index: Int(index), secret: secret)
     }
 }

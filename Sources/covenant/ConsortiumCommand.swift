@@ -108,3 +108,66 @@ struct ConsortiumCommand: AsyncParsableCommand {
         }
     }
 }
+
+struct CeremonyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ceremony",
+        abstract: "The Paillier key ceremony: deal a threshold key with shares sealed to their holders, or accept one's share.",
+        subcommands: [Deal.self, Accept.self])
+
+    struct Deal: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Deal a threshold Paillier key, record it on the ledger, and seal each share to its holder's card.",
+            discussion: "The dealer learns the whole key while dealing and keeps none of it; the ceremony entry names it as author (protocols/founding.md#key-ceremony).")
+
+        @Argument(help: "The key holders' card files, in share order.")
+        var cards: [String]
+        @Option(help: "The dealer's own key directory.")
+        var dir: String
+        @Option(help: "The ledger (the dealer's copy; the ceremony is appended to it).")
+        var ledger: String
+        @Option(help: "Modulus size in bits (at least 2048 unless --insecure-test-parameters).")
+        var bits = 2048
+        @Option(help: "Shares needed to decrypt (default: a majority of the holders).")
+        var threshold: Int?
+        @Option(help: "Where the sealed shares go (NAME.share each).")
+        var out: String
+        @Flag(help: "Allow keys below 2048 bits and minority thresholds (tests only; the audit flags them).")
+        var insecureTestParameters = false
+
+        func run() async throws {
+            guard !cards.isEmpty else { throw ValidationError("give the key holders' card files") }
+            do {
+                let read = try cards.map(MemberCard.read(path:))
+                let (ceremony, files) = try KeyCeremonyDealing.deal(
+                    ledgerPath: ledger, dealer: MemberKeyDirectory(path: dir), cards: read, bits: bits, threshold: threshold,
+                    parameters: insecureTestParameters ? .insecureForTests : .production, outDirectory: out)
+                print("key ceremony \(ceremony.hex) recorded in \(ledger)")
+                for file in files { print("  sealed share: \(file): send it to its holder") }
+            } catch let error as RuntimeError {
+                throw ExitStatus.fail(ExitStatus.of(error), "\(error)")
+            }
+        }
+    }
+
+    struct Accept: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Open this member's sealed share, check it against the ceremony on the ledger, and keep it.")
+
+        @Argument(help: "The sealed share file.")
+        var share: String
+        @Option(help: "This member's key directory.")
+        var dir: String
+        @Option(help: "The ledger holding the ceremony.")
+        var ledger: String
+
+        func run() async throws {
+            do {
+                let (ceremony, index) = try KeyCeremonyDealing.accept(sharePath: share, ledgerPath: ledger, member: MemberKeyDirectory(path: dir))
+                print("accepted share \(index) of key ceremony \(ceremony.hex) (kept in \(dir)/shares, never shown)")
+            } catch let error as RuntimeError {
+                throw ExitStatus.fail(ExitStatus.of(error), "\(error)")
+            }
+        }
+    }
+}

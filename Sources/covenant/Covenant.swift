@@ -19,6 +19,7 @@ struct Covenant: AsyncParsableCommand {
             RunCommand.self,
             MemberCommand.self,
             ConsortiumCommand.self,
+            CeremonyCommand.self,
         ]
     )
 

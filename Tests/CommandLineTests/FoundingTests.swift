@@ -49,6 +49,32 @@ struct FoundingTests {
         let pinned = try CLI.covenant(["consortium", "accept", "--dir", "\(root)/bob", "--ledger", other])
         #expect(pinned.status == 2 && pinned.err.contains("already accepted consortium \(logID)"), "\(pinned.err)")
 
+        // The key ceremony: the dealer seals each share to its holder; each holder opens its own,
+        // checks it against the ceremony on the ledger and keeps it; no one else can open it.
+        let shares = "\(root)/shares"
+        let dealt = try CLI.covenant(["ceremony", "deal", "--dir", "\(root)/alice", "--ledger", ledger, "--bits", "1024", "--insecure-test-parameters", "--out", shares] + cards)
+        #expect(dealt.status == 0 && dealt.out.contains("key ceremony "), "\(dealt.err)")
+        let production = try CLI.covenant(["ceremony", "deal", "--dir", "\(root)/alice", "--ledger", ledger, "--bits", "1024", "--out", "\(root)/weak"] + cards)
+        #expect(production.status == 2 && production.err.contains("below the production minimum"), "\(production.err)")
+        let stolen = try CLI.covenant(["ceremony", "accept", "\(shares)/carol.share", "--dir", "\(root)/bob", "--ledger", ledger])
+        #expect(stolen.status == 2 && stolen.err.contains("sealed to carol, not to bob"), "\(stolen.err)")
+        var sealed = try String(contentsOfFile: "\(shares)/bob.share", encoding: .utf8)
+        let box = try #require(sealed.range(of: #""box" : "[0-9a-f]{2}"#, options: .regularExpression))
+        sealed.replaceSubrange(sealed.index(box.upperBound, offsetBy: -2)..<box.upperBound, with: sealed[sealed.index(box.upperBound, offsetBy: -2)..<box.upperBound] == "00" ? "01" : "00")
+        try sealed.write(toFile: "\(root)/tampered.share", atomically: true, encoding: .utf8)
+        let tampered = try CLI.covenant(["ceremony", "accept", "\(root)/tampered.share", "--dir", "\(root)/bob", "--ledger", ledger])
+        #expect(tampered.status == 2 && tampered.err.contains("does not open"), "\(tampered.err)")
+        for (index, name) in ["alice", "bob", "carol"].enumerated() {
+            let accepted = try CLI.covenant(["ceremony", "accept", "\(shares)/\(name).share", "--dir", "\(root)/\(name)", "--ledger", ledger])
+            #expect(accepted.status == 0 && accepted.out.contains("accepted share \(index + 1) of key ceremony"), "\(accepted.err)")
+            let kept = try FileManager.default.contentsOfDirectory(atPath: "\(root)/\(name)/shares")
+            #expect(kept.count == 1)
+            #expect(try FileManager.default.attributesOfItem(atPath: "\(root)/\(name)/shares/\(kept[0])")[.posixPermissions] as? Int == 0o600)
+            #expect(!(try String(contentsOfFile: "\(root)/\(name)/shares/\(kept[0])", encoding: .utf8)).isEmpty)
+        }
+        let ceremonyAudit = try CLI.covenant(["audit", ledger, "--log-id", logID])
+        #expect(ceremonyAudit.status == 0 && ceremonyAudit.out.contains("WEAK PARAMETERS"), "\(ceremonyAudit.out)")
+
         // A card altered after signing, a founder not among the cards, an existing ledger: refused.
         let forged = "\(root)/forged.json"
         try String(contentsOfFile: cards[1], encoding: .utf8).replacingOccurrences(of: "\"bob\"", with: "\"mallory\"")
