@@ -204,7 +204,7 @@ let package = Package(
         .testTarget(
             name: "NodeRuntimeTests",
             dependencies: [
-                "NodeRuntime", "Runtime", "MPCProtocols", "CryptoPrimitives", "ConsortiumLedger", "CircuitCompiler",
+                "NodeRuntime", "Runtime", "MPCProtocols", "CryptoPrimitives", "ConsortiumLedger", "Circuit", "CircuitCompiler",
                 "DataSources", "MultiPrecision", "PaillierEncryption", "WireFormat", "_TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

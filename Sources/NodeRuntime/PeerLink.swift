@@ -84,9 +84,10 @@ public final class PeerLink: Sendable {
 
     /// Sends one encoded envelope and returns the peer's verdict.
     /// - Parameter envelope: The bytes (normally a ``NodeEnvelope``'s encoding).
-    /// - Returns: The verdict; `oversized` when the peer's gRPC layer refused the request's size.
+    /// - Returns: The verdict; `oversized` also when the call ends `RESOURCE_EXHAUSTED`.
     /// - Throws: ``RuntimeError`` `transportFailure` when the peer could not be reached (refused
-    ///   handshake, connection failure, deadline) or answered something that is not a verdict.
+    ///   handshake, connection failure, deadline), reset the call (a request over its gRPC size
+    ///   limit), or answered something that is not a verdict.
     public func deliver(_ envelope: [UInt8]) async throws -> DeliveryVerdict {
         var options = CallOptions.defaults
         options.timeout = deliveryTimeout

@@ -1,0 +1,107 @@
+import CryptoPrimitives
+import MPCProtocols
+import NodeRuntime
+import Runtime
+import Testing
+
+/// Envelopes that a registered member puts on an authenticated connection but that the receiving
+/// node must refuse (protocols/node.md#replay-and-relay).
+@Suite("Node transport: relayed, replayed, forged and misdirected envelopes")
+struct EnvelopeSecurityTests {
+    @Test("an envelope replayed from an earlier session is rejected, and so is one replayed within its session")
+    func replays() async throws {
+        let network = try await TestNetwork.make(["alpha", "bravo"], recording: true)
+        defer { Task { await network.stop() } }
+        let roster: [PartyID: String] = [PartyID(1): "alpha", PartyID(2): "bravo"]
+        let earlier = try newSession()
+        try await network.register(earlier, roster: roster)
+        let earlierBox = try await network.node("bravo").open(session: earlier, party: PartyID(2))
+        await network.node("alpha").send(TransportMessage(session: earlier, from: PartyID(1), to: PartyID(2), round: 1, bytes: [1]))
+        #expect(try await collect(1, from: earlierBox).map(\.bytes) == [[1]])
+        await network.node("alpha").close(session: earlier)
+        await network.node("bravo").close(session: earlier)
+        let captured = try #require(await network.node("alpha").sentEnvelopes().first)
+
+        let later = try newSession()
+        try await network.register(later, roster: roster)
+        let laterBox = try await network.node("bravo").open(session: later, party: PartyID(2))
+        let link = try network.link(as: "alpha", to: "bravo")
+        // The earlier session's envelope, replayed as is.
+        #expect(try await link.deliver(captured) == .replayed)
+        // The same envelope moved into the later session: the signature binds the session.
+        var moved = try NodeEnvelope(wireEncoded: captured, maxPayloadBytes: 1 << 20)
+        moved.session = later
+        #expect(try await link.deliver(moved.wireEncoded()) == .forged)
+        // Within the later session: accepted once, then refused as a replay of its sequence number.
+        await network.node("alpha").send(TransportMessage(session: later, from: PartyID(1), to: PartyID(2), round: 1, bytes: [2]))
+        #expect(try await collect(1, from: laterBox).map(\.bytes) == [[2]])
+        let second = try #require(await network.node("alpha").sentEnvelopes().last)
+        #expect(try await link.deliver(second) == .replayed)
+        await link.close()
+        // Nothing else reached the party.
+        #expect(try await laterBox.receive(before: .now.advanced(by: .milliseconds(200))) == nil)
+        let received = await network.node("bravo").statistics().envelopesReceived
+        #expect(received[.replayed] == 2)
+        #expect(received[.forged] == 1)
+        #expect(received[.accepted] == 2)
+    }
+
+    @Test("relayed, forged, misdirected and garbage envelopes are rejected; the genuine one is delivered once")
+    func relaysAndForgeries() async throws {
+        let network = try await TestNetwork.make(["alpha", "bravo", "charlie"], recording: true)
+        defer { Task { await network.stop() } }
+        let session = try newSession()
+        try await network.register(session, roster: [PartyID(1): "alpha", PartyID(2): "bravo", PartyID(3): "charlie"])
+        let bravoBox = try await network.node("bravo").open(session: session, party: PartyID(2))
+        let charlieBox = try await network.node("charlie").open(session: session, party: PartyID(3))
+        await network.node("alpha").send(TransportMessage(session: session, from: PartyID(1), to: PartyID(2), round: 1, bytes: [1]))
+        await network.node("alpha").send(TransportMessage(session: session, from: PartyID(1), to: PartyID(3), round: 1, bytes: [3]))
+        #expect(try await collect(1, from: bravoBox).map(\.bytes) == [[1]])
+        #expect(try await collect(1, from: charlieBox).map(\.bytes) == [[3]])
+        let sent = await network.node("alpha").sentEnvelopes()
+        let toBravo = try #require(sent.first { (try? NodeEnvelope(wireEncoded: $0, maxPayloadBytes: 1 << 20))?.receiver == "bravo" })
+        let toCharlie = try #require(sent.first { (try? NodeEnvelope(wireEncoded: $0, maxPayloadBytes: 1 << 20))?.receiver == "charlie" })
+
+        // Charlie relays alpha's envelope to bravo: the sender is not the authenticated peer.
+        let charlieLink = try network.link(as: "charlie", to: "bravo")
+        #expect(try await charlieLink.deliver(toBravo) == .relayed)
+        // Charlie claims to be alpha in an envelope it signs itself.
+        let forged = NodeEnvelope.seal(
+            TransportMessage(session: session, from: PartyID(1), to: PartyID(2), round: 1, bytes: [66]),
+            consortium: network.consortium, sender: "alpha", receiver: "bravo", sequence: 99, signingKey: network.keys["charlie"]!)
+        let alphaLink = try network.link(as: "alpha", to: "bravo")
+        #expect(try await alphaLink.deliver(forged.wireEncoded()) == .forged)
+        #expect(try await charlieLink.deliver(forged.wireEncoded()) == .relayed)
+        // Alpha's envelope for charlie, sent to bravo.
+        #expect(try await alphaLink.deliver(toCharlie) == .misdirected)
+        // Charlie signs as itself but claims alpha's party.
+        let wrongParty = NodeEnvelope.seal(
+            TransportMessage(session: session, from: PartyID(1), to: PartyID(2), round: 1, bytes: [67]),
+            consortium: network.consortium, sender: "charlie", receiver: "bravo", sequence: 0, signingKey: network.keys["charlie"]!)
+        #expect(try await charlieLink.deliver(wrongParty.wireEncoded()) == .wrongParty)
+        // Another consortium's envelope.
+        let foreign = NodeEnvelope.seal(
+            TransportMessage(session: session, from: PartyID(1), to: PartyID(2), round: 1, bytes: [68]),
+            consortium: SecureRandom.bytes(count: 32), sender: "alpha", receiver: "bravo", sequence: 1, signingKey: network.keys["alpha"]!)
+        #expect(try await alphaLink.deliver(foreign.wireEncoded()) == .misdirected)
+        // A flipped payload bit breaks the signature.
+        var flipped = toBravo
+        flipped[flipped.count - 65] ^= 0x01  // the payload byte, before the 64-byte signature
+        #expect(try await alphaLink.deliver(flipped) == .forged)
+        // Bytes that are not an envelope, and a truncated one.
+        #expect(try await alphaLink.deliver(SecureRandom.bytes(count: 300)) == .malformed)
+        #expect(try await alphaLink.deliver(Array(toBravo.dropLast(5))) == .malformed)
+        #expect(try await alphaLink.deliver([]) == .malformed)
+        await charlieLink.close()
+        await alphaLink.close()
+
+        #expect(try await bravoBox.receive(before: .now.advanced(by: .milliseconds(200))) == nil)
+        let received = await network.node("bravo").statistics().envelopesReceived
+        #expect(received[.accepted] == 1)
+        #expect(received[.relayed] == 2)
+        #expect(received[.forged] == 2)
+        #expect(received[.misdirected] == 2)
+        #expect(received[.wrongParty] == 1)
+        #expect(received[.malformed] == 3)
+    }
+}
