@@ -21,6 +21,8 @@ public struct NodeLimits: Sendable, Hashable {
     public var backoffJitter: Double
     /// Envelopes held, across all peers, for sessions not yet opened here (default 4,096).
     public var maxEarlyEnvelopes: Int
+    /// Payload bytes held, across all peers, for sessions not yet opened here (default 64 MiB).
+    public var maxEarlyBytes: Int
     /// How long such envelopes are held (default 120 s).
     public var earlyEnvelopeLifetime: Duration
     /// Envelopes accepted from one peer in one session (default 65,536).
@@ -31,6 +33,9 @@ public struct NodeLimits: Sendable, Hashable {
     public var maxQueuedEnvelopes: Int
     /// An idle connection is closed after this long (default 5 min).
     public var maxIdleTime: Duration
+    /// Calls (HTTP/2 streams) one peer may have open on a connection at once (default 64; a node
+    /// sends one at a time per peer).
+    public var maxConcurrentCalls: Int
 
     /// Bytes an envelope adds to its payload, at most: the header, two member names of at most 64
     /// bytes, the party ids, round, sequence number and signature (protocols/node.md#envelope).
@@ -47,17 +52,20 @@ public struct NodeLimits: Sendable, Hashable {
     ///   - backoffMultiplier: The factor between delays.
     ///   - backoffJitter: The random spread of a delay.
     ///   - maxEarlyEnvelopes: Envelopes held for sessions not yet opened.
+    ///   - maxEarlyBytes: Payload bytes held for sessions not yet opened.
     ///   - earlyEnvelopeLifetime: How long they are held.
     ///   - maxEnvelopesPerSession: Envelopes accepted from one peer in one session.
     ///   - closedSessionMemory: Closed sessions remembered.
     ///   - maxQueuedEnvelopes: Envelopes queued towards one peer.
     ///   - maxIdleTime: When an idle connection is closed.
+    ///   - maxConcurrentCalls: Open calls per connection.
     public init(
         maxPayloadBytes: Int = 16 << 20, handshakeTimeout: Duration = .seconds(10), deliveryTimeout: Duration = .seconds(30),
         deliveryLifetime: Duration = .seconds(120), backoffInitial: Duration = .milliseconds(50),
         backoffMaximum: Duration = .seconds(5), backoffMultiplier: Double = 2, backoffJitter: Double = 0.2,
-        maxEarlyEnvelopes: Int = 4096, earlyEnvelopeLifetime: Duration = .seconds(120), maxEnvelopesPerSession: Int = 1 << 16,
-        closedSessionMemory: Int = 1 << 16, maxQueuedEnvelopes: Int = 1 << 14, maxIdleTime: Duration = .seconds(300)
+        maxEarlyEnvelopes: Int = 4096, maxEarlyBytes: Int = 64 << 20, earlyEnvelopeLifetime: Duration = .seconds(120), maxEnvelopesPerSession: Int = 1 << 16,
+        closedSessionMemory: Int = 1 << 16, maxQueuedEnvelopes: Int = 1 << 14, maxIdleTime: Duration = .seconds(300),
+        maxConcurrentCalls: Int = 64
     ) {
         self.maxPayloadBytes = maxPayloadBytes
         self.handshakeTimeout = handshakeTimeout
@@ -68,11 +76,13 @@ public struct NodeLimits: Sendable, Hashable {
         self.backoffMultiplier = backoffMultiplier
         self.backoffJitter = backoffJitter
         self.maxEarlyEnvelopes = maxEarlyEnvelopes
+        self.maxEarlyBytes = maxEarlyBytes
         self.earlyEnvelopeLifetime = earlyEnvelopeLifetime
         self.maxEnvelopesPerSession = maxEnvelopesPerSession
         self.closedSessionMemory = closedSessionMemory
         self.maxQueuedEnvelopes = maxQueuedEnvelopes
         self.maxIdleTime = maxIdleTime
+        self.maxConcurrentCalls = maxConcurrentCalls
     }
 
     /// The defaults of protocols/node.md#limits.

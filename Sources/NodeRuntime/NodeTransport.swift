@@ -75,6 +75,7 @@ public actor NodeTransport: Transport {
     private var closedSessions: Set<SessionID> = []
     private var closedOrder: [SessionID] = []
     private var heldCount = 0
+    private var heldBytes = 0
     private var recorded: [[UInt8]] = []
 
     private struct Held {
@@ -155,6 +156,8 @@ public actor NodeTransport: Transport {
         var config = HTTP2ServerTransport.Custom<NodeListenerFactory>.Config.defaults
         config.rpc.maxRequestPayloadSize = limits.maxRequestBytes
         config.connection.maxIdleTime = limits.maxIdleTime
+        config.http2.maxConcurrentStreams = max(1, limits.maxConcurrentCalls)
+        config.http2.targetWindowSize = 1 << 20
         let transport = HTTP2ServerTransport.Custom(listenerFactory: factory, config: config)
         let service = NodeService(connections: connections) { [weak self] bytes, peer in
             guard let self else { return .unauthenticated }
@@ -223,10 +226,10 @@ public actor NodeTransport: Transport {
             return
         }
         state.roster = roster
-        let before = state.held.count
+        let contradicted = state.held.filter { roster[$0.message.from] != $0.sender || roster[$0.message.to] != member }
         state.held.removeAll { roster[$0.message.from] != $0.sender || roster[$0.message.to] != member }
-        let dropped = before - state.held.count
-        heldCount -= dropped
+        release(contradicted)
+        let dropped = contradicted.count
         if dropped > 0 { counters.update { $0.envelopesReceived[.wrongParty, default: 0] += dropped } }
         sessions[session] = state
     }
@@ -245,10 +248,10 @@ public actor NodeTransport: Transport {
             throw Runtime.RuntimeError(.invalidParticipants, "\(party) of \(session) is not hosted by \(member)", member: member)
         }
         if let existing = state.mailboxes[party] { return existing }
-        let ready = state.held.filter { $0.message.to == party }.map(\.message)
+        let ready = state.held.filter { $0.message.to == party }
         state.held.removeAll { $0.message.to == party }
-        heldCount -= ready.count
-        let mailbox = NodeMailbox(party: party, held: ready)
+        release(ready)
+        let mailbox = NodeMailbox(party: party, held: ready.map(\.message))
         state.mailboxes[party] = mailbox
         sessions[session] = state
         return mailbox
@@ -272,6 +275,7 @@ public actor NodeTransport: Transport {
             } else {
                 state.held.append(Held(sender: member, message: message))
                 heldCount += 1
+                heldBytes += message.bytes.count
                 sessions[message.session] = state
             }
             return
@@ -298,7 +302,7 @@ public actor NodeTransport: Transport {
     /// - Parameter session: The session.
     public func close(session: SessionID) async {
         if let state = sessions.removeValue(forKey: session) {
-            heldCount -= state.held.count
+            release(state.held)
             for mailbox in state.mailboxes.values { await mailbox.close() }
         }
         if closedSessions.insert(session).inserted {
@@ -359,11 +363,14 @@ public actor NodeTransport: Transport {
                 return .accepted
             }
         }
-        guard heldCount < limits.maxEarlyEnvelopes else { return .overloaded }
+        guard heldCount < limits.maxEarlyEnvelopes, heldBytes + message.bytes.count <= limits.maxEarlyBytes else {
+            return .overloaded
+        }
         seen.insert(envelope.sequence)
         state.seen[envelope.sender] = seen
         state.held.append(Held(sender: envelope.sender, message: message))
         heldCount += 1
+        heldBytes += message.bytes.count
         sessions[envelope.session] = state
         counters.update { $0.payloadBytesReceived += message.bytes.count }
         return .accepted
@@ -373,9 +380,15 @@ public actor NodeTransport: Transport {
     private func dropExpiredSessions() {
         let now = ContinuousClock.now
         for (session, state) in sessions where state.roster == nil && state.created.advanced(by: limits.earlyEnvelopeLifetime) < now {
-            heldCount -= state.held.count
+            release(state.held)
             sessions[session] = nil
         }
+    }
+
+    /// Accounts for held envelopes leaving the hold (delivered or dropped).
+    private func release(_ held: [Held]) {
+        heldCount -= held.count
+        heldBytes -= held.reduce(0) { $0 + $1.message.bytes.count }
     }
 
     private func outbox(for peer: String) -> PeerOutbox? {

@@ -56,6 +56,7 @@ public final class PeerLink: Sendable {
                 initial: limits.backoffInitial, max: limits.backoffMaximum, multiplier: limits.backoffMultiplier,
                 jitter: limits.backoffJitter)
             config.connection.maxIdleTime = limits.maxIdleTime
+            config.http2.targetWindowSize = 1 << 20
             config.channelDebuggingCallbacks.onCreateTCPConnection = { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let tls = try NIOSSLClientHandler(context: sslContext, serverHostname: nil) { certificates, promise in

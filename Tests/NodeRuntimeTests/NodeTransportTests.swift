@@ -58,6 +58,43 @@ struct NodeTransportTests {
         #expect(allDelivered)
     }
 
+    @Test("twenty sessions at once share the nodes' connections and stay apart")
+    func manySessions() async throws {
+        let network = try await TestNetwork.make(["alpha", "bravo", "charlie"])
+        defer { Task { await network.stop() } }
+        let names = network.names
+        var sessions: [(SessionID, [PartyID: String])] = []
+        for index in 0..<20 {
+            var roster: [PartyID: String] = [:]
+            for (offset, name) in names.enumerated() { roster[PartyID(UInt32((offset + index) % 3 + 1))] = name }
+            sessions.append((try newSession(), roster))
+        }
+        var mailboxes: [Int: [PartyID: any Mailbox]] = [:]
+        for (index, (session, roster)) in sessions.enumerated() {
+            try await network.register(session, roster: roster)
+            for (party, host) in roster { mailboxes[index, default: [:]][party] = try await network.node(host).open(session: session, party: party) }
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for (index, (session, roster)) in sessions.enumerated() {
+                for (from, host) in roster {
+                    group.addTask {
+                        for to in roster.keys where to != from {
+                            await network.node(host).send(TransportMessage(
+                                session: session, from: from, to: to, round: 2, bytes: [UInt8(index), UInt8(from.rawValue)]))
+                        }
+                    }
+                }
+            }
+        }
+        for (index, (session, roster)) in sessions.enumerated() {
+            for party in roster.keys {
+                let received = try await collect(2, from: mailboxes[index]![party]!)
+                #expect(received.allSatisfy { $0.session == session && $0.bytes.first == UInt8(index) && $0.bytes.last == UInt8($0.from.rawValue) })
+                #expect(Set(received.map(\.from)) == Set(roster.keys.filter { $0 != party }))
+            }
+        }
+    }
+
     @Test("a peer whose certificate key is not a registered member's is refused during the handshake")
     func unregisteredPeerRefused() async throws {
         let network = try await TestNetwork.make(["alpha", "bravo"])
