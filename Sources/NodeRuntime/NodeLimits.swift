@@ -9,6 +9,9 @@ public struct NodeLimits: Sendable, Hashable {
     public var handshakeTimeout: Duration
     /// The deadline of one delivery call to a peer (default 30 s).
     public var deliveryTimeout: Duration
+    /// How long a receiving node waits for a call's envelope to arrive in full (default 30 s): a
+    /// slow or stalled sender's call ends `DEADLINE_EXCEEDED`.
+    public var callTimeout: Duration
     /// How long an envelope is retried towards an unreachable peer before it is dropped (default 120 s).
     public var deliveryLifetime: Duration
     /// The first reconnection delay (default 50 ms).
@@ -46,6 +49,7 @@ public struct NodeLimits: Sendable, Hashable {
     ///   - maxPayloadBytes: The largest payload.
     ///   - handshakeTimeout: The TLS handshake deadline.
     ///   - deliveryTimeout: The deadline of one delivery call.
+    ///   - callTimeout: How long a receiver waits for a call's envelope.
     ///   - deliveryLifetime: How long an envelope is retried.
     ///   - backoffInitial: The first reconnection delay.
     ///   - backoffMaximum: The largest reconnection delay.
@@ -61,7 +65,7 @@ public struct NodeLimits: Sendable, Hashable {
     ///   - maxConcurrentCalls: Open calls per connection.
     public init(
         maxPayloadBytes: Int = 16 << 20, handshakeTimeout: Duration = .seconds(10), deliveryTimeout: Duration = .seconds(30),
-        deliveryLifetime: Duration = .seconds(120), backoffInitial: Duration = .milliseconds(50),
+        callTimeout: Duration = .seconds(30), deliveryLifetime: Duration = .seconds(120), backoffInitial: Duration = .milliseconds(50),
         backoffMaximum: Duration = .seconds(5), backoffMultiplier: Double = 2, backoffJitter: Double = 0.2,
         maxEarlyEnvelopes: Int = 4096, maxEarlyBytes: Int = 64 << 20, earlyEnvelopeLifetime: Duration = .seconds(120), maxEnvelopesPerSession: Int = 1 << 16,
         closedSessionMemory: Int = 1 << 16, maxQueuedEnvelopes: Int = 1 << 14, maxIdleTime: Duration = .seconds(300),
@@ -70,6 +74,7 @@ public struct NodeLimits: Sendable, Hashable {
         self.maxPayloadBytes = maxPayloadBytes
         self.handshakeTimeout = handshakeTimeout
         self.deliveryTimeout = deliveryTimeout
+        self.callTimeout = callTimeout
         self.deliveryLifetime = deliveryLifetime
         self.backoffInitial = backoffInitial
         self.backoffMaximum = backoffMaximum

@@ -16,7 +16,8 @@ public final class PeerLink: Sendable {
     public let peer: String
     /// Its address.
     public let address: NodeAddress
-    private let client: GRPCClient<HTTP2ClientTransport.Posix>
+    /// The gRPC client (internal: tests drive raw calls through it).
+    let client: GRPCClient<HTTP2ClientTransport.Posix>
     private let connections: Task<Void, Never>
     private let deliveryTimeout: Duration
     private let counters: NodeCounters

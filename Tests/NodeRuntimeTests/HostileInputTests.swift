@@ -1,13 +1,14 @@
 import CryptoPrimitives
+import GRPCCore
 import MPCProtocols
 import NIOCore
 import NIOPosix
-import NodeRuntime
+@testable import NodeRuntime
 import Runtime
 import Testing
 
 /// What a node's port survives (protocols/node.md#limits, #deadlines-and-reconnection).
-@Suite("Node transport: oversized messages, random bytes and half-open connections")
+@Suite("Node transport: oversized messages, slow senders, random bytes and half-open connections")
 struct HostileInputTests {
     @Test("an oversized message is refused by sender and receiver while the node keeps serving")
     func oversized() async throws {
@@ -34,7 +35,7 @@ struct HostileInputTests {
             ).wireEncoded()
         }
         #expect(try await link.deliver(oversized(4097)) == .oversized)
-        await #expect(throws: RuntimeError.self) { _ = try await link.deliver(oversized(64 << 10)) }
+        await #expect(throws: Runtime.RuntimeError.self) { _ = try await link.deliver(oversized(64 << 10)) }
         // The largest allowed payload still passes, on the same connection.
         let largest = NodeEnvelope.seal(
             TransportMessage(session: session, from: PartyID(1), to: PartyID(2), round: 1, bytes: [UInt8](repeating: 3, count: 4096)),
@@ -48,6 +49,32 @@ struct HostileInputTests {
         let received = await network.node("bravo").statistics().envelopesReceived
         #expect(received[.oversized] == 1)
         #expect(received[.accepted] == 2)
+    }
+
+    @Test("a member that never finishes sending its envelope has its call ended at the call deadline; the node keeps serving")
+    func slowSender() async throws {
+        var limits = testLimits
+        limits.callTimeout = .seconds(1)
+        let network = try await TestNetwork.make(["alpha", "bravo"], limits: limits)
+        defer { Task { await network.stop() } }
+        let link = try network.link(as: "alpha", to: "bravo")
+        // The call opens and its request never comes; the client sets no deadline of its own.
+        let stalled = StreamingClientRequest<[UInt8]> { _ in try await Task.sleep(for: .seconds(30)) }
+        let error = await #expect(throws: RPCError.self) {
+            _ = try await link.client.clientStreaming(
+                request: stalled, descriptor: NodeService.deliver, serializer: RawBytesCodec(), deserializer: RawBytesCodec(),
+                options: .defaults
+            ) { response in try response.message }
+        }
+        #expect(error?.code == .deadlineExceeded)
+        await link.close()
+
+        let session = try newSession()
+        try await network.register(session, roster: [PartyID(1): "alpha", PartyID(2): "bravo"])
+        let mailbox = try await network.node("bravo").open(session: session, party: PartyID(2))
+        await network.node("alpha").send(TransportMessage(session: session, from: PartyID(1), to: PartyID(2), round: 1, bytes: [8]))
+        #expect(try await collect(1, from: mailbox).map(\.bytes) == [[8]])
+        #expect(await network.node("bravo").statistics().envelopesReceived.values.reduce(0, +) == 1)
     }
 
     @Test("random bytes and a half-open TCP connection leave the node up and serving; the half-open one is closed at its deadline")
