@@ -105,3 +105,89 @@ struct EnvelopeSecurityTests {
         #expect(received[.malformed] == 3)
     }
 }
+
+/// Envelopes that arrive before their session is known here (protocols/node.md#receiving-an-envelope).
+@Suite("Node transport: envelopes held for sessions not yet open")
+struct EarlyEnvelopeTests {
+    @Test("held until the party's mailbox opens, dropped when the roster contradicts them, and bounded")
+    func heldEnvelopes() async throws {
+        var limits = testLimits
+        limits.maxEarlyEnvelopes = 3
+        let network = try await TestNetwork.make(["alpha", "bravo", "charlie"], limits: limits)
+        defer { Task { await network.stop() } }
+        let session = try newSession()
+        func envelope(_ sender: String, party: UInt32, sequence: UInt64, _ byte: UInt8) -> [UInt8] {
+            NodeEnvelope.seal(
+                TransportMessage(session: session, from: PartyID(party), to: PartyID(2), round: 1, bytes: [byte]),
+                consortium: network.consortium, sender: sender, receiver: "bravo", sequence: sequence, signingKey: network.keys[sender]!
+            ).wireEncoded()
+        }
+        let alpha = try network.link(as: "alpha", to: "bravo")
+        let charlie = try network.link(as: "charlie", to: "bravo")
+        // Bravo has no roster for the session yet: the envelopes are held.
+        #expect(try await alpha.deliver(envelope("alpha", party: 1, sequence: 0, 1)) == .accepted)
+        #expect(try await alpha.deliver(envelope("alpha", party: 3, sequence: 1, 2)) == .accepted)  // claims charlie's party
+        #expect(try await charlie.deliver(envelope("charlie", party: 3, sequence: 0, 3)) == .accepted)
+        #expect(try await alpha.deliver(envelope("alpha", party: 1, sequence: 2, 4)) == .overloaded)
+        await alpha.close()
+        await charlie.close()
+
+        try await network.node("bravo").register(session: session, roster: [PartyID(1): "alpha", PartyID(2): "bravo", PartyID(3): "charlie"])
+        let mailbox = try await network.node("bravo").open(session: session, party: PartyID(2))
+        let held = try await collect(2, from: mailbox)
+        #expect(held.map(\.bytes) == [[1], [3]])
+        #expect(held.map(\.from) == [PartyID(1), PartyID(3)])
+        #expect(try await mailbox.receive(before: .now.advanced(by: .milliseconds(200))) == nil)
+        let received = await network.node("bravo").statistics().envelopesReceived
+        #expect(received[.accepted] == 3)
+        #expect(received[.overloaded] == 1)
+        #expect(received[.wrongParty] == 1)
+    }
+
+    @Test("a node refuses a key that is not its member's registered key, a short consortium id and an unregistered peer")
+    func configurationRules() async throws {
+        let key = Ed25519.PrivateKey()
+        let directory = try MemberDirectory([("alpha", key.publicKey), ("bravo", Ed25519.PrivateKey().publicKey)])
+        let listen = NodeAddress(host: "127.0.0.1", port: 0)
+        let consortium = SecureRandom.bytes(count: 32)
+        #expect(throws: RuntimeError.self) {
+            _ = try NodeTransport(configuration: NodeConfiguration(
+                identity: try NodeIdentity(member: "alpha", key: Ed25519.PrivateKey()), consortium: consortium, directory: directory, listen: listen))
+        }
+        #expect(throws: RuntimeError.self) {
+            _ = try NodeTransport(configuration: NodeConfiguration(
+                identity: try NodeIdentity(member: "alpha", key: key), consortium: [1, 2, 3], directory: directory, listen: listen))
+        }
+        #expect(throws: RuntimeError.self) {
+            _ = try NodeTransport(configuration: NodeConfiguration(
+                identity: try NodeIdentity(member: "alpha", key: key), consortium: consortium, directory: directory, listen: listen,
+                peers: ["mallory": listen]))
+        }
+        let node = try NodeTransport(configuration: NodeConfiguration(
+            identity: try NodeIdentity(member: "alpha", key: key), consortium: consortium, directory: directory, listen: listen))
+        await #expect(throws: RuntimeError.self) { try await node.setPeer("mallory", at: listen) }
+    }
+
+    @Test("a node refuses to open a party its member does not host, or a session without a roster")
+    func openingRules() async throws {
+        let network = try await TestNetwork.make(["alpha", "bravo"])
+        defer { Task { await network.stop() } }
+        let session = try newSession()
+        await #expect(throws: RuntimeError.self) { _ = try await network.node("alpha").open(session: session, party: PartyID(1)) }
+        try await network.register(session, roster: [PartyID(1): "alpha", PartyID(2): "bravo"])
+        await #expect(throws: RuntimeError.self) { _ = try await network.node("alpha").open(session: session, party: PartyID(2)) }
+        await #expect(throws: RuntimeError.self) {
+            try await network.node("alpha").register(session: session, roster: [PartyID(1): "bravo", PartyID(2): "alpha"])
+        }
+        await #expect(throws: RuntimeError.self) {
+            try await network.node("alpha").register(session: try newSession(), roster: [PartyID(1): "mallory"])
+        }
+        // A message from a party this node does not host is not sent.
+        await network.node("alpha").send(TransportMessage(session: session, from: PartyID(2), to: PartyID(1), round: 1, bytes: [1]))
+        #expect(await network.node("alpha").statistics().outgoingDropped == 1)
+        await network.node("alpha").close(session: session)
+        await #expect(throws: RuntimeError.self) {
+            try await network.node("alpha").register(session: session, roster: [PartyID(1): "alpha", PartyID(2): "bravo"])
+        }
+    }
+}
