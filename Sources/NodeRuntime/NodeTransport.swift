@@ -69,6 +69,7 @@ public actor NodeTransport: Transport {
     private var server: GRPCServer<HTTP2ServerTransport.Custom<NodeListenerFactory>>?
     private var serverTask: Task<Void, Never>?
     private var boundPort: Int?
+    private var starting = false
     private var outboxes: [String: PeerOutbox] = [:]
     private var peers: [String: NodeAddress]
     private var sessions: [SessionID: SessionState] = [:]
@@ -138,6 +139,11 @@ public actor NodeTransport: Transport {
     @discardableResult
     public func start() async throws -> NodeAddress {
         if let boundPort, server != nil { return NodeAddress(host: configuration.listen.host, port: boundPort) }
+        guard !starting else {
+            throw Runtime.RuntimeError(.transportFailure, "node \(member) is already starting", member: member)
+        }
+        starting = true
+        defer { starting = false }
         let sslContext: NIOSSLContext
         do {
             sslContext = try NIOSSLContext(configuration: PeerVerification.configuration(for: configuration.identity, server: true))

@@ -166,6 +166,14 @@ struct EarlyEnvelopeTests {
         let node = try NodeTransport(configuration: NodeConfiguration(
             identity: try NodeIdentity(member: "alpha", key: key), consortium: consortium, directory: directory, listen: listen))
         await #expect(throws: RuntimeError.self) { try await node.setPeer("mallory", at: listen) }
+        // A port another node already listens on cannot be bound.
+        let network = try await TestNetwork.make(["bravo"])
+        defer { Task { await network.stop() } }
+        let taken = try NodeTransport(configuration: NodeConfiguration(
+            identity: try NodeIdentity(member: "alpha", key: key), consortium: consortium, directory: directory,
+            listen: network.addresses["bravo"]!))
+        let error = await #expect(throws: RuntimeError.self) { try await taken.start() }
+        #expect(error?.code == .transportFailure)
     }
 
     @Test("a node refuses to open a party its member does not host, or a session without a roster")
