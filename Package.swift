@@ -26,6 +26,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        // NodeRuntime: gRPC over HTTP/2 and TLS 1.3, member certificates over Ed25519 keys (protocols/node.md).
+        .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         // System-library shims: static inline wrappers only.
@@ -85,6 +93,24 @@ let package = Package(
             dependencies: [
                 "MPCProtocols", "DataSources", "ConsortiumLedger", "CircuitCompiler", "Circuit", "CryptoPrimitives",
                 "PaillierEncryption", "ContractLanguage", "WireFormat", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings),
+
+        // The networked transport: gRPC over HTTP/2 and mutually authenticated TLS 1.3 between member
+        // nodes pinned to the ledger's member keys, signed envelopes (protocols/node.md).
+        .target(
+            name: "NodeRuntime",
+            dependencies: [
+                "Runtime", "MPCProtocols", "CryptoPrimitives", "WireFormat", "ConsortiumLedger",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings),
 
@@ -173,6 +199,19 @@ let package = Package(
         .testTarget(
             name: "CommandLineTests",
             dependencies: ["covenant", "ConsortiumLedger", "_TestSupport"],
+            swiftSettings: swiftSettings),
+        // Real TLS over real sockets on 127.0.0.1: three nodes, refused peers, hostile bytes, a contract run.
+        .testTarget(
+            name: "NodeRuntimeTests",
+            dependencies: [
+                "NodeRuntime", "Runtime", "MPCProtocols", "CryptoPrimitives", "ConsortiumLedger", "Circuit", "CircuitCompiler",
+                "DataSources", "MultiPrecision", "PaillierEncryption", "WireFormat", "_TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "MPCProtocolsTests",

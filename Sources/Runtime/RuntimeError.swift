@@ -41,6 +41,15 @@ public struct RuntimeError: Error, Sendable, CustomStringConvertible {
         case cancelled
         /// Writing demo or run files failed.
         case fileFailure = "file-failure"
+        /// A network peer was refused: its TLS identity is not a registered member's key, or not
+        /// the member expected at its address (protocols/node.md#tls-identities-and-pinning).
+        case peerRefused = "peer-refused"
+        /// A node refused a protocol envelope: malformed, oversized, forged, relayed, replayed or
+        /// misdirected (protocols/node.md#receiving-an-envelope).
+        case messageRejected = "message-rejected"
+        /// The network transport failed: a listener could not bind, or a peer stayed unreachable
+        /// past its deadline (protocols/node.md#deadlines-and-reconnection).
+        case transportFailure = "transport-failure"
     }
 
     /// What went wrong.

@@ -1,0 +1,116 @@
+/// The bounds and deadlines of a ``NodeTransport``: the largest envelope, every wait, reconnection
+/// back-off, and what a node holds for peers. Spec: protocols/node.md#limits.
+public struct NodeLimits: Sendable, Hashable {
+    /// The largest protocol payload one envelope carries, in bytes (default 16 MiB). A larger
+    /// payload is refused by its sender, and a larger request by the receiving node's gRPC layer.
+    public var maxPayloadBytes: Int
+    /// How long a connection may take to complete its TLS handshake before the node closes it
+    /// (default 10 s).
+    public var handshakeTimeout: Duration
+    /// The deadline of one delivery call to a peer (default 30 s).
+    public var deliveryTimeout: Duration
+    /// How long a receiving node waits for a call's envelope to arrive in full (default 30 s): a
+    /// slow or stalled sender's call ends `DEADLINE_EXCEEDED`.
+    public var callTimeout: Duration
+    /// How long an envelope is retried towards an unreachable peer before it is dropped (default 120 s).
+    public var deliveryLifetime: Duration
+    /// The first reconnection delay (default 50 ms).
+    public var backoffInitial: Duration
+    /// The largest reconnection delay (default 5 s).
+    public var backoffMaximum: Duration
+    /// The factor between consecutive delays (default 2).
+    public var backoffMultiplier: Double
+    /// The random spread of each delay, as a fraction of it (default 0.2).
+    public var backoffJitter: Double
+    /// Envelopes held, across all peers, for sessions not yet opened here (default 4,096).
+    public var maxEarlyEnvelopes: Int
+    /// Payload bytes held, across all peers, for sessions not yet opened here (default 64 MiB).
+    public var maxEarlyBytes: Int
+    /// How long such envelopes are held (default 120 s).
+    public var earlyEnvelopeLifetime: Duration
+    /// Envelopes accepted from one peer in one session (default 65,536).
+    public var maxEnvelopesPerSession: Int
+    /// Closed sessions remembered so that their envelopes are refused as replays (default 65,536).
+    public var closedSessionMemory: Int
+    /// Envelopes queued towards one peer (default 16,384).
+    public var maxQueuedEnvelopes: Int
+    /// An idle connection is closed after this long (default 5 min).
+    public var maxIdleTime: Duration
+    /// Calls (HTTP/2 streams) one peer may have open on a connection at once (default 64; a node
+    /// sends one at a time per peer).
+    public var maxConcurrentCalls: Int
+
+    /// Bytes an envelope adds to its payload, at most: the header, two member names of at most 64
+    /// bytes, the party ids, round, sequence number and signature (protocols/node.md#envelope).
+    public static let envelopeOverhead = 512
+
+    /// Limits.
+    /// - Parameters:
+    ///   - maxPayloadBytes: The largest payload.
+    ///   - handshakeTimeout: The TLS handshake deadline.
+    ///   - deliveryTimeout: The deadline of one delivery call.
+    ///   - callTimeout: How long a receiver waits for a call's envelope.
+    ///   - deliveryLifetime: How long an envelope is retried.
+    ///   - backoffInitial: The first reconnection delay.
+    ///   - backoffMaximum: The largest reconnection delay.
+    ///   - backoffMultiplier: The factor between delays.
+    ///   - backoffJitter: The random spread of a delay.
+    ///   - maxEarlyEnvelopes: Envelopes held for sessions not yet opened.
+    ///   - maxEarlyBytes: Payload bytes held for sessions not yet opened.
+    ///   - earlyEnvelopeLifetime: How long they are held.
+    ///   - maxEnvelopesPerSession: Envelopes accepted from one peer in one session.
+    ///   - closedSessionMemory: Closed sessions remembered.
+    ///   - maxQueuedEnvelopes: Envelopes queued towards one peer.
+    ///   - maxIdleTime: When an idle connection is closed.
+    ///   - maxConcurrentCalls: Open calls per connection.
+    public init(
+        maxPayloadBytes: Int = 16 << 20, handshakeTimeout: Duration = .seconds(10), deliveryTimeout: Duration = .seconds(30),
+        callTimeout: Duration = .seconds(30), deliveryLifetime: Duration = .seconds(120), backoffInitial: Duration = .milliseconds(50),
+        backoffMaximum: Duration = .seconds(5), backoffMultiplier: Double = 2, backoffJitter: Double = 0.2,
+        maxEarlyEnvelopes: Int = 4096, maxEarlyBytes: Int = 64 << 20, earlyEnvelopeLifetime: Duration = .seconds(120), maxEnvelopesPerSession: Int = 1 << 16,
+        closedSessionMemory: Int = 1 << 16, maxQueuedEnvelopes: Int = 1 << 14, maxIdleTime: Duration = .seconds(300),
+        maxConcurrentCalls: Int = 64
+    ) {
+        self.maxPayloadBytes = maxPayloadBytes
+        self.handshakeTimeout = handshakeTimeout
+        self.deliveryTimeout = deliveryTimeout
+        self.callTimeout = callTimeout
+        self.deliveryLifetime = deliveryLifetime
+        self.backoffInitial = backoffInitial
+        self.backoffMaximum = backoffMaximum
+        self.backoffMultiplier = backoffMultiplier
+        self.backoffJitter = backoffJitter
+        self.maxEarlyEnvelopes = maxEarlyEnvelopes
+        self.maxEarlyBytes = maxEarlyBytes
+        self.earlyEnvelopeLifetime = earlyEnvelopeLifetime
+        self.maxEnvelopesPerSession = maxEnvelopesPerSession
+        self.closedSessionMemory = closedSessionMemory
+        self.maxQueuedEnvelopes = maxQueuedEnvelopes
+        self.maxIdleTime = maxIdleTime
+        self.maxConcurrentCalls = maxConcurrentCalls
+    }
+
+    /// The defaults of protocols/node.md#limits.
+    public static let `default` = NodeLimits()
+
+    /// The largest gRPC request a node accepts: the largest payload plus the envelope's overhead.
+    var maxRequestBytes: Int { maxPayloadBytes + Self.envelopeOverhead }
+
+    /// The delay before retry `attempt` (0-based): `initial · multiplier^attempt`, capped at the
+    /// maximum, spread by ±jitter (protocols/node.md#deadlines-and-reconnection).
+    /// - Parameter attempt: The number of failed attempts so far, minus one.
+    /// - Returns: The delay.
+    func backoff(attempt: Int) -> Duration {
+        let initial = Double(backoffInitial.components.seconds) + Double(backoffInitial.components.attoseconds) * 1e-18
+        let maximum = Double(backoffMaximum.components.seconds) + Double(backoffMaximum.components.attoseconds) * 1e-18
+        var delay = initial
+        for _ in 0..<min(max(attempt, 0), 64) {
+            delay *= max(backoffMultiplier, 1)
+            if delay >= maximum { break }
+        }
+        delay = min(delay, maximum)
+        let spread = min(max(backoffJitter, 0), 1)
+        let factor = 1 + Double.random(in: -spread...spread)
+        return .nanoseconds(Int64(max(0, delay * factor) * 1e9))
+    }
+}

@@ -1,0 +1,67 @@
+import GRPCCore
+
+/// The node's gRPC messages are raw bytes: our `WireFormat` encodings, not protobuf.
+struct RawBytesCodec: MessageSerializer, MessageDeserializer {
+    typealias Message = [UInt8]
+
+    func serialize<Bytes: GRPCContiguousBytes>(_ message: [UInt8]) throws -> Bytes { Bytes(message) }
+
+    func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> [UInt8] {
+        serializedMessageBytes.withUnsafeBytes { Array($0) }
+    }
+}
+
+/// The node-to-node service `covenant.node.v1.Node`: one unary method, `Deliver`, whose request is
+/// one encoded ``NodeEnvelope`` and whose response is one ``DeliveryVerdict`` byte. The envelope
+/// must arrive in full within the call deadline. Spec: protocols/node.md#transport.
+struct NodeService: RegistrableRPCService {
+    /// `/covenant.node.v1.Node/Deliver`.
+    static let deliver = MethodDescriptor(fullyQualifiedService: "covenant.node.v1.Node", method: "Deliver")
+
+    let connections: AuthenticatedConnections
+    let callTimeout: Duration
+    let receive: @Sendable (_ envelope: [UInt8], _ peer: String?) async -> DeliveryVerdict
+
+    func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
+        let connections = self.connections
+        let receive = self.receive
+        let callTimeout = self.callTimeout
+        router.registerHandler(forMethod: Self.deliver, deserializer: RawBytesCodec(), serializer: RawBytesCodec()) {
+            request, context in
+            let envelope: [UInt8]
+            do {
+                envelope = try await Self.onlyMessage(of: request.messages, within: callTimeout)
+            } catch let error as RPCError {
+                return StreamingServerResponse(error: error)
+            } catch {
+                return StreamingServerResponse(error: RPCError(code: .cancelled, message: "the call ended before its envelope arrived"))
+            }
+            let verdict = await receive(envelope, connections.member(at: context.remotePeer))
+            return StreamingServerResponse(single: ServerResponse(message: [verdict.rawValue]))
+        }
+    }
+
+    /// The call's one request message, read before `timeout` passes.
+    static func onlyMessage(of messages: RPCAsyncSequence<[UInt8], any Error>, within timeout: Duration) async throws -> [UInt8] {
+        try await withThrowingTaskGroup(of: [UInt8].self) { group in
+            group.addTask {
+                var only: [UInt8]?
+                for try await message in messages {
+                    guard only == nil else { throw RPCError(code: .invalidArgument, message: "Deliver takes exactly one envelope") }
+                    only = message
+                }
+                guard let only else { throw RPCError(code: .invalidArgument, message: "Deliver takes exactly one envelope") }
+                return only
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw RPCError(code: .deadlineExceeded, message: "the envelope did not arrive within the call deadline")
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next() else {
+                throw RPCError(code: .internalError, message: "no outcome for the call")
+            }
+            return first
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Runtime
+
+/// A mutually authenticated gRPC connection to one peer node: TLS 1.3 with this node's
+/// certificate, accepting only the certificate of the member expected at that address. gRPC
+/// reconnects it with exponential back-off. Spec: protocols/node.md#transport.
+///
+/// ``NodeTransport`` sends through links; tests use one directly to put chosen bytes on the wire
+/// as an authenticated member would.
+public final class PeerLink: Sendable {
+    /// The member expected at the address.
+    public let peer: String
+    /// Its address.
+    public let address: NodeAddress
+    /// The gRPC client (internal: tests drive raw calls through it).
+    let client: GRPCClient<HTTP2ClientTransport.Posix>
+    private let connections: Task<Void, Never>
+    private let deliveryTimeout: Duration
+    private let counters: NodeCounters
+
+    /// Opens a link (the connection is made on first use).
+    /// - Parameters:
+    ///   - peer: The member expected at `address`.
+    ///   - address: The peer's address.
+    ///   - identity: This node's identity.
+    ///   - directory: The pinned registry.
+    ///   - limits: Deadlines, sizes and back-off.
+    /// - Throws: ``RuntimeError`` `invalidConfiguration` if the TLS context cannot be built.
+    public convenience init(
+        to peer: String, at address: NodeAddress, identity: NodeIdentity, directory: MemberDirectory, limits: NodeLimits = .default
+    ) throws {
+        try self.init(to: peer, at: address, identity: identity, directory: directory, limits: limits, counters: NodeCounters())
+    }
+
+    init(
+        to peer: String, at address: NodeAddress, identity: NodeIdentity, directory: MemberDirectory, limits: NodeLimits,
+        counters: NodeCounters
+    ) throws {
+        self.peer = peer
+        self.address = address
+        self.deliveryTimeout = limits.deliveryTimeout
+        self.counters = counters
+        let sslContext: NIOSSLContext
+        do {
+            sslContext = try NIOSSLContext(configuration: PeerVerification.configuration(for: identity, server: false))
+        } catch let error as Runtime.RuntimeError {
+            throw error
+        } catch {
+            throw Runtime.RuntimeError(.invalidConfiguration, "the TLS context of node \(identity.member) could not be built")
+        }
+        let config = HTTP2ClientTransport.Posix.Config.defaults { config in
+            config.backoff = .init(
+                initial: limits.backoffInitial, max: limits.backoffMaximum, multiplier: limits.backoffMultiplier,
+                jitter: limits.backoffJitter)
+            config.connection.maxIdleTime = limits.maxIdleTime
+            config.http2.targetWindowSize = 1 << 20
+            config.channelDebuggingCallbacks.onCreateTCPConnection = { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let tls = try NIOSSLClientHandler(context: sslContext, serverHostname: nil) { certificates, promise in
+                        switch PeerVerification.member(presenting: certificates, in: directory, expected: peer) {
+                        case .success: promise.succeed(.certificateVerified)
+                        case .failure:
+                            counters.update { $0.handshakesRefused += 1 }
+                            promise.succeed(.failed)
+                        }
+                    }
+                    try channel.pipeline.syncOperations.addHandler(tls, position: .first)
+                }
+            }
+        }
+        let transport: HTTP2ClientTransport.Posix
+        do {
+            transport = try HTTP2ClientTransport.Posix(
+                target: .ipv4(address: address.host, port: address.port), transportSecurity: .customSecure, config: config)
+        } catch {
+            throw Runtime.RuntimeError(.invalidConfiguration, "no gRPC transport to \(peer) at \(address)")
+        }
+        let client = GRPCClient(transport: transport)
+        self.client = client
+        self.connections = Task { try? await client.runConnections() }
+    }
+
+    /// Sends one encoded envelope and returns the peer's verdict.
+    /// - Parameter envelope: The bytes (normally a ``NodeEnvelope``'s encoding).
+    /// - Returns: The verdict; `oversized` also when the call ends `RESOURCE_EXHAUSTED`.
+    /// - Throws: ``RuntimeError`` `transportFailure` when the peer could not be reached (refused
+    ///   handshake, connection failure, deadline), reset the call (a request over its gRPC size
+    ///   limit), or answered something that is not a verdict.
+    public func deliver(_ envelope: [UInt8]) async throws -> DeliveryVerdict {
+        var options = CallOptions.defaults
+        options.timeout = deliveryTimeout
+        options.waitForReady = false
+        let answer: [UInt8]
+        do {
+            answer = try await client.unary(
+                request: ClientRequest(message: envelope), descriptor: NodeService.deliver, serializer: RawBytesCodec(),
+                deserializer: RawBytesCodec(), options: options
+            ) { response in try response.message }
+        } catch let error as RPCError {
+            if error.code == .resourceExhausted { return .oversized }
+            throw Runtime.RuntimeError(.transportFailure, "delivery to \(peer) at \(address) failed: \(error.code)", member: peer)
+        } catch {
+            throw Runtime.RuntimeError(.transportFailure, "delivery to \(peer) at \(address) failed", member: peer)
+        }
+        guard answer.count == 1, let verdict = DeliveryVerdict(rawValue: answer[0]) else {
+            throw Runtime.RuntimeError(.transportFailure, "\(peer) answered something that is not a delivery verdict", member: peer)
+        }
+        return verdict
+    }
+
+    /// Closes the connection (in-flight calls finish first).
+    public func close() async {
+        client.beginGracefulShutdown()
+        await connections.value
+    }
+}

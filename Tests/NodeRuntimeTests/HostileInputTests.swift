@@ -1,0 +1,115 @@
+import CryptoPrimitives
+import GRPCCore
+import MPCProtocols
+import NIOCore
+import NIOPosix
+@testable import NodeRuntime
+import Runtime
+import Testing
+
+/// What a node's port survives (protocols/node.md#limits, #deadlines-and-reconnection).
+@Suite("Node transport: oversized messages, slow senders, random bytes and half-open connections")
+struct HostileInputTests {
+    @Test("an oversized message is refused by sender and receiver while the node keeps serving")
+    func oversized() async throws {
+        var limits = testLimits
+        limits.maxPayloadBytes = 4096
+        let network = try await TestNetwork.make(["alpha", "bravo"], limits: limits)
+        defer { Task { await network.stop() } }
+        let session = try newSession()
+        try await network.register(session, roster: [PartyID(1): "alpha", PartyID(2): "bravo"])
+        let mailbox = try await network.node("bravo").open(session: session, party: PartyID(2))
+
+        // The sending node refuses to send it.
+        await network.node("alpha").send(TransportMessage(
+            session: session, from: PartyID(1), to: PartyID(2), round: 1, bytes: [UInt8](repeating: 1, count: 4097)))
+        #expect(await network.node("alpha").statistics().outgoingDropped == 1)
+
+        // A peer that sends it anyway: one byte over is refused by the envelope decoder; far over,
+        // the gRPC layer resets the call's stream before reading the envelope.
+        let link = try network.link(as: "alpha", to: "bravo")
+        func oversized(_ size: Int) -> [UInt8] {
+            NodeEnvelope.seal(
+                TransportMessage(session: session, from: PartyID(1), to: PartyID(2), round: 1, bytes: [UInt8](repeating: 2, count: size)),
+                consortium: network.consortium, sender: "alpha", receiver: "bravo", sequence: UInt64(size), signingKey: network.keys["alpha"]!
+            ).wireEncoded()
+        }
+        #expect(try await link.deliver(oversized(4097)) == .oversized)
+        await #expect(throws: Runtime.RuntimeError.self) { _ = try await link.deliver(oversized(64 << 10)) }
+        // The largest allowed payload still passes, on the same connection.
+        let largest = NodeEnvelope.seal(
+            TransportMessage(session: session, from: PartyID(1), to: PartyID(2), round: 1, bytes: [UInt8](repeating: 3, count: 4096)),
+            consortium: network.consortium, sender: "alpha", receiver: "bravo", sequence: 1_000_000, signingKey: network.keys["alpha"]!)
+        #expect(try await link.deliver(largest.wireEncoded()) == .accepted)
+        await link.close()
+
+        await network.node("alpha").send(TransportMessage(session: session, from: PartyID(1), to: PartyID(2), round: 1, bytes: [4]))
+        let messages = try await collect(2, from: mailbox)
+        #expect(messages.map(\.bytes.count) == [4096, 1])
+        let received = await network.node("bravo").statistics().envelopesReceived
+        #expect(received[.oversized] == 1)
+        #expect(received[.accepted] == 2)
+    }
+
+    @Test("a member that never finishes sending its envelope has its call ended at the call deadline; the node keeps serving")
+    func slowSender() async throws {
+        var limits = testLimits
+        limits.callTimeout = .seconds(1)
+        let network = try await TestNetwork.make(["alpha", "bravo"], limits: limits)
+        defer { Task { await network.stop() } }
+        let link = try network.link(as: "alpha", to: "bravo")
+        // The call opens and its request never comes; the client sets no deadline of its own.
+        let stalled = StreamingClientRequest<[UInt8]> { _ in try await Task.sleep(for: .seconds(30)) }
+        let error = await #expect(throws: RPCError.self) {
+            _ = try await link.client.clientStreaming(
+                request: stalled, descriptor: NodeService.deliver, serializer: RawBytesCodec(), deserializer: RawBytesCodec(),
+                options: .defaults
+            ) { response in try response.message }
+        }
+        #expect(error?.code == .deadlineExceeded)
+        await link.close()
+
+        let session = try newSession()
+        try await network.register(session, roster: [PartyID(1): "alpha", PartyID(2): "bravo"])
+        let mailbox = try await network.node("bravo").open(session: session, party: PartyID(2))
+        await network.node("alpha").send(TransportMessage(session: session, from: PartyID(1), to: PartyID(2), round: 1, bytes: [8]))
+        #expect(try await collect(1, from: mailbox).map(\.bytes) == [[8]])
+        #expect(await network.node("bravo").statistics().envelopesReceived.values.reduce(0, +) == 1)
+    }
+
+    @Test("random bytes and a half-open TCP connection leave the node up and serving; the half-open one is closed at its deadline")
+    func randomBytesAndHalfOpen() async throws {
+        let network = try await TestNetwork.make(["alpha", "bravo"])
+        defer { Task { await network.stop() } }
+        let address = network.addresses["bravo"]!
+        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+
+        // Random bytes, then the connection stays open: the TLS layer fails and the node closes it.
+        let garbage = try await bootstrap.connect(host: address.host, port: address.port).get()
+        try await garbage.writeAndFlush(ByteBuffer(bytes: SecureRandom.bytes(count: 4096))).get()
+        // A connection that never says anything.
+        let silent = try await bootstrap.connect(host: address.host, port: address.port).get()
+        // A TLS ClientHello that is cut off half-way.
+        let partial = try await bootstrap.connect(host: address.host, port: address.port).get()
+        try await partial.writeAndFlush(ByteBuffer(bytes: [0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03])).get()
+
+        // Meanwhile bravo serves its members.
+        let session = try newSession()
+        try await network.register(session, roster: [PartyID(1): "alpha", PartyID(2): "bravo"])
+        let mailbox = try await network.node("bravo").open(session: session, party: PartyID(2))
+        await network.node("alpha").send(TransportMessage(session: session, from: PartyID(1), to: PartyID(2), round: 1, bytes: [5]))
+        #expect(try await collect(1, from: mailbox).map(\.bytes) == [[5]])
+
+        // The node closes all three: the garbage at once, the others at the handshake deadline.
+        for channel in [garbage, silent, partial] {
+            let closed = await eventually { !channel.isActive }
+            #expect(closed)
+            try? await channel.close()
+        }
+        #expect(await network.node("bravo").statistics().handshakesTimedOut >= 2)
+
+        // And still serves afterwards.
+        await network.node("alpha").send(TransportMessage(session: session, from: PartyID(1), to: PartyID(2), round: 2, bytes: [6]))
+        #expect(try await collect(1, from: mailbox).map(\.bytes) == [[6]])
+    }
+}
