@@ -127,15 +127,20 @@ public struct ProtocolBenchmarks: Sendable {
                     let inputs = (0..<n).map { _ in (0..<length).map { _ in inputRNG.next() } }
                     let expected = Self.plainSum(inputs, length: length)
                     progress("paillier n=\(n) L=\(length)")
+                    // As the runtime runs it: every contribution proved and signed by its member.
+                    let signing = (0..<n).map { _ in Ed25519.PrivateKey() }
+                    let signatureKeys = Dictionary(uniqueKeysWithValues: signing.enumerated().map { (PartyID(UInt32($0.offset + 1)), $0.element.publicKey) })
                     results.append(try measure("paillier", n: n, length: length, threshold: t, keyBits: key.publicKey.bits, expected: expected) {
                         var rng = SecureRandomGenerator()
-                        let configuration = try PaillierAggregationConfiguration(sessionID: session, memberCount: n, vectorLength: length, publicKey: key)
+                        let configuration = try PaillierAggregationConfiguration(
+                            sessionID: session, memberCount: n, vectorLength: length, publicKey: key, signatureKeys: signatureKeys)
                         var machines: [any ProtocolStateMachine<PaillierAggregationMessage, PaillierAggregationResult>] = [
                             PaillierAggregatorStateMachine(configuration: configuration)
                         ]
                         for (index, input) in inputs.enumerated() {
                             machines.append(try PaillierMemberStateMachine(
-                                configuration: configuration, party: PartyID(UInt32(index + 1)), input: input, keyShare: shares[index], using: &rng))
+                                configuration: configuration, party: PartyID(UInt32(index + 1)), input: input, keyShare: shares[index],
+                                signingKey: signing[index], using: &rng))
                         }
                         return InProcessRouter<PaillierAggregationMessage, PaillierAggregationResult>(machines: machines) { bytes throws(MPCProtocolError) in
                             try PaillierAggregationMessage(wireEncoded: bytes)

@@ -108,6 +108,45 @@ extension Paillier.PublicKey {
         return left == right
     }
 
+    /// Checks many plaintext-knowledge proofs at once (the small-exponents test [BGR98 §3]):
+    /// with fresh random 128-bit `ρ_j`, `(g^{Σρ_j z₁_j} · h_s^{Σρ_j z₂_j})² = (∏ a_j^{ρ_j} ·
+    /// c_j^{ρ_j e_j})²`, the right side by one multi-exponentiation, after the same range checks
+    /// as ``verify(_:of:context:)``. Squaring removes the sign (`−1`, of order 2) that the random
+    /// exponents could not catch; a proof valid up to sign still proves knowledge of the plaintext
+    /// (`−1` is an `n`-th residue). Any other wrong proof passes with probability about `2^-128`
+    /// when `n`'s prime factors are safe primes (the dealer's keys; protocols/paillier.md#plaintext-knowledge-proofs).
+    /// - Parameter items: Each proof with its ciphertext (validated under this key) and context.
+    /// - Returns: Whether all verify (true for none).
+    public func verifyBatch(_ items: [(proof: Paillier.PlaintextKnowledgeProof, ciphertext: Paillier.Ciphertext, context: [UInt8])]) -> Bool {
+        if items.count == 1, let only = items.first { return verify(only.proof, of: only.ciphertext, context: only.context) }
+        var bases: [BigInt] = [], exponents: [BigInt] = []
+        bases.reserveCapacity(2 * items.count)
+        exponents.reserveCapacity(2 * items.count)
+        var z1 = BigInt(0), z2 = BigInt(0)
+        var rng = SystemRandomNumberGenerator()
+        for (proof, c, context) in items {
+            let a = proof.commitment
+            guard a.signum > 0, a < nSquared, BigInt.gcd(a, n) == 1,
+                !proof.plaintextResponse.isNegative, proof.plaintextResponse < n,
+                !proof.exponentResponse.isNegative, proof.exponentResponse.bitWidth <= proofExponentBits + 1
+            else { return false }
+            let e = challenge(context: context, ciphertext: c.value, commitment: a)
+            let rho = BigInt(littleEndianWords: [rng.next(), rng.next()])
+            z1 += rho * proof.plaintextResponse
+            z2 += rho * proof.exponentResponse
+            bases.append(a)
+            exponents.append(rho)
+            bases.append(c.value)
+            exponents.append(rho * e)
+        }
+        var left = hs.modPow(z2, modulus: nSquared)
+        left.multiply(by: gToThe(z1.modulo(n)), modulo: nSquared)
+        var right = BigInt.multiExponentiation(bases: bases, exponents: exponents, modulus: nSquared)
+        left.multiply(by: left, modulo: nSquared)
+        right.multiply(by: right, modulo: nSquared)
+        return left == right
+    }
+
     /// `e` = the first 128 bits of `SHA-256(domain ‖ len‖context ‖ len‖n ‖ len‖h_s ‖ len‖c ‖ len‖a)`.
     private func challenge(context: [UInt8], ciphertext: BigInt, commitment: BigInt) -> BigInt {
         var transcript = Array(Paillier.plaintextProofDomain.utf8)

@@ -50,3 +50,27 @@ struct SecureFixedBaseTests {
         }
     }
 }
+
+/// Pippenger's multi-exponentiation equals the product of `modPow`s (GMP's `mpz_powm`), for
+/// sizes that pick different window widths, with zero and one exponents among them.
+@Suite("Multi-exponentiation")
+struct MultiExponentiationTests {
+    @Test(arguments: [0, 1, 2, 7, 40, 300])
+    func matchesTheProductOfPowers(count: Int) {
+        var rng = DeterministicRNG(seed: UInt64(count) + 11)
+        var modulusWords = (0..<8).map { _ in rng.next() as UInt64 }
+        modulusWords[0] |= 1
+        let modulus = BigInt(littleEndianWords: modulusWords)
+        let bases = (0..<count).map { _ in BigInt(littleEndianWords: (0..<9).map { _ in rng.next() as UInt64 }) }
+        let exponents = (0..<count).map { i -> BigInt in
+            switch i % 5 {
+            case 0: BigInt(0)
+            case 1: BigInt(1)
+            default: BigInt(littleEndianWords: (0..<(i % 4 + 1)).map { _ in rng.next() as UInt64 })
+            }
+        }
+        var expected = BigInt(1).modulo(modulus)
+        for (base, exponent) in zip(bases, exponents) { expected.multiply(by: base.modPow(exponent, modulus: modulus), modulo: modulus) }
+        #expect(BigInt.multiExponentiation(bases: bases, exponents: exponents, modulus: modulus) == expected)
+    }
+}

@@ -51,6 +51,40 @@ struct PlaintextKnowledgeTests {
         #expect(!key.verify(proof, of: shifted, context: context))
     }
 
+    /// The batch check accepts exactly the valid proofs: one altered proof among several fails it,
+    /// and a proof valid only up to the sign of its commitment is accepted (it still proves
+    /// knowledge of the plaintext, protocols/paillier.md#plaintext-knowledge-proofs).
+    @Test func batchVerification() throws {
+        var rng = DeterministicRNG(seed: 19)
+        let items = try (0..<6).map { i -> (proof: Paillier.PlaintextKnowledgeProof, ciphertext: Paillier.Ciphertext, context: [UInt8]) in
+            let context = Array("chunk \(i)".utf8)
+            let (c, proof) = try key.encryptWithProof(BigInt(1000 + i), context: context, using: &rng)
+            return (proof, c, context)
+        }
+        #expect(key.verifyBatch(items))
+        #expect(key.verifyBatch([]))
+        #expect(key.verifyBatch([items[0]]))
+        let one = BigInt(1)
+        for index in [0, 3, 5] {
+            let p = items[index].proof
+            for bad in [
+                Paillier.PlaintextKnowledgeProof(commitment: p.commitment, plaintextResponse: (p.plaintextResponse + one).modulo(key.n), exponentResponse: p.exponentResponse),
+                Paillier.PlaintextKnowledgeProof(commitment: p.commitment, plaintextResponse: p.plaintextResponse, exponentResponse: p.exponentResponse + one),
+                Paillier.PlaintextKnowledgeProof(commitment: p.commitment * (key.n + one) % key.nSquared, plaintextResponse: p.plaintextResponse, exponentResponse: p.exponentResponse),
+            ] {
+                var altered = items
+                altered[index].proof = bad
+                #expect(!key.verifyBatch(altered))
+            }
+            var otherContext = items
+            otherContext[index].context = Array("elsewhere".utf8)
+            #expect(!key.verifyBatch(otherContext))
+            var rerandomised = items
+            rerandomised[index].ciphertext = key.rerandomize(items[index].ciphertext, using: &rng)
+            #expect(!key.verifyBatch(rerandomised))
+        }
+    }
+
     @Test func randomPlaintextsAndContexts() async {
         await propertyCheck(count: 20, input: Gen.uint64(), Gen.uint64()) { value, contextValue in
             var rng = DeterministicRNG(seed: contextValue)
