@@ -71,8 +71,8 @@ public struct PaillierAggregationEvidence: Sendable, Hashable {
                 guard let c = try? key.ciphertext(value) else { throw .invalidCiphertext(from: party) }
                 validated.append(c)
             }
-            // One batch check of the contribution's proofs (the same answer as one by one, at a
-            // fraction of the cost; protocols/paillier.md#plaintext-knowledge-proofs).
+            // One batch check of the contribution's proofs: what one-by-one checks accept, up to
+            // the sign of a commitment, at a fifth of the cost (protocols/paillier.md#plaintext-knowledge-proofs).
             let items = validated.indices.map { chunk in
                 (proof: proofs[chunk], ciphertext: validated[chunk], context: Paillier.PublicKey.chunkContext(context, chunk: chunk))
             }
