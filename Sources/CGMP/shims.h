@@ -107,6 +107,9 @@ static inline mp_size_t cgmp_sec_mul_itch(mp_size_t an, mp_size_t bn) { return m
 static inline void cgmp_sec_mul(mp_limb_t *r, const mp_limb_t *a, mp_size_t an, const mp_limb_t *b, mp_size_t bn, mp_limb_t *scratch) {
     mpn_sec_mul(r, a, an, b, bn, scratch);
 }
+static inline mp_limb_t cgmp_add_n(mp_limb_t *r, const mp_limb_t *a, const mp_limb_t *b, mp_size_t n) {
+    return mpn_add_n(r, a, b, n);  // a carry chain without data-dependent branches
+}
 static inline mp_size_t cgmp_sec_add_1_itch(mp_size_t n) { return mpn_sec_add_1_itch(n); }
 static inline mp_limb_t cgmp_sec_add_1(mp_limb_t *r, const mp_limb_t *a, mp_size_t n, mp_limb_t b, mp_limb_t *scratch) {
     return mpn_sec_add_1(r, a, n, b, scratch);

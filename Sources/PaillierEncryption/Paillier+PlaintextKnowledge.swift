@@ -81,8 +81,9 @@ extension Paillier.PublicKey {
         let c = encrypt(m, exponentWords: alphaWords)
         let a = proofBase.power(exponentWords: yWords, timesOnePlus: x, times: n)
         let e = challenge(context: context, ciphertext: c.value, commitment: a)
-        let z1 = (x + e * m).modulo(n)
-        let z2 = BigInt(littleEndianWords: yWords) + e * BigInt(littleEndianWords: alphaWords)
+        // Both responses mix secrets: computed side-channel silently on fixed widths.
+        let z1 = SecureArithmetic.multiplyAdd(x, e, m, modulo: n)
+        let z2 = SecureArithmetic.multiplyAdd(words: yWords, e, words: alphaWords)
         return (c, Paillier.PlaintextKnowledgeProof(commitment: a, plaintextResponse: z1, exponentResponse: z2))
     }
 

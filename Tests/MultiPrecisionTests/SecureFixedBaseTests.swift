@@ -74,3 +74,29 @@ struct MultiExponentiationTests {
         #expect(BigInt.multiExponentiation(bases: bases, exponents: exponents, modulus: modulus) == expected)
     }
 }
+
+/// The side-channel silent multiply-add equals ordinary arithmetic, on random and edge values.
+@Suite("Constant-time multiply-add")
+struct SecureArithmeticTests {
+    @Test func matchesOrdinaryArithmetic() {
+        var rng = DeterministicRNG(seed: 23)
+        var mWords = (0..<5).map { _ in rng.next() as UInt64 }
+        mWords[4] |= 1 << 40
+        let m = BigInt(littleEndianWords: mWords)
+        let eValues = [BigInt(0), BigInt(1), BigInt(littleEndianWords: [UInt64.max, UInt64.max]), BigInt(littleEndianWords: [rng.next(), rng.next()])]
+        for e in eValues {
+            for _ in 0..<10 {
+                let a = BigInt(littleEndianWords: (0..<5).map { _ in rng.next() as UInt64 }).modulo(m)
+                let b = BigInt(littleEndianWords: (0..<5).map { _ in rng.next() as UInt64 }).modulo(m)
+                #expect(SecureArithmetic.multiplyAdd(a, e, b, modulo: m) == (a + e * b).modulo(m))
+                let aw = (0..<6).map { _ in rng.next() as UInt64 }, bw = (0..<4).map { _ in rng.next() as UInt64 }
+                #expect(SecureArithmetic.multiplyAdd(words: aw, e, words: bw)
+                    == BigInt(littleEndianWords: aw) + e * BigInt(littleEndianWords: bw))
+            }
+            let top = m - BigInt(1)
+            #expect(SecureArithmetic.multiplyAdd(top, e, top, modulo: m) == (top + e * top).modulo(m))
+            let full = [UInt64](repeating: .max, count: 4)
+            #expect(SecureArithmetic.multiplyAdd(words: full, e, words: full) == BigInt(littleEndianWords: full) * (e + BigInt(1)))
+        }
+    }
+}
