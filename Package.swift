@@ -157,7 +157,7 @@ let package = Package(
         .testTarget(
             name: "PaillierEncryptionTests",
             dependencies: [
-                "PaillierEncryption", "_TestSupport",
+                "PaillierEncryption", "CryptoPrimitives", "_TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: swiftSettings),
@@ -191,7 +191,7 @@ let package = Package(
             name: "RuntimeTests",
             dependencies: [
                 "Runtime", "MPCProtocols", "DataSources", "ConsortiumLedger", "CircuitCompiler", "Circuit", "ContractLanguage",
-                "CryptoPrimitives", "MultiPrecision", "PaillierEncryption", "_TestSupport", "_LedgerCrashHelper",
+                "CryptoPrimitives", "MultiPrecision", "PaillierEncryption", "WireFormat", "_TestSupport", "_LedgerCrashHelper",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings),

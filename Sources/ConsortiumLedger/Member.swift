@@ -21,6 +21,21 @@ public struct MemberRoles: OptionSet, Hashable, Sendable, Codable {
     /// Every defined bit.
     public static let all: MemberRoles = [.voting, .sequencer, .participant]
 
+    /// Roles from their names (`voting`, `sequencer`, `participant`); nil for any other name.
+    /// - Parameter names: The names.
+    public init?(names: some Sequence<some StringProtocol>) {
+        var roles: MemberRoles = []
+        for name in names {
+            switch name {
+            case "voting": roles.insert(.voting)
+            case "sequencer": roles.insert(.sequencer)
+            case "participant": roles.insert(.participant)
+            default: return nil
+            }
+        }
+        self = roles
+    }
+
     /// `voting,sequencer,participant`.
     public var names: [String] {
         var out: [String] = []

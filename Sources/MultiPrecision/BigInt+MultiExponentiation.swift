@@ -17,6 +17,11 @@ extension BigInt {
         precondition(m.signum > 0, "modulus must be positive")
         precondition(exponents.allSatisfy { !$0.isNegative }, "exponents must be non-negative")
         let one = BigInt(1).modulo(m)
+        // Reduced once, into [0, m) (a negative base too), so every product stays in range.
+        let bases = bases.map { base -> BigInt in
+            let r = base.modulo(m)
+            return r.isNegative ? r + m : r
+        }
         let bits = exponents.map(\.bitWidth).max() ?? 0
         guard bits > 0 else { return one }
         // The window width with the fewest products: ⌈b/c⌉ passes of N bucket products and
@@ -40,7 +45,7 @@ extension BigInt {
                     bucket.multiply(by: base, modulo: m)
                     buckets[digit - 1] = bucket
                 } else {
-                    buckets[digit - 1] = base.modulo(m)
+                    buckets[digit - 1] = base
                 }
             }
             // ∏_d bucket_d^d = ∏_{d} (∏_{d' ≥ d} bucket_{d'}).

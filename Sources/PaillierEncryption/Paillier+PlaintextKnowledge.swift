@@ -119,7 +119,7 @@ extension Paillier.PublicKey {
     /// - Parameter items: Each proof with its ciphertext (validated under this key) and context.
     /// - Returns: Whether all verify (true for none).
     public func verifyBatch(_ items: [(proof: Paillier.PlaintextKnowledgeProof, ciphertext: Paillier.Ciphertext, context: [UInt8])]) -> Bool {
-        if items.count == 1, let only = items.first { return verify(only.proof, of: only.ciphertext, context: only.context) }
+        guard !items.isEmpty else { return true }
         var bases: [BigInt] = [], exponents: [BigInt] = []
         bases.reserveCapacity(2 * items.count)
         exponents.reserveCapacity(2 * items.count)

@@ -359,7 +359,7 @@ extension Paillier.ThresholdPublicKey {
     /// constant time (the exponent is secret). What a key holder checks when its share arrives
     /// from the dealer (protocols/founding.md#key-ceremony).
     public func holds(_ share: Paillier.KeyShare) -> Bool {
-        guard (1...parties).contains(share.index), !share.secret.isNegative else { return false }
+        guard (1...parties).contains(share.index), share.secret.signum > 0 else { return false }
         return v.modPowSecret(delta * share.secret, modulus: publicKey.nSquared) == verificationKeys[share.index - 1]
     }
 }
@@ -378,7 +378,7 @@ extension Paillier.KeyShare {
     package init?(serialized bytes: [UInt8]) {
         var reader = WireReader(bytes)
         guard let index = try? reader.readUInt32(), let secret = try? reader.readBigInt(), reader.isAtEnd,
-            index >= 1, !secret.isNegative
+            index >= 1, secret.signum > 0
         else { return nil }
         self.init(index: Int(index), secret: secret)
     }

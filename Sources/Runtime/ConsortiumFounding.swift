@@ -13,9 +13,9 @@ public enum ConsortiumFounding {
         public var logID: LedgerHash
         /// The consortium's name.
         public var consortium: String
-        /// The founding members with the fingerprints of their signing keys, to compare out of band.
+        /// The current members with the fingerprints of their signing keys, to compare out of band.
         public var members: [(name: String, fingerprint: String, roles: [String])]
-        /// The approval quorum.
+        /// The current approval quorum.
         public var quorum: Int
     }
 
@@ -45,18 +45,27 @@ public enum ConsortiumFounding {
             throw RuntimeError(.invalidConfiguration, "the quorum must be at least 1")
         }
         let (own, key, _) = try founder.load()
+        if let pinned = try founder.pinnedLogID() {
+            throw RuntimeError(
+                .invalidConfiguration,
+                "\(founder.path) already belongs to consortium \(pinned.hex); a key directory serves one consortium")
+        }
         guard cards.contains(own) else {
             throw RuntimeError(.invalidConfiguration, "the founder's own card (\(own.name)) is not among the cards")
         }
         let genesis = Genesis(
             consortium: consortium, nonce: SecureRandom.bytes(count: 16), members: cards.map(\.member), quorum: UInt32(quorum))
+        let logID: LedgerHash
         do {
-            return try Ledger.create(in: try SQLiteLedgerStore(path: ledgerPath), genesis: genesis, founder: own.name, key: key).logID
+            logID = try Ledger.create(in: try SQLiteLedgerStore(path: ledgerPath), genesis: genesis, founder: own.name, key: key).logID
         } catch {
             try? FileManager.default.removeItem(atPath: ledgerPath)
             let reason = (error as? LedgerError).map { "\($0.code.rawValue): \($0.message)" } ?? "\(error)"
             throw RuntimeError(.ledgerFailure, "the genesis entry was refused: \(reason)", cause: error)
         }
+        // The founder accepts what it founded.
+        try founder.pin(logID, consortium: consortium)
+        return logID
     }
 
     /// A member's acceptance: the ledger verifies, its genesis names this member with exactly
@@ -76,8 +85,16 @@ public enum ConsortiumFounding {
             throw RuntimeError(.ledgerFailure, "the ledger \(ledgerPath) does not verify: \(audit.failure.map { "\($0.rule): \($0.message)" } ?? "")")
         }
         let (logID, genesis) = try Self.genesis(ofLedger: ledgerPath)
-        guard genesis.members.contains(card.member) else {
-            throw RuntimeError(.ledgerFailure, "the genesis of \(ledgerPath) does not name \(card.name) with this member's key and roles")
+        // The consortium as it stands now (members added or removed since genesis included).
+        let state: ConsortiumState
+        do { state = try Ledger(store: try SQLiteLedgerStore(readingFrom: ledgerPath)).state } catch {
+            throw RuntimeError(.ledgerFailure, "cannot read the ledger \(ledgerPath)", cause: error)
+        }
+        guard let me = state.members[card.name], me.publicKey == card.signingKey else {
+            throw RuntimeError(.ledgerFailure, "the ledger \(ledgerPath) does not name \(card.name) with this member's key")
+        }
+        guard genesis.members.contains(card.member) || me.roles == card.roles else {
+            throw RuntimeError(.ledgerFailure, "the ledger \(ledgerPath) gives \(card.name) other roles than its card")
         }
         if let pinned = try member.pinnedLogID(), pinned != logID {
             throw RuntimeError(.invalidConfiguration, "\(member.path) already accepted consortium \(pinned.hex); this ledger is \(logID.hex)")
@@ -85,8 +102,8 @@ public enum ConsortiumFounding {
         try member.pin(logID, consortium: genesis.consortium)
         return Accepted(
             logID: logID, consortium: genesis.consortium,
-            members: genesis.members.map { ($0.name, hexEncode(Array(SHA256.hash($0.publicKey.rawRepresentation).prefix(8))), $0.roles.names) },
-            quorum: Int(genesis.quorum))
+            members: state.members.values.sorted { $0.name < $1.name }.map { ($0.name, MemberCard.fingerprint(of: $0.publicKey), $0.roles.names) },
+            quorum: state.quorum)
     }
 
     /// The log id and genesis of a ledger file.

@@ -40,7 +40,10 @@ public enum KeyCeremonyDealing {
         do { ledger = try Ledger(store: try SQLiteLedgerStore(path: ledgerPath)) } catch {
             throw RuntimeError(.ledgerFailure, "cannot open the ledger \(ledgerPath): \(error)", cause: error)
         }
-        if let pinned = try dealer.pinnedLogID(), pinned != ledger.logID {
+        guard let pinned = try dealer.pinnedLogID() else {
+            throw RuntimeError(.invalidConfiguration, "\(dealer.path) has accepted no consortium yet ('covenant consortium accept')")
+        }
+        guard pinned == ledger.logID else {
             throw RuntimeError(.ledgerFailure, "\(ledgerPath) is not the consortium \(dealer.path) accepted (log id \(pinned.hex))")
         }
         let members = ledger.state.members
@@ -104,7 +107,10 @@ public enum KeyCeremonyDealing {
         guard sealed.holder == card.name else {
             throw RuntimeError(.invalidConfiguration, "\(sharePath) is sealed to \(sealed.holder), not to \(card.name)")
         }
-        let audit = LedgerAuditor(pin: try member.pinnedLogID()).audit(path: ledgerPath)
+        guard let pinned = try member.pinnedLogID() else {
+            throw RuntimeError(.invalidConfiguration, "\(member.path) has accepted no consortium yet ('covenant consortium accept')")
+        }
+        let audit = LedgerAuditor(pin: pinned).audit(path: ledgerPath)
         guard audit.passed else {
             throw RuntimeError(.ledgerFailure, "the ledger \(ledgerPath) does not verify: \(audit.failure.map { "\($0.rule): \($0.message)" } ?? "")")
         }
@@ -128,7 +134,7 @@ public enum KeyCeremonyDealing {
 
 /// A key share sealed to its holder: X25519 with a fresh ephemeral key, HKDF-SHA256, AES-256-GCM,
 /// the ceremony id and holder name authenticated (protocols/founding.md#sealed-shares).
-struct SealedKeyShare {
+package struct SealedKeyShare {
     var ceremony: LedgerHash
     var holder: String
     var ephemeralKey: X25519.PublicKey
@@ -144,7 +150,7 @@ struct SealedKeyShare {
         return (key, aad)
     }
 
-    static func seal(_ share: Paillier.KeyShare, ceremony: LedgerHash, to card: MemberCard) throws -> SealedKeyShare {
+    package static func seal(_ share: Paillier.KeyShare, ceremony: LedgerHash, to card: MemberCard) throws -> SealedKeyShare {
         let ephemeral = X25519.PrivateKey()
         do {
             let shared = try ephemeral.sharedSecret(with: card.encryptionKey)
@@ -168,7 +174,7 @@ struct SealedKeyShare {
         }
     }
 
-    var json: String {
+    package var json: String {
         struct File: Encodable { var ceremony, holder, ephemeralKey, box: String }
         return MemberCard.encodeJSON(File(
             ceremony: ceremony.hex, holder: holder, ephemeralKey: hexEncode(ephemeralKey.rawRepresentation), box: hexEncode(box)))
@@ -204,16 +210,12 @@ extension MemberKeyDirectory {
     private func sharePath(_ ceremony: LedgerHash) -> String { path + "/shares/\(ceremony.hex).share" }
 
     func store(_ share: Paillier.KeyShare, ceremony: LedgerHash) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: path + "/shares", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw RuntimeError(.ledgerFailure, "cannot create \(path)/shares", cause: error)
+        try Self.secureDirectory(path)
+        try Self.secureDirectory(path + "/shares")
+        guard !FileManager.default.fileExists(atPath: sharePath(ceremony)) else {
+            throw RuntimeError(.invalidConfiguration, "\(path) already holds its share of ceremony \(ceremony.hex.prefix(16))…")
         }
-        guard FileManager.default.createFile(
-            atPath: sharePath(ceremony), contents: Data((hexEncode(share.serialized) + "\n").utf8), attributes: [.posixPermissions: 0o600])
-        else {
-            throw RuntimeError(.ledgerFailure, "cannot write the share of ceremony \(ceremony.hex.prefix(16))…")
-        }
+        try Self.writeSecret(hexEncode(share.serialized) + "\n", to: sharePath(ceremony))
     }
 
     /// The member's share of `ceremony`, kept by ``KeyCeremonyDealing/accept(sharePath:ledgerPath:member:)``

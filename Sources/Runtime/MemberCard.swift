@@ -2,6 +2,9 @@ public import ConsortiumLedger
 public import CryptoPrimitives
 import DataSources
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A member's public card, made on its own machine and handed to the founder: its name, its
 /// Ed25519 signing key (its ledger identity), its X25519 encryption key (to which key shares are
@@ -40,9 +43,20 @@ public struct MemberCard: Sendable, Hashable {
             && signingKey.isValidSignature(signature, for: signedBytes)
     }
 
-    /// The first 16 hex digits of SHA-256 of the signing key: what members read to each other
-    /// to check a card.
-    public var fingerprint: String { hexEncode(Array(SHA256.hash(signingKey.rawRepresentation).prefix(8))) }
+    /// The first 32 hex digits (128 bits) of SHA-256 of the signing key: what members read to
+    /// each other to check a card.
+    public var fingerprint: String { Self.fingerprint(of: signingKey) }
+
+    /// The fingerprint of a signing key (128 bits of its SHA-256, in hex).
+    public static func fingerprint(of key: Ed25519.PublicKey) -> String {
+        hexEncode(Array(SHA256.hash(key.rawRepresentation).prefix(16)))
+    }
+
+    /// `host:port`: ASCII letters, digits, '.', '-', ':', '[' and ']', at most 255 characters.
+    static func isValidAddress(_ address: String) -> Bool {
+        !address.isEmpty && address.utf8.count <= 255
+            && address.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || ".-:[]".unicodeScalars.contains($0)) }
+    }
 
     /// The ledger member this card describes.
     public var member: ConsortiumLedger.Member { .init(name: name, publicKey: signingKey, roles: roles) }
@@ -84,17 +98,15 @@ public struct MemberCard: Sendable, Hashable {
                 return value
             }
             let name = try object.required("name", expectation: "a member name").string()
-            var roles: MemberRoles = []
             let rolesNode = try object.required("roles", expectation: "an array of roles")
-            for role in try rolesNode.stringArray() {
-                switch role {
-                case "voting": roles.insert(.voting)
-                case "sequencer": roles.insert(.sequencer)
-                case "participant": roles.insert(.participant)
-                default: throw rolesNode.error("roles are voting, sequencer and participant")
-                }
+            guard let roles = MemberRoles(names: try rolesNode.stringArray()) else {
+                throw rolesNode.error("roles are voting, sequencer and participant")
             }
-            let address = try object.optional("address")?.string()
+            let addressNode = object.optional("address")
+            let address = try addressNode?.string()
+            if let addressNode, let address, !Self.isValidAddress(address) {
+                throw addressNode.error("must be host:port (letters, digits, '.', '-', ':', '[', ']')")
+            }
             let card = MemberCard(
                 name: name, signingKey: try Ed25519.PublicKey(rawRepresentation: try bytes("signingKey", count: 32)),
                 encryptionKey: try X25519.PublicKey(rawRepresentation: try bytes("encryptionKey", count: 32)),
@@ -144,24 +156,17 @@ public struct MemberKeyDirectory: Sendable {
             throw RuntimeError(.invalidConfiguration, "a member name is 1–64 characters of A–Z, a–z, 0–9, '.', '_' and '-'")
         }
         guard !roles.isEmpty else { throw RuntimeError(.invalidConfiguration, "a member needs at least one role") }
-        if let address, address.isEmpty || address.count > 255
-            || !address.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || ".-:[]".unicodeScalars.contains($0)) })
-        {
+        if let address, !MemberCard.isValidAddress(address) {
             throw RuntimeError(.invalidConfiguration, "the address must be host:port (letters, digits, '.', '-', ':', '[', ']')")
         }
-        let manager = FileManager.default
-        guard !manager.fileExists(atPath: signingKeyPath), !manager.fileExists(atPath: encryptionKeyPath) else {
+        try Self.secureDirectory(path)
+        guard !FileManager.default.fileExists(atPath: signingKeyPath), !FileManager.default.fileExists(atPath: encryptionKeyPath) else {
             throw RuntimeError(.invalidConfiguration, "\(path) already holds a member's keys; they are never overwritten")
         }
-        do {
-            try manager.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            try manager.setAttributes([.posixPermissions: 0o700], ofItemAtPath: path)
-        } catch {
-            throw RuntimeError(.ledgerFailure, "cannot create the key directory \(path)", cause: error)
-        }
-        let signing = try MemberKeyFile.loadOrCreate(at: signingKeyPath).key
+        let signing = Ed25519.PrivateKey()
         let encryption = X25519.PrivateKey()
-        try write(hexEncode(encryption.rawRepresentation) + "\n", to: encryptionKeyPath, mode: 0o600)
+        try Self.writeSecret(hexEncode(signing.rawRepresentation) + "\n", to: signingKeyPath)
+        try Self.writeSecret(hexEncode(encryption.rawRepresentation) + "\n", to: encryptionKeyPath)
         var card = MemberCard(
             name: name, signingKey: signing.publicKey, encryptionKey: encryption.publicKey, roles: roles, address: address, signature: [])
         card.signature = signing.signature(for: card.signedBytes)
@@ -208,6 +213,43 @@ public struct MemberKeyDirectory: Sendable {
     func pin(_ logID: LedgerHash, consortium: String) throws {
         struct File: Encodable { var consortium, logID: String }
         try write(MemberCard.encodeJSON(File(consortium: consortium, logID: logID.hex)), to: consortiumPath, mode: 0o644)
+    }
+
+    /// Creates `directory` with mode 0700, or accepts an existing one only if it is a real
+    /// directory (not a link) owned by this user and closed to everyone else: keys are never
+    /// written where another user could have planted or could read a file.
+    static func secureDirectory(_ directory: String) throws {
+        var info = stat()
+        if lstat(directory, &info) != 0 {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw RuntimeError(.ledgerFailure, "cannot create the directory \(directory)", cause: error)
+            }
+            guard lstat(directory, &info) == 0 else { throw RuntimeError(.ledgerFailure, "cannot create the directory \(directory)") }
+        }
+        guard info.st_mode & S_IFMT == S_IFDIR, info.st_uid == geteuid() else {
+            throw RuntimeError(.invalidConfiguration, "\(directory) must be a directory owned by this user (not a link)")
+        }
+        guard info.st_mode & 0o077 == 0 else {
+            throw RuntimeError(.invalidConfiguration, "\(directory) is open to other users; keys go only into a directory of mode 0700")
+        }
+    }
+
+    /// Writes a secret into a new file of mode 0600, refusing an existing file or a link
+    /// (`O_CREAT | O_EXCL | O_NOFOLLOW`), so no one can have planted it or read it meanwhile.
+    static func writeSecret(_ text: String, to file: String) throws {
+        let fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw RuntimeError(.ledgerFailure, "cannot create \(file) (it must not exist yet)") }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, bytes.count - written) }
+            guard n > 0 else { throw RuntimeError(.ledgerFailure, "cannot write \(file)") }
+            written += n
+        }
+        guard fsync(fd) == 0 else { throw RuntimeError(.ledgerFailure, "cannot write \(file)") }
     }
 
     private func write(_ text: String, to file: String, mode: Int) throws {

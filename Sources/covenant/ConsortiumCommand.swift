@@ -6,6 +6,12 @@ import Runtime
 /// `covenant member init` and `covenant consortium found|accept`: founding a consortium of
 /// separate machines, each member holding only its own keys (spec: protocols/founding.md).
 /// Parsing and printing only.
+/// `text` with control characters replaced: names read from a ledger or a card are printed
+/// without letting them drive the terminal.
+func printable(_ text: String) -> String {
+    String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? "\u{FFFD}" : $0 }))
+}
+
 struct MemberCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "member",
@@ -27,14 +33,8 @@ struct MemberCommand: AsyncParsableCommand {
         var address: String?
 
         func run() async throws {
-            var parsed: MemberRoles = []
-            for role in roles.split(separator: ",") {
-                switch role {
-                case "voting": parsed.insert(.voting)
-                case "sequencer": parsed.insert(.sequencer)
-                case "participant": parsed.insert(.participant)
-                default: throw ValidationError("--roles takes voting, sequencer and participant, got \(role)")
-                }
+            guard let parsed = MemberRoles(names: roles.split(separator: ",")) else {
+                throw ValidationError("--roles takes voting, sequencer and participant, got \(roles)")
             }
             let directory = MemberKeyDirectory(path: dir)
             do {
@@ -97,7 +97,7 @@ struct ConsortiumCommand: AsyncParsableCommand {
         func run() async throws {
             do {
                 let accepted = try ConsortiumFounding.accept(ledgerPath: ledger, member: MemberKeyDirectory(path: dir))
-                print("accepted \(accepted.consortium): log id \(accepted.logID.hex) (pinned in \(dir)/consortium.json)")
+                print("accepted \(printable(accepted.consortium)): log id \(accepted.logID.hex) (pinned in \(dir)/consortium.json)")
                 print("members (quorum \(accepted.quorum)); compare each fingerprint with the member itself:")
                 for member in accepted.members {
                     print("  \(member.name) [\(member.roles.joined(separator: ","))] fingerprint \(member.fingerprint)")

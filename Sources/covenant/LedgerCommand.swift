@@ -65,14 +65,8 @@ struct LedgerCommand: AsyncParsableCommand {
             var parsed: [(String, MemberRoles)] = []
             for spec in members {
                 let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
-                var roles: MemberRoles = []
-                for role in (parts.count == 2 ? parts[1] : "").split(separator: ",") {
-                    switch role {
-                    case "voting": roles.insert(.voting)
-                    case "sequencer": roles.insert(.sequencer)
-                    case "participant": roles.insert(.participant)
-                    default: throw ValidationError("unknown role \(role) in --member \(spec)")
-                    }
+                guard let roles = MemberRoles(names: (parts.count == 2 ? parts[1] : "").split(separator: ",")) else {
+                    throw ValidationError("--member roles are voting, sequencer and participant, got \(spec)")
                 }
                 guard parts.count == 2, !roles.isEmpty else { throw ValidationError("--member must be NAME:ROLES, got \(spec)") }
                 parsed.append((parts[0], roles))

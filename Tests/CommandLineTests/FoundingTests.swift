@@ -42,12 +42,19 @@ struct FoundingTests {
         // A ledger of another genesis: a member that did not make it in refuses it, and a member
         // that already accepted one consortium refuses another.
         let other = "\(root)/other.sqlite"
-        let second = try CLI.covenant(["consortium", "found", "--name", "Other", "--quorum", "1", "--dir", "\(root)/alice", "--ledger", other] + Array(cards.prefix(2)))
+        let again2 = try CLI.covenant(["consortium", "found", "--name", "Other", "--quorum", "1", "--dir", "\(root)/alice", "--ledger", other] + Array(cards.prefix(2)))
+        #expect(again2.status == 2 && again2.err.contains("a key directory serves one consortium"), "\(again2.err)")
+        _ = try CLI.covenant(["member", "init", "dave", "--dir", "\(root)/dave", "--roles", "voting,sequencer,participant"])
+        let second = try CLI.covenant(["consortium", "found", "--name", "Other", "--quorum", "1", "--dir", "\(root)/dave", "--ledger", other, "\(root)/dave/card.json", cards[1]])
         #expect(second.status == 0, "\(second.err)")
         let outsider = try CLI.covenant(["consortium", "accept", "--dir", "\(root)/carol", "--ledger", other])
         #expect(outsider.status == 2 && outsider.err.contains("does not name carol"), "\(outsider.err)")
         let pinned = try CLI.covenant(["consortium", "accept", "--dir", "\(root)/bob", "--ledger", other])
         #expect(pinned.status == 2 && pinned.err.contains("already accepted consortium \(logID)"), "\(pinned.err)")
+        // A dealer that accepted no consortium may not deal.
+        _ = try CLI.covenant(["member", "init", "erin", "--dir", "\(root)/erin"])
+        let unpinned = try CLI.covenant(["ceremony", "deal", "--dir", "\(root)/erin", "--ledger", ledger, "--bits", "1024", "--insecure-test-parameters", "--out", "\(root)/erin-out"] + cards)
+        #expect(unpinned.status == 2 && unpinned.err.contains("accepted no consortium"), "\(unpinned.err)")
 
         // The key ceremony: the dealer seals each share to its holder; each holder opens its own,
         // checks it against the ceremony on the ledger and keeps it; no one else can open it.
@@ -81,7 +88,7 @@ struct FoundingTests {
             .write(toFile: forged, atomically: true, encoding: .utf8)
         let badCard = try CLI.covenant(["consortium", "found", "--name", "X", "--quorum", "1", "--dir", "\(root)/alice", "--ledger", "\(root)/x.sqlite", cards[0], forged])
         #expect(badCard.status == 2 && badCard.err.contains("signature does not verify"), "\(badCard.err)")
-        let noFounder = try CLI.covenant(["consortium", "found", "--name", "X", "--quorum", "1", "--dir", "\(root)/alice", "--ledger", "\(root)/y.sqlite", cards[1], cards[2]])
+        let noFounder = try CLI.covenant(["consortium", "found", "--name", "X", "--quorum", "1", "--dir", "\(root)/erin", "--ledger", "\(root)/y.sqlite", cards[1], cards[2]])
         #expect(noFounder.status == 2 && noFounder.err.contains("founder's own card"), "\(noFounder.err)")
         let exists = try CLI.covenant(["consortium", "found", "--name", "X", "--quorum", "1", "--dir", "\(root)/alice", "--ledger", ledger] + cards)
         #expect(exists.status == 2 && exists.err.contains("already exists"), "\(exists.err)")

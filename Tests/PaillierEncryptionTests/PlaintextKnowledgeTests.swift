@@ -1,3 +1,4 @@
+import CryptoPrimitives
 import MultiPrecision
 import PaillierEncryption
 import PropertyBased
@@ -83,6 +84,35 @@ struct PlaintextKnowledgeTests {
             rerandomised[index].ciphertext = key.rerandomize(items[index].ciphertext, using: &rng)
             #expect(!key.verifyBatch(rerandomised))
         }
+    }
+
+    /// A proof valid only up to the sign of its commitment (`g^{z₁} h_s^{z₂} = −a · c^e`, made by
+    /// someone who knows the plaintext): the single check refuses it, the batch check accepts it,
+    /// which is sound (`−1` is an `n`-th residue; protocols/paillier.md#plaintext-knowledge-proofs).
+    @Test func aProofValidUpToSign() throws {
+        var rng = DeterministicRNG(seed: 29)
+        let n = key.n, n2 = key.nSquared
+        let m = BigInt(31_337), alpha = BigInt.random(bits: key.exponentBits - 1, using: &rng)
+        let c = try key.encrypt(m, djnExponent: alpha)
+        let x = BigInt.random(below: n, using: &rng), y = BigInt.random(bits: key.exponentBits + 200, using: &rng)
+        var a = key.hs.modPow(y, modulus: n2)
+        a.multiply(by: BigInt(1) + x * n, modulo: n2)
+        let flipped = n2 - a
+        let context = Array("signed".utf8)
+        // The challenge as protocols/paillier.md#plaintext-knowledge-proofs defines it.
+        var transcript = Array("covenant/paillier/plaintext-knowledge/v1".utf8)
+        func u32(_ v: Int) -> [UInt8] { [UInt8(v >> 24 & 0xff), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)] }
+        transcript += u32(context.count) + context
+        for value in [n, key.hs, c.value, flipped] {
+            let bytes = value.bigEndianMagnitude
+            transcript += u32(bytes.count) + bytes
+        }
+        let e = BigInt(bigEndianMagnitude: Array(SHA256.hash(transcript).prefix(16)))
+        let proof = Paillier.PlaintextKnowledgeProof(commitment: flipped, plaintextResponse: (x + e * m).modulo(n), exponentResponse: y + e * alpha)
+        #expect(!key.verify(proof, of: c, context: context))
+        #expect(key.verifyBatch([(proof, c, context)]))
+        let (other, otherProof) = try key.encryptWithProof(BigInt(5), context: Array("other".utf8), using: &rng)
+        #expect(key.verifyBatch([(proof, c, context), (otherProof, other, Array("other".utf8))]))
     }
 
     @Test func randomPlaintextsAndContexts() async {
