@@ -198,7 +198,7 @@ public actor Member {
     public func prepare(
         _ compiled: CompiledContract, plan: AggregationPlan, runID: LedgerHash, party: PartyID, members: Int,
         deadline: ContinuousClock.Instant? = nil
-    ) throws -> PreparedInput {
+    ) async throws -> PreparedInput {
         let source: any DataSource
         switch data {
         case .none:
@@ -214,7 +214,7 @@ public actor Member {
         }
         let execution: LocalExecution
         do {
-            execution = try source.execute(compiled.localPlan, strategy: .automatic, deadline: deadline)
+            execution = try await source.execute(compiled.localPlan, strategy: .automatic, deadline: deadline)
         } catch let error as DataSourceError where error.code == .deadlineExceeded {
             throw RuntimeError(.deadlineExceeded, "\(error)", member: name, cause: error)
         } catch {
