@@ -26,6 +26,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // System-library shims: static inline wrappers only.
@@ -68,12 +72,17 @@ let package = Package(
             dependencies: ["MultiPrecision", "CryptoPrimitives", "WireFormat", "SecretSharing", "PaillierEncryption"],
             swiftSettings: swiftSettings),
 
-        // Member data sources (SQLite, CSV), validation against the contract's input, local plan execution.
+        // Member data sources (SQLite, CSV, PostgreSQL), validation against the contract's input, local plan execution.
         .target(
             name: "DataSources",
             dependencies: [
                 "ContractLanguage", "CircuitCompiler", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
         // Records benchmarks/results/datasources-*.json (not API; the CLI can call LocalPlanBenchmark later).
