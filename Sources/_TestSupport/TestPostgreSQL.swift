@@ -14,12 +14,15 @@ import Darwin
 /// absent and `COVENANT_REQUIRE_POSTGRES` is not `1` (CI sets it: there, a missing server fails).
 package enum TestPostgreSQL {
     /// A running cluster: superuser `user` with the password in `passwordFile`, listening on a
-    /// Unix socket in `directory`.
+    /// Unix socket in `directory` and on 127.0.0.1 at `port` with TLS (`certificate`, self-signed
+    /// for localhost and 127.0.0.1).
     package struct Cluster: Sendable {
         /// The socket directory (libpq's `host=`).
         package var directory: String
-        /// The port (names the socket file).
+        /// The TCP port on 127.0.0.1 (it also names the socket file).
         package var port: Int
+        /// The server's certificate (PEM), its own CA.
+        package var certificate: String { directory + "/server.crt" }
         /// The superuser.
         package var user: String
         /// The file holding the superuser's password.
@@ -64,7 +67,7 @@ package enum TestPostgreSQL {
     private static let shared: Result<Cluster, Unavailable> = {
         let environment = ProcessInfo.processInfo.environment
         if let directory = environment["COVENANT_TEST_POSTGRES"] {
-            return .success(Cluster(directory: directory, port: 5432, user: "covenant", passwordFile: directory + "/password", database: "postgres"))
+            return cluster(in: directory)
         }
         // A short path: a Unix socket address holds at most 107 bytes.
         let directory = "/tmp/covenant-pg-\(UUID().uuidString.prefix(8).lowercased())"
@@ -74,8 +77,18 @@ package enum TestPostgreSQL {
         }
         ownedDirectory.set(directory)
         atexit { TestPostgreSQL.stopOwned() }
-        return .success(Cluster(directory: directory, port: 5432, user: "covenant", passwordFile: directory + "/password", database: "postgres"))
+        return cluster(in: directory)
     }()
+
+    /// The cluster `scripts/test-postgres start` left in `directory`.
+    private static func cluster(in directory: String) -> Result<Cluster, Unavailable> {
+        guard let text = try? String(contentsOfFile: directory + "/port", encoding: .utf8),
+            let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        else {
+            return .failure(Unavailable(description: "no PostgreSQL test cluster in \(directory) (no port file)"))
+        }
+        return .success(Cluster(directory: directory, port: port, user: "covenant", passwordFile: directory + "/password", database: "postgres"))
+    }
 
     private static let binariesFound: Bool = script(["bindir"]).status == 0
 

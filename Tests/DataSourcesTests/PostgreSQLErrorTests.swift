@@ -66,6 +66,39 @@ struct PostgreSQLErrorTests {
         #expect(try await source.execute(Self.compiled.localPlan, strategy: .rowPipeline).partials == pushed.partials)
     }
 
+    /// Over TCP: without TLS, with TLS unchecked (`require`), and with the certificate checked
+    /// against its CA and the host name (`verify-full`); a certificate the system's roots do not
+    /// vouch for, or a CA file that is not PEM, is refused before anything is read.
+    @Test func tcpAndTLS() async throws {
+        let cluster = try TestPostgreSQL.cluster()
+        func tcp(_ host: String, _ tls: PostgreSQLSource.Connection.TLSMode, caFile: String? = nil) -> PostgreSQLSource.Connection {
+            PostgreSQLSource.Connection(
+                endpoint: .tcp(host: host, port: cluster.port), database: cluster.database, user: cluster.user,
+                password: .file(cluster.passwordFile), tls: tls, caFile: caFile)
+        }
+        let table = try await Self.table(PG.connection(cluster), columns: Self.goodColumns, rows: [["eng", "30", "1234.5", "2024-01-31", "true"]])
+        let encrypted = [ColumnDeclaration.test("ssl", .bool)]
+        for (connection, expectTLS) in [
+            (tcp("127.0.0.1", .disable), false), (tcp("127.0.0.1", .require), true),
+            (tcp("localhost", .verifyFull, caFile: cluster.certificate), true),
+        ] {
+            let source = PostgreSQLSource(connection: connection, relation: .table(schema: nil, name: table))
+            #expect(try await source.execute(Self.compiled.localPlan, strategy: .automatic).partials == [1, 123_450, 0, 0], "\(connection.tls)")
+            let probe = PostgreSQLSource(connection: connection, relation: .query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"))
+            #expect(try await probe.rows(encrypted) == [[.bool(expectTLS)]], "\(connection.tls)")
+        }
+        let untrusted = await Self.failure(
+            PostgreSQLSource(connection: tcp("localhost", .verifyFull), relation: .table(schema: nil, name: table)))
+        #expect(untrusted?.code == .connectionFailed)
+        #expect(untrusted?.message.contains("TLS") == true, "\(untrusted.map { "\($0)" } ?? "")")
+        let directory = try TemporaryDirectory()
+        try "not a certificate".write(toFile: directory.file("ca.pem"), atomically: true, encoding: .utf8)
+        let garbage = await Self.failure(
+            PostgreSQLSource(connection: tcp("localhost", .verifyFull, caFile: directory.file("ca.pem")), relation: .table(schema: nil, name: table)))
+        #expect(garbage?.code == .invalidConfiguration)
+        #expect(garbage?.message == "the TLS settings cannot be used (is caFile a PEM file of CA certificates?)")
+    }
+
     @Test func typeMismatchNamesTheColumnAndTheTypes() async throws {
         let connection = PG.connection(try TestPostgreSQL.cluster())
         var columns = Self.goodColumns
@@ -222,6 +255,78 @@ struct PostgreSQLErrorTests {
             connection: connection, relation: .query("SELECT * FROM \"\(infinite)\" WHERE joined <> 'infinity'"), notNull: ["age"]))
         #expect(nulls == DataSourceError(
             .nullValue, "null in a column declared notNull", at: .init(file: connection.description, table: "query", row: 2, column: "age")))
+    }
+
+    /// A source over a query of 10^10 rows (never finishing in time) whose column has a name of
+    /// its own, `tag`, by which `backend(_:tag:)` finds the scan among the server's backends.
+    static func endless(_ connection: PostgreSQLSource.Connection, tag: String) -> PostgreSQLSource {
+        PostgreSQLSource(
+            connection: connection,
+            relation: .query("SELECT a * b AS \(tag) FROM generate_series(1, 100000) AS a, generate_series(1, 100000) AS b"),
+            columns: ["x": tag])
+    }
+    static let slow = try! ContractCompiler.compile(
+        source: """
+            contract slow version 1 {
+              input t(x: int)
+              compute { n = count() s = sum(x) }
+              reveal n, s to all
+            }
+            """)
+
+    /// Waits until a backend scans the endless query tagged `tag`, then returns its pid (nil after 30 s).
+    static func backend(_ connection: PostgreSQLSource.Connection, tag: String) async throws -> String? {
+        for _ in 0..<300 {
+            let rows = try await connection.fetch(
+                "SELECT pid::text FROM pg_stat_activity WHERE query LIKE '%\(tag)%' AND query LIKE '%SUM(%' AND pid <> pg_backend_pid() AND state = 'active'")
+            if let pid = rows.first?.first ?? nil { return pid }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return nil
+    }
+
+    /// A server that terminates the scan's backend (as a restart or an administrator does):
+    /// `connectionFailed`, and no partials.
+    @Test func serverTerminatingTheScanMidway() async throws {
+        let connection = PG.connection(try TestPostgreSQL.cluster())
+        let tag = PG.name("terminated")
+        let source = Self.endless(connection, tag: tag)
+        let scan = Task { try await source.execute(Self.slow.localPlan, strategy: .automatic) }
+        let pid = try #require(try await Self.backend(connection, tag: tag))
+        _ = try await connection.fetch("SELECT pg_terminate_backend(\(pid))::text")
+        let result = await scan.result
+        guard case .failure(let error as DataSourceError) = result else {
+            Issue.record("expected a DataSourceError, got \(result)")
+            return
+        }
+        #expect(error == DataSourceError(
+            .connectionFailed, "the server is shutting down or restarting (SQLSTATE 57P01); nothing was computed",
+            at: .init(file: connection.description, table: "query")))
+    }
+
+    /// Cancelling the task ends the scan: the caller gets `CancellationError` at once, and the
+    /// server stops the query (its backend goes away).
+    @Test func cancellationStopsTheQuery() async throws {
+        let connection = PG.connection(try TestPostgreSQL.cluster())
+        let tag = PG.name("cancelled")
+        let source = Self.endless(connection, tag: tag)
+        let scan = Task { try await source.execute(Self.slow.localPlan, strategy: .automatic) }
+        let pid = try #require(try await Self.backend(connection, tag: tag))
+        let start = ContinuousClock.now
+        scan.cancel()
+        let result = await scan.result
+        guard case .failure(let error) = result else {
+            Issue.record("expected cancellation, got \(result)")
+            return
+        }
+        #expect(error is CancellationError, "\(error)")
+        #expect(ContinuousClock.now - start < .seconds(10))
+        var gone = false
+        for _ in 0..<100 where !gone {
+            gone = try await connection.fetch("SELECT pid::text FROM pg_stat_activity WHERE pid = \(pid)").isEmpty
+            if !gone { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(gone, "backend \(pid) still runs the cancelled query")
     }
 
     @Test func deadlineInterruptsTheQuery() async throws {
