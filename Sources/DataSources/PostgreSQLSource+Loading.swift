@@ -10,9 +10,24 @@ extension PostgreSQLSource.Connection {
     package func execute(_ statements: [String]) async throws {
         try await withConnection { connection in
             for statement in statements {
-                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: PostgreSQLSource.logger).collect()
+                _ = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: PostgreSQLSource.logger).collect()
             }
         }
+    }
+
+    /// Runs one query and returns its cells as text (nil for NULL); the query must yield text
+    /// columns (cast with `::text`).
+    /// - Parameter sql: the query.
+    /// - Returns: the rows.
+    /// - Throws: `DataSourceError`.
+    package func fetch(_ sql: String) async throws -> [[String?]] {
+        var rows: [[String?]] = []
+        try await withConnection { connection in
+            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: PostgreSQLSource.logger) {
+                rows.append(try row.map { try $0.decode(String?.self) })
+            }
+        }
+        return rows
     }
 
     /// Inserts rows into an existing table, each cell given as text (nil for NULL) and cast by the
@@ -26,7 +41,7 @@ extension PostgreSQLSource.Connection {
         guard !columns.isEmpty else { return }
         let batch = max(1, min(1000, 60_000 / columns.count))
         try await withConnection { connection in
-            try await connection.query("BEGIN", logger: PostgreSQLSource.logger).collect()
+            _ = try await connection.query("BEGIN", logger: PostgreSQLSource.logger).collect()
             var start = 0
             while start < rows.count {
                 let slice = rows[start..<min(rows.count, start + batch)]
@@ -44,10 +59,10 @@ extension PostgreSQLSource.Connection {
                 }
                 let names = columns.map { quoteIdentifier($0.name) }.joined(separator: ", ")
                 let sql = "INSERT INTO \(table) (\(names)) VALUES " + tuples.joined(separator: ", ")
-                try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: PostgreSQLSource.logger).collect()
+                _ = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: PostgreSQLSource.logger).collect()
                 start += batch
             }
-            try await connection.query("COMMIT", logger: PostgreSQLSource.logger).collect()
+            _ = try await connection.query("COMMIT", logger: PostgreSQLSource.logger).collect()
         }
     }
 

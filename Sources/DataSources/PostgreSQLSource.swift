@@ -376,6 +376,13 @@ public struct PostgreSQLSource: DataSource {
                 from = "pg_temp.\(Self.queryView)"
                 regclass = from
             }
+            // From PostgreSQL 14 the server checks every second that the client is still there,
+            // so a query whose client went away (a cancelled task closes the connection) stops.
+            try await query(
+                """
+                SELECT set_config('client_connection_check_interval', '1000', false)
+                WHERE current_setting('server_version_num')::int >= 140000
+                """, timed: false)
             try await query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", timed: false)
             let catalog = try await query(
                 """
