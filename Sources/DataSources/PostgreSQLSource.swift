@@ -255,8 +255,17 @@ public struct PostgreSQLSource: DataSource {
             }
             password = value
         case .file(let path):
-            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            // At most 4 KiB are read: a device or an endless file is refused, not loaded.
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+                let handle = FileHandle(forReadingAtPath: path)
+            else {
                 throw DataSourceError(.authenticationFailed, "the password file cannot be read", at: .init(file: path))
+            }
+            defer { try? handle.close() }
+            guard let data = try? handle.read(upToCount: 4097), data.count <= 4096, let text = String(data: data, encoding: .utf8) else {
+                throw DataSourceError(
+                    .authenticationFailed, "the password file cannot be read as UTF-8 text of at most 4096 bytes", at: .init(file: path))
             }
             password = String(text.prefix { $0 != "\n" && $0 != "\r" })
         }

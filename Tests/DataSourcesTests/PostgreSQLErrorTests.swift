@@ -207,6 +207,12 @@ struct PostgreSQLErrorTests {
         connection.password = .file(directory.file("absent"))
         let absent = await Self.failure(PostgreSQLSource(connection: connection, relation: .table(schema: nil, name: "anything")))
         #expect(absent == DataSourceError(.authenticationFailed, "the password file cannot be read", at: .init(file: directory.file("absent"))))
+
+        // An endless device is refused after 4 KiB, not read to the end.
+        connection.password = .file("/dev/zero")
+        let endless = await Self.failure(PostgreSQLSource(connection: connection, relation: .table(schema: nil, name: "anything")))
+        #expect(endless == DataSourceError(
+            .authenticationFailed, "the password file cannot be read as UTF-8 text of at most 4096 bytes", at: .init(file: "/dev/zero")))
     }
 
     @Test func connectionRefusedAndNoSocket() async throws {
