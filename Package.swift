@@ -34,6 +34,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        // PostgreSQL data sources (protocols/data-sources.md).
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // System-library shims: static inline wrappers only.
@@ -76,12 +79,17 @@ let package = Package(
             dependencies: ["MultiPrecision", "CryptoPrimitives", "WireFormat", "SecretSharing", "PaillierEncryption"],
             swiftSettings: swiftSettings),
 
-        // Member data sources (SQLite, CSV), validation against the contract's input, local plan execution.
+        // Member data sources (SQLite, CSV, PostgreSQL), validation against the contract's input, local plan execution.
         .target(
             name: "DataSources",
             dependencies: [
                 "ContractLanguage", "CircuitCompiler", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
         // Records benchmarks/results/datasources-*.json (not API; the CLI can call LocalPlanBenchmark later).

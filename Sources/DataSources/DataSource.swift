@@ -30,23 +30,28 @@ public struct LocalExecution: Sendable, Equatable {
 /// A member's data source for one contract input table.
 ///
 /// Every source validates the whole input against the contract's declaration before it returns
-/// anything: `execute(_:strategy:)` either returns the partials of all rows or throws, so nothing
-/// derived from partially valid data ever leaves the member.
+/// anything: `execute(_:strategy:deadline:)` either returns the partials of all rows or throws, so
+/// nothing derived from partially valid data ever leaves the member.
+///
+/// The interface is asynchronous so that a source on a database server (`PostgreSQLSource`)
+/// awaits its I/O instead of holding a thread; the embedded sources (`SQLiteSource`,
+/// `CSVSource`) satisfy it with synchronous methods, which callers of the concrete types may
+/// call without `await`. Cancelling the calling task cancels a server's query.
 public protocol DataSource: Sendable {
-    /// The file (and table), for messages.
+    /// The file (and table), or the server and table, for messages.
     var name: String { get }
 
     /// Checks every row against the input declaration.
     /// - Parameter columns: the contract's input columns.
     /// - Returns: the number of rows.
     /// - Throws: `DataSourceError` for the first problem, with its location.
-    func validate(_ columns: [ColumnDeclaration]) throws -> Int
+    func validate(_ columns: [ColumnDeclaration]) async throws -> Int
 
     /// Reads every row, validated, as values in input-column order.
     /// - Parameter columns: the contract's input columns.
     /// - Returns: the rows.
     /// - Throws: `DataSourceError`.
-    func rows(_ columns: [ColumnDeclaration]) throws -> [[Value]]
+    func rows(_ columns: [ColumnDeclaration]) async throws -> [[Value]]
 
     /// Validates the input, then runs the local plan over it inside the member.
     /// - Parameters:
@@ -56,7 +61,7 @@ public protocol DataSource: Sendable {
     ///     source stops between chunks of rows.
     /// - Returns: the partial-aggregate vector and how it was computed.
     /// - Throws: `DataSourceError`, `deadlineExceeded` past the deadline.
-    func execute(_ plan: LocalPlan, strategy: ExecutionStrategy, deadline: ContinuousClock.Instant?) throws
+    func execute(_ plan: LocalPlan, strategy: ExecutionStrategy, deadline: ContinuousClock.Instant?) async throws
         -> LocalExecution
 }
 
@@ -67,23 +72,23 @@ extension DataSource {
     ///   - strategy: pushdown when possible, or the Swift pipeline.
     /// - Returns: the partial-aggregate vector and how it was computed.
     /// - Throws: `DataSourceError`.
-    public func execute(_ plan: LocalPlan, strategy: ExecutionStrategy) throws -> LocalExecution {
-        try execute(plan, strategy: strategy, deadline: nil)
+    public func execute(_ plan: LocalPlan, strategy: ExecutionStrategy) async throws -> LocalExecution {
+        try await execute(plan, strategy: strategy, deadline: nil)
     }
 
     /// Validates the input, then runs the local plan: the member's partial-aggregate vector.
     /// - Parameter plan: the contract's local plan.
     /// - Returns: `plan.width` integers.
     /// - Throws: `DataSourceError`.
-    public func partials(for plan: LocalPlan) throws -> [Int128] {
-        try execute(plan, strategy: .automatic).partials
+    public func partials(for plan: LocalPlan) async throws -> [Int128] {
+        try await execute(plan, strategy: .automatic).partials
     }
 
     /// Checks every row against the contract's input declaration.
     /// - Parameter input: the declaration.
     /// - Returns: the number of rows.
     /// - Throws: `DataSourceError`.
-    public func validate(against input: InputDeclaration) throws -> Int { try validate(input.columns) }
+    public func validate(against input: InputDeclaration) async throws -> Int { try await validate(input.columns) }
 }
 
 /// Runs a plan over rows in chunks and combines the chunk vectors (sums add, extrema compare), so

@@ -10,6 +10,9 @@ import Foundation
 ///                            "columns": {"dept": "department", "salary": "salary_eur"},
 ///                            "notNull": ["salary"]}}}
 /// ```
+/// A PostgreSQL source names a server instead of a file:
+/// `{"kind": "postgresql", "host": "db.internal", "port": 5432, "database": "hr", "user": "covenant",
+///   "passwordEnv": "COVENANT_PG_PASSWORD", "tls": "verify-full", "schema": "public", "table": "staff"}`.
 /// Relative paths are resolved against the configuration file's directory.
 public struct DataSourceConfiguration: Sendable, Equatable {
     /// The member's name.
@@ -57,13 +60,38 @@ public struct DataSourceConfiguration: Sendable, Equatable {
                 throw node.error("an input table name must be 1 to 256 characters")
             }
             let entry = try node.object(
-                allowedKeys: ["kind", "path", "table", "query", "columns", "notNull"], expectation: "a source object")
-            let kindNode = try entry.required("kind", expectation: #""sqlite" or "csv""#)
+                allowedKeys: ["kind", "path", "table", "query", "columns", "notNull"] + postgreSQLKeys, expectation: "a source object")
+            let kindNode = try entry.required("kind", expectation: #""sqlite", "csv" or "postgresql""#)
             let kindName = try kindNode.string(.name)
-            let path = try entry.required("path", expectation: "a file path").string(.path)
-            let resolved = path.hasPrefix("/") ? path : URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).path
-            let kind: SourceDescription.Kind
+            func resolve(_ path: String) -> String {
+                path.hasPrefix("/") ? path : URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).path
+            }
+            if kindName != "postgresql" {
+                for key in postgreSQLKeys where key != "schema" {
+                    if let extra = entry.optional(key) { throw extra.error("a \(kindName) source takes no '\(key)'") }
+                }
+                if let extra = entry.optional("schema") { throw extra.error("only a postgresql source takes 'schema'") }
+            }
+            var kind: SourceDescription.Kind = .csv
+            var resolved = ""
+            if kindName == "postgresql" {
+                if let extra = entry.optional("path") { throw extra.error("a postgresql source takes no 'path' (it names a server)") }
+                let connection = try Self.postgreSQLConnection(entry, node: node, resolve: resolve)
+                resolved = connection.description
+                let schema = try entry.optional("schema")?.string(.name)
+                switch (entry.optional("table"), entry.optional("query")) {
+                case (let table?, nil): kind = .postgreSQL(connection, .table(schema: schema, name: try table.string(.name)))
+                case (nil, let query?):
+                    if let extra = entry.optional("schema") { throw extra.error("'schema' goes with 'table', not 'query'") }
+                    kind = .postgreSQL(connection, .query(try query.string(.text)))
+                case (_?, let query?): throw query.error("a postgresql source takes exactly one of 'table' and 'query', not both")
+                case (nil, nil): throw node.error("a postgresql source needs exactly one of 'table' and 'query'")
+                }
+            } else {
+                resolved = resolve(try entry.required("path", expectation: "a file path").string(.path))
+            }
             switch kindName {
+            case "postgresql": break
             case "csv":
                 if let extra = entry.optional("table") ?? entry.optional("query") {
                     throw extra.error("a csv source takes no 'table' or 'query'")
@@ -77,7 +105,7 @@ public struct DataSourceConfiguration: Sendable, Equatable {
                 case (nil, nil): throw node.error("a sqlite source needs exactly one of 'table' and 'query'")
                 }
             default:
-                throw kindNode.error(#"must be "sqlite" or "csv""#)
+                throw kindNode.error(#"must be "sqlite", "csv" or "postgresql""#)
             }
             var columns: [String: String] = [:]
             if let mapping = entry.optional("columns") {
@@ -92,6 +120,62 @@ public struct DataSourceConfiguration: Sendable, Equatable {
             sources[table] = SourceDescription(kind: kind, path: resolved, columns: columns, notNull: Set(notNull))
         }
         return DataSourceConfiguration(member: member, sources: sources)
+    }
+
+    /// The keys only a postgresql source takes (spec: protocols/data-sources.md §7).
+    static let postgreSQLKeys = [
+        "host", "port", "socket", "database", "user", "passwordEnv", "passwordFile", "tls", "caFile",
+        "connectTimeoutSeconds", "schema",
+    ]
+
+    /// The connection settings of a postgresql source: exactly one of `host` and `socket`, at most
+    /// one of `passwordEnv` and `passwordFile`, `tls` only with `host`.
+    static func postgreSQLConnection(
+        _ entry: ConfigurationObject, node: ConfigurationNode, resolve: (String) -> String
+    ) throws -> PostgreSQLSource.Connection {
+        let port = try entry.optional("port")?.integer(in: 1...65535) ?? 5432
+        let endpoint: PostgreSQLSource.Connection.Endpoint
+        switch (entry.optional("host"), entry.optional("socket")) {
+        case (let host?, nil): endpoint = .tcp(host: try host.string(.name), port: port)
+        case (nil, let socket?):
+            let directory = resolve(try socket.string(.path))
+            guard (directory + "/.s.PGSQL.\(port)").utf8.count < 104 else {
+                throw socket.error("the socket directory is too long for a Unix socket address (at most 90 bytes)")
+            }
+            endpoint = .unixSocket(directory: directory, port: port)
+        case (_?, let socket?): throw socket.error("a postgresql source takes exactly one of 'host' and 'socket', not both")
+        case (nil, nil): throw node.error("a postgresql source needs exactly one of 'host' and 'socket' (a directory)")
+        }
+        let database = try entry.required("database", expectation: "the database's name").string(.name)
+        let user = try entry.required("user", expectation: "the user's name").string(.name)
+        let password: PostgreSQLSource.Connection.Password
+        switch (entry.optional("passwordEnv"), entry.optional("passwordFile")) {
+        case (let variable?, nil): password = .environment(try variable.string(.name))
+        case (nil, let file?): password = .file(resolve(try file.string(.path)))
+        case (_?, let file?): throw file.error("take the password from one of 'passwordEnv' and 'passwordFile', not both")
+        case (nil, nil): password = .none
+        }
+        var tls = PostgreSQLSource.Connection.TLSMode.verifyFull
+        if let tlsNode = entry.optional("tls") {
+            let modes = PostgreSQLSource.Connection.TLSMode.allCases.map(\.rawValue)
+            let name = try tlsNode.string(.name)
+            guard let mode = PostgreSQLSource.Connection.TLSMode(rawValue: name) else {
+                throw tlsNode.error("must be one of \(modes.map { "\"\($0)\"" }.joined(separator: ", "))")
+            }
+            if case .unixSocket = endpoint, mode != .disable {
+                throw tlsNode.error(#"a Unix socket is not encrypted: leave 'tls' out or make it "disable""#)
+            }
+            tls = mode
+        }
+        if case .unixSocket = endpoint { tls = .disable }
+        let caFile = try entry.optional("caFile")?.string(.path)
+        if let caNode = entry.optional("caFile"), tls != .verifyFull {
+            throw caNode.error(#"'caFile' goes with "tls": "verify-full""#)
+        }
+        let seconds = try entry.optional("connectTimeoutSeconds")?.integer(in: 1...3600) ?? 10
+        return PostgreSQLSource.Connection(
+            endpoint: endpoint, database: database, user: user, password: password, tls: tls, caFile: caFile.map(resolve),
+            connectTimeout: .seconds(seconds))
     }
 
     /// The source feeding a contract's input table, checked against its columns.
@@ -126,11 +210,14 @@ public struct SourceDescription: Sendable, Equatable {
         case sqliteTable(String)
         /// A read-only SQL query over a SQLite database.
         case sqliteQuery(String)
+        /// A table, view or query of a PostgreSQL database.
+        case postgreSQL(PostgreSQLSource.Connection, PostgreSQLSource.Relation)
     }
 
     /// The kind.
     public var kind: Kind
-    /// The file (absolute after loading).
+    /// The file (absolute after loading); for PostgreSQL, the server as
+    /// `postgresql://user@host:port/database`.
     public var path: String
     /// Input column → source column name; unmapped columns use their own name.
     public var columns: [String: String]
@@ -151,7 +238,7 @@ public struct SourceDescription: Sendable, Equatable {
     }
 
     /// The data source this describes.
-    /// - Returns: a `CSVSource` or `SQLiteSource`.
+    /// - Returns: a `CSVSource`, `SQLiteSource` or `PostgreSQLSource`.
     public func makeSource() -> any DataSource {
         switch kind {
         case .csv: return CSVSource(path: path, columns: columns, notNull: notNull)
@@ -159,6 +246,8 @@ public struct SourceDescription: Sendable, Equatable {
             return SQLiteSource(path: path, relation: .table(table), columns: columns, notNull: notNull)
         case .sqliteQuery(let query):
             return SQLiteSource(path: path, relation: .query(query), columns: columns, notNull: notNull)
+        case .postgreSQL(let connection, let relation):
+            return PostgreSQLSource(connection: connection, relation: relation, columns: columns, notNull: notNull)
         }
     }
 }

@@ -30,17 +30,27 @@ public struct DataSourceError: Error, Equatable, Sendable, CustomStringConvertib
         case nullValue
         /// A partial aggregate exceeds 128 bits.
         case overflow
-        /// SQLite reported an error while reading.
+        /// The database reported an error while reading (SQLite, or a PostgreSQL server: then the
+        /// SQLSTATE is named, never the server's message, which may quote a value).
         case databaseError
+        /// A database server cannot be reached: connection refused, no such socket, a timeout, a
+        /// TLS handshake that failed, or a server that closed the connection (restarting) mid-scan.
+        case connectionFailed
+        /// The server refused the user's credentials (wrong password, no such role, no
+        /// `pg_hba.conf` entry), or the password's environment variable or file cannot be read.
+        case authenticationFailed
+        /// The user may not read the configured table, view or a table the query reads.
+        case permissionDenied
         /// Reading the source or running the local plan did not finish before its deadline.
         case deadlineExceeded
     }
 
     /// Where the problem is. Rows are 1-based data rows (a CSV header is not a row).
     public struct Location: Equatable, Sendable, CustomStringConvertible {
-        /// The file: the CSV file, the SQLite database, or the configuration file.
+        /// The file: the CSV file, the SQLite database, or the configuration file; for a
+        /// PostgreSQL source, the server as `postgresql://user@host:port/database` (never a password).
         public var file: String
-        /// The SQLite table, view or `query`, if relevant.
+        /// The SQLite or PostgreSQL table, view or `query`, if relevant.
         public var table: String?
         /// The 1-based data row (CSV: the record after the header; SQLite: the position in scan order).
         public var row: Int?

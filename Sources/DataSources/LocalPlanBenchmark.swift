@@ -84,7 +84,7 @@ public enum LocalPlanBenchmark {
             var label = ""
             for _ in 0..<max(1, repetitions) {
                 let start = ContinuousClock.now
-                let execution = try source.execute(compiled.localPlan, strategy: strategy)
+                let execution = try source.execute(compiled.localPlan, strategy: strategy, deadline: nil)
                 let elapsed = ContinuousClock.now - start
                 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
                 best = min(best, seconds)
@@ -97,6 +97,63 @@ public enum LocalPlanBenchmark {
             }
             let figure = Figure(
                 name: "datasources.\(label).salary_benchmark.\(rows)", rowsPerSecond: Double(rows) / best, seconds: best,
+                path: label)
+            progress("\(figure.name): \(Int(figure.rowsPerSecond)) rows/s (\(best) s)")
+            figures.append(figure)
+        }
+        return figures
+    }
+
+    /// The plain query a member's engine would run for the same aggregates (filters, clip, the
+    /// median's 100-bucket grid as a GROUP BY column), in PostgreSQL's dialect, over `table`: what
+    /// the pushed-down plan is measured against (benchmarks/postgres-local-plan.sh times it with psql).
+    /// - Parameter table: the (quoted) table.
+    /// - Returns: the SQL.
+    public static func plainPostgreSQLQuery(table: String) -> String {
+        """
+        SELECT dept, b, count(*), sum(s), sum(s * s), max(s) FROM (
+          SELECT dept, LEAST(GREATEST(salary, 0), 300000) AS s,
+                 LEAST(99, GREATEST(0, floor(LEAST(GREATEST(salary, 0), 300000) * 100 / 300000)::int)) AS b
+          FROM \(table) WHERE salary > 0 AND age >= 18 AND dept IN ('eng', 'ops', 'sales')) AS t
+        GROUP BY dept, b
+        """
+    }
+
+    /// Times the plan over an existing PostgreSQL table of `employees(dept text, age integer,
+    /// salary numeric(12,2))` shape, by pushdown and by the row pipeline (best of `repetitions`).
+    /// - Parameters:
+    ///   - connection: the server.
+    ///   - table: the table (in the search path).
+    ///   - rows: its row count, for the figures.
+    ///   - repetitions: runs per path.
+    ///   - progress: called with a line per figure.
+    /// - Returns: the figures, pushdown first.
+    /// - Throws: `DataSourceError`.
+    public static func runPostgreSQL(
+        connection: PostgreSQLSource.Connection, table: String, rows: Int, repetitions: Int = 3,
+        progress: (String) -> Void = { _ in }
+    ) async throws -> [Figure] {
+        let compiled = try ContractCompiler.compile(source: contract)
+        let source = PostgreSQLSource(connection: connection, relation: .table(schema: nil, name: table))
+        var figures: [Figure] = []
+        var reference: [Int128]? = nil
+        for strategy in [ExecutionStrategy.automatic, .rowPipeline] {
+            var best = Double.infinity
+            var label = ""
+            for _ in 0..<max(1, repetitions) {
+                let start = ContinuousClock.now
+                let execution = try await source.execute(compiled.localPlan, strategy: strategy, deadline: nil)
+                let elapsed = ContinuousClock.now - start
+                best = min(best, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                label = execution.path == .pushdown ? "pushdown" : "rowPipeline"
+                if let reference {
+                    precondition(reference == execution.partials, "benchmark self-check: pushdown and row pipeline differ")
+                } else {
+                    reference = execution.partials
+                }
+            }
+            let figure = Figure(
+                name: "datasources.postgresql.\(label).salary_benchmark.\(rows)", rowsPerSecond: Double(rows) / best, seconds: best,
                 path: label)
             progress("\(figure.name): \(Int(figure.rowsPerSecond)) rows/s (\(best) s)")
             figures.append(figure)

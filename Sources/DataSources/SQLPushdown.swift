@@ -2,6 +2,49 @@ import CircuitCompiler
 import ContractLanguage
 import GRDB
 
+/// The SQL dialect a plan is pushed down in: the one translation (`SQLPushdown`) asks it for
+/// the few things SQLite and PostgreSQL spell differently (spec: protocols/data-sources.md §5, §7).
+enum SQLDialect: Sendable, Hashable {
+    /// SQLite 3 (the embedded default): dynamic types, integers for booleans, `LIMIT -1` fences.
+    case sqlite
+    /// PostgreSQL 13 or later (and engines that speak its dialect, such as Citus): static
+    /// types, `boolean`, `numeric` sums, `OFFSET 0` fences.
+    case postgreSQL
+
+    /// What ends every layer so that the engine does not flatten it into the next one (which
+    /// would copy each `CASE` into every use of its column): SQLite's `LIMIT -1`, PostgreSQL's
+    /// `OFFSET 0`.
+    var layerEnd: String { self == .sqlite ? " LIMIT -1" : " OFFSET 0" }
+
+    /// A boolean constant in a condition.
+    func boolean(_ value: Bool) -> String {
+        switch self {
+        case .sqlite: value ? "1" : "0"
+        case .postgreSQL: value ? "TRUE" : "FALSE"
+        }
+    }
+
+    /// The unknown truth value.
+    var unknown: String { self == .sqlite ? "NULL" : "NULL::boolean" }
+
+    /// `v` clamped to `[low, high]`, NULL for NULL (PostgreSQL's GREATEST and LEAST skip NULLs,
+    /// SQLite's scalar min and max return NULL).
+    func clamp(_ v: String, _ low: String, _ high: String) -> String {
+        switch self {
+        case .sqlite: "min(max(\(v), \(low)), \(high))"
+        case .postgreSQL: "CASE WHEN \(v) IS NULL THEN NULL ELSE LEAST(GREATEST(\(v), \(low)), \(high)) END"
+        }
+    }
+
+    /// What follows a text operand so that comparisons order by code point (SQLite's BINARY
+    /// collation; PostgreSQL's database collation may be a locale's, so `COLLATE "C"`).
+    var codePointCollation: String { self == .sqlite ? "" : #" COLLATE "C""# }
+
+    /// A result column as the reader wants it: SQLite's integers as they are, PostgreSQL's
+    /// (`bigint` or `numeric`) as text parsed exactly into `Int128`.
+    func output(_ expression: String) -> String { self == .sqlite ? expression : "(\(expression))::text" }
+}
+
 /// A local plan translated into one SQL query (protocols/data-sources.md: "For SQL data sources the local plan is
 /// pushed down as one SQL query"; spec: protocols/data-sources.md §5).
 ///
@@ -37,6 +80,7 @@ struct SQLPushdown {
     }
 
     let sql: String
+    let dialect: SQLDialect
     let assemblies: [Assembly]
     let plan: LocalPlan
     /// Bin-index columns (histogram bins, quantile-grid buckets) in the GROUP BY, after `g`.
@@ -45,8 +89,14 @@ struct SQLPushdown {
     let aggregatesCount: Int
 
     /// Translates a plan over `base` (`SELECT … AS c0, … FROM …`, stored values, validated).
-    init(plan: LocalPlan, base: String) throws(Untranslatable) {
+    /// - Parameters:
+    ///   - plan: the local plan.
+    ///   - base: the validated input in input-column order.
+    ///   - dialect: the engine's dialect (for PostgreSQL, `base` yields the catalog-checked
+    ///     column types of `PostgreSQLSource`).
+    init(plan: LocalPlan, base: String, dialect: SQLDialect = .sqlite) throws(Untranslatable) {
         self.plan = plan
+        self.dialect = dialect
         let declared = plan.pipeline.columns
         var types = declared.map(\.type)
         func c(_ i: Int) -> String { "c\(i)" }
@@ -57,7 +107,20 @@ struct SQLPushdown {
 
         // Layer 0: stored values → integer units, without column affinity (unary +).
         var conversions: [String] = []
-        for (i, column) in declared.enumerated() {
+        for (i, column) in declared.enumerated() where dialect == .postgreSQL {
+            switch column.type {
+            case .decimal(let scale):
+                // Validated: at most `scale` fraction digits, |units| < 2^63; exact.
+                conversions.append("(\(c(i))::numeric * \(pow10(scale)))::bigint AS \(c(i))")
+            case .date:
+                conversions.append("(\(c(i)) - DATE '1970-01-01') AS \(c(i))")
+            case .int:
+                conversions.append("\(c(i))::bigint AS \(c(i))")
+            case .text, .bool:
+                conversions.append("\(c(i)) AS \(c(i))")
+            }
+        }
+        for (i, column) in declared.enumerated() where dialect == .sqlite {
             switch column.type {
             case .decimal(let scale):
                 let factor = pow10(scale)
@@ -70,22 +133,28 @@ struct SQLPushdown {
                 conversions.append("+\(c(i)) AS \(c(i))")
             }
         }
-        // Every layer ends in `LIMIT -1` (no limit), which keeps SQLite from flattening it into
-        // the next one: flattening would copy each CASE into every use of its column and
-        // evaluate it dozens of times per row.
-        let layerEnd = " LIMIT -1"
-        var current = "SELECT \(conversions.joined(separator: ", ")) FROM (\(base))\(layerEnd)"
+        // Every layer ends in `LIMIT -1` (SQLite: no limit) or `OFFSET 0` (PostgreSQL), which
+        // keeps the engine from flattening it into the next one: flattening would copy each CASE
+        // into every use of its column and evaluate it dozens of times per row. Every subquery
+        // has an alias (PostgreSQL before 16 requires one).
+        let layerEnd = dialect.layerEnd
+        var layer = 0
+        func from(_ sql: String) -> String {
+            layer += 1
+            return "FROM (\(sql)) AS s\(layer)"
+        }
+        var current = "SELECT \(conversions.joined(separator: ", ")) \(from(base))\(layerEnd)"
         func replacing(_ i: Int, with expression: String) -> String {
             let list = declared.indices.map { $0 == i ? "\(expression) AS \(c($0))" : c($0) }
-            return "SELECT \(list.joined(separator: ", ")) FROM (\(current))\(layerEnd)"
+            return "SELECT \(list.joined(separator: ", ")) \(from(current))\(layerEnd)"
         }
 
         // One layer per local statement.
         for statement in plan.pipeline.statements {
             switch statement {
             case .filter(let condition):
-                let translated = try Self.condition(condition, types: types, index: index)
-                current = "SELECT * FROM (\(current)) WHERE \(translated)\(layerEnd)"
+                let translated = try Self.condition(condition, types: types, index: index, dialect: dialect)
+                current = "SELECT * \(from(current)) WHERE \(translated)\(layerEnd)"
             case .generalize(let g):
                 let i = try index(g.column.text)
                 let v = c(i)
@@ -94,10 +163,19 @@ struct SQLPushdown {
                     let labels = bandLabels(edges)
                     var cases = "CASE WHEN \(v) IS NULL THEN NULL"
                     for (k, edge) in edges.enumerated().reversed() {
-                        cases += " WHEN \(Self.compareUnits(v, types[i].scale, .greaterOrEqual, edge)) THEN \(quoteText(labels[k + 1]))"
+                        cases += " WHEN \(Self.compareUnits(v, types[i].scale, .greaterOrEqual, edge)) THEN \(quoteText(labels[k + 1]))\(dialect.codePointCollation)"
                     }
-                    current = replacing(i, with: cases + " ELSE \(quoteText(labels[0])) END")
+                    current = replacing(i, with: cases + " ELSE \(quoteText(labels[0]))\(dialect.codePointCollation) END")
                     types[i] = .text
+                case (.truncate(let unit), .date) where dialect == .postgreSQL:
+                    let field: String
+                    switch unit {
+                    case .year: field = "year"
+                    case .quarter: field = "quarter"
+                    case .month: field = "month"
+                    }
+                    current = replacing(
+                        i, with: "(date_trunc('\(field)', (DATE '1970-01-01' + \(v))::timestamp)::date - DATE '1970-01-01')")
                 case (.truncate(let unit), .date):
                     let seconds = "\(v) * 86400"
                     let start: String
@@ -115,10 +193,10 @@ struct SQLPushdown {
                     for pair in pairs {
                         try Self.checkText(pair.from)
                         try Self.checkText(pair.to)
-                        cases += " WHEN \(v) = \(quoteText(pair.from)) THEN \(quoteText(pair.to))"
+                        cases += " WHEN \(v) = \(quoteText(pair.from)) THEN \(quoteText(pair.to))\(dialect.codePointCollation)"
                     }
                     if let otherwise { try Self.checkText(otherwise) }
-                    current = replacing(i, with: cases + " ELSE \(otherwise.map(quoteText) ?? "NULL") END")
+                    current = replacing(i, with: cases + " ELSE \(otherwise.map { quoteText($0) + dialect.codePointCollation } ?? "NULL") END")
                 default:
                     throw Untranslatable(reason: "generalisation of a \(types[i]) column is not translated")
                 }
@@ -127,7 +205,7 @@ struct SQLPushdown {
                 guard types[i].isNumeric,
                     let low = clip.lower.scaled(to: types[i].scale), let high = clip.upper.scaled(to: types[i].scale)
                 else { continue }  // RowPipeline.clip leaves such values unchanged
-                current = replacing(i, with: "min(max(\(c(i)), \(Self.integer(Int128(low)))), \(Self.integer(Int128(high))))")
+                current = replacing(i, with: dialect.clamp(c(i), Self.integer(Int128(low)), Self.integer(Int128(high))))
             }
         }
 
@@ -137,7 +215,9 @@ struct SQLPushdown {
             let i = try index(key.column)
             var cases = "CASE"
             for (position, value) in key.domain.enumerated() {
-                if let literal = Self.literal(value, for: types[i]) { cases += " WHEN \(c(i)) = \(literal) THEN \(position)" }
+                if let literal = Self.literal(value, for: types[i], dialect: dialect) {
+                    cases += " WHEN \(c(i)) = \(literal) THEN \(position)"
+                }
             }
             let keyIndex = cases == "CASE" ? "NULL" : cases + " END"
             group = "(\(group)) * \(key.domain.count) + (\(keyIndex))"
@@ -168,12 +248,15 @@ struct SQLPushdown {
             condition.map { "CASE WHEN \($0) THEN \(term) END" } ?? term
         }
         func sum(_ i: Int, when condition: String?) -> Assembly {
+            // PostgreSQL sums bigint into numeric: exact at any row count, no limbs needed.
+            if dialect == .postgreSQL { return counted("SUM(\(guarded(c(i), condition)))") }
             let names = limbs(i)
             return .weighted(names.enumerated().map { k, name in
                 Part(column: aggregate("SUM(\(guarded(name, condition)))"), weight: Int128(1) << (16 * k))
             })
         }
         func product(_ a: Int, _ b: Int, when condition: String?) -> Assembly {
+            if dialect == .postgreSQL { return counted("SUM(\(guarded("\(c(a))::numeric * \(c(b))", condition)))") }
             let x = limbs(a), y = limbs(b)
             var parts: [Part] = []
             for k in 0...6 {
@@ -263,9 +346,9 @@ struct SQLPushdown {
                     column = "b\(binColumns.count)"
                     binColumns[key] = column
                     binNames.append(column)
-                    let clamped = "min(max(\(c(i)), \(lo)), \(hi))"
-                    derived.append(
-                        "min(\(buckets - 1), max(0, (\(clamped) - (\(lo))) * \(buckets) / (\(Int128(hi) - Int128(lo))))) AS \(column)")
+                    let clamped = dialect.clamp(c(i), Self.integer(Int128(lo)), Self.integer(Int128(hi)))
+                    let scaled = "(\(clamped) - (\(Self.integer(Int128(lo))))) * \(buckets) / (\(Int128(hi) - Int128(lo)))"
+                    derived.append("\(dialect.clamp(scaled, "0", String(buckets - 1))) AS \(column)")
                 }
                 assemblies.append(.binCount(bin: binNames.firstIndex(of: column)!, value: bucket))
             }
@@ -273,19 +356,56 @@ struct SQLPushdown {
         // Histogram bins and grid buckets are GROUP BY columns: one COUNT(*) per (group, bin)
         // instead of one COUNT(CASE …) per bucket per row.
         _ = aggregate("COUNT(*)")
-        let middle = "SELECT \(group) AS g\(derived.map { ", " + $0 }.joined()), * FROM (\(current))\(layerEnd)"
+        let middle = "SELECT \(group) AS g\(derived.map { ", " + $0 }.joined()), * \(from(current))\(layerEnd)"
         let keys = (["g"] + binNames).joined(separator: ", ")
-        sql = "SELECT \(keys)\(aggregates.map { ", " + $0 }.joined()) FROM (\(middle)) WHERE g IS NOT NULL GROUP BY \(keys)"
+        let outputs = (["g"] + binNames + aggregates).map(dialect.output)
+        sql = "SELECT \(outputs.joined(separator: ", ")) \(from(middle)) WHERE g IS NOT NULL GROUP BY \(keys)"
         self.assemblies = assemblies
         binCount = binNames.count
         aggregatesCount = aggregates.count
     }
 
-    /// Runs the query. Returns nil when SQLite reports a 64-bit integer overflow in a limb sum
-    /// (then the caller falls back to the row pipeline).
+    /// Runs the query in SQLite. Returns nil when SQLite reports a 64-bit integer overflow in a
+    /// limb sum (then the caller falls back to the row pipeline).
     func run(
         _ db: Database, wrap: (() throws -> [Row]) throws -> [Row], location: DataSourceError.Location? = nil
     ) throws -> [Int128]? {
+        guard plan.width > 0 else { return try assemble([], location: location) }
+        let rows: [Row]
+        do {
+            rows = try Row.fetchAll(db, sql: sql)
+        } catch let error as DatabaseError where (error.message ?? "").contains("integer overflow") {
+            return nil
+        } catch {
+            rows = try wrap { throw error }
+        }
+        // Result cells are read as stored values: a typed GRDB read of a REAL or TEXT cell traps,
+        // and a query with a non-deterministic expression can yield one although validation,
+        // which scanned it before, saw only integers.
+        let cells: [[Int128?]] = try rows.map { row in
+            try (0..<row.count).map { index -> Int128? in
+                switch (row[index] as DatabaseValue).storage {
+                case .null: return nil
+                case .int64(let value): return Int128(value)
+                default: throw Self.notAnInteger(location)
+                }
+            }
+        }
+        return try assemble(cells, location: location)
+    }
+
+    /// The error for a result cell that is not an integer.
+    static func notAnInteger(_ location: DataSourceError.Location?) -> DataSourceError {
+        DataSourceError(
+            .wrongType, "a pushed-down aggregate is not an integer: the data changed storage class after validation",
+            at: location)
+    }
+
+    /// The partials from the query's result rows (each cell an integer or NULL, in the query's
+    /// column order: `g`, the bin indices, the aggregates).
+    /// - Throws: `DataSourceError` `.overflow` when a partial exceeds 128 bits, `.wrongType`
+    ///   when a row is too short.
+    func assemble(_ rows: [[Int128?]], location: DataSourceError.Location?) throws -> [Int128] {
         let width = plan.width
         var vector = [Int128](repeating: 0, count: width)
         let partialCount = plan.partials.count
@@ -300,28 +420,11 @@ struct SQLPushdown {
             }
         }
         guard width > 0 else { return vector }
-        let rows: [Row]
-        do {
-            rows = try Row.fetchAll(db, sql: sql)
-        } catch let error as DatabaseError where (error.message ?? "").contains("integer overflow") {
-            return nil
-        } catch {
-            rows = try wrap { throw error }
-        }
         let first = 1 + binCount  // result columns: g, the bin indices, then the aggregates
         let rowsColumn = first + aggregatesCount - 1  // the trailing COUNT(*)
-        // Result cells are read as stored values: a typed GRDB read of a REAL or TEXT cell traps,
-        // and a query with a non-deterministic expression can yield one although validation,
-        // which scanned it before, saw only integers.
-        func integer(_ row: Row, _ index: Int) throws -> Int64? {
-            switch (row[index] as DatabaseValue).storage {
-            case .null: return nil
-            case .int64(let value): return value
-            default:
-                throw DataSourceError(
-                    .wrongType, "a pushed-down aggregate is not an integer: the data changed storage class after validation",
-                    at: location)
-            }
+        func integer(_ row: [Int128?], _ index: Int) throws -> Int128? {
+            guard index < row.count else { throw Self.notAnInteger(location) }
+            return row[index]
         }
         func add(_ slot: Int, _ value: Int128, _ p: Int) throws {
             let (sum, overflow) = vector[slot].addingReportingOverflow(value)
@@ -329,23 +432,23 @@ struct SQLPushdown {
             vector[slot] = sum
         }
         for row in rows {
-            guard let group = try integer(row, 0), (0..<Int64(plan.groupCount)).contains(group) else { continue }
+            guard let group = try integer(row, 0), (0..<Int128(plan.groupCount)).contains(group) else { continue }
             for (p, assembly) in assemblies.enumerated() {
                 let slot = Int(group) * partialCount + p
                 switch assembly {
                 case .constant: break
                 case .minimum(let column):
-                    if let value = try integer(row, first + column) { vector[slot] = min(vector[slot], Int128(value)) }
+                    if let value = try integer(row, first + column) { vector[slot] = min(vector[slot], value) }
                 case .maximum(let column):
-                    if let value = try integer(row, first + column) { vector[slot] = max(vector[slot], Int128(value)) }
+                    if let value = try integer(row, first + column) { vector[slot] = max(vector[slot], value) }
                 case .binCount(let bin, let value):
-                    if let index = try integer(row, 1 + bin), index == Int64(value), let count = try integer(row, rowsColumn) {
-                        try add(slot, Int128(count), p)
+                    if let index = try integer(row, 1 + bin), index == Int128(value), let count = try integer(row, rowsColumn) {
+                        try add(slot, count, p)
                     }
                 case .weighted(let parts):
                     for part in parts {
                         guard let value = try integer(row, first + part.column) else { continue }
-                        let (product, overflow) = Int128(value).multipliedReportingOverflow(by: part.weight)
+                        let (product, overflow) = value.multipliedReportingOverflow(by: part.weight)
                         if overflow { throw DataSourceError(.overflow, "partial aggregate \(plan.partials[p]) exceeds 128 bits") }
                         try add(slot, product, p)
                     }
@@ -363,7 +466,8 @@ struct SQLPushdown {
     }
 
     static func condition(
-        _ condition: Condition, types: [ColumnType], index: (String) throws(Untranslatable) -> Int
+        _ condition: Condition, types: [ColumnType], index: (String) throws(Untranslatable) -> Int,
+        dialect: SQLDialect = .sqlite
     ) throws(Untranslatable) -> String {
         func operand(_ o: ContractLanguage.Operand) throws(Untranslatable) -> Operand {
             switch o {
@@ -374,41 +478,41 @@ struct SQLPushdown {
             }
         }
         func recurse(_ c: Condition) throws(Untranslatable) -> String {
-            try Self.condition(c, types: types, index: index)
+            try Self.condition(c, types: types, index: index, dialect: dialect)
         }
         switch condition.kind {
         case .comparison(let l, let op, let r):
-            return try comparison(operand(l), op, operand(r))
+            return try comparison(operand(l), op, operand(r), dialect)
         case .and(let a, let b): return "(\(try recurse(a)) AND \(try recurse(b)))"
         case .or(let a, let b): return "(\(try recurse(a)) OR \(try recurse(b)))"
         case .not(let a): return "(NOT \(try recurse(a)))"
         case .isNull(let x, let negated):
             switch try operand(x) {
             case .column(let v, _): return "(\(v) IS \(negated ? "NOT " : "")NULL)"
-            case .literal(let literal): return (literal == .null) != negated ? "1" : "0"
+            case .literal(let literal): return dialect.boolean((literal == .null) != negated)
             }
         case .inList(let x, let literals, let negated):
             switch try operand(x) {
             case .column(let v, let type):
-                let members = literals.compactMap { literal(RowPipeline.value(of: $0), for: type) }
-                let (hit, miss) = negated ? ("0", "1") : ("1", "0")
+                let members = literals.compactMap { literal(RowPipeline.value(of: $0), for: type, dialect: dialect) }
+                let (hit, miss) = (dialect.boolean(!negated), dialect.boolean(negated))
                 if members.isEmpty { return "(CASE WHEN \(v) IS NULL THEN NULL ELSE \(miss) END)" }
                 return "(CASE WHEN \(v) IS NULL THEN NULL WHEN \(v) IN (\(members.joined(separator: ", "))) THEN \(hit) ELSE \(miss) END)"
             case .literal(let literal):
                 let value = RowPipeline.value(of: literal)
-                if value.isNull { return "NULL" }
+                if value.isNull { return dialect.unknown }
                 let found = literals.contains { Value.compare(value, RowPipeline.value(of: $0)) == 0 }
-                return found != negated ? "1" : "0"
+                return dialect.boolean(found != negated)
             }
         case .between(let x, let low, let high, let negated):
             let v = try operand(x)
-            let both = "(\(try comparison(v, .greaterOrEqual, operand(low))) AND \(try comparison(v, .lessOrEqual, operand(high))))"
+            let both = "(\(try comparison(v, .greaterOrEqual, operand(low), dialect)) AND \(try comparison(v, .lessOrEqual, operand(high), dialect)))"
             return negated ? "(NOT \(both))" : both
         case .operand(let x):
             switch try operand(x) {
-            case .column(let v, let type): return type == .bool ? v : "NULL"
-            case .literal(.bool(let b)): return b ? "1" : "0"
-            case .literal: return "NULL"
+            case .column(let v, let type): return type == .bool ? v : dialect.unknown
+            case .literal(.bool(let b)): return dialect.boolean(b)
+            case .literal: return dialect.unknown
             }
         }
     }
@@ -434,10 +538,12 @@ struct SQLPushdown {
         }
     }
 
-    private static func comparison(_ l: Operand, _ op: ComparisonOperator, _ r: Operand) throws(Untranslatable) -> String {
+    private static func comparison(
+        _ l: Operand, _ op: ComparisonOperator, _ r: Operand, _ dialect: SQLDialect
+    ) throws(Untranslatable) -> String {
         switch (l, r) {
         case (.literal(let a), .literal(let b)):
-            guard let order = Value.compare(RowPipeline.value(of: a), RowPipeline.value(of: b)) else { return "NULL" }
+            guard let order = Value.compare(RowPipeline.value(of: a), RowPipeline.value(of: b)) else { return dialect.unknown }
             let result: Bool
             switch op {
             case .equal: result = order == 0
@@ -447,32 +553,34 @@ struct SQLPushdown {
             case .greater: result = order > 0
             case .greaterOrEqual: result = order >= 0
             }
-            return result ? "1" : "0"
+            return dialect.boolean(result)
         case (.literal, .column):
-            return try comparison(r, flipped(op), l)
+            return try comparison(r, flipped(op), l, dialect)
         case (.column(let v, let type), .literal(let literal)):
             switch (type, literal) {
             case (.int, .number(let n)), (.decimal, .number(let n)):
                 return compareUnits(v, type.scale, op, n)
             case (.text, .text(let s)):
                 try checkText(s)
-                return "(\(v) \(sqlOperator(op)) \(quoteText(s)))"
+                return "(\(v) \(sqlOperator(op)) \(quoteText(s))\(dialect.codePointCollation))"
             case (.bool, .bool(let b)):
-                return "(\(v) \(sqlOperator(op)) \(b ? 1 : 0))"
+                return "(\(v) \(sqlOperator(op)) \(dialect.boolean(b)))"
             case (.date, .date(let d)):
                 return "(\(v) \(sqlOperator(op)) \(d.daysSinceEpoch))"
             default:
-                return "NULL"  // null or an incomparable literal: unknown
+                return dialect.unknown  // null or an incomparable literal: unknown
             }
         case (.column(let a, let ta), .column(let b, let tb)):
             switch (ta, tb) {
             case (.int, .int), (.int, .decimal), (.decimal, .int), (.decimal, .decimal):
                 guard ta.scale == tb.scale else { throw Untranslatable(reason: "a comparison of columns with different scales") }
                 return "(\(a) \(sqlOperator(op)) \(b))"
-            case (.text, .text), (.bool, .bool), (.date, .date):
+            case (.text, .text):
+                return "(\(a) \(sqlOperator(op)) \(b)\(dialect.codePointCollation))"
+            case (.bool, .bool), (.date, .date):
                 return "(\(a) \(sqlOperator(op)) \(b))"
             default:
-                return "NULL"
+                return dialect.unknown
             }
         }
     }
@@ -518,7 +626,7 @@ struct SQLPushdown {
 
     /// A domain or list value as a literal comparable with a column of `type` (integer units), or
     /// nil when it can equal no value of the column.
-    static func literal(_ value: Value, for type: ColumnType) -> String? {
+    static func literal(_ value: Value, for type: ColumnType, dialect: SQLDialect = .sqlite) -> String? {
         switch (type, value) {
         case (.int, .int), (.int, .decimal), (.decimal, .int), (.decimal, .decimal):
             guard let (units, scale) = value.scaledNumber else { return nil }
@@ -535,7 +643,7 @@ struct SQLPushdown {
             return integer(u)
         case (.text, .text(let s)):
             return s.unicodeScalars.contains("\0") ? nil : quoteText(s)
-        case (.bool, .bool(let b)): return b ? "1" : "0"
+        case (.bool, .bool(let b)): return dialect.boolean(b)
         case (.date, .date(let d)): return String(d.daysSinceEpoch)
         default: return nil
         }

@@ -271,7 +271,7 @@ public actor Member {
         }
         let execution: LocalExecution
         do {
-            execution = try source.execute(compiled.localPlan, strategy: .automatic, deadline: deadline)
+            execution = try await source.execute(compiled.localPlan, strategy: .automatic, deadline: deadline)
         } catch let error as DataSourceError where error.code == .deadlineExceeded {
             throw RuntimeError(.deadlineExceeded, "\(error)", member: name, cause: error)
         } catch {

@@ -5,6 +5,19 @@ import DataSources
 import Foundation
 
 let arguments = CommandLine.arguments
+// `_DataSourcesBenchmark postgresql ROWS URL TABLE`: times the plan over an existing PostgreSQL
+// table (benchmarks/postgres-local-plan.sh creates it); prints the figures as JSON.
+if arguments.count == 5, arguments[1] == "postgresql", let rows = Int(arguments[2]) {
+    let connection = try PostgreSQLSource.Connection(
+        url: arguments[3], passwordEnvironment: ProcessInfo.processInfo.environment["PGPASSWORD"] == nil ? nil : "PGPASSWORD")
+    let figures = try await LocalPlanBenchmark.runPostgreSQL(connection: connection, table: arguments[4], rows: rows) {
+        FileHandle.standardError.write(Data(($0 + "\n").utf8))
+    }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    print(String(decoding: try encoder.encode(figures), as: UTF8.self))
+    exit(0)
+}
 let rows = arguments.count > 1 ? Int(arguments[1]) ?? 1_000_000 : 1_000_000
 let directory = arguments.count > 2 ? arguments[2] : FileManager.default.temporaryDirectory.path
 let output = arguments.count > 3 ? arguments[3] : nil

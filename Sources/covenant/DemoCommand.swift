@@ -25,6 +25,8 @@ struct DemoCommand: AsyncParsableCommand {
     var insecureTestParameters = false
     @Option(help: "Directory for the demo's files (default: a new directory under the system's temporary directory).")
     var dir: String?
+    @Option(help: "Put the members' tables in this PostgreSQL server, one schema per member (covenant_demo_<member>, replaced): postgresql://USER@HOST:PORT/DB or postgresql://USER@/DB?host=/socket/dir; password from PGPASSWORD.")
+    var postgres: String?
     @Flag(help: "Print the outcome as JSON (progress goes to standard error).")
     var json = false
 
@@ -58,6 +60,7 @@ struct DemoCommand: AsyncParsableCommand {
         options.drop = drop
         options.paillierKeyBits = keyBits
         options.insecureTestParameters = insecureTestParameters
+        options.postgresURL = postgres
         // Progress goes to standard error, unbuffered, so it is live whether or not the output is
         // a terminal, and never mixes with the result (or the JSON document) on standard output.
         let progress: @Sendable (String) -> Void = { line in FileHandle.standardError.write(Data("▸ \(line)\n".utf8)) }
@@ -114,7 +117,7 @@ struct DemoCommand: AsyncParsableCommand {
         print("  ledger            \(outcome.ledgerPath)")
         print("  contract          \(outcome.contractPath)")
         print("  members config    \(outcome.membersConfigurationPath)")
-        print("  member databases  \(outcome.directory)/data/*.sqlite (\(outcome.databases.count) files), keys in \(outcome.directory)/keys/")
+        print("  member databases  \(outcome.directory)/data/*.sqlite (\(outcome.databases.count) files)" + (postgres == nil ? "" : ", copied into PostgreSQL schemas covenant_demo_<member> (the members read those)") + ", keys in \(outcome.directory)/keys/")
         print("next:")
         print("  covenant audit \(outcome.ledgerPath) --log-id \(outcome.audit.logID ?? "-")")
         print("  covenant run \(outcome.contractPath) --members-config \(outcome.membersConfigurationPath)")

@@ -18,7 +18,7 @@ struct CommandLineTests {
     }
 
     /// Runs `covenant arguments…` with its output in temporary files (no pipe can fill up).
-    static func covenant(_ arguments: [String]) throws -> Outcome {
+    static func covenant(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
         let base = NSTemporaryDirectory() + "covenant-cli-\(UUID().uuidString)"
         _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
         _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
@@ -29,6 +29,7 @@ struct CommandLineTests {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.standardOutput = FileHandle(forWritingAtPath: base + ".out")
         process.standardError = FileHandle(forWritingAtPath: base + ".err")
         try process.run()

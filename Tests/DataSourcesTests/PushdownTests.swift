@@ -26,17 +26,17 @@ struct PushdownTests {
             let rows = try csv.rows(declared)
             #expect(rows == (try CSVTable.rows(String(contentsOfFile: file, encoding: .utf8), input: compiled.contract.input)))
             let reference = try plan.execute(rows: rows)
-            let streamed = try csv.execute(plan, strategy: .automatic)
+            let streamed = try csv.execute(plan, strategy: .automatic, deadline: nil)
             #expect(streamed.partials == reference)
 
             let database = directory.file("member-\(index).sqlite")
             try TestData.sqlite(database, table: "rows", declared: declared, rows: rows, using: &rng)
             let sqlite = SQLiteSource(path: database, relation: .table("rows"))
             #expect(try sqlite.rows(declared) == rows)
-            let pushed = try sqlite.execute(plan, strategy: .automatic)
+            let pushed = try sqlite.execute(plan, strategy: .automatic, deadline: nil)
             #expect(pushed.path == .pushdown, "\(name): \(pushed.path)")
             #expect(pushed.partials == reference, "\(name) member \(index)")
-            let piped = try sqlite.execute(plan, strategy: .rowPipeline)
+            let piped = try sqlite.execute(plan, strategy: .rowPipeline, deadline: nil)
             #expect(piped.partials == reference)
             members.append(rows)
             vectors.append(pushed.partials)
@@ -85,8 +85,8 @@ struct PushdownTests {
                 try TestData.sqlite(path, declared: declared, rows: rows, using: &rng)
                 let source = SQLiteSource(path: path, relation: .table("t"))
                 let reference = try compiled.localPlan.execute(rows: rows)
-                let pushed = try source.execute(compiled.localPlan, strategy: .automatic)
-                let piped = try source.execute(compiled.localPlan, strategy: .rowPipeline)
+                let pushed = try source.execute(compiled.localPlan, strategy: .automatic, deadline: nil)
+                let piped = try source.execute(compiled.localPlan, strategy: .rowPipeline, deadline: nil)
                 #expect(pushed.path == .pushdown, "\(compiled.contract.syntax.name.text): \(pushed.path)")
                 #expect(pushed.partials == reference, "\(compiled.contract.syntax.name.text) seed \(seed)")
                 #expect(piped.partials == reference, "\(compiled.contract.syntax.name.text) seed \(seed)")
@@ -95,7 +95,7 @@ struct PushdownTests {
                 // CSV cannot tell empty text from null (spec §11), so compare with CSVTable's reading.
                 let reread = try CSVTable.rows(String(contentsOfFile: csvPath, encoding: .utf8), input: compiled.contract.input)
                 #expect(try CSVSource(path: csvPath).rows(declared) == reread)
-                #expect(try CSVSource(path: csvPath).partials(for: compiled.localPlan) == compiled.localPlan.execute(rows: reread))
+                #expect(try CSVSource(path: csvPath).execute(compiled.localPlan, strategy: .automatic, deadline: nil).partials == compiled.localPlan.execute(rows: reread))
             } catch {
                 Issue.record("\(compiled.contract.syntax.name.text) seed \(seed): \(error)")
             }
@@ -116,7 +116,7 @@ struct PushdownTests {
         let directory = try TemporaryDirectory()
         let path = directory.file("f.sqlite")
         try TestData.sqlite(path, table: "t", columns: [("a", ""), ("b", "")], rows: [[1, 1.5], [2, 1.25], [nil, 3.0], [1, 1.0]])
-        let execution = try SQLiteSource(path: path, relation: .table("t")).execute(compiled.localPlan, strategy: .automatic)
+        let execution = try SQLiteSource(path: path, relation: .table("t")).execute(compiled.localPlan, strategy: .automatic, deadline: nil)
         #expect(execution.path == .rowPipeline(reason: "a comparison of columns with different scales"))
         #expect(execution.partials == [1, 150])
     }
@@ -143,7 +143,7 @@ struct PushdownTests {
         var succeeded = 0
         for _ in 0..<64 {
             do {
-                _ = try source.execute(compiled.localPlan, strategy: .automatic)
+                _ = try source.execute(compiled.localPlan, strategy: .automatic, deadline: nil)
                 succeeded += 1
             } catch let error as DataSourceError {
                 codes.insert(error.code)
@@ -175,7 +175,7 @@ struct PushdownTests {
                                 return [x, Double(y) / 10_000]
                             })
         let source = SQLiteSource(path: path, relation: .table("t"))
-        let pushed = try source.execute(compiled.localPlan, strategy: .automatic)
+        let pushed = try source.execute(compiled.localPlan, strategy: .automatic, deadline: nil)
         #expect(pushed.path == .pushdown)
         #expect(pushed.partials == (try compiled.localPlan.execute(rows: rows)))
     }
@@ -209,10 +209,10 @@ struct PushdownTests {
                 [decomposed, Int64.max, "1234.50"], [decomposed, Int64.min, "-0.01"],
                 ["icu", 1_000_000_000_000_000_000 as Int64, "92233720368547758.07"], ["icu", -1_000_000_000_000_000_000 as Int64, 0],
             ])
-        let csv = try CSVSource(path: csvPath).execute(compiled.localPlan, strategy: .automatic)
+        let csv = try CSVSource(path: csvPath).execute(compiled.localPlan, strategy: .automatic, deadline: nil)
         let sqlite = SQLiteSource(path: sqlitePath, relation: .table("t"))
-        let pushed = try sqlite.execute(compiled.localPlan, strategy: .automatic)
-        let piped = try sqlite.execute(compiled.localPlan, strategy: .rowPipeline)
+        let pushed = try sqlite.execute(compiled.localPlan, strategy: .automatic, deadline: nil)
+        let piped = try sqlite.execute(compiled.localPlan, strategy: .rowPipeline, deadline: nil)
         #expect(pushed.path == .pushdown)
         #expect(csv.partials == pushed.partials)
         #expect(piped.partials == pushed.partials)

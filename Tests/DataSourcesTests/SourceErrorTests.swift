@@ -50,7 +50,7 @@ struct SourceErrorTests {
         ])
         #expect(rows == (try CSVTable.rows(text, input: Self.compiled.contract.input)))
         #expect(try source.validate(Self.declared) == 2)
-        #expect(try source.partials(for: Self.compiled.localPlan) == Self.compiled.localPlan.execute(rows: rows))
+        #expect(try source.execute(Self.compiled.localPlan, strategy: .automatic, deadline: nil).partials == Self.compiled.localPlan.execute(rows: rows))
     }
 
     @Test func csvMissingFile() {
@@ -105,7 +105,7 @@ struct SourceErrorTests {
         Self.expectError(
             .unparsableValue, "value does not parse as \(type)",
             at: .init(file: source.path, row: 3, line: 5, column: column)
-        ) { _ = try source.partials(for: Self.compiled.localPlan) }
+        ) { _ = try source.execute(Self.compiled.localPlan, strategy: .automatic, deadline: nil).partials }
         _ = directory
     }
 
@@ -159,7 +159,7 @@ struct SourceErrorTests {
             path: source.path,
             relation: .query("SELECT department AS dept, age, salary, joined, manager FROM staff WHERE age > 35;"))
         #expect(try query.rows(Self.declared) == [rows[1]])
-        let execution = try source.execute(Self.compiled.localPlan, strategy: .automatic)
+        let execution = try source.execute(Self.compiled.localPlan, strategy: .automatic, deadline: nil)
         #expect(execution.path == .pushdown)
         #expect(execution.partials == (try Self.compiled.localPlan.execute(rows: rows)))
         _ = directory
@@ -183,7 +183,7 @@ struct SourceErrorTests {
         let (source, directory) = try sqlite([Self.goodRow])
         let wrong = SQLiteSource(path: source.path, relation: .table("staf"))
         Self.expectError(.tableNotFound, "the database has no table or view 'staf'", at: .init(file: source.path, table: "staf")) {
-            _ = try wrong.partials(for: Self.compiled.localPlan)
+            _ = try wrong.execute(Self.compiled.localPlan, strategy: .automatic, deadline: nil).partials
         }
         _ = directory
     }
@@ -252,7 +252,7 @@ struct SourceErrorTests {
         let name = Self.declared[bad.column].name.text
         for strategy in [ExecutionStrategy.automatic, .rowPipeline] {
             Self.expectError(bad.code, bad.message, at: .init(file: source.path, table: "staff", row: 3, column: name)) {
-                _ = try source.execute(Self.compiled.localPlan, strategy: strategy)
+                _ = try source.execute(Self.compiled.localPlan, strategy: strategy, deadline: nil)
             }
         }
         _ = directory
@@ -268,7 +268,7 @@ struct SourceErrorTests {
         _ = directory
     }
 
-    @Test func configurationEndToEnd() throws {
+    @Test func configurationEndToEnd() async throws {
         let directory = try TemporaryDirectory()
         try TestData.sqlite(directory.file("bank.sqlite"), table: "staff", columns: Self.schema, rows: [Self.goodRow])
         try "dept,age,salary,joined,manager\neng,30,1234.5,2024-01-31,true\n".write(
@@ -279,7 +279,7 @@ struct SourceErrorTests {
             try json.write(toFile: directory.file("member.json"), atomically: true, encoding: .utf8)
             let source = try DataSourceConfiguration.load(contentsOf: directory.file("member.json"))
                 .source(for: Self.compiled.contract.input)
-            #expect(try source.partials(for: Self.compiled.localPlan) == [1, 123_450])
+            #expect(try await source.partials(for: Self.compiled.localPlan) == [1, 123_450])
         }
     }
 }

@@ -1,3 +1,5 @@
+import ContractLanguage
+import DataSources
 import Foundation
 import GRDB
 
@@ -103,6 +105,63 @@ public enum DemoData {
             }
         } catch {
             throw RuntimeError(.fileFailure, "cannot write the demo database \(path)", cause: error)
+        }
+    }
+
+    /// The PostgreSQL schema holding a member's demo table: `covenant_demo_` and the member's
+    /// name with every character other than a–z and 0–9 made `_`.
+    /// - Parameter member: The hospital.
+    /// - Returns: The schema name.
+    public static func postgreSQLSchema(_ member: String) -> String {
+        "covenant_demo_" + String(member.lowercased().map { ("a"..."z").contains($0) || ("0"..."9").contains($0) ? $0 : "_" })
+    }
+
+    /// Copies a hospital's SQLite table into a PostgreSQL schema (dropped and created anew):
+    /// `admissions(id bigint, ward text, admitted_on date, age integer, stay_days integer,
+    /// cost numeric(12,2), readmitted integer)`.
+    /// - Parameters:
+    ///   - sqlite: The hospital's SQLite file (from ``writeHospital(path:rows:seed:size:)``).
+    ///   - server: The server.
+    ///   - schema: The schema (from ``postgreSQLSchema(_:)``).
+    /// - Throws: ``RuntimeError`` `inputRejected` when the server cannot be written.
+    static func copyToPostgreSQL(sqlite: String, server: PostgreSQLSource.Connection, schema: String) async throws {
+        let columns: [(name: String, type: String)] = [
+            ("id", "bigint"), ("ward", "text"), ("admitted_on", "date"), ("age", "integer"), ("stay_days", "integer"),
+            ("cost", "numeric(12,2)"), ("readmitted", "integer"),
+        ]
+        let rows: [[String?]]
+        do {
+            rows = try await DatabaseQueue(path: sqlite).read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT id, ward, admitted_on, age, stay_days,
+                               CASE WHEN cost IS NULL THEN NULL ELSE printf('%.2f', cost) END, readmitted
+                        FROM admissions ORDER BY id
+                        """
+                ).map { row in
+                    (0..<7).map { index -> String? in
+                        switch (row[index] as DatabaseValue).storage {
+                        case .int64(let value): return String(value)
+                        case .string(let text): return text
+                        case .double(let value): return String(value)
+                        case .null, .blob: return nil
+                        }
+                    }
+                }
+            }
+        } catch {
+            throw RuntimeError(.fileFailure, "cannot read the demo database \(sqlite)", cause: error)
+        }
+        let quoted = "\"\(schema)\""
+        do {
+            try await server.execute([
+                "DROP SCHEMA IF EXISTS \(quoted) CASCADE", "CREATE SCHEMA \(quoted)",
+                "CREATE TABLE \(quoted).\"\(table)\" (" + columns.map { "\"\($0.name)\" \($0.type)" }.joined(separator: ", ") + ")",
+            ])
+            try await server.insert(into: "\(quoted).\"\(table)\"", columns: columns, rows: rows)
+        } catch {
+            throw RuntimeError(.inputRejected, "cannot write the demo tables into \(server.description): \(error)", cause: error)
         }
     }
 

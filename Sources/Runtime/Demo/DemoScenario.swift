@@ -33,6 +33,10 @@ public struct DemoScenario: Sendable {
         public var roundTimeout: Duration = .seconds(2)
         /// Data seed.
         public var seed: UInt64 = 20_241_125
+        /// A PostgreSQL server (`postgresql://USER@HOST:PORT/DB` or `…?host=/socket/dir`) to hold
+        /// the members' tables, one schema per member (`covenant_demo_<member>`, replaced); nil:
+        /// SQLite files only. The password, if any, comes from `PGPASSWORD`.
+        public var postgresURL: String?
 
         /// Options writing into `directory`.
         /// - Parameter directory: The demo directory.
@@ -112,8 +116,18 @@ public struct DemoScenario: Sendable {
         }
 
         // 1. Data.
+        var server: PostgreSQLSource.Connection?
+        if let url = options.postgresURL {
+            do {
+                server = try PostgreSQLSource.Connection(
+                    url: url, passwordEnvironment: ProcessInfo.processInfo.environment["PGPASSWORD"] == nil ? nil : "PGPASSWORD")
+            } catch {
+                throw RuntimeError(.invalidConfiguration, "--postgres: \(error)")
+            }
+        }
         let names = DemoData.memberNames(n)
-        progress("generating \(options.rows) admissions for each of \(n) hospitals (SQLite files in \(path("data")))")
+        progress("generating \(options.rows) admissions for each of \(n) hospitals (SQLite files in \(path("data")))"
+            + (server.map { "; copying them into \($0.description), schemas covenant_demo_<hospital>" } ?? ""))
         var databases: [String: String] = [:]
         for (index, name) in names.enumerated() {
             let database = path("data/\(name).sqlite")
@@ -121,7 +135,13 @@ public struct DemoScenario: Sendable {
                 path: database, rows: options.rows, seed: options.seed &+ UInt64(index) &* 7919,
                 size: 0.8 + 0.5 * Double(index % 5) / 4)
             databases[name] = database
-            let sources = Self.dataSourceConfigurationText(member: name)
+            var sources = Self.dataSourceConfigurationText(member: name)
+            if let server {
+                let schema = DemoData.postgreSQLSchema(name)
+                try await DemoData.copyToPostgreSQL(sqlite: database, server: server, schema: schema)
+                sources = Self.dataSourceConfigurationText(member: name, server: server, schema: schema)
+                databases[name] = database
+            }
             do { try sources.write(toFile: path("members/\(name).json"), atomically: true, encoding: .utf8) } catch {
                 throw RuntimeError(.fileFailure, "cannot write \(path("members/\(name).json"))", cause: error)
             }
@@ -183,7 +203,7 @@ public struct DemoScenario: Sendable {
                 for index in (n - options.drop)..<n { faults.crashes[PartyID(UInt32(index + 1))] = crashRound }
                 progress("\(family.rawValue): \(names.suffix(options.drop).joined(separator: ", ")) will drop out in round \(crashRound) of the joint phase")
             }
-            progress("\(family.rawValue): running — each hospital validates its table and runs the local plan inside its own SQLite file, commits, then the joint phase…")
+            progress("\(family.rawValue): running — each hospital validates its table and runs the local plan inside its own \(server == nil ? "SQLite file" : "PostgreSQL schema"), commits, then the joint phase…")
             let start = clock.now
             let report = try await consortium.run(
                 compiled,
@@ -246,6 +266,19 @@ public struct DemoScenario: Sendable {
     package static func dataSourceConfigurationText(member name: String) -> String {
         """
         {"member": "\(name)", "sources": {"\(DemoData.table)": {"kind": "sqlite", "path": "../data/\(name).sqlite", "table": "\(DemoData.table)"}}}
+
+        """
+    }
+
+    /// The demo's `members/<name>.json` for a member whose table is in a PostgreSQL schema.
+    /// - Parameters:
+    ///   - name: The hospital.
+    ///   - server: The server's connection settings.
+    ///   - schema: The member's schema.
+    /// - Returns: The JSON text.
+    static func dataSourceConfigurationText(member name: String, server: PostgreSQLSource.Connection, schema: String) -> String {
+        """
+        {"member": "\(name)", "sources": {"\(DemoData.table)": {"kind": "postgresql", \(server.configurationJSON), "schema": "\(schema)", "table": "\(DemoData.table)"}}}
 
         """
     }
