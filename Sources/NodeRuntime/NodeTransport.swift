@@ -86,7 +86,7 @@ public actor NodeTransport: Transport {
 
     private struct SessionState {
         var roster: [PartyID: String]?
-        var mailboxes: [PartyID: NodeMailbox] = [:]
+        var mailboxes: [PartyID: QueueMailbox] = [:]
         var nextSequence: [String: UInt64] = [:]
         var seen: [String: Set<UInt64>] = [:]
         var held: [Held] = []
@@ -257,7 +257,7 @@ public actor NodeTransport: Transport {
         let ready = state.held.filter { $0.message.to == party }
         state.held.removeAll { $0.message.to == party }
         release(ready)
-        let mailbox = NodeMailbox(party: party, held: ready.map(\.message))
+        let mailbox = QueueMailbox(party: party, held: ready.map(\.message))
         state.mailboxes[party] = mailbox
         sessions[session] = state
         return mailbox

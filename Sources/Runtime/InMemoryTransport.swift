@@ -28,7 +28,7 @@ public actor InMemoryTransport: Transport {
     /// The faults this transport injects.
     public nonisolated let faults: FaultPlan
     private let recording: Bool
-    private var mailboxes: [SessionID: [PartyID: InMemoryMailbox]] = [:]
+    private var mailboxes: [SessionID: [PartyID: QueueMailbox]] = [:]
     private var crashed: [SessionID: Set<PartyID>] = [:]
     private var ruleUses: [Int]
     private var shuffleState: UInt64
@@ -53,7 +53,7 @@ public actor InMemoryTransport: Transport {
     /// - Returns: The party's mailbox for the session.
     public func open(session: SessionID, party: PartyID) async throws -> any Mailbox {
         if let existing = mailboxes[session]?[party] { return existing }
-        let mailbox = InMemoryMailbox(party: party)
+        let mailbox = QueueMailbox(party: party)
         mailboxes[session, default: [:]][party] = mailbox
         if let round = faults.crashes[party], round == 0 {
             // Crashed before the session: it will never send; its own driver learns at once.
@@ -130,7 +130,7 @@ public actor InMemoryTransport: Transport {
         }
     }
 
-    private func deliver(_ message: TransportMessage, to mailbox: InMemoryMailbox, position: Int?) async {
+    private func deliver(_ message: TransportMessage, to mailbox: QueueMailbox, position: Int?) async {
         guard mailboxes[message.session] != nil, !crashed[message.session, default: []].contains(message.to) else { return }
         traffic.bytesReceived[message.to, default: 0] += message.bytes.count
         if recording { delivered.append(message) }
@@ -167,49 +167,76 @@ public actor InMemoryTransport: Transport {
     }
 }
 
-/// One party's queue in one session of an ``InMemoryTransport``.
-actor InMemoryMailbox: Mailbox {
-    let party: PartyID
-    private var queue: [TransportMessage] = []
+/// One party's queue in one session, shared by every transport (``InMemoryTransport``, the
+/// member nodes' transport): messages in arrival order (or at a position, for fault injection),
+/// one waiter at a time with a deadline, closed or cut off at the session's end.
+public actor QueueMailbox: Mailbox {
+    /// The party whose mailbox it is.
+    public let party: PartyID
+    private var queue: [TransportMessage]
+    /// The next unread message: reading is O(1), and the array is trimmed when drained.
+    private var head = 0
     private var waiter: (id: UInt64, continuation: CheckedContinuation<TransportMessage?, any Error>)?
     private var nextWaiterID: UInt64 = 0
     private var disconnected = false
     private var closed = false
 
-    init(party: PartyID) { self.party = party }
+    /// A mailbox.
+    /// - Parameters:
+    ///   - party: The party.
+    ///   - held: Messages that arrived before it opened, in order.
+    public init(party: PartyID, held: [TransportMessage] = []) {
+        self.party = party
+        self.queue = held
+    }
 
-    func deliver(_ message: TransportMessage, position: Int?) {
+    /// Hands a message to the waiting receiver, or queues it (at `position` among the unread
+    /// messages, or last). Ignored once closed or cut off.
+    public func deliver(_ message: TransportMessage, position: Int? = nil) {
         guard !disconnected, !closed else { return }
         if let current = waiter {
             waiter = nil
             current.continuation.resume(returning: message)
             return
         }
-        if let position { queue.insert(message, at: min(position, queue.count)) } else { queue.append(message) }
+        if let position { queue.insert(message, at: head + min(position, queue.count - head)) } else { queue.append(message) }
     }
 
-    func disconnect() {
+    /// Cuts the party off: the waiter and every later receive get `disconnected`.
+    public func disconnect() {
         disconnected = true
         queue.removeAll()
+        head = 0
         if let current = waiter {
             waiter = nil
             current.continuation.resume(throwing: RuntimeError(.disconnected, "\(party) was cut off by the transport"))
         }
     }
 
-    func close() {
+    /// Ends the session: the waiter gets nil, later messages are discarded.
+    public func close() {
         closed = true
         queue.removeAll()
+        head = 0
         if let current = waiter {
             waiter = nil
             current.continuation.resume(returning: nil)
         }
     }
 
-    func receive(before deadline: ContinuousClock.Instant) async throws -> TransportMessage? {
+    /// The next message, or nil when `deadline` passes first or the mailbox is closed.
+    public func receive(before deadline: ContinuousClock.Instant) async throws -> TransportMessage? {
         try Task.checkCancellation()
         if disconnected { throw RuntimeError(.disconnected, "\(party) was cut off by the transport") }
-        if !queue.isEmpty { return queue.removeFirst() }
+        if head < queue.count {
+            let message = queue[head]
+            head += 1
+            if head == queue.count {
+                queue.removeAll(keepingCapacity: true)
+                head = 0
+            }
+            return message
+        }
         if closed || ContinuousClock.now >= deadline { return nil }
         nextWaiterID += 1
         let id = nextWaiterID

@@ -37,13 +37,11 @@ struct MemberCommand: AsyncParsableCommand {
                 throw ValidationError("--roles takes voting, sequencer and participant, got \(roles)")
             }
             let directory = MemberKeyDirectory(path: dir)
-            do {
+            try await ExitStatus.reporting {
                 let card = try directory.create(name: name, roles: parsed, address: address)
                 print("created the keys of \(card.name) in \(dir) (kept there, never shown)")
                 print("card: \(directory.cardPath): send it to the founder")
                 print("fingerprint: \(card.fingerprint): read it to the other members to check the card they received")
-            } catch let error as RuntimeError {
-                throw ExitStatus.fail(ExitStatus.of(error), "\(error)")
             }
         }
     }
@@ -72,15 +70,13 @@ struct ConsortiumCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard !cards.isEmpty else { throw ValidationError("give the members' card files") }
-            do {
+            try await ExitStatus.reporting {
                 let read = try cards.map(MemberCard.read(path:))
                 let logID = try ConsortiumFounding.found(
                     consortium: name, quorum: quorum, cards: read, founder: MemberKeyDirectory(path: dir), ledgerPath: ledger)
                 print("founded \(name) in \(ledger): log id \(logID.hex)")
                 for card in read { print("  \(card.name) [\(card.roles.names.joined(separator: ","))] fingerprint \(card.fingerprint)") }
                 print("send \(ledger) to every member; each runs 'covenant consortium accept'")
-            } catch let error as RuntimeError {
-                throw ExitStatus.fail(ExitStatus.of(error), "\(error)")
             }
         }
     }
@@ -95,15 +91,13 @@ struct ConsortiumCommand: AsyncParsableCommand {
         var ledger: String
 
         func run() async throws {
-            do {
+            try await ExitStatus.reporting {
                 let accepted = try ConsortiumFounding.accept(ledgerPath: ledger, member: MemberKeyDirectory(path: dir))
                 print("accepted \(printable(accepted.consortium)): log id \(accepted.logID.hex) (pinned in \(dir)/consortium.json)")
                 print("members (quorum \(accepted.quorum)); compare each fingerprint with the member itself:")
                 for member in accepted.members {
                     print("  \(member.name) [\(member.roles.joined(separator: ","))] fingerprint \(member.fingerprint)")
                 }
-            } catch let error as RuntimeError {
-                throw ExitStatus.fail(ExitStatus.of(error), "\(error)")
             }
         }
     }
@@ -137,15 +131,13 @@ struct CeremonyCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard !cards.isEmpty else { throw ValidationError("give the key holders' card files") }
-            do {
+            try await ExitStatus.reporting {
                 let read = try cards.map(MemberCard.read(path:))
                 let (ceremony, files) = try KeyCeremonyDealing.deal(
                     ledgerPath: ledger, dealer: MemberKeyDirectory(path: dir), cards: read, bits: bits, threshold: threshold,
                     parameters: insecureTestParameters ? .insecureForTests : .production, outDirectory: out)
                 print("key ceremony \(ceremony.hex) recorded in \(ledger)")
                 for file in files { print("  sealed share: \(file): send it to its holder") }
-            } catch let error as RuntimeError {
-                throw ExitStatus.fail(ExitStatus.of(error), "\(error)")
             }
         }
     }
@@ -162,11 +154,9 @@ struct CeremonyCommand: AsyncParsableCommand {
         var ledger: String
 
         func run() async throws {
-            do {
+            try await ExitStatus.reporting {
                 let (ceremony, index) = try KeyCeremonyDealing.accept(sharePath: share, ledgerPath: ledger, member: MemberKeyDirectory(path: dir))
                 print("accepted share \(index) of key ceremony \(ceremony.hex) (kept in \(dir)/shares, never shown)")
-            } catch let error as RuntimeError {
-                throw ExitStatus.fail(ExitStatus.of(error), "\(error)")
             }
         }
     }

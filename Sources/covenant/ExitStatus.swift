@@ -51,6 +51,17 @@ enum ExitStatus: Int32, CaseIterable {
         return ExitCode(status.rawValue)
     }
 
+    /// Runs `body`, turning a ``RuntimeError`` into its status and message on standard error.
+    /// - Parameter body: The command's work.
+    /// - Returns: What `body` returns.
+    static func reporting<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as RuntimeError {
+            throw fail(of(error), "\(error)")
+        }
+    }
+
     /// The status of a failed audit of a ledger the command reads (`ledger show`): 2 when the file
     /// cannot be read as a ledger (missing, not SQLite, damaged storage, a newer schema), 1 when it
     /// reads but fails verification.
