@@ -223,6 +223,13 @@ public struct ConsortiumState: Sendable {
             guard !ceremony.scheme.isEmpty, !ceremony.publicKey.isEmpty else {
                 throw fail(.invalidLifecycleState, "a key ceremony needs a scheme and a public key")
             }
+            // The holders: one per verification key, distinct, each a current participant.
+            guard ceremony.holders.count == ceremony.verificationKeys.count, Set(ceremony.holders).count == ceremony.holders.count else {
+                throw fail(.notAParticipant, "a key ceremony names one distinct holder per verification key")
+            }
+            for holder in ceremony.holders where members[holder]?.roles.contains(.participant) != true {
+                throw fail(.notAParticipant, "key holder \(holder) is not a member with the participant role")
+            }
             let id = ceremony.ceremonyID
             guard ceremonies[id] == nil else { throw fail(.duplicateIdentifier, "key ceremony \(id) is already recorded") }
             ceremonies[id] = ceremony
@@ -326,6 +333,14 @@ public struct ConsortiumState: Sendable {
             }
             if let ceremony = start.keyCeremony, ceremonies[ceremony] == nil {
                 throw fail(.unknownReference, "run \(start.runID) names key ceremony \(ceremony), which is not recorded")
+            }
+            // Key share i is party i's: the run lists the ceremony's holders first, in share order.
+            if let ceremony = start.keyCeremony.flatMap({ ceremonies[$0] }), !ceremony.holders.isEmpty,
+                Array(start.participants.prefix(ceremony.holders.count)) != ceremony.holders
+            {
+                throw fail(
+                    .notAParticipant,
+                    "run \(start.runID) must list the key holders \(ceremony.holders.joined(separator: ", ")) first, in share order")
             }
             runs[start.runID] = Run(
                 runID: start.runID, versionID: start.versionID, circuitHash: start.circuitHash,

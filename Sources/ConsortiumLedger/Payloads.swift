@@ -78,16 +78,21 @@ public struct KeyCeremony: Hashable, Sendable {
     public var publicKey: [UInt8]
     /// The encoded verification keys, one per key holder.
     public var verificationKeys: [[UInt8]]
+    /// The key holders by name: share `i` is `holders[i − 1]`'s, and a run under this ceremony
+    /// lists them first, in this order (rule L10).
+    public var holders: [String]
 
     /// A ceremony record.
     /// - Parameters:
     ///   - scheme: The scheme's name.
     ///   - publicKey: The encoded public key.
     ///   - verificationKeys: The encoded verification keys.
-    public init(scheme: String, publicKey: [UInt8], verificationKeys: [[UInt8]]) {
+    ///   - holders: The key holders, one per verification key, in share order.
+    public init(scheme: String, publicKey: [UInt8], verificationKeys: [[UInt8]], holders: [String] = []) {
         self.scheme = scheme
         self.publicKey = publicKey
         self.verificationKeys = verificationKeys
+        self.holders = holders
     }
 
     /// The ceremony id runs refer to: SHA-256 of this payload's encoding.
@@ -371,13 +376,15 @@ extension MemberRemoval: WireCodable {
 }
 
 extension KeyCeremony: WireCodable {
-    /// `string scheme ‖ bytes publicKey ‖ array<bytes> verificationKeys`.
+    /// `string scheme ‖ bytes publicKey ‖ array<bytes> verificationKeys ‖ array<string> holders`.
     /// - Parameter writer: The writer.
     public func encode(to writer: inout WireWriter) {
         writer.writeString(scheme)
         writer.writeByteString(publicKey)
         writer.writeUInt32(UInt32(verificationKeys.count))
         for key in verificationKeys { writer.writeByteString(key) }
+        writer.writeUInt32(UInt32(holders.count))
+        for name in holders { writer.writeString(name) }
     }
     /// Decodes a ceremony.
     /// - Parameter reader: The reader.
@@ -389,6 +396,10 @@ extension KeyCeremony: WireCodable {
         var keys: [[UInt8]] = []
         for _ in 0..<count { keys.append(try reader.readByteString()) }
         verificationKeys = keys
+        let holderCount = try reader.readLength(limit: reader.limits.maxElementCount, unitSize: 4)
+        var names: [String] = []
+        for _ in 0..<holderCount { names.append(try reader.readString()) }
+        holders = names
     }
 }
 

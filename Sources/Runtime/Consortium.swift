@@ -199,7 +199,7 @@ public actor Consortium {
         let record = KeyCeremony(
             scheme: ParameterPolicy.schemeLabel(of: publicKey),
             publicKey: publicKey.wireEncoded(),
-            verificationKeys: publicKey.verificationKeys.map(\.bigEndianMagnitude))
+            verificationKeys: publicKey.verificationKeys.map(\.bigEndianMagnitude), holders: holders)
         try await author.author(.keyCeremony(record), on: ledger)
         for (member, share) in zip(holderMembers, shares) {
             await member.receiveKeyShare(share, ceremony: record.ceremonyID)

@@ -63,7 +63,7 @@ public enum KeyCeremonyDealing {
         }
         let record = KeyCeremony(
             scheme: ParameterPolicy.schemeLabel(of: dealt.publicKey), publicKey: dealt.publicKey.wireEncoded(),
-            verificationKeys: dealt.publicKey.verificationKeys.map(\.bigEndianMagnitude))
+            verificationKeys: dealt.publicKey.verificationKeys.map(\.bigEndianMagnitude), holders: cards.map(\.name))
         // Sealed before anything is recorded: a failure leaves no ceremony without its shares.
         var sealed: [(String, String)] = []
         for (card, share) in zip(cards, dealt.shares) {
@@ -124,6 +124,9 @@ public enum KeyCeremonyDealing {
             throw RuntimeError(.ledgerFailure, "the ledger records no Paillier key ceremony \(sealed.ceremony.hex)")
         }
         let share = try sealed.open(with: encryption, card: card)
+        guard ceremony.holders.indices.contains(share.index - 1), ceremony.holders[share.index - 1] == card.name else {
+            throw RuntimeError(.invalidConfiguration, "\(sharePath) is not the share the ceremony assigns to \(card.name)")
+        }
         guard key.holds(share) else {
             throw RuntimeError(.invalidConfiguration, "\(sharePath) is not a share of the key the ceremony recorded")
         }

@@ -16,7 +16,7 @@ struct EntryEncodingTests {
         let extra: [LedgerEntry.Payload] = [
             .memberAdded(MemberAddition(member: Member(name: "erin", publicKey: Ed25519.PrivateKey().publicKey, roles: .participant), quorumAfter: 2, endorsements: [Endorsement(signer: "alice", signature: [UInt8](repeating: 9, count: 64))])),
             .memberRemoved(MemberRemoval(name: "dave", quorumAfter: 2)),
-            .keyCeremony(KeyCeremony(scheme: "paillier-threshold", publicKey: [1, 2, 3], verificationKeys: [[4], [5, 6]])),
+            .keyCeremony(KeyCeremony(scheme: "paillier-threshold", publicKey: [1, 2, 3], verificationKeys: [[4], [5, 6]], holders: ["alice", "bob"])),
             .contractRevoked(revocation),
             .runAborted(RunAbort(runID: c.runID, reason: "dropout")),
             .decryptionEvidence(DecryptionEvidence(runID: c.runID, evidence: [7, 8, 9])),

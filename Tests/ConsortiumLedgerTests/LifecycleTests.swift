@@ -182,9 +182,14 @@ struct LifecycleTests {
         // Decryption evidence: only for an open run with a key ceremony, by a participant, once.
         refused(.unknownReference, ledger, .decryptionEvidence(DecryptionEvidence(runID: run2, evidence: [1])), by: "bob")
         refused(.runClosed, ledger, .decryptionEvidence(DecryptionEvidence(runID: c.runID, evidence: [1])), by: "alice")
-        let ceremony = KeyCeremony(scheme: "paillier-threshold", publicKey: [1, 2], verificationKeys: [[3]])
+        let ceremony = KeyCeremony(scheme: "paillier-threshold", publicKey: [1, 2], verificationKeys: [[3]], holders: ["bob"])
+        // A ceremony names one distinct participant per verification key.
+        refused(.notAParticipant, ledger, .keyCeremony(KeyCeremony(scheme: "paillier-threshold", publicKey: [1, 2], verificationKeys: [[3]])), by: "alice")
+        refused(.notAParticipant, ledger, .keyCeremony(KeyCeremony(scheme: "paillier-threshold", publicKey: [1, 2], verificationKeys: [[3]], holders: ["mallory"])), by: "alice")
         try ledger.append(.keyCeremony(ceremony), author: "alice", key: c.key("alice"))
         let run3 = LedgerHash.sha256(Array("run-3".utf8))
+        // A paillier run lists its key holders first, in share order.
+        refused(.notAParticipant, ledger, .runStarted(RunStart(runID: run3, versionID: c.versionID, circuitHash: c.circuitHash, protocolName: "paillier", keyCeremony: ceremony.ceremonyID, participants: ["dave", "bob"])), by: "dave")
         try ledger.append(.runStarted(RunStart(runID: run3, versionID: c.versionID, circuitHash: c.circuitHash, protocolName: "paillier", keyCeremony: ceremony.ceremonyID, participants: ["bob", "dave"])), author: "bob", key: c.key("bob"))
         refused(.notAParticipant, ledger, .decryptionEvidence(DecryptionEvidence(runID: run3, evidence: [1])), by: "carol")
         // Another participant cannot block the run with bogus evidence: only its starter records it.
@@ -216,7 +221,7 @@ struct LifecycleTests {
 
     @Test func keyCeremoniesAreRecordedOnce() throws {
         let (ledger, _) = try base()
-        let ceremony = KeyCeremony(scheme: "paillier-threshold", publicKey: [0x01, 0x03, 0xAA], verificationKeys: [[1], [2], [3]])
+        let ceremony = KeyCeremony(scheme: "paillier-threshold", publicKey: [0x01, 0x03, 0xAA], verificationKeys: [[1], [2], [3]], holders: ["alice", "bob", "dave"])
         try ledger.append(.keyCeremony(ceremony), author: "alice", key: c.key("alice"))
         #expect(ledger.state.ceremonies[ceremony.ceremonyID] == ceremony)
         refused(.duplicateIdentifier, ledger, .keyCeremony(ceremony), by: "bob")

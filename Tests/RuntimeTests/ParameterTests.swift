@@ -65,7 +65,7 @@ struct ParameterTests {
         #expect(audit.weakParameters.first?.contains("below the production minimum of 2048 bits") == true)
         // A ceremony whose label and verification keys do not describe its key is flagged too.
         let (key, _) = try testThresholdKey(threshold: 2, holders: 2)
-        let mislabelled = KeyCeremony(scheme: "paillier-threshold-v1 2-of-2 4096-bit", publicKey: key.wireEncoded(), verificationKeys: [[1]])
+        let mislabelled = KeyCeremony(scheme: "paillier-threshold-v1 2-of-2 4096-bit", publicKey: key.wireEncoded(), verificationKeys: [[1]], holders: [fixture.names[0]])
         let store = InMemoryLedgerStore()
         let ledger = try Ledger(store: store)
         let file = try SQLiteLedgerStore(readingFrom: fixture.directory.file("ledger.sqlite"))
