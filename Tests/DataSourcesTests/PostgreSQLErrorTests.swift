@@ -356,6 +356,7 @@ struct PostgreSQLErrorTests {
                 .deadlineExceeded, "the local plan did not finish before its deadline",
                 at: .init(file: connection.description, table: "query")))
         }
-        #expect(ContinuousClock.now - start < .seconds(60))
+        // Not a timing assertion: without the deadline the query runs for hours; this only says it was stopped.
+        #expect(ContinuousClock.now - start < .seconds(600))
     }
 }

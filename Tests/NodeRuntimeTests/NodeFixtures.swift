@@ -6,7 +6,7 @@ import Testing
 
 /// Limits for tests: short back-off and handshake deadline; nothing here bounds how long a test may take.
 let testLimits = NodeLimits(
-    maxPayloadBytes: 1 << 20, handshakeTimeout: .seconds(2), deliveryTimeout: .seconds(10), deliveryLifetime: .seconds(60),
+    maxPayloadBytes: 1 << 20, handshakeTimeout: .seconds(10), deliveryTimeout: .seconds(30), deliveryLifetime: .seconds(90),
     backoffInitial: .milliseconds(20), backoffMaximum: .milliseconds(500))
 
 /// Member nodes on 127.0.0.1 (ephemeral ports), each knowing the others' addresses.

@@ -55,7 +55,7 @@ struct ConfigurationTests {
         options.rows = 100
         options.protocols = [.additive, .secagg]
         options.drop = 1
-        options.roundTimeout = .milliseconds(1500)
+        options.roundTimeout = .seconds(3)
         let outcome = try await DemoScenario(options: options).run { _ in }
         #expect(!outcome.runs[0].report.isPublished)
         #expect(outcome.runs[1].report.isPublished)

@@ -147,7 +147,7 @@ struct DisclosureTests {
         let fixture = try await hospitalConsortium(count: 4)
         let report = try await fixture.consortium.run(
             fixture.compiled,
-            options: RunOptions(protocolFamily: .secagg, roundTimeout: .milliseconds(1500), secaggThreshold: 3, transport: transport))
+            options: RunOptions(protocolFamily: .secagg, roundTimeout: .seconds(3), secaggThreshold: 3, transport: transport))
         #expect(report.isPublished, "\(report.abortReason ?? "")")
         let survivors = Array(fixture.names.prefix(3))
         #expect(report.contributors == survivors)

@@ -13,8 +13,8 @@ import Testing
 struct FaultTests {
     /// Deadline for faults that must abort (they wait for it) and for faults that must not
     /// (generous, so a loaded machine does not turn a slow honest party into a dropout).
-    static let abortDeadline = Duration.milliseconds(800)
-    static let exactDeadline = Duration.seconds(6)
+    static let abortDeadline = Duration.milliseconds(1500)
+    static let exactDeadline = Duration.seconds(20)
 
     enum Expectation: Sendable { case abort(containing: String), exact }
 
