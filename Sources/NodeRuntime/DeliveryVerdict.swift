@@ -17,7 +17,8 @@ public enum DeliveryVerdict: UInt8, Sendable, Hashable, CaseIterable, CustomStri
     case misdirected = 6
     /// The session's roster does not give the sender the party it claims, or the receiving party to this member.
     case wrongParty = 7
-    /// A bound on held or accepted envelopes was reached.
+    /// A bound on held or accepted envelopes, or on a mailbox's unread bytes, was reached; the
+    /// sender retries it within the envelope's delivery lifetime.
     case overloaded = 8
     /// The connection carries no authenticated member.
     case unauthenticated = 9
@@ -56,6 +57,11 @@ public struct NodeStatistics: Sendable, Hashable {
     public var handshakesRefused = 0
     /// TLS handshakes closed at their deadline.
     public var handshakesTimedOut = 0
+    /// Connections closed at once because the bound on pending handshakes (in all or from one
+    /// address) or on a member's connections was reached (protocols/node.md#connections).
+    public var connectionsRefused = 0
+    /// Held envelopes dropped at the end of their lifetime (protocols/node.md#limits).
+    public var heldEnvelopesExpired = 0
     /// Payload bytes sent and accepted by peers.
     public var payloadBytesSent = 0
     /// Payload bytes accepted from peers.

@@ -126,7 +126,8 @@ public struct MemberDirectory: Sendable {
 
 /// The `host:port` a member node listens on.
 public struct NodeAddress: Sendable, Hashable, CustomStringConvertible {
-    /// An IPv4 address or a host name.
+    /// An IPv4 address, an IPv6 address (bare or in brackets) or a DNS host name; a link dials a
+    /// literal directly and resolves a name (protocols/node.md#transport).
     public var host: String
     /// The TCP port (0 when listening: an ephemeral port).
     public var port: Int
@@ -140,6 +141,8 @@ public struct NodeAddress: Sendable, Hashable, CustomStringConvertible {
         self.port = port
     }
 
-    /// `host:port`.
-    public var description: String { "\(host):\(port)" }
+    /// `host:port` (`[host]:port` for an IPv6 address).
+    public var description: String {
+        host.contains(":") && !host.hasPrefix("[") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
 }

@@ -1,3 +1,5 @@
+import Runtime
+
 /// The bounds and deadlines of a ``NodeTransport``: the largest envelope, every wait, reconnection
 /// back-off, and what a node holds for peers. Spec: protocols/node.md#limits.
 public struct NodeLimits: Sendable, Hashable {
@@ -26,8 +28,22 @@ public struct NodeLimits: Sendable, Hashable {
     public var maxEarlyEnvelopes: Int
     /// Payload bytes held, across all peers, for sessions not yet opened here (default 64 MiB).
     public var maxEarlyBytes: Int
-    /// How long such envelopes are held (default 120 s).
+    /// How long such envelopes are held (default 120 s), whether their session has no roster yet
+    /// or has one but the receiving party's mailbox is not open.
     public var earlyEnvelopeLifetime: Duration
+    /// Envelopes held for one sending member, within ``maxEarlyEnvelopes`` (default 1,024).
+    public var maxEarlyEnvelopesPerMember: Int
+    /// Payload bytes held for one sending member, within ``maxEarlyBytes`` (default 16 MiB).
+    public var maxEarlyBytesPerMember: Int
+    /// Unread payload bytes in one party's open mailbox of a session (default 256 MiB); past it an
+    /// envelope is answered `overloaded` and its sender retries it.
+    public var maxMailboxBytes: Int
+    /// Connections whose TLS handshake has not completed, across all sources (default 256).
+    public var maxPendingHandshakes: Int
+    /// Such connections from one source IP address (default 32).
+    public var maxPendingHandshakesPerAddress: Int
+    /// Authenticated connections of one member at once (default 4).
+    public var maxConnectionsPerMember: Int
     /// Envelopes accepted from one peer in one session (default 65,536).
     public var maxEnvelopesPerSession: Int
     /// Closed sessions remembered so that their envelopes are refused as replays (default 65,536).
@@ -58,6 +74,12 @@ public struct NodeLimits: Sendable, Hashable {
     ///   - maxEarlyEnvelopes: Envelopes held for sessions not yet opened.
     ///   - maxEarlyBytes: Payload bytes held for sessions not yet opened.
     ///   - earlyEnvelopeLifetime: How long they are held.
+    ///   - maxEarlyEnvelopesPerMember: Envelopes held for one sender.
+    ///   - maxEarlyBytesPerMember: Payload bytes held for one sender.
+    ///   - maxMailboxBytes: Unread payload bytes in one open mailbox.
+    ///   - maxPendingHandshakes: Unauthenticated connections in all.
+    ///   - maxPendingHandshakesPerAddress: Unauthenticated connections from one IP address.
+    ///   - maxConnectionsPerMember: Authenticated connections of one member.
     ///   - maxEnvelopesPerSession: Envelopes accepted from one peer in one session.
     ///   - closedSessionMemory: Closed sessions remembered.
     ///   - maxQueuedEnvelopes: Envelopes queued towards one peer.
@@ -69,7 +91,9 @@ public struct NodeLimits: Sendable, Hashable {
         backoffMaximum: Duration = .seconds(5), backoffMultiplier: Double = 2, backoffJitter: Double = 0.2,
         maxEarlyEnvelopes: Int = 4096, maxEarlyBytes: Int = 64 << 20, earlyEnvelopeLifetime: Duration = .seconds(120), maxEnvelopesPerSession: Int = 1 << 16,
         closedSessionMemory: Int = 1 << 16, maxQueuedEnvelopes: Int = 1 << 14, maxIdleTime: Duration = .seconds(300),
-        maxConcurrentCalls: Int = 64
+        maxConcurrentCalls: Int = 64, maxEarlyEnvelopesPerMember: Int = 1024, maxEarlyBytesPerMember: Int = 16 << 20,
+        maxMailboxBytes: Int = 256 << 20, maxPendingHandshakes: Int = 256, maxPendingHandshakesPerAddress: Int = 32,
+        maxConnectionsPerMember: Int = 4
     ) {
         self.maxPayloadBytes = maxPayloadBytes
         self.handshakeTimeout = handshakeTimeout
@@ -88,6 +112,61 @@ public struct NodeLimits: Sendable, Hashable {
         self.maxQueuedEnvelopes = maxQueuedEnvelopes
         self.maxIdleTime = maxIdleTime
         self.maxConcurrentCalls = maxConcurrentCalls
+        self.maxEarlyEnvelopesPerMember = maxEarlyEnvelopesPerMember
+        self.maxEarlyBytesPerMember = maxEarlyBytesPerMember
+        self.maxMailboxBytes = maxMailboxBytes
+        self.maxPendingHandshakes = maxPendingHandshakes
+        self.maxPendingHandshakesPerAddress = maxPendingHandshakesPerAddress
+        self.maxConnectionsPerMember = maxConnectionsPerMember
+    }
+
+    /// The largest payload a node accepts (1 GiB): its sum with the envelope overhead never overflows.
+    public static let largestPayloadBytes = 1 << 30
+    /// The longest duration a limit takes (one year): in nanoseconds it fits an `Int64` many times over.
+    public static let longestDuration = Duration.seconds(366 * 86_400)
+
+    /// Checks every limit: sizes and counts positive (payload at most ``largestPayloadBytes``),
+    /// durations positive and at most ``longestDuration``, the back-off factor finite in 1...1000,
+    /// the jitter finite in 0...1, and the initial back-off not above the maximum (a per-member or
+    /// per-address bound above its total is allowed: the smaller one binds). ``NodeTransport`` and
+    /// ``PeerLink`` check their limits so.
+    /// - Throws: ``RuntimeError`` `invalidConfiguration` naming the first limit out of range.
+    public func validate() throws {
+        func fail(_ name: String, _ rule: String) -> Runtime.RuntimeError {
+            Runtime.RuntimeError(.invalidConfiguration, "NodeLimits.\(name) must be \(rule)")
+        }
+        guard (1...Self.largestPayloadBytes).contains(maxPayloadBytes) else {
+            throw fail("maxPayloadBytes", "between 1 and \(Self.largestPayloadBytes) bytes, not \(maxPayloadBytes)")
+        }
+        let durations: [(String, Duration)] = [
+            ("handshakeTimeout", handshakeTimeout), ("deliveryTimeout", deliveryTimeout), ("callTimeout", callTimeout),
+            ("deliveryLifetime", deliveryLifetime), ("backoffInitial", backoffInitial), ("backoffMaximum", backoffMaximum),
+            ("earlyEnvelopeLifetime", earlyEnvelopeLifetime), ("maxIdleTime", maxIdleTime),
+        ]
+        for (name, value) in durations where value <= .zero || value > Self.longestDuration {
+            throw fail(name, "positive and at most \(Self.longestDuration), not \(value)")
+        }
+        guard backoffInitial <= backoffMaximum else { throw fail("backoffInitial", "at most backoffMaximum") }
+        guard backoffMultiplier.isFinite, (1...1000).contains(backoffMultiplier) else {
+            throw fail("backoffMultiplier", "a finite number between 1 and 1000, not \(backoffMultiplier)")
+        }
+        guard backoffJitter.isFinite, (0...1).contains(backoffJitter) else {
+            throw fail("backoffJitter", "a finite number between 0 and 1, not \(backoffJitter)")
+        }
+        let counts: [(String, Int)] = [
+            ("maxEarlyEnvelopes", maxEarlyEnvelopes), ("maxEarlyBytes", maxEarlyBytes), ("maxEnvelopesPerSession", maxEnvelopesPerSession),
+            ("closedSessionMemory", closedSessionMemory), ("maxQueuedEnvelopes", maxQueuedEnvelopes), ("maxConcurrentCalls", maxConcurrentCalls),
+            ("maxEarlyEnvelopesPerMember", maxEarlyEnvelopesPerMember), ("maxEarlyBytesPerMember", maxEarlyBytesPerMember),
+            ("maxMailboxBytes", maxMailboxBytes), ("maxPendingHandshakes", maxPendingHandshakes),
+            ("maxPendingHandshakesPerAddress", maxPendingHandshakesPerAddress), ("maxConnectionsPerMember", maxConnectionsPerMember),
+        ]
+        for (name, value) in counts where value < 1 { throw fail(name, "at least 1, not \(value)") }
+    }
+
+    /// A validated duration in nanoseconds (at least 1).
+    static func nanoseconds(_ duration: Duration) -> Int64 {
+        let clamped = min(max(duration, .zero), longestDuration)
+        return max(1, clamped.components.seconds * 1_000_000_000 + clamped.components.attoseconds / 1_000_000_000)
     }
 
     /// The defaults of protocols/node.md#limits.
@@ -111,6 +190,8 @@ public struct NodeLimits: Sendable, Hashable {
         delay = min(delay, maximum)
         let spread = min(max(backoffJitter, 0), 1)
         let factor = 1 + Double.random(in: -spread...spread)
-        return .nanoseconds(Int64(max(0, delay * factor) * 1e9))
+        let nanoseconds = max(0, delay * factor) * 1e9
+        guard nanoseconds.isFinite, nanoseconds < 1e18 else { return Self.longestDuration }
+        return .nanoseconds(Int64(nanoseconds))
     }
 }

@@ -15,25 +15,110 @@ final class NodeCounters: Sendable {
     var snapshot: NodeStatistics { state.withLock { $0 } }
 }
 
-/// The members authenticated on the node's accepted connections, by the connection's remote
-/// address as gRPC reports it (`ipv4:host:port`), so that a call can be attributed to the member
-/// whose certificate the connection's handshake verified.
+/// The node's accepted connections: those whose TLS handshake is under way (bounded in all and
+/// per source IP address) and those authenticated as a member (bounded per member), each keyed by
+/// its local and its remote address as gRPC reports them (`ipv4:host:port`), so that a call is
+/// attributed to the member whose handshake completed on that very connection.
+/// Spec: protocols/node.md#connections.
 final class AuthenticatedConnections: Sendable {
-    private let state = Mutex<[String: (member: String, connection: ObjectIdentifier)]>([:])
-
-    func record(_ member: String, at address: String, connection: ObjectIdentifier) {
-        state.withLock { $0[address] = (member, connection) }
+    /// A connection's two ends, as gRPC's server context renders them (`localPeer`, `remotePeer`).
+    struct Key: Hashable, Sendable {
+        var local: String
+        var remote: String
     }
 
-    func forget(_ address: String, connection: ObjectIdentifier) {
-        state.withLock { table in
-            if table[address]?.connection == connection { table[address] = nil }
+    /// What a connection may hold.
+    struct Bounds: Sendable {
+        var pending: Int
+        var pendingPerAddress: Int
+        var perMember: Int
+    }
+
+    private struct Entry {
+        var key: Key
+        var source: String
+        var member: String?
+    }
+
+    private struct State {
+        var entries: [ObjectIdentifier: Entry] = [:]
+        var byKey: [Key: ObjectIdentifier] = [:]
+        var pending = 0
+        var pendingBySource: [String: Int] = [:]
+        var perMember: [String: Int] = [:]
+    }
+
+    private let state = Mutex(State())
+    let bounds: Bounds
+
+    init(bounds: Bounds = Bounds(pending: .max, pendingPerAddress: .max, perMember: .max)) { self.bounds = bounds }
+
+    /// Admits a new connection whose handshake is about to start, if the pending bounds allow.
+    /// - Returns: false when the connection is to be refused (closed).
+    func admit(_ connection: ObjectIdentifier, key: Key, source: String) -> Bool {
+        state.withLock { state in
+            guard state.entries[connection] == nil else { return false }
+            guard state.pending < bounds.pending, state.pendingBySource[source, default: 0] < bounds.pendingPerAddress else { return false }
+            state.pending += 1
+            state.pendingBySource[source, default: 0] += 1
+            state.entries[connection] = Entry(key: key, source: source, member: nil)
+            return true
         }
     }
 
-    func member(at address: String) -> String? { state.withLock { $0[address]?.member } }
+    /// Records the member of a connection whose handshake has completed (its certificate and its
+    /// CertificateVerify both checked); it no longer counts as pending.
+    /// - Returns: false when the member already holds its bound of connections (the connection is
+    ///   to be closed), or the connection was not admitted.
+    func authenticate(_ connection: ObjectIdentifier, as member: String) -> Bool {
+        state.withLock { state in
+            guard var entry = state.entries[connection], entry.member == nil else { return false }
+            state.pending -= 1
+            state.pendingBySource[entry.source, default: 1] -= 1
+            if state.pendingBySource[entry.source] == 0 { state.pendingBySource[entry.source] = nil }
+            guard state.perMember[member, default: 0] < bounds.perMember else {
+                state.entries[connection] = nil
+                return false
+            }
+            state.perMember[member, default: 0] += 1
+            entry.member = member
+            state.entries[connection] = entry
+            state.byKey[entry.key] = connection
+            return true
+        }
+    }
 
-    /// gRPC's rendering of a remote address (GRPCNIOTransportCore `Channel.remoteAddressInfo`).
+    /// Forgets a closed connection, and only it.
+    func forget(_ connection: ObjectIdentifier) {
+        state.withLock { state in
+            guard let entry = state.entries.removeValue(forKey: connection) else { return }
+            if let member = entry.member {
+                state.perMember[member, default: 1] -= 1
+                if state.perMember[member] == 0 { state.perMember[member] = nil }
+                if state.byKey[entry.key] == connection { state.byKey[entry.key] = nil }
+            } else {
+                state.pending -= 1
+                state.pendingBySource[entry.source, default: 1] -= 1
+                if state.pendingBySource[entry.source] == 0 { state.pendingBySource[entry.source] = nil }
+            }
+        }
+    }
+
+    /// The member authenticated on the connection with these two ends.
+    func member(local: String, remote: String) -> String? {
+        state.withLock { state in
+            guard let connection = state.byKey[Key(local: local, remote: remote)] else { return nil }
+            return state.entries[connection]?.member
+        }
+    }
+
+    /// Connections whose handshake is under way.
+    var pendingCount: Int { state.withLock { $0.pending } }
+
+    /// Authenticated connections of `member`.
+    func connectionCount(of member: String) -> Int { state.withLock { $0.perMember[member, default: 0] } }
+
+    /// gRPC's rendering of an address (GRPCNIOTransportCore `Channel.remoteAddressInfo`).
     static func key(_ address: NIOCore.SocketAddress?) -> String {
         guard let address, let port = address.port else { return "<unknown>" }
         switch address {
@@ -41,6 +126,74 @@ final class AuthenticatedConnections: Sendable {
         case .v6(let v6): return "ipv6:[\(v6.host)]:\(port)"
         case .unixDomainSocket: return "<unknown>"
         }
+    }
+
+    /// The IP address of a connection's source (its pending bound's key).
+    static func source(_ address: NIOCore.SocketAddress?) -> String { address?.ipAddress ?? "<unknown>" }
+}
+
+/// The member whose certificate a connection's verification callback accepted; it counts only
+/// once the handshake completes (BoringSSL calls the callback before it checks CertificateVerify).
+final class CandidateMember: Sendable {
+    private let state = Mutex<String?>(nil)
+    var value: String? {
+        get { state.withLock { $0 } }
+        set { state.withLock { $0 = newValue } }
+    }
+}
+
+/// Closes an accepted connection past the pending-handshake bounds before TLS sees a byte of it.
+/// Spec: protocols/node.md#connections.
+final class ConnectionRefusalHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+
+    private let admitted: Bool
+
+    init(admitted: Bool) { self.admitted = admitted }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if !admitted, context.channel.isActive { context.close(promise: nil) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        guard admitted else {
+            context.close(promise: nil)
+            return
+        }
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard admitted else { return }
+        context.fireChannelRead(data)
+    }
+}
+
+/// Records a connection's member when its TLS handshake completes (the certificate and its
+/// CertificateVerify both checked), closing it past the member's connection bound.
+/// Spec: protocols/node.md#connections.
+final class HandshakeCompletionHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+
+    private let candidate: CandidateMember
+    private let connections: AuthenticatedConnections
+    private let counters: NodeCounters
+
+    init(candidate: CandidateMember, connections: AuthenticatedConnections, counters: NodeCounters) {
+        self.candidate = candidate
+        self.connections = connections
+        self.counters = counters
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let tls = event as? TLSUserEvent, case .handshakeCompleted = tls {
+            guard let member = candidate.value, connections.authenticate(ObjectIdentifier(context.channel), as: member) else {
+                counters.update { $0.connectionsRefused += 1 }
+                context.close(promise: nil)
+                return
+            }
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 }
 
@@ -109,6 +262,7 @@ struct NodeListenerFactory: HTTP2ServerTransport.ListenerFactory {
     let counters: NodeCounters
     let handshakeTimeout: TimeAmount
 
+    /// Binds the listening socket.
     func makeListeningChannel(
         listenerConfigurator: HTTP2ServerTransport.ListenerConfigurator,
         connectionConfigurator: HTTP2ServerTransport.ConnectionConfigurator
@@ -121,14 +275,21 @@ struct NodeListenerFactory: HTTP2ServerTransport.ListenerFactory {
         return try await ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelInitializer { channel in listenerConfigurator.configure(channel: channel) }
-            .bind(host: address.host, port: address.port) { channel in
+            .bind(host: address.unbracketedHost, port: address.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let remote = AuthenticatedConnections.key(channel.remoteAddress)
+                    let key = AuthenticatedConnections.Key(
+                        local: AuthenticatedConnections.key(channel.localAddress), remote: AuthenticatedConnections.key(channel.remoteAddress))
                     let connection = ObjectIdentifier(channel)
+                    let admitted = connections.admit(connection, key: key, source: AuthenticatedConnections.source(channel.remoteAddress))
+                    if !admitted { counters.update { $0.connectionsRefused += 1 } }
+                    channel.closeFuture.whenComplete { _ in connections.forget(connection) }
+                    // The refusal handler goes first, so that a refused connection never reaches TLS.
+                    let candidate = CandidateMember()
+                    try channel.pipeline.syncOperations.addHandler(ConnectionRefusalHandler(admitted: admitted))
                     let tls = NIOSSLServerHandler(context: sslContext) { certificates, promise in
                         switch PeerVerification.member(presenting: certificates, in: directory, expected: nil) {
                         case .success(let member):
-                            connections.record(member, at: remote, connection: connection)
+                            candidate.value = member
                             promise.succeed(.certificateVerified)
                         case .failure:
                             counters.update { $0.handshakesRefused += 1 }
@@ -137,7 +298,8 @@ struct NodeListenerFactory: HTTP2ServerTransport.ListenerFactory {
                     }
                     try channel.pipeline.syncOperations.addHandler(tls)
                     try channel.pipeline.syncOperations.addHandler(HandshakeDeadlineHandler(timeout: handshakeTimeout, counters: counters))
-                    channel.closeFuture.whenComplete { _ in connections.forget(remote, connection: connection) }
+                    try channel.pipeline.syncOperations.addHandler(
+                        HandshakeCompletionHandler(candidate: candidate, connections: connections, counters: counters))
                 }.flatMap {
                     connectionConfigurator.configure(channel: channel, tls: .configured(requireALPN: false))
                 }

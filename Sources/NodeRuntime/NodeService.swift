@@ -36,7 +36,7 @@ struct NodeService: RegistrableRPCService {
             } catch {
                 return StreamingServerResponse(error: RPCError(code: .cancelled, message: "the call ended before its envelope arrived"))
             }
-            let verdict = await receive(envelope, connections.member(at: context.remotePeer))
+            let verdict = await receive(envelope, connections.member(local: context.localPeer, remote: context.remotePeer))
             return StreamingServerResponse(single: ServerResponse(message: [verdict.rawValue]))
         }
     }

@@ -65,11 +65,12 @@ public actor NodeTransport: Transport {
     /// The configuration.
     public nonisolated let configuration: NodeConfiguration
     private let counters = NodeCounters()
-    private let connections = AuthenticatedConnections()
+    private let connections: AuthenticatedConnections
     private var server: GRPCServer<HTTP2ServerTransport.Custom<NodeListenerFactory>>?
     private var serverTask: Task<Void, Never>?
     private var boundPort: Int?
     private var starting = false
+    private var stopping = false
     private var outboxes: [String: PeerOutbox] = [:]
     private var peers: [String: NodeAddress]
     private var sessions: [SessionID: SessionState] = [:]
@@ -77,11 +78,13 @@ public actor NodeTransport: Transport {
     private var closedOrder: [SessionID] = []
     private var heldCount = 0
     private var heldBytes = 0
+    private var heldBySender: [String: (count: Int, bytes: Int)] = [:]
     private var recorded: [[UInt8]] = []
 
     private struct Held {
         var sender: String
         var message: TransportMessage
+        var arrived = ContinuousClock.now
     }
 
     private struct SessionState {
@@ -99,8 +102,10 @@ public actor NodeTransport: Transport {
     /// A node (not yet listening; call ``start()``).
     /// - Parameter configuration: The configuration.
     /// - Throws: ``RuntimeError`` `invalidConfiguration` if the consortium id is not 32 bytes, the
-    ///   identity's key is not the one registered for its member, or a peer is not registered.
+    ///   identity's key is not the one registered for its member, a peer is not registered, or a
+    ///   limit is out of range (``NodeLimits/validate()``).
     public init(configuration: NodeConfiguration) throws {
+        try configuration.limits.validate()
         guard configuration.consortium.count == 32 else {
             throw Runtime.RuntimeError(.invalidConfiguration, "the consortium identity is 32 bytes (the ledger's log id)")
         }
@@ -114,6 +119,10 @@ public actor NodeTransport: Transport {
         }
         self.configuration = configuration
         self.peers = configuration.peers
+        let limits = configuration.limits
+        self.connections = AuthenticatedConnections(bounds: .init(
+            pending: limits.maxPendingHandshakes, pendingPerAddress: limits.maxPendingHandshakesPerAddress,
+            perMember: limits.maxConnectionsPerMember))
     }
 
     /// Sets (or moves) a peer's address; a link to its old address is closed.
@@ -135,9 +144,13 @@ public actor NodeTransport: Transport {
     /// Starts listening (again, on the same port, after ``stop()``).
     /// - Returns: The bound address.
     /// - Throws: ``RuntimeError`` `transportFailure` if the address cannot be bound,
-    ///   `invalidConfiguration` if the TLS context cannot be built.
+    ///   `invalidConfiguration` if the TLS context cannot be built, and `transportFailure` while
+    ///   ``stop()`` is under way.
     @discardableResult
     public func start() async throws -> NodeAddress {
+        guard !stopping else {
+            throw Runtime.RuntimeError(.transportFailure, "node \(member) is stopping", member: member)
+        }
         if let boundPort, server != nil { return NodeAddress(host: configuration.listen.host, port: boundPort) }
         guard !starting else {
             throw Runtime.RuntimeError(.transportFailure, "node \(member) is already starting", member: member)
@@ -152,8 +165,7 @@ public actor NodeTransport: Transport {
         } catch {
             throw Runtime.RuntimeError(.invalidConfiguration, "the TLS context of node \(member) could not be built", member: member)
         }
-        let nanoseconds = limits.handshakeTimeout.components.seconds * 1_000_000_000
-            + limits.handshakeTimeout.components.attoseconds / 1_000_000_000
+        let nanoseconds = NodeLimits.nanoseconds(limits.handshakeTimeout)
         let factory = NodeListenerFactory(
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
             address: NodeAddress(host: configuration.listen.host, port: boundPort ?? configuration.listen.port),
@@ -192,6 +204,8 @@ public actor NodeTransport: Transport {
     /// Stops listening and closes every peer link (queued envelopes are dropped). Sessions stay
     /// as they are; ``start()`` listens again on the same port.
     public func stop() async {
+        stopping = true
+        defer { stopping = false }
         if let server, let serverTask {
             self.server = nil
             self.serverTask = nil
@@ -280,8 +294,7 @@ public actor NodeTransport: Transport {
                 await mailbox.deliver(message)
             } else {
                 state.held.append(Held(sender: member, message: message))
-                heldCount += 1
-                heldBytes += message.bytes.count
+                hold(state.held[state.held.count - 1])
                 sessions[message.session] = state
             }
             return
@@ -307,16 +320,17 @@ public actor NodeTransport: Transport {
     /// replays (protocols/node.md#replay-and-relay).
     /// - Parameter session: The session.
     public func close(session: SessionID) async {
-        if let state = sessions.removeValue(forKey: session) {
-            release(state.held)
-            for mailbox in state.mailboxes.values { await mailbox.close() }
-        }
+        // Marked closed before any suspension: an envelope judged meanwhile is refused as replayed.
         if closedSessions.insert(session).inserted {
             closedOrder.append(session)
             if closedOrder.count > limits.closedSessionMemory {
                 let forgotten = closedOrder.removeFirst()
                 closedSessions.remove(forgotten)
             }
+        }
+        if let state = sessions.removeValue(forKey: session) {
+            release(state.held)
+            for mailbox in state.mailboxes.values { await mailbox.close() }
         }
     }
 
@@ -352,7 +366,7 @@ public actor NodeTransport: Transport {
         guard envelope.receiver == member, envelope.consortium == configuration.consortium else { return .misdirected }
         guard let key = configuration.directory.key(of: envelope.sender), envelope.isSigned(by: key) else { return .forged }
         guard !closedSessions.contains(envelope.session) else { return .replayed }
-        dropExpiredSessions()
+        dropExpiredHeld()
         var state = sessions[envelope.session] ?? SessionState()
         var seen = state.seen[envelope.sender, default: []]
         guard !seen.contains(envelope.sequence) else { return .replayed }
@@ -364,37 +378,70 @@ public actor NodeTransport: Transport {
                 seen.insert(envelope.sequence)
                 state.seen[envelope.sender] = seen
                 sessions[envelope.session] = state
-                await mailbox.deliver(message)
+                guard await mailbox.deliver(message, maxUnreadBytes: limits.maxMailboxBytes) else {
+                    // Not taken: the sender may retry the same sequence number.
+                    sessions[envelope.session]?.seen[envelope.sender]?.remove(envelope.sequence)
+                    return .overloaded
+                }
                 counters.update { $0.payloadBytesReceived += message.bytes.count }
                 return .accepted
             }
         }
-        guard heldCount < limits.maxEarlyEnvelopes, heldBytes + message.bytes.count <= limits.maxEarlyBytes else {
+        let quota = heldBySender[envelope.sender, default: (0, 0)]
+        guard heldCount < limits.maxEarlyEnvelopes, heldBytes + message.bytes.count <= limits.maxEarlyBytes,
+            quota.count < limits.maxEarlyEnvelopesPerMember, quota.bytes + message.bytes.count <= limits.maxEarlyBytesPerMember
+        else {
             return .overloaded
         }
         seen.insert(envelope.sequence)
         state.seen[envelope.sender] = seen
-        state.held.append(Held(sender: envelope.sender, message: message))
-        heldCount += 1
-        heldBytes += message.bytes.count
+        let held = Held(sender: envelope.sender, message: message)
+        state.held.append(held)
+        hold(held)
         sessions[envelope.session] = state
         counters.update { $0.payloadBytesReceived += message.bytes.count }
         return .accepted
     }
 
-    /// Forgets sessions that never got a roster within their lifetime (and what they held).
-    private func dropExpiredSessions() {
+    /// Drops held envelopes older than their lifetime, whether their session has a roster or not,
+    /// and forgets sessions that never got a roster within their lifetime.
+    private func dropExpiredHeld() {
+        guard heldCount > 0 || sessions.values.contains(where: { $0.roster == nil }) else { return }
         let now = ContinuousClock.now
-        for (session, state) in sessions where state.roster == nil && state.created.advanced(by: limits.earlyEnvelopeLifetime) < now {
-            release(state.held)
-            sessions[session] = nil
+        let lifetime = limits.earlyEnvelopeLifetime
+        for (session, var state) in sessions {
+            if state.roster == nil && state.created.advanced(by: lifetime) < now {
+                release(state.held, expired: true)
+                sessions[session] = nil
+                continue
+            }
+            guard let oldest = state.held.first, oldest.arrived.advanced(by: lifetime) < now else { continue }
+            let expired = state.held.filter { $0.arrived.advanced(by: lifetime) < now }
+            state.held.removeAll { $0.arrived.advanced(by: lifetime) < now }
+            release(expired, expired: true)
+            sessions[session] = state
         }
     }
 
-    /// Accounts for held envelopes leaving the hold (delivered or dropped).
-    private func release(_ held: [Held]) {
-        heldCount -= held.count
-        heldBytes -= held.reduce(0) { $0 + $1.message.bytes.count }
+    /// Accounts for an envelope entering the hold.
+    private func hold(_ held: Held) {
+        heldCount += 1
+        heldBytes += held.message.bytes.count
+        heldBySender[held.sender, default: (0, 0)].count += 1
+        heldBySender[held.sender, default: (0, 0)].bytes += held.message.bytes.count
+    }
+
+    /// Accounts for held envelopes leaving the hold (delivered, dropped or expired).
+    private func release(_ held: [Held], expired: Bool = false) {
+        for item in held {
+            heldCount -= 1
+            heldBytes -= item.message.bytes.count
+            var quota = heldBySender[item.sender, default: (0, 0)]
+            quota.count -= 1
+            quota.bytes -= item.message.bytes.count
+            heldBySender[item.sender] = quota.count <= 0 ? nil : quota
+        }
+        if expired, !held.isEmpty { counters.update { $0.heldEnvelopesExpired += held.count } }
     }
 
     private func outbox(for peer: String) -> PeerOutbox? {

@@ -29,7 +29,8 @@ public final class PeerLink: Sendable {
     ///   - identity: This node's identity.
     ///   - directory: The pinned registry.
     ///   - limits: Deadlines, sizes and back-off.
-    /// - Throws: ``RuntimeError`` `invalidConfiguration` if the TLS context cannot be built.
+    /// - Throws: ``RuntimeError`` `invalidConfiguration` if the TLS context cannot be built, the
+    ///   address has no valid port, or a limit is out of range.
     public convenience init(
         to peer: String, at address: NodeAddress, identity: NodeIdentity, directory: MemberDirectory, limits: NodeLimits = .default
     ) throws {
@@ -40,6 +41,10 @@ public final class PeerLink: Sendable {
         to peer: String, at address: NodeAddress, identity: NodeIdentity, directory: MemberDirectory, limits: NodeLimits,
         counters: NodeCounters
     ) throws {
+        try limits.validate()
+        guard (1...65535).contains(address.port) else {
+            throw Runtime.RuntimeError(.invalidConfiguration, "the address of \(peer) has no valid port: \(address)")
+        }
         self.peer = peer
         self.address = address
         self.deliveryTimeout = limits.deliveryTimeout
@@ -74,8 +79,7 @@ public final class PeerLink: Sendable {
         }
         let transport: HTTP2ClientTransport.Posix
         do {
-            transport = try HTTP2ClientTransport.Posix(
-                target: .ipv4(address: address.host, port: address.port), transportSecurity: .customSecure, config: config)
+            transport = try HTTP2ClientTransport.Posix(target: address.target, transportSecurity: .customSecure, config: config)
         } catch {
             throw Runtime.RuntimeError(.invalidConfiguration, "no gRPC transport to \(peer) at \(address)")
         }
@@ -116,5 +120,23 @@ public final class PeerLink: Sendable {
     public func close() async {
         client.beginGracefulShutdown()
         await connections.value
+    }
+}
+
+extension NodeAddress {
+    /// What a link dials: an IPv4 literal directly, an IPv6 literal (bare or in brackets) directly,
+    /// anything else as a DNS name (its addresses are tried in order). Spec: protocols/node.md#transport.
+    var target: any ResolvableTarget {
+        let literal = unbracketedHost
+        switch try? NIOCore.SocketAddress(ipAddress: literal, port: port) {
+        case .v4?: return .ipv4(address: literal, port: port)
+        case .v6?: return .ipv6(address: literal, port: port)
+        default: return .dns(host: host, port: port)
+        }
+    }
+
+    /// The host without the brackets of an IPv6 literal.
+    var unbracketedHost: String {
+        host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
     }
 }

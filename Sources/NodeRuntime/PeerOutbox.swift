@@ -1,8 +1,9 @@
 import MPCProtocols
 import Runtime
 
-/// The envelopes queued towards one peer, sent one at a time in order; a failed delivery is
-/// retried after an exponential back-off until the envelope's lifetime ends.
+/// The envelopes queued towards one peer, sent one at a time in order; a failed delivery, or one
+/// the peer answers `overloaded`, is retried after an exponential back-off until the envelope's
+/// lifetime ends (then it is dropped and counted).
 /// Spec: protocols/node.md#deadlines-and-reconnection.
 actor PeerOutbox {
     private struct Item {
@@ -49,6 +50,18 @@ actor PeerOutbox {
             }
             do {
                 let verdict = try await link.deliver(item.bytes)
+                if verdict == .overloaded {
+                    // The peer's bounds are full for now: the envelope is retried like a failed
+                    // delivery, until its lifetime ends.
+                    counters.update { $0.retries += 1 }
+                    do {
+                        try await Task.sleep(for: limits.backoff(attempt: attempt))
+                    } catch {
+                        break
+                    }
+                    attempt += 1
+                    continue
+                }
                 remove(item.id)
                 attempt = 0
                 counters.update { statistics in

@@ -176,6 +176,8 @@ public actor QueueMailbox: Mailbox {
     private var queue: [TransportMessage]
     /// The next unread message: reading is O(1), and the array is trimmed when drained.
     private var head = 0
+    /// Payload bytes of the unread messages.
+    private var unreadBytes = 0
     private var waiter: (id: UInt64, continuation: CheckedContinuation<TransportMessage?, any Error>)?
     private var nextWaiterID: UInt64 = 0
     private var disconnected = false
@@ -188,6 +190,7 @@ public actor QueueMailbox: Mailbox {
     public init(party: PartyID, held: [TransportMessage] = []) {
         self.party = party
         self.queue = held
+        self.unreadBytes = held.reduce(0) { $0 + $1.bytes.count }
     }
 
     /// Hands a message to the waiting receiver, or queues it (at `position` among the unread
@@ -200,13 +203,28 @@ public actor QueueMailbox: Mailbox {
             return
         }
         if let position { queue.insert(message, at: head + min(position, queue.count - head)) } else { queue.append(message) }
+        unreadBytes += message.bytes.count
     }
+
+    /// Hands a message to the waiting receiver, or queues it last unless the unread payload bytes
+    /// would then exceed `maxUnreadBytes` (a message handed straight to a waiter always passes).
+    /// - Returns: false when the message was not taken: the bound was reached (a closed or cut-off
+    ///   mailbox takes and discards every message).
+    public func deliver(_ message: TransportMessage, maxUnreadBytes: Int) -> Bool {
+        if waiter == nil, !disconnected, !closed, unreadBytes + message.bytes.count > maxUnreadBytes { return false }
+        deliver(message)
+        return true
+    }
+
+    /// Payload bytes of the messages not yet received.
+    public var unreadPayloadBytes: Int { unreadBytes }
 
     /// Cuts the party off: the waiter and every later receive get `disconnected`.
     public func disconnect() {
         disconnected = true
         queue.removeAll()
         head = 0
+        unreadBytes = 0
         if let current = waiter {
             waiter = nil
             current.continuation.resume(throwing: RuntimeError(.disconnected, "\(party) was cut off by the transport"))
@@ -218,19 +236,23 @@ public actor QueueMailbox: Mailbox {
         closed = true
         queue.removeAll()
         head = 0
+        unreadBytes = 0
         if let current = waiter {
             waiter = nil
             current.continuation.resume(returning: nil)
         }
     }
 
-    /// The next message, or nil when `deadline` passes first or the mailbox is closed.
+    /// The next message, or nil when `deadline` passes first or the mailbox is closed. A mailbox
+    /// has one receiver: a receive that starts waiting while another waits ends the earlier one
+    /// with nil (as if its deadline had passed), so no caller is left suspended for ever.
     public func receive(before deadline: ContinuousClock.Instant) async throws -> TransportMessage? {
         try Task.checkCancellation()
         if disconnected { throw RuntimeError(.disconnected, "\(party) was cut off by the transport") }
         if head < queue.count {
             let message = queue[head]
             head += 1
+            unreadBytes -= message.bytes.count
             if head == queue.count {
                 queue.removeAll(keepingCapacity: true)
                 head = 0
@@ -247,6 +269,8 @@ public actor QueueMailbox: Mailbox {
         defer { timer.cancel() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation(isolation: self) { continuation in
+                // One receiver at a time: an earlier receive still waiting gets nil, as at its deadline.
+                if let earlier = waiter { earlier.continuation.resume(returning: nil) }
                 waiter = (id, continuation)
             }
         } onCancel: {

@@ -9,7 +9,8 @@ let testLimits = NodeLimits(
     maxPayloadBytes: 1 << 20, handshakeTimeout: .seconds(10), deliveryTimeout: .seconds(30), deliveryLifetime: .seconds(90),
     backoffInitial: .milliseconds(20), backoffMaximum: .milliseconds(500))
 
-/// Member nodes on 127.0.0.1 (ephemeral ports), each knowing the others' addresses.
+/// Member nodes on 127.0.0.1 or `host` (ephemeral ports), each knowing the others' addresses
+/// (with `dialing` as their host, when given).
 struct TestNetwork {
     let names: [String]
     let keys: [String: Ed25519.PrivateKey]
@@ -19,7 +20,8 @@ struct TestNetwork {
     let addresses: [String: NodeAddress]
 
     static func make(
-        _ names: [String], limits: NodeLimits = testLimits, recording: Bool = false, keys given: [String: Ed25519.PrivateKey] = [:]
+        _ names: [String], limits: NodeLimits = testLimits, recording: Bool = false, keys given: [String: Ed25519.PrivateKey] = [:],
+        host: String = "127.0.0.1", dialing: String? = nil
     ) async throws -> TestNetwork {
         var keys: [String: Ed25519.PrivateKey] = [:]
         for name in names { keys[name] = given[name] ?? Ed25519.PrivateKey() }
@@ -30,8 +32,10 @@ struct TestNetwork {
         for name in names {
             let node = try NodeTransport(configuration: NodeConfiguration(
                 identity: try NodeIdentity(member: name, key: keys[name]!), consortium: consortium, directory: directory,
-                listen: NodeAddress(host: "127.0.0.1", port: 0), limits: limits, recording: recording))
-            addresses[name] = try await node.start()
+                listen: NodeAddress(host: host, port: 0), limits: limits, recording: recording))
+            var address = try await node.start()
+            if let dialing { address.host = dialing }
+            addresses[name] = address
             nodes[name] = node
         }
         for (name, node) in nodes {
