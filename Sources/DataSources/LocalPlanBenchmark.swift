@@ -144,9 +144,13 @@ public enum LocalPlanBenchmark {
         let queue = try DatabaseQueue(path: path)
         defer { try? queue.close() }
         return try queue.read { db in
-            let base = try source.baseQuery(db, compiled.localPlan.pipeline.columns)
+            let columns = compiled.localPlan.pipeline.columns
+            let base = try source.baseQuery(db, columns)
             do {
-                return try SQLPushdown(plan: compiled.localPlan, base: base).sql
+                // The first query `SQLiteSource.execute` runs: validating, plain 64-bit sums.
+                return try SQLPushdown(
+                    plan: compiled.localPlan, base: base, validation: source.problemExpression(columns), arithmetic: .split
+                ).sql
             } catch let error as SQLPushdown.Untranslatable {
                 throw DataSourceError(.invalidQuery, "the plan does not translate: \(error.reason)")
             }
