@@ -9,7 +9,8 @@
 # directory, prints the pushed-down SQL to standard error and times the plan by pushdown (best of
 # 3, validation included); then times the sqlite3 CLI running LocalPlanBenchmark.plainSQLiteQuery
 # over the same file (best of 3, `.timer on`, wall clock), and writes both and their ratio.
-# Set ROW_PIPELINE=1 to time the row pipeline too (about 10 s per 10^6 rows, three times).
+# Set ROW_PIPELINE=1 to time the row pipeline too (about 10 s per 10^6 rows, three times), BUILD=0
+# to reuse the binary already built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows="${1:-1000000}"
@@ -17,7 +18,7 @@ output="${2:-}"
 command -v sqlite3 >/dev/null || { echo "the sqlite3 CLI is missing (Debian: apt-get install sqlite3)" >&2; exit 1; }
 dir="$(mktemp -d /tmp/covenant-bench-sqlite.XXXXXX)"
 trap 'rm -rf "$dir"' EXIT
-swift build -c release --scratch-path .build-data-release --product _DataSourcesBenchmark >&2
+if [ "${BUILD:-1}" = 1 ]; then swift build -c release --scratch-path .build-data-release --product _DataSourcesBenchmark >&2; fi
 extra=()
 if [ "${ROW_PIPELINE:-0}" = 1 ]; then extra+=(--row-pipeline); fi
 plan="$(.build-data-release/release/_DataSourcesBenchmark sqlite "$rows" "$dir" "${extra[@]}")"
