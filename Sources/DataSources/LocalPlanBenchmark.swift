@@ -51,7 +51,19 @@ public enum LocalPlanBenchmark {
     public static func run(
         rows: Int, directory: String, repetitions: Int = 3, progress: (String) -> Void = { _ in }
     ) throws -> [Figure] {
-        let compiled = try ContractCompiler.compile(source: contract)
+        let path = try generateSQLite(rows: rows, directory: directory, progress: progress)
+        return try runSQLite(path: path, rows: rows, repetitions: repetitions, progress: progress)
+    }
+
+    /// Generates the benchmark's `employees(dept TEXT, age INTEGER, salary REAL)` table with
+    /// `rows` seeded rows into `directory/datasources-bench-ROWS.sqlite` (replaced if present).
+    /// - Parameters:
+    ///   - rows: table size.
+    ///   - directory: where the database is written (and left).
+    ///   - progress: called with a line per step.
+    /// - Returns: the database's path.
+    /// - Throws: a GRDB error.
+    public static func generateSQLite(rows: Int, directory: String, progress: (String) -> Void = { _ in }) throws -> String {
         let path = directory + "/datasources-bench-\(rows).sqlite"
         try? FileManager.default.removeItem(atPath: path)
         progress("generating \(rows) rows into \(path)")
@@ -76,10 +88,27 @@ public enum LocalPlanBenchmark {
             }
         }
         try queue.close()
+        return path
+    }
+
+    /// Times the plan over a table `generateSQLite` wrote, by each strategy (best of `repetitions`).
+    /// - Parameters:
+    ///   - path: the database.
+    ///   - rows: its row count, for the figures.
+    ///   - strategies: the strategies to time; their results must agree.
+    ///   - repetitions: runs per strategy.
+    ///   - progress: called with a line per figure.
+    /// - Returns: the figures, in the order of `strategies`.
+    /// - Throws: `DataSourceError`.
+    public static func runSQLite(
+        path: String, rows: Int, strategies: [ExecutionStrategy] = [.automatic, .rowPipeline], repetitions: Int = 3,
+        progress: (String) -> Void = { _ in }
+    ) throws -> [Figure] {
+        let compiled = try ContractCompiler.compile(source: contract)
         let source = SQLiteSource(path: path, relation: .table("employees"))
         var figures: [Figure] = []
         var reference: [Int128]? = nil
-        for strategy in [ExecutionStrategy.automatic, .rowPipeline] {
+        for strategy in strategies {
             var best = Double.infinity
             var label = ""
             for _ in 0..<max(1, repetitions) {
@@ -103,6 +132,41 @@ public enum LocalPlanBenchmark {
         }
         return figures
     }
+
+    /// The SQL the pushdown runs for the benchmark's plan over the SQLite table at `path`
+    /// (for profiling: `_DataSourcesBenchmark sqlite` prints it to standard error).
+    /// - Parameter path: a database `generateSQLite` wrote.
+    /// - Returns: the query.
+    /// - Throws: `DataSourceError`, or `DataSourceError.invalidQuery` when the plan does not translate.
+    public static func sqlitePushdownSQL(path: String) throws -> String {
+        let compiled = try ContractCompiler.compile(source: contract)
+        let source = SQLiteSource(path: path, relation: .table("employees"))
+        let queue = try DatabaseQueue(path: path)
+        defer { try? queue.close() }
+        return try queue.read { db in
+            let columns = compiled.localPlan.pipeline.columns
+            let base = try source.baseQuery(db, columns)
+            do {
+                // The first query `SQLiteSource.execute` runs: validating, plain 64-bit sums.
+                return try SQLPushdown(
+                    plan: compiled.localPlan, base: base, validation: source.problemExpression(columns), arithmetic: .split
+                ).sql
+            } catch let error as SQLPushdown.Untranslatable {
+                throw DataSourceError(.invalidQuery, "the plan does not translate: \(error.reason)")
+            }
+        }
+    }
+
+    /// The plain query sqlite3 runs for the same aggregates as the plan (filters, clip, the
+    /// median's 100-bucket grid as a GROUP BY column) over `employees`: what the pushed-down plan
+    /// is measured against (benchmarks/sqlite-local-plan.sh times it with the sqlite3 CLI).
+    public static let plainSQLiteQuery = """
+        SELECT dept, b, count(*), sum(s), sum(s * s), max(s) FROM (
+          SELECT dept, min(max(salary, 0), 300000) AS s,
+                 min(99, max(0, CAST(min(max(salary, 0), 300000) * 100 / 300000 AS INTEGER))) AS b
+          FROM employees WHERE salary > 0 AND age >= 18 AND dept IN ('eng', 'ops', 'sales'))
+        GROUP BY dept, b
+        """
 
     /// The plain query a member's engine would run for the same aggregates (filters, clip, the
     /// median's 100-bucket grid as a GROUP BY column), in PostgreSQL's dialect, over `table`: what

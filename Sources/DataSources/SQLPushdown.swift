@@ -51,11 +51,15 @@ enum SQLDialect: Sendable, Hashable {
 /// Layers, innermost first: the validated stored values converted to integer units (decimals in
 /// 10^-S, dates in days, booleans 0/1); one subquery per local statement (`where` → WHERE with
 /// SQL's own three-valued logic, generalisation → CASE, clipping → min/max); then the group index
-/// and `GROUP BY` with COUNT / SUM / MIN / MAX. Sums, sums of squares and sums of products are
-/// computed exactly from 16-bit limbs (`v = l3·2^48 + l2·2^32 + l1·2^16 + l0`, `l3` signed), so
-/// no 64-bit product ever overflows into SQLite's floating point; Swift adds the limb sums in
-/// `Int128`. Anything whose SQL meaning could differ from `RowPipeline` throws `Untranslatable`
-/// and the source falls back to the row pipeline.
+/// and `GROUP BY` with COUNT / SUM / MIN / MAX. In SQLite, sums are exact in one of two
+/// arithmetics (`Arithmetic`): `.split`, plain 64-bit sums and each square or product from two
+/// parts (`v = h·2^16 + l`), where SQLite itself reports every overflow (an integer SUM raises
+/// "integer overflow", a product that leaves 64 bits becomes REAL), so the caller reruns in
+/// `.limbs`: 16-bit limbs (`v = l3·2^48 + l2·2^32 + l1·2^16 + l0`, `l3` signed), where no 64-bit
+/// product can overflow. Swift adds the parts in `Int128`. With a `validation` expression (SQLite)
+/// the same scan also finds invalid rows: they skip the filters and land in group −1, and the
+/// caller then runs the validation scan that names the first one. Anything whose SQL meaning could
+/// differ from `RowPipeline` throws `Untranslatable` and the source falls back to the row pipeline.
 struct SQLPushdown {
     /// Why a plan was not pushed down.
     struct Untranslatable: Error {
@@ -79,8 +83,28 @@ struct SQLPushdown {
         var weight: Int128
     }
 
+    /// How SQLite sums are kept exact (PostgreSQL sums `bigint` into `numeric` and needs neither).
+    enum Arithmetic: Sendable {
+        /// Plain 64-bit sums; squares and products from `h = v >> 16` and `l = v & 65535`. Fast;
+        /// any overflow shows as an error or a REAL cell (`Outcome.overflow`).
+        case split
+        /// Four 16-bit limbs per value: exact unless a limb sum leaves 64 bits (2^31 rows and more).
+        case limbs
+    }
+
+    /// What running the query gave.
+    enum Outcome {
+        /// The partials.
+        case partials([Int128])
+        /// The validation expression found an invalid row (run the validation scan to name it).
+        case invalidRow
+        /// A 64-bit sum or product overflowed (rerun in `.limbs`, or fall back to the row pipeline).
+        case overflow
+    }
+
     let sql: String
     let dialect: SQLDialect
+    let arithmetic: Arithmetic
     let assemblies: [Assembly]
     let plan: LocalPlan
     /// Bin-index columns (histogram bins, quantile-grid buckets) in the GROUP BY, after `g`.
@@ -94,9 +118,18 @@ struct SQLPushdown {
     ///   - base: the validated input in input-column order.
     ///   - dialect: the engine's dialect (for PostgreSQL, `base` yields the catalog-checked
     ///     column types of `PostgreSQLSource`).
-    init(plan: LocalPlan, base: String, dialect: SQLDialect = .sqlite) throws(Untranslatable) {
+    ///   - validation: SQLite only: an expression over the stored values `c0, …` that is not
+    ///     NULL exactly when the row is invalid (`SQLiteSource.problemExpression`); such rows are
+    ///     kept past every filter and put in group −1. Nil: the caller validated already.
+    ///   - arithmetic: SQLite only: how sums are kept exact.
+    init(
+        plan: LocalPlan, base: String, dialect: SQLDialect = .sqlite, validation: String? = nil,
+        arithmetic: Arithmetic = .limbs
+    ) throws(Untranslatable) {
         self.plan = plan
         self.dialect = dialect
+        self.arithmetic = arithmetic
+        let validation = dialect == .sqlite ? validation : nil
         let declared = plan.pipeline.columns
         var types = declared.map(\.type)
         func c(_ i: Int) -> String { "c\(i)" }
@@ -143,10 +176,27 @@ struct SQLPushdown {
             layer += 1
             return "FROM (\(sql)) AS s\(layer)"
         }
-        var current = "SELECT \(conversions.joined(separator: ", ")) \(from(base))\(layerEnd)"
+        // `e`: the row's validation problem (NULL when valid), carried through every layer.
+        if let validation { conversions.append("\(validation) AS e") }
+        let carried = validation == nil ? "" : ", e"
+        // SQLite: the base query is a layer of its own too, so that `covenant_nfc` runs once per
+        // cell, not once per use of its column in the conversions and the validation.
+        let fenced = dialect == .sqlite ? base + layerEnd : base
+        var current = "SELECT \(conversions.joined(separator: ", ")) \(from(fenced))\(layerEnd)"
+        // In SQLite, filters add no layer of their own: consecutive filters become one WHERE (a
+        // row passes both exactly when their conjunction is true), attached to the next layer,
+        // whose WHERE sees that layer's input, i.e. the columns as the filters see them. Invalid
+        // rows pass every filter.
+        var pending: [String] = []
+        func whereClause() -> String {
+            guard !pending.isEmpty else { return "" }
+            defer { pending = [] }
+            let condition = pending.count == 1 ? pending[0] : "(" + pending.joined(separator: " AND ") + ")"
+            return " WHERE " + (validation == nil ? condition : "e IS NOT NULL OR \(condition)")
+        }
         func replacing(_ i: Int, with expression: String) -> String {
             let list = declared.indices.map { $0 == i ? "\(expression) AS \(c($0))" : c($0) }
-            return "SELECT \(list.joined(separator: ", ")) \(from(current))\(layerEnd)"
+            return "SELECT \(list.joined(separator: ", "))\(carried) \(from(current))\(whereClause())\(layerEnd)"
         }
 
         // One layer per local statement.
@@ -154,7 +204,8 @@ struct SQLPushdown {
             switch statement {
             case .filter(let condition):
                 let translated = try Self.condition(condition, types: types, index: index, dialect: dialect)
-                current = "SELECT * \(from(current)) WHERE \(translated)\(layerEnd)"
+                pending.append(translated)
+                if dialect != .sqlite { current = "SELECT * \(from(current))\(whereClause())\(layerEnd)" }
             case .generalize(let g):
                 let i = try index(g.column.text)
                 let v = c(i)
@@ -222,11 +273,13 @@ struct SQLPushdown {
             let keyIndex = cases == "CASE" ? "NULL" : cases + " END"
             group = "(\(group)) * \(key.domain.count) + (\(keyIndex))"
         }
+        if validation != nil { group = "CASE WHEN e IS NOT NULL THEN -1 ELSE \(group) END" }
 
         // Derived per-row columns (limbs, histogram bins, grid buckets) and the aggregates.
         var derived: [String] = []
         var aggregates: [String] = []
         var limbsOf: [Int: [String]] = [:]
+        var halvesOf: [Int: (high: String, low: String)] = [:]
         var binColumns: [String: String] = [:]
         func aggregate(_ sql: String) -> Int {
             aggregates.append(sql)
@@ -242,6 +295,15 @@ struct SQLPushdown {
             limbsOf[i] = names
             return names
         }
+        /// `v = h·2^16 + l` with `l` in [0, 65535] (`>>` is arithmetic in SQLite).
+        func halves(_ i: Int) -> (high: String, low: String) {
+            if let names = halvesOf[i] { return names }
+            let names = (high: "h\(i)", low: "l\(i)")
+            derived.append("\(c(i)) >> 16 AS \(names.high)")
+            derived.append("\(c(i)) & 65535 AS \(names.low)")
+            halvesOf[i] = names
+            return names
+        }
         func counted(_ sql: String) -> Assembly { .weighted([Part(column: aggregate(sql), weight: 1)]) }
         func hasUnits(_ type: ColumnType) -> Bool { type.isNumeric || type == .date }
         func guarded(_ term: String, _ condition: String?) -> String {
@@ -250,6 +312,8 @@ struct SQLPushdown {
         func sum(_ i: Int, when condition: String?) -> Assembly {
             // PostgreSQL sums bigint into numeric: exact at any row count, no limbs needed.
             if dialect == .postgreSQL { return counted("SUM(\(guarded(c(i), condition)))") }
+            // An integer SUM in SQLite is exact or raises "integer overflow".
+            if arithmetic == .split { return counted("SUM(\(guarded(c(i), condition)))") }
             let names = limbs(i)
             return .weighted(names.enumerated().map { k, name in
                 Part(column: aggregate("SUM(\(guarded(name, condition)))"), weight: Int128(1) << (16 * k))
@@ -257,6 +321,16 @@ struct SQLPushdown {
         }
         func product(_ a: Int, _ b: Int, when condition: String?) -> Assembly {
             if dialect == .postgreSQL { return counted("SUM(\(guarded("\(c(a))::numeric * \(c(b))", condition)))") }
+            if arithmetic == .split {
+                // a·b = ha·hb·2^32 + (ha·lb + la·hb)·2^16 + la·lb; a product or sum that leaves
+                // 64 bits becomes REAL in SQLite, and the SUM over it then returns a REAL.
+                let x = halves(a), y = halves(b)
+                let middle = a == b ? ("\(x.high) * \(x.low)", Int128(1) << 17) : ("\(x.high) * \(y.low) + \(x.low) * \(y.high)", Int128(1) << 16)
+                let terms = [("\(x.high) * \(y.high)", Int128(1) << 32), middle, ("\(x.low) * \(y.low)", Int128(1))]
+                return .weighted(terms.map { term, weight in
+                    Part(column: aggregate("SUM(\(guarded(term, condition)))"), weight: weight)
+                })
+            }
             let x = limbs(a), y = limbs(b)
             var parts: [Part] = []
             for k in 0...6 {
@@ -356,7 +430,7 @@ struct SQLPushdown {
         // Histogram bins and grid buckets are GROUP BY columns: one COUNT(*) per (group, bin)
         // instead of one COUNT(CASE …) per bucket per row.
         _ = aggregate("COUNT(*)")
-        let middle = "SELECT \(group) AS g\(derived.map { ", " + $0 }.joined()), * \(from(current))\(layerEnd)"
+        let middle = "SELECT \(group) AS g\(derived.map { ", " + $0 }.joined()), * \(from(current))\(whereClause())\(layerEnd)"
         let keys = (["g"] + binNames).joined(separator: ", ")
         let outputs = (["g"] + binNames + aggregates).map(dialect.output)
         sql = "SELECT \(outputs.joined(separator: ", ")) \(from(middle)) WHERE g IS NOT NULL GROUP BY \(keys)"
@@ -365,33 +439,47 @@ struct SQLPushdown {
         aggregatesCount = aggregates.count
     }
 
-    /// Runs the query in SQLite. Returns nil when SQLite reports a 64-bit integer overflow in a
-    /// limb sum (then the caller falls back to the row pipeline).
+    /// Runs the query in SQLite.
+    /// - Returns: the partials; `.invalidRow` when the validation expression flagged a row;
+    ///   `.overflow` when SQLite reports a 64-bit integer overflow in a sum, or (`.split`) a
+    ///   result cell is not an integer.
+    /// - Throws: `DataSourceError`; `.wrongType` when a result cell of a `.limbs` query is not
+    ///   an integer.
     func run(
         _ db: Database, wrap: (() throws -> [Row]) throws -> [Row], location: DataSourceError.Location? = nil
-    ) throws -> [Int128]? {
-        guard plan.width > 0 else { return try assemble([], location: location) }
+    ) throws -> Outcome {
+        guard plan.width > 0 else { return .partials(try assemble([], location: location)) }
         let rows: [Row]
         do {
             rows = try Row.fetchAll(db, sql: sql)
         } catch let error as DatabaseError where (error.message ?? "").contains("integer overflow") {
-            return nil
+            return .overflow
         } catch {
             rows = try wrap { throw error }
         }
+        // Group −1 holds the invalid rows: nothing else in the result counts then.
+        for row in rows {
+            if case .int64(-1) = (row[0] as DatabaseValue).storage { return .invalidRow }
+        }
         // Result cells are read as stored values: a typed GRDB read of a REAL or TEXT cell traps,
-        // and a query with a non-deterministic expression can yield one although validation,
-        // which scanned it before, saw only integers.
+        // and a query with a non-deterministic expression can yield one although validation saw
+        // only integers. In `.split` a REAL cell is an overflow that SQLite turned into floating
+        // point (the `.limbs` rerun tells it from a change of storage class).
+        var nonInteger = false
         let cells: [[Int128?]] = try rows.map { row in
             try (0..<row.count).map { index -> Int128? in
                 switch (row[index] as DatabaseValue).storage {
                 case .null: return nil
                 case .int64(let value): return Int128(value)
-                default: throw Self.notAnInteger(location)
+                default:
+                    guard arithmetic == .split else { throw Self.notAnInteger(location) }
+                    nonInteger = true
+                    return nil
                 }
             }
         }
-        return try assemble(cells, location: location)
+        if nonInteger { return .overflow }
+        return .partials(try assemble(cells, location: location))
     }
 
     /// The error for a result cell that is not an integer.

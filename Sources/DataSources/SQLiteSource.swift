@@ -82,8 +82,10 @@ public struct SQLiteSource: DataSource {
         }
     }
 
-    /// Validates, then runs the plan as one SQL query when it translates (see `SQLPushdown`), else
-    /// streams the rows through `LocalPlan.execute(rows:)`. Both run in one read transaction.
+    /// Runs the plan as one SQL query when it translates (see `SQLPushdown`), validating every row
+    /// in that same scan, else validates and streams the rows through `LocalPlan.execute(rows:)`.
+    /// When the scan finds an invalid row, the validation scan names the first one (the same
+    /// error as without pushdown). Everything runs in one read transaction.
     /// - Parameters:
     ///   - plan: the local plan.
     ///   - strategy: `.automatic` (pushdown when possible) or `.rowPipeline`.
@@ -97,21 +99,49 @@ public struct SQLiteSource: DataSource {
         let columns = plan.pipeline.columns
         return try read(deadline: deadline) { db in
             let base = try baseQuery(db, columns)
-            try validate(db, base: base, columns)
             var reason: String? = "the row pipeline was requested"
             if strategy == .automatic {
                 do {
-                    let pushdown = try SQLPushdown(plan: plan, base: base)
-                    if let partials = try pushdown.run(db, wrap: wrap, location: location()) { return LocalExecution(partials: partials, path: .pushdown) }
-                    reason = "a 64-bit SQL sum overflowed"
+                    // Plain 64-bit sums first; exact 16-bit limbs only when SQLite reports an overflow.
+                    let problem = problemExpression(columns)
+                    if plan.width == 0 { try validate(db, base: base, columns) }
+                    let split = try SQLPushdown(plan: plan, base: base, validation: problem, arithmetic: .split)
+                    var outcome = try runValidating(db, split, base, columns)
+                    if case .overflow = outcome {
+                        let limbs = try SQLPushdown(plan: plan, base: base, validation: problem, arithmetic: .limbs)
+                        outcome = try runValidating(db, limbs, base, columns)
+                    }
+                    switch outcome {
+                    case .partials(let partials): return LocalExecution(partials: partials, path: .pushdown)
+                    case .invalidRow: reason = "the pushed-down scan saw an invalid row that the validation scan did not"
+                    case .overflow: reason = "a 64-bit SQL sum overflowed"
+                    }
                 } catch let untranslatable as SQLPushdown.Untranslatable {
                     reason = untranslatable.reason
                 }
             }
+            try validate(db, base: base, columns)
             var accumulator = try PartialAccumulator(plan, deadline: deadline, location: location())
             try forEachRow(db, base: base, columns) { try accumulator.append($0) }
             return LocalExecution(partials: try accumulator.finish(), path: .rowPipeline(reason: reason))
         }
+    }
+
+    /// Runs a pushed-down query that validates as it scans. When it flags an invalid row, or
+    /// fails, the validation scan runs first, so that a bad cell is reported as such (row and
+    /// column) before anything else.
+    private func runValidating(
+        _ db: Database, _ query: SQLPushdown, _ base: String, _ columns: [ColumnDeclaration]
+    ) throws -> SQLPushdown.Outcome {
+        let outcome: SQLPushdown.Outcome
+        do {
+            outcome = try query.run(db, wrap: wrap, location: location())
+        } catch {
+            try validate(db, base: base, columns)
+            throw error
+        }
+        if case .invalidRow = outcome { try validate(db, base: base, columns) }
+        return outcome
     }
 
     // MARK: - Connection and schema
@@ -128,7 +158,12 @@ public struct SQLiteSource: DataSource {
         configuration.readonly = true
         configuration.label = "covenant.datasource"
         configuration.prepareDatabase { db in
-            db.add(function: SQLiteSource.canonicalText)
+            let code = sqlite3_create_function_v2(
+                db.sqliteConnection, SQLiteSource.canonicalTextName, 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nil,
+                canonicalText, nil, nil, nil)
+            guard code == SQLITE_OK else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "cannot register \(SQLiteSource.canonicalTextName)")
+            }
             db.add(function: SQLiteSource.decimalTextUnits)
         }
         let queue: DatabaseQueue
@@ -185,11 +220,9 @@ public struct SQLiteSource: DataSource {
         }
     }
 
-    /// `covenant_nfc(x)`: a TEXT value in Unicode Normalization Form C, anything else unchanged.
-    static let canonicalText = DatabaseFunction("covenant_nfc", argumentCount: 1, pure: true) { values in
-        guard case .string(let text) = values[0].storage else { return values[0] }
-        return text.precomposedStringWithCanonicalMapping
-    }
+    /// `covenant_nfc(x)`: a TEXT value in Unicode Normalization Form C, anything else unchanged
+    /// (registered as a plain C function, `canonicalText`: it runs once per text cell).
+    static let canonicalTextName = "covenant_nfc"
 
     /// `covenant_decimal_units(x, scale)`: the exact units of a decimal stored as TEXT (`'1234.50'`
     /// at scale 2 is 123450), parsed as the CSV path parses it; NULL when it does not parse.
@@ -238,7 +271,7 @@ public struct SQLiteSource: DataSource {
             // Text is compared in Unicode NFC, as the contract's literals are (a ward written
             // decomposed matches its group); other storage classes pass through unchanged.
             let selected = column.type == .text || column.type.scale > 0
-                ? "\(Self.canonicalText.name)(\(quoteIdentifier(actual)))" : quoteIdentifier(actual)
+                ? "\(Self.canonicalTextName)(\(quoteIdentifier(actual)))" : quoteIdentifier(actual)
             selections.append("\(selected) AS c\(index)")
         }
         return "SELECT \(selections.isEmpty ? "NULL" : selections.joined(separator: ", ")) FROM \(from)"
@@ -253,7 +286,34 @@ public struct SQLiteSource: DataSource {
 
     /// Finds the first invalid cell (scan order, then column order) with one SQL scan.
     func validate(_ db: Database, base: String, _ declared: [ColumnDeclaration]) throws {
-        guard !declared.isEmpty else { return }
+        guard let problem = problemExpression(declared) else { return }
+        // A plain scan first (fast); only when it finds a problem, a second scan numbers the rows.
+        let scan = "SELECT \(problem) AS e FROM (\(base))"
+        guard try wrap({ try Int.fetchOne(db, sql: "SELECT e FROM (\(scan)) WHERE e IS NOT NULL LIMIT 1") }) != nil else { return }
+        let numbered = "SELECT e, n FROM (SELECT \(problem) AS e, row_number() OVER () AS n FROM (\(base))) WHERE e IS NOT NULL LIMIT 1"
+        guard let found = try wrap({ try Row.fetchOne(db, sql: numbered) }) else { return }
+        let encoded: Int = found[0], row: Int = found[1]
+        let column = declared[encoded / 3]
+        let at = location(row: row, column: column.name.text)
+        switch Problem(rawValue: encoded % 3)! {
+        case .null:
+            throw DataSourceError(.nullValue, "null in a column declared notNull", at: at)
+        case .unparsable:
+            throw DataSourceError(.unparsableValue, "value does not parse as \(column.type)", at: at)
+        case .wrongType:
+            let storage = try wrap {
+                try String.fetchOne(db, sql: "SELECT typeof(c\(encoded / 3)) FROM (\(base)) LIMIT 1 OFFSET \(row - 1)")
+            } ?? "another storage class"
+            throw DataSourceError(
+                .wrongType, "the value is stored as \(storage); \(column.type) needs \(Self.accepted(column.type))", at: at)
+        }
+    }
+
+    /// The validation expression over the stored values `c0, …` of `baseQuery`: NULL for a
+    /// valid row, else the first problem's code (column × 3 + kind); nil for no columns. The
+    /// validation scan and the pushed-down query (`SQLPushdown`'s `validation`) both use it.
+    func problemExpression(_ declared: [ColumnDeclaration]) -> String? {
+        guard !declared.isEmpty else { return nil }
         var checks: [String] = []
         for (index, column) in declared.enumerated() {
             let c = "c\(index)"
@@ -285,27 +345,7 @@ public struct SQLiteSource: DataSource {
             }
             checks.append("CASE WHEN \(c) IS NULL THEN \(onNull) \(type) END")
         }
-        let problem = checks.count == 1 ? checks[0] : "COALESCE(\(checks.joined(separator: ", ")))"
-        // A plain scan first (fast); only when it finds a problem, a second scan numbers the rows.
-        let scan = "SELECT \(problem) AS e FROM (\(base))"
-        guard try wrap({ try Int.fetchOne(db, sql: "SELECT e FROM (\(scan)) WHERE e IS NOT NULL LIMIT 1") }) != nil else { return }
-        let numbered = "SELECT e, n FROM (SELECT \(problem) AS e, row_number() OVER () AS n FROM (\(base))) WHERE e IS NOT NULL LIMIT 1"
-        guard let found = try wrap({ try Row.fetchOne(db, sql: numbered) }) else { return }
-        let encoded: Int = found[0], row: Int = found[1]
-        let column = declared[encoded / 3]
-        let at = location(row: row, column: column.name.text)
-        switch Problem(rawValue: encoded % 3)! {
-        case .null:
-            throw DataSourceError(.nullValue, "null in a column declared notNull", at: at)
-        case .unparsable:
-            throw DataSourceError(.unparsableValue, "value does not parse as \(column.type)", at: at)
-        case .wrongType:
-            let storage = try wrap {
-                try String.fetchOne(db, sql: "SELECT typeof(c\(encoded / 3)) FROM (\(base)) LIMIT 1 OFFSET \(row - 1)")
-            } ?? "another storage class"
-            throw DataSourceError(
-                .wrongType, "the value is stored as \(storage); \(column.type) needs \(Self.accepted(column.type))", at: at)
-        }
+        return checks.count == 1 ? checks[0] : "COALESCE(\(checks.joined(separator: ", ")))"
     }
 
     static func accepted(_ type: ColumnType) -> String {
@@ -402,4 +442,25 @@ extension String {
 private final class DeadlineBox {
     let deadline: ContinuousClock.Instant
     init(_ deadline: ContinuousClock.Instant) { self.deadline = deadline }
+}
+
+/// `covenant_nfc` as a C function: SQLite calls it for every text cell of the base query, so it
+/// returns ASCII text (already in NFC) and other storage classes as they are, with no copy and no
+/// Swift string. Other text is read as GRDB reads text (up to its first NUL) and returned in NFC.
+private let canonicalText: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = {
+    context, _, arguments in
+    guard let value = arguments?[0] else { return sqlite3_result_null(context) }
+    guard sqlite3_value_type(value) == SQLITE_TEXT, let text = sqlite3_value_text(value) else {
+        return sqlite3_result_value(context, value)
+    }
+    let bytes = UnsafeBufferPointer(start: text, count: Int(sqlite3_value_bytes(value)))
+    if !bytes.contains(where: { $0 >= 0x80 || $0 == 0 }) { return sqlite3_result_value(context, value) }
+    let prefix = bytes.prefix { $0 != 0 }
+    var normalized = String(decoding: prefix, as: UTF8.self).precomposedStringWithCanonicalMapping
+    let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+    normalized.withUTF8 { utf8 in
+        // An empty buffer may have no address, and a NULL pointer would make the result NULL.
+        guard let address = utf8.baseAddress, !utf8.isEmpty else { return sqlite3_result_text(context, "", 0, transient) }
+        sqlite3_result_text(context, address, Int32(utf8.count), transient)
+    }
 }

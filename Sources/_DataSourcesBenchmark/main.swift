@@ -18,6 +18,21 @@ if arguments.count == 5, arguments[1] == "postgresql", let rows = Int(arguments[
     print(String(decoding: try encoder.encode(figures), as: UTF8.self))
     exit(0)
 }
+// `_DataSourcesBenchmark sqlite ROWS DIRECTORY [--row-pipeline]`: generates the table into
+// DIRECTORY, prints the database's path and the pushed-down SQL to standard error, times the plan
+// by pushdown (and by the row pipeline when asked), and prints the figures as JSON
+// (benchmarks/sqlite-local-plan.sh times sqlite3's plain query over the same file).
+if arguments.count >= 4, arguments[1] == "sqlite", let rows = Int(arguments[2]) {
+    func note(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+    let path = try LocalPlanBenchmark.generateSQLite(rows: rows, directory: arguments[3], progress: note)
+    note("pushed-down SQL: " + (try LocalPlanBenchmark.sqlitePushdownSQL(path: path)))
+    let strategies: [ExecutionStrategy] = arguments.contains("--row-pipeline") ? [.automatic, .rowPipeline] : [.automatic]
+    let figures = try LocalPlanBenchmark.runSQLite(path: path, rows: rows, strategies: strategies, progress: note)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    print(String(decoding: try encoder.encode(figures), as: UTF8.self))
+    exit(0)
+}
 let rows = arguments.count > 1 ? Int(arguments[1]) ?? 1_000_000 : 1_000_000
 let directory = arguments.count > 2 ? arguments[2] : FileManager.default.temporaryDirectory.path
 let output = arguments.count > 3 ? arguments[3] : nil
