@@ -12,6 +12,9 @@ public struct PartyID: RawRepresentable, Hashable, Comparable, Sendable, CustomS
     /// - Parameter rawValue: The `u32` id.
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
+    /// The id as 4 big-endian bytes (`u32`), as transcripts and committed bytes write it.
+    var bigEndianBytes: [UInt8] { SecAggCrypto.u32(rawValue) }
+
     /// A party id.
     /// - Parameter value: The `u32` id.
     public init(_ value: UInt32) { self.rawValue = value }

@@ -505,7 +505,7 @@ public actor Consortium {
 
         // 5. Reveal.
         func names(_ ids: [PartyID]) -> [String] {
-            ids.compactMap { id in (1...n).contains(Int(id.rawValue)) ? participantNames[Int(id.rawValue) - 1] : nil }
+            ids.compactMap { $0.name(in: participantNames) }
         }
         report.contributors = names(aggregate.contributors)
         report.decryptors = names(aggregate.decryptors)

@@ -109,8 +109,7 @@ public enum DecryptionAuditor {
         guard let decoded = try? PaillierAggregationEvidence(wireEncoded: evidence) else { return nil }
         let participants = runs[runID]?.participants ?? []
         for contribution in decoded.contributions {
-            let index = Int(contribution.party.rawValue) - 1
-            let who = "\(participants.indices.contains(index) ? participants[index] : "party \(contribution.party.rawValue)") in run \(runID.hex.prefix(16))…"
+            let who = "\(contribution.party.name(in: participants) ?? "party \(contribution.party.rawValue)") in run \(runID.hex.prefix(16))…"
             for ciphertext in contribution.ciphertexts {
                 if let earlier = seen[ciphertext] {
                     return "\(who) submitted a ciphertext already contributed by \(earlier): a replayed input"
@@ -146,7 +145,7 @@ public enum DecryptionAuditor {
             return outcome("the evidence is of another session than run \(runID.hex.prefix(16))…")
         }
         let names = { (parties: [PartyID]) -> [String]? in
-            let mapped = parties.compactMap { p in p.rawValue >= 1 && Int(p.rawValue) <= start.participants.count ? start.participants[Int(p.rawValue) - 1] : nil }
+            let mapped = parties.compactMap { $0.name(in: start.participants) }
             return mapped.count == parties.count ? mapped : nil
         }
         guard decoded.memberCount == start.participants.count, let c = names(decoded.contributors), let d = names(decoded.decryptors) else {

@@ -16,6 +16,15 @@ public enum MemberData: Sendable {
     case none
 }
 
+extension PartyID {
+    /// The participant this party is in a run: party `i` is `participants[i − 1]`; nil outside
+    /// `1…participants.count`.
+    func name(in participants: [String]) -> String? {
+        let index = Int(rawValue) - 1
+        return participants.indices.contains(index) ? participants[index] : nil
+    }
+}
+
 /// What the protocol summed, normalised across protocols.
 public struct AggregateOutput: Sendable, Hashable {
     /// `Σ` of the contributors' vectors in `Z_2^64`.
@@ -155,10 +164,7 @@ public actor Member {
             throw RuntimeError(.inconsistentOutputs, "is asked to endorse a run it did not prepare", member: name)
         }
         let run_ = "run \(publication.runID.hex.prefix(16))…"
-        let contributors = output.contributors.compactMap { party -> String? in
-            let index = Int(party.rawValue) - 1
-            return run.participants.indices.contains(index) ? run.participants[index] : nil
-        }
+        let contributors = output.contributors.compactMap { $0.name(in: run.participants) }
         guard contributors.count == output.contributors.count, contributors.sorted() == publication.contributors else {
             throw RuntimeError(
                 .inconsistentOutputs,

@@ -85,17 +85,13 @@ public struct PaillierAggregationConfiguration: Sendable {
     ///   - sender: The contributing member.
     /// - Returns: The context bytes.
     public static func proofContext(sessionID: SessionID, sender: PartyID) -> [UInt8] {
-        Array("covenant/paillier-aggregation/v1/input".utf8) + sessionID.bytes
-            + [UInt8(sender.rawValue >> 24), UInt8(truncatingIfNeeded: sender.rawValue >> 16),
-               UInt8(truncatingIfNeeded: sender.rawValue >> 8), UInt8(truncatingIfNeeded: sender.rawValue)]
+        Array("covenant/paillier-aggregation/v1/input".utf8) + sessionID.bytes + sender.bigEndianBytes
     }
 
     /// The committed bytes: `"covenant/paillier-aggregation/v1/ciphertexts" ‖ sid ‖ u32 u ‖ array<bigint>`.
     func committedBytes(sender: PartyID, ciphertexts: [Paillier.Ciphertext]) -> [UInt8] {
-        var bytes = Array("covenant/paillier-aggregation/v1/ciphertexts".utf8) + sessionID.bytes
-        bytes += [UInt8(sender.rawValue >> 24), UInt8(truncatingIfNeeded: sender.rawValue >> 16),
-                  UInt8(truncatingIfNeeded: sender.rawValue >> 8), UInt8(truncatingIfNeeded: sender.rawValue)]
-        return bytes + PaillierAggregationMessage.encodeCiphertexts(ciphertexts)
+        Array("covenant/paillier-aggregation/v1/ciphertexts".utf8) + sessionID.bytes + sender.bigEndianBytes
+            + PaillierAggregationMessage.encodeCiphertexts(ciphertexts)
     }
 }
 

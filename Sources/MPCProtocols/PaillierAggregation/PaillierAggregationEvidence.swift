@@ -45,9 +45,7 @@ public struct PaillierAggregationEvidence: Sendable, Hashable {
             var writer = WireWriter()
             writer.write(ciphertexts)
             writer.write(proofs)
-            return Array("covenant/paillier-aggregation/v1/contribution".utf8) + sessionID.bytes
-                + [UInt8(party.rawValue >> 24), UInt8(truncatingIfNeeded: party.rawValue >> 16),
-                   UInt8(truncatingIfNeeded: party.rawValue >> 8), UInt8(truncatingIfNeeded: party.rawValue)]
+            return Array("covenant/paillier-aggregation/v1/contribution".utf8) + sessionID.bytes + party.bigEndianBytes
                 + SHA256.hash(writer.bytes)
         }
 
