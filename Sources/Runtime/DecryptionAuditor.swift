@@ -81,12 +81,14 @@ public enum DecryptionAuditor {
                 checks.append(failed("the evidence given is not the evidence whose digest the ledger records"))
                 continue
             }
-            if let replay = replayedCiphertext(bytes, of: record.runID, runs: starts, seen: &seen) {
+            // Decoded once, for the replay scan and the re-check.
+            let decoded = try? PaillierAggregationEvidence(wireEncoded: bytes)
+            if let decoded, let replay = replayedCiphertext(decoded, of: record.runID, runs: starts, seen: &seen) {
                 checks.append(failed(replay))
                 continue
             }
             checks.append(check(
-                bytes, of: record.runID, at: index, start: starts[record.runID], ceremonies: ceremonies, sources: sources,
+                decoded, of: record.runID, at: index, start: starts[record.runID], ceremonies: ceremonies, sources: sources,
                 result: results[record.runID]?.1, committers: committers[record.runID] ?? [], signatureKeys: runKeys[record.runID] ?? [:]))
         }
         // A published paillier run must carry its evidence: without it nothing can be re-checked,
@@ -104,9 +106,8 @@ public enum DecryptionAuditor {
     /// The first ciphertext of `record` already recorded in a contribution (an earlier run's, or
     /// another party's), naming both; nil when every ciphertext is new.
     private static func replayedCiphertext(
-        _ evidence: [UInt8], of runID: LedgerHash, runs: [LedgerHash: RunStart], seen: inout [BigInt: String]
+        _ decoded: PaillierAggregationEvidence, of runID: LedgerHash, runs: [LedgerHash: RunStart], seen: inout [BigInt: String]
     ) -> String? {
-        guard let decoded = try? PaillierAggregationEvidence(wireEncoded: evidence) else { return nil }
         let participants = runs[runID]?.participants ?? []
         for contribution in decoded.contributions {
             let who = "\(contribution.party.name(in: participants) ?? "party \(contribution.party.rawValue)") in run \(runID.hex.prefix(16))…"
@@ -121,7 +122,7 @@ public enum DecryptionAuditor {
     }
 
     private static func check(
-        _ evidence: [UInt8], of runID: LedgerHash, at index: UInt64, start: RunStart?, ceremonies: [LedgerHash: KeyCeremony],
+        _ evidence: PaillierAggregationEvidence?, of runID: LedgerHash, at index: UInt64, start: RunStart?, ceremonies: [LedgerHash: KeyCeremony],
         sources: [LedgerHash: [UInt8]], result: ResultPublication?, committers: Set<String>,
         signatureKeys: [PartyID: Ed25519.PublicKey]
     ) -> AuditReport.DecryptionCheck {
@@ -137,7 +138,7 @@ public enum DecryptionAuditor {
         guard let key = try? Paillier.ThresholdPublicKey(wireEncoded: ceremony.publicKey) else {
             return outcome("the key ceremony's public key does not decode")
         }
-        guard let decoded = try? PaillierAggregationEvidence(wireEncoded: evidence) else {
+        guard let decoded = evidence else {
             return outcome("the evidence does not decode")
         }
         // The contributions' plaintext-knowledge proofs are bound to this run's session.
