@@ -46,6 +46,12 @@ public actor InMemoryTransport: Transport {
         self.shuffleState = faults.reorderSeed ?? 0
     }
 
+    /// Needs no roster: every party of a session lives in this process.
+    /// - Parameters:
+    ///   - session: The session.
+    ///   - roster: The host of each party (ignored).
+    public func register(session: SessionID, roster: [PartyID: String]) {}
+
     /// Opens a mailbox.
     /// - Parameters:
     ///   - session: The session.

@@ -142,7 +142,7 @@ public actor Member {
     /// - Returns: The entry's index.
     /// - Throws: ``RuntimeError`` `ledgerFailure`.
     @discardableResult
-    public func author(_ payload: LedgerEntry.Payload, on ledger: LedgerService) async throws -> UInt64 {
+    public func author(_ payload: LedgerEntry.Payload, on ledger: any LedgerAccess) async throws -> UInt64 {
         try await ledger.append(payload, author: name, key: key)
     }
 
@@ -193,7 +193,7 @@ public actor Member {
 
     /// Compiles the contract of `runID` from its approved source on the ledger and checks that
     /// it is the version and circuit the run declares (protocols/runtime.md#endorsements).
-    private func compileContract(of runID: LedgerHash, on ledger: LedgerService) async throws -> PreparedRun {
+    private func compileContract(of runID: LedgerHash, on ledger: any LedgerAccess) async throws -> PreparedRun {
         let (run, source): (ConsortiumState.Run, String)
         do {
             (run, source) = try await ledger.run(runID)
@@ -249,7 +249,7 @@ public actor Member {
     ///   contract), `inputRejected` (wrapping the `DataSourceError`), `deadlineExceeded` or
     ///   `valueOutOfRange`.
     public func prepare(
-        runID: LedgerHash, on ledger: LedgerService, party: PartyID, members: Int,
+        runID: LedgerHash, on ledger: any LedgerAccess, party: PartyID, members: Int,
         deadline: ContinuousClock.Instant? = nil
     ) async throws -> PreparedInput {
         let run = try await compileContract(of: runID, on: ledger)
@@ -294,10 +294,67 @@ public actor Member {
         var generator = SecureRandomGenerator()
         let (commitment, nonce) = HashCommitment.commit(
             to: Member.committedBytes(runID: runID, member: name, party: party, input: input), using: &generator)
+        let committed = try LedgerHash(commitment)
         inputs[runID] = input
         openings[runID] = nonce
+        commitments[runID] = committed
         runs[runID] = run
-        return PreparedInput(commitment: try LedgerHash(commitment), execution: execution.path)
+        return PreparedInput(commitment: committed, execution: execution.path)
+    }
+
+    /// Records its `input-committed` entry for a run it prepared, with the commitment it computed.
+    /// - Parameters:
+    ///   - runID: The run.
+    ///   - ledger: The ledger.
+    /// - Returns: The entry's index.
+    /// - Throws: ``RuntimeError`` `invalidParticipants` for a run it did not prepare, `ledgerFailure`.
+    @discardableResult
+    public func commit(runID: LedgerHash, on ledger: any LedgerAccess) async throws -> UInt64 {
+        guard let commitment = commitments[runID] else {
+            throw RuntimeError(.invalidParticipants, "has no prepared input for run \(runID.hex.prefix(16))…", member: name)
+        }
+        return try await author(.inputCommitted(InputCommitment(runID: runID, commitment: commitment)), on: ledger)
+    }
+
+    /// A session this member joined: its plan, its seat and its mailbox.
+    private struct JoinedSession {
+        var plan: SessionPlan
+        var party: PartyID
+        var mailbox: any Mailbox
+    }
+
+    private var commitments: [LedgerHash: LedgerHash] = [:]
+    private var joined: [LedgerHash: JoinedSession] = [:]
+
+    /// Derives the run's session from the ledger itself (``SessionPlan/derive(runID:state:vectorLength:terms:policy:)``),
+    /// registers the roster with its transport and opens its mailbox.
+    /// - Parameters:
+    ///   - runID: A run it prepared.
+    ///   - terms: The session terms.
+    ///   - ledger: Its ledger.
+    ///   - transport: Its transport.
+    ///   - policy: The parameters it accepts.
+    /// - Throws: ``RuntimeError`` when it refuses the terms or the mailbox cannot be opened.
+    public func join(
+        runID: LedgerHash, terms: SessionTerms, on ledger: any LedgerAccess, transport: any Transport, policy: ParameterPolicy
+    ) async throws {
+        guard let prepared = runs[runID] else {
+            throw RuntimeError(.invalidParticipants, "is asked to join run \(runID.hex.prefix(16))… it did not prepare", member: name)
+        }
+        let state = await ledger.state
+        let plan: SessionPlan
+        do {
+            plan = try SessionPlan.derive(runID: runID, state: state, vectorLength: prepared.plan.vectorLength, terms: terms, policy: policy)
+        } catch {
+            throw RuntimeError(error.code, "refuses to join: \(error.message)", member: name)
+        }
+        guard let run = state.runs[runID], let seat = run.participants.firstIndex(of: name) else {
+            throw RuntimeError(.invalidParticipants, "is not a participant of run \(runID.hex.prefix(16))…", member: name)
+        }
+        let party = PartyID(UInt32(seat + 1))
+        try await transport.register(session: plan.sessionID, roster: SessionPlan.roster(of: run))
+        let mailbox = try await transport.open(session: plan.sessionID, party: party)
+        joined[runID] = JoinedSession(plan: plan, party: party, mailbox: mailbox)
     }
 
     /// The bytes an input commitment binds: `"covenant/runtime/input/v1" ‖ runID ‖ u32 party ‖
@@ -330,20 +387,18 @@ public actor Member {
         return (input, nonce)
     }
 
-    /// Runs its protocol machine for the session to its end.
+    /// Runs its protocol machine for the session it joined to its end.
     /// - Parameters:
-    ///   - session: The session plan.
-    ///   - party: Its party id.
-    ///   - runID: The run (its prepared input).
+    ///   - runID: The run (its prepared input and joined session).
     ///   - transport: The transport.
-    ///   - mailbox: Its mailbox (opened by the coordinator before anyone sends).
     ///   - roundTimeout: Its per-round deadline.
     /// - Returns: Its report.
-    public func participate(
-        in session: SessionPlan, as party: PartyID, runID: LedgerHash, transport: any Transport, mailbox: any Mailbox,
-        roundTimeout: Duration
-    ) async -> PartyReport<AggregateOutput> {
-        let report = await drive(session, as: party, runID: runID, transport: transport, mailbox: mailbox, roundTimeout: roundTimeout)
+    public func participate(runID: LedgerHash, transport: any Transport, roundTimeout: Duration) async -> PartyReport<AggregateOutput> {
+        guard let session = joined.removeValue(forKey: runID) else {
+            return PartyReport(party: .aggregator, ending: .failed("\(name) did not join run \(runID.hex.prefix(16))…"), sentDigests: [], ignored: [])
+        }
+        let report = await drive(
+            session.plan, as: session.party, runID: runID, transport: transport, mailbox: session.mailbox, roundTimeout: roundTimeout)
         // What this member received itself: the only thing it will endorse a result against.
         if case .output(let output) = report.ending { received[runID] = output }
         return report

@@ -34,6 +34,14 @@ public struct TransportMessage: Sendable, Hashable {
 /// assumed: `from` is the sender as the transport knows it (mutual TLS in `NodeRuntime`,
 /// the actor identity in ``InMemoryTransport``). Spec: protocols/runtime.md#transport.
 public protocol Transport: Sendable {
+    /// Records which member hosts each party of `session` (a networked transport routes and
+    /// authenticates by it; the in-memory one needs none). Called before ``open(session:party:)``.
+    /// - Parameters:
+    ///   - session: The session.
+    ///   - roster: The host of each party.
+    /// - Throws: ``RuntimeError`` `invalidParticipants` when the transport refuses the roster.
+    func register(session: SessionID, roster: [PartyID: String]) async throws
+
     /// Opens `party`'s mailbox for `session`. Every party's mailbox is opened before any party
     /// of the session starts sending.
     /// - Parameters:

@@ -100,6 +100,10 @@ struct RoutedTransport: Transport {
         return roster
     }
 
+    func register(session: SessionID, roster: [PartyID: String]) async throws {
+        try await network.register(session, roster: roster)
+    }
+
     func open(session: SessionID, party: PartyID) async throws -> any Mailbox {
         try await network.register(session, roster: roster)
         guard let host = roster[party] else { throw RuntimeError(.invalidParticipants, "no host for \(party)") }

@@ -43,23 +43,27 @@ struct SessionOutcome: Sendable {
     var ignored: [PartyID: [String]]
 }
 
-extension Consortium {
+extension RunCoordinator {
     /// Runs every party of one session concurrently, under an overall deadline, and decides the
     /// outcome (protocols/runtime.md#deciding-the-outcome): additive needs every member's identical
     /// output; secagg and paillier take the aggregator's output, which every member that output
     /// must match. A rejected message anywhere, an abort, a stall or the overall deadline gives a
     /// failure — never a partial or wrong sum.
     func runSession(
-        _ plan: SessionPlan, aggregator: AggregatorMachine?, members: [Member], parties: [PartyID], runID: LedgerHash,
-        transport: any Transport, roundTimeout: Duration
+        _ plan: SessionPlan, aggregator: AggregatorMachine?, participants: [any RunParticipant], parties: [PartyID], runID: LedgerHash,
+        roundTimeout: Duration
     ) async -> SessionOutcome {
         let session = plan.sessionID
-        var mailboxes: [PartyID: any Mailbox] = [:]
-        do {
-            for party in parties { mailboxes[party] = try await transport.open(session: session, party: party) }
-            if aggregator != nil { mailboxes[.aggregator] = try await transport.open(session: session, party: .aggregator) }
-        } catch {
-            return SessionOutcome(result: .failure(RuntimeError(.protocolAborted, "the transport could not open the session's mailboxes")), digests: [], ignored: [:])
+        let transport = self.transport
+        var aggregatorMailbox: (any Mailbox)?
+        if aggregator != nil {
+            do {
+                try await transport.register(
+                    session: session, roster: SessionPlan.roster(participants: participants.map(\.name), coordinator: coordinator.name))
+                aggregatorMailbox = try await transport.open(session: session, party: .aggregator)
+            } catch {
+                return SessionOutcome(result: .failure(RuntimeError(.protocolAborted, "the transport could not open the aggregator's mailbox")), digests: [], ignored: [:])
+            }
         }
         let memberTimeout = aggregator == nil ? roundTimeout : roundTimeout * 2 + .milliseconds(250)
         let rounds = aggregator?.rounds ?? 3  // additive: seeds, partial sums, total
@@ -74,14 +78,12 @@ extension Consortium {
         var aggregatorReport: PartyReport<AggregateOutput>?
         var timedOut = false
         await withTaskGroup(of: Event.self) { group in
-            for (member, party) in zip(members, parties) {
-                let mailbox = mailboxes[party]!
+            for participant in participants {
                 group.addTask {
-                    .member(await member.participate(
-                        in: plan, as: party, runID: runID, transport: transport, mailbox: mailbox, roundTimeout: memberTimeout))
+                    .member(await participant.participate(runID: runID, roundTimeout: memberTimeout))
                 }
             }
-            if let aggregator, let mailbox = mailboxes[.aggregator] {
+            if let aggregator, let mailbox = aggregatorMailbox {
                 group.addTask {
                     .aggregator(await aggregator.drive(
                         peers: parties, session: session, mailbox: mailbox, transport: transport, roundTimeout: roundTimeout))
@@ -91,7 +93,7 @@ extension Consortium {
                 try? await Task.sleep(for: overall)
                 return .deadline
             }
-            var pending = members.count + (aggregator == nil ? 0 : 1)
+            var pending = participants.count + (aggregator == nil ? 0 : 1)
             for await event in group {
                 switch event {
                 case .member(let report):
@@ -114,7 +116,7 @@ extension Consortium {
         if let aggregatorReport { all.insert(aggregatorReport, at: 0) }
         let digests = all.flatMap(\.sentDigests)
         let ignored = Dictionary(uniqueKeysWithValues: all.map { ($0.party, $0.ignored) })
-        let roster = parties.enumerated().map { "\($0.element.rawValue)=\(members[$0.offset].name)" }.joined(separator: ", ")
+        let roster = parties.enumerated().map { "\($0.element.rawValue)=\(participants[$0.offset].name)" }.joined(separator: ", ")
         func failure(_ code: RuntimeError.Code, _ message: String) -> SessionOutcome {
             SessionOutcome(
                 result: .failure(RuntimeError(code, "\(plan.name): \(message) [parties: \(roster)]")), digests: digests, ignored: ignored)

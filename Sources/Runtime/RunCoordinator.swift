@@ -1,0 +1,358 @@
+public import Circuit
+public import CircuitCompiler
+public import ConsortiumLedger
+import ContractLanguage
+import CryptoPrimitives
+import MPCProtocols
+import DataSources
+import WireFormat
+
+/// The one driver of a run, whatever carries it: the coordinating member checks the run against
+/// the ledger, records `run-started`, has every participant prepare and commit, hosts the
+/// aggregator while the participants run the protocol, reveals each recipient's view and records
+/// the endorsed `result-published` (or `run-aborted` with the reason: never a wrong number). The
+/// participants are member actors of this process (``Consortium``) or other members' nodes
+/// (NodeRuntime); every entry is signed by its own author. Spec: protocols/runtime.md#run-lifecycle.
+public struct RunCoordinator: Sendable {
+    /// The coordinating member: it starts the run, hosts the aggregator and records the outcome.
+    public var coordinator: Member
+    /// The coordinator's ledger.
+    public var ledger: any LedgerAccess
+    /// The coordinator's transport (the aggregator's mailbox is opened on it).
+    public var transport: any Transport
+    /// The parameters the coordinator accepts.
+    public var parameters: ParameterPolicy
+    /// Called after the run when ``RunOptions/checkpoint`` is set (checkpoints are the sequencer's).
+    public var checkpoint: @Sendable () async -> Void
+
+    /// A coordinator.
+    /// - Parameters:
+    ///   - coordinator: The coordinating member (a participant of every run it starts).
+    ///   - ledger: Its ledger.
+    ///   - transport: Its transport.
+    ///   - parameters: The parameters it accepts.
+    ///   - checkpoint: Called after a run that asks for a checkpoint.
+    public init(
+        coordinator: Member, ledger: any LedgerAccess, transport: any Transport, parameters: ParameterPolicy,
+        checkpoint: @escaping @Sendable () async -> Void = {}
+    ) {
+        self.coordinator = coordinator
+        self.ledger = ledger
+        self.transport = transport
+        self.parameters = parameters
+        self.checkpoint = checkpoint
+    }
+
+    /// Runs an active contract version end to end. Spec: protocols/runtime.md#run-lifecycle.
+    /// - Parameters:
+    ///   - compiled: The contract.
+    ///   - participants: The participants in party order (the coordinator among them).
+    ///   - recipients: Every member that may receive a view.
+    ///   - ceremony: The key ceremony a paillier run uses.
+    ///   - options: Protocol, deadlines, progress.
+    /// - Returns: The report (published or aborted).
+    /// - Throws: ``RuntimeError`` when the run is refused before it starts; nothing is written then.
+    public func run(
+        _ compiled: CompiledContract, participants: [any RunParticipant], recipients: [any ResultRecipient],
+        ceremony: Consortium.KeyCeremonyRecord?, options: RunOptions
+    ) async throws -> RunReport {
+        let clock = ContinuousClock()
+        var phaseStart = clock.now
+        var phases: [PhaseTiming] = []
+        func endPhase(_ name: String) {
+            let now = clock.now
+            phases.append(PhaseTiming(phase: name, duration: now - phaseStart))
+            phaseStart = now
+        }
+        let progress = options.progress ?? { _ in }
+        let ledger = self.ledger
+        let coordinator = self.coordinator
+
+        // 1. Checks (nothing is recorded if any fails).
+        let plan = try AggregationPlan(compiled)
+        let (family, reason) = try Consortium.resolveProtocol(compiled, requested: options.protocolFamily)
+        let contractName = compiled.contract.syntax.name.text
+        let versionID = try LedgerHash(compiled.contractID)
+        let state = await ledger.state
+        guard let version = state.contracts[versionID] else {
+            throw RuntimeError(.contractNotActive, "contract \(contractName) version \(compiled.contract.syntax.version) (id \(versionID.hex.prefix(16))…) was never proposed on the ledger")
+        }
+        guard version.status == .active else {
+            throw RuntimeError(
+                .contractNotActive,
+                "contract \(contractName) version \(compiled.contract.syntax.version) is \(version.status.rawValue), not active (approvals \(version.approvals.count) of quorum \(state.quorum))")
+        }
+        let participantNames = participants.map(\.name)
+        guard Set(participantNames).count == participantNames.count else {
+            throw RuntimeError(.invalidParticipants, "a member appears twice among the participants")
+        }
+        guard participantNames.contains(coordinator.name) else {
+            throw RuntimeError(.invalidParticipants, "the coordinator \(coordinator.name) must be one of the run's participants")
+        }
+        let n = participants.count
+        if let minimum = compiled.contract.minimumParticipants, n < minimum {
+            throw RuntimeError(
+                .invalidParticipants,
+                "contract \(contractName) requires participants >= \(minimum); this run has \(n) (refused before any input is committed)")
+        }
+        guard n >= 2 else {
+            throw RuntimeError(.invalidParticipants, "the aggregation protocols need at least 2 participants; this run has \(n)")
+        }
+        let threshold = options.secaggThreshold ?? ParameterPolicy.majority(of: n)
+        if family == .secagg { try parameters.checkSecAgg(threshold: threshold, members: n) }
+        if family == .paillier {
+            guard let ceremony else {
+                throw RuntimeError(.missingKeyCeremony, "a paillier run needs a key ceremony on the ledger; hold one first")
+            }
+            guard Array(participantNames.prefix(ceremony.holders.count)) == ceremony.holders else {
+                throw RuntimeError(
+                    .invalidParticipants,
+                    "paillier key shares are indexed by party: the first \(ceremony.holders.count) participants must be the key holders \(ceremony.holders.joined(separator: ", ")) in that order")
+            }
+        }
+        let runBytes = SecureRandom.bytes(count: 32)
+        let runID = try LedgerHash(runBytes)
+        let parties = participants.indices.map { PartyID(UInt32($0 + 1)) }
+        let terms = SessionTerms(family: family, secaggThreshold: threshold, signKeyAdverts: options.signKeyAdverts)
+        endPhase("checks")
+
+        var report = RunReport(
+            runID: runID, contract: contractName, version: compiled.contract.syntax.version,
+            contractID: compiled.contractIDHex, protocolFamily: family, protocolReason: reason,
+            participants: participantNames, contributors: [], status: .aborted(reason: "not started"),
+            result: nil, publicResult: nil, views: [:], withheld: [], ledgerEntries: [], resultHash: nil,
+            revealedHash: nil, transcriptHash: nil, phases: [], memberErrors: [:], executionPaths: [:],
+            decryptors: [], faultyKeyHolders: [], ignoredMessages: [:])
+
+        // 2. run-started.
+        let start = RunStart(
+            runID: runID, versionID: versionID, circuitHash: try LedgerHash(compiled.planHash),
+            protocolName: family.rawValue, keyCeremony: family == .paillier ? ceremony?.id : nil, participants: participantNames,
+            minimumContributors: UInt32(max(Int(RunStart.leastContributors), Int(compiled.contract.minimumParticipants ?? 2))))
+        report.ledgerEntries.append(try await coordinator.author(.runStarted(start), on: ledger))
+        let session = try SessionID(bytes: runBytes)
+
+        func abort(_ reason: String) async -> RunReport {
+            var aborted = report
+            aborted.status = .aborted(reason: reason)
+            // An aborted run never carries a result, whatever was assembled before the fault.
+            aborted.result = nil
+            aborted.publicResult = nil
+            aborted.views = [:]
+            do {
+                aborted.ledgerEntries.append(try await coordinator.author(.runAborted(RunAbort(runID: runID, reason: reason)), on: ledger))
+            } catch {
+                aborted.memberErrors["ledger"] = "recording the abort failed: \(error)"
+            }
+            await transport.close(session: session)
+            endPhase("abort")
+            aborted.phases = phases
+            if options.checkpoint { await checkpoint() }
+            return aborted
+        }
+
+        // 3. Local plans and commitments, inside each member.
+        progress("run \(runID.hex.prefix(16))… started; \(n) members validate their data and run their local plans…")
+        var failures: [(String, RuntimeError)] = []
+        let localDeadline = ContinuousClock.now.advanced(by: options.localPlanTimeout)
+        await withTaskGroup(of: (Int, Result<PreparedInput, RuntimeError>).self) { group in
+            for (index, participant) in participants.enumerated() {
+                group.addTask {
+                    do {
+                        return (index, .success(try await participant.prepare(
+                            runID: runID, party: parties[index], members: n, deadline: localDeadline)))
+                    } catch let error as RuntimeError {
+                        return (index, .failure(error))
+                    } catch {
+                        return (index, .failure(RuntimeError(.inputRejected, "\(error)", member: participant.name)))
+                    }
+                }
+            }
+            for await (index, outcome) in group {
+                switch outcome {
+                case .success(let prepared):
+                    switch prepared.execution {
+                    case .pushdown: report.executionPaths[participantNames[index]] = "pushdown"
+                    case .rowPipeline(let why): report.executionPaths[participantNames[index]] = "row pipeline" + (why.map { " (\($0))" } ?? "")
+                    }
+                case .failure(let error):
+                    failures.append((participantNames[index], error))
+                }
+            }
+        }
+        endPhase("local plans")
+        if !failures.isEmpty {
+            failures.sort { $0.0 < $1.0 }
+            for (name, error) in failures { report.memberErrors[name] = error.message }
+            let summary = failures.map { name, error in
+                let what: String
+                switch error.code {
+                case .valueOutOfRange: what = "a contribution exceeds the protocols' 64-bit range"
+                case .deadlineExceeded: what = "its local plan did not finish within \(options.localPlanTimeout)"
+                case .transportFailure: what = "its node could not be reached"
+                default: what = "input rejected by local validation"
+                }
+                return "member \(name): \(what) (\(error.code.rawValue))"
+            }
+            return await abort(summary.joined(separator: "; "))
+        }
+        for participant in participants {
+            do {
+                report.ledgerEntries.append(try await participant.commit(runID: runID))
+            } catch {
+                report.memberErrors[participant.name] = "\(error)"
+                return await abort("member \(participant.name) could not record its input commitment")
+            }
+        }
+        endPhase("commitments")
+        progress("local plans done and inputs committed; the joint phase runs under \(family.rawValue)…")
+
+        // 4. The protocol: every participant derives the session from the ledger and opens its
+        // mailbox, the coordinator opens the aggregator's, then all run concurrently.
+        let sessionPlan: SessionPlan
+        let aggregatorMachine: AggregatorMachine?
+        do {
+            sessionPlan = try SessionPlan.derive(
+                runID: runID, state: await ledger.state, vectorLength: plan.vectorLength, terms: terms, policy: parameters)
+            switch sessionPlan {
+            case .additive: aggregatorMachine = nil
+            case .secagg(let configuration): aggregatorMachine = .secagg(SecAggAggregatorStateMachine(configuration: configuration))
+            case .paillier(let configuration, _): aggregatorMachine = .paillier(PaillierAggregatorStateMachine(configuration: configuration))
+            }
+        } catch {
+            return await abort("the protocol session could not be configured: \(error.message)")
+        }
+        var joinFailure: (String, Error)?
+        await withTaskGroup(of: (String, Error?).self) { group in
+            for participant in participants {
+                group.addTask {
+                    do {
+                        try await participant.join(runID: runID, terms: terms)
+                        return (participant.name, nil)
+                    } catch {
+                        return (participant.name, error)
+                    }
+                }
+            }
+            for await (name, error) in group where joinFailure == nil {
+                if let error { joinFailure = (name, error) }
+            }
+        }
+        if let (name, error) = joinFailure {
+            report.memberErrors[name] = "\(error)"
+            return await abort("member \(name) could not join the protocol session")
+        }
+        let outcome = await runSession(
+            sessionPlan, aggregator: aggregatorMachine, participants: participants, parties: parties, runID: runID,
+            roundTimeout: options.roundTimeout)
+        await transport.close(session: session)
+        endPhase("protocol")
+        for (party, notes) in outcome.ignored where !notes.isEmpty {
+            report.ignoredMessages[party == .aggregator ? "aggregator" : participantNames[Int(party.rawValue) - 1]] = notes
+        }
+        let aggregate: AggregateOutput
+        switch outcome.result {
+        case .failure(let error):
+            return await abort(error.message)
+        case .success(let value):
+            aggregate = value
+        }
+
+        // 5. Reveal.
+        func names(_ ids: [PartyID]) -> [String] {
+            ids.compactMap { $0.name(in: participantNames) }
+        }
+        report.contributors = names(aggregate.contributors)
+        report.decryptors = names(aggregate.decryptors)
+        report.faultyKeyHolders = names(aggregate.faultyKeyHolders)
+        if let minimum = compiled.contract.minimumParticipants, aggregate.contributors.count < minimum {
+            return await abort("only \(aggregate.contributors.count) members contributed (\(report.contributors.joined(separator: ", "))); contract \(contractName) requires participants >= \(minimum)")
+        }
+        let full: ContractResult
+        do {
+            full = try plan.result(values: plan.values(fromSum: aggregate.sum), contract: compiled.contract)
+        } catch {
+            return await abort("the result could not be assembled: \(error.message)")
+        }
+        let recipientsByOutput = Dictionary(plan.reveals.map { ($0.output, $0.recipients) }, uniquingKeysWith: { a, _ in a })
+        let contributorNames = Set(report.contributors)
+        func visible(_ output: String, to member: any ResultRecipient) -> Bool {
+            let recipients = recipientsByOutput[output] ?? []
+            return recipients.contains { recipient in
+                recipient == "all" ? contributorNames.contains(member.name) || participantNames.contains(member.name)
+                    : member.isRecipient(recipient)
+            }
+        }
+        var views: [String: ContractResult] = [:]
+        for member in recipients {
+            let outputs = full.outputNames.filter { visible($0, to: member) }
+            if !outputs.isEmpty { views[member.name] = full.restricted(to: outputs) }
+        }
+        report.withheld = full.outputNames.filter { output in !recipients.contains { visible(output, to: $0) } }
+        let publicResult = full.restricted(to: plan.publicOutputs(among: full.outputNames))
+        report.result = full.restricted(to: full.outputNames.filter { !report.withheld.contains($0) })
+        report.publicResult = publicResult
+        report.views = views
+
+        // 6. result-published, listing its contributors and endorsed by every contributor that
+        // received the output (protocols/runtime.md#endorsements, rule L12).
+        var generator = SecureRandomGenerator()
+        let resultBytes = Array("covenant/runtime/result/v1\n".utf8) + Array(full.json.utf8)
+            + Array(report.contributors.joined(separator: ",").utf8)
+        let (resultCommitment, resultNonce) = HashCommitment.commit(to: resultBytes, using: &generator)
+        let transcript = Consortium.transcriptHash(outcome.digests)
+        var publication = ResultPublication(
+            runID: runID, resultHash: try LedgerHash(resultCommitment), revealedValues: Array(publicResult.json.utf8),
+            transcriptHash: transcript, contributors: report.contributors)
+        if let evidence = aggregate.evidence {
+            // Recorded by the run's coordinator, who started it (rule L14, protocols/ledger.md#lifecycle-rules).
+            // Paillier: the ciphertexts and batch proofs, so that anyone can re-check the sum
+            // (protocols/paillier-aggregation.md#evidence, protocols/runtime.md#auditing-a-paillier-run).
+            do {
+                // Filed off the ledger first; the ledger records its digest (protocols/ledger.md#decryption-evidence).
+                let bytes = evidence.wireEncoded()
+                try await ledger.fileEvidence(bytes, run: runID)
+                report.ledgerEntries.append(try await coordinator.author(
+                    .decryptionEvidence(DecryptionEvidence(runID: runID, evidence: bytes)), on: ledger))
+            } catch {
+                return await abort("the decryption evidence could not be recorded: \(error)")
+            }
+        }
+        let draft = await ledger.draft(.resultPublished(publication), author: coordinator.name)
+        var endorsements: [Endorsement] = []
+        for participant in participants where contributorNames.contains(participant.name) {
+            do {
+                if let endorsement = try await participant.endorse(draft) { endorsements.append(endorsement) }
+            } catch let error as RuntimeError where error.code == .inconsistentOutputs {
+                report.memberErrors[participant.name] = error.message
+                return await abort("member \(participant.name) refused to endorse the result: it is not what the member computed")
+            } catch {
+                report.memberErrors[participant.name] = "\(error)"
+                return await abort("member \(participant.name) could not endorse the result")
+            }
+        }
+        guard endorsements.count >= Int(start.minimumContributors) else {
+            return await abort(
+                "only \(endorsements.count) contributors received the output to endorse the result; the run needs \(start.minimumContributors)")
+        }
+        publication.endorsements = endorsements
+        do {
+            report.ledgerEntries.append(try await coordinator.author(.resultPublished(publication), on: ledger))
+        } catch {
+            return await abort("the result could not be recorded: \(error)")
+        }
+        report.resultHash = publication.resultHash
+        report.revealedHash = publication.revealedHash
+        report.transcriptHash = transcript
+        report.status = .published
+        for member in recipients {
+            if let view = views[member.name] {
+                await member.receive(MemberView(runID: runID, result: view, contributors: report.contributors, resultOpening: resultNonce))
+            }
+        }
+        endPhase("reveal")
+        if options.checkpoint { await checkpoint() }
+        report.phases = phases
+        return report
+    }
+}
