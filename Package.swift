@@ -109,7 +109,8 @@ let package = Package(
         .target(
             name: "NodeRuntime",
             dependencies: [
-                "Runtime", "MPCProtocols", "CryptoPrimitives", "WireFormat", "ConsortiumLedger",
+                "Runtime", "MPCProtocols", "CryptoPrimitives", "WireFormat", "ConsortiumLedger", "DataSources", "Circuit",
+                "CircuitCompiler", "ContractLanguage", "PaillierEncryption",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -119,6 +120,7 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
 
@@ -133,7 +135,7 @@ let package = Package(
             name: "covenant",
             dependencies: [
                 "Benchmarking", "ContractLanguage", "CircuitCompiler", "ConsortiumLedger",
-                "Runtime",
+                "Runtime", "NodeRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),

@@ -149,9 +149,6 @@ extension Ed25519.PublicKey {
 }
 
 extension WireWriter {
-    /// A UTF-8 string as a byte string.
-    mutating func writeString(_ value: String) { writeByteString(Array(value.utf8)) }
-
     /// `u8 0` or `u8 1 ‖ bytes[32]`.
     mutating func writeOptionalHash(_ value: LedgerHash?) {
         if let value {
@@ -164,15 +161,6 @@ extension WireWriter {
 }
 
 extension WireReader {
-    /// A byte string that must be valid UTF-8.
-    mutating func readString() throws(WireFormatError) -> String {
-        let bytes = try readByteString()
-        guard let string = String(validating: bytes, as: UTF8.self) else {
-            throw .invalidValue("string is not valid UTF-8")
-        }
-        return string
-    }
-
     /// `u8 0` or `u8 1 ‖ bytes[32]`; any other flag is non-canonical.
     mutating func readOptionalHash() throws(WireFormatError) -> LedgerHash? {
         switch try readUInt8() {

@@ -41,7 +41,7 @@ struct NodeService: RegistrableRPCService {
         }
     }
 
-    /// The call's one request message, read before `timeout` passes.
+    /// The call's one request message, read before `timeout` passes (``CallService`` reads its requests the same way).
     static func onlyMessage(of messages: RPCAsyncSequence<[UInt8], any Error>, within timeout: Duration) async throws -> [UInt8] {
         try await withThrowingTaskGroup(of: [UInt8].self) { group in
             group.addTask {
@@ -62,6 +62,43 @@ struct NodeService: RegistrableRPCService {
                 throw RPCError(code: .internalError, message: "no outcome for the call")
             }
             return first
+        }
+    }
+}
+
+/// A request–response service on an authenticated listener: `/covenant.node.v1.Node/Call` between
+/// member nodes (ledger replication and run steps) or `/covenant.node.v1.Admin/Call` from a node's
+/// operators. The request and the answer are one encoded ``ControlRequest`` / ``ControlResponse``
+/// (or admin request / answer); the handler is given the authenticated caller's name.
+/// Spec: protocols/node.md#control-calls.
+struct CallService: RegistrableRPCService {
+    /// `/covenant.node.v1.Node/Call`: member to member.
+    static let member = MethodDescriptor(fullyQualifiedService: "covenant.node.v1.Node", method: "Call")
+    /// `/covenant.node.v1.Admin/Call`: operator to its node.
+    static let admin = MethodDescriptor(fullyQualifiedService: "covenant.node.v1.Admin", method: "Call")
+
+    let method: MethodDescriptor
+    let connections: AuthenticatedConnections
+    let callTimeout: Duration
+    let handle: @Sendable (_ request: [UInt8], _ caller: String) async -> [UInt8]
+
+    func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
+        let connections = self.connections
+        let handle = self.handle
+        let callTimeout = self.callTimeout
+        router.registerHandler(forMethod: method, deserializer: RawBytesCodec(), serializer: RawBytesCodec()) { request, context in
+            guard let caller = connections.member(local: context.localPeer, remote: context.remotePeer) else {
+                return StreamingServerResponse(error: RPCError(code: .unauthenticated, message: "the connection is not authenticated"))
+            }
+            let bytes: [UInt8]
+            do {
+                bytes = try await NodeService.onlyMessage(of: request.messages, within: callTimeout)
+            } catch let error as RPCError {
+                return StreamingServerResponse(error: error)
+            } catch {
+                return StreamingServerResponse(error: RPCError(code: .cancelled, message: "the call ended before its request arrived"))
+            }
+            return StreamingServerResponse(single: ServerResponse(message: await handle(bytes, caller)))
         }
     }
 }

@@ -80,6 +80,7 @@ public actor NodeTransport: Transport {
     private var heldBytes = 0
     private var heldBySender: [String: (count: Int, bytes: Int)] = [:]
     private var recorded: [[UInt8]] = []
+    private var callHandler: (@Sendable ([UInt8], String) async -> [UInt8])?
 
     private struct Held {
         var sender: String
@@ -181,7 +182,11 @@ public actor NodeTransport: Transport {
             guard let self else { return .unauthenticated }
             return await self.receive(bytes, from: peer)
         }
-        let server = GRPCServer(transport: transport, services: [service])
+        var services: [any RegistrableRPCService] = [service]
+        if let callHandler {
+            services.append(CallService(method: CallService.member, connections: connections, callTimeout: limits.callTimeout, handle: callHandler))
+        }
+        let server = GRPCServer(transport: transport, services: services)
         let task = Task {
             do { try await server.serve() } catch {}
         }
@@ -193,6 +198,26 @@ public actor NodeTransport: Transport {
         self.serverTask = task
         self.boundPort = port
         return NodeAddress(host: configuration.listen.host, port: port)
+    }
+
+    /// Serves member-to-member calls (``CallService/member``) with `handler`, from the next ``start()``.
+    /// - Parameter handler: Given the request and the authenticated calling member; returns the answer.
+    public func serveCalls(_ handler: @escaping @Sendable (_ request: [UInt8], _ caller: String) async -> [UInt8]) {
+        callHandler = handler
+    }
+
+    /// Calls `peer`'s node (``CallService/member``) over this node's authenticated link to it.
+    /// - Parameters:
+    ///   - peer: A member with a known address.
+    ///   - request: The encoded request.
+    ///   - timeout: The call's deadline.
+    /// - Returns: The answer's bytes.
+    /// - Throws: ``RuntimeError`` `transportFailure` (no address, unreachable, failed call).
+    public func call(_ peer: String, _ request: [UInt8], timeout: Duration) async throws -> [UInt8] {
+        guard let link = outbox(for: peer)?.link else {
+            throw Runtime.RuntimeError(.transportFailure, "no address for member \(peer)", member: member)
+        }
+        return try await link.call(CallService.member, request, timeout: timeout)
     }
 
     /// The bound address while listening.

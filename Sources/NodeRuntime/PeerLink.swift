@@ -116,6 +116,29 @@ public final class PeerLink: Sendable {
         return verdict
     }
 
+    /// Makes one request–response call (``CallService``) and returns the answer's bytes.
+    /// - Parameters:
+    ///   - method: The method.
+    ///   - request: The encoded request.
+    ///   - timeout: The call's deadline.
+    /// - Returns: The answer.
+    /// - Throws: ``RuntimeError`` `transportFailure` when the peer cannot be reached or the call fails.
+    func call(_ method: MethodDescriptor, _ request: [UInt8], timeout: Duration) async throws -> [UInt8] {
+        var options = CallOptions.defaults
+        options.timeout = timeout
+        options.waitForReady = false
+        do {
+            return try await client.unary(
+                request: ClientRequest(message: request), descriptor: method, serializer: RawBytesCodec(),
+                deserializer: RawBytesCodec(), options: options
+            ) { response in try response.message }
+        } catch let error as RPCError {
+            throw Runtime.RuntimeError(.transportFailure, "the call to \(peer) at \(address) failed: \(error.code)", member: peer)
+        } catch {
+            throw Runtime.RuntimeError(.transportFailure, "the call to \(peer) at \(address) failed", member: peer)
+        }
+    }
+
     /// Closes the connection (in-flight calls finish first).
     public func close() async {
         client.beginGracefulShutdown()

@@ -28,6 +28,17 @@ public actor Consortium {
 
     /// A Paillier key ceremony held in this process: its ledger id, public key and key holders.
     public struct KeyCeremonyRecord: Sendable {
+        /// A record.
+        /// - Parameters:
+        ///   - id: The ceremony id.
+        ///   - publicKey: The public key.
+        ///   - holders: The holders in share order.
+        public init(id: LedgerHash, publicKey: Paillier.ThresholdPublicKey, holders: [String]) {
+            self.id = id
+            self.publicKey = publicKey
+            self.holders = holders
+        }
+
         /// The ceremony id on the ledger.
         public var id: LedgerHash
         /// The threshold public key.

@@ -1,5 +1,7 @@
 public import ConsortiumLedger
 public import CryptoPrimitives
+import PaillierEncryption
+import WireFormat
 
 /// The consortium ledger of a one-process consortium, confined to an actor (a `Ledger` is not
 /// thread-safe). Every member appends through it with its own key; the runtime reads the state
@@ -140,6 +142,108 @@ public actor LedgerService {
     /// - Returns: The combined report.
     public func fullAudit() -> AuditReport {
         RuntimeAudit.complete(audit(), store: ledger.store, evidence: evidence)
+    }
+
+    /// The latest key ceremony on the log, with its holders in share order.
+    /// - Returns: The ceremony, or nil when none was held.
+    public func latestKeyCeremony() -> Consortium.KeyCeremonyRecord? {
+        var index = ledger.size
+        while index > 0 {
+            index -= 1
+            guard case .keyCeremony(let ceremony)? = try? ledger.entry(at: index).entry.payload else { continue }
+            guard let key = try? Paillier.ThresholdPublicKey(wireEncoded: ceremony.publicKey) else { return nil }
+            return Consortium.KeyCeremonyRecord(id: ceremony.ceremonyID, publicKey: key, holders: ceremony.holders)
+        }
+        return nil
+    }
+
+    // MARK: Replication (protocols/node.md#ledger-replication)
+
+    /// The root of the whole log.
+    public var root: LedgerHash { ledger.rootHash }
+
+    /// Entries from `index` on, at most `limit`.
+    /// - Parameters:
+    ///   - index: The first index.
+    ///   - limit: The most to return.
+    /// - Returns: The signed entries.
+    /// - Throws: ``RuntimeError`` `ledgerFailure` on a storage error.
+    public func entries(from index: UInt64, limit: Int) throws -> [SignedEntry] {
+        try wrap("replication") {
+            guard index < ledger.size else { return [] }
+            let end = min(ledger.size, index + UInt64(max(0, limit)))
+            return try (index..<end).map { try ledger.entry(at: $0) }
+        }
+    }
+
+    /// Verifies and applies entries signed elsewhere, in order from this replica's size: every
+    /// author signature and every rule is checked first; nothing is stored if one fails.
+    /// - Parameter entries: The entries.
+    /// - Throws: ``RuntimeError`` `ledgerFailure` naming the first failing entry.
+    public func receive(_ entries: [SignedEntry]) throws {
+        let size = ledger.size
+        // Entries this replica already holds (a fetch that crossed another) must be the very
+        // entries it holds: a sequencer that serves another entry at a position equivocates.
+        for entry in entries where entry.entry.sequence < size {
+            guard (try? ledger.entry(at: entry.entry.sequence))?.encoded == entry.encoded else {
+                throw RuntimeError(.ledgerFailure, "the sequencer served another entry at position \(entry.entry.sequence) than this replica holds")
+            }
+        }
+        let fresh = entries.filter { $0.entry.sequence >= size }
+        guard !fresh.isEmpty else { return }
+        try wrap("replicated") { try ledger.receive(fresh) }
+    }
+
+    /// The sequencer's acceptance of one entry its author drafted and signed on its own replica.
+    /// - Parameter entry: The signed entry.
+    /// - Returns: Its index.
+    /// - Throws: ``RuntimeError`` `staleReplica` when it was drafted at another position, else
+    ///   `ledgerFailure` naming the broken rule (nothing is stored).
+    public func accept(_ entry: SignedEntry) throws -> UInt64 {
+        let index = ledger.size
+        guard entry.entry.sequence == index, entry.entry.previousRoot == ledger.rootHash else {
+            throw RuntimeError(.staleReplica, "the entry was drafted at position \(entry.entry.sequence); the log holds \(index) entries")
+        }
+        try receive([entry])
+        return index
+    }
+
+    /// Signs a checkpoint of the whole log as the sequencer (stored here, without cosignatures).
+    /// - Parameters:
+    ///   - sequencer: The sequencer's name.
+    ///   - key: Its key.
+    /// - Returns: The checkpoint.
+    /// - Throws: ``RuntimeError`` `ledgerFailure`.
+    public func signCheckpoint(as sequencer: String, key: Ed25519.PrivateKey) throws -> SignedCheckpoint {
+        try wrap("checkpoint") { try ledger.signCheckpoint(as: sequencer, key: key) }
+    }
+
+    /// Checks a sequencer's checkpoint against this replica, records it, and cosigns it. A
+    /// checkpoint that contradicts this replica's log, or another checkpoint of the same size, is
+    /// refused (equivocation evidence is stored by the ledger).
+    /// - Parameters:
+    ///   - checkpoint: The checkpoint.
+    ///   - member: The cosigning member.
+    ///   - key: Its key.
+    /// - Returns: The cosignature.
+    /// - Throws: ``RuntimeError`` `ledgerFailure` wrapping `equivocation`, `checkpointRootMismatch` or `outOfRange`.
+    public func cosign(_ checkpoint: SignedCheckpoint, as member: String, key: Ed25519.PrivateKey) throws -> Cosignature {
+        try wrap("checkpoint") {
+            let cosignature = try ledger.cosign(checkpoint, as: member, key: key)
+            try ledger.addCosignature(cosignature, to: checkpoint)
+            return cosignature
+        }
+    }
+
+    /// Adds a member's cosignature to a stored checkpoint.
+    /// - Parameters:
+    ///   - cosignature: The cosignature.
+    ///   - checkpoint: The checkpoint.
+    /// - Returns: Whether the checkpoint is now final (a quorum cosigned).
+    /// - Throws: ``RuntimeError`` `ledgerFailure`.
+    @discardableResult
+    public func addCosignature(_ cosignature: Cosignature, to checkpoint: SignedCheckpoint) throws -> Bool {
+        try wrap("checkpoint") { try ledger.isFinal(try ledger.addCosignature(cosignature, to: checkpoint)) }
     }
 
     private func wrap<T>(_ what: String, _ body: () throws -> T) throws -> T {

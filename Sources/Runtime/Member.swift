@@ -37,6 +37,24 @@ public struct AggregateOutput: Sendable, Hashable {
     public var faultyKeyHolders: [PartyID]
     /// Paillier: the aggregator's evidence (ciphertexts and batch proofs), recorded on the ledger.
     public var evidence: PaillierAggregationEvidence? = nil
+
+    /// An output.
+    /// - Parameters:
+    ///   - sum: The sum.
+    ///   - contributors: Its contributors.
+    ///   - decryptors: The key holders whose shares were combined.
+    ///   - faultyKeyHolders: Key holders whose shares failed their proofs.
+    ///   - evidence: The aggregator's evidence.
+    public init(
+        sum: [UInt64], contributors: [PartyID], decryptors: [PartyID], faultyKeyHolders: [PartyID],
+        evidence: PaillierAggregationEvidence? = nil
+    ) {
+        self.sum = sum
+        self.contributors = contributors
+        self.decryptors = decryptors
+        self.faultyKeyHolders = faultyKeyHolders
+        self.evidence = evidence
+    }
 }
 
 /// The protocol session a run asks a member to join.
@@ -64,6 +82,15 @@ public struct PreparedInput: Sendable {
     public var commitment: LedgerHash
     /// How the local plan ran (SQL pushdown or the Swift row pipeline).
     public var execution: LocalExecution.Path
+
+    /// A prepared input.
+    /// - Parameters:
+    ///   - commitment: The commitment.
+    ///   - execution: How the plan ran.
+    public init(commitment: LedgerHash, execution: LocalExecution.Path) {
+        self.commitment = commitment
+        self.execution = execution
+    }
 }
 
 /// What one member learns from a run: the outputs the contract reveals to it.

@@ -218,7 +218,7 @@ public struct MemberKeyDirectory: Sendable {
     /// Creates `directory` with mode 0700, or accepts an existing one only if it is a real
     /// directory (not a link) owned by this user and closed to everyone else: keys are never
     /// written where another user could have planted or could read a file.
-    static func secureDirectory(_ directory: String) throws {
+    package static func secureDirectory(_ directory: String) throws {
         var info = stat()
         if lstat(directory, &info) != 0 {
             do {

@@ -33,6 +33,19 @@ public struct PartyReport<Output: Sendable>: Sendable {
     public var sentDigests: [[UInt8]]
     /// Messages the party ignored under the documented rules (duplicates, late messages).
     public var ignored: [String]
+
+    /// A report (e.g. one a member's node sent back).
+    /// - Parameters:
+    ///   - party: The party.
+    ///   - ending: How it ended.
+    ///   - sentDigests: The digests of its messages.
+    ///   - ignored: What it ignored.
+    public init(party: PartyID, ending: PartyEnding<Output>, sentDigests: [[UInt8]], ignored: [String]) {
+        self.party = party
+        self.ending = ending
+        self.sentDigests = sentDigests
+        self.ignored = ignored
+    }
 }
 
 /// Drives one sans-I/O state machine over a ``Transport``: `start()`, then each

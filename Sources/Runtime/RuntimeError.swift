@@ -50,6 +50,12 @@ public struct RuntimeError: Error, Sendable, CustomStringConvertible {
         /// The network transport failed: a listener could not bind, or a peer stayed unreachable
         /// past its deadline (protocols/node.md#deadlines-and-reconnection).
         case transportFailure = "transport-failure"
+        /// The sequencer refused an entry drafted on a replica that was behind its log; the
+        /// author catches up and drafts again (protocols/node.md#ledger-replication).
+        case staleReplica = "stale-replica"
+        /// A node stopped following the sequencer: an entry failed verification, or the sequencer
+        /// equivocated (protocols/node.md#ledger-replication).
+        case replicationHalted = "replication-halted"
     }
 
     /// What went wrong.

@@ -125,6 +125,17 @@ public struct WireReader: Sendable {
         return try readRawBytes(count: count)
     }
 
+    /// A byte string that must be valid UTF-8.
+    /// - Returns: The string.
+    /// - Throws: `truncated`, `lengthExceedsLimit`, `invalidValue` for invalid UTF-8.
+    public mutating func readString() throws(WireFormatError) -> String {
+        let bytes = try readByteString()
+        guard let string = String(validating: bytes, as: UTF8.self) else {
+            throw .invalidValue("string is not valid UTF-8")
+        }
+        return string
+    }
+
     /// Reads a canonical big integer: sign byte ‖ `u32` length ‖ minimal magnitude.
     /// Spec: protocols/wire-format.md#bigint.
     /// - Returns: The integer.

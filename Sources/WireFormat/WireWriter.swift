@@ -51,6 +51,10 @@ public struct WireWriter: Sendable {
         bytes.append(contentsOf: value)
     }
 
+    /// A UTF-8 string as a byte string.
+    /// - Parameter value: The string.
+    public mutating func writeString(_ value: String) { writeByteString(Array(value.utf8)) }
+
     /// Appends a big integer: sign byte (0x00 non-negative, 0x01 negative) ‖ `u32` length ‖ minimal
     /// big-endian magnitude. Spec: protocols/wire-format.md#bigint.
     /// - Parameter value: The integer.

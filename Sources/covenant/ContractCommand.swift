@@ -11,7 +11,7 @@ struct ContractCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contract",
         abstract: "Check, compile and identify contracts.",
-        subcommands: [Check.self, Compile.self, Identify.self, Evaluate.self])
+        subcommands: [Check.self, Compile.self, Identify.self, Evaluate.self, Propose.self, Approve.self, List.self])
 
     /// Reads a contract file, or prints why not.
     static func read(_ path: String) throws -> String {
@@ -212,6 +212,58 @@ struct ContractCommand: AsyncParsableCommand {
                 print(result.json, terminator: "")
             } catch {
                 throw ExitStatus.fail(ExitStatus.of(error), "\(error)")
+            }
+        }
+    }
+}
+
+extension ContractCommand {
+    /// `covenant contract propose FILE --operator DIR`: the node's member proposes a version (protocols/node.md#admin-channel).
+    struct Propose: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Have your member's node propose a contract version on the ledger.")
+        @Argument(help: "The contract file.")
+        var contract: String
+        @Option(name: .customLong("operator"), help: "The operator directory (covenant operator init).")
+        var operatorDirectory: String
+
+        func run() async throws {
+            guard let source = try? String(contentsOfFile: contract, encoding: .utf8) else {
+                throw ExitStatus.fail(.invalidInput, "cannot read the contract file \(contract)")
+            }
+            let answer = try await Operator.send(operatorDirectory, ["command": "propose", "source": source])
+            print("proposed version \(answer["version"] ?? "")" + (answer["already"] as? Bool == true ? " (already on the ledger)" : ""))
+        }
+    }
+
+    /// `covenant contract approve VERSION --operator DIR`.
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Have your member's node approve a proposed version (it activates at quorum).")
+        @Argument(help: "The version id (covenant contract list), or the contract's name when it has one proposed version.")
+        var version: String
+        @Option(name: .customLong("operator"), help: "The operator directory (covenant operator init).")
+        var operatorDirectory: String
+
+        func run() async throws {
+            let answer = try await Operator.send(operatorDirectory, ["command": "approve", "version": version])
+            print("version \(answer["version"] ?? ""): \(answer["status"] ?? "")")
+        }
+    }
+
+    /// `covenant contract list --operator DIR [--json]`.
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the contract versions on your member's ledger replica.")
+        @Option(name: .customLong("operator"), help: "The operator directory (covenant operator init).")
+        var operatorDirectory: String
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func run() async throws {
+            let answer = try await Operator.send(operatorDirectory, ["command": "list"])
+            if json { return print(Operator.text(answer)) }
+            for version in answer["contracts"] as? [[String: Any]] ?? [] {
+                let approvals = (version["approvals"] as? [String] ?? []).map(printable).joined(separator: ", ")
+                print("\(printable(version["name"] as? String ?? "?")) \(version["version"] ?? "") \(version["status"] ?? "") (approved by \(approvals.isEmpty ? "nobody" : approvals))")
             }
         }
     }

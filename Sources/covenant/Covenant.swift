@@ -20,6 +20,8 @@ struct Covenant: AsyncParsableCommand {
             MemberCommand.self,
             ConsortiumCommand.self,
             CeremonyCommand.self,
+            NodeCommand.self,
+            OperatorCommand.self,
         ]
     )
 

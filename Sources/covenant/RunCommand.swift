@@ -13,10 +13,12 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run an approved contract jointly over the members' own data sources and print the revealed results.")
 
-    @Argument(help: "The contract file.")
+    @Argument(help: "The contract file; with --operator, the name of an active contract on the ledger.")
     var contract: String
     @Option(help: "The members configuration (consortium, ledger, members' keys and data-source configurations).")
-    var membersConfig: String
+    var membersConfig: String?
+    @Option(name: .customLong("operator"), help: "Coordinate the run from your member's node (protocols/node.md#admin-channel): the operator directory.")
+    var operatorDirectory: String?
     @Option(name: .customLong("protocol"), help: "additive, secagg or paillier (only for a contract that says 'protocol auto').")
     var protocolName: String?
     @Option(help: "Comma-separated participants in party order (default: every member with data).")
@@ -29,6 +31,9 @@ struct RunCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
+        guard (membersConfig == nil) != (operatorDirectory == nil) else {
+            throw ValidationError("give either --members-config (one process) or --operator (a running node)")
+        }
         if let localPlanTimeout, !(1...86_400).contains(localPlanTimeout) {
             throw ValidationError("--local-plan-timeout must be 1–86400 seconds, got \(localPlanTimeout)")
         }
@@ -42,6 +47,21 @@ struct RunCommand: AsyncParsableCommand {
             }
             family = parsed
         }
+        if let operatorDirectory {
+            var request: [String: Any] = ["command": "run", "contract": contract]
+            if let family { request["protocol"] = family.rawValue }
+            if let participants { request["participants"] = participants.split(separator: ",").map(String.init) }
+            let answer = try await Operator.send(operatorDirectory, request, timeout: .seconds(Int64(localPlanTimeout ?? 600) + 300))
+            if json { return print(Operator.text(answer)) }
+            print("run \(answer["run"] ?? "") of \(printable(contract)) under \(answer["protocol"] ?? ""): \(answer["status"] ?? "")")
+            if let reason = answer["reason"] as? String { print("reason: \(printable(reason))") }
+            print("contributors: \(((answer["contributors"] as? [String]) ?? []).map(printable).joined(separator: ", "))")
+            print("public result: \(Operator.text(answer["publicResult"] ?? [:]))")
+            if let view = answer["view"], !(view is NSNull) { print("your view: \(Operator.text(view))") }
+            if answer["status"] as? String != "published" { throw ExitStatus.fail(.runNotPublished, "the run was aborted") }
+            return
+        }
+        guard let membersConfig else { throw ValidationError("--members-config is required") }
         guard let source = try? String(contentsOfFile: contract, encoding: .utf8) else {
             throw ExitStatus.fail(.invalidInput, "cannot read the contract file \(contract)")
         }

@@ -1,0 +1,188 @@
+import Circuit
+import CircuitCompiler
+import ConsortiumLedger
+import Foundation
+import Logging
+import ContractLanguage
+import MPCProtocols
+import Runtime
+
+/// The operator's requests on the admin channel: a JSON object `{"command": …}` in, a JSON object
+/// `{"ok": true, …}` or `{"ok": false, "code": …, "message": …}` out. The caller is an operator
+/// whose key the node's configuration lists (protocols/node.md#admin-channel).
+extension MemberNode {
+    func admin(_ bytes: [UInt8], from caller: String) async -> [UInt8] {
+        let answer: [String: Any]
+        do {
+            guard let request = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
+                let command = request["command"] as? String
+            else {
+                throw Runtime.RuntimeError(.invalidConfiguration, "an admin request is a JSON object with a \"command\"")
+            }
+            logger.info("admin request", metadata: ["command": "\(command)", "operator": "\(caller)"])
+            switch command {
+            case "status": answer = await status()
+            case "list": answer = await list()
+            case "propose": answer = try await propose(try text(request, "source"))
+            case "approve": answer = try await approve(try text(request, "version"))
+            case "run": answer = try await coordinate(request)
+            case "view": answer = try view(try text(request, "run"))
+            default:
+                throw Runtime.RuntimeError(.invalidConfiguration, "unknown admin command; use status, list, propose, approve, run or view")
+            }
+        } catch let error as Runtime.RuntimeError {
+            return Self.json(["ok": false, "code": error.code.rawValue, "message": error.message])
+        } catch {
+            return Self.json(["ok": false, "code": "invalid-configuration", "message": "the admin request is not valid JSON"])
+        }
+        var ok = answer
+        ok["ok"] = true
+        return Self.json(ok)
+    }
+
+    static func json(_ object: [String: Any]) -> [UInt8] {
+        Array((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data(#"{"ok":false}"#.utf8))
+    }
+
+    private func text(_ request: [String: Any], _ key: String) throws -> String {
+        guard let value = request[key] as? String else {
+            throw Runtime.RuntimeError(.invalidConfiguration, "the request needs a string \"\(key)\"")
+        }
+        return value
+    }
+
+    func status() async -> [String: Any] {
+        let local = ledger.local
+        let state = await local.state
+        let statistics = await transport.statistics()
+        return [
+            "member": name, "consortium": state.consortium, "logID": state.logID?.hex ?? "", "sequencer": ledger.sequencer,
+            "ledger": ["size": await local.size, "root": await local.root.hex, "halted": await ledger.halted ?? NSNull()],
+            "peers": settings.peers.mapValues { "\($0)" },
+            "runsInProgress": runsInProgressCount, "runsCoordinated": coordinatedSummary, "views": viewCount,
+            "transport": [
+                "envelopesDelivered": statistics.envelopesDelivered, "payloadBytesSent": statistics.payloadBytesSent,
+                "payloadBytesReceived": statistics.payloadBytesReceived, "handshakesRefused": statistics.handshakesRefused,
+                "retries": statistics.retries,
+            ],
+            "uptimeSeconds": uptimeSeconds,
+        ]
+    }
+
+    func list() async -> [String: Any] {
+        let state = await ledger.state
+        let versions = state.contracts.values.sorted { $0.proposedAt < $1.proposedAt }.map { version -> [String: Any] in
+            ["name": version.name, "version": version.versionID.hex, "status": version.status.rawValue, "approvals": version.approvals]
+        }
+        return ["contracts": versions, "quorum": state.quorum]
+    }
+
+    func propose(_ source: String) async throws -> [String: Any] {
+        let compiled: CompiledContract
+        do { compiled = try ContractCompiler.compile(source: source) } catch {
+            throw Runtime.RuntimeError(.invalidContract, "the contract does not compile: \(error)")
+        }
+        let versionID = try LedgerHash(compiled.contractID)
+        let state = await ledger.state
+        if state.contracts[versionID] != nil { return ["version": versionID.hex, "already": true] }
+        let predecessor = state.contracts.values.first { $0.name == compiled.contract.syntax.name.text && $0.status == .active }?.versionID
+        let index = try await member.author(
+            .contractProposed(ContractProposal(
+                versionID: versionID, name: compiled.contract.syntax.name.text, source: Array(compiled.canonicalText.utf8),
+                predecessor: predecessor)), on: ledger)
+        return ["version": versionID.hex, "entry": index]
+    }
+
+    /// Approves a version (by id, or by contract name for its one proposed version) and activates
+    /// it once a quorum approved.
+    func approve(_ reference: String) async throws -> [String: Any] {
+        var state = await ledger.state
+        let candidates = state.contracts.values.filter { $0.versionID.hex == reference || ($0.name == reference && $0.status == .proposed) }
+        guard candidates.count == 1, let version = candidates.first else {
+            throw Runtime.RuntimeError(.contractNotActive, "no single proposed version matches \(reference); give the version id (covenant contract list)")
+        }
+        var entries: [UInt64] = []
+        if !version.approvals.contains(name) {
+            entries.append(try await member.author(.contractApproved(versionID: version.versionID), on: ledger))
+        }
+        state = await ledger.state
+        if let current = state.contracts[version.versionID], current.status == .proposed, current.approvals.count >= state.quorum {
+            entries.append(try await member.author(.contractActivated(versionID: version.versionID), on: ledger))
+        }
+        state = await ledger.state
+        return ["version": version.versionID.hex, "status": state.contracts[version.versionID]?.status.rawValue ?? "", "entries": entries]
+    }
+
+    func view(_ runHex: String) throws -> [String: Any] {
+        guard let runID = LedgerHash(hex: runHex), let json = viewJSON(runID) else {
+            throw Runtime.RuntimeError(.invalidParticipants, "this node holds no view of that run")
+        }
+        return ["run": runHex, "view": (try? JSONSerialization.jsonObject(with: Data(json.utf8))) ?? json]
+    }
+
+    /// Coordinates a run of the active version of `contract` (protocols/node.md#runs-across-nodes).
+    func coordinate(_ request: [String: Any]) async throws -> [String: Any] {
+        let contractName = try text(request, "contract")
+        let state = await ledger.state
+        guard let version = state.contracts.values.first(where: { $0.name == contractName && $0.status == .active }) else {
+            throw Runtime.RuntimeError(.contractNotActive, "contract \(contractName) has no active version on the ledger")
+        }
+        guard case .contractProposed(let proposal) = try await ledger.local.entries(from: version.proposedAt, limit: 1).first?.entry.payload,
+            let source = String(validating: proposal.source, as: UTF8.self),
+            let compiled = try? ContractCompiler.compile(source: source)
+        else {
+            throw Runtime.RuntimeError(.contractNotActive, "the source of contract \(contractName) on the ledger does not compile")
+        }
+        var options = RunOptions(checkpoint: false)
+        if let family = request["protocol"] as? String {
+            guard let parsed = ProtocolFamily(rawValue: family) else {
+                throw Runtime.RuntimeError(.protocolNotAllowed, "unknown protocol \(family)")
+            }
+            options.protocolFamily = parsed
+        }
+        if let seconds = request["roundTimeoutSeconds"] as? Double, seconds > 0, seconds <= 3600 { options.roundTimeout = .milliseconds(Int64(seconds * 1000)) }
+        if let t = request["secaggThreshold"] as? Int { options.secaggThreshold = t }
+        let ceremony = await ledger.local.latestKeyCeremony()
+        let (family, _) = try Consortium.resolveProtocol(compiled, requested: options.protocolFamily)
+        var names: [String]
+        if let given = request["participants"] as? [String] {
+            names = given
+        } else {
+            let eligible = state.members.values.filter { $0.roles.contains(.participant) }.map(\.name).sorted()
+            let holders = family == .paillier ? (ceremony?.holders ?? []) : []
+            names = holders + eligible.filter { !holders.contains($0) }
+        }
+        for participant in names where state.members[participant]?.roles.contains(.participant) != true {
+            throw Runtime.RuntimeError(.invalidParticipants, "\(participant) is not a member with the participant role")
+        }
+        if family == .paillier, let ceremony, !(await member.holdsKeyShare(of: ceremony.id)), let share = try keysShare(ceremony.id) {
+            await member.receiveKeyShare(share, ceremony: ceremony.id)
+        }
+        let participants: [any RunParticipant] = names.enumerated().map { index, participant in
+            participant == name ? local as any RunParticipant : remote(participant, party: PartyID(UInt32(index + 1)))
+        }
+        let recipients: [any ResultRecipient] = state.members.keys.sorted().map { participant in
+            participant == name ? local as any ResultRecipient : remote(participant, party: .aggregator)
+        }
+        let coordinator = RunCoordinator(coordinator: member, ledger: ledger, transport: transport, parameters: settings.parameters)
+        let report = try await track {
+            try await coordinator.run(compiled, participants: participants, recipients: recipients, ceremony: ceremony, options: options)
+        }
+        return Self.summary(report, for: name)
+    }
+
+    /// A run report as the coordinating member's operator may see it: the public result and its
+    /// own view, never another member's.
+    static func summary(_ report: RunReport, for member: String) -> [String: Any] {
+        func object(_ json: String?) -> Any { json.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } ?? NSNull() }
+        return [
+            "run": report.runID.hex, "contract": report.contract, "version": report.version, "protocol": report.protocolFamily.rawValue,
+            "protocolReason": report.protocolReason, "participants": report.participants, "contributors": report.contributors,
+            "status": report.isPublished ? "published" : "aborted", "reason": report.abortReason ?? NSNull(),
+            "publicResult": object(report.publicResult?.json), "view": object(report.views[member]?.json),
+            "withheld": report.withheld, "ledgerEntries": report.ledgerEntries, "memberErrors": report.memberErrors,
+            "executionPaths": report.executionPaths,
+            "phases": report.phases.map { ["phase": $0.phase, "seconds": Double($0.duration / .microseconds(1)) / 1e6] },
+        ]
+    }
+}

@@ -1,0 +1,344 @@
+import Circuit
+import CircuitCompiler
+public import ConsortiumLedger
+public import CryptoPrimitives
+import DataSources
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+import Logging
+import MPCProtocols
+import NIOCore
+import NIOPosix
+import NIOSSL
+public import Runtime
+import PaillierEncryption
+import WireFormat
+
+/// One member's node (`covenant node run`): it holds only its own member's signing key and key
+/// shares, runs its local plans on its own data, keeps its own replica of the ledger, takes part
+/// in runs other members coordinate, coordinates the runs its operators ask for, and serves its
+/// operators on a separate, mutually authenticated admin listener. Spec: protocols/node.md.
+public actor MemberNode {
+    /// The settings.
+    public nonisolated let settings: NodeSettings
+    /// The member's name.
+    public nonisolated let name: String
+    /// The member (its key never leaves this process).
+    nonisolated let member: Runtime.Member
+    /// The transport to the other members' nodes.
+    public nonisolated let transport: NodeTransport
+    /// The ledger replica.
+    public nonisolated let ledger: ReplicatedLedger
+    nonisolated let keys: MemberKeyDirectory
+    private nonisolated let signingKey: Ed25519.PrivateKey
+    let logger: Logger
+    private var adminServer: GRPCServer<HTTP2ServerTransport.Custom<NodeListenerFactory>>?
+    private var adminTask: Task<Void, Never>?
+    private var adminPort: Int?
+    private var background: Task<Void, Never>?
+    private var runsInProgress = 0
+    private var runsCoordinated: [(runID: LedgerHash, status: String, seconds: Double)] = []
+    private var views: [LedgerHash: String] = [:]
+    private var stopping = false
+    private var lastCheckpointSize: UInt64 = 0
+    private let started = ContinuousClock.now
+
+    /// Opens a node from its settings: its keys, its pinned consortium, its replica and its data.
+    /// - Parameter settings: The settings.
+    /// - Throws: ``RuntimeError`` `invalidConfiguration` (keys, pin, peers), `ledgerFailure` or `ledgerBusy`.
+    public init(settings: NodeSettings) async throws {
+        self.settings = settings
+        keys = MemberKeyDirectory(path: settings.keyDirectory)
+        let (card, signingKey, _) = try keys.load()
+        guard let pinned = try keys.pinnedLogID() else {
+            throw Runtime.RuntimeError(.invalidConfiguration, "\(settings.keyDirectory) has not accepted a consortium yet (covenant consortium accept)")
+        }
+        let local = try LedgerService(path: settings.ledgerPath)
+        let state = await local.state
+        guard state.logID == pinned else {
+            throw Runtime.RuntimeError(.invalidConfiguration, "the ledger at \(settings.ledgerPath) is not the consortium this member accepted (log id \(pinned.hex.prefix(16))…)")
+        }
+        await local.pin(pinned)
+        guard let me = state.members[card.name], me.publicKey == card.signingKey else {
+            throw Runtime.RuntimeError(.invalidConfiguration, "the ledger does not register \(card.name) with this key directory's key")
+        }
+        guard let sequencer = state.members.values.filter({ $0.roles.contains(.sequencer) }).map(\.name).sorted().first else {
+            throw Runtime.RuntimeError(.invalidConfiguration, "the ledger names no sequencer")
+        }
+        name = card.name
+        self.signingKey = signingKey
+        let data: MemberData
+        if let path = settings.dataSourcesPath {
+            do { data = .configuration(try DataSourceConfiguration.load(contentsOf: path)) } catch {
+                throw Runtime.RuntimeError(.invalidConfiguration, "\(error)", cause: error)
+            }
+        } else {
+            data = .none
+        }
+        member = Runtime.Member(
+            name: card.name, key: signingKey, roles: settings.contractRoles[card.name] ?? [], ledgerRoles: me.roles, data: data)
+        let directory = try MemberDirectory(registered: Array(state.members.values))
+        transport = try NodeTransport(configuration: NodeConfiguration(
+            identity: try NodeIdentity(member: card.name, key: signingKey), consortium: pinned.bytes, directory: directory,
+            listen: settings.listen, peers: settings.peers.filter { $0.key != card.name }, limits: settings.limits))
+        let transport = self.transport
+        ledger = ReplicatedLedger(
+            local: local, member: card.name, sequencer: sequencer, callTimeout: settings.limits.callTimeout,
+            call: { peer, request, timeout in try await transport.call(peer, request, timeout: timeout) })
+        var logger = Logger(label: "covenant.node")
+        logger[metadataKey: "member"] = "\(card.name)"
+        self.logger = logger
+    }
+
+    // MARK: Lifecycle
+
+    /// Starts serving members and operators, and following the sequencer.
+    /// - Returns: The member and admin addresses.
+    /// - Throws: ``RuntimeError`` `transportFailure` when an address cannot be bound.
+    @discardableResult
+    public func start() async throws -> (member: NodeAddress, admin: NodeAddress) {
+        await transport.serveCalls { [weak self] request, caller in
+            guard let self else { return ControlResponse.refusal(Runtime.RuntimeError(.transportFailure, "the node is stopping")) }
+            return await self.handle(request, from: caller)
+        }
+        let memberAddress = try await transport.start()
+        let adminAddress = try await startAdmin()
+        background = Task { [weak self] in await self?.follow() }
+        logger.info("node listening", metadata: ["members": "\(memberAddress)", "admin": "\(adminAddress)", "sequencer": "\(ledger.sequencer)"])
+        return (memberAddress, adminAddress)
+    }
+
+    /// Stops: refuses new runs, lets runs in progress finish (up to `grace`), then closes both
+    /// listeners and every link. The replica is a SQLite file committed entry by entry, so
+    /// nothing is left half-written.
+    /// - Parameter grace: How long to wait for runs in progress.
+    public func stop(grace: Duration = .seconds(30)) async {
+        stopping = true
+        let deadline = ContinuousClock.now.advanced(by: grace)
+        while runsInProgress > 0, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        background?.cancel()
+        if let adminServer, let adminTask {
+            adminServer.beginGracefulShutdown()
+            await adminTask.value
+        }
+        adminServer = nil
+        await transport.stop()
+        logger.info("node stopped", metadata: ["runsInProgress": "\(runsInProgress)"])
+    }
+
+    private func startAdmin() async throws -> NodeAddress {
+        let operators = try MemberDirectory(settings.operators.map { (name: "operator-" + MemberCard.fingerprint(of: $0).prefix(8).replacingOccurrences(of: ":", with: ""), publicKey: $0) })
+        let connections = AuthenticatedConnections(bounds: .init(pending: 64, pendingPerAddress: 16, perMember: 16))
+        let sslContext: NIOSSLContext
+        do {
+            sslContext = try NIOSSLContext(configuration: PeerVerification.configuration(
+                for: try NodeIdentity(member: name, key: signingKey), server: true))
+        } catch {
+            throw Runtime.RuntimeError(.invalidConfiguration, "the admin TLS context could not be built", member: name)
+        }
+        let factory = NodeListenerFactory(
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton, address: settings.admin, sslContext: sslContext,
+            directory: operators, connections: connections, counters: NodeCounters(),
+            handshakeTimeout: .nanoseconds(max(1, NodeLimits.nanoseconds(settings.limits.handshakeTimeout))))
+        var config = HTTP2ServerTransport.Custom<NodeListenerFactory>.Config.defaults
+        config.rpc.maxRequestPayloadSize = 1 << 20
+        let serverTransport = HTTP2ServerTransport.Custom(listenerFactory: factory, config: config)
+        let service = CallService(method: CallService.admin, connections: connections, callTimeout: settings.limits.callTimeout) {
+            [weak self] request, caller in
+            guard let self else { return Array(#"{"ok":false,"code":"transport-failure","message":"the node is stopping"}"#.utf8) }
+            return await self.admin(request, from: caller)
+        }
+        let server = GRPCServer(transport: serverTransport, services: [service])
+        let task = Task { do { try await server.serve() } catch {} }
+        guard let address = await serverTransport.listeningAddress, let port = address.ipv4?.port ?? address.ipv6?.port else {
+            task.cancel()
+            throw Runtime.RuntimeError(.transportFailure, "node \(name) could not listen for operators on \(settings.admin)", member: name)
+        }
+        adminServer = server
+        adminTask = task
+        adminPort = port
+        return NodeAddress(host: settings.admin.host, port: port)
+    }
+
+    /// Keeps the replica in step with the sequencer; the sequencer checkpoints a grown log and
+    /// gathers the voting members' cosignatures (protocols/node.md#ledger-replication).
+    private func follow() async {
+        while !Task.isCancelled {
+            if ledger.isSequencer {
+                await checkpointIfGrown()
+            } else {
+                do { try await ledger.sync() } catch let error as Runtime.RuntimeError where error.code == .replicationHalted {
+                    logger.error("replication halted", metadata: ["reason": "\(error.message)"])
+                    return
+                } catch {}
+            }
+            try? await Task.sleep(for: .milliseconds(ledger.isSequencer ? 500 : 200))
+        }
+    }
+
+    private func checkpointIfGrown() async {
+        let local = ledger.local
+        let size = await local.size
+        guard size > lastCheckpointSize else { return }
+        do {
+            let checkpoint = try await local.signCheckpoint(as: name, key: signingKey)
+            let state = await local.state
+            var final = false
+            for voter in state.members.values.filter({ $0.roles.contains(.voting) }).map(\.name).sorted() {
+                let cosignature: Cosignature
+                if voter == name {
+                    cosignature = Cosignature(signer: name, signature: signingKey.signature(for: checkpoint.checkpoint.cosignerMessage))
+                } else {
+                    guard let answer = try? await transport.call(voter, ControlRequest.cosign(checkpoint).encoded(), timeout: settings.limits.callTimeout),
+                        var reader = try? ControlResponse.read(answer, from: voter, limits: .default),
+                        let received = try? reader.read(Cosignature.self)
+                    else { continue }
+                    cosignature = received
+                }
+                final = (try? await local.addCosignature(cosignature, to: checkpoint)) ?? final
+            }
+            lastCheckpointSize = size
+            logger.debug("checkpoint", metadata: ["size": "\(size)", "final": "\(final)"])
+        } catch {
+            logger.warning("checkpoint failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    // MARK: Runs this node coordinates
+
+    /// This member as a participant of the runs it coordinates.
+    var local: LocalParticipant { LocalParticipant(member: member, ledger: ledger, transport: transport, policy: settings.parameters) }
+
+    /// Another member's node as a participant (seat `party`) or recipient.
+    func remote(_ peer: String, party: PartyID) -> RemoteParticipant {
+        let transport = self.transport
+        return RemoteParticipant(
+            name: peer, party: party, roles: settings.contractRoles[peer] ?? [], callTimeout: settings.limits.callTimeout,
+            wireLimits: .default, call: { peer, request, timeout in try await transport.call(peer, request, timeout: timeout) })
+    }
+
+    /// The member's key share of `ceremony` from its key directory.
+    func keysShare(_ ceremony: LedgerHash) throws -> Paillier.KeyShare? { try keys.keyShare(of: ceremony) }
+
+    /// Runs `body` as a run in progress (refused while stopping), and records its outcome.
+    func track(_ body: () async throws -> RunReport) async throws -> RunReport {
+        guard !stopping else { throw Runtime.RuntimeError(.cancelled, "node \(name) is stopping; it starts no run", member: name) }
+        runsInProgress += 1
+        defer { runsInProgress -= 1 }
+        let start = ContinuousClock.now
+        let report = try await body()
+        let seconds = Double((ContinuousClock.now - start) / .microseconds(1)) / 1e6
+        runsCoordinated.append((report.runID, report.isPublished ? "published" : "aborted", seconds))
+        if let view = report.views[name] { views[report.runID] = view.json }
+        logger.info("run ended", metadata: ["run": "\(report.runID.hex.prefix(16))", "status": "\(report.isPublished ? "published" : "aborted")"])
+        return report
+    }
+
+    var runsInProgressCount: Int { runsInProgress }
+    var viewCount: Int { views.count }
+    var uptimeSeconds: Double { Double((ContinuousClock.now - started) / .milliseconds(1)) / 1e3 }
+    var coordinatedSummary: [[String: Any]] {
+        runsCoordinated.map { ["run": $0.runID.hex, "status": $0.status, "seconds": $0.seconds] }
+    }
+    func viewJSON(_ runID: LedgerHash) -> String? { views[runID] }
+
+    // MARK: Member-to-member calls
+
+    /// Answers one call from another member's node (protocols/node.md#control-calls).
+    func handle(_ bytes: [UInt8], from caller: String) async -> [UInt8] {
+        let request: ControlRequest
+        do {
+            request = try ControlRequest(decoding: bytes, limits: .default)
+        } catch {
+            return ControlResponse.refusal(Runtime.RuntimeError(.messageRejected, "the request is malformed: \(error)"))
+        }
+        do {
+            switch request {
+            case .fetch(let from, let limit):
+                return await ledger.answerFetch(from: from, limit: limit)
+            case .submit(let entry):
+                return await ledger.answerSubmit(entry, from: caller)
+            case .cosign(let checkpoint):
+                return try await cosign(checkpoint, for: caller)
+            case .prepare(let runID, let party, let members, let millis):
+                let run = try await coordinated(runID, by: caller)
+                if let ceremony = run.keyCeremony, !(await member.holdsKeyShare(of: ceremony)), let share = try keys.keyShare(of: ceremony) {
+                    await member.receiveKeyShare(share, ceremony: ceremony)
+                }
+                logger.info("preparing run", metadata: ["run": "\(runID.hex.prefix(16))", "coordinator": "\(caller)"])
+                let prepared = try await member.prepare(
+                    runID: runID, on: ledger, party: PartyID(party), members: Int(members),
+                    deadline: .now.advanced(by: .milliseconds(Int64(clamping: millis))))
+                return ControlResponse.ok { w in
+                    w.write(prepared.commitment)
+                    switch prepared.execution {
+                    case .pushdown: w.writeString("pushdown")
+                    case .rowPipeline(let reason): w.writeString(reason ?? "")
+                    }
+                }
+            case .commit(let runID):
+                _ = try await coordinated(runID, by: caller)
+                let index = try await member.commit(runID: runID, on: ledger)
+                return ControlResponse.ok { $0.writeUInt64(index) }
+            case .join(let runID, let terms):
+                _ = try await coordinated(runID, by: caller)
+                try await member.join(runID: runID, terms: terms, on: ledger, transport: transport, policy: settings.parameters)
+                return ControlResponse.ok()
+            case .participate(let runID, let millis):
+                _ = try await coordinated(runID, by: caller)
+                runsInProgress += 1
+                defer { runsInProgress -= 1 }
+                let report = await member.participate(runID: runID, transport: transport, roundTimeout: .milliseconds(Int64(clamping: millis)))
+                await transport.close(session: try SessionID(bytes: runID.bytes))
+                return ControlResponse.ok { report.encode(to: &$0) }
+            case .endorse(let publication):
+                _ = try await coordinated(publication.runID, by: caller)
+                let draft = await ledger.draft(.resultPublished(publication), author: caller)
+                let endorsement = try await member.endorse(draft)
+                return ControlResponse.ok { w in
+                    w.writeBool(endorsement != nil)
+                    if let endorsement { w.write(endorsement) }
+                }
+            case .view(let runID, let json, let contributors, _):
+                _ = try await coordinated(runID, by: caller)
+                views[runID] = json
+                logger.info("received a view", metadata: ["run": "\(runID.hex.prefix(16))", "contributors": "\(contributors.count)"])
+                return ControlResponse.ok()
+            }
+        } catch let error as Runtime.RuntimeError {
+            logger.warning("refused a call", metadata: ["caller": "\(caller)", "code": "\(error.code.rawValue)"])
+            return ControlResponse.refusal(error)
+        } catch {
+            return ControlResponse.refusal(Runtime.RuntimeError(.ledgerFailure, "the request failed", member: name))
+        }
+    }
+
+    /// The run `runID` from this replica, refused unless `caller` started it: only a run's
+    /// coordinator may ask a member for its steps.
+    private func coordinated(_ runID: LedgerHash, by caller: String) async throws -> ConsortiumState.Run {
+        let (run, _) = try await ledger.run(runID)
+        guard run.startedBy == caller else {
+            throw Runtime.RuntimeError(.invalidParticipants, "\(caller) did not start run \(runID.hex.prefix(16))…; only its coordinator asks for its steps", member: name)
+        }
+        return run
+    }
+
+    private func cosign(_ checkpoint: SignedCheckpoint, for caller: String) async throws -> [UInt8] {
+        guard caller == ledger.sequencer, checkpoint.sequencer == caller else {
+            throw Runtime.RuntimeError(.invalidParticipants, "only the sequencer asks for cosignatures", member: name)
+        }
+        try await ledger.sync()
+        do {
+            let cosignature = try await ledger.local.cosign(checkpoint, as: name, key: signingKey)
+            return ControlResponse.ok { $0.write(cosignature) }
+        } catch let error as Runtime.RuntimeError {
+            if let cause = error.cause as? LedgerError, [LedgerError.Code.equivocation, .checkpointRootMismatch].contains(cause.code) {
+                // The sequencer signed a log this replica contradicts: stop following it, keep the evidence.
+                await ledger.halt("sequencer \(caller) signed a checkpoint this replica contradicts: \(cause.message)")
+                logger.critical("equivocating sequencer", metadata: ["sequencer": "\(caller)", "size": "\(checkpoint.checkpoint.size)"])
+            }
+            throw error
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import ConsortiumLedger
+public import CryptoPrimitives
+import DataSources
+import Foundation
+public import Runtime
+
+/// A member node's one configuration file (`covenant node run --config node.json`,
+/// protocols/node.md#configuration). Relative paths are resolved against the file's directory.
+///
+/// ```json
+/// { "keys": "alpha-keys", "ledger": "ledger.sqlite", "listen": "127.0.0.1:7401",
+///   "admin": "127.0.0.1:7411", "peers": {"bravo": "bravo.example:7401"},
+///   "dataSources": "sources.json", "contractRoles": {"alpha": ["regulator"]},
+///   "operators": ["<64 hex digits>"] }
+/// ```
+public struct NodeSettings: Sendable {
+    /// The member key directory (`covenant member init`; it pinned the consortium with `consortium accept`).
+    public var keyDirectory: String
+    /// This node's replica of the ledger (the copy the member accepted, then kept in step with the sequencer).
+    public var ledgerPath: String
+    /// Where members' nodes reach this node.
+    public var listen: NodeAddress
+    /// Where this node's operators reach it (mutually authenticated TLS with an operator key).
+    public var admin: NodeAddress
+    /// Each other member's node.
+    public var peers: [String: NodeAddress]
+    /// The member's data-source configuration (protocols/data-sources.md); nil: no data.
+    public var dataSourcesPath: String?
+    /// Contract roles by member (`reveal … to role "x"`), the same file on every node.
+    public var contractRoles: [String: Set<String>]
+    /// The operators' Ed25519 public keys (the admin channel accepts only these).
+    public var operators: [Ed25519.PublicKey]
+    /// Parameters this node accepts.
+    public var parameters: ParameterPolicy
+    /// Deadlines and sizes of the transport.
+    public var limits: NodeLimits
+
+    /// Reads and checks a configuration file.
+    /// - Parameter path: The file.
+    /// - Returns: The settings, every path absolute.
+    /// - Throws: ``RuntimeError`` `invalidConfiguration` as `file:line:column (key path): …`
+    ///   (values from the file are never quoted).
+    public static func load(path: String) throws -> NodeSettings {
+        let base = (path as NSString).deletingLastPathComponent
+        func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : (base.isEmpty ? p : base + "/" + p) }
+        do {
+            let root = try ConfigurationNode.read(try ConfigurationNode.contents(ofFile: path), file: path)
+            let top = try root.object(
+                allowedKeys: ["keys", "ledger", "listen", "admin", "peers", "dataSources", "contractRoles", "operators", "insecureTestParameters"],
+                expectation: "an object (the node configuration)")
+            func address(_ node: ConfigurationNode) throws -> NodeAddress {
+                guard let address = NodeAddress(parsing: try node.string(.name)) else {
+                    throw node.error("must be host:port with a port from 1 to 65535")
+                }
+                return address
+            }
+            var peers: [String: NodeAddress] = [:]
+            if let node = top.optional("peers") {
+                let object = try node.object(allowedKeys: nil, expectation: "an object of member name to host:port")
+                for name in object.members.map(\.key) { peers[name] = try address(try object.required(name, expectation: "host:port")) }
+            }
+            var roles: [String: Set<String>] = [:]
+            if let node = top.optional("contractRoles") {
+                let object = try node.object(allowedKeys: nil, expectation: "an object of member name to an array of roles")
+                for name in object.members.map(\.key) { roles[name] = Set(try object.required(name, expectation: "an array of roles").stringArray(.name)) }
+            }
+            var operators: [Ed25519.PublicKey] = []
+            if let node = top.optional("operators") {
+                for element in try node.array(expectation: "an array of operator public keys (64 hex digits)") {
+                    guard let bytes = hexDecode(try element.string(.name)), bytes.count == 32,
+                        let key = try? Ed25519.PublicKey(rawRepresentation: bytes)
+                    else { throw element.error("must be an Ed25519 public key (64 hex digits)") }
+                    operators.append(key)
+                }
+            }
+            let insecure = try top.optional("insecureTestParameters")?.bool() ?? false
+            let adminNode = try top.required("admin", expectation: "host:port for the operators")
+            return NodeSettings(
+                keyDirectory: resolve(try top.required("keys", expectation: "the member key directory").string(.path)),
+                ledgerPath: resolve(try top.required("ledger", expectation: "the ledger replica's path").string(.path)),
+                listen: try address(try top.required("listen", expectation: "host:port for the other members")),
+                admin: try address(adminNode), peers: peers,
+                dataSourcesPath: try top.optional("dataSources").map { resolve(try $0.string(.path)) },
+                contractRoles: roles, operators: operators, parameters: insecure ? .insecureForTests : .production, limits: .default)
+        } catch let error as DataSourceError {
+            throw RuntimeError(.invalidConfiguration, error.description, cause: error)
+        }
+    }
+}
+
+extension NodeAddress {
+    /// `host:port` (an IPv6 literal in brackets); nil without a valid port.
+    /// - Parameter text: The address.
+    public init?(parsing text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
+            return nil
+        }
+        let host = String(text[..<colon])
+        guard !host.isEmpty else { return nil }
+        self.init(host: host, port: port)
+    }
+}

@@ -1,0 +1,69 @@
+import CircuitCompiler
+import ConsortiumLedger
+import DataSources
+import Foundation
+import MPCProtocols
+import Runtime
+import WireFormat
+
+/// Another member's node as a run participant and result recipient: each step is a
+/// ``ControlRequest`` the coordinator's node sends it, and the member's node does the step itself
+/// with its own key, data and ledger replica (protocols/node.md#runs-across-nodes).
+struct RemoteParticipant: RunParticipant, ResultRecipient {
+    let name: String
+    /// Its seat in the run (for a report when the node cannot be reached).
+    let party: PartyID
+    /// Its contract roles (from the node configuration's `contractRoles`).
+    let roles: Set<String>
+    let callTimeout: Duration
+    let wireLimits: WireLimits
+    let call: @Sendable (_ peer: String, _ request: [UInt8], _ timeout: Duration) async throws -> [UInt8]
+
+    private func ask(_ request: ControlRequest, within timeout: Duration? = nil) async throws -> WireReader {
+        try ControlResponse.read(try await call(name, request.encoded(), timeout ?? callTimeout), from: name, limits: wireLimits)
+    }
+
+    func prepare(runID: LedgerHash, party: PartyID, members: Int, deadline: ContinuousClock.Instant) async throws -> PreparedInput {
+        let remaining = max(.zero, deadline - .now)
+        var answer = try await ask(
+            .prepare(runID: runID, party: party.rawValue, members: UInt32(members), millis: UInt64(remaining / .milliseconds(1))),
+            within: remaining + callTimeout)
+        let commitment = try answer.read(LedgerHash.self)
+        let path = try answer.readString()
+        return PreparedInput(commitment: commitment, execution: path == "pushdown" ? .pushdown : .rowPipeline(reason: path.isEmpty ? nil : path))
+    }
+
+    func commit(runID: LedgerHash) async throws -> UInt64 {
+        var answer = try await ask(.commit(runID: runID))
+        return try answer.readUInt64()
+    }
+
+    func join(runID: LedgerHash, terms: SessionTerms) async throws {
+        _ = try await ask(.join(runID: runID, terms: terms))
+    }
+
+    func participate(runID: LedgerHash, roundTimeout: Duration) async -> PartyReport<AggregateOutput> {
+        do {
+            // The member's own round deadlines end its party; this bound only covers a vanished node.
+            var answer = try await ask(.participate(runID: runID, roundMillis: UInt64(roundTimeout / .milliseconds(1))), within: roundTimeout * 16 + callTimeout)
+            return try PartyReport<AggregateOutput>(from: &answer)
+        } catch {
+            return PartyReport(party: party, ending: .disconnected, sentDigests: [], ignored: [])
+        }
+    }
+
+    func endorse(_ entry: LedgerEntry) async throws -> Endorsement? {
+        guard case .resultPublished(let publication) = entry.payload else { return nil }
+        var answer = try await ask(.endorse(publication))
+        guard try answer.readBool() else { return nil }
+        return try answer.read(Endorsement.self)
+    }
+
+    func isRecipient(_ recipient: String) -> Bool {
+        recipient == "all" || recipient == "member \"\(name)\"" || roles.contains { recipient == "role \"\($0)\"" }
+    }
+
+    func receive(_ view: MemberView) async {
+        _ = try? await ask(.view(runID: view.runID, json: view.result.json, contributors: view.contributors, opening: view.resultOpening))
+    }
+}

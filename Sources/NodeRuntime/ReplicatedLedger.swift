@@ -1,0 +1,148 @@
+public import ConsortiumLedger
+public import CryptoPrimitives
+public import Runtime
+public import WireFormat
+
+/// A member node's replica of the consortium ledger (protocols/node.md#ledger-replication). One
+/// member, the sequencer, orders entries: its replica is the log. Every other node drafts its own
+/// entries on its replica, signs them with its own key and submits them to the sequencer, which
+/// verifies and appends them; every node fetches the log from the sequencer and verifies each
+/// entry (author signature and every lifecycle rule) before applying it. A replica that meets an
+/// entry it cannot verify, or a checkpoint that contradicts it, stops following the sequencer
+/// (``halted``) and keeps the evidence. No node ever signs for another member.
+public actor ReplicatedLedger: LedgerAccess {
+    /// This node's replica (its own SQLite file).
+    public nonisolated let local: LedgerService
+    /// The sequencer member.
+    public nonisolated let sequencer: String
+    /// This node's member.
+    public nonisolated let member: String
+    private let call: @Sendable (_ peer: String, _ request: [UInt8], _ timeout: Duration) async throws -> [UInt8]
+    private let callTimeout: Duration
+    private let wireLimits: WireLimits
+    /// Why the replica stopped following the sequencer, if it did.
+    public private(set) var halted: String?
+
+    /// A replica.
+    /// - Parameters:
+    ///   - local: The replica.
+    ///   - member: This node's member.
+    ///   - sequencer: The sequencer member.
+    ///   - callTimeout: The deadline of each call to the sequencer.
+    ///   - wireLimits: Bounds on decoded answers.
+    ///   - call: Calls a member's node (``NodeTransport/call(_:_:timeout:)``).
+    public init(
+        local: LedgerService, member: String, sequencer: String, callTimeout: Duration, wireLimits: WireLimits = .default,
+        call: @escaping @Sendable (_ peer: String, _ request: [UInt8], _ timeout: Duration) async throws -> [UInt8]
+    ) {
+        self.local = local
+        self.member = member
+        self.sequencer = sequencer
+        self.callTimeout = callTimeout
+        self.wireLimits = wireLimits
+        self.call = call
+    }
+
+    /// Whether this node is the sequencer.
+    public nonisolated var isSequencer: Bool { member == sequencer }
+
+    public var state: ConsortiumState { get async { await local.state } }
+
+    public func run(_ runID: LedgerHash) async throws -> (run: ConsortiumState.Run, source: String) {
+        if await local.state.runs[runID] == nil { try await sync() }
+        return try await local.run(runID)
+    }
+
+    public func draft(_ payload: LedgerEntry.Payload, author: String) async -> LedgerEntry {
+        await local.draft(payload, author: author)
+    }
+
+    public func fileEvidence(_ bytes: [UInt8], run: LedgerHash) async throws {
+        try await local.fileEvidence(bytes, run: run)
+    }
+
+    /// Appends an entry signed by `author` (this node's member): directly on the sequencer,
+    /// else drafted on this replica after catching up, submitted, and redrafted if another entry
+    /// took the position first.
+    public func append(_ payload: LedgerEntry.Payload, author: String, key: Ed25519.PrivateKey) async throws -> UInt64 {
+        if isSequencer { return try await local.append(payload, author: author, key: key) }
+        var last: RuntimeError?
+        for _ in 0..<16 {
+            try await sync()
+            let signed = (await local.draft(payload, author: author)).signed(with: key)
+            do {
+                var answer = try ControlResponse.read(
+                    try await call(sequencer, ControlRequest.submit(signed).encoded(), callTimeout), from: sequencer, limits: wireLimits)
+                let index = try answer.readUInt64()
+                try await sync()
+                return index
+            } catch let error as RuntimeError where error.code == .staleReplica {
+                last = error
+            }
+        }
+        throw last ?? RuntimeError(.staleReplica, "the sequencer kept refusing the entry as stale", member: member)
+    }
+
+    /// Fetches the sequencer's log from this replica's size on and applies it, verifying every entry.
+    /// - Throws: ``RuntimeError`` `replicationHalted` once an entry failed verification (never
+    ///   applied), `transportFailure` when the sequencer cannot be reached.
+    public func sync() async throws {
+        if let halted { throw RuntimeError(.replicationHalted, halted, member: member) }
+        guard !isSequencer else { return }
+        while true {
+            let from = await local.size
+            var answer = try ControlResponse.read(
+                try await call(sequencer, ControlRequest.fetch(from: from, limit: 256).encoded(), callTimeout), from: sequencer,
+                limits: wireLimits)
+            let count = try answer.readLength(limit: 256, unitSize: 4)
+            guard count > 0 else { return }
+            var entries: [SignedEntry] = []
+            for _ in 0..<count { entries.append(try SignedEntry(wireEncoded: try answer.readByteString(), limits: wireLimits)) }
+            do {
+                try await local.receive(entries)
+            } catch let error as RuntimeError {
+                halted = "stopped following sequencer \(sequencer): \(error.message)"
+                throw RuntimeError(.replicationHalted, halted!, member: member)
+            }
+        }
+    }
+
+    /// Records why the replica stops following the sequencer (an equivocation it detected).
+    /// - Parameter reason: The reason.
+    public func halt(_ reason: String) { if halted == nil { halted = reason } }
+
+    /// The sequencer's answer to a ``ControlRequest/fetch(from:limit:)``.
+    func answerFetch(from: UInt64, limit: UInt32) async -> [UInt8] {
+        do {
+            let entries = try await local.entries(from: from, limit: Int(min(limit, 256)))
+            return ControlResponse.ok { w in
+                w.writeUInt32(UInt32(entries.count))
+                for entry in entries { w.writeByteString(entry.encoded) }
+            }
+        } catch let error as RuntimeError {
+            return ControlResponse.refusal(error)
+        } catch {
+            return ControlResponse.refusal(RuntimeError(.ledgerFailure, "the log could not be read"))
+        }
+    }
+
+    /// The sequencer's answer to a ``ControlRequest/submit(_:)`` from `caller`: only the caller's
+    /// own entries are accepted.
+    func answerSubmit(_ entry: SignedEntry, from caller: String) async -> [UInt8] {
+        guard isSequencer else {
+            return ControlResponse.refusal(RuntimeError(.ledgerFailure, "\(member) is not the sequencer; submit to \(sequencer)"))
+        }
+        guard entry.entry.author == caller else {
+            return ControlResponse.refusal(RuntimeError(
+                .ledgerFailure, "\(caller) submitted an entry authored by \(entry.entry.author); a node submits only its own entries"))
+        }
+        do {
+            let index = try await local.accept(entry)
+            return ControlResponse.ok { $0.writeUInt64(index) }
+        } catch let error as RuntimeError {
+            return ControlResponse.refusal(error)
+        } catch {
+            return ControlResponse.refusal(RuntimeError(.ledgerFailure, "the entry could not be appended"))
+        }
+    }
+}

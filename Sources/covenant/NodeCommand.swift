@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import CryptoPrimitives
+import NodeRuntime
+import Runtime
+
+/// `covenant node run|status` and `covenant operator init`: a member's long-running node and its
+/// operator's access to it (spec: protocols/node.md). Parsing and printing only.
+struct NodeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "node",
+        abstract: "Run this member's node, or ask a running node for its status.",
+        subcommands: [Run.self, Status.self])
+
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the member's node until SIGTERM or SIGINT (then it finishes its runs and stops).",
+            discussion: "Prints 'member-address HOST:PORT' and 'admin-address HOST:PORT' once listening; logs go to standard error.")
+
+        @Option(help: "The node configuration file (protocols/node.md#configuration).")
+        var config: String
+
+        func run() async throws {
+            try await ExitStatus.reporting {
+                let node = try await MemberNode(settings: try NodeSettings.load(path: config))
+                let (member, admin) = try await node.start()
+                // Unbuffered: a supervisor (or a test) reads the addresses while the node runs.
+                FileHandle.standardOutput.write(Data("member-address \(member)\nadmin-address \(admin)\n".utf8))
+                await Signals.wait(for: [SIGTERM, SIGINT])
+                await node.stop()
+            }
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Ask a running node for its status over the admin channel.")
+
+        @Option(name: .customLong("operator"), help: "The operator directory (covenant operator init).")
+        var operatorDirectory: String
+        @Flag(help: "Print the status as JSON.")
+        var json = false
+
+        func run() async throws {
+            try await ExitStatus.reporting {
+                let status = try await OperatorAccess(directory: operatorDirectory).send(["command": "status"], timeout: .seconds(30))
+                if json {
+                    print(Operator.text(status))
+                } else {
+                    let ledger = status["ledger"] as? [String: Any] ?? [:]
+                    print("node \(printable(status["member"] as? String ?? "?")) of \(printable(status["consortium"] as? String ?? "?"))")
+                    print("ledger: \(ledger["size"] ?? 0) entries, root \(ledger["root"] ?? ""), sequencer \(printable(status["sequencer"] as? String ?? "?"))")
+                    if let halted = ledger["halted"] as? String { print("replication halted: \(printable(halted))") }
+                    print("runs in progress: \(status["runsInProgress"] ?? 0); coordinated: \((status["runsCoordinated"] as? [Any])?.count ?? 0); views held: \(status["views"] ?? 0)")
+                }
+            }
+        }
+    }
+}
+
+struct OperatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "operator",
+        abstract: "An operator's key for the admin channel of its member's node.",
+        subcommands: [Init.self])
+
+    struct Init: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create an operator key (never shown) and operator.json naming the member's node; prints the public key to list under the node configuration's 'operators'.")
+
+        @Option(help: "The operator directory (created, mode 0700).")
+        var dir: String
+        @Option(help: "The member's card (card.json of its key directory).")
+        var card: String
+        @Option(help: "The node's admin address, host:port.")
+        var admin: String
+
+        func run() async throws {
+            guard let address = NodeAddress(parsing: admin) else { throw ValidationError("--admin must be host:port") }
+            try await ExitStatus.reporting {
+                let key = try OperatorAccess.create(in: dir, card: try MemberCard.read(path: card), admin: address)
+                print(key.rawRepresentation.map { String(format: "%02x", $0) }.joined())
+            }
+        }
+    }
+}
+
+/// Operator requests shared by `covenant contract propose|approve|list` and `covenant run --operator`.
+enum Operator {
+    static func send(_ directory: String, _ request: [String: Any], timeout: Duration = .seconds(600)) async throws -> [String: Any] {
+        try await ExitStatus.reporting { try await OperatorAccess(directory: directory).send(request, timeout: timeout) }
+    }
+
+    static func text(_ object: Any) -> String {
+        guard JSONSerialization.isValidJSONObject(object),
+            let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        else { return object is NSNull ? "null" : printable("\(object)") }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// Waiting for a process signal without blocking a thread of the concurrency pool.
+enum Signals {
+    static func wait(for signals: [Int32]) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let queue = DispatchQueue(label: "covenant.signals")
+            let once = OnceFlag()
+            var sources: [DispatchSourceSignal] = []
+            for number in signals {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+                source.setEventHandler {
+                    if once.take() { continuation.resume() }
+                }
+                source.resume()
+                sources.append(source)
+            }
+            Signals.keep(sources)
+        }
+    }
+
+    nonisolated(unsafe) private static var kept: [DispatchSourceSignal] = []
+    private static func keep(_ sources: [DispatchSourceSignal]) { kept = sources }
+}
+
+/// A flag that is taken once.
+final class OnceFlag: @unchecked Sendable {
+    // @unchecked: the flag is only read and written under the lock.
+    private let lock = NSLock()
+    private var taken = false
+    func take() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if taken { return false }
+        taken = true
+        return true
+    }
+}
