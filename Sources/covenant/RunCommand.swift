@@ -52,13 +52,18 @@ struct RunCommand: AsyncParsableCommand {
             if let family { request["protocol"] = family.rawValue }
             if let participants { request["participants"] = participants.split(separator: ",").map(String.init) }
             let answer = try await Operator.send(operatorDirectory, request, timeout: .seconds(Int64(localPlanTimeout ?? 600) + 300))
-            if json { return print(Operator.text(answer)) }
+            let published = answer["status"] as? String == "published"
+            if json {
+                print(Operator.text(answer))
+                if !published { throw ExitStatus.fail(.runNotPublished, "the run was aborted: \(printable(answer["reason"] as? String ?? ""))") }
+                return
+            }
             print("run \(answer["run"] ?? "") of \(printable(contract)) under \(answer["protocol"] ?? ""): \(answer["status"] ?? "")")
             if let reason = answer["reason"] as? String { print("reason: \(printable(reason))") }
             print("contributors: \(((answer["contributors"] as? [String]) ?? []).map(printable).joined(separator: ", "))")
             print("public result: \(Operator.text(answer["publicResult"] ?? [:]))")
             if let view = answer["view"], !(view is NSNull) { print("your view: \(Operator.text(view))") }
-            if answer["status"] as? String != "published" { throw ExitStatus.fail(.runNotPublished, "the run was aborted") }
+            if !published { throw ExitStatus.fail(.runNotPublished, "the run was aborted") }
             return
         }
         guard let membersConfig else { throw ValidationError("--members-config is required") }

@@ -1,0 +1,207 @@
+import CircuitCompiler
+import Foundation
+import Runtime
+import Testing
+import _TestSupport
+
+/// Three members as three `covenant node run` processes on 127.0.0.1, each with only its own keys,
+/// replica and data, driven by their operators through the admin channel (protocols/node.md).
+@Suite("Member nodes as separate processes", .serialized)
+struct NodeProcessTests {
+    static var binary: String { TestExecutables.url(named: "covenant").path }
+
+    struct Outcome {
+        var status: Int32
+        var output: String
+        var error: String
+    }
+
+    @discardableResult
+    static func covenant(_ arguments: [String], in directory: String, expect: Int32? = 0) throws -> Outcome {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let error = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        if let expect { #expect(process.terminationStatus == expect, "covenant \(arguments.joined(separator: " ")): \(error)") }
+        return Outcome(status: process.terminationStatus, output: output, error: error)
+    }
+
+    /// A free TCP port on 127.0.0.1 (bound then released).
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// A running node process.
+    final class NodeProcess: @unchecked Sendable {
+        // @unchecked: the process handle is only touched by the test's own task.
+        let process = Process()
+        init(config: String, in directory: String) throws {
+            process.executableURL = URL(fileURLWithPath: NodeProcessTests.binary)
+            process.arguments = ["node", "run", "--config", config]
+            process.currentDirectoryURL = URL(fileURLWithPath: directory)
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+            try process.run()
+            // Ready once it prints its admin address (two lines).
+            var text = ""
+            while !text.contains("admin-address") {
+                let chunk = out.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                text += String(decoding: chunk, as: UTF8.self)
+            }
+        }
+        func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+        func wait() -> Int32 {
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+    }
+
+    /// Equal JSON values, numbers within a relative 1e-9 (the oracle and the reveal round means
+    /// differently; protocols/runtime.md#reveal).
+    static func same(_ a: Any, _ b: Any) -> Bool {
+        switch (a, b) {
+        case let (x as [String: Any], y as [String: Any]):
+            return Set(x.keys) == Set(y.keys) && x.keys.allSatisfy { same(x[$0]!, y[$0]!) }
+        case let (x as [Any], y as [Any]):
+            return x.count == y.count && zip(x, y).allSatisfy(same)
+        case let (x as String, y as String):
+            return x == y
+        case let (x as NSNumber, y as NSNumber):
+            return abs(x.doubleValue - y.doubleValue) <= 1e-9 * max(1, abs(x.doubleValue))
+        case (is NSNull, is NSNull):
+            return true
+        default:
+            return false
+        }
+    }
+
+    static func json(_ text: String) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
+    }
+
+    @Test("three node processes: founding, replication, contract approval by operators, runs equal to the oracle, a killed and restarted member, SIGTERM, and audited replicas")
+    func consortiumOfProcesses() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("covenant-nodes-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let names = DemoData.memberNames(3)
+        var chosen: Set<Int> = []
+        while chosen.count < 6 { chosen.insert(Self.freePort()) }
+        let ports = Array(chosen.sorted().prefix(3))
+        let adminPorts = Array(chosen.sorted().suffix(3))
+        for (index, name) in names.enumerated() {
+            let roles = index == 0 ? "voting,participant,sequencer" : "voting,participant"
+            try Self.covenant(["member", "init", name, "--dir", "\(name)/keys", "--roles", roles], in: root)
+        }
+        try Self.covenant(
+            ["consortium", "found", "--name", "hospitals", "--quorum", "2", "--dir", "\(names[0])/keys", "--ledger", "\(names[0])/ledger.sqlite"]
+                + names.map { "\($0)/keys/card.json" }, in: root)
+        var databases: [String] = []
+        var operators: [String] = []
+        for (index, name) in names.enumerated() {
+            if index > 0 {
+                try FileManager.default.copyItem(atPath: "\(root)/\(names[0])/ledger.sqlite", toPath: "\(root)/\(name)/ledger.sqlite")
+                try Self.covenant(["consortium", "accept", "--dir", "\(name)/keys", "--ledger", "\(name)/ledger.sqlite"], in: root)
+            }
+            let database = "\(root)/\(name)/data.sqlite"
+            try DemoData.writeHospital(path: database, rows: 150, seed: 77 + UInt64(index))
+            databases.append(database)
+            try #"{"member": "\#(name)", "sources": {"admissions": {"kind": "sqlite", "path": "data.sqlite", "table": "admissions"}}}"#
+                .write(toFile: "\(root)/\(name)/sources.json", atomically: true, encoding: .utf8)
+            let key = try Self.covenant(
+                ["operator", "init", "--dir", "\(name)/operator", "--card", "\(name)/keys/card.json", "--admin", "127.0.0.1:\(adminPorts[index])"],
+                in: root).output.trimmingCharacters(in: .whitespacesAndNewlines)
+            operators.append("\(name)/operator")
+            let peers = names.enumerated().map { "\"\($0.element)\": \"127.0.0.1:\(ports[$0.offset])\"" }.joined(separator: ", ")
+            try """
+                {"keys": "keys", "ledger": "ledger.sqlite", "listen": "127.0.0.1:\(ports[index])", "admin": "127.0.0.1:\(adminPorts[index])",
+                 "peers": {\(peers)}, "dataSources": "sources.json", "contractRoles": {"\(names[0])": ["regulator"]},
+                 "operators": ["\(key)"]}
+                """.write(toFile: "\(root)/\(name)/node.json", atomically: true, encoding: .utf8)
+        }
+        var nodes = try names.map { try NodeProcess(config: "\($0)/node.json", in: root) }
+        defer { for node in nodes { node.signal(SIGKILL) } }
+        try DemoData.contractSource.write(toFile: "\(root)/contract.cov", atomically: true, encoding: .utf8)
+
+        // Operators propose and approve; every replica sees the version active.
+        try Self.covenant(["contract", "propose", "contract.cov", "--operator", operators[1]], in: root)
+        try Self.covenant(["contract", "approve", "hospital_activity", "--operator", operators[0]], in: root)
+        try Self.covenant(["contract", "approve", "hospital_activity", "--operator", operators[2]], in: root)
+        let listed = Self.json(try Self.covenant(["contract", "list", "--json", "--operator", operators[2]], in: root).output)
+        #expect((listed["contracts"] as? [[String: Any]])?.first?["status"] as? String == "active")
+
+        // An operator key the node does not list is refused during the handshake.
+        let stranger = try Self.covenant(
+            ["operator", "init", "--dir", "stranger", "--card", "\(names[0])/keys/card.json", "--admin", "127.0.0.1:\(adminPorts[0])"], in: root)
+        _ = stranger
+        #expect(try Self.covenant(["node", "status", "--operator", "stranger"], in: root, expect: nil).status != 0)
+
+        let compiled = try ContractCompiler.compile(source: DemoData.contractSource)
+        let plan = try AggregationPlan(compiled)
+        let oracle = try DemoScenario.oracle(compiled, databases: databases)
+        let expected = Self.json(oracle.restricted(to: plan.publicOutputs(among: oracle.outputNames)).json)
+        for (family, coordinator) in [("additive", 1), ("secagg", 2)] {
+            let answer = Self.json(try Self.covenant(
+                ["run", "hospital_activity", "--protocol", family, "--json", "--operator", operators[coordinator]], in: root).output)
+            #expect(answer["status"] as? String == "published", "\(answer["reason"] ?? "")")
+            #expect(Self.same(answer["publicResult"] ?? NSNull(), expected), "\(family): the public result differs from the oracle's")
+            // reveal … to: only the regulator's node holds readmissions.
+            let view = (answer["view"] as? [String: Any])?["groups"] as? [[String: Any]]
+            let outputs = view?.first?["outputs"] as? [String: Any]
+            #expect(outputs?["readmissions"] == nil)
+        }
+
+        // A member killed outright: the run cannot reach it and aborts cleanly, on the ledger.
+        nodes[2].signal(SIGKILL)
+        _ = nodes[2].wait()
+        let aborted = Self.json(try Self.covenant(
+            ["run", "hospital_activity", "--protocol", "secagg", "--json", "--operator", operators[0]], in: root, expect: 3).output)
+        #expect(aborted["status"] as? String == "aborted", "\(aborted)")
+        // Restarted, it catches up from the sequencer and takes part again.
+        nodes[2] = try NodeProcess(config: "\(names[2])/node.json", in: root)
+        let again = Self.json(try Self.covenant(
+            ["run", "hospital_activity", "--protocol", "secagg", "--json", "--operator", operators[0]], in: root).output)
+        #expect(again["status"] as? String == "published", "\(again)")
+        let regulatorView = ((again["view"] as? [String: Any])?["groups"] as? [[String: Any]])?.first?["outputs"] as? [String: Any]
+        #expect(regulatorView?["readmissions"] != nil)
+
+        // Every replica holds the same log once in step; SIGTERM stops each node cleanly.
+        var sizes: [Int] = []
+        for operatorDirectory in operators {
+            var size = 0
+            for _ in 0..<100 {
+                let status = Self.json(try Self.covenant(["node", "status", "--json", "--operator", operatorDirectory], in: root).output)
+                size = (status["ledger"] as? [String: Any])?["size"] as? Int ?? 0
+                if size == sizes.first ?? size { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            sizes.append(size)
+        }
+        #expect(Set(sizes).count == 1)
+        for node in nodes {
+            node.signal(SIGTERM)
+            #expect(node.wait() == 0)
+        }
+        for name in names {
+            try Self.covenant(["audit", "\(name)/ledger.sqlite"], in: root)
+        }
+    }
+}
