@@ -43,6 +43,8 @@ public actor MemberNode {
     private var stopping = false
     private var lastCheckpointSize: UInt64 = 0
     private let started = ContinuousClock.now
+    /// Test hook: where the node kills itself with SIGKILL (`COVENANT_NODE_CRASH_AT`; protocols/node.md#testing-hooks).
+    private let crashPoint = ProcessInfo.processInfo.environment["COVENANT_NODE_CRASH_AT"]
 
     /// Opens a node from its settings: its keys, its pinned consortium, its replica and its data.
     /// - Parameter settings: The settings.
@@ -287,6 +289,11 @@ public actor MemberNode {
                 return ControlResponse.ok()
             case .participate(let runID, let millis):
                 _ = try await coordinated(runID, by: caller)
+                if crashPoint == "participate" {
+                    // Test hook (protocols/node.md#testing-hooks): die by a real SIGKILL after committing and joining.
+                    logger.critical("COVENANT_NODE_CRASH_AT=participate: killing this node")
+                    kill(getpid(), SIGKILL)
+                }
                 runsInProgress += 1
                 defer { runsInProgress -= 1 }
                 let report = await member.participate(runID: runID, transport: transport, roundTimeout: .milliseconds(Int64(clamping: millis)))

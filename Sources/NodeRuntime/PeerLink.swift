@@ -20,6 +20,7 @@ public final class PeerLink: Sendable {
     let client: GRPCClient<HTTP2ClientTransport.Posix>
     private let connections: Task<Void, Never>
     private let deliveryTimeout: Duration
+    private let limits: NodeLimits
     private let counters: NodeCounters
 
     /// Opens a link (the connection is made on first use).
@@ -48,6 +49,7 @@ public final class PeerLink: Sendable {
         self.peer = peer
         self.address = address
         self.deliveryTimeout = limits.deliveryTimeout
+        self.limits = limits
         self.counters = counters
         let sslContext: NIOSSLContext
         do {
@@ -127,15 +129,25 @@ public final class PeerLink: Sendable {
         var options = CallOptions.defaults
         options.timeout = timeout
         options.waitForReady = false
-        do {
-            return try await client.unary(
-                request: ClientRequest(message: request), descriptor: method, serializer: RawBytesCodec(),
-                deserializer: RawBytesCodec(), options: options
-            ) { response in try response.message }
-        } catch let error as RPCError {
-            throw Runtime.RuntimeError(.transportFailure, "the call to \(peer) at \(address) failed: \(error.code)", member: peer)
-        } catch {
-            throw Runtime.RuntimeError(.transportFailure, "the call to \(peer) at \(address) failed", member: peer)
+        // A peer that restarted is reconnected with back-off: an unavailable connection is
+        // retried until the handshake deadline, so a call neither fails on a stale channel nor
+        // waits the whole call deadline for a node that is gone (protocols/node.md#control-calls).
+        let connectBy = ContinuousClock.now.advanced(by: limits.handshakeTimeout)
+        var attempt = 0
+        while true {
+            do {
+                return try await client.unary(
+                    request: ClientRequest(message: request), descriptor: method, serializer: RawBytesCodec(),
+                    deserializer: RawBytesCodec(), options: options
+                ) { response in try response.message }
+            } catch let error as RPCError where error.code == .unavailable && ContinuousClock.now < connectBy {
+                try? await Task.sleep(for: limits.backoff(attempt: attempt))
+                attempt += 1
+            } catch let error as RPCError {
+                throw Runtime.RuntimeError(.transportFailure, "the call to \(peer) at \(address) failed: \(error.code)", member: peer)
+            } catch {
+                throw Runtime.RuntimeError(.transportFailure, "the call to \(peer) at \(address) failed", member: peer)
+            }
         }
     }
 

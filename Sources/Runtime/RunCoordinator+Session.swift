@@ -50,8 +50,8 @@ extension RunCoordinator {
     /// must match. A rejected message anywhere, an abort, a stall or the overall deadline gives a
     /// failure — never a partial or wrong sum.
     func runSession(
-        _ plan: SessionPlan, aggregator: AggregatorMachine?, participants: [any RunParticipant], parties: [PartyID], runID: LedgerHash,
-        roundTimeout: Duration
+        _ plan: SessionPlan, aggregator: AggregatorMachine?, participants: [any RunParticipant], absent: Set<String>, parties: [PartyID],
+        runID: LedgerHash, roundTimeout: Duration
     ) async -> SessionOutcome {
         let session = plan.sessionID
         let transport = self.transport
@@ -78,9 +78,12 @@ extension RunCoordinator {
         var aggregatorReport: PartyReport<AggregateOutput>?
         var timedOut = false
         await withTaskGroup(of: Event.self) { group in
-            for participant in participants {
+            for (participant, party) in zip(participants, parties) {
                 group.addTask {
-                    .member(await participant.participate(runID: runID, roundTimeout: memberTimeout))
+                    guard !absent.contains(participant.name) else {
+                        return .member(PartyReport(party: party, ending: .disconnected, sentDigests: [], ignored: []))
+                    }
+                    return .member(await participant.participate(runID: runID, roundTimeout: memberTimeout))
                 }
             }
             if let aggregator, let mailbox = aggregatorMailbox {

@@ -222,7 +222,10 @@ public struct RunCoordinator: Sendable {
         } catch {
             return await abort("the protocol session could not be configured: \(error.message)")
         }
-        var joinFailure: (String, Error)?
+        // A participant that cannot join (its node vanished after committing) is a dropout: the
+        // protocol decides whether the others can finish without it (secagg and paillier may,
+        // additive aborts).
+        var absent: Set<String> = []
         await withTaskGroup(of: (String, Error?).self) { group in
             for participant in participants {
                 group.addTask {
@@ -234,16 +237,17 @@ public struct RunCoordinator: Sendable {
                     }
                 }
             }
-            for await (name, error) in group where joinFailure == nil {
-                if let error { joinFailure = (name, error) }
+            for await (name, error) in group {
+                guard let error else { continue }
+                absent.insert(name)
+                report.memberErrors[name] = "could not join the protocol session: \((error as? RuntimeError)?.message ?? "\(error)")"
             }
         }
-        if let (name, error) = joinFailure {
-            report.memberErrors[name] = "\(error)"
-            return await abort("member \(name) could not join the protocol session")
+        guard absent.count < participants.count else {
+            return await abort("no participant could join the protocol session")
         }
         let outcome = await runSession(
-            sessionPlan, aggregator: aggregatorMachine, participants: participants, parties: parties, runID: runID,
+            sessionPlan, aggregator: aggregatorMachine, participants: participants, absent: absent, parties: parties, runID: runID,
             roundTimeout: options.roundTimeout)
         await transport.close(session: session)
         endPhase("protocol")
