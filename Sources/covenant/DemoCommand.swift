@@ -2,6 +2,7 @@ import ArgumentParser
 import Circuit
 import ConsortiumLedger
 import Foundation
+import NodeRuntime
 import Runtime
 
 /// `covenant demo`: the install-and-run showcase (spec: protocols/runtime.md#covenant-demo).
@@ -29,6 +30,8 @@ struct DemoCommand: AsyncParsableCommand {
     var postgres: String?
     @Flag(help: "Print the outcome as JSON (progress goes to standard error).")
     var json = false
+    @Flag(help: "Run every member as a separate 'covenant node run' process on 127.0.0.1, driven by its own operator over the admin channel (protocols/node.md#covenant-demo---nodes).")
+    var nodes = false
 
     func validate() throws {
         guard (2...100).contains(members) else { throw ValidationError("--members must be 2–100, got \(members)") }
@@ -36,6 +39,10 @@ struct DemoCommand: AsyncParsableCommand {
         guard (0..<members).contains(drop) else { throw ValidationError("--drop must be 0–\(members - 1), got \(drop)") }
         guard (1024...8192).contains(keyBits), keyBits % 64 == 0 else {
             throw ValidationError("--key-bits must be a multiple of 64 in 1024–8192, got \(keyBits)")
+        }
+        if nodes {
+            guard members <= 20 else { throw ValidationError("--members must be 2–20 with --nodes, got \(members)") }
+            guard drop == 0, postgres == nil else { throw ValidationError("--nodes does not take --drop or --postgres yet") }
         }
         guard keyBits >= 2048 || insecureTestParameters else {
             throw ValidationError("--key-bits \(keyBits) is below the 2048-bit minimum; pass --insecure-test-parameters to run with insecure test keys")
@@ -53,6 +60,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let directory = dir ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("covenant-demo-\(UUID().uuidString.prefix(8).lowercased())").path
+        if nodes { return try await runNodes(protocols: protocols, directory: directory) }
         var options = DemoScenario.Options(directory: directory)
         options.members = members
         options.rows = rows
@@ -144,5 +152,54 @@ struct DemoCommand: AsyncParsableCommand {
             ] as [String: Any],
         ]
         print(ResultTable.text(object))
+    }
+
+    /// `--nodes`: the same demo with each member a separate node process (NodeRuntime.NodeDemo).
+    private func runNodes(protocols: [ProtocolFamily], directory: String) async throws {
+        var options = NodeDemo.Options(
+            directory: directory, executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path)
+        options.members = members
+        options.rows = rows
+        options.protocols = protocols
+        options.paillierKeyBits = keyBits
+        options.insecureTestParameters = insecureTestParameters
+        let progress: @Sendable (String) -> Void = { line in FileHandle.standardError.write(Data("▸ \(line)\n".utf8)) }
+        if !json { progress("covenant demo --nodes: \(members) hospitals × \(rows) admissions, each a separate node process") }
+        let outcome = try await ExitStatus.reporting { try await NodeDemo(options: options).run(progress: progress) }
+        let audited = outcome.audits.allSatisfy { $0.report.passed || insecureTestParameters && $0.report.failure?.rule == "weak-parameters" }
+        let matched = outcome.runs.allSatisfy { $0.matchesOracle != false }
+        if json {
+            let object: [String: Any] = [
+                "directory": outcome.directory, "members": outcome.members, "replicasAgree": outcome.replicasAgree,
+                "exitStatuses": outcome.exitStatuses,
+                "runs": outcome.runs.map { run -> [String: Any] in
+                    [
+                        "protocol": run.protocolFamily.rawValue, "published": run.published, "reason": run.reason ?? NSNull(),
+                        "contributors": run.contributors, "matchesOracle": run.matchesOracle ?? NSNull(), "seconds": run.seconds,
+                        "summary": (try? JSONSerialization.jsonObject(with: Data(run.summary.utf8))) ?? NSNull(),
+                    ]
+                },
+                "audits": outcome.audits.map { ["member": $0.member, "passed": $0.report.passed, "entries": $0.report.verifiedEntries] },
+            ]
+            print(ResultTable.text(object))
+        } else {
+            print("protocol   outcome     seconds  contributors                      oracle")
+            for run in outcome.runs {
+                let outcomeText = run.published ? "published" : "aborted"
+                let oracle = run.matchesOracle.map { $0 ? "equal" : "DIFFERS" } ?? "—"
+                print(
+                    run.protocolFamily.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)
+                        + outcomeText.padding(toLength: 12, withPad: " ", startingAt: 0)
+                        + String(format: "%7.2f  ", run.seconds)
+                        + run.contributors.map(printable).joined(separator: ", ").padding(toLength: 34, withPad: " ", startingAt: 0) + oracle)
+                if let reason = run.reason { print("  reason: \(printable(reason))") }
+            }
+            for (member, report) in outcome.audits {
+                print("replica of \(member): audit \(report.passed ? "passed" : "FAILED: \(report.failure.map { "\($0.rule): \($0.message)" } ?? "")"), \(report.verifiedEntries) entries")
+            }
+            print("replicas \(outcome.replicasAgree ? "hold the same log" : "DIFFER"); nodes exited \(outcome.exitStatuses.values.allSatisfy { $0 == 0 } ? "cleanly on SIGTERM" : "with \(outcome.exitStatuses)")")
+            print("files: \(outcome.directory)/nodes/<member>/ (node.json, keys/, ledger.sqlite, operator/, node.log)")
+        }
+        guard matched, audited, outcome.replicasAgree else { throw ExitCode(ExitStatus.checkFailed.rawValue) }
     }
 }

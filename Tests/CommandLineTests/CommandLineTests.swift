@@ -134,3 +134,33 @@ struct CommandLineTests {
         #expect(plan.out.contains("on secrets: linear"))
     }
 }
+
+extension CommandLineTests {
+    @Test("demo --nodes: every member a separate node process; each protocol equal to the oracle, replicas identical and audited, clean SIGTERM")
+    func demoAcrossNodes() throws {
+        let directory = Self.temporaryDirectory("demo-nodes")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let demo = try Self.covenant([
+            "demo", "--nodes", "--dir", directory, "--members", "3", "--rows", "300", "--key-bits", "1024", "--insecure-test-parameters", "--json",
+        ])
+        #expect(demo.status == 0, "\(demo.err)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(demo.out.utf8)) as? [String: Any])
+        let runs = try #require(object["runs"] as? [[String: Any]])
+        #expect(runs.map { $0["protocol"] as? String } == ["additive", "secagg", "paillier"])
+        for run in runs {
+            #expect(run["published"] as? Bool == true)
+            #expect(run["matchesOracle"] as? Bool == true)
+            #expect((run["contributors"] as? [String])?.count == 3)
+        }
+        #expect(object["replicasAgree"] as? Bool == true)
+        #expect((object["exitStatuses"] as? [String: Int])?.values.allSatisfy { $0 == 0 } == true)
+        let audits = try #require(object["audits"] as? [[String: Any]])
+        #expect(audits.count == 3 && audits.allSatisfy { $0["passed"] as? Bool == true })
+        // Each member's directory holds only its own key.
+        for member in ["st-marys", "northgate", "riverside"] {
+            let keys = try FileManager.default.contentsOfDirectory(atPath: "\(directory)/nodes/\(member)/keys")
+            #expect(keys.contains("signing.key"))
+        }
+        #expect(try Self.covenant(["demo", "--nodes", "--members", "3", "--drop", "1"]).status == 64)
+    }
+}

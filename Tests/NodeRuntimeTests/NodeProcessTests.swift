@@ -1,5 +1,6 @@
 import CircuitCompiler
 import Foundation
+import NodeRuntime
 import Runtime
 import Testing
 import _TestSupport
@@ -33,20 +34,6 @@ struct NodeProcessTests {
         return Outcome(status: process.terminationStatus, output: output, error: error)
     }
 
-    /// A free TCP port on 127.0.0.1 (bound then released).
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     /// A running node process.
     final class NodeProcess: @unchecked Sendable {
         // @unchecked: the process handle is only touched by the test's own task.
@@ -77,25 +64,6 @@ struct NodeProcessTests {
         }
     }
 
-    /// Equal JSON values, numbers within a relative 1e-9 (the oracle and the reveal round means
-    /// differently; protocols/runtime.md#reveal).
-    static func same(_ a: Any, _ b: Any) -> Bool {
-        switch (a, b) {
-        case let (x as [String: Any], y as [String: Any]):
-            return Set(x.keys) == Set(y.keys) && x.keys.allSatisfy { same(x[$0]!, y[$0]!) }
-        case let (x as [Any], y as [Any]):
-            return x.count == y.count && zip(x, y).allSatisfy(same)
-        case let (x as String, y as String):
-            return x == y
-        case let (x as NSNumber, y as NSNumber):
-            return abs(x.doubleValue - y.doubleValue) <= 1e-9 * max(1, abs(x.doubleValue))
-        case (is NSNull, is NSNull):
-            return true
-        default:
-            return false
-        }
-    }
-
     static func json(_ text: String) -> [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
     }
@@ -106,10 +74,9 @@ struct NodeProcessTests {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
         let names = DemoData.memberNames(3)
-        var chosen: Set<Int> = []
-        while chosen.count < 6 { chosen.insert(Self.freePort()) }
-        let ports = Array(chosen.sorted().prefix(3))
-        let adminPorts = Array(chosen.sorted().suffix(3))
+        let chosen = NodeDemo.freeLoopbackPorts(6)
+        let ports = Array(chosen.prefix(3))
+        let adminPorts = Array(chosen.suffix(3))
         for (index, name) in names.enumerated() {
             let roles = index == 0 ? "voting,participant,sequencer" : "voting,participant"
             try Self.covenant(["member", "init", name, "--dir", "\(name)/keys", "--roles", roles], in: root)
@@ -170,7 +137,7 @@ struct NodeProcessTests {
             let answer = Self.json(try Self.covenant(
                 ["run", "hospital_activity", "--protocol", family, "--json", "--operator", operators[coordinator]], in: root).output)
             #expect(answer["status"] as? String == "published", "\(answer["reason"] ?? "")")
-            #expect(Self.same(answer["publicResult"] ?? NSNull(), expected), "\(family): the public result differs from the oracle's")
+            #expect(NodeDemo.sameResult(answer["publicResult"] ?? NSNull(), expected), "\(family): the public result differs from the oracle's")
             // reveal … to: only the regulator's node (members[0]) receives readmissions.
             let view = (answer["view"] as? [String: Any])?["groups"] as? [[String: Any]]
             let outputs = view?.first?["outputs"] as? [String: Any]
@@ -202,7 +169,7 @@ struct NodeProcessTests {
         #expect(survived["status"] as? String == "published", "\(survived)")
         #expect(survived["contributors"] as? [String] == Array(names.prefix(2)).sorted())
         let survivorsOracle = try DemoScenario.oracle(compiled, databases: Array(databases.prefix(2)))
-        #expect(Self.same(
+        #expect(NodeDemo.sameResult(
             survived["publicResult"] ?? NSNull(),
             Self.json(survivorsOracle.restricted(to: plan.publicOutputs(among: survivorsOracle.outputNames)).json)))
         #expect(nodes[2].wait() == 128 + SIGKILL || nodes[2].process.terminationReason == .uncaughtSignal)
