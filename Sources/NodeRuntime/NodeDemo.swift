@@ -58,6 +58,9 @@ public struct NodeDemo: Sendable {
         public var matchesOracle: Bool?
         /// Wall time seen by the operator, seconds.
         public var seconds: Double
+        /// Protocol payload bytes all nodes sent during the run (envelope payloads, from each
+        /// node's counters; TLS and gRPC framing not included).
+        public var payloadBytes: Int
     }
 
     /// What the demo produced.
@@ -172,8 +175,17 @@ public struct NodeDemo: Sendable {
         let compiled = try ContractCompiler.compile(source: DemoData.contractSource)
         let plan = try AggregationPlan(compiled)
         var runs: [Run] = []
+        func bytesSent() async throws -> Int {
+            var total = 0
+            for access in operators {
+                let status = try await access.send(["command": "status"], timeout: .seconds(30))
+                total += (status["transport"] as? [String: Any])?["payloadBytesSent"] as? Int ?? 0
+            }
+            return total
+        }
         for family in options.protocols {
             progress("\(family.rawValue): \(names[0])'s node coordinates the run across the \(n) nodes…")
+            let bytesBefore = try await bytesSent()
             let start = ContinuousClock.now
             let answer = try await operators[0].send(["command": "run", "contract": "hospital_activity", "protocol": family.rawValue])
             let seconds = Double((ContinuousClock.now - start) / .microseconds(1)) / 1e6
@@ -186,9 +198,10 @@ public struct NodeDemo: Sendable {
                 matches = Self.sameResult(answer["publicResult"] ?? NSNull(), expected)
             }
             let summary = String(decoding: try JSONSerialization.data(withJSONObject: answer, options: [.sortedKeys]), as: UTF8.self)
+            let bytes = try await bytesSent() - bytesBefore
             runs.append(Run(
                 protocolFamily: family, summary: summary, published: published, reason: answer["reason"] as? String,
-                contributors: contributors, matchesOracle: matches, seconds: seconds))
+                contributors: contributors, matchesOracle: matches, seconds: seconds, payloadBytes: bytes))
             progress("\(family.rawValue): \(published ? "published" : "aborted") in \(String(format: "%.2f", seconds)) s — \(matches == true ? "equal to the plaintext oracle" : matches == false ? "DIFFERS from the oracle" : answer["reason"] as? String ?? "")")
         }
 

@@ -176,6 +176,7 @@ struct DemoCommand: AsyncParsableCommand {
                     [
                         "protocol": run.protocolFamily.rawValue, "published": run.published, "reason": run.reason ?? NSNull(),
                         "contributors": run.contributors, "matchesOracle": run.matchesOracle ?? NSNull(), "seconds": run.seconds,
+                        "payloadBytes": run.payloadBytes,
                         "summary": (try? JSONSerialization.jsonObject(with: Data(run.summary.utf8))) ?? NSNull(),
                     ]
                 },
