@@ -83,7 +83,7 @@ public struct MersenneField127: SharingField, Hashable {
     /// The image of a signed 128-bit integer with `|value| < p`.
     /// - Parameter value: An `Int128` other than `Int128.min`.
     /// - Returns: The canonical representative of `value mod p`.
-    public func element(signed value: Int128) -> UInt128 {
+    public func element(signedWide value: Int128) -> UInt128 {
         let magnitude = Self.fold(UInt128(value.magnitude))
         return value < 0 ? negate(magnitude) : magnitude
     }
