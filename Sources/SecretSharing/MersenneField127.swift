@@ -9,12 +9,13 @@ import MultiPrecision
 /// subtraction and multiplication have no secret-dependent branches (masked conditional
 /// subtraction); ``inverse(_:)`` and ``squareRoot(_:)`` run a fixed exponent.
 public struct MersenneField127: SharingField, Hashable {
-    /// `p = 2^127 − 1`.
-    public static let modulus: UInt128 = (1 << 127) - 1
+    /// `p = 2^127 − 1` (a computed constant: a `static let` would cost a lazy-initialisation
+    /// check on every use from another module).
+    @inlinable public static var modulus: UInt128 { 0x7fff_ffff_ffff_ffff_ffff_ffff_ffff_ffff }
     /// `p`.
     public var p: UInt128 { Self.modulus }
     /// The bit length of `p` (127).
-    public static let bitWidth = 127
+    @inlinable public static var bitWidth: Int { 127 }
 
     /// The field (it has no parameters).
     public init() {}
@@ -25,7 +26,7 @@ public struct MersenneField127: SharingField, Hashable {
     public var one: UInt128 { 1 }
 
     /// `x − p` if `x ≥ p`, else `x`, for `x < 2^128`, by a mask rather than a branch.
-    @inline(__always) @usableFromInline
+    @inlinable @inline(__always)
     static func reduceOnce(_ x: UInt128) -> UInt128 {
         let (d, borrow) = x.subtractingReportingOverflow(modulus)
         let keep = 0 &- UInt128(borrow ? 1 : 0)  // all ones when x < p
@@ -33,7 +34,7 @@ public struct MersenneField127: SharingField, Hashable {
     }
 
     /// `x mod p` for any `x < 2^128`: fold the top bit (`2^127 ≡ 1`), then subtract once.
-    @inline(__always) @usableFromInline
+    @inlinable @inline(__always)
     static func fold(_ x: UInt128) -> UInt128 {
         reduceOnce((x & modulus) &+ (x >> 127))
     }
@@ -61,7 +62,7 @@ public struct MersenneField127: SharingField, Hashable {
         return s
     }
 
-    @inline(__always) @usableFromInline
+    @inlinable @inline(__always)
     static func wide(_ x: UInt64, _ y: UInt64) -> UInt128 {
         let (h, l) = x.multipliedFullWidth(by: y)
         return UInt128(h) << 64 | UInt128(l)
@@ -157,7 +158,7 @@ public struct MersenneField127: SharingField, Hashable {
     }
 
     /// `2^{−1} mod p = 2^126`.
-    public static let inverseOfTwo: UInt128 = 1 << 126
+    @inlinable public static var inverseOfTwo: UInt128 { 1 << 126 }
 
     /// `2^e` for `0 ≤ e < 127`.
     /// - Parameter e: The exponent.

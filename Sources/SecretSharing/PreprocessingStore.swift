@@ -132,26 +132,35 @@ public enum InsecureDealer {
         guard triples >= 0 else { throw .invalidCount(triples) }
         guard bits >= 0 else { throw .invalidCount(bits) }
         let field = MersenneField127()
-        let sharing = AdditiveSharing(ring: field)
-        let dealt: [[BeaverTriple<UInt128>]]
-        do {
-            dealt = try BeaverTriple<UInt128>.deal(ring: field, parties: parties, count: triples, using: &rng)
-        } catch let error as SharingError {
-            throw error
-        } catch {
-            preconditionFailure("deal throws SharingError only")
+        // The draws of `BeaverTriple.deal` and `AdditiveSharing.split`, in the same order, on
+        // concrete types (the generic path costs more than the arithmetic).
+        func split(_ secret: UInt128, into shares: inout [UInt128], using rng: inout some RandomNumberGenerator) {
+            var last = secret
+            for party in 0..<(parties - 1) {
+                let r = field.random(using: &rng)
+                shares[party] = r
+                last = field.subtract(last, r)
+            }
+            shares[parties - 1] = last
+        }
+        var dealt = [[BeaverTriple<UInt128>]](repeating: [], count: parties)
+        for party in 0..<parties { dealt[party].reserveCapacity(triples) }
+        var sa = [UInt128](repeating: 0, count: parties), sb = sa, sc = sa
+        for _ in 0..<triples {
+            let a = field.random(using: &rng)
+            let b = field.random(using: &rng)
+            split(a, into: &sa, using: &rng)
+            split(b, into: &sb, using: &rng)
+            split(field.multiply(a, b), into: &sc, using: &rng)
+            for party in 0..<parties { dealt[party].append(BeaverTriple(a: sa[party], b: sb[party], c: sc[party])) }
         }
         var bitShares = [[UInt128]](repeating: [], count: parties)
+        for party in 0..<parties { bitShares[party].reserveCapacity(bits) }
         for _ in 0..<bits {
-            let bit = UInt128(rng.next() & 1)
-            let split: [[UInt128]]
-            do { split = try sharing.split([bit], parties: parties, using: &rng) } catch let error as SharingError {
-                throw error
-            } catch {
-                preconditionFailure("split throws SharingError only")
-            }
-            for party in 0..<parties { bitShares[party].append(split[party][0]) }
+            split(UInt128(rng.next() & 1), into: &sa, using: &rng)
+            for party in 0..<parties { bitShares[party].append(sa[party]) }
         }
+        for party in 0..<parties { sa[party] = 0; sb[party] = 0; sc[party] = 0 }
         return (0..<parties).map {
             PreprocessingStore(triples: dealt[$0], bits: bitShares[$0], origin: .insecureDealer)
         }

@@ -280,6 +280,25 @@ struct BeaverMachineTests {
         #expect(!"\(good)".contains("\(MersenneField127.modulus - 1)"))
     }
 
+    /// No description prints a share.
+    @Test func descriptionsAreRedacted() throws {
+        let secret: UInt128 = 123_456_789_012_345_678
+        let text = "\(secret)"
+        var rng = DeterministicRNG(seed: 6)
+        let stores = try InsecureDealer.dealInsecurely(parties: 3, triples: 1, bits: 0, using: &rng)
+        let machine = try Self.machine(party: 1, store: stores[0], gate: MultiplicationGate(left: [secret], right: [secret]))
+        let gates: [any CustomStringConvertible] = [
+            try MultiplicationGate(left: [secret], right: [secret]), try SelectionGate(condition: [1], x: [secret], y: [secret]),
+            try LessThanZeroGate(values: [secret]), try EqualityZeroGate(values: [secret]), try ExtremumGate(values: [secret, secret], kind: .maximum),
+            RevealGate(try MultiplicationGate(left: [secret], right: [1])), try RandomBitGate(count: 1), machine,
+            try InputGate(values: [secret], counts: [1, 0, 0], needs: (0, 0)) { _ in try MultiplicationGate(left: [], right: []) },
+        ]
+        for gate in gates {
+            #expect(!"\(gate)".contains(text))
+            #expect(!String(reflecting: gate).contains(text) || !(gate is BeaverStateMachine<MultiplicationGate>))
+        }
+    }
+
     @Test func aDroppedMemberAbortsTheSession() throws {
         let router = try BeaverGateTests.run(members: 3, triples: 1, bits: 0, seed: 5, configure: { $0.crashRound[PartyID(3)] = 1 }) { _ in
             try MultiplicationGate(left: [1], right: [1])

@@ -77,13 +77,19 @@ public struct BeaverMessage: ProtocolMessage, CustomStringConvertible {
 }
 
 extension WireWriter {
-    /// `u32 count ‖ count × (u64 high ‖ u64 low)`: elements of ``MersenneField127``, big-endian.
+    /// `u32 count ‖ count × (u64 high ‖ u64 low)`: elements of ``MersenneField127``, big-endian
+    /// (written as one block, not word by word).
     mutating func writeFieldElements(_ values: [UInt128]) {
         writeUInt32(UInt32(values.count))
-        for value in values {
-            writeUInt64(UInt64(truncatingIfNeeded: value >> 64))
-            writeUInt64(UInt64(truncatingIfNeeded: value))
+        let bytes = [UInt8](unsafeUninitializedCapacity: 16 * values.count) { buffer, initialized in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            for (i, value) in values.enumerated() {
+                raw.storeBytes(of: UInt64(truncatingIfNeeded: value >> 64).bigEndian, toByteOffset: 16 * i, as: UInt64.self)
+                raw.storeBytes(of: UInt64(truncatingIfNeeded: value).bigEndian, toByteOffset: 16 * i + 8, as: UInt64.self)
+            }
+            initialized = 16 * values.count
         }
+        writeRawBytes(bytes)
     }
 }
 
@@ -91,14 +97,21 @@ extension WireReader {
     /// Reads what ``WireWriter/writeFieldElements(_:)`` writes; every value must be below `p`.
     mutating func readFieldElements() throws(WireFormatError) -> [UInt128] {
         let count = try readLength(limit: limits.maxElementCount, unitSize: 16)
-        var out: [UInt128] = []
-        out.reserveCapacity(count)
-        for _ in 0..<count {
-            let high = try readUInt64(), low = try readUInt64()
-            let value = UInt128(high) << 64 | UInt128(low)
-            guard value < MersenneField127.modulus else { throw .invalidValue("field element not below 2^127 − 1") }
-            out.append(value)
+        let bytes = try readRawBytes(count: 16 * count)
+        var canonical = true
+        let values = bytes.withUnsafeBytes { raw in
+            [UInt128](unsafeUninitializedCapacity: count) { out, initialized in
+                for i in 0..<count {
+                    let high = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 16 * i, as: UInt64.self))
+                    let low = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 16 * i + 8, as: UInt64.self))
+                    let value = UInt128(high) << 64 | UInt128(low)
+                    canonical = canonical && value < MersenneField127.modulus
+                    out[i] = value
+                }
+                initialized = count
+            }
         }
-        return out
+        guard canonical else { throw .invalidValue("field element not below 2^127 − 1") }
+        return values
     }
 }

@@ -20,28 +20,15 @@ public struct BeaverStateMachine<Gate: BeaverGate>: ProtocolStateMachine, Custom
     /// An action.
     public typealias Action = ProtocolAction<BeaverMessage, Gate.Output>
 
-    enum Phase: Sendable { case idle, running, done }
-
-    struct Pending: Sendable {
-        var triples: [BeaverTriple<UInt128>]
-        var openingCount: Int
-        var inputCounts: [Int]
-        /// Running sums of every party's `d ‖ e ‖ openings`.
-        var sums: [UInt128]
-        /// Shares of each member's inputs (own shares at this party's index).
-        var inputs: [[UInt128]]
-        var heard = Set<PartyID>()
-    }
-
     /// The session parameters.
     public let configuration: BeaverConfiguration
     /// This member.
     public let party: PartyID
     private var gate: Gate
     private var context: BeaverContext
-    private var phase = Phase.idle
+    private var phase = BeaverPhase.idle
     private var step: UInt32 = 0
-    private var pending: Pending?
+    private var pending: BeaverPendingLayer?
     /// Contributions to the next layer that arrived before this party finished the current one.
     private var early: [PartyID: [UInt128]] = [:]
 
@@ -150,21 +137,8 @@ public struct BeaverStateMachine<Gate: BeaverGate>: ProtocolStateMachine, Custom
 
     // MARK: Layers
 
-    private func expectedCount(from peer: PartyID, in current: Pending) -> Int {
-        let inputs = current.inputCounts.isEmpty ? 0 : current.inputCounts[Int(peer.rawValue) - 1]
-        return 2 * current.triples.count + current.openingCount + inputs
-    }
-
-    private func absorb(_ values: [UInt128], from: PartyID, into current: inout Pending) throws {
-        let expected = expectedCount(from: from, in: current)
-        guard values.count == expected else {
-            throw MPCProtocolError.lengthMismatch(from: from, expected: expected, actual: values.count)
-        }
-        let field = context.field
-        let shared = current.sums.count
-        for i in 0..<shared { current.sums[i] = field.add(current.sums[i], values[i]) }
-        if !current.inputCounts.isEmpty { current.inputs[Int(from.rawValue) - 1] = Array(values[shared...]) }
-        current.heard.insert(from)
+    private func absorb(_ values: [UInt128], from: PartyID, into current: inout BeaverPendingLayer) throws {
+        try current.absorb(values, from: from)
     }
 
     private mutating func perform(_ next: BeaverStep<Output>) throws -> [Action] {
@@ -221,7 +195,7 @@ public struct BeaverStateMachine<Gate: BeaverGate>: ProtocolStateMachine, Custom
                 inputShares[peer] = shares
             }
         }
-        var current = Pending(
+        var current = BeaverPendingLayer(
             triples: triples, openingCount: layer.openings.count,
             inputCounts: layer.inputs == nil ? [] : layer.inputCounts, sums: own,
             inputs: layer.inputs == nil ? [] : [[UInt128]](repeating: [], count: n))
@@ -251,21 +225,67 @@ public struct BeaverStateMachine<Gate: BeaverGate>: ProtocolStateMachine, Custom
 
     private mutating func completeIfReady() throws -> [Action] {
         guard let current = pending, current.heard.count == configuration.memberCount - 1 else { return [] }
-        let field = context.field
         let m = current.triples.count
-        var products: [UInt128] = []
-        products.reserveCapacity(m)
-        for t in 0..<m {
-            let d = current.sums[t], e = current.sums[m + t], triple = current.triples[t]
-            var z = field.add(triple.c, field.add(field.multiply(d, triple.b), field.multiply(e, triple.a)))
-            if context.isLeader { z = field.add(z, field.multiply(d, e)) }
-            products.append(z)
-        }
+        let products = current.products(isLeader: context.isLeader)
         let result = BeaverLayerResult(products: products, opened: Array(current.sums[(2 * m)...]), inputs: current.inputs)
         pending = nil
         step += 1
         let next: BeaverStep<Output>
         do { next = try gate.resume(with: result, context: &context) } catch { phase = .done; throw error }
         return try perform(next)
+    }
+}
+
+enum BeaverPhase: Sendable { case idle, running, done }
+
+/// One layer in progress at one party (not generic, so that its loops compile to concrete code).
+struct BeaverPendingLayer: Sendable {
+    var triples: [BeaverTriple<UInt128>]
+    var openingCount: Int
+    var inputCounts: [Int]
+    /// Running sums of every party's `d ‖ e ‖ openings`.
+    var sums: [UInt128]
+    /// Shares of each member's inputs (own shares at this party's index).
+    var inputs: [[UInt128]]
+    var heard = Set<PartyID>()
+
+    func expectedCount(from peer: PartyID) -> Int {
+        let inputs = inputCounts.isEmpty ? 0 : inputCounts[Int(peer.rawValue) - 1]
+        return 2 * triples.count + openingCount + inputs
+    }
+
+    mutating func absorb(_ values: [UInt128], from: PartyID) throws {
+        let expected = expectedCount(from: from)
+        guard values.count == expected else {
+            throw MPCProtocolError.lengthMismatch(from: from, expected: expected, actual: values.count)
+        }
+        let field = MersenneField127()
+        let shared = sums.count
+        sums.withUnsafeMutableBufferPointer { total in
+            values.withUnsafeBufferPointer { v in
+                for i in 0..<shared { total[i] = field.add(total[i], v[i]) }
+            }
+        }
+        if !inputCounts.isEmpty { inputs[Int(from.rawValue) - 1] = Array(values[shared...]) }
+        heard.insert(from)
+    }
+
+    /// `[x_t y_t] = [c_t] + d_t·[b_t] + e_t·[a_t]` (+ `d_t·e_t` at the leader) [Bea91].
+    func products(isLeader: Bool) -> [UInt128] {
+        let field = MersenneField127()
+        let m = triples.count
+        return [UInt128](unsafeUninitializedCapacity: m) { out, initialized in
+            sums.withUnsafeBufferPointer { s in
+                triples.withUnsafeBufferPointer { t in
+                    for i in 0..<m {
+                        let d = s[i], e = s[m + i]
+                        var z = field.add(t[i].c, field.add(field.multiply(d, t[i].b), field.multiply(e, t[i].a)))
+                        if isLeader { z = field.add(z, field.multiply(d, e)) }
+                        out[i] = z
+                    }
+                }
+            }
+            initialized = m
+        }
     }
 }
