@@ -5,7 +5,7 @@ Writes protocols/beaver/vectors/v1/{field127,comparison}.json. Written from the 
 the Swift code: Python integers for arithmetic modulo p = 2^127 - 1, and SplitMix64 for the test
 generator (_TestSupport's DeterministicRNG). Deterministic; no third-party packages.
 """
-import json, pathlib
+import hashlib, json, pathlib, struct
 
 P = (1 << 127) - 1
 M64 = (1 << 64) - 1
@@ -87,5 +87,48 @@ def main():
         "pairs": cmp_cases, "lists": list_cases}, indent=1) + "\n")
 
 
+def u8(v): return struct.pack(">B", v)
+def u32(v): return struct.pack(">I", v)
+def u64(v): return struct.pack(">Q", v)
+
+
+def layer_message(session, round_, sender, step, values):
+    """Spec (messages): envelope(0x0531, header || u32 step || u32 count || elements || SHA-256)."""
+    body = session + u8(round_) + u32(sender) + u32(step) + u32(len(values))
+    for v in values: body += u64(v >> 64) + u64(v & M64)
+    body += bytes(32)
+    head = b"CVNT" + struct.pack(">H", 1) + struct.pack(">H", 0x0531) + u32(len(body))
+    framed = head + body
+    digest = hashlib.sha256(framed[:-32]).digest()
+    return framed[:-32] + digest
+
+
+def messages():
+    session = bytes(range(32))
+    valid = [
+        ("empty layer", 7, 0, []),
+        ("one element: p - 1", 2, 1, [P - 1]),
+        ("three elements from a multiplication and an opening", 3, 41, [0, 1 << 64, (1 << 126) + 5]),
+    ]
+    cases = []
+    for i, (desc, sender, step, values) in enumerate(valid):
+        cases.append({"tcId": i + 1, "desc": desc, "result": "valid", "sender": sender, "step": step,
+                      "values": [str(v) for v in values], "hex": layer_message(session, 1, sender, step, values).hex()})
+    good = layer_message(session, 1, 2, 1, [P - 1])
+    def rehash(b): return b[:-32] + hashlib.sha256(b[:-32]).digest()
+    nonc = bytearray(good); nonc[-48:-32] = (P).to_bytes(16, "big")
+    wrong_round = bytearray(good); wrong_round[12 + 32] = 2
+    flipped = bytearray(good); flipped[-40] ^= 1
+    invalid = [("element-equal-to-p", rehash(bytes(nonc))), ("round-field-not-1", rehash(bytes(wrong_round))),
+               ("digest-mismatch", bytes(flipped)), ("trailing-garbage", good + b"\x00"),
+               ("truncated-digest", good[:-1])]
+    for j, (desc, b) in enumerate(invalid):
+        cases.append({"tcId": len(valid) + j + 1, "desc": desc, "result": "invalid", "hex": b.hex()})
+    (OUT / "messages.json").write_text(json.dumps({
+        "description": "Encodings of the layer message (tag 0x0531, protocols/beaver.md#messages); session id 00 01 .. 1f",
+        "session": session.hex(), "cases": cases}, indent=1) + "\n")
+
+
 if __name__ == "__main__":
+    messages()
     main()
