@@ -10,6 +10,7 @@ import Foundation
 import Glibc
 #endif
 import MPCProtocols
+import MultiPrecision
 import PaillierEncryption
 import SecretSharing
 
@@ -91,6 +92,34 @@ if CommandLine.arguments.contains("--profile") {
         }
         note("online: \(threadCPUSeconds() - start) s")
     }
+    exit(0)
+}
+// `_BeaverBenchmark --profile-triples`: only member-generated triples among 3 members (for perf).
+if CommandLine.arguments.contains("--profile-triples") {
+    var keyRNG = SecureRandomGenerator()
+    let keys = try (0..<3).map { _ in try Paillier.generatePrivateKey(bits: 2048, using: &keyRNG) }
+    var rng = FixedRNG(state: 10)
+    let configuration = try TripleGenerationConfiguration(sessionID: session, memberCount: 3, tripleCount: 24, publicKeys: keys.map(\.publicKey))
+    let machines: [any ProtocolStateMachine<TripleGenerationMessage, [BeaverTriple<UInt128>]>] = try (0..<3).map { i in
+        try TripleGenerationStateMachine(configuration: configuration, party: PartyID(UInt32(i + 1)), privateKey: keys[i], using: &rng)
+    }
+    var router = InProcessRouter(machines: machines, decode: { bytes throws(MPCProtocolError) in try TripleGenerationMessage(wireEncoded: bytes) })
+    let start = threadCPUSeconds()
+    try router.run()
+    note("triples: \(threadCPUSeconds() - start) s")
+    let key = keys[0].publicKey
+    func time(_ label: String, _ body: () throws -> Void) rethrows {
+        let t0 = threadCPUSeconds()
+        for _ in 0..<20 { try body() }
+        note("\(label): \((threadCPUSeconds() - t0) / 20 * 1000) ms")
+    }
+    let m = BigInt(123456789)
+    let c = try key.encrypt(m, using: &rng)
+    try time("public DJN encrypt") { _ = try key.encrypt(m, using: &rng) }
+    try time("owner CRT encrypt") { _ = try keys[0].encrypt(m, using: &rng) }
+    try time("decrypt") { _ = try keys[0].decrypt(c) }
+    let b = BigInt.random(bits: 127, using: &rng)
+    time("multiply by 127-bit") { _ = key.multiply(c, by: b) }
     exit(0)
 }
 for members in [3, 10] {

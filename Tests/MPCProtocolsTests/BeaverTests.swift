@@ -401,6 +401,20 @@ struct TripleGenerationTests {
         #expect(!(try BeaverTriple.open([broken] + shares.dropFirst().map { $0[0] }, in: Self.field)).isValid(in: Self.field))
     }
 
+    /// 1024-bit keys hold three answers per plaintext (slots of 254 + κ + 1 + ⌈log2 n⌉ bits):
+    /// seven triples travel in packs of 3, 3 and 1, the first of each pack in its highest slot.
+    @Test func packedAnswersUnpackInOrder() throws {
+        let keys = try Self.keys(3, bits: 1024, seed: 400)
+        let shares = try Self.generate(members: 3, triples: 7, keys: keys, seed: 12)
+        for t in 0..<7 {
+            #expect(try BeaverTriple.open(shares.map { $0[t] }, in: Self.field).isValid(in: Self.field), "triple \(t)")
+        }
+        // Mixed key sizes: each responder packs for its owner's modulus.
+        let mixed = [keys[0], try Self.keys(1, bits: 512, seed: 401)[0], keys[2]]
+        let mixedShares = try Self.generate(members: 3, triples: 5, keys: mixed, seed: 13)
+        for t in 0..<5 { #expect(try BeaverTriple.open(mixedShares.map { $0[t] }, in: Self.field).isValid(in: Self.field)) }
+    }
+
     /// The whole pipeline with no dealer: member-generated triples, random bits made from
     /// triples, then a comparison, an equality and a maximum, all opened to the plaintext answer.
     @Test func comparisonWithMemberGeneratedPreprocessing() throws {

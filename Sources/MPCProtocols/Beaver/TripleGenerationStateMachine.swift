@@ -20,6 +20,16 @@ public struct TripleGenerationConfiguration: Sendable, Hashable {
 
     /// The mask bound's exponent: `ρ ∈ [0, 2^{254 + κ})` hides a product of two 127-bit values.
     var maskBits: Int { 2 * MersenneField127.bitWidth + statisticalSecurity }
+    /// `w`: the width of one slot of a packed answer, enough for the sum of `n − 1` answers
+    /// (each below `2^{maskBits+1}`).
+    var slotBits: Int { maskBits + 1 + BeaverConfiguration.ceilLog2(memberCount) }
+    /// How many answers one plaintext of `key` holds: `⌊(|N| − 1)/w⌋`.
+    func slots(for key: Paillier.PublicKey) -> Int { (key.bits - 1) / slotBits }
+    /// How many packed ciphertexts carry the `T` answers to the owner of `key`.
+    func packs(for key: Paillier.PublicKey) -> Int {
+        let s = slots(for: key)
+        return (tripleCount + s - 1) / s
+    }
 
     /// A configuration.
     /// - Parameters:
@@ -151,7 +161,9 @@ public struct TripleGenerationStateMachine: ProtocolStateMachine, CustomStringCo
         var encrypted: [BigInt] = []
         encrypted.reserveCapacity(count)
         do {
-            for value in a { encrypted.append(try privateKey.encrypt(Self.bigInt(value), using: &rng).value) }
+            // The public-key (DJN fixed-base) path: faster than the owner's CRT path here.
+            let key = privateKey.publicKey
+            for value in a { encrypted.append(try key.encrypt(Self.bigInt(value), using: &rng).value) }
         } catch {
             phase = .done
             throw MPCProtocolError.paillier(error)
@@ -186,18 +198,32 @@ public struct TripleGenerationStateMachine: ProtocolStateMachine, CustomStringCo
             for value in values {
                 do { factors.append(try key.ciphertext(value)) } catch { throw MPCProtocolError.invalidCiphertext(from: from) }
             }
-            var response: [BigInt] = []
-            response.reserveCapacity(count)
-            var masks: [UInt128] = []
-            masks.reserveCapacity(count)
+            // Horner packing (several answers per plaintext): for the triples of one pack,
+            // C = (…(E_1^{b_1})^{2^w} · E_2^{b_2})^{2^w} · … , then one encryption of the packed masks.
+            let w = configuration.slotBits
+            let slots = configuration.slots(for: key)
+            let shift = BigInt(1) << w
             let bound = BigInt(1) << configuration.maskBits
             let p = Self.bigInt(MersenneField127.modulus)
-            for t in 0..<count {
-                let rho = BigInt.random(below: bound, using: &rng)
+            var response: [BigInt] = []
+            var masks: [UInt128] = []
+            masks.reserveCapacity(count)
+            var first = 0
+            while first < count {
+                let last = min(count, first + slots)
+                var packed: Paillier.Ciphertext? = nil
+                var packedMask = BigInt()
+                for t in first..<last {
+                    let rho = BigInt.random(below: bound, using: &rng)
+                    masks.append(Self.uint128(rho.modulo(p)))
+                    let term = key.multiply(factors[t], by: Self.bigInt(b[t]))
+                    packed = packed.map { key.add(key.multiply($0, by: shift), term) } ?? term
+                    packedMask = (packedMask << w) + rho
+                }
                 let encryptedMask: Paillier.Ciphertext
-                do { encryptedMask = try key.encrypt(rho, using: &rng) } catch { throw MPCProtocolError.paillier(error) }
-                response.append(key.add(key.multiply(factors[t], by: Self.bigInt(b[t])), encryptedMask).value)
-                masks.append(Self.uint128(rho.modulo(p)))
+                do { encryptedMask = try key.encrypt(packedMask, using: &rng) } catch { throw MPCProtocolError.paillier(error) }
+                response.append(key.add(packed!, encryptedMask).value)
+                first = last
             }
             for t in 0..<count { c[t] = field.subtract(c[t], masks[t]) }
             factorsFrom.insert(from)
@@ -205,17 +231,18 @@ public struct TripleGenerationStateMachine: ProtocolStateMachine, CustomStringCo
             return [.send(to: from, message: message)] + (try finishIfReady())
         case let .maskedProducts(values):
             guard !answersFrom.contains(from) else { throw MPCProtocolError.duplicateMessage(from: from, round: 2) }
-            guard values.count == count else { throw MPCProtocolError.lengthMismatch(from: from, expected: count, actual: values.count) }
             let key = privateKey.publicKey
+            let packs = configuration.packs(for: key)
+            guard values.count == packs else { throw MPCProtocolError.lengthMismatch(from: from, expected: packs, actual: values.count) }
             var received: [Paillier.Ciphertext] = []
-            received.reserveCapacity(count)
+            received.reserveCapacity(packs)
             for value in values {
                 do { received.append(try key.ciphertext(value)) } catch { throw MPCProtocolError.invalidCiphertext(from: from) }
             }
             if answers.isEmpty {
                 answers = received
             } else {
-                for t in 0..<count { key.accumulate(&answers[t], received[t]) }
+                for q in 0..<packs { key.accumulate(&answers[q], received[q]) }
             }
             answersFrom.insert(from)
             return try finishIfReady()
@@ -248,23 +275,31 @@ public struct TripleGenerationStateMachine: ProtocolStateMachine, CustomStringCo
         guard factorsFrom.count == peers.count, answersFrom.count == peers.count else { return [] }
         let count = configuration.tripleCount
         let p = Self.bigInt(MersenneField127.modulus)
-        // Each answer is a_i·b_j + ρ < 2^254 + 2^{254+κ}; their sum stays below n·2^{255+κ}.
+        let w = configuration.slotBits
+        let slots = configuration.slots(for: privateKey.publicKey)
+        let slotBase = BigInt(1) << w
+        // Each answer is a_i·b_j + ρ < 2^254 + 2^{254+κ}; a slot's sum stays below (n−1)·2^{255+κ}.
         let limit = BigInt(peers.count) << (configuration.maskBits + 1)
         var triples: [BeaverTriple<UInt128>] = []
         triples.reserveCapacity(count)
-        for t in 0..<count {
+        for (q, answer) in answers.enumerated() {
             let sum: BigInt
-            do { sum = try privateKey.decrypt(answers[t]) } catch {
+            do { sum = try privateKey.decrypt(answer) } catch {
                 phase = .done
                 wipe()
                 throw MPCProtocolError.paillier(error)
             }
-            guard sum < limit else {
-                phase = .done
-                wipe()
-                throw MPCProtocolError.malformedMessage(from: party, reason: "a decrypted sum of masked products exceeds its bound")
+            let first = q * slots, last = min(count, first + slots)
+            for t in first..<last {
+                // The first triple of a pack sits in its highest slot (Horner order).
+                let slot = (sum >> (w * (last - 1 - t))).modulo(slotBase)
+                guard slot < limit, t > first || (sum >> (w * (last - first))).isZero else {
+                    phase = .done
+                    wipe()
+                    throw MPCProtocolError.malformedMessage(from: party, reason: "a decrypted sum of masked products exceeds its bound")
+                }
+                triples.append(BeaverTriple(a: a[t], b: b[t], c: field.add(c[t], Self.uint128(slot.modulo(p)))))
             }
-            triples.append(BeaverTriple(a: a[t], b: b[t], c: field.add(c[t], Self.uint128(sum.modulo(p)))))
         }
         phase = .done
         wipe()
