@@ -133,6 +133,35 @@ struct BeaverGateTests {
         }
     }
 
+    /// Exact truncation equals floor division by 2^m; probabilistic truncation is within one of it.
+    @Test(arguments: [1, 16, 40, 64])
+    func truncationMatchesFloorDivision(shift: Int) throws {
+        let f = Self.field
+        var rng = DeterministicRNG(seed: 71 + UInt64(shift))
+        var values: [Int128] = [0, 1, -1, (1 << 64) - 1, -(1 << 64), Int128(Int64.max), Int128(Int64.min), 12_345, -12_345]
+        values += (0..<16).map { _ in Int128(Int64(bitPattern: rng.next())) }
+        let shares = try Self.share(values.map { f.element(signedWide: $0) }, members: 3, seed: 72)
+        func floorDiv(_ a: Int128) -> Int128 { a >> Int128(shift) }  // arithmetic shift = ⌊a/2^m⌋
+        let needs = try TruncationGate(values: shares[0], shift: shift).preprocessingNeeded
+        let exact = try Self.agreedOutput(
+            Self.run(members: 3, triples: needs.triples, bits: needs.bits, seed: 73) { i in
+                RevealGate(try TruncationGate(values: shares[i], shift: shift))
+            }, members: 3)
+        let probabilistic = try Self.run(members: 3, triples: 0, bits: values.count * shift, seed: 74) { i in
+            RevealGate(try TruncationGate(values: shares[i], shift: shift, rounding: .probabilistic))
+        }
+        #expect(probabilistic.hops == 2)
+        let rounded = try Self.agreedOutput(probabilistic, members: 3)
+        for (i, a) in values.enumerated() {
+            #expect(Self.signed(exact[i]) == floorDiv(a), "⌊\(a) / 2^\(shift)⌋")
+            let d = Self.signed(rounded[i]) - floorDiv(a)
+            #expect(d == 0 || d == 1, "TruncPr(\(a), \(shift))")
+            if a % (1 << Int128(shift)) == 0 { #expect(d == 0) }  // nothing dropped: exact
+        }
+        #expect(throws: MPCProtocolError.self) { try TruncationGate(values: [], shift: 65) }
+        #expect(throws: MPCProtocolError.self) { try TruncationGate(values: [], shift: 0) }
+    }
+
     @Test func selectionPicksByTheSharedBit() throws {
         let f = Self.field
         let c: [UInt128] = [0, 1, 1, 0]

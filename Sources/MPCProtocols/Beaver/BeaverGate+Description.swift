@@ -47,3 +47,10 @@ extension ExtremumGate: CustomStringConvertible {
     /// Counts and parameters only.
     public var description: String { "ExtremumGate(\(kind.rawValue), count: \(count), k: \(bitLength), shares: redacted)" }
 }
+
+extension TruncationGate: CustomStringConvertible {
+    /// Counts and parameters only.
+    public var description: String {
+        "TruncationGate(count: \(core.values.count), k: \(core.bitLength), m: \(core.m), \(core.output == .truncation ? "exact" : "probabilistic"), shares: redacted)"
+    }
+}

@@ -10,9 +10,13 @@ import SecretSharing
 /// significant bit where `c mod 2^m` and `r'` differ. Takes `m` random bits and
 /// `Σ_s #{j < m : bit s of j is 1}` triples per value (192 for `k = 65`).
 public struct LessThanZeroGate: BeaverGate {
+    /// What the `Mod2m` core outputs: `LTZ`, exact `Trunc` or `TruncPr` [CdH10] §3.
+    enum Mode: Sendable { case lessThanZero, truncation, probabilisticTruncation }
     let values: [UInt128]
     let bitLength: Int
-    var m: Int { bitLength - 1 }
+    /// `m`: the number of low bits `Mod2m` takes off (`k − 1` for `LTZ`).
+    let m: Int
+    let output: Mode
     var bits: [[UInt128]] = []
     var rPrime: [UInt128] = []
     var opened: [UInt128] = []
@@ -28,9 +32,19 @@ public struct LessThanZeroGate: BeaverGate {
     ///   - bitLength: `k`, at most the session's ``BeaverConfiguration/bitLength``.
     /// - Throws: ``MPCProtocolError/invalidConfiguration(_:)`` for `k < 2`.
     public init(values: [UInt128], bitLength: Int = 65) throws {
+        try self.init(values: values, bitLength: bitLength, shift: bitLength - 1, output: .lessThanZero)
+    }
+
+    /// The `Mod2m` core with `m = shift`, `1 ≤ m ≤ k − 1`.
+    init(values: [UInt128], bitLength: Int, shift: Int, output: Mode) throws {
         guard bitLength >= 2 else { throw MPCProtocolError.invalidConfiguration("a comparison needs k ≥ 2") }
+        guard shift >= 1, shift <= bitLength - 1 else {
+            throw MPCProtocolError.invalidConfiguration("a truncation shift must be in 1…k−1")
+        }
         self.values = values
         self.bitLength = bitLength
+        self.m = shift
+        self.output = output
     }
 
     /// `[x_t < y_t]`: `LTZ(x_t − y_t)`; `x`, `y` must be `k − 1`-bit signed values so that their
@@ -59,7 +73,7 @@ public struct LessThanZeroGate: BeaverGate {
 
     /// `m` bits and the prefix OR's triples per value.
     public var preprocessingNeeded: (triples: Int, bits: Int) {
-        (values.count * Self.prefixMultiplications(m), values.count * m)
+        (output == .probabilisticTruncation ? 0 : values.count * Self.prefixMultiplications(m), values.count * m)
     }
 
     /// The masked opening of `c`.
@@ -68,6 +82,7 @@ public struct LessThanZeroGate: BeaverGate {
             throw MPCProtocolError.invalidConfiguration("a comparison's bit length exceeds the session's")
         }
         let field = context.field
+        let m = self.m
         let kappa = context.configuration.statisticalSecurity
         let taken = try context.takeBits(values.count * m)
         bits = (0..<values.count).map { Array(taken[($0 * m)..<(($0 + 1) * m)]) }
@@ -90,6 +105,19 @@ public struct LessThanZeroGate: BeaverGate {
     /// After the opening: `d_i = c_i ⊕ r_i`, then prefix-OR layers, then the output.
     public mutating func resume(with result: BeaverLayerResult, context: inout BeaverContext) throws -> BeaverStep<[UInt128]> {
         let field = context.field
+        let m = self.m
+        if level < 0, output == .probabilisticTruncation {
+            // TruncPr: (a − c' + r')·2^{−m} = ⌊a/2^m⌋ + u, with u = 1 with probability (a mod 2^m)/2^m.
+            let lowMask: UInt128 = (1 << UInt128(m)) - 1
+            let inverseScale = field.inversePowerOfTwo(m)
+            let out = values.indices.map { v in
+                let low = context.constant(result.opened[v] & lowMask)
+                return field.multiply(field.add(field.subtract(values[v], low), rPrime[v]), inverseScale)
+            }
+            bits = []
+            rPrime = []
+            return .done(out)
+        }
         if level < 0 {
             opened = result.opened
             prefix = (0..<values.count).map { v in
@@ -135,12 +163,57 @@ public struct LessThanZeroGate: BeaverGate {
             }
             var aPrime = field.subtract(context.constant(opened[v] & lowMask), rPrime[v])
             aPrime = field.add(aPrime, field.multiply(scale, u))
-            out.append(field.multiply(field.subtract(aPrime, values[v]), inverseScale))
+            // a' = a mod 2^m: LTZ = (a' − a)·2^{−m}; Trunc = (a − a')·2^{−m} = ⌊a/2^m⌋.
+            let difference = output == .lessThanZero ? field.subtract(aPrime, values[v]) : field.subtract(values[v], aPrime)
+            out.append(field.multiply(difference, inverseScale))
         }
         bits = []
         prefix = []
         rPrime = []
         return .done(out)
+    }
+}
+
+/// Fixed-point truncation `[⌊a / 2^m⌋]` for shared signed `a ∈ [−2^{k−1}, 2^{k−1})` [CdH10] §3:
+/// exact (`Trunc`: the `Mod2m` of ``LessThanZeroGate`` with general `m`, `1 + ⌈log2 m⌉` layers)
+/// or probabilistic (`TruncPr`: one masked opening, no triples; the result is `⌊a/2^m⌋ + u` with
+/// `u = 1` with probability `(a mod 2^m)/2^m`, i.e. rounded up or down, off by at most 1).
+/// Spec: protocols/beaver.md#truncation.
+public struct TruncationGate: BeaverGate {
+    /// How the result is rounded.
+    public enum Rounding: String, Sendable, Hashable {
+        /// Towards −∞ (`⌊a/2^m⌋`), exactly.
+        case exact
+        /// Up or down at random, biased by the dropped bits (cheaper: no triples).
+        case probabilistic
+    }
+
+    var core: LessThanZeroGate
+
+    /// `[⌊a_t / 2^m⌋]` (or its probabilistic rounding) for each shared `a_t`.
+    /// - Parameters:
+    ///   - values: Shares of signed values in `[−2^{k−1}, 2^{k−1})`.
+    ///   - shift: `m` in `1…k−1`.
+    ///   - bitLength: `k`, at most the session's (default 65).
+    ///   - rounding: Exact (default) or probabilistic.
+    /// - Throws: ``MPCProtocolError/invalidConfiguration(_:)``.
+    public init(values: [UInt128], shift: Int, bitLength: Int = 65, rounding: Rounding = .exact) throws {
+        core = try LessThanZeroGate(
+            values: values, bitLength: bitLength, shift: shift,
+            output: rounding == .exact ? .truncation : .probabilisticTruncation)
+    }
+
+    /// `m` bits per value, and for exact rounding the prefix OR's triples.
+    public var preprocessingNeeded: (triples: Int, bits: Int) { core.preprocessingNeeded }
+
+    /// The masked opening.
+    public mutating func start(context: inout BeaverContext) throws -> BeaverStep<[UInt128]> {
+        try core.start(context: &context)
+    }
+
+    /// The bitwise comparison's layers (exact), then the quotient.
+    public mutating func resume(with result: BeaverLayerResult, context: inout BeaverContext) throws -> BeaverStep<[UInt128]> {
+        try core.resume(with: result, context: &context)
     }
 }
 
