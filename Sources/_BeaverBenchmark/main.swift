@@ -1,6 +1,8 @@
 // Records the figures of protocol beaver (not API; `covenant bench` can call this code later):
 // swift build -c release --scratch-path .build-beaver-release --product _BeaverBenchmark
 // .build-beaver-release/release/_BeaverBenchmark [OUTPUT.json]
+// (`--profile`: only the online comparisons among 3 members; `--profile-triples`: only the
+// member-generated triples and the Paillier operations they use; both for perf.)
 // Spec: protocols/beaver.md#rounds-and-cost. Every party runs in this one process on one core,
 // one after another, through the in-process router (real wire encodings and digests); times are
 // CPU seconds of this thread, so other processes on the machine do not inflate them.
