@@ -103,14 +103,15 @@ public struct BeaverStateMachine<Gate: BeaverGate>: ProtocolStateMachine, Custom
             early[from] = message.values
             return []
         }
-        guard message.step == step, var current = pending else {
+        guard message.step == step, pending != nil else {
             throw message.step < step
                 ? MPCProtocolError.duplicateMessage(from: from, round: 1)
                 : MPCProtocolError.unexpectedMessage(from: from, round: 1)
         }
-        guard !current.heard.contains(from) else { throw MPCProtocolError.duplicateMessage(from: from, round: 1) }
-        try absorb(message.values, from: from, into: &current)
-        pending = current
+        guard !pending!.heard.contains(from) else { throw MPCProtocolError.duplicateMessage(from: from, round: 1) }
+        // In place (a copy of the layer would copy its sums on every message); `absorb` checks
+        // the length before it changes anything.
+        try pending!.absorb(message.values, from: from)
         return try completeIfReady()
     }
 
