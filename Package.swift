@@ -92,6 +92,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
+        // Records benchmarks/results/beaver-*.json (not API; protocols/beaver.md#rounds-and-cost).
+        .executableTarget(
+            name: "_BeaverBenchmark",
+            dependencies: ["MPCProtocols", "SecretSharing", "PaillierEncryption", "CryptoPrimitives"],
+            swiftSettings: swiftSettings),
         // Records benchmarks/results/datasources-*.json (not API; the CLI can call LocalPlanBenchmark later).
         .executableTarget(name: "_DataSourcesBenchmark", dependencies: ["DataSources"], swiftSettings: swiftSettings),
 

@@ -33,6 +33,10 @@ public enum SharingError: Error, Equatable, Sendable {
     case invalidCoefficientCount(expected: Int, actual: Int)
     /// libcrypto failed while expanding a seed.
     case cryptoFailure(CryptoError)
+    /// A preprocessing store has fewer unused triples than a gate needs.
+    case triplesExhausted(needed: Int, available: Int)
+    /// A preprocessing store has fewer unused random bits than a gate needs.
+    case randomBitsExhausted(needed: Int, available: Int)
 }
 
 extension SharingError: CustomStringConvertible {
@@ -53,6 +57,8 @@ extension SharingError: CustomStringConvertible {
         case let .invalidCount(count): "invalid element count \(count)"
         case let .invalidCoefficientCount(expected, actual): "\(actual) coefficients, expected \(expected)"
         case let .cryptoFailure(error): "seed expansion failed: \(error)"
+        case let .triplesExhausted(needed, available): "\(needed) Beaver triples needed, \(available) unused left"
+        case let .randomBitsExhausted(needed, available): "\(needed) random bits needed, \(available) unused left"
         }
     }
 }

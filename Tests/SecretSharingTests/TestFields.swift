@@ -46,5 +46,7 @@ func errorName(_ error: any Error) -> String {
     case .invalidCount: "invalidCount"
     case .invalidCoefficientCount: "invalidCoefficientCount"
     case .cryptoFailure: "cryptoFailure"
+    case .triplesExhausted: "triplesExhausted"
+    case .randomBitsExhausted: "randomBitsExhausted"
     }
 }
