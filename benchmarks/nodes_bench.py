@@ -136,7 +136,10 @@ def stop_nodes(processes):
 
 
 def part_b():
-    values = [[random.Random(7 * 1000 + pid).randrange(0, 1_000_000) for _ in range(ROWS)] for pid in range(3)]
+    def party(pid):
+        rng = random.Random(7 * 1000 + pid)  # as mpyc_stats.py draws them
+        return [rng.randrange(0, 1_000_000) for _ in range(ROWS)]
+    values = [party(pid) for pid in range(3)]
     everything = [v for party in values for v in party]
     expected = {"n": len(everything), "mean": statistics.fmean(everything), "variance": statistics.variance(everything)}
     with tempfile.TemporaryDirectory(prefix="covenant-bench-nodes-") as root:
