@@ -219,7 +219,7 @@ let package = Package(
         .testTarget(
             name: "NodeRuntimeTests",
             dependencies: [
-                "covenant", "NodeRuntime", "Runtime", "MPCProtocols", "CryptoPrimitives", "ConsortiumLedger", "Circuit", "CircuitCompiler",
+                "covenant", "NodeRuntime", "Runtime", "ContractLanguage", "MPCProtocols", "CryptoPrimitives", "ConsortiumLedger", "Circuit", "CircuitCompiler",
                 "DataSources", "MultiPrecision", "PaillierEncryption", "WireFormat", "_TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -20,6 +20,9 @@ extension MemberNode {
                 throw Runtime.RuntimeError(.invalidConfiguration, "an admin request is a JSON object with a \"command\"")
             }
             logger.info("admin request", metadata: ["command": "\(command)", "operator": "\(caller)"])
+            // The operator sees the log as the sequencer holds it now, not as of the last poll.
+            // Reading commands fall back on the replica when the sequencer cannot be reached.
+            if ["propose", "approve", "run"].contains(command) { try await ledger.sync() } else { try? await ledger.sync() }
             switch command {
             case "status": answer = await status()
             case "list": answer = await list()

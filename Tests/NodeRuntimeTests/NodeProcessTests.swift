@@ -1,4 +1,6 @@
+import Circuit
 import CircuitCompiler
+import ContractLanguage
 import Foundation
 import NodeRuntime
 import Runtime
@@ -64,56 +66,105 @@ struct NodeProcessTests {
         }
     }
 
+    /// A consortium of `names` founded with the CLI (the first founds it, holds the sequencer role
+    /// and, with `paillier`, deals the key before handing the ledger out), each member with its
+    /// own directory, data-source configuration, operator and node configuration on free ports.
+    struct ProcessConsortium {
+        let root: String
+        let names: [String]
+        let ports: [Int]
+        let adminPorts: [Int]
+        let operators: [String]
+
+        /// - Parameter sources: Writes member `index`'s data into its directory and returns its
+        ///   data-source configuration (JSON).
+        init(
+            names: [String], contractRoles: [String: [String]] = [:], paillier: Bool = false,
+            sources: (_ index: Int, _ directory: String) throws -> String
+        ) throws {
+            root = FileManager.default.temporaryDirectory.appendingPathComponent("covenant-nodes-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+            self.names = names
+            let chosen = NodeDemo.freeLoopbackPorts(2 * names.count)
+            ports = Array(chosen.prefix(names.count))
+            adminPorts = Array(chosen.suffix(names.count))
+            for (index, name) in names.enumerated() {
+                let roles = index == 0 ? "voting,participant,sequencer" : "voting,participant"
+                try NodeProcessTests.covenant(["member", "init", name, "--dir", "\(name)/keys", "--roles", roles], in: root)
+            }
+            try NodeProcessTests.covenant(
+                ["consortium", "found", "--name", "consortium", "--quorum", "\(names.count / 2 + 1)", "--dir", "\(names[0])/keys",
+                 "--ledger", "\(names[0])/ledger.sqlite"] + names.map { "\($0)/keys/card.json" }, in: root)
+            if paillier {
+                // The key ceremony before the ledger is handed out (protocols/founding.md#key-ceremony).
+                try NodeProcessTests.covenant(
+                    ["ceremony", "deal", "--dir", "\(names[0])/keys", "--ledger", "\(names[0])/ledger.sqlite", "--bits", "512",
+                     "--insecure-test-parameters", "--out", "shares"] + names.map { "\($0)/keys/card.json" }, in: root)
+            }
+            var operators: [String] = []
+            let roles = contractRoles.map { "\"\($0.key)\": [\($0.value.map { "\"\($0)\"" }.joined(separator: ", "))]" }.joined(separator: ", ")
+            for (index, name) in names.enumerated() {
+                if index > 0 {
+                    try FileManager.default.copyItem(atPath: "\(root)/\(names[0])/ledger.sqlite", toPath: "\(root)/\(name)/ledger.sqlite")
+                    try NodeProcessTests.covenant(["consortium", "accept", "--dir", "\(name)/keys", "--ledger", "\(name)/ledger.sqlite"], in: root)
+                }
+                if paillier {
+                    try NodeProcessTests.covenant(
+                        ["ceremony", "accept", "shares/\(name).share", "--dir", "\(name)/keys", "--ledger", "\(name)/ledger.sqlite"], in: root)
+                }
+                try sources(index, "\(root)/\(name)").write(toFile: "\(root)/\(name)/sources.json", atomically: true, encoding: .utf8)
+                let key = try NodeProcessTests.covenant(
+                    ["operator", "init", "--dir", "\(name)/operator", "--card", "\(name)/keys/card.json", "--admin", "127.0.0.1:\(adminPorts[index])"],
+                    in: root).output.trimmingCharacters(in: .whitespacesAndNewlines)
+                operators.append("\(name)/operator")
+                let memberPorts = ports
+                let peers = names.enumerated().map { "\"\($0.element)\": \"127.0.0.1:\(memberPorts[$0.offset])\"" }.joined(separator: ", ")
+                try """
+                    {"keys": "keys", "ledger": "ledger.sqlite", "listen": "127.0.0.1:\(memberPorts[index])", "admin": "127.0.0.1:\(adminPorts[index])",
+                     "peers": {\(peers)}, "dataSources": "sources.json", "contractRoles": {\(roles)},
+                     "operators": ["\(key)"], "insecureTestParameters": true}
+                    """.write(toFile: "\(root)/\(name)/node.json", atomically: true, encoding: .utf8)
+            }
+            self.operators = operators
+        }
+
+        /// Starts every member's node.
+        func start() throws -> [NodeProcess] { try names.map { try NodeProcess(config: "\($0)/node.json", in: root) } }
+
+        /// Proposes `file` through the first operator and has a quorum approve it.
+        func adopt(_ file: String, name: String) throws {
+            try NodeProcessTests.covenant(["contract", "propose", file, "--operator", operators[0]], in: root)
+            for access in operators.prefix(names.count / 2 + 1) {
+                try NodeProcessTests.covenant(["contract", "approve", name, "--operator", access], in: root)
+            }
+        }
+
+        func remove() { try? FileManager.default.removeItem(atPath: root) }
+    }
+
     static func json(_ text: String) -> [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
     }
 
     @Test("three node processes: founding, replication, contract approval by operators, runs equal to the oracle, a killed and restarted member, SIGTERM, and audited replicas")
     func consortiumOfProcesses() async throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("covenant-nodes-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: root) }
         let names = DemoData.memberNames(3)
-        let chosen = NodeDemo.freeLoopbackPorts(6)
-        let ports = Array(chosen.prefix(3))
-        let adminPorts = Array(chosen.suffix(3))
-        for (index, name) in names.enumerated() {
-            let roles = index == 0 ? "voting,participant,sequencer" : "voting,participant"
-            try Self.covenant(["member", "init", name, "--dir", "\(name)/keys", "--roles", roles], in: root)
-        }
-        try Self.covenant(
-            ["consortium", "found", "--name", "hospitals", "--quorum", "2", "--dir", "\(names[0])/keys", "--ledger", "\(names[0])/ledger.sqlite"]
-                + names.map { "\($0)/keys/card.json" }, in: root)
-        // The Paillier key ceremony before the ledger is handed out (protocols/founding.md#key-ceremony).
-        try Self.covenant(
-            ["ceremony", "deal", "--dir", "\(names[0])/keys", "--ledger", "\(names[0])/ledger.sqlite", "--bits", "512",
-             "--insecure-test-parameters", "--out", "shares"] + names.map { "\($0)/keys/card.json" }, in: root)
         var databases: [String] = []
-        var operators: [String] = []
-        for (index, name) in names.enumerated() {
-            if index > 0 {
-                try FileManager.default.copyItem(atPath: "\(root)/\(names[0])/ledger.sqlite", toPath: "\(root)/\(name)/ledger.sqlite")
-                try Self.covenant(["consortium", "accept", "--dir", "\(name)/keys", "--ledger", "\(name)/ledger.sqlite"], in: root)
-            }
-            try Self.covenant(["ceremony", "accept", "shares/\(name).share", "--dir", "\(name)/keys", "--ledger", "\(name)/ledger.sqlite"], in: root)
-            let database = "\(root)/\(name)/data.sqlite"
+        let fixture = try ProcessConsortium(names: names, contractRoles: [names[0]: ["regulator"]], paillier: true) { index, directory in
+            let database = "\(directory)/data.sqlite"
             try DemoData.writeHospital(path: database, rows: 150, seed: 77 + UInt64(index))
             databases.append(database)
-            try #"{"member": "\#(name)", "sources": {"admissions": {"kind": "sqlite", "path": "data.sqlite", "table": "admissions"}}}"#
-                .write(toFile: "\(root)/\(name)/sources.json", atomically: true, encoding: .utf8)
-            let key = try Self.covenant(
-                ["operator", "init", "--dir", "\(name)/operator", "--card", "\(name)/keys/card.json", "--admin", "127.0.0.1:\(adminPorts[index])"],
-                in: root).output.trimmingCharacters(in: .whitespacesAndNewlines)
-            operators.append("\(name)/operator")
-            let peers = names.enumerated().map { "\"\($0.element)\": \"127.0.0.1:\(ports[$0.offset])\"" }.joined(separator: ", ")
-            try """
-                {"keys": "keys", "ledger": "ledger.sqlite", "listen": "127.0.0.1:\(ports[index])", "admin": "127.0.0.1:\(adminPorts[index])",
-                 "peers": {\(peers)}, "dataSources": "sources.json", "contractRoles": {"\(names[0])": ["regulator"]},
-                 "operators": ["\(key)"], "insecureTestParameters": true}
-                """.write(toFile: "\(root)/\(name)/node.json", atomically: true, encoding: .utf8)
+            return #"{"member": "\#(names[index])", "sources": {"admissions": {"kind": "sqlite", "path": "data.sqlite", "table": "admissions"}}}"#
         }
-        var nodes = try names.map { try NodeProcess(config: "\($0)/node.json", in: root) }
-        defer { for node in nodes { node.signal(SIGKILL) } }
+        let root = fixture.root
+        let operators = fixture.operators
+        let adminPorts = fixture.adminPorts
+        let ports = fixture.ports
+        var nodes = try fixture.start()
+        defer {
+            for node in nodes { node.signal(SIGKILL) }
+            fixture.remove()
+        }
         try DemoData.contractSource.write(toFile: "\(root)/contract.cov", atomically: true, encoding: .utf8)
 
         // Operators propose and approve; every replica sees the version active.
@@ -229,6 +280,50 @@ struct NodeProcessTests {
             // Exit 1 only for the flagged 512-bit test key; every signature, rule and proof verifies.
             let audit = try Self.covenant(["audit", "\(name)/ledger.sqlite"], in: root, expect: nil)
             #expect(!audit.output.contains("FAIL") || audit.output.contains("512"), "\(audit.output)")
+        }
+    }
+
+    @Test(
+        "every runnable example contract across node processes, under each protocol it allows, gives its expected public result",
+        arguments: ["energy_usage", "fraud_rates", "spend_regression"])
+    func exampleContracts(example: String) async throws {
+        let directory = Vectors.repositoryRoot().appendingPathComponent("examples/contracts/\(example)").path
+        let source = try String(contentsOfFile: directory + "/contract.cov", encoding: .utf8)
+        let compiled = try ContractCompiler.compile(source: source)
+        let table = compiled.contract.input.table.text
+        let csvFiles = try FileManager.default.contentsOfDirectory(atPath: directory)
+            .filter { $0.hasPrefix("member-") && $0.hasSuffix(".csv") }.sorted()
+        let names = csvFiles.map { String($0.dropLast(4)) }
+        let fixture = try ProcessConsortium(names: names, paillier: true) { index, _ in
+            #"{"member": "\#(names[index])", "sources": {"\#(table)": {"kind": "csv", "path": "\#(directory)/\#(csvFiles[index])"}}}"#
+        }
+        defer { fixture.remove() }
+        let nodes = try fixture.start()
+        defer { for node in nodes { node.signal(SIGKILL) } }
+        try source.write(toFile: fixture.root + "/contract.cov", atomically: true, encoding: .utf8)
+        try fixture.adopt("contract.cov", name: compiled.contract.syntax.name.text)
+
+        let plan = try AggregationPlan(compiled)
+        let expectedFull = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/expected.json"))) as? [String: Any])
+        let outputNames = ((expectedFull["groups"] as? [[String: Any]])?.first?["outputs"] as? [String: Any])?.keys.sorted() ?? []
+        let publicNames = Set(plan.publicOutputs(among: outputNames))
+        var expected = expectedFull
+        expected["groups"] = (expectedFull["groups"] as? [[String: Any]])?.map { group in
+            var group = group
+            group["outputs"] = (group["outputs"] as? [String: Any])?.filter { publicNames.contains($0.key) }
+            return group
+        }
+        for family in Consortium.runnableProtocols(compiled).protocols {
+            var arguments = ["run", compiled.contract.syntax.name.text, "--json", "--operator", fixture.operators[names.count - 1]]
+            if compiled.contract.protocolChoice == .auto { arguments += ["--protocol", family.rawValue] }
+            let answer = Self.json(try Self.covenant(arguments, in: fixture.root).output)
+            #expect(answer["status"] as? String == "published", "\(example) \(family): \(answer["reason"] ?? "")")
+            #expect(NodeDemo.sameResult(answer["publicResult"] ?? NSNull(), expected), "\(example) under \(family)")
+        }
+        for node in nodes {
+            node.signal(SIGTERM)
+            #expect(node.wait() == 0)
         }
     }
 }
