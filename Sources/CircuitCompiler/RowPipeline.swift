@@ -251,12 +251,19 @@ public struct RowPipeline: Sendable {
     /// `group(of:keys:)` with the keys' column positions resolved (`position(of:)`) by the caller.
     func group(of row: [Value], keys: [CheckedGroupKey], columns: [Int?]) -> Int? {
         var group = 0
-        for (key, column) in zip(keys, columns) {
-            guard let i = column, let position = key.domain.firstIndex(where: { Self.order($0, row[i]) == 0 })
+        for k in keys.indices {
+            guard let i = columns[k], let position = keys[k].domain.firstIndex(where: { Self.equal($0, row[i]) })
             else { return nil }
-            group = group * key.domain.count + position
+            group = group * keys[k].domain.count + position
         }
         return group
+    }
+
+    /// `Value.compare(a, b) == 0`, with text compared by its UTF-8 bytes (equal exactly when the
+    /// code points are).
+    static func equal(_ a: Value, _ b: Value) -> Bool {
+        if case .text(let x) = a, case .text(let y) = b { return x.utf8.elementsEqual(y.utf8) }
+        return Value.compare(a, b) == 0
     }
 
     /// The key values of a group index.

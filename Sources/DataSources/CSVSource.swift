@@ -127,6 +127,8 @@ public struct CSVSource: DataSource {
             positions.append(position)
         }
         let required = declared.map { notNull.contains($0.name.text) }
+        let types = declared.map(\.type)
+        let columnNames = declared.map(\.name.text)
         var row = 0
         var values: [Value] = []
         values.reserveCapacity(declared.count)
@@ -139,17 +141,17 @@ public struct CSVSource: DataSource {
                     at: .init(file: path, row: row, line: line))
             }
             values.removeAll(keepingCapacity: true)
-            for (index, column) in declared.enumerated() {
-                let parsed = allEmpty ? Value.null : reader.value(positions[index], as: column.type, column: column.name.text)
+            for index in types.indices {
+                let parsed = allEmpty ? Value.null : reader.value(positions[index], as: types[index], column: columnNames[index])
                 guard let value = parsed else {
                     throw DataSourceError(
-                        .unparsableValue, "value does not parse as \(column.type)",
-                        at: .init(file: path, row: row, line: line, column: column.name.text))
+                        .unparsableValue, "value does not parse as \(types[index])",
+                        at: .init(file: path, row: row, line: line, column: columnNames[index]))
                 }
                 if required[index] && value.isNull {
                     throw DataSourceError(
                         .nullValue, "null (an empty field) in a column declared notNull",
-                        at: .init(file: path, row: row, line: line, column: column.name.text))
+                        at: .init(file: path, row: row, line: line, column: columnNames[index]))
                 }
                 values.append(value)
             }
