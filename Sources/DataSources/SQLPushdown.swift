@@ -55,9 +55,9 @@ enum SQLDialect: Sendable, Hashable {
 /// `bigint` into `numeric` (exact). In SQLite they are one call per row of the aggregate
 /// `covenant_partials` (`SQLitePartials`), which adds the row into the partial-aggregate vector
 /// in `Int128`, the row pipeline's own arithmetic, so no sort and no 64-bit sum. With a
-/// `validation` expression (SQLite) the same scan also finds invalid rows: they skip the filters
-/// and come with group −1, which stops the scan, and the caller then runs the validation scan
-/// that names the first one. Anything whose SQL meaning could differ from `RowPipeline` throws
+/// `validation` expression the same scan also finds invalid rows: they skip the filters and come
+/// with group −1 (in SQLite that stops the scan; in PostgreSQL they form result rows of group
+/// −1), and the caller then runs the validation scan that names the first one. Anything whose SQL meaning could differ from `RowPipeline` throws
 /// `Untranslatable` and the source falls back to the row pipeline.
 struct SQLPushdown {
     /// Why a plan was not pushed down.
@@ -111,13 +111,13 @@ struct SQLPushdown {
     ///   - base: the validated input in input-column order.
     ///   - dialect: the engine's dialect (for PostgreSQL, `base` yields the catalog-checked
     ///     column types of `PostgreSQLSource`).
-    ///   - validation: SQLite only: an expression over the stored values `c0, …` that is not
-    ///     NULL exactly when the row is invalid (`SQLiteSource.problemExpression`); such rows are
-    ///     kept past every filter and put in group −1. Nil: the caller validated already.
+    ///   - validation: an expression over the stored values `c0, …` that is not NULL exactly
+    ///     when the row is invalid (`SQLiteSource.problemExpression`, the PostgreSQL session's
+    ///     `problemExpression`); such rows are kept past every filter and put in group −1. Nil:
+    ///     the caller validated already.
     init(plan: LocalPlan, base: String, dialect: SQLDialect = .sqlite, validation: String? = nil) throws(Untranslatable) {
         self.plan = plan
         self.dialect = dialect
-        let validation = dialect == .sqlite ? validation : nil
         let declared = plan.pipeline.columns
         var types = declared.map(\.type)
         func c(_ i: Int) -> String { "c\(i)" }
