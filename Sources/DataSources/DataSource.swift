@@ -4,9 +4,10 @@ public import ContractLanguage
 /// How a source runs a local plan.
 public enum ExecutionStrategy: Sendable, Hashable {
     /// Push the plan down into one SQL query when the source is SQL and the plan translates;
-    /// otherwise stream rows through `LocalPlan.execute(rows:)`.
+    /// otherwise stream rows through `LocalPlan.Accumulator` (what `LocalPlan.execute(rows:)` gives).
     case automatic
-    /// Always stream rows through `LocalPlan.execute(rows:)` (the reference executor).
+    /// Always stream rows through `LocalPlan.Accumulator` (what `LocalPlan.execute(rows:)`, the
+    /// reference executor, gives).
     case rowPipeline
 }
 

@@ -122,7 +122,7 @@ public struct SQLiteSource: DataSource {
     }
 
     /// Runs the plan as one SQL query when it translates (see `SQLPushdown`), validating every row
-    /// in that same scan, else validates and streams the rows through `LocalPlan.execute(rows:)`.
+    /// in that same scan, else validates and streams the rows through `LocalPlan.Accumulator`.
     /// When the scan finds an invalid row, the validation scan names the first one (the same
     /// error as without pushdown). Everything runs in one read transaction, on the caller's thread.
     /// - Parameters:
