@@ -379,7 +379,10 @@ struct SQLPushdown {
                 switch need {
                 case .constant: break
                 case .rowCount: steps.append(.add(partial: p, term: .one, when: []))
-                case .count(let i): steps.append(.add(partial: p, term: .one, when: [argument(c(i))]))
+                case .count(let i):
+                    // Only integers reach the aggregate: a text column is counted through a flag.
+                    let present = hasUnits(types[i]) || types[i] == .bool ? c(i) : "CASE WHEN \(c(i)) IS NOT NULL THEN 1 END"
+                    steps.append(.add(partial: p, term: .one, when: [argument(present)]))
                 case .sum(let i, let when):
                     steps.append(.add(partial: p, term: .value(argument(c(i))), when: when.map { [argument(c($0))] } ?? []))
                 case .product(let i, let j, let when):

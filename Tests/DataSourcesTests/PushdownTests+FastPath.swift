@@ -109,6 +109,23 @@ extension PushdownTests {
         }
     }
 
+    /// `count(column)` of a text column (before and after a generalisation into bands) counts
+    /// its non-null values: only integers reach `covenant_partials`.
+    @Test func countOfATextColumn() throws {
+        let compiled = try ContractCompiler.compile(
+            source: """
+                contract texts version 1 {
+                  input t(ward: text, age: int, x: int)
+                  local { generalize age into bands [18, 65] }
+                  compute { n = count(ward) a = count(age) s = sum(x) }
+                  reveal n, a, s to all
+                }
+                """)
+        try expectPushdownAgrees(
+            compiled, columns: [("ward", "TEXT"), ("age", "INTEGER"), ("x", "INTEGER")],
+            rows: [["icu", 30, 1], [nil, 70, 2], ["", nil, 4], ["caf\u{E9}", 10, nil]])
+    }
+
     /// `covenant_nfc` in C: ASCII passes through, decomposed text is composed, empty text stays
     /// empty text (not NULL).
     @Test func canonicalTextInC() throws {
