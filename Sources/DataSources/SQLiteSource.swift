@@ -9,8 +9,9 @@ import GRDBSQLite
 /// Storage classes accepted for each contract type (spec: protocols/data-sources.md §3):
 /// `int` INTEGER; `decimal(S)` INTEGER (a whole number) or REAL (the binary64 nearest to a
 /// decimal with at most S fraction digits, |x·10^S| < 2^53; see `decimalUnits`); `text` TEXT; `bool` INTEGER 0 or 1; `date` TEXT `YYYY-MM-DD`; NULL for
-/// any type unless the column is declared `notNull`. Validation runs in SQL, over the same read
-/// transaction as the plan, before the plan runs.
+/// any type unless the column is declared `notNull`. Validation runs in SQL (`covenant_check`),
+/// in the pushed-down plan's own scan, or before the rows stream when the plan is not pushed down,
+/// in the same read transaction either way.
 public struct SQLiteSource: DataSource {
     /// What to read.
     public enum Relation: Sendable, Hashable {
