@@ -9,6 +9,34 @@ public struct RowPipeline: Sendable {
     /// The local block's statements, in order.
     public let statements: [LocalStatement]
     private let index: [String: Int]
+    /// `statements` with column names resolved to positions and literals to values, once: what
+    /// `apply` runs (a row costs no name lookup).
+    private let steps: [Step]
+
+    /// A statement with its column resolved (nil: not an input column).
+    private enum Step: Sendable {
+        case filter(Test)
+        case generalize(Int?, Generalization.Rule)
+        case clip(Int?, Clip)
+    }
+
+    /// A condition with its operands resolved; `test` evaluates it as the spec's §5.1 says.
+    private indirect enum Test: Sendable {
+        case comparison(Term, ComparisonOperator, Term)
+        case and(Test, Test)
+        case or(Test, Test)
+        case not(Test)
+        case isNull(Term, negated: Bool)
+        case inList(Term, [Value], negated: Bool)
+        case between(Term, Term, Term, negated: Bool)
+        case operand(Term)
+    }
+
+    /// An operand: a column position (nil: unknown, read as null) or a literal's value.
+    private enum Term: Sendable {
+        case column(Int?)
+        case literal(Value)
+    }
 
     /// Creates the pipeline of a checked contract.
     /// - Parameter contract: the checked contract.
@@ -20,6 +48,34 @@ public struct RowPipeline: Sendable {
             index[column.name.text] = position
         }
         self.index = index
+        steps = statements.map { statement in
+            switch statement {
+            case .filter(let condition): return .filter(Self.resolve(condition, index))
+            case .generalize(let g): return .generalize(index[g.column.text], g.rule)
+            case .clip(let clip): return .clip(index[clip.column.text], clip)
+            }
+        }
+    }
+
+    private static func resolve(_ operand: Operand, _ index: [String: Int]) -> Term {
+        switch operand {
+        case .column(let name): return .column(index[name.text])
+        case .literal(let literal, _): return .literal(RowPipeline.value(of: literal))
+        }
+    }
+
+    private static func resolve(_ condition: Condition, _ index: [String: Int]) -> Test {
+        func term(_ operand: Operand) -> Term { resolve(operand, index) }
+        switch condition.kind {
+        case .comparison(let l, let op, let r): return .comparison(term(l), op, term(r))
+        case .and(let a, let b): return .and(resolve(a, index), resolve(b, index))
+        case .or(let a, let b): return .or(resolve(a, index), resolve(b, index))
+        case .not(let a): return .not(resolve(a, index))
+        case .isNull(let x, let negated): return .isNull(term(x), negated: negated)
+        case .inList(let x, let literals, let negated): return .inList(term(x), literals.map(RowPipeline.value(of:)), negated: negated)
+        case .between(let x, let low, let high, let negated): return .between(term(x), term(low), term(high), negated: negated)
+        case .operand(let x): return .operand(term(x))
+        }
     }
 
     /// The position of a column in a row.
@@ -32,15 +88,15 @@ public struct RowPipeline: Sendable {
     /// - Returns: the transformed row, or nil when a `where` drops it.
     public func apply(_ row: [Value]) -> [Value]? {
         var row = row
-        for statement in statements {
-            switch statement {
+        for step in steps {
+            switch step {
             case .filter(let condition):
-                guard evaluate(condition, row) == true else { return nil }
-            case .generalize(let g):
-                guard let i = index[g.column.text] else { continue }
-                row[i] = RowPipeline.generalize(row[i], g.rule)
-            case .clip(let clip):
-                guard let i = index[clip.column.text] else { continue }
+                guard test(condition, row) == true else { return nil }
+            case .generalize(let i, let rule):
+                guard let i else { continue }
+                row[i] = RowPipeline.generalize(row[i], rule)
+            case .clip(let i, let clip):
+                guard let i else { continue }
                 row[i] = RowPipeline.clip(row[i], clip)
             }
         }
@@ -53,10 +109,14 @@ public struct RowPipeline: Sendable {
     ///   - row: the current row.
     /// - Returns: true, false, or nil for unknown.
     public func evaluate(_ condition: Condition, _ row: [Value]) -> Bool? {
-        switch condition.kind {
+        test(Self.resolve(condition, index), row)
+    }
+
+    private func test(_ condition: Test, _ row: [Value]) -> Bool? {
+        switch condition {
         case .comparison(let l, let op, let r):
             let a = value(l, row), b = value(r, row)
-            guard let order = Value.compare(a, b) else { return nil }
+            guard let order = Self.order(a, b) else { return nil }
             switch op {
             case .equal: return order == 0
             case .notEqual: return order != 0
@@ -66,28 +126,28 @@ public struct RowPipeline: Sendable {
             case .greaterOrEqual: return order >= 0
             }
         case .and(let a, let b):
-            let x = evaluate(a, row), y = evaluate(b, row)
+            let x = test(a, row), y = test(b, row)
             if x == false || y == false { return false }
             if x == nil || y == nil { return nil }
             return true
         case .or(let a, let b):
-            let x = evaluate(a, row), y = evaluate(b, row)
+            let x = test(a, row), y = test(b, row)
             if x == true || y == true { return true }
             if x == nil || y == nil { return nil }
             return false
         case .not(let a):
-            return evaluate(a, row).map { !$0 }
+            return test(a, row).map { !$0 }
         case .isNull(let x, let negated):
             return value(x, row).isNull != negated
-        case .inList(let x, let literals, let negated):
+        case .inList(let x, let values, let negated):
             let v = value(x, row)
             if v.isNull { return nil }
-            let found = literals.contains { Value.compare(v, RowPipeline.value(of: $0)) == 0 }
+            let found = values.contains { Self.order(v, $0) == 0 }
             return found != negated
         case .between(let x, let low, let high, let negated):
             let v = value(x, row)
-            let lower = Value.compare(v, value(low, row)).map { $0 >= 0 }
-            let upper = Value.compare(v, value(high, row)).map { $0 <= 0 }
+            let lower = Self.order(v, value(low, row)).map { $0 >= 0 }
+            let upper = Self.order(v, value(high, row)).map { $0 <= 0 }
             let both: Bool?
             if lower == false || upper == false {
                 both = false
@@ -103,11 +163,21 @@ public struct RowPipeline: Sendable {
         }
     }
 
-    private func value(_ operand: Operand, _ row: [Value]) -> Value {
-        switch operand {
-        case .column(let name): return index[name.text].map { row[$0] } ?? .null
-        case .literal(let literal, _): return RowPipeline.value(of: literal)
+    private func value(_ term: Term, _ row: [Value]) -> Value {
+        switch term {
+        case .column(let i): return i.map { row[$0] } ?? .null
+        case .literal(let value): return value
         }
+    }
+
+    /// `Value.compare`, with text compared by its UTF-8 bytes: UTF-8 orders as code points do,
+    /// so the result is the same, without building arrays of code points per comparison.
+    static func order(_ a: Value, _ b: Value) -> Int? {
+        if case .text(let x) = a, case .text(let y) = b {
+            if x.utf8.elementsEqual(y.utf8) { return 0 }
+            return x.utf8.lexicographicallyPrecedes(y.utf8) ? -1 : 1
+        }
+        return Value.compare(a, b)
     }
 
     /// The value of a literal (numbers as decimals at their own scale).
@@ -175,14 +245,25 @@ public struct RowPipeline: Sendable {
     ///   - keys: the group-by keys.
     /// - Returns: the group index.
     public func group(of row: [Value], keys: [CheckedGroupKey]) -> Int? {
+        group(of: row, keys: keys, columns: keys.map { index[$0.column] })
+    }
+
+    /// `group(of:keys:)` with the keys' column positions resolved (`position(of:)`) by the caller.
+    func group(of row: [Value], keys: [CheckedGroupKey], columns: [Int?]) -> Int? {
         var group = 0
-        for key in keys {
-            guard let i = index[key.column],
-                let position = key.domain.firstIndex(where: { Value.compare($0, row[i]) == 0 })
+        for k in keys.indices {
+            guard let i = columns[k], let position = keys[k].domain.firstIndex(where: { Self.equal($0, row[i]) })
             else { return nil }
-            group = group * key.domain.count + position
+            group = group * keys[k].domain.count + position
         }
         return group
+    }
+
+    /// `Value.compare(a, b) == 0`, with text compared by its UTF-8 bytes (equal exactly when the
+    /// code points are).
+    static func equal(_ a: Value, _ b: Value) -> Bool {
+        if case .text(let x) = a, case .text(let y) = b { return x.utf8.elementsEqual(y.utf8) }
+        return Value.compare(a, b) == 0
     }
 
     /// The key values of a group index.

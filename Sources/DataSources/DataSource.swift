@@ -4,9 +4,10 @@ public import ContractLanguage
 /// How a source runs a local plan.
 public enum ExecutionStrategy: Sendable, Hashable {
     /// Push the plan down into one SQL query when the source is SQL and the plan translates;
-    /// otherwise stream rows through `LocalPlan.execute(rows:)`.
+    /// otherwise stream rows through `LocalPlan.Accumulator` (what `LocalPlan.execute(rows:)` gives).
     case automatic
-    /// Always stream rows through `LocalPlan.execute(rows:)` (the reference executor).
+    /// Always stream rows through `LocalPlan.Accumulator` (what `LocalPlan.execute(rows:)`, the
+    /// reference executor, gives).
     case rowPipeline
 }
 
@@ -33,10 +34,12 @@ public struct LocalExecution: Sendable, Equatable {
 /// anything: `execute(_:strategy:deadline:)` either returns the partials of all rows or throws, so
 /// nothing derived from partially valid data ever leaves the member.
 ///
-/// The interface is asynchronous so that a source on a database server (`PostgreSQLSource`)
-/// awaits its I/O instead of holding a thread; the embedded sources (`SQLiteSource`,
-/// `CSVSource`) satisfy it with synchronous methods, which callers of the concrete types may
-/// call without `await`. Cancelling the calling task cancels a server's query.
+/// The interface is asynchronous so that no scan holds a thread of Swift's shared concurrency
+/// pool: a source on a database server (`PostgreSQLSource`) awaits its I/O, and the embedded
+/// sources (`SQLiteSource`, `CSVSource`) run their blocking scans on a thread of their own.
+/// Cancelling the calling task stops the scan (a server's query, SQLite's statement, a CSV
+/// file's read) and throws `CancellationError`. The embedded sources also have synchronous
+/// methods of the same names, which run on the caller's thread (for callers that are not async).
 public protocol DataSource: Sendable {
     /// The file (and table), or the server and table, for messages.
     var name: String { get }
@@ -91,64 +94,45 @@ extension DataSource {
     public func validate(against input: InputDeclaration) async throws -> Int { try await validate(input.columns) }
 }
 
-/// Runs a plan over rows in chunks and combines the chunk vectors (sums add, extrema compare), so
-/// a source can stream any number of rows through `LocalPlan.execute(rows:)` in bounded memory.
+/// Streams rows through the plan (`LocalPlan.Accumulator`: exactly what
+/// `LocalPlan.execute(rows:)` gives) in bounded memory, checking the deadline and the scan's
+/// cancellation every 4,096 rows.
 struct PartialAccumulator {
-    let plan: LocalPlan
-    private(set) var vector: [Int128]
-    private var pending: [[Value]] = []
+    private var accumulator: LocalPlan.Accumulator
+    private var count = 0
     static let chunkSize = 4096
     /// Checked once per chunk: a scan past it throws `deadlineExceeded`.
     let deadline: ContinuousClock.Instant?
+    /// Checked once per chunk: a cancelled scan throws `CancellationError`.
+    let control: ScanControl?
     /// Where the rows come from, for the deadline error.
     let location: DataSourceError.Location?
 
-    init(_ plan: LocalPlan, deadline: ContinuousClock.Instant? = nil, location: DataSourceError.Location? = nil) throws {
-        self.plan = plan
+    init(
+        _ plan: LocalPlan, deadline: ContinuousClock.Instant? = nil, control: ScanControl? = nil,
+        location: DataSourceError.Location? = nil
+    ) throws {
+        accumulator = LocalPlan.Accumulator(plan)
         self.deadline = deadline
+        self.control = control
         self.location = location
-        vector = try Self.run(plan, [])
-        pending.reserveCapacity(Self.chunkSize)
     }
 
     mutating func append(_ row: [Value]) throws {
-        pending.append(row)
-        if pending.count >= Self.chunkSize { try flush() }
-    }
-
-    mutating func finish() throws -> [Int128] {
-        try flush()
-        return vector
-    }
-
-    private mutating func flush() throws {
-        guard !pending.isEmpty else { return }
-        if let deadline, ContinuousClock.now >= deadline {
-            throw DataSourceError(.deadlineExceeded, "the local plan did not finish before its deadline", at: location)
-        }
-        let chunk = try Self.run(plan, pending)
-        pending.removeAll(keepingCapacity: true)
-        let partialCount = plan.partials.count
-        for slot in vector.indices {
-            switch plan.partials[slot % partialCount] {
-            case .minimum: vector[slot] = min(vector[slot], chunk[slot])
-            case .maximum: vector[slot] = max(vector[slot], chunk[slot])
-            default:
-                let (sum, overflow) = vector[slot].addingReportingOverflow(chunk[slot])
-                if overflow { throw DataSourceError(.overflow, "partial aggregate \(plan.partials[slot % partialCount]) exceeds 128 bits") }
-                vector[slot] = sum
-            }
-        }
-    }
-
-    private static func run(_ plan: LocalPlan, _ rows: [[Value]]) throws -> [Int128] {
+        count += 1
+        if count % Self.chunkSize == 0 { try ScanControl.check(control, deadline: deadline, location: location) }
         do {
-            return try plan.execute(rows: rows)
+            try accumulator.add(row)
         } catch {
             switch error {
             case .overflow(let reason): throw DataSourceError(.overflow, reason)
             default: throw DataSourceError(.unparsableValue, "the local plan rejected a row: \(error)")
             }
         }
+    }
+
+    mutating func finish() throws -> [Int128] {
+        try ScanControl.check(control, deadline: deadline, location: location)
+        return accumulator.partials
     }
 }

@@ -17,6 +17,16 @@ public enum LocalPlanBenchmark {
         public var seconds: Double
         /// How the plan ran (`pushdown` or `rowPipeline`).
         public var path: String
+        /// The process's CPU seconds (user + system) in the run of `seconds`: on a shared
+        /// machine, the figure that other processes' load disturbs least.
+        public var cpuSeconds: Double?
+    }
+
+    /// The process's user + system CPU time so far, in seconds.
+    static func processCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     /// The benchmarked contract: salary_benchmark's shape (filters, clipping, three groups,
@@ -71,24 +81,102 @@ public enum LocalPlanBenchmark {
         try queue.write { db in
             try db.execute(sql: "CREATE TABLE employees (dept TEXT, age INTEGER, salary REAL)")
             let statement = try db.makeStatement(sql: "INSERT INTO employees VALUES (?, ?, ?)")
-            var state: UInt64 = 0xC0FFEE
-            func next() -> UInt64 {  // SplitMix64: reproducible inputs, not secrets
-                state &+= 0x9E37_79B9_7F4A_7C15
-                var z = state
-                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-                return z ^ (z >> 31)
-            }
-            let departments = ["eng", "ops", "sales", "legal", nil]
-            for _ in 0..<rows {
-                let dept = departments[Int(next() % 5)]
-                let age = Int64(16 + next() % 50)
-                let cents = Int64(next() % 40_000_000)
+            try forEachGeneratedRow(rows) { dept, age, cents in
                 try statement.execute(arguments: [dept, age, Double(cents) / 100])
             }
         }
         try queue.close()
         return path
+    }
+
+    /// The benchmark's seeded rows (dept or nil, age, salary in cents), as `generateSQLite` and
+    /// `generateCSV` write them.
+    static func forEachGeneratedRow(_ rows: Int, _ body: (String?, Int64, Int64) throws -> Void) rethrows {
+        var state: UInt64 = 0xC0FFEE
+        func next() -> UInt64 {  // SplitMix64: reproducible inputs, not secrets
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        let departments = ["eng", "ops", "sales", "legal", nil]
+        for _ in 0..<rows {
+            let dept = departments[Int(next() % 5)]
+            let age = Int64(16 + next() % 50)
+            let cents = Int64(next() % 40_000_000)
+            try body(dept, age, cents)
+        }
+    }
+
+    /// Writes the benchmark's rows as `directory/datasources-bench-ROWS.csv` (header
+    /// `dept,age,salary`, an empty field for a null dept, salaries with two decimals), replaced if
+    /// present: the same rows as `generateSQLite`.
+    /// - Parameters:
+    ///   - rows: row count.
+    ///   - directory: where the file is written (and left).
+    /// - Returns: the file's path.
+    /// - Throws: a file error.
+    public static func generateCSV(rows: Int, directory: String) throws -> String {
+        let path = directory + "/datasources-bench-\(rows).csv"
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            throw DataSourceError(.unreadableFile, "cannot create the benchmark's CSV file", at: .init(file: path))
+        }
+        defer { try? handle.close() }
+        var buffer: [UInt8] = Array("dept,age,salary\n".utf8)
+        func digits(_ value: Int64, width: Int = 1) {
+            var text = Array(String(value).utf8)
+            while text.count < width { text.insert(UInt8(ascii: "0"), at: 0) }
+            buffer.append(contentsOf: text)
+        }
+        try forEachGeneratedRow(rows) { dept, age, cents in
+            if let dept { buffer.append(contentsOf: dept.utf8) }
+            buffer.append(UInt8(ascii: ","))
+            digits(age)
+            buffer.append(UInt8(ascii: ","))
+            digits(cents / 100)
+            buffer.append(UInt8(ascii: "."))
+            digits(cents % 100, width: 2)
+            buffer.append(UInt8(ascii: "\n"))
+            if buffer.count >= 1 << 20 {
+                try handle.write(contentsOf: buffer)
+                buffer.removeAll(keepingCapacity: true)
+            }
+        }
+        try handle.write(contentsOf: buffer)
+        return path
+    }
+
+    /// Times the plan over a CSV file `generateCSV` wrote (best of `repetitions`).
+    /// - Parameters:
+    ///   - path: the file.
+    ///   - rows: its row count, for the figure.
+    ///   - repetitions: runs.
+    /// - Returns: the figure.
+    /// - Throws: `DataSourceError`.
+    public static func runCSV(path: String, rows: Int, repetitions: Int = 3) throws -> Figure {
+        let compiled = try ContractCompiler.compile(source: contract)
+        let source = CSVSource(path: path)
+        var best = Double.infinity
+        var bestCPU = 0.0
+        var reference: [Int128]? = nil
+        for _ in 0..<max(1, repetitions) {
+            let start = ContinuousClock.now
+            let cpu = processCPUSeconds()
+            let execution = try source.execute(compiled.localPlan, strategy: .automatic, deadline: nil)
+            let elapsed = ContinuousClock.now - start
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            if seconds < best { bestCPU = processCPUSeconds() - cpu }
+            best = min(best, seconds)
+            if let reference {
+                precondition(reference == execution.partials, "benchmark self-check: two runs differ")
+            } else {
+                reference = execution.partials
+            }
+        }
+        return Figure(
+            name: "datasources.csv.salary_benchmark.\(rows)", rowsPerSecond: Double(rows) / best, seconds: best, path: "csv",
+            cpuSeconds: bestCPU)
     }
 
     /// Times the plan over a table `generateSQLite` wrote, by each strategy (best of `repetitions`).
@@ -110,12 +198,15 @@ public enum LocalPlanBenchmark {
         var reference: [Int128]? = nil
         for strategy in strategies {
             var best = Double.infinity
+            var bestCPU = 0.0
             var label = ""
             for _ in 0..<max(1, repetitions) {
                 let start = ContinuousClock.now
+                let cpu = processCPUSeconds()
                 let execution = try source.execute(compiled.localPlan, strategy: strategy, deadline: nil)
                 let elapsed = ContinuousClock.now - start
                 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                if seconds < best { bestCPU = processCPUSeconds() - cpu }
                 best = min(best, seconds)
                 label = execution.path == .pushdown ? "pushdown" : "rowPipeline"
                 if let reference {
@@ -126,7 +217,7 @@ public enum LocalPlanBenchmark {
             }
             let figure = Figure(
                 name: "datasources.\(label).salary_benchmark.\(rows)", rowsPerSecond: Double(rows) / best, seconds: best,
-                path: label)
+                path: label, cpuSeconds: bestCPU)
             progress("\(figure.name): \(Int(figure.rowsPerSecond)) rows/s (\(best) s)")
             figures.append(figure)
         }
@@ -145,11 +236,10 @@ public enum LocalPlanBenchmark {
         defer { try? queue.close() }
         return try queue.read { db in
             let columns = compiled.localPlan.pipeline.columns
-            let base = try source.baseQuery(db, columns)
             do {
-                // The first query `SQLiteSource.execute` runs: validating, plain 64-bit sums.
+                // The query `SQLiteSource.execute` runs: validating and aggregating in one scan.
                 return try SQLPushdown(
-                    plan: compiled.localPlan, base: base, validation: source.problemExpression(columns), arithmetic: .split
+                    plan: compiled.localPlan, base: source.pushdownBase(db, columns), validation: source.problemExpression(columns)
                 ).sql
             } catch let error as SQLPushdown.Untranslatable {
                 throw DataSourceError(.invalidQuery, "the plan does not translate: \(error.reason)")

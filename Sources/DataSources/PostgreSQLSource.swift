@@ -176,9 +176,10 @@ public struct PostgreSQLSource: DataSource {
         }
     }
 
-    /// Checks the catalog types, validates every row, then runs the plan as one query in
-    /// PostgreSQL's dialect when it translates (`SQLPushdown`, exact `numeric` sums), else streams
-    /// the rows through `LocalPlan.execute(rows:)`; all in one read-only snapshot.
+    /// Checks the catalog types, then runs the plan as one query in PostgreSQL's dialect when it
+    /// translates (`SQLPushdown`, exact `numeric` sums), validating every row in that same scan
+    /// (when it finds an invalid row, the validation scan names the first one), else validates and
+    /// streams the rows through `LocalPlan.Accumulator`; all in one read-only snapshot.
     /// - Parameters:
     ///   - plan: the local plan.
     ///   - strategy: `.automatic` (pushdown when possible) or `.rowPipeline`.
@@ -192,17 +193,38 @@ public struct PostgreSQLSource: DataSource {
         let columns = plan.pipeline.columns
         return try await session(deadline: deadline) { session in
             let base = try await session.prepare(columns)
-            try await session.validate(base: base, columns)
             var reason: String? = "the row pipeline was requested"
-            if strategy == .automatic {
+            if strategy == .automatic, plan.width > 0 {
                 do {
-                    let pushdown = try SQLPushdown(plan: plan, base: base, dialect: .postgreSQL)
-                    let partials = try await session.run(pushdown)
-                    return LocalExecution(partials: partials, path: .pushdown)
+                    // Validation in the plan's own scan: invalid rows come out in group −1.
+                    let pushdown = try SQLPushdown(
+                        plan: plan, base: base, dialect: .postgreSQL, validation: session.problemExpression(columns))
+                    let outcome: SQLPushdown.Outcome
+                    try await session.query("SAVEPOINT covenant_pushdown", timed: false)
+                    do {
+                        outcome = try await session.run(pushdown)
+                    } catch let error as PSQLError where error.code == .server
+                        && ["22", "0A"].contains((error.serverInfo?[.sqlState] ?? "").prefix(2))
+                    {
+                        // A bad cell can stop the scan with a data exception (a decimal whose
+                        // units leave bigint: 22003) or a NaN cast to bigint (0A000): back to
+                        // before the scan, the validation scan names the cell, as it would have
+                        // first.
+                        try await session.query("ROLLBACK TO SAVEPOINT covenant_pushdown", timed: false)
+                        try await session.validate(base: base, columns)
+                        throw error
+                    }
+                    switch outcome {
+                    case .partials(let partials): return LocalExecution(partials: partials, path: .pushdown)
+                    case .invalidRow:
+                        try await session.validate(base: base, columns)
+                        reason = "the pushed-down scan saw an invalid row that the validation scan did not"
+                    }
                 } catch let untranslatable as SQLPushdown.Untranslatable {
                     reason = untranslatable.reason
                 }
             }
+            try await session.validate(base: base, columns)
             var accumulator = try PartialAccumulator(plan, deadline: deadline, location: location())
             try await session.forEachRow(base: base, columns) { try accumulator.append($0) }
             return LocalExecution(partials: try accumulator.finish(), path: .rowPipeline(reason: reason))
@@ -453,8 +475,11 @@ public struct PostgreSQLSource: DataSource {
             try await query("COMMIT", timed: false)
         }
 
-        /// Finds the first invalid cell (scan order, then column order) with one SQL scan.
-        func validate(base: String, _ declared: [ColumnDeclaration]) async throws {
+        /// The validation expression over the stored values `c0, …` of the base: NULL for a valid
+        /// row, else the first problem's code (column × 3 + kind: 1 does not fit, 2 null in a
+        /// `notNull` column); nil when no column needs a check. The validation scan and the
+        /// pushed-down query (`SQLPushdown`'s `validation`) both use it.
+        func problemExpression(_ declared: [ColumnDeclaration]) -> String? {
             var checks: [String] = []
             for (index, column) in declared.enumerated() {
                 let c = "c\(index)"
@@ -475,8 +500,13 @@ public struct PostgreSQLSource: DataSource {
                 if onNull == "NULL" && content.isEmpty { continue }
                 checks.append("CASE WHEN \(c) IS NULL THEN \(onNull)\(content) END")
             }
-            guard !checks.isEmpty else { return }
-            let problem = checks.count == 1 ? checks[0] : "COALESCE(\(checks.joined(separator: ", ")))"
+            guard !checks.isEmpty else { return nil }
+            return checks.count == 1 ? checks[0] : "COALESCE(\(checks.joined(separator: ", ")))"
+        }
+
+        /// Finds the first invalid cell (scan order, then column order) with one SQL scan.
+        func validate(base: String, _ declared: [ColumnDeclaration]) async throws {
+            guard let problem = problemExpression(declared) else { return }
             let scan = "SELECT \(problem) AS e FROM (\(base)) AS b"
             guard try await query("SELECT e::text FROM (\(scan)) AS v WHERE e IS NOT NULL LIMIT 1").first != nil else { return }
             let numbered = """
@@ -495,10 +525,13 @@ public struct PostgreSQLSource: DataSource {
 
         /// Runs a pushed-down plan: its result cells are bigint or numeric, read as text and
         /// parsed exactly.
-        func run(_ pushdown: SQLPushdown) async throws -> [Int128] {
+        /// - Returns: the partials, or `.invalidRow` when the validation expression put a row in
+        ///   group −1.
+        func run(_ pushdown: SQLPushdown) async throws -> SQLPushdown.Outcome {
             let location = source.location()
-            guard pushdown.plan.width > 0 else { return try pushdown.assemble([], location: location) }
+            guard pushdown.plan.width > 0 else { return .partials(try pushdown.assemble([], location: location)) }
             let rows = try await query(pushdown.sql)
+            if rows.contains(where: { $0.first == "-1" }) { return .invalidRow }
             let cells: [[Int128?]] = try rows.map { row in
                 try row.map { cell -> Int128? in
                     guard let cell else { return nil }
@@ -510,7 +543,7 @@ public struct PostgreSQLSource: DataSource {
                     return value
                 }
             }
-            return try pushdown.assemble(cells, location: location)
+            return .partials(try pushdown.assemble(cells, location: location))
         }
 
         /// Streams validated rows, converted to values, in scan order.

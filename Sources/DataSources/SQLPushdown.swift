@@ -48,18 +48,17 @@ enum SQLDialect: Sendable, Hashable {
 /// A local plan translated into one SQL query (protocols/data-sources.md: "For SQL data sources the local plan is
 /// pushed down as one SQL query"; spec: protocols/data-sources.md §5).
 ///
-/// Layers, innermost first: the validated stored values converted to integer units (decimals in
-/// 10^-S, dates in days, booleans 0/1); one subquery per local statement (`where` → WHERE with
-/// SQL's own three-valued logic, generalisation → CASE, clipping → min/max); then the group index
-/// and `GROUP BY` with COUNT / SUM / MIN / MAX. In SQLite, sums are exact in one of two
-/// arithmetics (`Arithmetic`): `.split`, plain 64-bit sums and each square or product from two
-/// parts (`v = h·2^16 + l`), where SQLite itself reports every overflow (an integer SUM raises
-/// "integer overflow", a product that leaves 64 bits becomes REAL), so the caller reruns in
-/// `.limbs`: 16-bit limbs (`v = l3·2^48 + l2·2^32 + l1·2^16 + l0`, `l3` signed), where no 64-bit
-/// product can overflow. Swift adds the parts in `Int128`. With a `validation` expression (SQLite)
-/// the same scan also finds invalid rows: they skip the filters and land in group −1, and the
-/// caller then runs the validation scan that names the first one. Anything whose SQL meaning could
-/// differ from `RowPipeline` throws `Untranslatable` and the source falls back to the row pipeline.
+/// Layers, innermost first: the stored values converted to integer units (decimals in 10^-S,
+/// dates in days, booleans 0/1); one subquery per local statement (`where` → WHERE with SQL's own
+/// three-valued logic, generalisation → CASE, clipping → min/max); then the group index and the
+/// aggregates. In PostgreSQL these are a `GROUP BY` with COUNT / SUM / MIN / MAX, sums of
+/// `bigint` into `numeric` (exact). In SQLite they are one call per row of the aggregate
+/// `covenant_partials` (`SQLitePartials`), which adds the row into the partial-aggregate vector
+/// in `Int128`, the row pipeline's own arithmetic, so no sort and no 64-bit sum. With a
+/// `validation` expression the same scan also finds invalid rows: they skip the filters and come
+/// with group −1 (in SQLite that stops the scan; in PostgreSQL they form result rows of group
+/// −1), and the caller then runs the validation scan that names the first one. Anything whose SQL meaning could differ from `RowPipeline` throws
+/// `Untranslatable` and the source falls back to the row pipeline.
 struct SQLPushdown {
     /// Why a plan was not pushed down.
     struct Untranslatable: Error {
@@ -83,29 +82,23 @@ struct SQLPushdown {
         var weight: Int128
     }
 
-    /// How SQLite sums are kept exact (PostgreSQL sums `bigint` into `numeric` and needs neither).
-    enum Arithmetic: Sendable {
-        /// Plain 64-bit sums; squares and products from `h = v >> 16` and `l = v & 65535`. Fast;
-        /// any overflow shows as an error or a REAL cell (`Outcome.overflow`).
-        case split
-        /// Four 16-bit limbs per value: exact unless a limb sum leaves 64 bits (2^31 rows and more).
-        case limbs
-    }
-
     /// What running the query gave.
     enum Outcome {
         /// The partials.
         case partials([Int128])
         /// The validation expression found an invalid row (run the validation scan to name it).
         case invalidRow
-        /// A 64-bit sum or product overflowed (rerun in `.limbs`, or fall back to the row pipeline).
-        case overflow
     }
 
     let sql: String
     let dialect: SQLDialect
-    let arithmetic: Arithmetic
+    /// PostgreSQL: how each partial is assembled from the `GROUP BY` result rows.
     let assemblies: [Assembly]
+    /// SQLite: what `covenant_partials` does with each row, the vector's starting values for
+    /// one group, and the number of its arguments after the group index.
+    let steps: [SQLitePartials.Step]
+    let initial: [Int128]
+    let argumentCount: Int
     let plan: LocalPlan
     /// Bin-index columns (histogram bins, quantile-grid buckets) in the GROUP BY, after `g`.
     let binCount: Int
@@ -118,18 +111,13 @@ struct SQLPushdown {
     ///   - base: the validated input in input-column order.
     ///   - dialect: the engine's dialect (for PostgreSQL, `base` yields the catalog-checked
     ///     column types of `PostgreSQLSource`).
-    ///   - validation: SQLite only: an expression over the stored values `c0, …` that is not
-    ///     NULL exactly when the row is invalid (`SQLiteSource.problemExpression`); such rows are
-    ///     kept past every filter and put in group −1. Nil: the caller validated already.
-    ///   - arithmetic: SQLite only: how sums are kept exact.
-    init(
-        plan: LocalPlan, base: String, dialect: SQLDialect = .sqlite, validation: String? = nil,
-        arithmetic: Arithmetic = .limbs
-    ) throws(Untranslatable) {
+    ///   - validation: an expression over the stored values `c0, …` that is not NULL exactly
+    ///     when the row is invalid (`SQLiteSource.problemExpression`, the PostgreSQL session's
+    ///     `problemExpression`); such rows are kept past every filter and put in group −1. Nil:
+    ///     the caller validated already.
+    init(plan: LocalPlan, base: String, dialect: SQLDialect = .sqlite, validation: String? = nil) throws(Untranslatable) {
         self.plan = plan
         self.dialect = dialect
-        self.arithmetic = arithmetic
-        let validation = dialect == .sqlite ? validation : nil
         let declared = plan.pipeline.columns
         var types = declared.map(\.type)
         func c(_ i: Int) -> String { "c\(i)" }
@@ -156,13 +144,14 @@ struct SQLPushdown {
         for (i, column) in declared.enumerated() where dialect == .sqlite {
             switch column.type {
             case .decimal(let scale):
-                let factor = pow10(scale)
-                conversions.append(
-                    "CASE typeof(\(c(i))) WHEN 'integer' THEN \(c(i)) * \(factor) WHEN 'real' THEN \(realUnits(c(i), scale: scale)) "
-                        + "WHEN 'text' THEN \(SQLiteSource.decimalTextUnits.name)(\(c(i)), \(scale)) END AS \(c(i))")
+                // One C call per cell (the §3 rules; NULL for NULL and for invalid cells).
+                conversions.append("\(SQLiteSource.decimalName)(\(c(i)), \(scale)) AS \(c(i))")
             case .date:
                 conversions.append("CAST(julianday(\(c(i))) - 2440587.5 AS INTEGER) AS \(c(i))")
-            case .int, .text, .bool:
+            case .text:
+                // Text compares in NFC, as the contract's literals do.
+                conversions.append("\(SQLiteSource.canonicalTextName)(\(c(i))) AS \(c(i))")
+            case .int, .bool:
                 conversions.append("+\(c(i)) AS \(c(i))")
             }
         }
@@ -179,10 +168,9 @@ struct SQLPushdown {
         // `e`: the row's validation problem (NULL when valid), carried through every layer.
         if let validation { conversions.append("\(validation) AS e") }
         let carried = validation == nil ? "" : ", e"
-        // SQLite: the base query is a layer of its own too, so that `covenant_nfc` runs once per
-        // cell, not once per use of its column in the conversions and the validation.
-        let fenced = dialect == .sqlite ? base + layerEnd : base
-        var current = "SELECT \(conversions.joined(separator: ", ")) \(from(fenced))\(layerEnd)"
+        // SQLite: the base reads stored values as they are (a table's columns flatten into this
+        // layer; a query's base comes fenced, so that each of its cells is computed once).
+        var current = "SELECT \(conversions.joined(separator: ", ")) \(from(base))\(layerEnd)"
         // In SQLite, filters add no layer of their own: consecutive filters become one WHERE (a
         // row passes both exactly when their conjunction is true), attached to the next layer,
         // whose WHERE sees that layer's input, i.e. the columns as the filters see them. Invalid
@@ -275,211 +263,225 @@ struct SQLPushdown {
         }
         if validation != nil { group = "CASE WHEN e IS NOT NULL THEN -1 ELSE \(group) END" }
 
-        // Derived per-row columns (limbs, histogram bins, grid buckets) and the aggregates.
-        var derived: [String] = []
-        var aggregates: [String] = []
-        var limbsOf: [Int: [String]] = [:]
-        var halvesOf: [Int: (high: String, low: String)] = [:]
-        var binColumns: [String: String] = [:]
-        func aggregate(_ sql: String) -> Int {
-            aggregates.append(sql)
-            return aggregates.count - 1
+        // What each partial needs per row, in either dialect: column units (by column index),
+        // and bin indices (histogram bins, quantile-grid buckets: one SQL expression per distinct
+        // histogram or grid, computed once per row).
+        enum Need {
+            case constant(Int128)
+            case rowCount
+            case count(Int)
+            /// Σ x over rows where x (and `when`, if any) is not NULL.
+            case sum(Int, when: Int?)
+            /// Σ x·y over rows where both (and `when`) are not NULL.
+            case product(Int, Int, when: Int?)
+            case pairCount(Int, Int)
+            case minimum(Int)
+            case maximum(Int)
+            /// Rows whose bin expression `bin` equals `value`.
+            case bin(Int, value: Int)
         }
-        var binNames: [String] = []
-        func limbs(_ i: Int) -> [String] {
-            if let names = limbsOf[i] { return names }
-            let v = c(i)
-            let expressions = ["\(v) & 65535", "(\(v) >> 16) & 65535", "(\(v) >> 32) & 65535", "\(v) >> 48"]
-            let names = (0..<4).map { "l\(i)_\($0)" }
-            for (expression, name) in zip(expressions, names) { derived.append("\(expression) AS \(name)") }
-            limbsOf[i] = names
-            return names
+        var binExpressions: [String] = []
+        var binKeys: [String: Int] = [:]
+        func bin(_ key: String, _ expression: () -> String) -> Int {
+            if let existing = binKeys[key] { return existing }
+            binExpressions.append(expression())
+            binKeys[key] = binExpressions.count - 1
+            return binExpressions.count - 1
         }
-        /// `v = h·2^16 + l` with `l` in [0, 65535] (`>>` is arithmetic in SQLite).
-        func halves(_ i: Int) -> (high: String, low: String) {
-            if let names = halvesOf[i] { return names }
-            let names = (high: "h\(i)", low: "l\(i)")
-            derived.append("\(c(i)) >> 16 AS \(names.high)")
-            derived.append("\(c(i)) & 65535 AS \(names.low)")
-            halvesOf[i] = names
-            return names
-        }
-        func counted(_ sql: String) -> Assembly { .weighted([Part(column: aggregate(sql), weight: 1)]) }
         func hasUnits(_ type: ColumnType) -> Bool { type.isNumeric || type == .date }
-        func guarded(_ term: String, _ condition: String?) -> String {
-            condition.map { "CASE WHEN \($0) THEN \(term) END" } ?? term
-        }
-        func sum(_ i: Int, when condition: String?) -> Assembly {
-            // PostgreSQL sums bigint into numeric: exact at any row count, no limbs needed.
-            if dialect == .postgreSQL { return counted("SUM(\(guarded(c(i), condition)))") }
-            // An integer SUM in SQLite is exact or raises "integer overflow".
-            if arithmetic == .split { return counted("SUM(\(guarded(c(i), condition)))") }
-            let names = limbs(i)
-            return .weighted(names.enumerated().map { k, name in
-                Part(column: aggregate("SUM(\(guarded(name, condition)))"), weight: Int128(1) << (16 * k))
-            })
-        }
-        func product(_ a: Int, _ b: Int, when condition: String?) -> Assembly {
-            if dialect == .postgreSQL { return counted("SUM(\(guarded("\(c(a))::numeric * \(c(b))", condition)))") }
-            if arithmetic == .split {
-                // a·b = ha·hb·2^32 + (ha·lb + la·hb)·2^16 + la·lb; a product or sum that leaves
-                // 64 bits becomes REAL in SQLite, and the SUM over it then returns a REAL.
-                let x = halves(a), y = halves(b)
-                let middle = a == b ? ("\(x.high) * \(x.low)", Int128(1) << 17) : ("\(x.high) * \(y.low) + \(x.low) * \(y.high)", Int128(1) << 16)
-                let terms = [("\(x.high) * \(y.high)", Int128(1) << 32), middle, ("\(x.low) * \(y.low)", Int128(1))]
-                return .weighted(terms.map { term, weight in
-                    Part(column: aggregate("SUM(\(guarded(term, condition)))"), weight: weight)
-                })
-            }
-            let x = limbs(a), y = limbs(b)
-            var parts: [Part] = []
-            for k in 0...6 {
-                let terms = (0..<4).compactMap { p -> String? in
-                    let q = k - p
-                    return (0..<4).contains(q) ? "\(x[p]) * \(y[q])" : nil
-                }
-                let sumOfTerms = "(" + terms.joined(separator: " + ") + ")"
-                parts.append(Part(column: aggregate("SUM(\(guarded(sumOfTerms, condition)))"), weight: Int128(1) << (16 * k)))
-            }
-            return .weighted(parts)
-        }
-
-        var assemblies: [Assembly] = []
+        var needs: [Need] = []
         for partial in plan.partials {
             switch partial {
             case .rowCount:
-                assemblies.append(counted("COUNT(*)"))
+                needs.append(.rowCount)
             case .count(let name):
-                assemblies.append(counted("COUNT(\(c(try index(name))))"))
+                needs.append(.count(try index(name)))
             case .sum(let name):
                 let i = try index(name)
-                assemblies.append(hasUnits(types[i]) ? sum(i, when: nil) : .constant(0))
+                needs.append(hasUnits(types[i]) ? .sum(i, when: nil) : .constant(0))
             case .sumOfSquares(let name):
                 let i = try index(name)
-                assemblies.append(hasUnits(types[i]) ? product(i, i, when: nil) : .constant(0))
+                needs.append(hasUnits(types[i]) ? .product(i, i, when: nil) : .constant(0))
             case .minimum(let name):
                 let i = try index(name)
-                assemblies.append(hasUnits(types[i]) ? .minimum(column: aggregate("MIN(\(c(i)))")) : .constant(Int128(Int64.max)))
+                needs.append(hasUnits(types[i]) ? .minimum(i) : .constant(Int128(Int64.max)))
             case .maximum(let name):
                 let i = try index(name)
-                assemblies.append(hasUnits(types[i]) ? .maximum(column: aggregate("MAX(\(c(i)))")) : .constant(Int128(Int64.min)))
+                needs.append(hasUnits(types[i]) ? .maximum(i) : .constant(Int128(Int64.min)))
             case .pairCount(let a, let b):
                 let i = try index(a), j = try index(b)
-                assemblies.append(
-                    hasUnits(types[i]) && hasUnits(types[j])
-                        ? counted("COUNT(CASE WHEN \(c(i)) IS NOT NULL AND \(c(j)) IS NOT NULL THEN 1 END)")
-                        : .constant(0))
+                needs.append(hasUnits(types[i]) && hasUnits(types[j]) ? .pairCount(i, j) : .constant(0))
             case .pairSum(let a, let b):
                 let i = try index(a), j = try index(b)
-                assemblies.append(hasUnits(types[i]) && hasUnits(types[j]) ? sum(i, when: "\(c(j)) IS NOT NULL") : .constant(0))
+                needs.append(hasUnits(types[i]) && hasUnits(types[j]) ? .sum(i, when: j) : .constant(0))
             case .pairSumOfSquares(let a, let b):
                 let i = try index(a), j = try index(b)
-                assemblies.append(
-                    hasUnits(types[i]) && hasUnits(types[j]) ? product(i, i, when: "\(c(j)) IS NOT NULL") : .constant(0))
+                needs.append(hasUnits(types[i]) && hasUnits(types[j]) ? .product(i, i, when: j) : .constant(0))
             case .sumOfProducts(let a, let b):
                 let i = try index(a), j = try index(b)
-                assemblies.append(hasUnits(types[i]) && hasUnits(types[j]) ? product(i, j, when: nil) : .constant(0))
-            case .histogramBin(let name, let edges, let bin):
+                needs.append(hasUnits(types[i]) && hasUnits(types[j]) ? .product(i, j, when: nil) : .constant(0))
+            case .histogramBin(let name, let edges, let value):
                 let i = try index(name)
                 guard types[i].isNumeric else {
-                    assemblies.append(.constant(0))
+                    needs.append(.constant(0))
                     continue
                 }
                 guard edges.count >= 2 else { throw Untranslatable(reason: "a histogram with fewer than two edges") }
-                let key = "h|\(i)|\(edges)"
-                let column: String
-                if let existing = binColumns[key] {
-                    column = existing
-                } else {
-                    column = "b\(binColumns.count)"
-                    binColumns[key] = column
-                    binNames.append(column)
+                let b = bin("h|\(i)|\(edges)") {
                     let v = c(i), s = types[i].scale
                     var cases = "CASE WHEN \(v) IS NULL OR NOT (\(Self.compareUnits(v, s, .greaterOrEqual, edges[0])) AND \(Self.compareUnits(v, s, .lessOrEqual, edges[edges.count - 1]))) THEN NULL"
-                    for b in stride(from: edges.count - 2, through: 1, by: -1) {
-                        cases += " WHEN \(Self.compareUnits(v, s, .greaterOrEqual, edges[b])) THEN \(b)"
+                    for k in stride(from: edges.count - 2, through: 1, by: -1) {
+                        cases += " WHEN \(Self.compareUnits(v, s, .greaterOrEqual, edges[k])) THEN \(k)"
                     }
-                    derived.append(cases + " ELSE 0 END AS \(column)")
+                    return cases + " ELSE 0 END"
                 }
-                assemblies.append(.binCount(bin: binNames.firstIndex(of: column)!, value: bin))
+                needs.append(.bin(b, value: value))
             case .gridBucket(let name, let low, let high, let buckets, let bucket):
                 let i = try index(name)
                 guard types[i].isNumeric, let lo = low.scaled(to: types[i].scale), let hi = high.scaled(to: types[i].scale)
                 else {
-                    assemblies.append(.constant(0))
+                    needs.append(.constant(0))
                     continue
                 }
                 guard hi > lo, buckets > 0, (Int128(hi) - Int128(lo)) * Int128(buckets) < Int128(1) << 62 else {
                     throw Untranslatable(reason: "a quantile grid whose bucket arithmetic could leave 64 bits")
                 }
-                let key = "g|\(i)|\(lo)|\(hi)|\(buckets)"
-                let column: String
-                if let existing = binColumns[key] {
-                    column = existing
-                } else {
-                    column = "b\(binColumns.count)"
-                    binColumns[key] = column
-                    binNames.append(column)
+                let b = bin("g|\(i)|\(lo)|\(hi)|\(buckets)") {
                     let clamped = dialect.clamp(c(i), Self.integer(Int128(lo)), Self.integer(Int128(hi)))
                     let scaled = "(\(clamped) - (\(Self.integer(Int128(lo))))) * \(buckets) / (\(Int128(hi) - Int128(lo)))"
-                    derived.append("\(dialect.clamp(scaled, "0", String(buckets - 1))) AS \(column)")
+                    return dialect.clamp(scaled, "0", String(buckets - 1))
                 }
-                assemblies.append(.binCount(bin: binNames.firstIndex(of: column)!, value: bucket))
+                needs.append(.bin(b, value: bucket))
             }
         }
-        // Histogram bins and grid buckets are GROUP BY columns: one COUNT(*) per (group, bin)
-        // instead of one COUNT(CASE …) per bucket per row.
+
+        if dialect == .sqlite {
+            // One call of `covenant_partials` per row: the group index, then each needed
+            // column's units and each bin index, once.
+            var arguments: [String] = []
+            var argumentOf: [String: Int] = [:]
+            func argument(_ sql: String) -> Int {
+                if let existing = argumentOf[sql] { return existing }
+                arguments.append(sql)
+                argumentOf[sql] = arguments.count - 1
+                return arguments.count - 1
+            }
+            var steps: [SQLitePartials.Step] = []
+            var initial: [Int128] = []
+            var binTables: [Int: [[Int]]] = [:]
+            for (p, need) in needs.enumerated() {
+                switch need {
+                case .constant(let value): initial.append(value)
+                case .minimum: initial.append(Int128(Int64.max))
+                case .maximum: initial.append(Int128(Int64.min))
+                default: initial.append(0)
+                }
+                switch need {
+                case .constant: break
+                case .rowCount: steps.append(.add(partial: p, term: .one, when: []))
+                case .count(let i):
+                    // Only integers reach the aggregate: a text column is counted through a flag.
+                    let present = hasUnits(types[i]) || types[i] == .bool ? c(i) : "CASE WHEN \(c(i)) IS NOT NULL THEN 1 END"
+                    steps.append(.add(partial: p, term: .one, when: [argument(present)]))
+                case .sum(let i, let when):
+                    steps.append(.add(partial: p, term: .value(argument(c(i))), when: when.map { [argument(c($0))] } ?? []))
+                case .product(let i, let j, let when):
+                    steps.append(.add(
+                        partial: p, term: .product(argument(c(i)), argument(c(j))), when: when.map { [argument(c($0))] } ?? []))
+                case .pairCount(let i, let j): steps.append(.add(partial: p, term: .one, when: [argument(c(i)), argument(c(j))]))
+                case .minimum(let i): steps.append(.minimum(partial: p, argument: argument(c(i))))
+                case .maximum(let i): steps.append(.maximum(partial: p, argument: argument(c(i))))
+                case .bin(let b, let value):
+                    var table = binTables[b] ?? []
+                    if table.count <= value { table += Array(repeating: [], count: value + 1 - table.count) }
+                    table[value].append(p)
+                    binTables[b] = table
+                }
+            }
+            for (b, table) in binTables.sorted(by: { $0.key < $1.key }) {
+                steps.append(.bins(argument: argument(binExpressions[b]), partials: table))
+            }
+            // SQLite's default limit on a function's arguments is 127.
+            guard arguments.count < 127 else { throw Untranslatable(reason: "more aggregate inputs than a SQLite function takes") }
+            let call = "\(SQLitePartials.name)(\(([group] + arguments).joined(separator: ", ")))"
+            sql = "SELECT \(call) \(from(current))\(whereClause())"
+            self.steps = steps
+            self.initial = initial
+            argumentCount = arguments.count
+            assemblies = []
+            binCount = 0
+            aggregatesCount = 0
+            return
+        }
+
+        // PostgreSQL: the group index and the bin indices are GROUP BY columns (one COUNT(*)
+        // per group and bin instead of one COUNT(CASE …) per bucket per row); sums of bigint
+        // into numeric are exact at any row count.
+        var aggregates: [String] = []
+        func aggregate(_ sql: String) -> Int {
+            aggregates.append(sql)
+            return aggregates.count - 1
+        }
+        func counted(_ sql: String) -> Assembly { .weighted([Part(column: aggregate(sql), weight: 1)]) }
+        func guarded(_ term: String, _ condition: Int?) -> String {
+            condition.map { "CASE WHEN \(c($0)) IS NOT NULL THEN \(term) END" } ?? term
+        }
+        var assemblies: [Assembly] = []
+        for need in needs {
+            switch need {
+            case .constant(let value): assemblies.append(.constant(value))
+            case .rowCount: assemblies.append(counted("COUNT(*)"))
+            case .count(let i): assemblies.append(counted("COUNT(\(c(i)))"))
+            case .sum(let i, let when): assemblies.append(counted("SUM(\(guarded(c(i), when)))"))
+            case .product(let i, let j, let when):
+                assemblies.append(counted("SUM(\(guarded("\(c(i))::numeric * \(c(j))", when)))"))
+            case .pairCount(let i, let j):
+                assemblies.append(counted("COUNT(CASE WHEN \(c(i)) IS NOT NULL AND \(c(j)) IS NOT NULL THEN 1 END)"))
+            case .minimum(let i): assemblies.append(.minimum(column: aggregate("MIN(\(c(i)))")))
+            case .maximum(let i): assemblies.append(.maximum(column: aggregate("MAX(\(c(i)))")))
+            case .bin(let b, let value): assemblies.append(.binCount(bin: b, value: value))
+            }
+        }
         _ = aggregate("COUNT(*)")
-        let middle = "SELECT \(group) AS g\(derived.map { ", " + $0 }.joined()), * \(from(current))\(whereClause())\(layerEnd)"
+        let binNames = binExpressions.indices.map { "b\($0)" }
+        let derived = zip(binExpressions, binNames).map { ", \($0) AS \($1)" }.joined()
+        let middle = "SELECT \(group) AS g\(derived), * \(from(current))\(whereClause())\(layerEnd)"
         let keys = (["g"] + binNames).joined(separator: ", ")
         let outputs = (["g"] + binNames + aggregates).map(dialect.output)
         sql = "SELECT \(outputs.joined(separator: ", ")) \(from(middle)) WHERE g IS NOT NULL GROUP BY \(keys)"
         self.assemblies = assemblies
+        steps = []
+        initial = []
+        argumentCount = 0
         binCount = binNames.count
         aggregatesCount = aggregates.count
     }
 
-    /// Runs the query in SQLite.
-    /// - Returns: the partials; `.invalidRow` when the validation expression flagged a row;
-    ///   `.overflow` when SQLite reports a 64-bit integer overflow in a sum, or (`.split`) a
-    ///   result cell is not an integer.
-    /// - Throws: `DataSourceError`; `.wrongType` when a result cell of a `.limbs` query is not
-    ///   an integer.
+    /// Runs the query in SQLite: registers a `covenant_partials` accumulator for this query on
+    /// the connection, runs the query, and reads the vector.
+    /// - Returns: the partials, or `.invalidRow` when the validation expression flagged a row
+    ///   (the scan stops at the first one).
+    /// - Throws: `DataSourceError`: `.overflow` when a partial exceeds 128 bits, `.wrongType`
+    ///   when an aggregate input is not an integer, and SQLite's errors through `wrap`.
     func run(
-        _ db: Database, wrap: (() throws -> [Row]) throws -> [Row], location: DataSourceError.Location? = nil
+        _ db: Database, wrap: (() throws -> Void) throws -> Void, location: DataSourceError.Location? = nil
     ) throws -> Outcome {
-        guard plan.width > 0 else { return .partials(try assemble([], location: location)) }
-        let rows: [Row]
+        guard plan.width > 0 else { return .partials([]) }
+        let accumulator = SQLitePartials(
+            steps: steps, initial: initial, groupCount: plan.groupCount, argumentCount: argumentCount)
+        try wrap { try accumulator.register(on: db) }
         do {
-            rows = try Row.fetchAll(db, sql: sql)
-        } catch let error as DatabaseError where (error.message ?? "").contains("integer overflow") {
-            return .overflow
+            _ = try Row.fetchOne(db, sql: sql)
         } catch {
-            rows = try wrap { throw error }
-        }
-        // Group −1 holds the invalid rows: nothing else in the result counts then.
-        for row in rows {
-            if case .int64(-1) = (row[0] as DatabaseValue).storage { return .invalidRow }
-        }
-        // Result cells are read as stored values: a typed GRDB read of a REAL or TEXT cell traps,
-        // and a query with a non-deterministic expression can yield one although validation saw
-        // only integers. In `.split` a REAL cell is an overflow that SQLite turned into floating
-        // point (the `.limbs` rerun tells it from a change of storage class).
-        var nonInteger = false
-        let cells: [[Int128?]] = try rows.map { row in
-            try (0..<row.count).map { index -> Int128? in
-                switch (row[index] as DatabaseValue).storage {
-                case .null: return nil
-                case .int64(let value): return Int128(value)
-                default:
-                    guard arithmetic == .split else { throw Self.notAnInteger(location) }
-                    nonInteger = true
-                    return nil
-                }
+            switch accumulator.failure {
+            case .invalidRow: return .invalidRow
+            case .overflow(let p):
+                throw DataSourceError(.overflow, "partial aggregate \(plan.partials[p]) exceeds 128 bits", at: location)
+            case .notAnInteger: throw Self.notAnInteger(location)
+            case nil: try wrap { throw error }
             }
         }
-        if nonInteger { return .overflow }
-        return .partials(try assemble(cells, location: location))
+        return .partials(accumulator.partials)
     }
 
     /// The error for a result cell that is not an integer.

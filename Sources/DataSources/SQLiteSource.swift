@@ -8,9 +8,10 @@ import GRDBSQLite
 ///
 /// Storage classes accepted for each contract type (spec: protocols/data-sources.md §3):
 /// `int` INTEGER; `decimal(S)` INTEGER (a whole number) or REAL (the binary64 nearest to a
-/// decimal with at most S fraction digits, |x·10^S| < 2^53; see `realUnits`); `text` TEXT; `bool` INTEGER 0 or 1; `date` TEXT `YYYY-MM-DD`; NULL for
-/// any type unless the column is declared `notNull`. Validation runs in SQL, over the same read
-/// transaction as the plan, before the plan runs.
+/// decimal with at most S fraction digits, |x·10^S| < 2^53; see `decimalUnits`); `text` TEXT; `bool` INTEGER 0 or 1; `date` TEXT `YYYY-MM-DD`; NULL for
+/// any type unless the column is declared `notNull`. Validation runs in SQL (`covenant_check`),
+/// in the pushed-down plan's own scan, or before the rows stream when the plan is not pushed down,
+/// in the same read transaction either way.
 public struct SQLiteSource: DataSource {
     /// What to read.
     public enum Relation: Sendable, Hashable {
@@ -56,24 +57,63 @@ public struct SQLiteSource: DataSource {
         .init(file: path, table: tableLabel, row: row, column: column)
     }
 
-    /// Checks every row (in SQL).
+    /// Checks every row (in SQL), on a thread of its own (`ScanThread`).
+    /// - Parameter columns: the input columns.
+    /// - Returns: the number of rows.
+    /// - Throws: `DataSourceError`; `CancellationError` when the task is cancelled.
+    public func validate(_ columns: [ColumnDeclaration]) async throws -> Int {
+        try await ScanThread.run { control in try validate(columns, control: control) }
+    }
+
+    /// Reads every row, validated, on a thread of its own (`ScanThread`).
+    /// - Parameter columns: the input columns.
+    /// - Returns: rows in input-column order.
+    /// - Throws: `DataSourceError`; `CancellationError` when the task is cancelled.
+    public func rows(_ columns: [ColumnDeclaration]) async throws -> [[Value]] {
+        try await ScanThread.run { control in try rows(columns, control: control) }
+    }
+
+    /// Runs the plan (see the synchronous `execute(_:strategy:deadline:)`) on a thread of its
+    /// own (`ScanThread`), so that the scan never holds a thread of the shared concurrency pool.
+    /// - Parameters:
+    ///   - plan: the local plan.
+    ///   - strategy: `.automatic` (pushdown when possible) or `.rowPipeline`.
+    ///   - deadline: when to interrupt the query; nil: never.
+    /// - Returns: the partials and how they were computed.
+    /// - Throws: `DataSourceError`, `deadlineExceeded` at the deadline; `CancellationError` when
+    ///   the task is cancelled (the statement is interrupted within 1,000 SQLite steps).
+    public func execute(_ plan: LocalPlan, strategy: ExecutionStrategy, deadline: ContinuousClock.Instant?) async throws
+        -> LocalExecution
+    {
+        try await ScanThread.run { control in try execute(plan, strategy: strategy, deadline: deadline, control: control) }
+    }
+
+    /// Checks every row (in SQL), on the caller's thread.
     /// - Parameter columns: the input columns.
     /// - Returns: the number of rows.
     /// - Throws: `DataSourceError`.
     public func validate(_ columns: [ColumnDeclaration]) throws -> Int {
-        try read { db in
+        try validate(columns, control: nil)
+    }
+
+    func validate(_ columns: [ColumnDeclaration], control: ScanControl?) throws -> Int {
+        try read(control: control) { db in
             let base = try baseQuery(db, columns)
             try validate(db, base: base, columns)
             return try wrap { try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(base))") ?? 0 }
         }
     }
 
-    /// Reads every row, validated.
+    /// Reads every row, validated, on the caller's thread.
     /// - Parameter columns: the input columns.
     /// - Returns: rows in input-column order.
     /// - Throws: `DataSourceError`.
     public func rows(_ columns: [ColumnDeclaration]) throws -> [[Value]] {
-        try read { db in
+        try rows(columns, control: nil)
+    }
+
+    func rows(_ columns: [ColumnDeclaration], control: ScanControl?) throws -> [[Value]] {
+        try read(control: control) { db in
             let base = try baseQuery(db, columns)
             try validate(db, base: base, columns)
             var rows: [[Value]] = []
@@ -83,9 +123,9 @@ public struct SQLiteSource: DataSource {
     }
 
     /// Runs the plan as one SQL query when it translates (see `SQLPushdown`), validating every row
-    /// in that same scan, else validates and streams the rows through `LocalPlan.execute(rows:)`.
+    /// in that same scan, else validates and streams the rows through `LocalPlan.Accumulator`.
     /// When the scan finds an invalid row, the validation scan names the first one (the same
-    /// error as without pushdown). Everything runs in one read transaction.
+    /// error as without pushdown). Everything runs in one read transaction, on the caller's thread.
     /// - Parameters:
     ///   - plan: the local plan.
     ///   - strategy: `.automatic` (pushdown when possible) or `.rowPipeline`.
@@ -96,32 +136,31 @@ public struct SQLiteSource: DataSource {
     public func execute(_ plan: LocalPlan, strategy: ExecutionStrategy, deadline: ContinuousClock.Instant?) throws
         -> LocalExecution
     {
+        try execute(plan, strategy: strategy, deadline: deadline, control: nil)
+    }
+
+    func execute(_ plan: LocalPlan, strategy: ExecutionStrategy, deadline: ContinuousClock.Instant?, control: ScanControl?)
+        throws -> LocalExecution
+    {
         let columns = plan.pipeline.columns
-        return try read(deadline: deadline) { db in
+        return try read(deadline: deadline, control: control) { db in
             let base = try baseQuery(db, columns)
             var reason: String? = "the row pipeline was requested"
             if strategy == .automatic {
                 do {
-                    // Plain 64-bit sums first; exact 16-bit limbs only when SQLite reports an overflow.
-                    let problem = problemExpression(columns)
                     if plan.width == 0 { try validate(db, base: base, columns) }
-                    let split = try SQLPushdown(plan: plan, base: base, validation: problem, arithmetic: .split)
-                    var outcome = try runValidating(db, split, base, columns)
-                    if case .overflow = outcome {
-                        let limbs = try SQLPushdown(plan: plan, base: base, validation: problem, arithmetic: .limbs)
-                        outcome = try runValidating(db, limbs, base, columns)
-                    }
-                    switch outcome {
+                    let pushdown = try SQLPushdown(
+                        plan: plan, base: try pushdownBase(db, columns), validation: problemExpression(columns))
+                    switch try runValidating(db, pushdown, base, columns) {
                     case .partials(let partials): return LocalExecution(partials: partials, path: .pushdown)
                     case .invalidRow: reason = "the pushed-down scan saw an invalid row that the validation scan did not"
-                    case .overflow: reason = "a 64-bit SQL sum overflowed"
                     }
                 } catch let untranslatable as SQLPushdown.Untranslatable {
                     reason = untranslatable.reason
                 }
             }
             try validate(db, base: base, columns)
-            var accumulator = try PartialAccumulator(plan, deadline: deadline, location: location())
+            var accumulator = try PartialAccumulator(plan, deadline: deadline, control: control, location: location())
             try forEachRow(db, base: base, columns) { try accumulator.append($0) }
             return LocalExecution(partials: try accumulator.finish(), path: .rowPipeline(reason: reason))
         }
@@ -146,7 +185,10 @@ public struct SQLiteSource: DataSource {
 
     // MARK: - Connection and schema
 
-    private func read<T>(deadline: ContinuousClock.Instant? = nil, _ body: (Database) throws -> T) throws -> T {
+    private func read<T>(
+        deadline: ContinuousClock.Instant? = nil, control: ScanControl? = nil, _ body: (Database) throws -> T
+    ) throws -> T {
+        try ScanControl.check(control, deadline: nil, location: nil)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw DataSourceError(.fileNotFound, "the SQLite database does not exist", at: .init(file: path))
@@ -164,7 +206,7 @@ public struct SQLiteSource: DataSource {
             guard code == SQLITE_OK else {
                 throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "cannot register \(SQLiteSource.canonicalTextName)")
             }
-            db.add(function: SQLiteSource.decimalTextUnits)
+            try SQLiteSource.registerFunctions(db)
         }
         let queue: DatabaseQueue
         do {
@@ -174,15 +216,15 @@ public struct SQLiteSource: DataSource {
         }
         do {
             return try queue.read { db in
-                guard let deadline else { return try body(db) }
+                guard deadline != nil || control != nil else { return try body(db) }
                 // SQLite asks the handler every 1,000 virtual-machine steps whether to go on; past
-                // the deadline it answers no, and the statement (a recursive CTE that never ends
-                // included) fails with SQLITE_INTERRUPT. No timer thread, no race with statement
-                // boundaries.
-                let box = Unmanaged.passRetained(DeadlineBox(deadline))
+                // the deadline, or once the task is cancelled, it answers no, and the statement (a
+                // recursive CTE that never ends included) fails with SQLITE_INTERRUPT. No timer
+                // thread, no race with statement boundaries.
+                let box = Unmanaged.passRetained(StopBox(deadline: deadline, control: control))
                 sqlite3_progress_handler(db.sqliteConnection, 1000, { context in
                     guard let context else { return 0 }
-                    return ContinuousClock.now >= Unmanaged<DeadlineBox>.fromOpaque(context).takeUnretainedValue().deadline ? 1 : 0
+                    return Unmanaged<StopBox>.fromOpaque(context).takeUnretainedValue().shouldStop ? 1 : 0
                 }, box.toOpaque())
                 defer {
                     sqlite3_progress_handler(db.sqliteConnection, 0, nil, nil)
@@ -191,11 +233,17 @@ public struct SQLiteSource: DataSource {
                 return try body(db)
             }
         } catch let error as DataSourceError {
+            if let control, control.isCancelled, error.code == .databaseError || error.code == .deadlineExceeded {
+                throw CancellationError()
+            }
             if let deadline, ContinuousClock.now >= deadline, error.code == .databaseError {
                 throw DataSourceError(.deadlineExceeded, "the local plan did not finish before its deadline", at: location())
             }
             throw error
+        } catch let error as CancellationError {
+            throw error
         } catch {
+            if let control, control.isCancelled { throw CancellationError() }
             if let deadline, ContinuousClock.now >= deadline {
                 throw DataSourceError(.deadlineExceeded, "the local plan did not finish before its deadline", at: location())
             }
@@ -224,17 +272,18 @@ public struct SQLiteSource: DataSource {
     /// (registered as a plain C function, `canonicalText`: it runs once per text cell).
     static let canonicalTextName = "covenant_nfc"
 
-    /// `covenant_decimal_units(x, scale)`: the exact units of a decimal stored as TEXT (`'1234.50'`
-    /// at scale 2 is 123450), parsed as the CSV path parses it; NULL when it does not parse.
-    static let decimalTextUnits = DatabaseFunction("covenant_decimal_units", argumentCount: 2, pure: true) { values in
-        guard case .string(let text) = values[0].storage, case .int64(let scale) = values[1].storage,
-            (0...18).contains(scale)
-        else { return nil }
-        return Value.units(Substring(text), scale: Int(scale))
+    /// The base of the pushed-down query: stored values as they are (the pushdown composes text
+    /// to NFC itself, once per cell); a query's base is fenced (`LIMIT -1`) so that SQLite
+    /// computes each of its cells once, a table's columns flatten into the next layer.
+    func pushdownBase(_ db: Database, _ declared: [ColumnDeclaration]) throws -> String {
+        let base = try baseQuery(db, declared, canonical: false)
+        if case .query = relation { return base + " LIMIT -1" }
+        return base
     }
 
-    /// `SELECT "db column" AS c0, … FROM relation`: stored values (text in NFC), in input-column order.
-    func baseQuery(_ db: Database, _ declared: [ColumnDeclaration]) throws -> String {
+    /// `SELECT "db column" AS c0, … FROM relation`: stored values in input-column order, text
+    /// (and decimals, which may be stored as text) in NFC unless `canonical` is false.
+    func baseQuery(_ db: Database, _ declared: [ColumnDeclaration], canonical: Bool = true) throws -> String {
         let available: [String]
         let from: String
         switch relation {
@@ -270,7 +319,7 @@ public struct SQLiteSource: DataSource {
             }
             // Text is compared in Unicode NFC, as the contract's literals are (a ward written
             // decomposed matches its group); other storage classes pass through unchanged.
-            let selected = column.type == .text || column.type.scale > 0
+            let selected = canonical && (column.type == .text || column.type.scale > 0)
                 ? "\(Self.canonicalTextName)(\(quoteIdentifier(actual)))" : quoteIdentifier(actual)
             selections.append("\(selected) AS c\(index)")
         }
@@ -311,41 +360,29 @@ public struct SQLiteSource: DataSource {
 
     /// The validation expression over the stored values `c0, …` of `baseQuery`: NULL for a
     /// valid row, else the first problem's code (column × 3 + kind); nil for no columns. The
-    /// validation scan and the pushed-down query (`SQLPushdown`'s `validation`) both use it.
+    /// validation scan and the pushed-down query (`SQLPushdown`'s `validation`) both use it:
+    /// one `covenant_check` call per row (per 100 columns), which reads each cell's storage class
+    /// once and applies the §3 rules in C.
     func problemExpression(_ declared: [ColumnDeclaration]) -> String? {
         guard !declared.isEmpty else { return nil }
-        var checks: [String] = []
-        for (index, column) in declared.enumerated() {
-            let c = "c\(index)"
-            func code(_ problem: Problem) -> Int { index * 3 + problem.rawValue }
-            let onNull = notNull.contains(column.name.text) ? "\(code(.null))" : "NULL"
-            let type: String
-            switch column.type {
-            case .int:
-                type = "WHEN typeof(\(c)) <> 'integer' THEN \(code(.wrongType))"
-            case .decimal(let scale):
-                let factor = pow10(scale)
-                let limit = Int64.max / factor
-                type = """
-                    WHEN typeof(\(c)) = 'integer' THEN CASE WHEN \(c) BETWEEN -\(limit) AND \(limit) THEN NULL ELSE \(code(.unparsable)) END \
-                    WHEN typeof(\(c)) = 'real' THEN CASE WHEN abs(\(c) * \(factor).0) < 9007199254740991.0 \
-                    AND \(realUnits(c, scale: scale)) / \(factor).0 = \(c) THEN NULL ELSE \(code(.unparsable)) END \
-                    WHEN typeof(\(c)) = 'text' THEN CASE WHEN \(Self.decimalTextUnits.name)(\(c), \(scale)) IS NOT NULL THEN NULL ELSE \(code(.unparsable)) END \
-                    ELSE \(code(.wrongType))
-                    """
-            case .text:
-                type = "WHEN typeof(\(c)) <> 'text' THEN \(code(.wrongType))"
-            case .bool:
-                type = "WHEN typeof(\(c)) <> 'integer' THEN \(code(.wrongType)) WHEN \(c) NOT IN (0, 1) THEN \(code(.unparsable))"
-            case .date:
-                type = """
-                    WHEN typeof(\(c)) <> 'text' THEN \(code(.wrongType)) \
-                    WHEN date(julianday(\(c))) IS NOT \(c) OR \(c) < '0001-01-01' THEN \(code(.unparsable))
-                    """
+        var calls: [String] = []
+        for first in stride(from: 0, to: declared.count, by: 100) {
+            let chunk = declared[first..<min(first + 100, declared.count)]
+            let checks = chunk.map { column -> ColumnCheck in
+                let kind: ColumnCheck.Kind
+                switch column.type {
+                case .int: kind = .int
+                case .text: kind = .text
+                case .bool: kind = .bool
+                case .date: kind = .date
+                case .decimal(let scale): kind = .decimal(scale: scale)
+                }
+                return ColumnCheck(kind: kind, notNull: notNull.contains(column.name.text))
             }
-            checks.append("CASE WHEN \(c) IS NULL THEN \(onNull) \(type) END")
+            let arguments = chunk.enumerated().map { offset, column in Self.checkArgument("c\(first + offset)", column.type) }
+            calls.append("\(Self.checkName)('\(Self.checkSpec(first: first, checks))', \(arguments.joined(separator: ", ")))")
         }
-        return checks.count == 1 ? checks[0] : "COALESCE(\(checks.joined(separator: ", ")))"
+        return calls.count == 1 ? calls[0] : "COALESCE(\(calls.joined(separator: ", ")))"
     }
 
     static func accepted(_ type: ColumnType) -> String {
@@ -392,7 +429,7 @@ public struct SQLiteSource: DataSource {
             let (units, overflow) = v.multipliedReportingOverflow(by: pow10(scale))
             return overflow ? nil : .decimal(units, scale: scale)
         case (.decimal(let scale), .double(let x)):
-            // The same IEEE operations as `realUnits` and the validation query, in the same order.
+            // The same IEEE operations as `decimalUnits` (the validation and the pushdown), in the same order.
             let factor = Double(pow10(scale))
             guard (x * factor).magnitude < 9_007_199_254_740_991 else { return nil }
             let units = (x * factor + (x < 0 ? -0.5 : 0.5)).rounded(.towardZero)
@@ -406,13 +443,6 @@ public struct SQLiteSource: DataSource {
         default: return nil
         }
     }
-}
-
-/// The SQL for the units of a REAL `x` in a `decimal(scale)` column: x·10^S rounded half away
-/// from zero. A REAL is accepted only when these units divided by 10^S give back exactly x, that is
-/// when x is the binary64 nearest to a decimal with at most S fraction digits (how `0.29` is stored).
-func realUnits(_ x: String, scale: Int) -> String {
-    "CAST(\(x) * \(pow10(scale)).0 + (CASE WHEN \(x) < 0 THEN -0.5 ELSE 0.5 END) AS INTEGER)"
 }
 
 /// 10^n for 0 ≤ n ≤ 18.
@@ -438,10 +468,21 @@ extension String {
     }
 }
 
-/// The deadline a progress handler reads (a class, so that C gets a stable pointer to it).
-private final class DeadlineBox {
-    let deadline: ContinuousClock.Instant
-    init(_ deadline: ContinuousClock.Instant) { self.deadline = deadline }
+/// What a progress handler reads (a class, so that C gets a stable pointer to it): the deadline
+/// and the scan's cancellation.
+private final class StopBox {
+    let deadline: ContinuousClock.Instant?
+    let control: ScanControl?
+    init(deadline: ContinuousClock.Instant?, control: ScanControl?) {
+        self.deadline = deadline
+        self.control = control
+    }
+
+    var shouldStop: Bool {
+        if let control, control.isCancelled { return true }
+        if let deadline, ContinuousClock.now >= deadline { return true }
+        return false
+    }
 }
 
 /// `covenant_nfc` as a C function: SQLite calls it for every text cell of the base query, so it

@@ -33,6 +33,18 @@ if arguments.count >= 4, arguments[1] == "sqlite", let rows = Int(arguments[2]) 
     print(String(decoding: try encoder.encode(figures), as: UTF8.self))
     exit(0)
 }
+// `_DataSourcesBenchmark csv ROWS DIRECTORY`: writes the benchmark's rows as a CSV file into
+// DIRECTORY (left there), prints its path to standard error, times the plan over it (best of 3)
+// and prints the figure as JSON (benchmarks/csv-local-plan.sh times reference readers beside it).
+if arguments.count == 4, arguments[1] == "csv", let rows = Int(arguments[2]) {
+    let path = try LocalPlanBenchmark.generateCSV(rows: rows, directory: arguments[3])
+    FileHandle.standardError.write(Data("csv: \(path)\n".utf8))
+    let figure = try LocalPlanBenchmark.runCSV(path: path, rows: rows)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    print(String(decoding: try encoder.encode([figure]), as: UTF8.self))
+    exit(0)
+}
 let rows = arguments.count > 1 ? Int(arguments[1]) ?? 1_000_000 : 1_000_000
 let directory = arguments.count > 2 ? arguments[2] : FileManager.default.temporaryDirectory.path
 let output = arguments.count > 3 ? arguments[3] : nil

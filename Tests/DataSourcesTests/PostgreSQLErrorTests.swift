@@ -263,6 +263,25 @@ struct PostgreSQLErrorTests {
             .nullValue, "null in a column declared notNull", at: .init(file: connection.description, table: "query", row: 2, column: "age")))
     }
 
+    /// Validation runs in the pushed-down scan; a bad cell that stops that scan with a data
+    /// exception (NaN, or a decimal whose units leave bigint, cast to bigint in the conversion
+    /// layer) is still reported as the validation scan reports it, with its row and column.
+    @Test func badCellThatStopsThePushedDownScan() async throws {
+        let connection = PG.connection(try TestPostgreSQL.cluster())
+        for bad in ["NaN", "100000000000000000", "-100000000000000000.5"] {
+            let columns = [("dept", "text"), ("age", "integer"), ("salary", "numeric"), ("joined", "date"), ("manager", "boolean")]
+            let table = try await Self.table(connection, columns: columns, rows: [
+                ["eng", "30", "1.5", "2024-01-31", "true"], ["ops", "31", bad, "2024-01-31", "true"],
+            ])
+            for strategy in [ExecutionStrategy.automatic, .rowPipeline] {
+                let error = await Self.failure(PostgreSQLSource(connection: connection, relation: .table(schema: nil, name: table)), strategy: strategy)
+                #expect(error == DataSourceError(
+                    .unparsableValue, "value does not fit decimal(2)",
+                    at: .init(file: connection.description, table: table, row: 2, column: "salary")), "\(bad), \(strategy)")
+            }
+        }
+    }
+
     /// A source over a query of 10^10 rows (never finishing in time) whose column has a name of
     /// its own, `tag`, by which `backend(_:tag:)` finds the scan among the server's backends.
     static func endless(_ connection: PostgreSQLSource.Connection, tag: String) -> PostgreSQLSource {

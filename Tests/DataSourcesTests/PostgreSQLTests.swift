@@ -86,7 +86,7 @@ struct PostgreSQLConformanceTests {
         var vectors: [[Int128]] = []
         for (index, file) in files.enumerated() {
             let csv = CSVSource(path: file)
-            let rows = try csv.rows(declared)
+            let rows = try await csv.rows(declared)
             let reference = try plan.execute(rows: rows)
             let table = PG.name("ex")
             try await PG.load(connection, table: table, declared: declared, rows: rows, variant: index)
@@ -135,15 +135,15 @@ struct PostgreSQLConformanceTests {
                 let sqlitePath = directory.file("random.sqlite")
                 try TestData.sqlite(sqlitePath, declared: declared, rows: rows, using: &rng)
                 let sqlite = SQLiteSource(path: sqlitePath, relation: .table("t"))
-                let sqlitePushed = try sqlite.execute(plan, strategy: .automatic, deadline: nil)
+                let sqlitePushed = try await sqlite.execute(plan, strategy: .automatic, deadline: nil)
                 #expect(sqlitePushed.path == .pushdown, "\(label): \(sqlitePushed.path)")
                 #expect(sqlitePushed.partials == reference, "sqlite pushdown, \(label)")
-                #expect(try sqlite.execute(plan, strategy: .rowPipeline, deadline: nil).partials == reference, "sqlite rows, \(label)")
+                #expect(try await sqlite.execute(plan, strategy: .rowPipeline, deadline: nil).partials == reference, "sqlite rows, \(label)")
                 // CSV (which cannot tell empty text from null: compared with CSVTable's reading).
                 let csvPath = directory.file("random.csv")
                 try TestData.csv(csvPath, declared: declared, rows: rows)
                 let reread = try CSVTable.rows(String(contentsOfFile: csvPath, encoding: .utf8), input: compiled.contract.input)
-                #expect(try CSVSource(path: csvPath).execute(plan, strategy: .automatic, deadline: nil).partials == plan.execute(rows: reread), "csv, \(label)")
+                #expect(try await CSVSource(path: csvPath).execute(plan, strategy: .automatic, deadline: nil).partials == plan.execute(rows: reread), "csv, \(label)")
                 // PostgreSQL.
                 let table = PG.name("random")
                 try await PG.load(

@@ -5,8 +5,9 @@ import Foundation
 import GRDB
 import Testing
 
-/// The SQLite pushdown's fast path (plain 64-bit sums, squares from two parts, validation in the
-/// same scan, `covenant_nfc` in C) and its fall-backs give what the row pipeline gives.
+/// The SQLite pushdown's C functions (`covenant_check` validating in the same scan,
+/// `covenant_decimal`, `covenant_partials` adding in `Int128`, `covenant_nfc`) give what the row
+/// pipeline gives, beyond 64 bits too, and stop with the same errors.
 extension PushdownTests {
     static let sums = try! ContractCompiler.compile(
         source: """
@@ -35,26 +36,24 @@ extension PushdownTests {
         #expect(piped.partials == reference, sourceLocation: sourceLocation)
     }
 
-    /// A plain SUM beyond 64 bits (3·2^62) makes SQLite raise "integer overflow"; the pushdown
-    /// reruns with 16-bit limbs and stays exact.
-    @Test func sumOverflowFallsBackToLimbs() throws {
+    /// A sum beyond 64 bits (3·2^62), which a SQL SUM could not hold, is exact.
+    @Test func sumBeyond64BitsIsExact() throws {
         try expectPushdownAgrees(
             Self.sums, columns: [("x", "INTEGER"), ("y", "")],
             rows: [[Int64(1) << 62, 1.5], [Int64(1) << 62, nil], [1, "2.25"], [nil, 3], [Int64(1) << 62, -0.01]])
     }
 
-    /// A square beyond 64 bits (|x| ≥ 2^16 · 3.04·10^9) turns REAL in SQLite; the REAL sum sends the
-    /// pushdown to the limbs, exact.
-    @Test func squareOverflowFallsBackToLimbs() throws {
+    /// Squares beyond 64 bits (|x| ≥ 3.04·10^9), which SQLite's own arithmetic would turn REAL,
+    /// are exact.
+    @Test func squaresBeyond64BitsAreExact() throws {
         try expectPushdownAgrees(
             Self.sums, columns: [("x", "INTEGER"), ("y", "")],
             rows: [[1_000_000_000_000_000, 2.5], [-999_999_999_999_999, "-7.10"], [3, nil], [nil, nil]])
     }
 
-    /// Decimals stored as text (parsed by `covenant_decimal_units`), integers, reals and NULLs in
-    /// one column, negative values (the arithmetic shift of the two-part split), and no overflow:
-    /// the fast path itself.
-    @Test func mixedStorageAndNullsOnTheFastPath() throws {
+    /// Decimals stored as text (parsed by `covenant_decimal`), integers, reals and NULLs in one
+    /// column, and negative values.
+    @Test func mixedStorageAndNulls() throws {
         var rows: [[(any DatabaseValueConvertible)?]] = []
         for k in 0..<200 {
             let y: (any DatabaseValueConvertible)?
@@ -93,6 +92,38 @@ extension PushdownTests {
             #expect(error?.code == .unparsableValue)
             #expect(error?.location == .init(file: path, table: "t", row: 2, column: "salary"))
         }
+    }
+
+    /// A partial beyond 128 bits (three squares of 2^63 − 1) is `overflow` both ways, never a wrapped
+    /// or rounded result.
+    @Test func partialBeyond128BitsIsOverflow() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("huge.sqlite")
+        try TestData.sqlite(path, table: "t", columns: [("x", "INTEGER"), ("y", "")], rows: [[Int64.max, 1], [Int64.max, 2], [Int64.max, 3]])
+        let source = SQLiteSource(path: path, relation: .table("t"))
+        for strategy in [ExecutionStrategy.automatic, .rowPipeline] {
+            let error = #expect(throws: DataSourceError.self) {
+                _ = try source.execute(Self.sums.localPlan, strategy: strategy, deadline: nil)
+            }
+            #expect(error?.code == .overflow, "\(strategy)")
+        }
+    }
+
+    /// `count(column)` of a text column (before and after a generalisation into bands) counts
+    /// its non-null values: only integers reach `covenant_partials`.
+    @Test func countOfATextColumn() throws {
+        let compiled = try ContractCompiler.compile(
+            source: """
+                contract texts version 1 {
+                  input t(ward: text, age: int, x: int)
+                  local { generalize age into bands [18, 65] }
+                  compute { n = count(ward) a = count(age) s = sum(x) }
+                  reveal n, a, s to all
+                }
+                """)
+        try expectPushdownAgrees(
+            compiled, columns: [("ward", "TEXT"), ("age", "INTEGER"), ("x", "INTEGER")],
+            rows: [["icu", 30, 1], [nil, 70, 2], ["", nil, 4], ["caf\u{E9}", 10, nil]])
     }
 
     /// `covenant_nfc` in C: ASCII passes through, decomposed text is composed, empty text stays

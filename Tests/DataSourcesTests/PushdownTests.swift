@@ -153,8 +153,8 @@ struct PushdownTests {
         #expect(succeeded < 64)
     }
 
-    /// Sums of squares far beyond 64 bits stay exact (16-bit limbs in SQL, Int128 in Swift).
-    @Test func limbSumsAreExactBeyond64Bits() throws {
+    /// Sums of squares far beyond 64 bits stay exact (`covenant_partials` adds in Int128).
+    @Test func sumsOfSquaresAreExactBeyond64Bits() throws {
         let compiled = try ContractCompiler.compile(
             source: """
                 contract big version 1 {
