@@ -155,28 +155,36 @@ public struct RunCoordinator: Sendable {
         progress("run \(runID.hex.prefix(16))… started; \(n) members validate their data and run their local plans…")
         var failures: [(String, RuntimeError)] = []
         let localDeadline = ContinuousClock.now.advanced(by: options.localPlanTimeout)
-        await withTaskGroup(of: (Int, Result<PreparedInput, RuntimeError>).self) { group in
-            for (index, participant) in participants.enumerated() {
+        /// One participant's outcome of the local phase.
+        struct Prepared: Sendable {
+            var name: String
+            var input: PreparedInput?
+            var error: RuntimeError?
+        }
+        let prepared = await withTaskGroup(of: Prepared.self, returning: [Prepared].self) { group in
+            for (participant, party) in zip(participants, parties) {
                 group.addTask {
                     do {
-                        return (index, .success(try await participant.prepare(
-                            runID: runID, party: parties[index], members: n, deadline: localDeadline)))
+                        let input = try await participant.prepare(runID: runID, party: party, members: n, deadline: localDeadline)
+                        return Prepared(name: participant.name, input: input)
                     } catch let error as RuntimeError {
-                        return (index, .failure(error))
+                        return Prepared(name: participant.name, error: error)
                     } catch {
-                        return (index, .failure(RuntimeError(.inputRejected, "\(error)", member: participant.name)))
+                        return Prepared(name: participant.name, error: RuntimeError(.inputRejected, "\(error)", member: participant.name))
                     }
                 }
             }
-            for await (index, outcome) in group {
-                switch outcome {
-                case .success(let prepared):
-                    switch prepared.execution {
-                    case .pushdown: report.executionPaths[participantNames[index]] = "pushdown"
-                    case .rowPipeline(let why): report.executionPaths[participantNames[index]] = "row pipeline" + (why.map { " (\($0))" } ?? "")
-                    }
-                case .failure(let error):
-                    failures.append((participantNames[index], error))
+            var all: [Prepared] = []
+            for await outcome in group { all.append(outcome) }
+            return all
+        }
+        for outcome in prepared {
+            if let error = outcome.error {
+                failures.append((outcome.name, error))
+            } else if let input = outcome.input {
+                switch input.execution {
+                case .pushdown: report.executionPaths[outcome.name] = "pushdown"
+                case .rowPipeline(let why): report.executionPaths[outcome.name] = "row pipeline" + (why.map { " (\($0))" } ?? "")
                 }
             }
         }
