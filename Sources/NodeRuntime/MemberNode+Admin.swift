@@ -58,7 +58,9 @@ extension MemberNode {
         let local = ledger.local
         let state = await local.state
         let statistics = await transport.statistics()
+        let openRuns = state.runs.values.filter { $0.status == .open }.map(\.runID.hex).sorted()
         return [
+            "openRuns": openRuns,
             "member": name, "consortium": state.consortium, "logID": state.logID?.hex ?? "", "sequencer": ledger.sequencer,
             "ledger": ["size": await local.size, "root": await local.root.hex, "halted": await ledger.halted ?? NSNull()],
             "peers": settings.peers.mapValues { "\($0)" },
@@ -166,6 +168,16 @@ extension MemberNode {
         }
         let recipients: [any ResultRecipient] = state.members.keys.sorted().map { participant in
             participant == name ? local as any ResultRecipient : remote(participant, party: .aggregator)
+        }
+        if crashPoint == "coordinate" {
+            // Test hook (protocols/node.md#testing-hooks): die by SIGKILL once the run has started.
+            let logger = self.logger
+            options.progress = { line in
+                if line.hasPrefix("local plans done") {
+                    logger.critical("COVENANT_NODE_CRASH_AT=coordinate: killing this node")
+                    kill(getpid(), SIGKILL)
+                }
+            }
         }
         let coordinator = RunCoordinator(coordinator: member, ledger: ledger, transport: transport, parameters: settings.parameters)
         let report = try await track {

@@ -44,7 +44,7 @@ public actor MemberNode {
     private var lastCheckpointSize: UInt64 = 0
     private let started = ContinuousClock.now
     /// Test hook: where the node kills itself with SIGKILL (`COVENANT_NODE_CRASH_AT`; protocols/node.md#testing-hooks).
-    private let crashPoint = ProcessInfo.processInfo.environment["COVENANT_NODE_CRASH_AT"]
+    let crashPoint = ProcessInfo.processInfo.environment["COVENANT_NODE_CRASH_AT"]
 
     /// Opens a node from its settings: its keys, its pinned consortium, its replica and its data.
     /// - Parameter settings: The settings.
@@ -106,6 +106,7 @@ public actor MemberNode {
         }
         let memberAddress = try await transport.start()
         let adminAddress = try await startAdmin()
+        await closeAbandonedRuns()
         background = Task { [weak self] in await self?.follow() }
         logger.info("node listening", metadata: ["members": "\(memberAddress)", "admin": "\(adminAddress)", "sequencer": "\(ledger.sequencer)"])
         return (memberAddress, adminAddress)
@@ -127,6 +128,23 @@ public actor MemberNode {
         adminServer = nil
         await transport.stop()
         logger.info("node stopped", metadata: ["runsInProgress": "\(runsInProgress)"])
+    }
+
+    /// Closes the runs this member started that are still open: only their coordinator could
+    /// finish them, and a node that is starting coordinates nothing, so its earlier process ended
+    /// mid-run (protocols/node.md#runs-across-nodes). A run it cannot close now (the sequencer
+    /// unreachable) stays open and is listed by `node status`.
+    private func closeAbandonedRuns() async {
+        try? await ledger.sync()
+        let open = await ledger.state.runs.values.filter { $0.status == .open && $0.startedBy == name }.sorted { $0.startedAt < $1.startedAt }
+        for run in open {
+            do {
+                try await member.author(.runAborted(RunAbort(runID: run.runID, reason: Consortium.abandonedRunReason)), on: ledger)
+                logger.warning("closed an abandoned run", metadata: ["run": "\(run.runID.hex.prefix(16))"])
+            } catch {
+                logger.error("could not close an abandoned run", metadata: ["run": "\(run.runID.hex.prefix(16))", "error": "\(error)"])
+            }
+        }
     }
 
     private func startAdmin() async throws -> NodeAddress {

@@ -241,6 +241,19 @@ struct NodeProcessTests {
         nodes[1] = try NodeProcess(config: "\(names[1])/node.json", in: root)
         nodes[2] = try NodeProcess(config: "\(names[2])/node.json", in: root)
 
+        // The coordinator SIGKILLed after the inputs are committed: its run stays open until the
+        // node restarts, which closes it with run-aborted (only the coordinator could finish it).
+        nodes[0].signal(SIGTERM)
+        #expect(nodes[0].wait() == 0)
+        nodes[0] = try NodeProcess(config: "\(names[0])/node.json", in: root, crashAt: "coordinate")
+        #expect(try Self.covenant(["run", "hospital_activity", "--protocol", "secagg", "--operator", operators[0]], in: root, expect: nil).status != 0)
+        _ = nodes[0].wait()
+        let stranded = Self.json(try Self.covenant(["node", "status", "--json", "--operator", operators[1]], in: root).output)
+        #expect((stranded["openRuns"] as? [String])?.count == 1)
+        nodes[0] = try NodeProcess(config: "\(names[0])/node.json", in: root)
+        let closed = Self.json(try Self.covenant(["node", "status", "--json", "--operator", operators[0]], in: root).output)
+        #expect((closed["openRuns"] as? [String])?.isEmpty == true, "\(closed)")
+
         // Random bytes and a half-open connection against a node's ports: it stays up and serves.
         for port in [ports[0], adminPorts[0]] {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
