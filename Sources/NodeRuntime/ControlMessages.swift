@@ -143,6 +143,8 @@ extension PartyReport where Output == AggregateOutput {
         for digest in sentDigests { w.writeByteString(digest) }
         w.writeUInt32(UInt32(ignored.count))
         for note in ignored { w.writeString(note) }
+        w.writeUInt64(UInt64(clamping: bytesSent))
+        w.writeUInt32(UInt32(clamping: roundsSent))
     }
 
     /// The report a member's node sent (an abort's reason arrives as a description).
@@ -177,6 +179,8 @@ extension PartyReport where Output == AggregateOutput {
         let noteCount = try r.readLength(limit: 1 << 16, unitSize: 1)
         var notes: [String] = []
         for _ in 0..<noteCount { notes.append(try r.readString()) }
-        self.init(party: party, ending: ending, sentDigests: digests, ignored: notes)
+        let bytes = Int(clamping: try r.readUInt64())
+        let rounds = Int(try r.readUInt32())
+        self.init(party: party, ending: ending, sentDigests: digests, ignored: notes, bytesSent: bytes, roundsSent: rounds)
     }
 }

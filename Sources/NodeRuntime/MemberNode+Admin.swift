@@ -197,6 +197,7 @@ extension MemberNode {
             "publicResult": object(report.publicResult?.json), "view": object(report.views[member]?.json),
             "withheld": report.withheld, "ledgerEntries": report.ledgerEntries, "memberErrors": report.memberErrors,
             "executionPaths": report.executionPaths,
+            "traffic": report.traffic.mapValues { ["messages": $0.messages, "bytes": $0.bytes, "rounds": $0.rounds] },
             "phases": report.phases.map { ["phase": $0.phase, "seconds": Double($0.duration / .microseconds(1)) / 1e6] },
         ]
     }

@@ -497,6 +497,7 @@ extension PartyReport {
         case .failed(let reason): mapped = .failed(reason)
         case .cancelled: mapped = .cancelled
         }
-        return PartyReport<T>(party: party, ending: mapped, sentDigests: sentDigests, ignored: ignored)
+        return PartyReport<T>(
+            party: party, ending: mapped, sentDigests: sentDigests, ignored: ignored, bytesSent: bytesSent, roundsSent: roundsSent)
     }
 }

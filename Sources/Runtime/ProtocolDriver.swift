@@ -33,6 +33,10 @@ public struct PartyReport<Output: Sendable>: Sendable {
     public var sentDigests: [[UInt8]]
     /// Messages the party ignored under the documented rules (duplicates, late messages).
     public var ignored: [String]
+    /// Encoded bytes it sent (a broadcast counts once per recipient).
+    public var bytesSent: Int
+    /// The distinct protocol rounds in which it sent.
+    public var roundsSent: Int
 
     /// A report (e.g. one a member's node sent back).
     /// - Parameters:
@@ -40,11 +44,17 @@ public struct PartyReport<Output: Sendable>: Sendable {
     ///   - ending: How it ended.
     ///   - sentDigests: The digests of its messages.
     ///   - ignored: What it ignored.
-    public init(party: PartyID, ending: PartyEnding<Output>, sentDigests: [[UInt8]], ignored: [String]) {
+    ///   - bytesSent: Bytes it sent.
+    ///   - roundsSent: Rounds in which it sent.
+    public init(
+        party: PartyID, ending: PartyEnding<Output>, sentDigests: [[UInt8]], ignored: [String], bytesSent: Int = 0, roundsSent: Int = 0
+    ) {
         self.party = party
         self.ending = ending
         self.sentDigests = sentDigests
         self.ignored = ignored
+        self.bytesSent = bytesSent
+        self.roundsSent = roundsSent
     }
 }
 
@@ -89,6 +99,7 @@ enum ProtocolDriver {
         decode: @Sendable ([UInt8]) throws(MPCProtocolError) -> M.Message
     ) async -> PartyReport<M.Output> {
         var report = PartyReport<M.Output>(party: machine.party, ending: .finished, sentDigests: [], ignored: [])
+        var roundsSent: Set<UInt8> = []
         var output: M.Output?
         var abort: AbortReason?
 
@@ -109,6 +120,8 @@ enum ProtocolDriver {
         func send(_ message: M.Message, to recipients: [PartyID]) async {
             let bytes = message.wireEncoded()
             report.sentDigests.append(SHA256.hash(bytes))
+            report.bytesSent += bytes.count * recipients.count
+            if roundsSent.insert(message.round).inserted { report.roundsSent = roundsSent.count }
             for recipient in recipients {
                 await transport.send(TransportMessage(
                     session: session, from: machine.party, to: recipient, round: message.round, bytes: bytes))

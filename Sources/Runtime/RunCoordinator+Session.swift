@@ -41,6 +41,7 @@ struct SessionOutcome: Sendable {
     var result: Result<AggregateOutput, RuntimeError>
     var digests: [[UInt8]]
     var ignored: [PartyID: [String]]
+    var traffic: [PartyID: PartyTraffic] = [:]
 }
 
 extension RunCoordinator {
@@ -119,10 +120,13 @@ extension RunCoordinator {
         if let aggregatorReport { all.insert(aggregatorReport, at: 0) }
         let digests = all.flatMap(\.sentDigests)
         let ignored = Dictionary(uniqueKeysWithValues: all.map { ($0.party, $0.ignored) })
+        let traffic = Dictionary(uniqueKeysWithValues: all.map {
+            ($0.party, PartyTraffic(messages: $0.sentDigests.count, bytes: $0.bytesSent, rounds: $0.roundsSent))
+        })
         let roster = parties.enumerated().map { "\($0.element.rawValue)=\(participants[$0.offset].name)" }.joined(separator: ", ")
         func failure(_ code: RuntimeError.Code, _ message: String) -> SessionOutcome {
             SessionOutcome(
-                result: .failure(RuntimeError(code, "\(plan.name): \(message) [parties: \(roster)]")), digests: digests, ignored: ignored)
+                result: .failure(RuntimeError(code, "\(plan.name): \(message) [parties: \(roster)]")), digests: digests, ignored: ignored, traffic: traffic)
         }
         if timedOut {
             return failure(.deadlineExceeded, "the joint phase did not complete within \(overall)")
@@ -157,7 +161,7 @@ extension RunCoordinator {
             }
             return SessionOutcome(
                 result: .success(AggregateOutput(sum: first, contributors: parties, decryptors: [], faultyKeyHolders: [])),
-                digests: digests, ignored: ignored)
+                digests: digests, ignored: ignored, traffic: traffic)
         }
         guard case .output(let output) = aggregatorReport.ending else {
             return failure(.protocolAborted, explain(aggregatorReport))
@@ -167,7 +171,7 @@ extension RunCoordinator {
                 return failure(.inconsistentOutputs, "\(report.party)'s output differs from the aggregator's")
             }
         }
-        return SessionOutcome(result: .success(output), digests: digests, ignored: ignored)
+        return SessionOutcome(result: .success(output), digests: digests, ignored: ignored, traffic: traffic)
     }
 }
 

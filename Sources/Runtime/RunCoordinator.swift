@@ -259,6 +259,9 @@ public struct RunCoordinator: Sendable {
             roundTimeout: options.roundTimeout)
         await transport.close(session: session)
         endPhase("protocol")
+        for (party, traffic) in outcome.traffic {
+            report.traffic[party == .aggregator ? "aggregator" : participantNames[Int(party.rawValue) - 1]] = traffic
+        }
         for (party, notes) in outcome.ignored where !notes.isEmpty {
             report.ignoredMessages[party == .aggregator ? "aggregator" : participantNames[Int(party.rawValue) - 1]] = notes
         }

@@ -3,6 +3,16 @@ public import CircuitCompiler
 public import ConsortiumLedger
 
 /// How long one phase of a run took.
+/// What one party sent in a run's joint phase (observability; protocols/runtime.md#run-report).
+public struct PartyTraffic: Sendable, Hashable {
+    /// Messages sent.
+    public var messages: Int
+    /// Encoded bytes sent (a broadcast counts once per recipient).
+    public var bytes: Int
+    /// Protocol rounds in which it sent.
+    public var rounds: Int
+}
+
 public struct PhaseTiming: Sendable, Hashable {
     /// `checks`, `local plans`, `commitments`, `protocol`, `reveal`.
     public var phase: String
@@ -67,6 +77,8 @@ public struct RunReport: Sendable {
     public var faultyKeyHolders: [String]
     /// Messages ignored under the documented rules (duplicates, late messages), per party.
     public var ignoredMessages: [String: [String]]
+    /// What each party sent in the joint phase, by member name (and `aggregator`).
+    public var traffic: [String: PartyTraffic] = [:]
 
     /// Whether a result was published.
     public var isPublished: Bool { status == .published }

@@ -151,6 +151,10 @@ extension CommandLineTests {
             #expect(run["published"] as? Bool == true)
             #expect(run["matchesOracle"] as? Bool == true)
             #expect((run["contributors"] as? [String])?.count == 3)
+            // Per-run traffic of every member, as each node counted what it sent.
+            let traffic = (run["summary"] as? [String: Any])?["traffic"] as? [String: [String: Int]]
+            #expect(traffic?.keys.filter { $0 != "aggregator" }.count == 3)
+            #expect(traffic?.values.allSatisfy { ($0["bytes"] ?? 0) > 0 && ($0["rounds"] ?? 0) > 0 } == true)
         }
         #expect(object["replicasAgree"] as? Bool == true)
         #expect((object["exitStatuses"] as? [String: Int])?.values.allSatisfy { $0 == 0 } == true)
