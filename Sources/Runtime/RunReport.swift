@@ -3,7 +3,7 @@ public import CircuitCompiler
 public import ConsortiumLedger
 
 /// How long one phase of a run took.
-/// What one party sent in a run's joint phase (observability; protocols/runtime.md#run-report).
+/// What one party sent in a run's joint phase (observability; protocols/runtime.md#members-configuration).
 public struct PartyTraffic: Sendable, Hashable {
     /// Messages sent.
     public var messages: Int
