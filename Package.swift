@@ -97,8 +97,9 @@ let package = Package(
             name: "_BeaverBenchmark",
             dependencies: ["MPCProtocols", "SecretSharing", "PaillierEncryption", "CryptoPrimitives"],
             swiftSettings: swiftSettings),
-        // Records benchmarks/results/datasources-*.json (not API; the CLI can call LocalPlanBenchmark later).
-        .executableTarget(name: "_DataSourcesBenchmark", dependencies: ["DataSources"], swiftSettings: swiftSettings),
+        // Records benchmarks/results/datasources-*.json (not API; the CLI can call LocalPlanBenchmark later);
+        // Runtime only for the demo's table (DemoData) in `sqlite-demo`.
+        .executableTarget(name: "_DataSourcesBenchmark", dependencies: ["DataSources", "Runtime"], swiftSettings: swiftSettings),
 
         // A member as an actor and a run from end to end over an abstract Transport (in-memory transport with faults).
         .target(

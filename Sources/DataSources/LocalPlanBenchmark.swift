@@ -179,27 +179,32 @@ public enum LocalPlanBenchmark {
             cpuSeconds: bestCPU)
     }
 
-    /// Times the plan over a table `generateSQLite` wrote, by each strategy (best of `repetitions`).
+    /// Times the plan over a table `generateSQLite` wrote (or another contract's local plan over
+    /// another table), by each strategy (best of `repetitions`).
     /// - Parameters:
     ///   - path: the database.
     ///   - rows: its row count, for the figures.
     ///   - strategies: the strategies to time; their results must agree.
     ///   - repetitions: runs per strategy.
+    ///   - contractSource: the contract whose local plan runs (default: the salary benchmark's).
+    ///   - table: its input table in the database.
+    ///   - label: the contract's name in the figures.
     ///   - progress: called with a line per figure.
     /// - Returns: the figures, in the order of `strategies`.
     /// - Throws: `DataSourceError`.
     public static func runSQLite(
         path: String, rows: Int, strategies: [ExecutionStrategy] = [.automatic, .rowPipeline], repetitions: Int = 3,
+        contractSource: String = contract, table: String = "employees", label: String = "salary_benchmark",
         progress: (String) -> Void = { _ in }
     ) throws -> [Figure] {
-        let compiled = try ContractCompiler.compile(source: contract)
-        let source = SQLiteSource(path: path, relation: .table("employees"))
+        let compiled = try ContractCompiler.compile(source: contractSource)
+        let source = SQLiteSource(path: path, relation: .table(table))
         var figures: [Figure] = []
         var reference: [Int128]? = nil
         for strategy in strategies {
             var best = Double.infinity
             var bestCPU = 0.0
-            var label = ""
+            var pathLabel = ""
             for _ in 0..<max(1, repetitions) {
                 let start = ContinuousClock.now
                 let cpu = processCPUSeconds()
@@ -208,7 +213,7 @@ public enum LocalPlanBenchmark {
                 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
                 if seconds < best { bestCPU = processCPUSeconds() - cpu }
                 best = min(best, seconds)
-                label = execution.path == .pushdown ? "pushdown" : "rowPipeline"
+                pathLabel = execution.path == .pushdown ? "pushdown" : "rowPipeline"
                 if let reference {
                     precondition(reference == execution.partials, "benchmark self-check: pushdown and row pipeline differ")
                 } else {
@@ -216,8 +221,8 @@ public enum LocalPlanBenchmark {
                 }
             }
             let figure = Figure(
-                name: "datasources.\(label).salary_benchmark.\(rows)", rowsPerSecond: Double(rows) / best, seconds: best,
-                path: label, cpuSeconds: bestCPU)
+                name: "datasources.\(pathLabel).\(label).\(rows)", rowsPerSecond: Double(rows) / best, seconds: best,
+                path: pathLabel, cpuSeconds: bestCPU)
             progress("\(figure.name): \(Int(figure.rowsPerSecond)) rows/s (\(best) s)")
             figures.append(figure)
         }
@@ -293,13 +298,13 @@ public enum LocalPlanBenchmark {
         var reference: [Int128]? = nil
         for strategy in [ExecutionStrategy.automatic, .rowPipeline] {
             var best = Double.infinity
-            var label = ""
+            var pathLabel = ""
             for _ in 0..<max(1, repetitions) {
                 let start = ContinuousClock.now
                 let execution = try await source.execute(compiled.localPlan, strategy: strategy, deadline: nil)
                 let elapsed = ContinuousClock.now - start
                 best = min(best, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-                label = execution.path == .pushdown ? "pushdown" : "rowPipeline"
+                pathLabel = execution.path == .pushdown ? "pushdown" : "rowPipeline"
                 if let reference {
                     precondition(reference == execution.partials, "benchmark self-check: pushdown and row pipeline differ")
                 } else {
@@ -307,8 +312,8 @@ public enum LocalPlanBenchmark {
                 }
             }
             let figure = Figure(
-                name: "datasources.postgresql.\(label).salary_benchmark.\(rows)", rowsPerSecond: Double(rows) / best, seconds: best,
-                path: label)
+                name: "datasources.postgresql.\(pathLabel).salary_benchmark.\(rows)", rowsPerSecond: Double(rows) / best, seconds: best,
+                path: pathLabel)
             progress("\(figure.name): \(Int(figure.rowsPerSecond)) rows/s (\(best) s)")
             figures.append(figure)
         }

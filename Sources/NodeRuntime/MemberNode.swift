@@ -105,8 +105,9 @@ public actor MemberNode {
             return await self.handle(request, from: caller)
         }
         let memberAddress = try await transport.start()
-        let adminAddress = try await startAdmin()
+        // Before the operators can start anything: every open run of this member is abandoned.
         await closeAbandonedRuns()
+        let adminAddress = try await startAdmin()
         background = Task { [weak self] in await self?.follow() }
         logger.info("node listening", metadata: ["members": "\(memberAddress)", "admin": "\(adminAddress)", "sequencer": "\(ledger.sequencer)"])
         return (memberAddress, adminAddress)
@@ -123,7 +124,12 @@ public actor MemberNode {
         background?.cancel()
         if let adminServer, let adminTask {
             adminServer.beginGracefulShutdown()
+            let deadline = Task {
+                try? await Task.sleep(for: .seconds(5))
+                adminTask.cancel()
+            }
             await adminTask.value
+            deadline.cancel()
         }
         adminServer = nil
         await transport.stop()
@@ -218,7 +224,7 @@ public actor MemberNode {
                 }
                 final = (try? await local.addCosignature(cosignature, to: checkpoint)) ?? final
             }
-            lastCheckpointSize = size
+            if final { lastCheckpointSize = size }  // not final: asked again at the next pass
             logger.debug("checkpoint", metadata: ["size": "\(size)", "final": "\(final)"])
         } catch {
             logger.warning("checkpoint failed", metadata: ["error": "\(error)"])
@@ -289,7 +295,7 @@ public actor MemberNode {
                 logger.info("preparing run", metadata: ["run": "\(runID.hex.prefix(16))", "coordinator": "\(caller)"])
                 let prepared = try await member.prepare(
                     runID: runID, on: ledger, party: PartyID(party), members: Int(members),
-                    deadline: .now.advanced(by: .milliseconds(Int64(clamping: millis))))
+                    deadline: .now.advanced(by: .milliseconds(Int64(clamping: min(millis, Self.longestLocalPlanMillis)))))
                 return ControlResponse.ok { w in
                     w.write(prepared.commitment)
                     switch prepared.execution {
@@ -326,7 +332,11 @@ public actor MemberNode {
                     if let endorsement { w.write(endorsement) }
                 }
             case .view(let runID, let json, let contributors, _):
-                _ = try await coordinated(runID, by: caller)
+                _ = try await coordinated(runID, by: caller, open: false)
+                try await ledger.sync()
+                guard await ledger.state.runs[runID]?.status == .published else {
+                    throw Runtime.RuntimeError(.invalidParticipants, "a view comes only after its run's result is on the ledger", member: name)
+                }
                 views[runID] = json
                 logger.info("received a view", metadata: ["run": "\(runID.hex.prefix(16))", "contributors": "\(contributors.count)"])
                 return ControlResponse.ok()
@@ -339,12 +349,18 @@ public actor MemberNode {
         }
     }
 
-    /// The run `runID` from this replica, refused unless `caller` started it: only a run's
-    /// coordinator may ask a member for its steps.
-    private func coordinated(_ runID: LedgerHash, by caller: String) async throws -> ConsortiumState.Run {
+    /// The longest local plan a coordinator may ask for (a day).
+    static let longestLocalPlanMillis: UInt64 = 86_400_000
+
+    /// The run `runID` from this replica, refused unless `caller` started it (only a run's
+    /// coordinator asks a member for its steps) and, for the steps of a run, unless it is open.
+    private func coordinated(_ runID: LedgerHash, by caller: String, open: Bool = true) async throws -> ConsortiumState.Run {
         let (run, _) = try await ledger.run(runID)
         guard run.startedBy == caller else {
             throw Runtime.RuntimeError(.invalidParticipants, "\(caller) did not start run \(runID.hex.prefix(16))…; only its coordinator asks for its steps", member: name)
+        }
+        guard !open || run.status == .open else {
+            throw Runtime.RuntimeError(.invalidParticipants, "run \(runID.hex.prefix(16))… is \(run.status.rawValue); it takes no more steps", member: name)
         }
         return run
     }

@@ -46,7 +46,12 @@ struct RemoteParticipant: RunParticipant, ResultRecipient {
         do {
             // The member's own round deadlines end its party; this bound only covers a vanished node.
             var answer = try await ask(.participate(runID: runID, roundMillis: UInt64(roundTimeout / .milliseconds(1))), within: roundTimeout * 16 + callTimeout)
-            return try PartyReport<AggregateOutput>(from: &answer)
+            let report = try PartyReport<AggregateOutput>(from: &answer)
+            // A node reports for its own seat only; another seat's report would overwrite that member's.
+            guard report.party == party else {
+                return PartyReport(party: party, ending: .failed("\(name) reported for another seat"), sentDigests: [], ignored: [])
+            }
+            return report
         } catch {
             return PartyReport(party: party, ending: .disconnected, sentDigests: [], ignored: [])
         }

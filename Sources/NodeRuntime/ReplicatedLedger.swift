@@ -74,7 +74,7 @@ public actor ReplicatedLedger: LedgerAccess {
                 var answer = try ControlResponse.read(
                     try await call(sequencer, ControlRequest.submit(signed).encoded(), callTimeout), from: sequencer, limits: wireLimits)
                 let index = try answer.readUInt64()
-                try await sync()
+                try? await sync()  // appended: a failed catch-up here is retried by the next sync
                 return index
             } catch let error as RuntimeError where error.code == .staleReplica {
                 last = error
@@ -98,11 +98,19 @@ public actor ReplicatedLedger: LedgerAccess {
             guard count > 0 else { return }
             var entries: [SignedEntry] = []
             for _ in 0..<count { entries.append(try SignedEntry(wireEncoded: try answer.readByteString(), limits: wireLimits)) }
+            guard entries.first?.entry.sequence == from else {
+                throw RuntimeError(.transportFailure, "the sequencer answered entries from another position than \(from)", member: member)
+            }
             do {
                 try await local.receive(entries)
             } catch let error as RuntimeError {
+                // Halt on an entry that fails verification, not on a local storage failure.
+                if let cause = error.cause as? LedgerError, [.storageFailure, .storageCorrupt, .ledgerBusy].contains(cause.code) { throw error }
                 halted = "stopped following sequencer \(sequencer): \(error.message)"
                 throw RuntimeError(.replicationHalted, halted!, member: member)
+            }
+            guard await local.size > from else {
+                throw RuntimeError(.transportFailure, "the sequencer's entries did not extend this replica", member: member)
             }
         }
     }

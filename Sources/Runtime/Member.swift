@@ -279,6 +279,12 @@ public actor Member {
         runID: LedgerHash, on ledger: any LedgerAccess, party: PartyID, members: Int,
         deadline: ContinuousClock.Instant? = nil
     ) async throws -> PreparedInput {
+        // Once per run: a second preparation would replace the input and opening it committed to.
+        guard runs[runID] == nil, !preparing.contains(runID) else {
+            throw RuntimeError(.invalidParticipants, "already prepared run \(runID.hex.prefix(16))…", member: name)
+        }
+        preparing.insert(runID)
+        defer { preparing.remove(runID) }
         let run = try await compileContract(of: runID, on: ledger)
         // Its seat in the run is the ledger's, not the coordinator's word.
         let seat = Int(party.rawValue) - 1
@@ -351,6 +357,7 @@ public actor Member {
     }
 
     private var commitments: [LedgerHash: LedgerHash] = [:]
+    private var preparing: Set<LedgerHash> = []
     private var joined: [LedgerHash: JoinedSession] = [:]
 
     /// Derives the run's session from the ledger itself (``SessionPlan/derive(runID:state:vectorLength:terms:policy:)``),

@@ -72,6 +72,11 @@ extension SessionPlan {
                 return .additive(try AdditiveConfiguration(sessionID: session, memberCount: n, vectorLength: vectorLength))
             case .secagg:
                 try policy.checkSecAgg(threshold: terms.secaggThreshold, members: n)
+                // Unsigned adverts let the aggregator (the coordinator) swap members' keys and
+                // unmask an input (protocols/secagg.md): refused outside insecure test parameters.
+                guard terms.signKeyAdverts || !policy.requiresMajorityThresholds else {
+                    throw RuntimeError(.invalidConfiguration, "\(label): secagg key adverts must be signed under \(policy.label) parameters")
+                }
                 return .secagg(try SecAggConfiguration(
                     sessionID: session, memberCount: n, threshold: terms.secaggThreshold, vectorLength: vectorLength,
                     signatureKeys: terms.signKeyAdverts ? try keys() : nil))

@@ -3,6 +3,7 @@
 // .build-data-release/release/_DataSourcesBenchmark ROWS DIRECTORY OUTPUT.json
 import DataSources
 import Foundation
+import Runtime
 
 let arguments = CommandLine.arguments
 // `_DataSourcesBenchmark postgresql ROWS URL TABLE`: times the plan over an existing PostgreSQL
@@ -28,6 +29,24 @@ if arguments.count >= 4, arguments[1] == "sqlite", let rows = Int(arguments[2]) 
     note("pushed-down SQL: " + (try LocalPlanBenchmark.sqlitePushdownSQL(path: path)))
     let strategies: [ExecutionStrategy] = arguments.contains("--row-pipeline") ? [.automatic, .rowPipeline] : [.automatic]
     let figures = try LocalPlanBenchmark.runSQLite(path: path, rows: rows, strategies: strategies, progress: note)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    print(String(decoding: try encoder.encode(figures), as: UTF8.self))
+    exit(0)
+}
+// `_DataSourcesBenchmark sqlite-demo ROWS DIRECTORY [--row-pipeline]`: the demo's own table (one
+// hospital's `admissions`, DemoData) and the demo contract's local plan: writes the table into
+// DIRECTORY, prints its path to standard error, times the plan (best of 3) and prints the figures
+// as JSON (benchmarks/demo-local-plan.sh times sqlite3's plain GROUP BY over the same file).
+if arguments.count >= 4, arguments[1] == "sqlite-demo", let rows = Int(arguments[2]) {
+    func note(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+    let path = arguments[3] + "/demo-admissions-\(rows).sqlite"
+    try DemoData.writeHospital(path: path, rows: rows, seed: 20_241_125)
+    note("database: \(path)")
+    let strategies: [ExecutionStrategy] = arguments.contains("--row-pipeline") ? [.automatic, .rowPipeline] : [.automatic]
+    let figures = try LocalPlanBenchmark.runSQLite(
+        path: path, rows: rows, strategies: strategies, contractSource: DemoData.contractSource, table: DemoData.table,
+        label: "hospital_activity", progress: note)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     print(String(decoding: try encoder.encode(figures), as: UTF8.self))
