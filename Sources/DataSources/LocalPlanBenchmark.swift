@@ -279,24 +279,29 @@ public enum LocalPlanBenchmark {
     }
 
     /// Times the plan over an existing PostgreSQL table of `employees(dept text, age integer,
-    /// salary numeric(12,2))` shape, by pushdown and by the row pipeline (best of `repetitions`).
+    /// salary numeric(12,2))` shape (or another contract's plan over its table), by each strategy
+    /// (best of `repetitions`).
     /// - Parameters:
     ///   - connection: the server.
     ///   - table: the table (in the search path).
     ///   - rows: its row count, for the figures.
     ///   - repetitions: runs per path.
+    ///   - strategies: the strategies to time; their results must agree.
+    ///   - contractSource: the contract whose local plan runs (default: the salary benchmark's).
+    ///   - label: the contract's name in the figures.
     ///   - progress: called with a line per figure.
-    /// - Returns: the figures, pushdown first.
+    /// - Returns: the figures, in the order of `strategies`.
     /// - Throws: `DataSourceError`.
     public static func runPostgreSQL(
         connection: PostgreSQLSource.Connection, table: String, rows: Int, repetitions: Int = 3,
-        progress: (String) -> Void = { _ in }
+        strategies: [ExecutionStrategy] = [.automatic, .rowPipeline], contractSource: String = contract,
+        label: String = "salary_benchmark", progress: (String) -> Void = { _ in }
     ) async throws -> [Figure] {
-        let compiled = try ContractCompiler.compile(source: contract)
+        let compiled = try ContractCompiler.compile(source: contractSource)
         let source = PostgreSQLSource(connection: connection, relation: .table(schema: nil, name: table))
         var figures: [Figure] = []
         var reference: [Int128]? = nil
-        for strategy in [ExecutionStrategy.automatic, .rowPipeline] {
+        for strategy in strategies {
             var best = Double.infinity
             var pathLabel = ""
             for _ in 0..<max(1, repetitions) {
@@ -312,7 +317,7 @@ public enum LocalPlanBenchmark {
                 }
             }
             let figure = Figure(
-                name: "datasources.postgresql.\(pathLabel).salary_benchmark.\(rows)", rowsPerSecond: Double(rows) / best, seconds: best,
+                name: "datasources.postgresql.\(pathLabel).\(label).\(rows)", rowsPerSecond: Double(rows) / best, seconds: best,
                 path: pathLabel)
             progress("\(figure.name): \(Int(figure.rowsPerSecond)) rows/s (\(best) s)")
             figures.append(figure)

@@ -34,6 +34,28 @@ if arguments.count >= 4, arguments[1] == "sqlite", let rows = Int(arguments[2]) 
     print(String(decoding: try encoder.encode(figures), as: UTF8.self))
     exit(0)
 }
+// `_DataSourcesBenchmark demo-table ROWS DIRECTORY`: only writes the demo's table (SQLite) and
+// prints its path (benchmarks/demo-local-plan.sh loads it into PostgreSQL).
+if arguments.count == 4, arguments[1] == "demo-table", let rows = Int(arguments[2]) {
+    let path = arguments[3] + "/demo-admissions-\(rows).sqlite"
+    try DemoData.writeHospital(path: path, rows: rows, seed: 20_241_125)
+    print(path)
+    exit(0)
+}
+// `_DataSourcesBenchmark postgresql-demo ROWS URL TABLE`: the demo contract's local plan over the
+// demo's table loaded into PostgreSQL (pushdown, best of 3); prints the figures as JSON.
+if arguments.count == 5, arguments[1] == "postgresql-demo", let rows = Int(arguments[2]) {
+    let connection = try PostgreSQLSource.Connection(
+        url: arguments[3], passwordEnvironment: ProcessInfo.processInfo.environment["PGPASSWORD"] == nil ? nil : "PGPASSWORD")
+    let figures = try await LocalPlanBenchmark.runPostgreSQL(
+        connection: connection, table: arguments[4], rows: rows, strategies: [.automatic], contractSource: DemoData.contractSource,
+        label: "hospital_activity"
+    ) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    print(String(decoding: try encoder.encode(figures), as: UTF8.self))
+    exit(0)
+}
 // `_DataSourcesBenchmark sqlite-demo ROWS DIRECTORY [--row-pipeline]`: the demo's own table (one
 // hospital's `admissions`, DemoData) and the demo contract's local plan: writes the table into
 // DIRECTORY, prints its path to standard error, times the plan (best of 3) and prints the figures

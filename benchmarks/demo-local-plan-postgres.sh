@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The demo contract's local plan over the demo's own table in PostgreSQL, beside psql running the
+# engine's plain GROUP BY of the same aggregates, in one script (issue 12; nothing asserts on it).
+#
+#   benchmarks/demo-local-plan-postgres.sh [ROWS] [OUTPUT.json]     (default 1000000 rows, stdout)
+#
+# Starts a throwaway cluster (scripts/test-postgres, stopped on exit), has the release
+# `_DataSourcesBenchmark` write the demo's table (DemoData, seeded, as benchmarks/demo-local-plan.sh
+# does for SQLite), copies it into `admissions_bench (ward text, admitted_on date, age integer,
+# stay_days integer, cost numeric(12,2), readmitted integer)`, times the plan by pushdown (best of 3,
+# connection, catalog check and validation included), then psql's plain query (best of 3,
+# `\timing`), and writes both and their ratio. BUILD=0 reuses the release binary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rows="${1:-1000000}"
+output="${2:-}"
+command -v sqlite3 >/dev/null || { echo "the sqlite3 CLI is missing (Debian: apt-get install sqlite3)" >&2; exit 1; }
+dir="$(mktemp -d /tmp/covenant-bench-demo-pg.XXXXXX)"
+trap 'scripts/test-postgres stop "$dir/cluster" || true; rm -rf "$dir"' EXIT
+if [ "${BUILD:-1}" = 1 ]; then swift build -c release --product _DataSourcesBenchmark >&2; fi
+bench="$(swift build -c release --show-bin-path)/_DataSourcesBenchmark"
+database="$("$bench" demo-table "$rows" "$dir")"
+url="$(scripts/test-postgres start "$dir/cluster")"
+export PGPASSWORD="$(cat "$dir/cluster/password")"
+psql=(psql -X -q -v ON_ERROR_STOP=1 -h "$dir/cluster" -p "$(cat "$dir/cluster/port")" -U covenant -d postgres)
+"${psql[@]}" -c "CREATE TABLE admissions_bench (ward text, admitted_on date, age integer, stay_days integer, cost numeric(12,2), readmitted integer)"
+sqlite3 -csv "$database" "SELECT ward, admitted_on, age, stay_days, cost, readmitted FROM admissions" \
+  | "${psql[@]}" -c "\\copy admissions_bench FROM STDIN WITH (FORMAT csv)"
+"${psql[@]}" -c "VACUUM ANALYZE admissions_bench"
+rm -f "$database"
+plan="$("$bench" postgresql-demo "$rows" "$url" admissions_bench)"
+plain_sql="$(cat <<'SQL'
+SELECT ward, count(*), sum(s), sum(s * s), count(c), sum(c), sum(c * c), sum(r),
+       count(*) FILTER (WHERE age >= 0 AND age < 18), count(*) FILTER (WHERE age >= 18 AND age < 40),
+       count(*) FILTER (WHERE age >= 40 AND age < 65), count(*) FILTER (WHERE age >= 65 AND age < 120)
+FROM (SELECT ward, age, LEAST(GREATEST(stay_days, 0), 365) AS s, LEAST(GREATEST(cost, 0), 250000) AS c,
+             LEAST(GREATEST(readmitted, 0), 1) AS r
+      FROM admissions_bench
+      WHERE admitted_on >= DATE '2024-01-01' AND age >= 0
+        AND ward IN ('cardiology', 'emergency', 'oncology', 'pediatrics', 'transplant')) AS t
+GROUP BY ward
+SQL
+)"
+best=""
+for _ in 1 2 3; do
+  ms="$(printf '\\timing on\n\\o /dev/null\n%s;\n' "$plain_sql" | "${psql[@]}" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -1)"
+  if [ -z "$best" ] || awk "BEGIN{exit !($ms < $best)}"; then best="$ms"; fi
+done
+version="$("${psql[@]}" -At -c 'SHOW server_version')"
+json="$(python3 - "$rows" "$best" "$version" "$plan" <<'PY'
+import json, sys, datetime
+rows, best_ms, version, plan = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3], json.loads(sys.argv[4])
+psql_seconds = best_ms / 1000
+for figure in plan:
+    figure["ratioToPsql"] = figure["seconds"] / psql_seconds
+print(json.dumps({
+    "date": datetime.date.today().isoformat(),
+    "command": f"benchmarks/demo-local-plan-postgres.sh {rows} benchmarks/results/demo-local-plan-postgres-DATE.json",
+    "rows": rows,
+    "table": "the demo's admissions table (DemoData.writeHospital, seed 20241125) copied into PostgreSQL; the hospital_activity contract",
+    "server": f"PostgreSQL {version}, throwaway cluster on a Unix socket (fsync off), default settings otherwise",
+    "psqlPlainGroupBy": {"seconds": psql_seconds, "rowsPerSecond": rows / psql_seconds,
+                         "query": "per ward: count, sums and sums of squares of the clipped stays and costs, readmissions, 4 age buckets, with the contract's filters"},
+    "figures": plan,
+    "notes": "Wall clock, best of 3; the plan's figures include connecting, the catalog check and validation in the plan's own "
+             "scan, psql's only its query. One core of a shared 2-core Linux VM.",
+}, indent=2, sort_keys=True))
+PY
+)"
+if [ -n "$output" ]; then printf '%s\n' "$json" > "$output"; else printf '%s\n' "$json"; fi
