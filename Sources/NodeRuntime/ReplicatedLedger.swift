@@ -122,10 +122,18 @@ public actor ReplicatedLedger: LedgerAccess {
     /// The sequencer's answer to a ``ControlRequest/fetch(from:limit:)``.
     func answerFetch(from: UInt64, limit: UInt32) async -> [UInt8] {
         do {
-            let entries = try await local.entries(from: from, limit: Int(min(limit, 256)))
+            // At most 256 entries and about 1 MiB (at least one entry), well inside gRPC's 4 MiB answers.
+            var encoded: [[UInt8]] = []
+            var bytes = 0
+            for entry in try await local.entries(from: from, limit: Int(min(limit, 256))) {
+                let entryBytes = entry.encoded
+                if !encoded.isEmpty && bytes + entryBytes.count > 1 << 20 { break }
+                encoded.append(entryBytes)
+                bytes += entryBytes.count
+            }
             return ControlResponse.ok { w in
-                w.writeUInt32(UInt32(entries.count))
-                for entry in entries { w.writeByteString(entry.encoded) }
+                w.writeUInt32(UInt32(encoded.count))
+                for entry in encoded { w.writeByteString(entry) }
             }
         } catch let error as RuntimeError {
             return ControlResponse.refusal(error)
