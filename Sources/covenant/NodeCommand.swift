@@ -109,7 +109,14 @@ enum Signals {
                 signal(number, SIG_IGN)
                 let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
                 source.setEventHandler {
-                    if once.take() { continuation.resume() }
+                    if once.take() {
+                        continuation.resume()
+                    } else {
+                        // A second signal while the node stops cleanly: stop now (the replica is
+                        // committed entry by entry, so nothing is half-written).
+                        FileHandle.standardError.write(Data("second signal: exiting without waiting for the runs in progress\n".utf8))
+                        exit(130)
+                    }
                 }
                 source.resume()
                 sources.append(source)
