@@ -132,10 +132,7 @@ extension MemberNode {
         guard let version = state.contracts.values.first(where: { $0.name == contractName && $0.status == .active }) else {
             throw Runtime.RuntimeError(.contractNotActive, "contract \(contractName) has no active version on the ledger")
         }
-        guard case .contractProposed(let proposal) = try await ledger.local.entries(from: version.proposedAt, limit: 1).first?.entry.payload,
-            let source = String(validating: proposal.source, as: UTF8.self),
-            let compiled = try? ContractCompiler.compile(source: source)
-        else {
+        guard let source = await ledger.local.source(of: version), let compiled = try? ContractCompiler.compile(source: source) else {
             throw Runtime.RuntimeError(.contractNotActive, "the source of contract \(contractName) on the ledger does not compile")
         }
         var options = RunOptions(checkpoint: false)
@@ -160,9 +157,7 @@ extension MemberNode {
         for participant in names where state.members[participant]?.roles.contains(.participant) != true {
             throw Runtime.RuntimeError(.invalidParticipants, "\(participant) is not a member with the participant role")
         }
-        if family == .paillier, let ceremony, !(await member.holdsKeyShare(of: ceremony.id)), let share = try keysShare(ceremony.id) {
-            await member.receiveKeyShare(share, ceremony: ceremony.id)
-        }
+        if family == .paillier, let ceremony { try await loadKeyShare(of: ceremony.id) }
         let participants: [any RunParticipant] = names.enumerated().map { index, participant in
             participant == name ? local as any RunParticipant : remote(participant, party: PartyID(UInt32(index + 1)))
         }
@@ -197,7 +192,7 @@ extension MemberNode {
             "publicResult": object(report.publicResult?.json), "view": object(report.views[member]?.json),
             "withheld": report.withheld, "ledgerEntries": report.ledgerEntries, "memberErrors": report.memberErrors,
             "executionPaths": report.executionPaths,
-            "traffic": report.traffic.mapValues { ["messages": $0.messages, "bytes": $0.bytes, "rounds": $0.rounds] },
+            "traffic": report.traffic.mapValues(\.fields),
             "phases": report.phases.map { ["phase": $0.phase, "seconds": Double($0.duration / .microseconds(1)) / 1e6] },
         ]
     }

@@ -12,7 +12,6 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 public import Runtime
-import PaillierEncryption
 import WireFormat
 
 /// One member's node (`covenant node run`): it holds only its own member's signing key and key
@@ -244,8 +243,12 @@ public actor MemberNode {
             wireLimits: .default, call: { peer, request, timeout in try await transport.call(peer, request, timeout: timeout) })
     }
 
-    /// The member's key share of `ceremony` from its key directory.
-    func keysShare(_ ceremony: LedgerHash) throws -> Paillier.KeyShare? { try keys.keyShare(of: ceremony) }
+    /// Hands the member its share of `ceremony` from its key directory, once (it holds none for a
+    /// ceremony it is not a holder of).
+    func loadKeyShare(of ceremony: LedgerHash) async throws {
+        guard !(await member.holdsKeyShare(of: ceremony)), let share = try keys.keyShare(of: ceremony) else { return }
+        await member.receiveKeyShare(share, ceremony: ceremony)
+    }
 
     /// Runs `body` as a run in progress (refused while stopping), and records its outcome.
     func track(_ body: () async throws -> RunReport) async throws -> RunReport {
@@ -289,9 +292,7 @@ public actor MemberNode {
                 return try await cosign(checkpoint, for: caller)
             case .prepare(let runID, let party, let members, let millis):
                 let run = try await coordinated(runID, by: caller)
-                if let ceremony = run.keyCeremony, !(await member.holdsKeyShare(of: ceremony)), let share = try keys.keyShare(of: ceremony) {
-                    await member.receiveKeyShare(share, ceremony: ceremony)
-                }
+                if let ceremony = run.keyCeremony { try await loadKeyShare(of: ceremony) }
                 logger.info("preparing run", metadata: ["run": "\(runID.hex.prefix(16))", "coordinator": "\(caller)"])
                 let prepared = try await member.prepare(
                     runID: runID, on: ledger, party: PartyID(party), members: Int(members),

@@ -64,9 +64,7 @@ struct RemoteParticipant: RunParticipant, ResultRecipient {
         return try answer.read(Endorsement.self)
     }
 
-    func isRecipient(_ recipient: String) -> Bool {
-        recipient == "all" || recipient == "member \"\(name)\"" || roles.contains { recipient == "role \"\($0)\"" }
-    }
+    func isRecipient(_ recipient: String) -> Bool { Runtime.Member.designates(recipient, name: name, roles: roles) }
 
     func receive(_ view: MemberView) async {
         _ = try? await ask(.view(runID: view.runID, json: view.result.json, contributors: view.contributors, opening: view.resultOpening))

@@ -55,13 +55,18 @@ public actor LedgerService {
         guard let run = state.runs[runID] else {
             throw RuntimeError(.ledgerFailure, "run \(runID.hex.prefix(16))… is not on the ledger")
         }
-        guard let version = state.contracts[run.versionID],
-            case .contractProposed(let proposal) = try? ledger.entry(at: version.proposedAt).entry.payload,
-            let source = String(validating: proposal.source, as: UTF8.self)
-        else {
+        guard let version = state.contracts[run.versionID], let source = source(of: version) else {
             throw RuntimeError(.ledgerFailure, "the contract source of run \(runID.hex.prefix(16))… is not on the ledger")
         }
         return (run, source)
+    }
+
+    /// The approved source text of a contract version (from its `contract-proposed` entry).
+    /// - Parameter version: The version.
+    /// - Returns: The source, or nil when the entry is missing or not UTF-8.
+    public func source(of version: ConsortiumState.ContractVersion) -> String? {
+        guard case .contractProposed(let proposal) = try? ledger.entry(at: version.proposedAt).entry.payload else { return nil }
+        return String(validating: proposal.source, as: UTF8.self)
     }
 
     /// Writes the genesis entry.

@@ -159,6 +159,17 @@ public actor Member {
     /// - Parameter recipient: `all`, `member "x"` or `role "y"`.
     /// - Returns: True if this member receives it.
     public nonisolated func isRecipient(_ recipient: String) -> Bool {
+        Member.designates(recipient, name: name, roles: roles)
+    }
+
+    /// Whether a reveal recipient (contract spelling) designates the member `name` with contract
+    /// roles `roles`: the one rule for members here and on other nodes.
+    /// - Parameters:
+    ///   - recipient: `all`, `member "x"` or `role "y"`.
+    ///   - name: The member's name.
+    ///   - roles: Its contract roles.
+    /// - Returns: True if it does.
+    public static func designates(_ recipient: String, name: String, roles: Set<String>) -> Bool {
         recipient == "all" || recipient == "member \"\(name)\"" || roles.contains { recipient == "role \"\($0)\"" }
     }
 

@@ -11,6 +11,9 @@ public struct PartyTraffic: Sendable, Hashable {
     public var bytes: Int
     /// Protocol rounds in which it sent.
     public var rounds: Int
+
+    /// `messages`, `bytes` and `rounds` by name, as the JSON reports print them.
+    public var fields: [String: Int] { ["messages": messages, "bytes": bytes, "rounds": rounds] }
 }
 
 public struct PhaseTiming: Sendable, Hashable {

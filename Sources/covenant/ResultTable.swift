@@ -63,7 +63,7 @@ enum ResultTable {
             "withheldOutputs": report.withheld,
             "phases": Dictionary(report.phases.map { ($0.phase, seconds($0.duration)) }, uniquingKeysWith: { a, _ in a }),
             "localPlan": report.executionPaths,
-            "traffic": report.traffic.mapValues { ["messages": $0.messages, "bytes": $0.bytes, "rounds": $0.rounds] },
+            "traffic": report.traffic.mapValues(\.fields),
         ]
         if let reason = report.abortReason { object["abortReason"] = reason }
         if !report.memberErrors.isEmpty { object["memberErrors"] = report.memberErrors }
