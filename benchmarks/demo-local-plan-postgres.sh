@@ -12,6 +12,7 @@
 # `\timing`), and writes both and their ratio. BUILD=0 reuses the release binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source benchmarks/engine-timing.sh
 rows="${1:-1000000}"
 output="${2:-}"
 command -v sqlite3 >/dev/null || { echo "the sqlite3 CLI is missing (Debian: apt-get install sqlite3)" >&2; exit 1; }
@@ -41,11 +42,7 @@ FROM (SELECT ward, age, LEAST(GREATEST(stay_days, 0), 365) AS s, LEAST(GREATEST(
 GROUP BY ward
 SQL
 )"
-best=""
-for _ in 1 2 3; do
-  ms="$(printf '\\timing on\n\\o /dev/null\n%s;\n' "$plain_sql" | "${psql[@]}" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -1)"
-  if [ -z "$best" ] || awk "BEGIN{exit !($ms < $best)}"; then best="$ms"; fi
-done
+psql_best "$plain_sql"
 version="$("${psql[@]}" -At -c 'SHOW server_version')"
 json="$(python3 - "$rows" "$best" "$version" "$plan" <<'PY'
 import json, sys, datetime

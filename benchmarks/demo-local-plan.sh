@@ -12,6 +12,7 @@
 # aggregates over the same file (best of 3, `.timer on`), and writes both and their ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source benchmarks/engine-timing.sh
 rows="${1:-1000000}"
 output="${2:-}"
 command -v sqlite3 >/dev/null || { echo "the sqlite3 CLI is missing (Debian: apt-get install sqlite3)" >&2; exit 1; }
@@ -32,14 +33,7 @@ FROM (SELECT ward, age, min(max(stay_days, 0), 365) AS s, min(max(cost, 0), 2500
 GROUP BY ward
 SQL
 )"
-best=""
-best_cpu=""
-for _ in 1 2 3; do
-  timing="$(printf '.timer on\n.output /dev/null\n%s;\n' "$plain_sql" | sqlite3 "$database" | grep '^Run Time:' | tail -1)"
-  seconds="$(printf '%s' "$timing" | sed -n 's/^Run Time: real \([0-9.]*\) .*/\1/p')"
-  cpu="$(printf '%s' "$timing" | awk '{print $6 + $8}')"
-  if [ -z "$best" ] || awk "BEGIN{exit !($seconds < $best)}"; then best="$seconds"; best_cpu="$cpu"; fi
-done
+sqlite3_best "$database" "$plain_sql"
 version="$(sqlite3 --version | cut -d' ' -f1)"
 json="$(python3 - "$rows" "$best" "$version" "$plan" "$best_cpu" <<'PY'
 import json, sys, datetime

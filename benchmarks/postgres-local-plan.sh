@@ -11,6 +11,7 @@
 # LocalPlanBenchmark.plainPostgreSQLQuery (best of 3, `\timing`), and writes both and their ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source benchmarks/engine-timing.sh
 rows="${1:-1000000}"
 output="${2:-}"
 dir="$(mktemp -d /tmp/covenant-bench-pg.XXXXXX)"
@@ -38,11 +39,7 @@ SELECT dept, b, count(*), sum(s), sum(s * s), max(s) FROM (
 GROUP BY dept, b
 SQL
 )"
-best=""
-for _ in 1 2 3; do
-  ms="$(printf '\\timing on\n\\o /dev/null\n%s;\n' "$plain_sql" | "${psql[@]}" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -1)"
-  if [ -z "$best" ] || awk "BEGIN{exit !($ms < $best)}"; then best="$ms"; fi
-done
+psql_best "$plain_sql"
 version="$("${psql[@]}" -At -c 'SHOW server_version')"
 json="$(python3 - "$rows" "$best" "$version" "$plan" <<'PY'
 import json, sys, datetime

@@ -14,6 +14,7 @@
 # to reuse the binary already built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source benchmarks/engine-timing.sh
 rows="${1:-1000000}"
 output="${2:-}"
 command -v sqlite3 >/dev/null || { echo "the sqlite3 CLI is missing (Debian: apt-get install sqlite3)" >&2; exit 1; }
@@ -32,14 +33,7 @@ SELECT dept, b, count(*), sum(s), sum(s * s), max(s) FROM (
 GROUP BY dept, b
 SQL
 )"
-best=""
-best_cpu=""
-for _ in 1 2 3; do
-  timing="$(printf '.timer on\n.output /dev/null\n%s;\n' "$plain_sql" | sqlite3 "$database" | grep '^Run Time' | tail -1)"
-  seconds="$(printf '%s' "$timing" | sed -n 's/^Run Time: real \([0-9.]*\) .*/\1/p')"
-  cpu="$(printf '%s' "$timing" | awk '{print $6 + $8}')"
-  if [ -z "$best" ] || awk "BEGIN{exit !($seconds < $best)}"; then best="$seconds"; best_cpu="$cpu"; fi
-done
+sqlite3_best "$database" "$plain_sql"
 version="$(sqlite3 --version | cut -d' ' -f1)"
 json="$(python3 - "$rows" "$best" "$version" "$plan" "$best_cpu" <<'PY'
 import json, sys, datetime
