@@ -36,6 +36,8 @@ public actor MemberNode {
     private var adminTask: Task<Void, Never>?
     private var adminPort: Int?
     private var background: Task<Void, Never>?
+    /// The link warm-ups started with the node (cancelled when it stops).
+    private var warmups: [Task<Void, Never>] = []
     private var runsInProgress = 0
     private var runsCoordinated: [(runID: LedgerHash, status: String, seconds: Double)] = []
     private var views: [LedgerHash: String] = [:]
@@ -108,6 +110,7 @@ public actor MemberNode {
         await closeAbandonedRuns()
         let adminAddress = try await startAdmin()
         background = Task { [weak self] in await self?.follow() }
+        connect(to: Array(settings.peers.keys))
         logger.info("node listening", metadata: ["members": "\(memberAddress)", "admin": "\(adminAddress)", "sequencer": "\(ledger.sequencer)"])
         return (memberAddress, adminAddress)
     }
@@ -118,6 +121,7 @@ public actor MemberNode {
     /// - Parameter grace: How long to wait for runs in progress.
     public func stop(grace: Duration = .seconds(30)) async {
         stopping = true
+        for warmup in warmups { warmup.cancel() }
         let deadline = ContinuousClock.now.advanced(by: grace)
         while runsInProgress > 0, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
         background?.cancel()
@@ -133,6 +137,18 @@ public actor MemberNode {
         adminServer = nil
         await transport.stop()
         logger.info("node stopped", metadata: ["runsInProgress": "\(runsInProgress)"])
+    }
+
+    /// Opens this node's links to `peers` in the background, each with a ``ControlRequest/ping``,
+    /// so that a run's first messages do not wait for TLS handshakes; a peer that is down is
+    /// retried with back-off until the handshake deadline, then left to the first real call
+    /// (protocols/node.md#connections).
+    private func connect(to peers: [String]) {
+        let transport = self.transport
+        let timeout = settings.limits.handshakeTimeout
+        for peer in Set(peers).subtracting([name]) {
+            warmups.append(Task { _ = try? await transport.call(peer, ControlRequest.ping.encoded(), timeout: timeout) })
+        }
     }
 
     /// Closes the runs this member started that are still open: only their coordinator could
@@ -340,6 +356,8 @@ public actor MemberNode {
                 }
                 views[runID] = json
                 logger.info("received a view", metadata: ["run": "\(runID.hex.prefix(16))", "contributors": "\(contributors.count)"])
+                return ControlResponse.ok()
+            case .ping:
                 return ControlResponse.ok()
             }
         } catch let error as Runtime.RuntimeError {

@@ -64,6 +64,17 @@ struct NodeProcessTests {
             process.waitUntilExit()
             return process.terminationStatus
         }
+        /// The exit status, or nil (and the process killed) if it is still running after `limit`.
+        func wait(within limit: Duration) async -> Int32? {
+            let end = ContinuousClock.now.advanced(by: limit)
+            while process.isRunning, ContinuousClock.now < end { try? await Task.sleep(for: .milliseconds(20)) }
+            if process.isRunning {
+                signal(SIGKILL)
+                process.waitUntilExit()
+                return nil
+            }
+            return process.terminationStatus
+        }
     }
 
     /// A consortium of `names` founded with the CLI (the first founds it, holds the sequencer role
@@ -293,6 +304,24 @@ struct NodeProcessTests {
             // Exit 1 only for the flagged 512-bit test key; every signature, rule and proof verifies.
             let audit = try Self.covenant(["audit", "\(name)/ledger.sqlite"], in: root, expect: nil)
             #expect(!audit.output.contains("FAIL") || audit.output.contains("512"), "\(audit.output)")
+        }
+    }
+
+    @Test("SIGTERM as soon as a node prints its addresses stops it cleanly (the signal is caught from before the addresses are printed)")
+    func signalRightAfterStart() async throws {
+        let names = ["m0", "m1", "m2"]
+        let fixture = try ProcessConsortium(names: names) { index, directory in
+            try "v\n1\n".write(toFile: directory + "/data.csv", atomically: true, encoding: .utf8)
+            return #"{"member": "\#(names[index])", "sources": {"t": {"kind": "csv", "path": "data.csv"}}}"#
+        }
+        defer { fixture.remove() }
+        for _ in 0..<6 {
+            let nodes = try fixture.start()
+            for node in nodes { node.signal(SIGTERM) }
+            for node in nodes {
+                // Stopping may wait for in-flight calls to a peer that stopped first (bounded, 5 s).
+                #expect(await node.wait(within: .seconds(20)) == 0)
+            }
         }
     }
 
