@@ -74,7 +74,11 @@ public actor ReplicatedLedger: LedgerAccess {
                 var answer = try ControlResponse.read(
                     try await call(sequencer, ControlRequest.submit(signed).encoded(), callTimeout), from: sequencer, limits: wireLimits)
                 let index = try answer.readUInt64()
-                try? await sync()  // appended: a failed catch-up here is retried by the next sync
+                // Accepted where it was drafted: this replica applies its own entry (verified like
+                // any other) instead of fetching it back; otherwise it catches up. A failed
+                // catch-up here is retried by the next sync.
+                if index == (await local.size), (try? await local.receive([signed])) != nil { return index }
+                try? await sync()
                 return index
             } catch let error as RuntimeError where error.code == .staleReplica {
                 last = error
@@ -83,7 +87,9 @@ public actor ReplicatedLedger: LedgerAccess {
         throw last ?? RuntimeError(.staleReplica, "the sequencer kept refusing the entry as stale", member: member)
     }
 
-    /// Fetches the sequencer's log from this replica's size on and applies it, verifying every entry.
+    /// Fetches the sequencer's log from this replica's size on and applies it, verifying every
+    /// entry; one call when the replica is fewer than 256 entries (about 1 MiB) behind, since each
+    /// answer carries the log's size.
     /// - Throws: ``RuntimeError`` `replicationHalted` once an entry failed verification (never
     ///   applied), `transportFailure` when the sequencer cannot be reached.
     public func sync() async throws {
@@ -95,9 +101,11 @@ public actor ReplicatedLedger: LedgerAccess {
                 try await call(sequencer, ControlRequest.fetch(from: from, limit: 256).encoded(), callTimeout), from: sequencer,
                 limits: wireLimits)
             let count = try answer.readLength(limit: 256, unitSize: 4)
-            guard count > 0 else { return }
             var entries: [SignedEntry] = []
             for _ in 0..<count { entries.append(try SignedEntry(wireEncoded: try answer.readByteString(), limits: wireLimits)) }
+            let size = try answer.readUInt64()
+            try answer.finish()
+            guard count > 0 else { return }
             guard entries.first?.entry.sequence == from else {
                 throw RuntimeError(.transportFailure, "the sequencer answered entries from another position than \(from)", member: member)
             }
@@ -109,9 +117,11 @@ public actor ReplicatedLedger: LedgerAccess {
                 halted = "stopped following sequencer \(sequencer): \(error.message)"
                 throw RuntimeError(.replicationHalted, halted!, member: member)
             }
-            guard await local.size > from else {
+            let reached = await local.size
+            guard reached > from else {
                 throw RuntimeError(.transportFailure, "the sequencer's entries did not extend this replica", member: member)
             }
+            if reached >= size { return }
         }
     }
 
@@ -131,9 +141,11 @@ public actor ReplicatedLedger: LedgerAccess {
                 encoded.append(entryBytes)
                 bytes += entryBytes.count
             }
+            let size = await local.size
             return ControlResponse.ok { w in
                 w.writeUInt32(UInt32(encoded.count))
                 for entry in encoded { w.writeByteString(entry) }
+                w.writeUInt64(size)
             }
         } catch let error as RuntimeError {
             return ControlResponse.refusal(error)
