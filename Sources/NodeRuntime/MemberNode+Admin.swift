@@ -65,6 +65,7 @@ extension MemberNode {
             "ledger": ["size": await local.size, "root": await local.root.hex, "halted": await ledger.halted ?? NSNull()],
             "peers": settings.peers.mapValues { "\($0)" },
             "runsInProgress": runsInProgressCount, "runsCoordinated": coordinatedSummary, "views": viewCount,
+            "runsHeld": await member.heldRuns,
             "transport": [
                 "envelopesDelivered": statistics.envelopesDelivered, "payloadBytesSent": statistics.payloadBytesSent,
                 "payloadBytesReceived": statistics.payloadBytesReceived, "handshakesRefused": statistics.handshakesRefused,

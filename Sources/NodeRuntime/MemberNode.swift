@@ -88,7 +88,7 @@ public actor MemberNode {
         let transport = self.transport
         ledger = ReplicatedLedger(
             local: local, member: card.name, sequencer: sequencer, callTimeout: settings.limits.callTimeout,
-            call: { peer, request, timeout in try await transport.call(peer, request, timeout: timeout) })
+            haltRecord: settings.ledgerPath + ".halted", call: { peer, request, timeout in try await transport.call(peer, request, timeout: timeout) })
         var logger = Logger(label: "covenant.node")
         logger[metadataKey: "member"] = "\(card.name)"
         self.logger = logger
@@ -310,9 +310,17 @@ public actor MemberNode {
                 let run = try await coordinated(runID, by: caller)
                 if let ceremony = run.keyCeremony { try await loadKeyShare(of: ceremony) }
                 logger.info("preparing run", metadata: ["run": "\(runID.hex.prefix(16))", "coordinator": "\(caller)"])
-                let prepared = try await member.prepare(
-                    runID: runID, on: ledger, party: PartyID(party), members: Int(members),
-                    deadline: .now.advanced(by: .milliseconds(Int64(clamping: min(millis, Self.longestLocalPlanMillis)))))
+                let prepared: PreparedInput
+                do {
+                    prepared = try await member.prepare(
+                        runID: runID, on: ledger, party: PartyID(party), members: Int(members),
+                        deadline: .now.advanced(by: .milliseconds(Int64(clamping: min(millis, Self.longestLocalPlanMillis)))))
+                } catch let error as Runtime.RuntimeError where Self.stayInside.contains(error.code) {
+                    // Where in its data the member's validation failed (row, column, source) stays
+                    // with the member: its operator reads it here, the coordinator gets the code.
+                    logger.warning("local plan failed", metadata: ["run": "\(runID.hex.prefix(16))", "error": "\(error.message)"])
+                    throw Runtime.RuntimeError(error.code, "its local plan failed (\(error.code.rawValue)); the details are in its node's log", member: name)
+                }
                 return ControlResponse.ok { w in
                     w.write(prepared.commitment)
                     switch prepared.execution {
@@ -367,6 +375,10 @@ public actor MemberNode {
             return ControlResponse.refusal(Runtime.RuntimeError(.ledgerFailure, "the request failed", member: name))
         }
     }
+
+    /// The failures of a local plan whose messages say where in the member's data (row, column,
+    /// source) something failed: only their code leaves the node (protocols/node.md#runs-across-nodes).
+    static let stayInside: Set<Runtime.RuntimeError.Code> = [.inputRejected, .valueOutOfRange, .fileFailure, .invalidConfiguration]
 
     /// The longest local plan a coordinator may ask for (a day).
     static let longestLocalPlanMillis: UInt64 = 86_400_000

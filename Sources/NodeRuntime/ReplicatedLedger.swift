@@ -2,6 +2,7 @@ public import ConsortiumLedger
 public import CryptoPrimitives
 public import Runtime
 public import WireFormat
+import Foundation
 
 /// A member node's replica of the consortium ledger (protocols/node.md#ledger-replication). One
 /// member, the sequencer, orders entries: its replica is the log. Every other node drafts its own
@@ -21,7 +22,11 @@ public actor ReplicatedLedger: LedgerAccess {
     private let callTimeout: Duration
     private let wireLimits: WireLimits
     /// Why the replica stopped following the sequencer, if it did.
-    public private(set) var halted: String?
+    public private(set) var halted: String? {
+        didSet { if let halted, oldValue == nil { recordHalt(halted) } }
+    }
+    /// Where the halt is kept across restarts (protocols/node.md#ledger-replication).
+    private let haltRecord: String?
 
     /// A replica.
     /// - Parameters:
@@ -30,9 +35,12 @@ public actor ReplicatedLedger: LedgerAccess {
     ///   - sequencer: The sequencer member.
     ///   - callTimeout: The deadline of each call to the sequencer.
     ///   - wireLimits: Bounds on decoded answers.
+    ///   - haltRecord: A file that keeps a halt across restarts: read now (a replica halted before
+    ///     stays halted), written when the replica halts; nil keeps it in memory only.
     ///   - call: Calls a member's node (``NodeTransport/call(_:_:timeout:)``).
     public init(
         local: LedgerService, member: String, sequencer: String, callTimeout: Duration, wireLimits: WireLimits = .default,
+        haltRecord: String? = nil,
         call: @escaping @Sendable (_ peer: String, _ request: [UInt8], _ timeout: Duration) async throws -> [UInt8]
     ) {
         self.local = local
@@ -40,7 +48,26 @@ public actor ReplicatedLedger: LedgerAccess {
         self.sequencer = sequencer
         self.callTimeout = callTimeout
         self.wireLimits = wireLimits
+        self.haltRecord = haltRecord
         self.call = call
+        if let haltRecord, let data = FileManager.default.contents(atPath: haltRecord) {
+            let reason = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            halted = reason.isEmpty ? "stopped following sequencer \(sequencer) before a restart" : reason
+        }
+    }
+
+    /// Writes the halt's reason next to the replica (a new file renamed into place, so a crash
+    /// leaves the old state or the new one). A failure to write is not fatal: the halt holds in
+    /// memory, and the node's log says the record is missing.
+    private nonisolated func recordHalt(_ reason: String) {
+        guard let haltRecord else { return }
+        let temporary = haltRecord + ".new"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data((reason + "\n").utf8)),
+            rename(temporary, haltRecord) == 0
+        else {
+            FileHandle.standardError.write(Data("covenant node: the replication halt could not be recorded in \(haltRecord)\n".utf8))
+            return
+        }
     }
 
     /// Whether this node is the sequencer.

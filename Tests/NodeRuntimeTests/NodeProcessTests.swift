@@ -325,6 +325,28 @@ struct NodeProcessTests {
         }
     }
 
+    @Test("a member whose data fails validation: the run aborts naming the member and the code; where in its data stays in its node")
+    func localPlanFailureStaysInside() async throws {
+        let names = ["m0", "m1", "m2"]
+        let fixture = try ProcessConsortium(names: names) { index, directory in
+            // m2's second row is not an integer.
+            try (index == 2 ? "v\n7\nseven\n" : "v\n\(index + 1)\n").write(toFile: directory + "/data.csv", atomically: true, encoding: .utf8)
+            return #"{"member": "\#(names[index])", "sources": {"t": {"kind": "csv", "path": "\#(directory)/data.csv"}}}"#
+        }
+        defer { fixture.remove() }
+        let nodes = try fixture.start()
+        defer { for node in nodes { node.signal(SIGKILL) } }
+        try "contract sums version 1 {\n  input t(v: int)\n  compute {\n    total = sum(v)\n  }\n  reveal total to all\n  protocol additive\n}\n"
+            .write(toFile: fixture.root + "/sums.cov", atomically: true, encoding: .utf8)
+        try fixture.adopt("sums.cov", name: "sums")
+        let answer = Self.json(try Self.covenant(["run", "sums", "--json", "--operator", fixture.operators[0]], in: fixture.root, expect: nil).output)
+        #expect(answer["status"] as? String == "aborted")
+        #expect((answer["reason"] as? String)?.contains("member m2") == true, "\(answer)")
+        let detail = (answer["memberErrors"] as? [String: String])?["m2"] ?? ""
+        #expect(detail.contains("input-rejected"), "\(answer)")
+        #expect(!detail.contains("row") && !detail.contains("line") && !detail.contains("seven"), "\(detail)")
+    }
+
     @Test(
         "every runnable example contract across node processes, under each protocol it allows, gives its expected public result",
         arguments: ["energy_usage", "fraud_rates", "spend_regression"])
