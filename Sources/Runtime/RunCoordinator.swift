@@ -56,6 +56,16 @@ public struct RunCoordinator: Sendable {
         _ compiled: CompiledContract, participants: [any RunParticipant], recipients: [any ResultRecipient],
         ceremony: Consortium.KeyCeremonyRecord?, options: RunOptions
     ) async throws -> RunReport {
+        // The run's protocol deadlines are kept on its clock (protocols/runtime.md#deadlines).
+        try await Deadlines.$clock.withValue(options.clock) {
+            try await runOnClock(compiled, participants: participants, recipients: recipients, ceremony: ceremony, options: options)
+        }
+    }
+
+    private func runOnClock(
+        _ compiled: CompiledContract, participants: [any RunParticipant], recipients: [any ResultRecipient],
+        ceremony: Consortium.KeyCeremonyRecord?, options: RunOptions
+    ) async throws -> RunReport {
         let clock = ContinuousClock()
         var phaseStart = clock.now
         var phases: [PhaseTiming] = []

@@ -24,6 +24,9 @@ public struct RunOptions: Sendable {
     /// Called with one line as each phase of the run begins (for a live progress display; never
     /// carries a data value).
     public var progress: (@Sendable (String) -> Void)?
+    /// The clock the protocol's round deadlines and the joint phase's overall deadline are kept
+    /// on: the real clock, or a ``VirtualClock`` in tests (protocols/runtime.md#deadlines).
+    public var clock: any DeadlineClock
 
     /// Options.
     /// - Parameters:
@@ -36,11 +39,14 @@ public struct RunOptions: Sendable {
     ///   - transport: A transport for this run (e.g. one with faults).
     ///   - localPlanTimeout: The deadline of each member's local plan (default 10 minutes).
     ///   - progress: Called as each phase begins.
+    ///   - clock: The clock of the protocol's deadlines (default: the real clock).
     public init(
         protocolFamily: ProtocolFamily? = nil, participants: [String]? = nil, roundTimeout: Duration = .seconds(5),
         secaggThreshold: Int? = nil, signKeyAdverts: Bool = true, checkpoint: Bool = true, transport: (any Transport)? = nil,
-        localPlanTimeout: Duration = .seconds(600), progress: (@Sendable (String) -> Void)? = nil
+        localPlanTimeout: Duration = .seconds(600), progress: (@Sendable (String) -> Void)? = nil,
+        clock: any DeadlineClock = RealClock()
     ) {
+        self.clock = clock
         self.progress = progress
         self.localPlanTimeout = localPlanTimeout
         self.protocolFamily = protocolFamily
