@@ -39,6 +39,9 @@ public actor MemberNode {
     /// The link warm-ups started with the node (cancelled when it stops).
     private var warmups: [Task<Void, Never>] = []
     private var runsInProgress = 0
+    /// Runs this process coordinates now, and how many it began (closeAbandonedRuns).
+    private var coordinating = 0
+    private var coordinationsStarted = 0
     private var runsCoordinated: [(runID: LedgerHash, status: String, seconds: Double)] = []
     private var views: [LedgerHash: String] = [:]
     private var stopping = false
@@ -106,8 +109,6 @@ public actor MemberNode {
             return await self.handle(request, from: caller)
         }
         let memberAddress = try await transport.start()
-        // Before the operators can start anything: every open run of this member is abandoned.
-        await closeAbandonedRuns()
         let adminAddress = try await startAdmin()
         background = Task { [weak self] in await self?.follow() }
         connect(to: Array(settings.peers.keys))
@@ -151,13 +152,17 @@ public actor MemberNode {
         }
     }
 
-    /// Closes the runs this member started that are still open: only their coordinator could
-    /// finish them, and a node that is starting coordinates nothing, so its earlier process ended
-    /// mid-run (protocols/node.md#runs-across-nodes). A run it cannot close now (the sequencer
-    /// unreachable) stays open and is listed by `node status`.
+    /// Closes the runs this member started that are still open while this process coordinates
+    /// none: a run it coordinates is closed before its coordinator returns, so such a run was left
+    /// by an earlier process that ended mid-run (protocols/node.md#runs-across-nodes). Called by
+    /// the follow loop after each catch-up, so a node starts serving without waiting for the
+    /// sequencer; a run it cannot close yet (the sequencer unreachable) stays open, is listed by
+    /// `node status`, and is tried again.
     private func closeAbandonedRuns() async {
-        try? await ledger.sync()
+        let started = coordinationsStarted
         let open = await ledger.state.runs.values.filter { $0.status == .open && $0.startedBy == name }.sorted { $0.startedAt < $1.startedAt }
+        // A coordination that began meanwhile may own one of these runs: leave them for the next pass.
+        guard !open.isEmpty, coordinating == 0, coordinationsStarted == started else { return }
         for run in open {
             do {
                 try await member.author(.runAborted(RunAbort(runID: run.runID, reason: Consortium.abandonedRunReason)), on: ledger)
@@ -214,6 +219,7 @@ public actor MemberNode {
                     return
                 } catch {}
             }
+            if !stopping { await closeAbandonedRuns() }
             try? await Task.sleep(for: .milliseconds(ledger.isSequencer ? 500 : 200))
         }
     }
@@ -270,7 +276,12 @@ public actor MemberNode {
     func track(_ body: () async throws -> RunReport) async throws -> RunReport {
         guard !stopping else { throw Runtime.RuntimeError(.cancelled, "node \(name) is stopping; it starts no run", member: name) }
         runsInProgress += 1
-        defer { runsInProgress -= 1 }
+        coordinating += 1
+        coordinationsStarted += 1
+        defer {
+            runsInProgress -= 1
+            coordinating -= 1
+        }
         let start = ContinuousClock.now
         let report = try await body()
         let seconds = Double((ContinuousClock.now - start) / .microseconds(1)) / 1e6
