@@ -319,6 +319,17 @@ public actor MemberNode {
                 return try await cosign(checkpoint, for: caller)
             case .prepare(let runID, let party, let members, let millis):
                 let run = try await coordinated(runID, by: caller)
+                if !settings.participantSubsets {
+                    // Two results over participant sets that differ by one member give that
+                    // member's input away: only runs of every participant-role member are joined.
+                    let eligible = await ledger.state.members.values.filter { $0.roles.contains(.participant) }.map(\.name)
+                    guard Set(run.participants) == Set(eligible) else {
+                        throw Runtime.RuntimeError(
+                            .invalidParticipants,
+                            "takes part only in runs of every member with the participant role (\(eligible.count)); this run has \(run.participants.count) (participantSubsets in its node configuration allows fewer)",
+                            member: name)
+                    }
+                }
                 if let ceremony = run.keyCeremony { try await loadKeyShare(of: ceremony) }
                 logger.info("preparing run", metadata: ["run": "\(runID.hex.prefix(16))", "coordinator": "\(caller)"])
                 let prepared: PreparedInput

@@ -89,8 +89,9 @@ struct NodeProcessTests {
 
         /// - Parameter sources: Writes member `index`'s data into its directory and returns its
         ///   data-source configuration (JSON).
+        /// - Parameter subsets: The members whose nodes take part in runs of fewer than every participant.
         init(
-            names: [String], contractRoles: [String: [String]] = [:], paillier: Bool = false,
+            names: [String], contractRoles: [String: [String]] = [:], paillier: Bool = false, subsets: Set<String> = [],
             sources: (_ index: Int, _ directory: String) throws -> String
         ) throws {
             root = FileManager.default.temporaryDirectory.appendingPathComponent("covenant-nodes-\(UUID().uuidString)").path
@@ -133,7 +134,7 @@ struct NodeProcessTests {
                 try """
                     {"keys": "keys", "ledger": "ledger.sqlite", "listen": "127.0.0.1:\(memberPorts[index])", "admin": "127.0.0.1:\(adminPorts[index])",
                      "peers": {\(peers)}, "dataSources": "sources.json", "contractRoles": {\(roles)},
-                     "operators": ["\(key)"], "insecureTestParameters": true}
+                     "operators": ["\(key)"], "participantSubsets": \(subsets.contains(name)), "insecureTestParameters": true}
                     """.write(toFile: "\(root)/\(name)/node.json", atomically: true, encoding: .utf8)
             }
             self.operators = operators
@@ -351,6 +352,32 @@ struct NodeProcessTests {
         let detail = (answer["memberErrors"] as? [String: String])?["m2"] ?? ""
         #expect(detail.contains("input-rejected"), "\(answer)")
         #expect(!detail.contains("row") && !detail.contains("line") && !detail.contains("seven"), "\(detail)")
+    }
+
+    @Test("a run of fewer than every participant: refused by the coordinating node, and by each other member's node even when the coordinator allows it")
+    func participantSubsetsRefused() async throws {
+        let names = ["m0", "m1", "m2"]
+        let fixture = try ProcessConsortium(names: names, subsets: ["m0"]) { index, directory in
+            try "v\n\(index + 1)\n".write(toFile: directory + "/data.csv", atomically: true, encoding: .utf8)
+            return #"{"member": "\#(names[index])", "sources": {"t": {"kind": "csv", "path": "\#(directory)/data.csv"}}}"#
+        }
+        defer { fixture.remove() }
+        let nodes = try fixture.start()
+        defer { for node in nodes { node.signal(SIGKILL) } }
+        try "contract sums version 1 {\n  input t(v: int)\n  compute {\n    total = sum(v)\n  }\n  reveal total to all\n  protocol additive\n}\n"
+            .write(toFile: fixture.root + "/sums.cov", atomically: true, encoding: .utf8)
+        try fixture.adopt("sums.cov", name: "sums")
+        // m1's node allows no subset: it refuses before anything is written.
+        let refused = try Self.covenant(["run", "sums", "--participants", "m1,m2", "--json", "--operator", fixture.operators[1]], in: fixture.root, expect: nil)
+        #expect(refused.status != 0)
+        #expect(refused.output.contains("participant role") || refused.error.contains("participant role"), "\(refused.output) \(refused.error)")
+        // m0's node allows subsets; m1's node, asked to prepare, refuses: the run aborts, no result.
+        let answer = Self.json(try Self.covenant(["run", "sums", "--participants", "m0,m1", "--json", "--operator", fixture.operators[0]], in: fixture.root, expect: nil).output)
+        #expect(answer["status"] as? String == "aborted", "\(answer)")
+        #expect(((answer["memberErrors"] as? [String: String])?["m1"] ?? "").contains("every member with the participant role"), "\(answer)")
+        // Every participant: published.
+        let full = Self.json(try Self.covenant(["run", "sums", "--json", "--operator", fixture.operators[0]], in: fixture.root).output)
+        #expect(full["status"] as? String == "published", "\(full)")
     }
 
     @Test(
