@@ -217,7 +217,11 @@ public actor MemberNode {
                 do { try await ledger.sync() } catch let error as Runtime.RuntimeError where error.code == .replicationHalted {
                     logger.error("replication halted", metadata: ["reason": "\(error.message)"])
                     return
-                } catch {}
+                } catch {
+                    // Not in step with the sequencer: nothing to close from a stale replica.
+                    try? await Task.sleep(for: .milliseconds(200))
+                    continue
+                }
             }
             if !stopping { await closeAbandonedRuns() }
             try? await Task.sleep(for: .milliseconds(ledger.isSequencer ? 500 : 200))
@@ -330,16 +334,17 @@ public actor MemberNode {
                             member: name)
                     }
                 }
-                if let ceremony = run.keyCeremony { try await loadKeyShare(of: ceremony) }
                 logger.info("preparing run", metadata: ["run": "\(runID.hex.prefix(16))", "coordinator": "\(caller)"])
                 let prepared: PreparedInput
                 do {
+                    if let ceremony = run.keyCeremony { try await loadKeyShare(of: ceremony) }
                     prepared = try await member.prepare(
                         runID: runID, on: ledger, party: PartyID(party), members: Int(members),
                         deadline: .now.advanced(by: .milliseconds(Int64(clamping: min(millis, Self.longestLocalPlanMillis)))))
                 } catch let error as Runtime.RuntimeError where Self.stayInside.contains(error.code) {
-                    // Where in its data the member's validation failed (row, column, source) stays
-                    // with the member: its operator reads it here, the coordinator gets the code.
+                    // Where in its data or files the member's step failed (row, column, source,
+                    // path) stays with the member: its operator reads it here, the coordinator
+                    // gets the code.
                     logger.warning("local plan failed", metadata: ["run": "\(runID.hex.prefix(16))", "error": "\(error.message)"])
                     throw Runtime.RuntimeError(error.code, "its local plan failed (\(error.code.rawValue)); the details are in its node's log", member: name)
                 }
@@ -400,7 +405,9 @@ public actor MemberNode {
 
     /// The failures of a local plan whose messages say where in the member's data (row, column,
     /// source) something failed: only their code leaves the node (protocols/node.md#runs-across-nodes).
-    static let stayInside: Set<Runtime.RuntimeError.Code> = [.inputRejected, .valueOutOfRange, .fileFailure, .invalidConfiguration]
+    static let stayInside: Set<Runtime.RuntimeError.Code> = [
+        .inputRejected, .valueOutOfRange, .deadlineExceeded, .fileFailure, .invalidConfiguration, .missingKeyCeremony,
+    ]
 
     /// The longest local plan a coordinator may ask for (a day).
     static let longestLocalPlanMillis: UInt64 = 86_400_000

@@ -244,7 +244,10 @@ public actor NodeTransport: Transport {
         }
         let links = outboxes.values
         outboxes = [:]
-        for outbox in links { await outbox.shutdown() }
+        // Each link gives its calls in flight a grace period: closed together, not one after another.
+        await withTaskGroup(of: Void.self) { group in
+            for outbox in links { group.addTask { await outbox.shutdown() } }
+        }
     }
 
     // MARK: Sessions

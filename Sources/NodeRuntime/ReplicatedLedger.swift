@@ -50,7 +50,9 @@ public actor ReplicatedLedger: LedgerAccess {
         self.wireLimits = wireLimits
         self.haltRecord = haltRecord
         self.call = call
-        if let haltRecord, let data = FileManager.default.contents(atPath: haltRecord) {
+        if let haltRecord, FileManager.default.fileExists(atPath: haltRecord) {
+            // A record that cannot be read still says the replica halted.
+            let data = FileManager.default.contents(atPath: haltRecord) ?? Data()
             let reason = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             halted = reason.isEmpty ? "stopped following sequencer \(sequencer) before a restart" : reason
         }

@@ -258,9 +258,9 @@ public actor Member {
     private var received: [LedgerHash: AggregateOutput] = [:]
 
     /// Forgets what it held for the runs that are closed on the ledger (published or aborted):
-    /// their compiled contract, received output, commitment and session, so a long-running
-    /// member's state stays bounded by its open runs. It keeps the opening of each input
-    /// commitment (protocols/runtime.md#commitments) and its views.
+    /// their compiled contract, received output, commitment and session. What it keeps of each
+    /// closed run is small: the opening of its input commitment (protocols/runtime.md#commitments)
+    /// and its view.
     /// How many runs it holds state for (its open runs, plus closed ones until its next
     /// preparation forgets them); `covenant node status` reports it.
     public var heldRuns: Int { runs.count }
@@ -311,15 +311,24 @@ public actor Member {
         guard runs[runID] == nil, !preparing.contains(runID) else {
             throw RuntimeError(.invalidParticipants, "already prepared run \(runID.hex.prefix(16))…", member: name)
         }
+        // Marked before any suspension, so a second call for the run meanwhile is refused.
+        preparing.insert(runID)
+        defer { preparing.remove(runID) }
         let state = await ledger.state
         forgetClosedRuns(in: state)
         // A closed run takes no more inputs (and what this member held of it may be forgotten).
         if let status = state.runs[runID]?.status, status != .open {
             throw RuntimeError(.invalidParticipants, "run \(runID.hex.prefix(16))… is \(status.rawValue); it takes no more inputs", member: name)
         }
-        preparing.insert(runID)
-        defer { preparing.remove(runID) }
         let run = try await compileContract(of: runID, on: ledger)
+        // The least contributors a result may have is the contract's, not the coordinator's word.
+        let least = max(RunStart.leastContributors, UInt32(clamping: run.compiled.contract.minimumParticipants ?? 0))
+        if let declared = state.runs[runID]?.minimumContributors, declared < least {
+            throw RuntimeError(
+                .invalidParticipants,
+                "refuses run \(runID.hex.prefix(16))…: it accepts a result of \(declared) contributors; its contract requires \(least)",
+                member: name)
+        }
         // Its seat in the run is the ledger's, not the coordinator's word.
         let seat = Int(party.rawValue) - 1
         guard run.participants.indices.contains(seat), run.participants[seat] == name, members == run.participants.count else {

@@ -116,7 +116,8 @@ final class StopSignals: @unchecked Sendable {
         for number in signals {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { [unowned self] in self.deliver() }
+            // Strong: the sources stay armed until the process exits, and so does this object.
+            source.setEventHandler { self.deliver() }
             source.resume()
             sources.append(source)
         }

@@ -326,8 +326,9 @@ struct NodeProcessTests {
             let nodes = try fixture.start()
             for node in nodes { node.signal(SIGTERM) }
             for node in nodes {
-                // Stopping may wait for in-flight calls to a peer that stopped first (bounded, 5 s).
-                #expect(await node.wait(within: .seconds(20)) == 0)
+                // Stopping may wait for in-flight calls to a peer that stopped first (bounded: 5 s
+                // per listener, 2 s for the links).
+                #expect(await node.wait(within: .seconds(40)) == 0)
             }
         }
     }

@@ -3,7 +3,7 @@ import Runtime
 import Testing
 
 /// The virtual clock of tests of deadlines (protocols/runtime.md#deadlines).
-@Suite("Deadline clocks")
+@Suite("Deadline clocks", .timeLimit(.minutes(1)))
 struct DeadlineClockTests {
     static let session = try! SessionID(bytes: [UInt8](repeating: 7, count: 32))
 

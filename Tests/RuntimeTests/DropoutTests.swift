@@ -9,7 +9,7 @@ import Testing
 
 /// Dropout semantics (protocols/runtime.md#dropout-semantics): secagg sums `U3`; paillier sums
 /// the contributors and needs `t` decryption shares; additive needs everyone.
-@Suite("Dropouts")
+@Suite("Dropouts", .timeLimit(.minutes(5)))
 struct DropoutTests {
     /// Dropouts are detected at the round deadline, kept on a virtual clock: time stands still
     /// while a survivor computes, so survivors are never late, and the deadlines pass without

@@ -86,4 +86,20 @@ struct EndorsementTests {
             author: fixture.names[0])
         #expect(try await fixture.consortium.members[0].endorse(draft) == nil)
     }
+
+    @Test("a member refuses a run that would accept a result of fewer contributors than its contract requires")
+    func leastContributorsAreTheContracts() async throws {
+        let source = DemoData.contractSource.replacingOccurrences(of: "require participants >= 2", with: "require participants >= 3")
+        let fixture = try await hospitalConsortium(count: 3, source: source)
+        let start = RunStart(
+            runID: LedgerHash.sha256(Array("a run accepting two contributors".utf8)), versionID: try LedgerHash(fixture.compiled.contractID),
+            circuitHash: try LedgerHash(fixture.compiled.planHash), protocolName: "secagg", participants: fixture.names,
+            minimumContributors: 2)
+        try await fixture.consortium.ledger.append(.runStarted(start), author: fixture.names[0], key: fixture.keys[fixture.names[0]]!)
+        let error = await #expect(throws: RuntimeError.self) {
+            try await fixture.consortium.members[1].prepare(runID: start.runID, on: fixture.consortium.ledger, party: PartyID(2), members: 3)
+        }
+        #expect(error?.code == .invalidParticipants)
+        #expect(error?.message.contains("its contract requires 3") == true, "\(error?.message ?? "")")
+    }
 }
