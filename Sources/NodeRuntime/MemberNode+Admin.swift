@@ -146,6 +146,10 @@ extension MemberNode {
         if let t = request["secaggThreshold"] as? Int { options.secaggThreshold = t }
         let ceremony = await ledger.local.latestKeyCeremony()
         let (family, _) = try Consortium.resolveProtocol(compiled, requested: options.protocolFamily)
+        guard family != .beaver else {
+            // Refused before anything is written: a node's report does not carry beaver's opened outcomes yet.
+            throw Runtime.RuntimeError(.unsupportedContract, "protocol beaver does not run across member nodes yet (protocols/beaver.md#what-remains)")
+        }
         var names: [String]
         if let given = request["participants"] as? [String] {
             names = given

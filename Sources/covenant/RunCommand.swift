@@ -19,7 +19,7 @@ struct RunCommand: AsyncParsableCommand {
     var membersConfig: String?
     @Option(name: .customLong("operator"), help: "Coordinate the run from your member's node (protocols/node.md#admin-channel): the operator directory.")
     var operatorDirectory: String?
-    @Option(name: .customLong("protocol"), help: "additive, secagg or paillier (only for a contract that says 'protocol auto').")
+    @Option(name: .customLong("protocol"), help: "additive, secagg, paillier or beaver (only for a contract that says 'protocol auto').")
     var protocolName: String?
     @Option(help: "Comma-separated participants in party order (default: every member with data).")
     var participants: String?
@@ -42,12 +42,15 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         var family: ProtocolFamily?
         if let protocolName {
-            guard let parsed = ProtocolFamily(rawValue: protocolName), parsed != .beaver else {
-                throw ValidationError("--protocol must be additive, secagg or paillier")
+            guard let parsed = ProtocolFamily(rawValue: protocolName) else {
+                throw ValidationError("--protocol must be additive, secagg, paillier or beaver")
             }
             family = parsed
         }
         if let operatorDirectory {
+            if family == .beaver {
+                throw ExitStatus.fail(.invalidInput, "protocol beaver does not run across member nodes yet; run it in one process with --members-config")
+            }
             var request: [String: Any] = ["command": "run", "contract": contract]
             if let family { request["protocol"] = family.rawValue }
             if let participants { request["participants"] = participants.split(separator: ",").map(String.init) }
@@ -81,8 +84,8 @@ struct RunCommand: AsyncParsableCommand {
         }
         do {
             // Refuse what cannot run before anything is written to the ledger.
-            _ = try AggregationPlan(compiled)
             let (resolved, _) = try Consortium.resolveProtocol(compiled, requested: family)
+            _ = try AggregationPlan(compiled, family: resolved)
             let configuration = try ConsortiumConfiguration.load(contentsOf: membersConfig)
             let (consortium, founded) = try await configuration.open()
             if founded { note("founded consortium \(configuration.consortium) on a new ledger \(configuration.ledgerPath)") }
