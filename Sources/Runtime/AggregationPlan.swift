@@ -49,11 +49,6 @@ public struct AggregationPlan: Sendable {
     ///   that needs more than the protocol can evaluate.
     public init(_ compiled: CompiledContract, family: ProtocolFamily? = nil) throws(RuntimeError) {
         onShares = family == .beaver
-        if onShares, let reason = CircuitGate.unsupportedReason(compiled.circuit) {
-            throw RuntimeError(
-                .unsupportedContract,
-                "contract \(compiled.contract.syntax.name.text) cannot run under protocol beaver yet: \(reason) (protocols/beaver.md#what-remains)")
-        }
         if !onShares, let reasons = AggregationPlan.unsupportedReasons(compiled) {
             var message = "contract \(compiled.contract.syntax.name.text) needs protocol beaver (Beaver multiplication with secure comparison); the aggregation protocols (additive, secagg, paillier) only add secret values: "
                 + reasons.joined(separator: "; ")

@@ -288,14 +288,12 @@ public actor Consortium {
     /// - Returns: The protocols in cost order, and the reasons when the list is empty.
     public static func runnableProtocols(_ compiled: CompiledContract) -> (protocols: [ProtocolFamily], reasons: [String]) {
         let aggregation = AggregationPlan.unsupportedReasons(compiled)
-        let beaver = CircuitGate.unsupportedReason(compiled.circuit).map { "protocol beaver cannot run it yet: \($0)" }
         switch compiled.contract.protocolChoice {
         case .auto:
-            var protocols: [ProtocolFamily] = aggregation == nil ? [.additive, .secagg, .paillier] : []
-            if beaver == nil { protocols.append(.beaver) }
-            return (protocols, protocols.isEmpty ? (aggregation ?? []) + [beaver].compactMap { $0 } : [])
+            // Beaver evaluates every gate of the opcode table on shares.
+            return ((aggregation == nil ? [.additive, .secagg, .paillier] : []) + [.beaver], [])
         case .beaver:
-            return beaver.map { ([], [$0]) } ?? ([.beaver], [])
+            return ([.beaver], [])
         default:
             return aggregation.map { ([], $0) } ?? ([compiled.protocolFamily], [])
         }

@@ -8,7 +8,7 @@ import _TestSupport
 /// The joint circuit on shares (``CircuitGate``) against the plaintext evaluator `Circuit.evaluate`,
 /// which is the reference semantics (protocols/contract-language.md §8.2).
 /// Spec: protocols/beaver.md#evaluating-a-circuit.
-@Suite("Beaver circuit evaluation")
+@Suite("Beaver circuit evaluation", .serialized)
 struct CircuitGateTests {
     static let field = MersenneField127()
 
@@ -17,9 +17,10 @@ struct CircuitGateTests {
         _ circuit: Circuit, inputs: [[Int128]], seed: UInt64
     ) throws -> (revelations: [Revelation], opened: [UInt128], hops: Int) {
         let n = inputs.count
-        let gates = try inputs.map { try CircuitGate(circuit: circuit, inputs: $0, memberCount: n, bitLength: 65) }
+        let k = BeaverConfiguration.largestBitLength(memberCount: n)
+        let gates = try inputs.map { try CircuitGate(circuit: circuit, inputs: $0, memberCount: n, bitLength: k) }
         let needs = gates[0].preprocessingNeeded
-        let router = try BeaverGateTests.run(members: n, triples: needs.triples, bits: needs.bits, seed: seed) { gates[$0] }
+        let router = try BeaverGateTests.run(members: n, triples: needs.triples, bits: needs.bits, seed: seed, bitLength: k) { gates[$0] }
         let opened = try BeaverGateTests.agreedOutput(router, members: n)
         return (try CircuitGate.revelations(from: opened, circuit: circuit), opened, router.hops)
     }
@@ -149,31 +150,75 @@ struct CircuitGateTests {
         }
         let one = try Self.evaluate(circuit(comparisons: 1), inputs: [[1, 2], [3, 4]], seed: 5)
         let ten = try Self.evaluate(circuit(comparisons: 10), inputs: [[1, 2], [3, 4]], seed: 6)
-        #expect(one.hops == 1 + 7 + 1)  // inputs, the comparison, the opening
+        // inputs, the comparison (k = 84 for two members: 1 + ⌈log2 83⌉ layers), the opening
+        #expect(one.hops == 1 + 1 + 7 + 1)
         #expect(ten.hops == one.hops)
         #expect(CircuitGate.layerBound(circuit(comparisons: 10), memberCount: 2, bitLength: 65) >= ten.hops)
     }
 
-    @Test("circuits with real wires, division or square roots are refused with the gate named")
+    @Test("malformed inputs and inconsistent openings are refused")
     func refusals() throws {
-        let division = Circuit(inputWidth: 2, gates: [
-            Gate(.sumInputs, slot: 0), Gate(.sumInputs, slot: 1), Gate(.divide, [0, 1], kind: .real), Self.reveal(2),
-        ])
-        #expect(CircuitGate.unsupportedReason(division)?.contains("w2 (div)") == true)
-        #expect(throws: MPCProtocolError.self) { try CircuitGate(circuit: division, inputs: [1, 2], memberCount: 2, bitLength: 65) }
         let integer = Circuit(inputWidth: 1, gates: [Gate(.sumInputs, slot: 0), Self.reveal(0)])
-        #expect(CircuitGate.unsupportedReason(integer) == nil)
         #expect(throws: MPCProtocolError.inputLengthMismatch(expected: 1, actual: 2)) {
             try CircuitGate(circuit: integer, inputs: [1, 2], memberCount: 2, bitLength: 65)
         }
         // A status other than 0, 1, 2 means inconsistent shares: refused, not read as a value.
         #expect(throws: MPCProtocolError.self) { try CircuitGate.revelations(from: [3, 0], circuit: integer) }
     }
+
+    /// Real results agree with binary64 within the fixed-point bound of protocols/beaver.md#real-wires.
+    static func close(_ got: [Revelation], _ expected: [Revelation], tolerance: Double) -> [String] {
+        zip(got, expected).enumerated().compactMap { r, pair in
+            switch (pair.0.outcome, pair.1.outcome) {
+            case let (.value(a), .value(b)):
+                let x = a.doubleValue, y = b.doubleValue
+                return abs(x - y) <= tolerance * max(1, abs(y)) ? nil : "reveal \(r): \(x) vs \(y)"
+            case let (a, b): return a == b ? nil : "reveal \(r): \(a) vs \(b)"
+            }
+        }
+    }
+
+    /// Division and square root of integers and reals, products of reals and real multiples, on
+    /// zero, negatives, equal values, tiny and large quotients, and the ends of the range.
+    @Test("division, square roots and real products on shares agree with binary64 within the bound", arguments: [2, 3])
+    func realWires(members: Int) throws {
+        // In range: every real wire below 2^{L−F} = 2^48 (protocols/beaver.md#real-wires).
+        let pairs: [(Int128, Int128)] = [
+            (0, 5), (7, 0), (0, 0), (-9, 4), (9, -4), (-9, -4), (12, 12), (1, 3), (2, 1000),
+            (1 << 30, 3), (123_456_789, 97), (-1, 1), (1 << 40, 1 << 21), (5, 1 << 8), (-(1 << 45), 7),
+        ]
+        // One block of gates per pair (slots 2p, 2p + 1), all evaluated in one run.
+        var gates: [Gate] = []
+        var reveals: [Gate] = []
+        for p in pairs.indices {
+            let w = gates.count
+            gates += [
+                Gate(.sumInputs, slot: 2 * p), Gate(.sumInputs, slot: 2 * p + 1),  // w a, w+1 b
+                Gate(.divide, [w, w + 1], kind: .real),  // w+2 a/b
+                Gate(.squareRoot, [w], kind: .real),  // w+3 √a (0 when a ≤ 0)
+                Gate(.squareRoot, [w + 2], kind: .real),  // w+4 √(a/b)
+                Gate(.multiply, [w + 2, w + 4], kind: .real),  // w+5 real·real
+                Gate(.multiplyConstant, [w + 2], kind: .real, constant: .real(0.001)),  // w+6 real·real constant
+                Gate(.multiplyConstant, [w], kind: .real, constant: .real(2.5)),  // w+7 integer·real constant
+                Gate(.divide, [w + 5, w + 7], kind: .real),  // w+8 real/real
+                Gate(.subtract, [w + 1, w + 2], kind: .real),  // w+9 integer − real
+                Gate(.greaterOrEqual, [w + 2, w + 9]),  // w+10 real ≥ real
+                Gate(.multiply, [w + 1, w + 2], kind: .real),  // w+11 integer·real
+            ]
+            reveals += (2...11).map { Self.reveal(w + $0, group: p) }
+        }
+        let circuit = Circuit(inputWidth: 2 * pairs.count, gates: gates + reveals)
+        // Member 1 holds the values, the others zeros: the sums are the pairs.
+        let inputs: [[Int128]] = [pairs.flatMap { [$0.0, $0.1] }] + (1..<members).map { _ in Array(repeating: 0, count: 2 * pairs.count) }
+        let expected = try circuit.evaluate(memberInputs: inputs)
+        let got = try Self.evaluate(circuit, inputs: inputs, seed: 300 + UInt64(members))
+        #expect(Self.close(got.revelations, expected, tolerance: 1e-6) == [])
+    }
 }
 
 /// A whole member-generated session (``BeaverRunStateMachine``): key adverts, Gilboa triples,
 /// random bits from triples, then the circuit, with no dealer, in order and reordered.
-@Suite("Beaver member-generated sessions")
+@Suite("Beaver member-generated sessions", .serialized)
 struct BeaverRunMachineTests {
     /// `min` and `max` of the members' slot 0, and a suppressed sum.
     static let circuit = Circuit(inputWidth: 2, gates: [

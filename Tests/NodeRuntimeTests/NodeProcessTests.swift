@@ -327,7 +327,8 @@ struct NodeProcessTests {
             group["outputs"] = (group["outputs"] as? [String: Any])?.filter { publicNames.contains($0.key) }
             return group
         }
-        for family in Consortium.runnableProtocols(compiled).protocols {
+        // Beaver across nodes is refused by the node's admin channel for now (protocols/beaver.md#what-remains).
+        for family in Consortium.runnableProtocols(compiled).protocols where family != .beaver {
             var arguments = ["run", compiled.contract.syntax.name.text, "--json", "--operator", fixture.operators[names.count - 1]]
             if compiled.contract.protocolChoice == .auto { arguments += ["--protocol", family.rawValue] }
             let answer = Self.json(try Self.covenant(arguments, in: fixture.root).output)

@@ -15,18 +15,10 @@ struct RefusalTests {
     static let nonlinear = ["hospital_length_of_stay", "loan_defaults_by_age", "pharmacy_sales", "salary_benchmark"]
 
     @Test("every example contract the aggregation protocols cannot run is refused with its reasons", arguments: nonlinear)
-    func nonlinearExample(_ name: String) async throws {
+    func nonlinearExample(_ name: String) throws {
         let example = try Example.load(name)
         let compiled = compile(example.source)
-        let fixture = try await TestConsortium.make(source: example.source, csvFiles: example.csvFiles)
-        let before = await fixture.consortium.ledger.size
-        // Under beaver (auto's choice, or named) these need division on shares, which is not
-        // implemented yet: refused before anything is written.
-        let refusal = await #expect(throws: RuntimeError.self) { try await fixture.consortium.run(fixture.compiled) }
-        #expect(refusal?.code == .unsupportedContract)
-        #expect(refusal?.message.contains("cannot run under protocol beaver yet") == true, "\(refusal?.message ?? "")")
-        #expect(await fixture.consortium.ledger.size == before)
-        // The aggregation protocols' plan names every reason.
+        // The aggregation protocols' plan names every reason (beaver runs them: BeaverRunTests).
         let error = #expect(throws: RuntimeError.self) { _ = try AggregationPlan(compiled) }
         #expect(error?.code == .unsupportedContract)
         let message = error?.message ?? ""

@@ -11,8 +11,9 @@ import SecretSharing
 /// shares from the suppression and validity bits, so a suppressed group's value, count and
 /// validity are never opened.
 ///
-/// Integer wires only, for now: a circuit with `div`, `sqrt` or real constants is refused
-/// (protocols/beaver.md#what-remains).
+/// Real wires are fixed point (``FixedPoint``, protocols/beaver.md#real-wires): `div`, `sqrt`,
+/// products of two reals and real multiples of reals run as multi-layer fixed-point gates in the
+/// same levels.
 public struct CircuitGate: BeaverGate {
     /// Two opened elements per reveal gate, in gate order: the status and the shown value.
     public typealias Output = [UInt128]
@@ -32,8 +33,9 @@ public struct CircuitGate: BeaverGate {
     var wires: [UInt128?]
     var level = 0
     var batch: ParallelGate?
-    /// The batch's gates: products (`mul`, `select`) then comparisons (`ge`) then extrema, in gate order.
-    var batchGates: (products: [Int], comparisons: [Int], extrema: [Int]) = ([], [], [])
+    var batchMembers: [BatchPart: [Int]] = [:]
+    /// The batch's gates by the sub-gate that evaluates them, in gate order.
+    var batchGates: [BatchPart] = []
     let reveals: [Int]
     /// Per reveal gate, its share of the guard `s·v` (or the single guard, or nil for none).
     var guards: [UInt128?] = []
@@ -57,38 +59,35 @@ public struct CircuitGate: BeaverGate {
         guard memberCount >= 2, bitLength >= 2 else {
             throw MPCProtocolError.invalidConfiguration("a circuit needs at least 2 members and k ≥ 2")
         }
-        if let reason = Self.unsupportedReason(circuit) { throw MPCProtocolError.invalidConfiguration(reason) }
+        if circuit.gates.contains(where: { $0.kind == .real }) && bitLength < FixedPoint.minimumBitLength {
+            throw MPCProtocolError.invalidConfiguration("real wires need comparisons of at least \(FixedPoint.minimumBitLength) bits")
+        }
         let field = MersenneField127()
         self.circuit = circuit
         self.values = inputs.map { field.element(signedWide: $0) }
         self.memberCount = memberCount
         self.bitLength = bitLength
-        var levels = [Int](repeating: 0, count: circuit.gates.count)
         var triples = 0, bits = 0
-        let comparison = (triples: LessThanZeroGate.prefixMultiplications(bitLength - 1), bits: bitLength - 1)
-        let extremum = ExtremumGate.preprocessingNeeded(count: memberCount, bitLength: bitLength)
+        let levels = Self.levels(circuit)
         for (index, gate) in circuit.gates.enumerated() {
-            let deepest = gate.operands.map { levels[$0] }.max() ?? 0
-            switch gate.opcode {
-            case .multiply, .select:
-                levels[index] = deepest + 1
-                triples += 1
-            case .greaterOrEqual:
-                levels[index] = deepest + 1
-                triples += comparison.triples
-                bits += comparison.bits
-            case .minInputs, .maxInputs:
-                levels[index] = 1
-                triples += extremum.triples
-                bits += extremum.bits
-            case .reveal:
-                levels[index] = deepest
-                let info = gate.reveal!
-                if info.suppression != nil && info.validity != nil { triples += 1 }
-                if info.suppression != nil || info.validity != nil { triples += 1 }
-            default:
-                levels[index] = deepest
+            let scales = gate.operands.map { Self.scale(circuit.gates[$0]) }
+            var needs: (triples: Int, bits: Int) = (0, 0)
+            switch Self.part(of: gate, operandScales: scales) {
+            case .product?: needs = (1, 0)
+            case .comparison?: needs = FixedPointStage.needs(lessThanZero: 1, bitLength: bitLength)
+            case .extremum?: needs = ExtremumGate.preprocessingNeeded(count: memberCount, bitLength: bitLength)
+            case .quotient?: needs = ScaledArithmeticGate.needs(count: 1, kind: .divide, bitLength: bitLength)
+            case .realProduct?: needs = ScaledArithmeticGate.needs(count: 1, kind: .multiply, bitLength: bitLength)
+            case .squareRoot?: needs = SquareRootGate.needs(scales: scales, bitLength: bitLength)
+            case .realMultiple?: needs = FixedPointStage.needs(truncate: 1, shift: FixedPoint.fractionBits)
+            case nil:
+                if gate.opcode == .reveal, let info = gate.reveal {
+                    if info.suppression != nil && info.validity != nil { needs.triples += 1 }
+                    if info.suppression != nil || info.validity != nil { needs.triples += 1 }
+                }
             }
+            triples += needs.triples
+            bits += needs.bits
         }
         self.levels = levels
         self.depth = levels.max() ?? 0
@@ -97,20 +96,39 @@ public struct CircuitGate: BeaverGate {
         self.reveals = circuit.gates.indices.filter { circuit.gates[$0].opcode == .reveal }
     }
 
-    /// Why this engine cannot evaluate `circuit` yet, or nil if it can: it evaluates integer wires
-    /// only (no `div`, `sqrt`, real wire or real constant; protocols/beaver.md#what-remains).
-    /// - Parameter circuit: A circuit.
-    /// - Returns: A phrase naming the first gate it cannot evaluate, or nil.
-    public static func unsupportedReason(_ circuit: Circuit) -> String? {
-        for (index, gate) in circuit.gates.enumerated() {
-            if gate.kind == .real || gate.opcode == .divide || gate.opcode == .squareRoot {
-                return "gate w\(index) (\(gate.opcode.rawValue)) has a real result, and division, square roots and real (fixed-point) wires on shares are not implemented yet"
-            }
-            if case .real = gate.constant {
-                return "gate w\(index) has a real constant, and real (fixed-point) wires on shares are not implemented yet"
-            }
+    /// Which sub-gate evaluates a non-linear gate (nil: the gate is linear on shares).
+    enum BatchPart: Sendable, Hashable {
+        case product, comparison, extremum, quotient, realProduct, squareRoot, realMultiple
+    }
+
+    /// The scale of a wire: `F` fraction bits for a real, 0 for an integer.
+    static func scale(_ gate: Gate) -> Int { gate.kind == .real ? FixedPoint.fractionBits : 0 }
+
+    /// The sub-gate of `gate` given its operands' scales.
+    static func part(of gate: Gate, operandScales scales: [Int]) -> BatchPart? {
+        switch gate.opcode {
+        case .multiply: return scales.allSatisfy { $0 > 0 } ? .realProduct : .product
+        case .select: return .product
+        case .greaterOrEqual: return .comparison
+        case .minInputs, .maxInputs: return .extremum
+        case .divide: return .quotient
+        case .squareRoot: return .squareRoot
+        case .multiplyConstant:
+            if case .real = gate.constant, scales[0] > 0 { return .realMultiple }
+            return nil
+        default: return nil
         }
-        return nil
+    }
+
+    /// The non-linear depth of each gate (a linear gate has its deepest operand's).
+    static func levels(_ circuit: Circuit) -> [Int] {
+        var levels = [Int](repeating: 0, count: circuit.gates.count)
+        for (index, gate) in circuit.gates.enumerated() {
+            let deepest = gate.operands.map { levels[$0] }.max() ?? 0
+            let scales = gate.operands.map { scale(circuit.gates[$0]) }
+            levels[index] = part(of: gate, operandScales: scales) == nil ? deepest : (gate.opcode.readsInputs ? 1 : deepest + 1)
+        }
+        return levels
     }
 
     /// An upper bound on the layers (communication rounds) the circuit takes among `n` members
@@ -122,14 +140,14 @@ public struct CircuitGate: BeaverGate {
     ///   - bitLength: `k`.
     /// - Returns: The bound.
     public static func layerBound(_ circuit: Circuit, memberCount: Int, bitLength: Int) -> Int {
-        var levels = [Int](repeating: 0, count: circuit.gates.count)
-        for (index, gate) in circuit.gates.enumerated() {
-            let deepest = gate.operands.map { levels[$0] }.max() ?? 0
-            levels[index] = gate.opcode.capability == .linear ? deepest : (gate.opcode.readsInputs ? 1 : deepest + 1)
-        }
         let comparison = 1 + BeaverConfiguration.ceilLog2(bitLength - 1)
         let tournament = BeaverConfiguration.ceilLog2(memberCount) * (comparison + 1)
-        return 1 + (levels.max() ?? 0) * max(comparison, tournament) + 3
+        // A division or square root: two comparisons and a bit decomposition (each within three
+        // comparisons' layers) and at most 40 multiplication or truncation layers.
+        let fixedPoint = 3 * comparison + 40
+        let depth = levels(circuit).max() ?? 0
+        let slowest = circuit.gates.contains { $0.kind == .real } ? max(comparison, tournament, fixedPoint) : max(comparison, tournament)
+        return 1 + depth * slowest + 3
     }
 
     /// The triples and random bits the whole circuit takes (public: from the circuit and `n`).
@@ -173,76 +191,124 @@ public struct CircuitGate: BeaverGate {
 
     // MARK: Levels
 
+    /// `wires[w]` at scale `target` (an integer wire times `2^F` where a real is expected).
+    private func value(_ w: Int, scale target: Int, field: MersenneField127) -> UInt128 {
+        let own = Self.scale(circuit.gates[w])
+        return target > own ? field.multiply(wires[w]!, field.powerOfTwo(target - own)) : wires[w]!
+    }
+
     private mutating func evaluateLinear(context: BeaverContext) {
         let field = context.field
         for (index, gate) in circuit.gates.enumerated() where wires[index] == nil {
-            let operands = gate.operands.map { wires[$0] }
-            guard operands.allSatisfy({ $0 != nil }) else { continue }
-            let x = operands.map { $0! }
+            guard gate.operands.allSatisfy({ wires[$0] != nil }) else { continue }
+            let target = Self.scale(gate)
+            let scales = gate.operands.map { Self.scale(circuit.gates[$0]) }
+            guard Self.part(of: gate, operandScales: scales) == nil else { continue }
             switch gate.opcode {
             case .sumInputs:
-                wires[index] = inputs.reduce(0) { field.add($0, $1[gate.slot!]) }
+                wires[index] = field.multiply(inputs.reduce(0) { field.add($0, $1[gate.slot!]) }, field.powerOfTwo(target))
             case .constant:
-                wires[index] = context.constant(Self.element(gate.constant!))
+                wires[index] = context.constant(Self.element(gate.constant!, scale: target))
             case .add:
-                wires[index] = field.add(x[0], x[1])
+                wires[index] = field.add(value(gate.operands[0], scale: target, field: field), value(gate.operands[1], scale: target, field: field))
             case .subtract:
-                wires[index] = field.subtract(x[0], x[1])
+                wires[index] = field.subtract(value(gate.operands[0], scale: target, field: field), value(gate.operands[1], scale: target, field: field))
             case .multiplyConstant:
-                wires[index] = field.multiply(x[0], Self.element(gate.constant!))
+                // An integer constant keeps the operand's scale; a real one (on an integer operand) adds F.
+                let constant = Self.element(gate.constant!, scale: 0)
+                var product = field.multiply(wires[gate.operands[0]]!, constant)
+                if case .real(let c) = gate.constant! { product = field.multiply(wires[gate.operands[0]]!, FixedPoint.encode(c)) }
+                let reached = scales[0] + { if case .real = gate.constant! { return FixedPoint.fractionBits } else { return 0 } }()
+                wires[index] = target > reached ? field.multiply(product, field.powerOfTwo(target - reached)) : product
             case .reveal:
-                wires[index] = x[0]
+                wires[index] = wires[gate.operands[0]]
             case .multiply, .select, .greaterOrEqual, .minInputs, .maxInputs, .divide, .squareRoot:
                 continue
             }
         }
     }
 
-    private static func element(_ constant: CircuitConstant) -> UInt128 {
+    /// A public constant at `scale` (a real constant is `round(c·2^F)`).
+    private static func element(_ constant: CircuitConstant, scale: Int) -> UInt128 {
+        let field = MersenneField127()
         switch constant {
-        case .integer(let v): return MersenneField127().element(signedWide: v)
-        case .real: return 0  // refused at init
+        case .integer(let v): return field.multiply(field.element(signedWide: v), field.powerOfTwo(scale))
+        case .real(let c): return scale > 0 ? FixedPoint.encode(c) : field.element(signedWide: Int128(c.rounded()))
         }
     }
 
     private mutating func nextLevel(context: inout BeaverContext) throws -> BeaverStep<[UInt128]> {
         let field = context.field
+        let F = FixedPoint.fractionBits
         while level < depth {
             level += 1
-            var products: [Int] = [], comparisons: [Int] = [], extrema: [Int] = []
-            var left: [UInt128] = [], right: [UInt128] = [], differences: [UInt128] = []
-            var subGates: [any BeaverGate<[UInt128]>] = []
+            var members: [BatchPart: [Int]] = [:]
             for (index, gate) in circuit.gates.enumerated() where levels[index] == level && wires[index] == nil {
-                switch gate.opcode {
-                case .multiply:
-                    products.append(index)
-                    left.append(wires[gate.operands[0]]!)
-                    right.append(wires[gate.operands[1]]!)
-                case .select:
-                    // c·(x − y) + y
-                    products.append(index)
-                    left.append(wires[gate.operands[0]]!)
-                    right.append(field.subtract(wires[gate.operands[1]]!, wires[gate.operands[2]]!))
-                case .greaterOrEqual:
-                    // a ≥ b ⇔ ¬(a − b < 0)
-                    comparisons.append(index)
-                    differences.append(field.subtract(wires[gate.operands[0]]!, wires[gate.operands[1]]!))
-                case .minInputs, .maxInputs:
-                    extrema.append(index)
-                    subGates.append(try ExtremumGate(
-                        values: inputs.map { $0[gate.slot!] }, kind: gate.opcode == .minInputs ? .minimum : .maximum,
-                        bitLength: bitLength))
-                default:
-                    continue
-                }
+                let scales = gate.operands.map { Self.scale(circuit.gates[$0]) }
+                guard let part = Self.part(of: gate, operandScales: scales) else { continue }
+                members[part, default: []].append(index)
             }
-            guard !(products.isEmpty && comparisons.isEmpty && extrema.isEmpty) else { continue }
-            batchGates = (products, comparisons, extrema)
-            // Empty sub-gates are left out (an empty comparison would still take its layers).
+            guard !members.isEmpty else { continue }
+            batchGates = []
             var gates: [any BeaverGate<[UInt128]>] = []
-            if !products.isEmpty { gates.append(try MultiplicationGate(left: left, right: right)) }
-            if !comparisons.isEmpty { gates.append(try LessThanZeroGate(values: differences, bitLength: bitLength)) }
-            gates += subGates
+            func operand(_ index: Int, _ i: Int, scale: Int? = nil) -> UInt128 {
+                let w = circuit.gates[index].operands[i]
+                return value(w, scale: scale ?? Self.scale(circuit.gates[w]), field: field)
+            }
+            func scales(_ index: Int) -> [Int] { circuit.gates[index].operands.map { Self.scale(circuit.gates[$0]) } }
+            if let list = members[.product] {
+                // mul: x·y (an integer times a real is a real, exactly); select: c·(x − y) + y.
+                let left = list.map { operand($0, 0) }
+                let right = list.map { index -> UInt128 in
+                    let gate = circuit.gates[index]
+                    if gate.opcode == .multiply { return operand(index, 1) }
+                    let target = Self.scale(gate)
+                    return field.subtract(operand(index, 1, scale: target), operand(index, 2, scale: target))
+                }
+                gates.append(try MultiplicationGate(left: left, right: right))
+                batchGates.append(.product)
+            }
+            if let list = members[.comparison] {
+                // a ≥ b ⇔ ¬(a − b < 0), both at the larger scale.
+                let differences = list.map { index -> UInt128 in
+                    let target = scales(index).max()!
+                    return field.subtract(operand(index, 0, scale: target), operand(index, 1, scale: target))
+                }
+                gates.append(try LessThanZeroGate(values: differences, bitLength: bitLength))
+                batchGates.append(.comparison)
+            }
+            for index in members[.extremum] ?? [] {
+                let gate = circuit.gates[index]
+                gates.append(try ExtremumGate(
+                    values: inputs.map { $0[gate.slot!] }, kind: gate.opcode == .minInputs ? .minimum : .maximum, bitLength: bitLength))
+                batchGates.append(.extremum)
+            }
+            if let list = members[.quotient] {
+                gates.append(ScaledArithmeticGate(
+                    .divide, a: list.map { operand($0, 0) }, b: list.map { operand($0, 1) },
+                    scales: list.map { (scales($0)[0], scales($0)[1]) }, bitLength: bitLength))
+                batchGates.append(.quotient)
+            }
+            if let list = members[.realProduct] {
+                gates.append(ScaledArithmeticGate(
+                    .multiply, a: list.map { operand($0, 0) }, b: list.map { operand($0, 1) },
+                    scales: list.map { (scales($0)[0], scales($0)[1]) }, bitLength: bitLength))
+                batchGates.append(.realProduct)
+            }
+            if let list = members[.squareRoot] {
+                gates.append(SquareRootGate(x: list.map { operand($0, 0) }, scales: list.map { scales($0)[0] }, bitLength: bitLength))
+                batchGates.append(.squareRoot)
+            }
+            if let list = members[.realMultiple] {
+                // A real times a real constant: X·round(c·2^F), then F bits off.
+                let products = list.map { index -> UInt128 in
+                    guard case .real(let c) = circuit.gates[index].constant! else { return 0 }
+                    return field.multiply(operand(index, 0), FixedPoint.encode(c))
+                }
+                gates.append(try TruncationGate(values: products, shift: F, bitLength: bitLength, rounding: .probabilistic))
+                batchGates.append(.realMultiple)
+            }
+            batchMembers = members
             var parallel = ParallelGate(gates)
             let step = try parallel.start(context: &context)
             batch = parallel
@@ -258,20 +324,25 @@ public struct CircuitGate: BeaverGate {
         case let .done(outputs): all = outputs
         }
         let field = context.field
-        let (products, comparisons, extrema) = batchGates
         var outputs = all[...]
-        if !products.isEmpty {
+        var extrema = (batchMembers[.extremum] ?? [])[...]
+        for part in batchGates {
             let out = outputs.removeFirst()
-            for (t, index) in products.enumerated() {
-                let gate = circuit.gates[index]
-                wires[index] = gate.opcode == .select ? field.add(out[t], wires[gate.operands[2]]!) : out[t]
+            switch part {
+            case .product:
+                for (t, index) in batchMembers[.product]!.enumerated() {
+                    let gate = circuit.gates[index]
+                    wires[index] = gate.opcode == .select
+                        ? field.add(out[t], value(gate.operands[2], scale: Self.scale(gate), field: field)) : out[t]
+                }
+            case .comparison:
+                for (t, index) in batchMembers[.comparison]!.enumerated() { wires[index] = field.subtract(context.constant(1), out[t]) }
+            case .extremum:
+                wires[extrema.removeFirst()] = out[0]
+            case .quotient, .realProduct, .squareRoot, .realMultiple:
+                for (t, index) in batchMembers[part]!.enumerated() { wires[index] = out[t] }
             }
         }
-        if !comparisons.isEmpty {
-            let out = outputs.removeFirst()
-            for (t, index) in comparisons.enumerated() { wires[index] = field.subtract(context.constant(1), out[t]) }
-        }
-        for index in extrema { wires[index] = outputs.removeFirst()[0] }
         batch = nil
         evaluateLinear(context: context)
         return try nextLevel(context: &context)
@@ -351,12 +422,16 @@ public struct CircuitGate: BeaverGate {
             throw MPCProtocolError.invalidConfiguration("the circuit opened \(opened.count) values, not 2 per reveal gate")
         }
         let field = MersenneField127()
+        let revealGates = circuit.gates.filter { $0.opcode == .reveal }
+        let realWires = Set(revealGates.indices.filter { circuit.gates[revealGates[$0].operands[0]].kind == .real })
         return try infos.enumerated().map { r, info in
             let outcome: RevealOutcome
             switch opened[2 * r] {
             case 0: outcome = .suppressed
             case 1: outcome = .undefined
-            case 2: outcome = .value(.integer(field.signedValue(opened[2 * r + 1])))
+            case 2:
+                let v = field.signedValue(opened[2 * r + 1])
+                outcome = .value(realWires.contains(r) ? .real(FixedPoint.decode(v)) : .integer(v))
             default: throw MPCProtocolError.invalidConfiguration("reveal \(r) opened a status that is not 0, 1 or 2")
             }
             return Revelation(info: info, outcome: outcome)
