@@ -123,7 +123,15 @@ public struct AggregationPlan: Sendable {
         guard partials.count == inputWidth else {
             throw RuntimeError(.inputRejected, "the partial-aggregate vector has \(partials.count) values, the plan needs \(inputWidth)")
         }
-        return partials.flatMap { [UInt64(truncatingIfNeeded: $0 >> 64), UInt64(truncatingIfNeeded: $0)] }
+        return Self.words(partials.map { UInt128(bitPattern: $0) })
+    }
+
+    /// Field elements as two big-endian words each (high, low): how a `beaver` session's opened
+    /// values travel in ``AggregateOutput/sum``.
+    /// - Parameter elements: The elements.
+    /// - Returns: The words.
+    static func words(_ elements: [UInt128]) -> [UInt64] {
+        elements.flatMap { [UInt64(truncatingIfNeeded: $0 >> 64), UInt64(truncatingIfNeeded: $0)] }
     }
 
     /// The partial-aggregate vector a `beaver` protocol input encodes (``protocolInput(partials:members:)``).
@@ -145,10 +153,12 @@ public struct AggregationPlan: Sendable {
     ///   no revelations.
     public func result(from output: AggregateOutput, contract: CheckedContract) throws(RuntimeError) -> ContractResult {
         guard onShares else { return try result(values: values(fromSum: output.sum), contract: contract) }
-        guard let revelations = output.revelations, revelations.count == reveals.count else {
-            throw RuntimeError(.valueOutOfRange, "the beaver session did not open one outcome per reveal gate")
+        let opened = stride(from: 0, to: output.sum.count - 1, by: 2).map { UInt128(output.sum[$0]) << 64 | UInt128(output.sum[$0 + 1]) }
+        do {
+            return ContractResult(revelations: try CircuitGate.revelations(from: opened, circuit: circuit), contract: contract)
+        } catch {
+            throw RuntimeError(.valueOutOfRange, "the beaver session's opened values are not one status and value per reveal gate")
         }
-        return ContractResult(revelations: revelations, contract: contract)
     }
 
     /// The public result (outputs revealed to `all`) from the protocol's output.

@@ -36,42 +36,39 @@ enum BeaverSession {
         } catch {
             return failed("the circuit cannot run on shares: \(error)")
         }
-        let peers = configuration.members.filter { $0 != party }
+        func run<M: ProtocolStateMachine>(
+            _ machine: M, decode: @escaping @Sendable ([UInt8]) throws(MPCProtocolError) -> M.Message
+        ) async -> PartyReport<[UInt128]> where M.Output == [UInt128] {
+            await ProtocolDriver.drive(
+                machine, peers: configuration.members.filter { $0 != party }, session: configuration.sessionID, mailbox: mailbox,
+                transport: transport, roundTimeout: roundTimeout, decode: decode)
+        }
         let report: PartyReport<[UInt128]>
-        if insecureDealer {
-            let machine: BeaverStateMachine<CircuitGate>
-            do {
+        do {
+            if insecureDealer {
                 let store = try dealtStore(configuration, party: party, needs: gate.preprocessingNeeded)
-                machine = try BeaverStateMachine(
-                    configuration: configuration, party: party, gate: gate, preprocessing: store, using: &generator)
-            } catch {
-                return failed("the INSECURE dealt preprocessing could not be made: \(error)")
-            }
-            report = await ProtocolDriver.drive(
-                machine, peers: peers, session: configuration.sessionID, mailbox: mailbox, transport: transport,
-                roundTimeout: roundTimeout, decode: { bytes throws(MPCProtocolError) in try BeaverMessage(wireEncoded: bytes) })
-        } else {
-            let machine: BeaverRunStateMachine<CircuitGate>
-            do {
+                report = await run(
+                    try BeaverStateMachine(configuration: configuration, party: party, gate: gate, preprocessing: store, using: &generator),
+                    decode: { bytes throws(MPCProtocolError) in try BeaverMessage(wireEncoded: bytes) })
+            } else {
                 // A fresh key for this session only: it never encrypts anything but this run's factors.
                 let key = try Paillier.generatePrivateKey(bits: paillierBits, using: &generator)
-                machine = try BeaverRunStateMachine(
-                    configuration: configuration, party: party, gate: gate, privateKey: key, using: &generator)
-            } catch {
-                return failed("the member-generated preprocessing could not start: \(error)")
+                report = await run(
+                    try BeaverRunStateMachine(configuration: configuration, party: party, gate: gate, privateKey: key, using: &generator),
+                    decode: { bytes throws(MPCProtocolError) in try BeaverRunMessage(wireEncoded: bytes) })
             }
-            report = await ProtocolDriver.drive(
-                machine, peers: peers, session: configuration.sessionID, mailbox: mailbox, transport: transport,
-                roundTimeout: roundTimeout, decode: { bytes throws(MPCProtocolError) in try BeaverRunMessage(wireEncoded: bytes) })
+        } catch {
+            return failed("the \(insecureDealer ? "INSECURE dealt" : "member-generated") preprocessing could not start: \(error)")
         }
         guard case .output(let opened) = report.ending else {
             return report.mapOutput { _ in AggregateOutput(sum: [], contributors: [], decryptors: [], faultyKeyHolders: []) }
         }
         do {
-            let revelations = try CircuitGate.revelations(from: opened, circuit: circuit)
+            // Checked here (a status outside 0…2 is refused), read again by the plan from the words.
+            _ = try CircuitGate.revelations(from: opened, circuit: circuit)
             return report.mapOutput { _ in
                 AggregateOutput(
-                    sum: [], contributors: configuration.members, decryptors: [], faultyKeyHolders: [], revelations: revelations)
+                    sum: AggregationPlan.words(opened), contributors: configuration.members, decryptors: [], faultyKeyHolders: [])
             }
         } catch {
             var failure = report.mapOutput { _ in AggregateOutput(sum: [], contributors: [], decryptors: [], faultyKeyHolders: []) }

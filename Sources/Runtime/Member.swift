@@ -1,4 +1,3 @@
-public import Circuit
 public import CircuitCompiler
 import ContractLanguage
 public import ConsortiumLedger
@@ -28,7 +27,8 @@ extension PartyID {
 
 /// What the protocol summed, normalised across protocols.
 public struct AggregateOutput: Sendable, Hashable {
-    /// `Σ` of the contributors' vectors in `Z_2^64`.
+    /// `Σ` of the contributors' vectors in `Z_2^64`; under beaver, the circuit's opened values
+    /// (a status and a value per reveal gate), each field element as two words, high first.
     public var sum: [UInt64]
     /// The members whose inputs the sum includes.
     public var contributors: [PartyID]
@@ -38,8 +38,6 @@ public struct AggregateOutput: Sendable, Hashable {
     public var faultyKeyHolders: [PartyID]
     /// Paillier: the aggregator's evidence (ciphertexts and batch proofs), recorded on the ledger.
     public var evidence: PaillierAggregationEvidence? = nil
-    /// Beaver: the reveal gates' outcomes opened on shares (``sum`` is empty then).
-    public var revelations: [Revelation]? = nil
 
     /// An output.
     /// - Parameters:
@@ -50,9 +48,8 @@ public struct AggregateOutput: Sendable, Hashable {
     ///   - evidence: The aggregator's evidence.
     public init(
         sum: [UInt64], contributors: [PartyID], decryptors: [PartyID], faultyKeyHolders: [PartyID],
-        evidence: PaillierAggregationEvidence? = nil, revelations: [Revelation]? = nil
+        evidence: PaillierAggregationEvidence? = nil
     ) {
-        self.revelations = revelations
         self.sum = sum
         self.contributors = contributors
         self.decryptors = decryptors

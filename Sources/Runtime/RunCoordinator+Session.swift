@@ -171,14 +171,11 @@ extension RunCoordinator {
                 }
                 outputs.append(output)
             }
-            guard let first = outputs.first,
-                outputs.allSatisfy({ $0.sum == first.sum && $0.revelations == first.revelations })
-            else {
+            guard let first = outputs.first, outputs.allSatisfy({ $0.sum == first.sum }) else {
                 return failure(.inconsistentOutputs, "the members' outputs disagree")
             }
             return SessionOutcome(
-                result: .success(AggregateOutput(
-                    sum: first.sum, contributors: parties, decryptors: [], faultyKeyHolders: [], revelations: first.revelations)),
+                result: .success(AggregateOutput(sum: first.sum, contributors: parties, decryptors: [], faultyKeyHolders: [])),
                 digests: digests, ignored: ignored, traffic: traffic)
         }
         guard case .output(let output) = aggregatorReport.ending else {

@@ -29,6 +29,8 @@ struct RunCommand: AsyncParsableCommand {
     var localPlanTimeout: Int?
     @Flag(help: "Print the outcome as JSON.")
     var json = false
+    @Flag(help: "INSECURE, for benchmarks and tests: protocol beaver's triples and bits dealt from the run id, which every member can replay (the ledger records the run as beaver/INSECURE-dealer). Default: member-generated, no trusted party.")
+    var insecureDealer = false
 
     func validate() throws {
         guard (membersConfig == nil) != (operatorDirectory == nil) else {
@@ -48,11 +50,9 @@ struct RunCommand: AsyncParsableCommand {
             family = parsed
         }
         if let operatorDirectory {
-            if family == .beaver {
-                throw ExitStatus.fail(.invalidInput, "protocol beaver does not run across member nodes yet; run it in one process with --members-config")
-            }
             var request: [String: Any] = ["command": "run", "contract": contract]
             if let family { request["protocol"] = family.rawValue }
+            if insecureDealer { request["insecureDealer"] = true }
             if let participants { request["participants"] = participants.split(separator: ",").map(String.init) }
             let answer = try await Operator.send(operatorDirectory, request, timeout: .seconds(Int64(localPlanTimeout ?? 600) + 300))
             let published = answer["status"] as? String == "published"
@@ -108,7 +108,8 @@ struct RunCommand: AsyncParsableCommand {
                 options: RunOptions(
                     protocolFamily: family, participants: participants?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) },
                     roundTimeout: configuration.roundTimeout, secaggThreshold: configuration.secaggThreshold,
-                    localPlanTimeout: localPlanTimeout.map { .seconds($0) } ?? configuration.localPlanTimeout, progress: { line in Self.progress(line) }))
+                    localPlanTimeout: localPlanTimeout.map { .seconds($0) } ?? configuration.localPlanTimeout,
+                    insecureDealer: insecureDealer, progress: { line in Self.progress(line) }))
             if json {
                 print(ResultTable.text(ResultTable.object(report)))
             } else {

@@ -324,38 +324,38 @@ public struct BeaverRunStateMachine<Gate: BeaverGate>: ProtocolStateMachine, Cus
         return try finish(actions) + replayHeld()
     }
 
-    /// Wraps a sub-machine's actions and moves to the next phase on its output.
-    private mutating func finish(_ actions: [ProtocolAction<TripleGenerationMessage, [BeaverTriple<UInt128>]>]) throws -> [Action] {
+    /// A sub-machine's messages wrapped, an abort finishing this machine, and its output if any.
+    private mutating func relay<M: Sendable, O: Sendable>(
+        _ actions: [ProtocolAction<M, O>], _ wrap: (M) -> BeaverRunMessage
+    ) -> (actions: [Action], output: O?) {
         var out: [Action] = []
+        var output: O?
         for action in actions {
             switch action {
-            case let .send(to, message): out.append(.send(to: to, message: .triples(message)))
-            case let .broadcast(to, message): out.append(.broadcast(to: to, message: .triples(message)))
+            case let .send(to, message): out.append(.send(to: to, message: wrap(message)))
+            case let .broadcast(to, message): out.append(.broadcast(to: to, message: wrap(message)))
             case let .abort(reason):
                 phase = .done
                 out.append(.abort(reason))
-            case let .output(triples):
-                out += try beginOnline(triples: triples)
+            case let .output(value): output = value
             }
         }
-        return out
+        return (out, output)
     }
 
+    /// Triple generation's actions; its output starts the online phase.
+    private mutating func finish(_ actions: [ProtocolAction<TripleGenerationMessage, [BeaverTriple<UInt128>]>]) throws -> [Action] {
+        let (out, triples) = relay(actions, BeaverRunMessage.triples)
+        guard let triples else { return out }
+        return try out + beginOnline(triples: triples)
+    }
+
+    /// The online phase's actions; its output is this machine's.
     private mutating func finish(_ actions: [ProtocolAction<BeaverMessage, [UInt128]>]) throws -> [Action] {
-        var out: [Action] = []
-        for action in actions {
-            switch action {
-            case let .send(to, message): out.append(.send(to: to, message: .layer(message)))
-            case let .broadcast(to, message): out.append(.broadcast(to: to, message: .layer(message)))
-            case let .abort(reason):
-                phase = .done
-                out.append(.abort(reason))
-            case let .output(value):
-                phase = .done
-                out.append(.output(value))
-            }
-        }
-        return out
+        let (out, value) = relay(actions, BeaverRunMessage.layer)
+        guard let value else { return out }
+        phase = .done
+        return out + [.output(value)]
     }
 
     /// Replays the messages held for the phase that just started (a later phase's stay held).
