@@ -258,6 +258,32 @@ struct BeaverRunMachineTests {
         if shown == 0 { #expect(opened[5] == 0) }
     }
 
+    /// The default preprocessing covers real wires too: a mean (one division) between two members.
+    @Test("a division with member-generated preprocessing equals binary64 within the bound")
+    func divisionWithoutDealer() throws {
+        let circuit = Circuit(inputWidth: 2, gates: [
+            Gate(.sumInputs, slot: 0), Gate(.sumInputs, slot: 1), Gate(.divide, [1, 0], kind: .real), CircuitGateTests.reveal(2),
+        ])
+        let n = 2
+        let inputs: [[Int128]] = [[3, 1_234_567], [4, -20]]
+        let keys = try TripleGenerationTests.keys(n, seed: 700)
+        let configuration = try BeaverConfiguration(
+            sessionID: testSession(5), memberCount: n, bitLength: BeaverConfiguration.largestBitLength(memberCount: n))
+        var rng = DeterministicRNG(seed: 71)
+        let machines: [any ProtocolStateMachine<BeaverRunMessage, [UInt128]>] = try (0..<n).map { i in
+            let gate = try CircuitGate(circuit: circuit, inputs: inputs[i], memberCount: n, bitLength: configuration.bitLength)
+            return try BeaverRunStateMachine(
+                configuration: configuration, party: PartyID(UInt32(i + 1)), gate: gate, privateKey: keys[i], using: &rng)
+        }
+        var router = InProcessRouter(machines: machines, decode: { bytes throws(MPCProtocolError) in try BeaverRunMessage(wireEncoded: bytes) })
+        try router.run()
+        #expect(router.rejections.isEmpty, "\(router.rejections.map(\.error))")
+        let opened = try #require(router.outputs[PartyID(1)])
+        #expect(router.outputs[PartyID(2)] == opened)
+        let got = try CircuitGate.revelations(from: opened, circuit: circuit)
+        #expect(CircuitGateTests.close(got, try circuit.evaluate(memberInputs: inputs), tolerance: 1e-6) == [])
+    }
+
     @Test("messages: adverts round-trip; an unknown tag is refused")
     func messages() throws {
         let key = try TripleGenerationTests.keys(1, seed: 5)[0].publicKey

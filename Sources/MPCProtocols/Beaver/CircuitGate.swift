@@ -42,7 +42,7 @@ public struct CircuitGate: BeaverGate {
 
     /// The circuit at one member.
     /// - Parameters:
-    ///   - circuit: The joint circuit (integer wires only).
+    ///   - circuit: The joint circuit.
     ///   - inputs: This member's local-plan vector (`circuit.inputWidth` signed values).
     ///   - memberCount: `n`.
     ///   - bitLength: `k` of every comparison (at most the session's); `ge` operands must differ by
