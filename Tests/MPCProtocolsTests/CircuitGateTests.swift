@@ -1,4 +1,5 @@
 import Circuit
+import Dispatch
 import MPCProtocols
 import PaillierEncryption
 import SecretSharing
@@ -15,14 +16,17 @@ struct CircuitGateTests {
     /// Runs `circuit` among the members holding `inputs` (one vector each) with dealt preprocessing.
     static func evaluate(
         _ circuit: Circuit, inputs: [[Int128]], seed: UInt64
-    ) throws -> (revelations: [Revelation], opened: [UInt128], hops: Int) {
+    ) async throws -> (revelations: [Revelation], opened: [UInt128], hops: Int) {
         let n = inputs.count
         let k = BeaverConfiguration.largestBitLength(memberCount: n)
         let gates = try inputs.map { try CircuitGate(circuit: circuit, inputs: $0, memberCount: n, bitLength: k) }
         let needs = gates[0].preprocessingNeeded
-        let router = try BeaverGateTests.run(members: n, triples: needs.triples, bits: needs.bits, seed: seed, bitLength: k) { gates[$0] }
-        let opened = try BeaverGateTests.agreedOutput(router, members: n)
-        return (try CircuitGate.revelations(from: opened, circuit: circuit), opened, router.hops)
+        let run = try await offPool {
+            let router = try BeaverGateTests.run(members: n, triples: needs.triples, bits: needs.bits, seed: seed, bitLength: k) { gates[$0] }
+            return Outcome(router)
+        }
+        let opened = try run.agreed(members: n)
+        return (try CircuitGate.revelations(from: opened, circuit: circuit), opened, run.hops)
     }
 
     static func reveal(_ wire: Int, valid: Int? = nil, suppress: Int? = nil, group: Int = 0) -> Gate {
@@ -71,7 +75,7 @@ struct CircuitGateTests {
     }
 
     @Test("random integer circuits on shares equal the plaintext evaluator", arguments: [(2, 1), (3, 2), (5, 3)])
-    func randomCircuits(members: Int, seed: UInt64) throws {
+    func randomCircuits(members: Int, seed: UInt64) async throws {
         var rng = DeterministicRNG(seed: 900 + seed)
         for round in 0..<4 {
             let width = 3
@@ -80,7 +84,7 @@ struct CircuitGateTests {
                 (0..<width).map { _ in Int128(Int64(bitPattern: rng.next()) % 1000) }
             }
             let expected = try circuit.evaluate(memberInputs: inputs)
-            let got = try Self.evaluate(circuit, inputs: inputs, seed: seed * 10 + UInt64(round))
+            let got = try await Self.evaluate(circuit, inputs: inputs, seed: seed * 10 + UInt64(round))
             #expect(got.revelations == expected, "round \(round)\n\(circuit.listing)")
         }
     }
@@ -89,7 +93,7 @@ struct CircuitGateTests {
     /// over no rows, `Int64.max` for a minimum), which are the farthest apart values a
     /// `min_inputs`/`max_inputs` gate sees.
     @Test("edge inputs: zero, negatives, equal values, Int64 sentinels")
-    func edgeInputs() throws {
+    func edgeInputs() async throws {
         let gates: [Gate] = [
             Gate(.minInputs, slot: 0), Gate(.maxInputs, slot: 0),  // w0, w1
             Gate(.minInputs, slot: 1), Gate(.maxInputs, slot: 1),  // w2, w3
@@ -110,7 +114,7 @@ struct CircuitGateTests {
         ]
         for (index, inputs) in cases.enumerated() {
             let expected = try circuit.evaluate(memberInputs: inputs)
-            let got = try Self.evaluate(circuit, inputs: inputs, seed: 40 + UInt64(index))
+            let got = try await Self.evaluate(circuit, inputs: inputs, seed: 40 + UInt64(index))
             #expect(got.revelations == expected, "case \(index)")
         }
     }
@@ -118,7 +122,7 @@ struct CircuitGateTests {
     /// A suppressed or undefined output opens its status and 0, never its value; the members
     /// learn nothing else (only the two values per reveal gate are opened by the gate).
     @Test("suppressed and undefined outputs open no value")
-    func guardsOpenNoValue() throws {
+    func guardsOpenNoValue() async throws {
         let gates: [Gate] = [
             Gate(.sumInputs, slot: 0), Gate(.constant, constant: .integer(10)),  // w0 count, w1
             Gate(.greaterOrEqual, [0, 1]),  // w2: count ≥ 10
@@ -129,7 +133,7 @@ struct CircuitGateTests {
         let circuit = Circuit(inputWidth: 2, gates: gates)
         // Count 4 (< 10: suppressed), sum 12345; then count 0 (undefined), then count 12.
         for (inputs, statuses) in [([[1, 12000], [3, 345]], [0, 2, 0]), ([[0, 0], [0, 0]], [0, 1, 0]), ([[6, 1], [6, 2]], [2, 2, 2])] as [([[Int128]], [UInt128])] {
-            let got = try Self.evaluate(circuit, inputs: inputs, seed: 77)
+            let got = try await Self.evaluate(circuit, inputs: inputs, seed: 77)
             #expect(got.revelations == (try circuit.evaluate(memberInputs: inputs)))
             #expect(got.opened.count == 6)
             for r in 0..<3 {
@@ -141,15 +145,15 @@ struct CircuitGateTests {
 
     /// Independent non-linear gates share layers: ten comparisons take as many layers as one.
     @Test("a level of independent gates runs in parallel")
-    func levelsRunInParallel() throws {
+    func levelsRunInParallel() async throws {
         func circuit(comparisons: Int) -> Circuit {
             var gates: [Gate] = [Gate(.sumInputs, slot: 0), Gate(.sumInputs, slot: 1)]
             for _ in 0..<comparisons { gates.append(Gate(.greaterOrEqual, [0, 1])) }
             gates += (2..<(2 + comparisons)).map { Self.reveal($0) }
             return Circuit(inputWidth: 2, gates: gates)
         }
-        let one = try Self.evaluate(circuit(comparisons: 1), inputs: [[1, 2], [3, 4]], seed: 5)
-        let ten = try Self.evaluate(circuit(comparisons: 10), inputs: [[1, 2], [3, 4]], seed: 6)
+        let one = try await Self.evaluate(circuit(comparisons: 1), inputs: [[1, 2], [3, 4]], seed: 5)
+        let ten = try await Self.evaluate(circuit(comparisons: 10), inputs: [[1, 2], [3, 4]], seed: 6)
         // inputs, the comparison (k = 84 for two members: 1 + ⌈log2 83⌉ layers), the opening
         #expect(one.hops == 1 + 1 + 7 + 1)
         #expect(ten.hops == one.hops)
@@ -181,7 +185,7 @@ struct CircuitGateTests {
     /// Division and square root of integers and reals, products of reals and real multiples, on
     /// zero, negatives, equal values, tiny and large quotients, and the ends of the range.
     @Test("division, square roots and real products on shares agree with binary64 within the bound", arguments: [2, 3])
-    func realWires(members: Int) throws {
+    func realWires(members: Int) async throws {
         // In range: every real wire below 2^{L−F} = 2^48 (protocols/beaver.md#real-wires).
         let pairs: [(Int128, Int128)] = [
             (0, 5), (7, 0), (0, 0), (-9, 4), (9, -4), (-9, -4), (12, 12), (1, 3), (2, 1000),
@@ -211,7 +215,7 @@ struct CircuitGateTests {
         // Member 1 holds the values, the others zeros: the sums are the pairs.
         let inputs: [[Int128]] = [pairs.flatMap { [$0.0, $0.1] }] + (1..<members).map { _ in Array(repeating: 0, count: 2 * pairs.count) }
         let expected = try circuit.evaluate(memberInputs: inputs)
-        let got = try Self.evaluate(circuit, inputs: inputs, seed: 300 + UInt64(members))
+        let got = try await Self.evaluate(circuit, inputs: inputs, seed: 300 + UInt64(members))
         #expect(Self.close(got.revelations, expected, tolerance: 1e-6) == [])
     }
 }
@@ -227,7 +231,7 @@ struct BeaverRunMachineTests {
         CircuitGateTests.reveal(0), CircuitGateTests.reveal(1), CircuitGateTests.reveal(2, suppress: 4),
     ])
 
-    static func run(_ inputs: [[Int128]], reorder: UInt64?) throws -> InProcessRouter<BeaverRunMessage, [UInt128]> {
+    static func run(_ inputs: [[Int128]], reorder: UInt64?) async throws -> Outcome {
         let n = inputs.count
         let keys = try TripleGenerationTests.keys(n, seed: 600 + UInt64(n))
         let configuration = try BeaverConfiguration(
@@ -238,19 +242,23 @@ struct BeaverRunMachineTests {
             return try BeaverRunStateMachine(
                 configuration: configuration, party: PartyID(UInt32(i + 1)), gate: gate, privateKey: keys[i], using: &rng)
         }
-        var router = InProcessRouter(machines: machines, decode: { bytes throws(MPCProtocolError) in try BeaverRunMessage(wireEncoded: bytes) })
-        router.reorderSeed = reorder
-        try router.run()
-        return router
+        return try await Self.route(machines, reorder: reorder)
+    }
+
+    /// Routes the machines to their end off the cooperative pool.
+    static func route(_ machines: [any ProtocolStateMachine<BeaverRunMessage, [UInt128]>], reorder: UInt64? = nil) async throws -> Outcome {
+        try await offPool {
+            var router = InProcessRouter(machines: machines, decode: { bytes throws(MPCProtocolError) in try BeaverRunMessage(wireEncoded: bytes) })
+            router.reorderSeed = reorder
+            try router.run()
+            return Outcome(router)
+        }
     }
 
     @Test("equals the plaintext evaluator with no dealer, whatever the delivery order", arguments: [(3, nil), (2, 7)] as [(Int, UInt64?)])
-    func memberGenerated(members: Int, reorder: UInt64?) throws {
+    func memberGenerated(members: Int, reorder: UInt64?) async throws {
         let inputs: [[Int128]] = Array([[-4, 60], [Int128(Int64.max), 30], [9, 20]].prefix(members))
-        let router = try Self.run(inputs, reorder: reorder)
-        #expect(router.rejections.isEmpty, "\(router.rejections.map(\.error))")
-        let opened = try #require(router.outputs[PartyID(1)])
-        for party in PartyID.members(members) { #expect(router.outputs[party] == opened) }
+        let opened = try await Self.run(inputs, reorder: reorder).agreed(members: members)
         #expect(try CircuitGate.revelations(from: opened, circuit: Self.circuit) == (try Self.circuit.evaluate(memberInputs: inputs)))
         // 110 (or 90 for two members) against 100: shown, or suppressed and opened as (0, 0).
         let shown: UInt128 = members == 3 ? 2 : 0
@@ -260,7 +268,7 @@ struct BeaverRunMachineTests {
 
     /// The default preprocessing covers real wires too: a mean (one division) between two members.
     @Test("a division with member-generated preprocessing equals binary64 within the bound")
-    func divisionWithoutDealer() throws {
+    func divisionWithoutDealer() async throws {
         let circuit = Circuit(inputWidth: 2, gates: [
             Gate(.sumInputs, slot: 0), Gate(.sumInputs, slot: 1), Gate(.divide, [1, 0], kind: .real), CircuitGateTests.reveal(2),
         ])
@@ -275,11 +283,7 @@ struct BeaverRunMachineTests {
             return try BeaverRunStateMachine(
                 configuration: configuration, party: PartyID(UInt32(i + 1)), gate: gate, privateKey: keys[i], using: &rng)
         }
-        var router = InProcessRouter(machines: machines, decode: { bytes throws(MPCProtocolError) in try BeaverRunMessage(wireEncoded: bytes) })
-        try router.run()
-        #expect(router.rejections.isEmpty, "\(router.rejections.map(\.error))")
-        let opened = try #require(router.outputs[PartyID(1)])
-        #expect(router.outputs[PartyID(2)] == opened)
+        let opened = try await Self.route(machines).agreed(members: n)
         let got = try CircuitGate.revelations(from: opened, circuit: circuit)
         #expect(CircuitGateTests.close(got, try circuit.evaluate(memberInputs: inputs), tolerance: 1e-6) == [])
     }
@@ -296,5 +300,34 @@ struct BeaverRunMachineTests {
         var bytes = advert.wireEncoded()
         bytes[bytes.count / 2] ^= 1
         #expect(throws: MPCProtocolError.self) { try BeaverRunMessage(wireEncoded: bytes) }
+    }
+}
+
+/// Runs CPU-heavy synchronous work (an in-process router) on a Dispatch thread rather than on
+/// Swift's cooperative pool, so that the suite's deadline-driven async tests are not starved.
+func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+    }
+}
+
+/// What a router run left: every party's output, the refusals and aborts (as text), the hops.
+struct Outcome: Sendable {
+    let outputs: [PartyID: [UInt128]]
+    let problems: [String]
+    let hops: Int
+
+    init<M: ProtocolMessage>(_ router: InProcessRouter<M, [UInt128]>) {
+        outputs = router.outputs
+        problems = router.rejections.map { "\($0.error)" } + router.aborts.values.map { "\($0)" }
+        hops = router.hops
+    }
+
+    /// The output every party agrees on (expectations recorded on the test's own task).
+    func agreed(members: Int) throws -> [UInt128] {
+        #expect(problems.isEmpty, "\(problems)")
+        let first = try #require(outputs[PartyID(1)])
+        for party in PartyID.members(members) { #expect(outputs[party] == first) }
+        return first
     }
 }
