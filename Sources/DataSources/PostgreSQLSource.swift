@@ -157,7 +157,7 @@ public struct PostgreSQLSource: DataSource {
         try await session(deadline: nil) { session in
             let base = try await session.prepare(columns)
             try await session.validate(base: base, columns)
-            let rows = try await session.query("SELECT count(*)::text FROM (\(base)) AS b")
+            let rows = try await session.query("SELECT count(*)::text FROM (\(base.sql)) AS b")
             return rows.first?.first.flatMap { $0 }.flatMap { Int($0) } ?? 0
         }
     }
@@ -171,7 +171,7 @@ public struct PostgreSQLSource: DataSource {
             let base = try await session.prepare(columns)
             try await session.validate(base: base, columns)
             var rows: [[Value]] = []
-            try await session.forEachRow(base: base, columns) { rows.append($0) }
+            try await session.forEachRow(base: base.sql, columns) { rows.append($0) }
             return rows
         }
     }
@@ -196,9 +196,9 @@ public struct PostgreSQLSource: DataSource {
             var reason: String? = "the row pipeline was requested"
             if strategy == .automatic, plan.width > 0 {
                 do {
-                    // Validation in the plan's own scan: invalid rows come out in group −1.
+                    // Validation in the plan's own scan: it counts the invalid rows.
                     let pushdown = try SQLPushdown(
-                        plan: plan, base: base, dialect: .postgreSQL, validation: session.problemExpression(columns))
+                        plan: plan, base: base.sql, dialect: .postgreSQL, validation: session.problemExpression(columns, base))
                     let outcome: SQLPushdown.Outcome
                     try await session.query("SAVEPOINT covenant_pushdown", timed: false)
                     do {
@@ -226,7 +226,7 @@ public struct PostgreSQLSource: DataSource {
             }
             try await session.validate(base: base, columns)
             var accumulator = try PartialAccumulator(plan, deadline: deadline, location: location())
-            try await session.forEachRow(base: base, columns) { try accumulator.append($0) }
+            try await session.forEachRow(base: base.sql, columns) { try accumulator.append($0) }
             return LocalExecution(partials: try accumulator.finish(), path: .rowPipeline(reason: reason))
         }
     }
@@ -369,9 +369,27 @@ public struct PostgreSQLSource: DataSource {
             ).collect()
         }
 
+        /// The validated input as the queries read it.
+        struct Base: Sendable {
+            /// `SELECT … AS c0, … FROM relation` (text in NFC, compared by code point).
+            var sql: String
+            /// The decimal columns (by index) whose catalog type keeps every value valid, or
+            /// every value but NaN, so that `problemExpression` checks no more (`fit`).
+            var fitting: [Int: Fit] = [:]
+        }
+
+        /// What a decimal column's catalog type guarantees.
+        enum Fit: Sendable {
+            /// `smallint` or `integer` with at most 9 fraction digits declared.
+            case always
+            /// `numeric(p, s)` with s at most the declared scale S and p − s + S ≤ 18: the units
+            /// stay below 10^18, with no fraction left; NaN remains possible.
+            case unlessNaN
+        }
+
         /// Checks the relation and its columns in the catalog, opens the read-only transaction,
-        /// and returns `SELECT … AS c0, … FROM relation` (text in NFC, compared by code point).
-        func prepare(_ declared: [ColumnDeclaration]) async throws -> String {
+        /// and returns the base query.
+        func prepare(_ declared: [ColumnDeclaration]) async throws -> Base {
             let from: String
             let regclass: String
             switch source.relation {
@@ -419,16 +437,18 @@ public struct PostgreSQLSource: DataSource {
                 """
                 SELECT a.attname::text,
                        format_type(CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END, NULL),
-                       has_column_privilege(a.attrelid, a.attnum, 'SELECT')::text
+                       has_column_privilege(a.attrelid, a.attnum, 'SELECT')::text,
+                       (CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END)::text
                 FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
                 WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
                 ORDER BY a.attnum
                 """, binds: [regclass])
-            let available: [(name: String, type: String, readable: Bool)] = catalog.compactMap { row in
-                guard row.count == 3, let name = row[0], let type = row[1] else { return nil }
-                return (name, type, row[2] == "true")
+            let available: [(name: String, type: String, readable: Bool, typmod: Int)] = catalog.compactMap { row in
+                guard row.count == 4, let name = row[0], let type = row[1] else { return nil }
+                return (name, type, row[2] == "true", row[3].flatMap { Int($0) } ?? -1)
             }
             var selections: [String] = []
+            var fitting: [Int: Fit] = [:]
             var needsUTF8 = false
             for (index, column) in declared.enumerated() {
                 let wanted = source.columns[column.name.text] ?? column.name.text
@@ -452,6 +472,9 @@ public struct PostgreSQLSource: DataSource {
                         .permissionDenied, "permission denied: user '\(source.connection.user)' may not read this column",
                         at: source.location(column: column.name.text))
                 }
+                if case .decimal(let scale) = column.type {
+                    fitting[index] = Self.fit(type: actual.type, typmod: actual.typmod, scale: scale)
+                }
                 if column.type == .text {
                     needsUTF8 = true
                     // ASCII text is already NFC: one length comparison spares normalize() on it
@@ -471,7 +494,23 @@ public struct PostgreSQLSource: DataSource {
                         at: source.location())
                 }
             }
-            return "SELECT \(selections.isEmpty ? "NULL" : selections.joined(separator: ", ")) FROM \(from)"
+            return Base(sql: "SELECT \(selections.isEmpty ? "NULL" : selections.joined(separator: ", ")) FROM \(from)", fitting: fitting)
+        }
+
+        /// What a decimal column of catalog type `type` (with `typmod`, −1 for none) guarantees
+        /// of its values' units in 10^-scale, nil when they need every check.
+        static func fit(type: String, typmod: Int, scale: Int) -> Fit? {
+            switch type {
+            case "smallint", "integer": return scale <= 9 ? .always : nil
+            case "numeric":
+                // numeric(p, s): typmod − 4 holds p in its high 16 bits and s (11-bit signed from
+                // PostgreSQL 15, never negative before) in its low ones; −1 when unconstrained.
+                guard typmod >= 4 else { return nil }
+                let precision = ((typmod - 4) >> 16) & 0xFFFF
+                let typeScale = (((typmod - 4) & 0x7FF) ^ 1024) - 1024
+                return precision >= 1 && typeScale <= scale && precision - typeScale + scale <= 18 ? .unlessNaN : nil
+            default: return nil
+            }
         }
 
         /// Ends the read-only transaction.
@@ -483,7 +522,7 @@ public struct PostgreSQLSource: DataSource {
         /// row, else the first problem's code (column × 3 + kind: 1 does not fit, 2 null in a
         /// `notNull` column); nil when no column needs a check. The validation scan and the
         /// pushed-down query (`SQLPushdown`'s `validation`) both use it.
-        func problemExpression(_ declared: [ColumnDeclaration]) -> String? {
+        func problemExpression(_ declared: [ColumnDeclaration], _ base: Base) -> String? {
             var checks: [String] = []
             for (index, column) in declared.enumerated() {
                 let c = "c\(index)"
@@ -491,13 +530,20 @@ public struct PostgreSQLSource: DataSource {
                 let onNull = source.notNull.contains(column.name.text) ? "\(code(2))" : "NULL"
                 let content: String
                 switch column.type {
+                case .decimal where base.fitting[index] != nil:
+                    // The catalog type keeps the rest valid (`Base.fitting`).
+                    content = base.fitting[index] == .always ? "" : " WHEN \(c)::numeric = 'NaN'::numeric THEN \(code(1))"
                 case .decimal(let scale):
+                    // |c| · 10^scale > 2^63 − 1 as a comparison with (2^63 − 1) / 10^scale, and
+                    // `round` only for a value shown with more than `scale` fraction digits.
+                    let limit = PostgreSQLSource.int64Limit(scaledDown: scale)
                     content = """
-                         WHEN \(c)::numeric = 'NaN'::numeric OR abs(\(c)::numeric) * \(pow10(scale)) > 9223372036854775807 \
-                        OR \(c)::numeric <> round(\(c)::numeric, \(scale)) THEN \(code(1))
+                         WHEN \(c)::numeric = 'NaN'::numeric OR \(c)::numeric NOT BETWEEN -\(limit) AND \(limit) \
+                        OR (scale(\(c)::numeric) > \(scale) AND \(c)::numeric <> round(\(c)::numeric, \(scale))) THEN \(code(1))
                         """
                 case .date:
-                    content = " WHEN NOT isfinite(\(c)) OR \(c) < DATE '0001-01-01' OR \(c) > DATE '9999-12-31' THEN \(code(1))"
+                    // Infinities order before and after every date.
+                    content = " WHEN \(c) NOT BETWEEN DATE '0001-01-01' AND DATE '9999-12-31' THEN \(code(1))"
                 case .int, .text, .bool:
                     content = ""
                 }
@@ -509,12 +555,12 @@ public struct PostgreSQLSource: DataSource {
         }
 
         /// Finds the first invalid cell (scan order, then column order) with one SQL scan.
-        func validate(base: String, _ declared: [ColumnDeclaration]) async throws {
-            guard let problem = problemExpression(declared) else { return }
-            let scan = "SELECT \(problem) AS e FROM (\(base)) AS b"
+        func validate(base: Base, _ declared: [ColumnDeclaration]) async throws {
+            guard let problem = problemExpression(declared, base) else { return }
+            let scan = "SELECT \(problem) AS e FROM (\(base.sql)) AS b"
             guard try await query("SELECT e::text FROM (\(scan)) AS v WHERE e IS NOT NULL LIMIT 1").first != nil else { return }
             let numbered = """
-                SELECT e::text, n::text FROM (SELECT \(problem) AS e, row_number() OVER () AS n FROM (\(base)) AS b) AS v \
+                SELECT e::text, n::text FROM (SELECT \(problem) AS e, row_number() OVER () AS n FROM (\(base.sql)) AS b) AS v \
                 WHERE e IS NOT NULL LIMIT 1
                 """
             guard let found = try await query(numbered).first, found.count == 2,
@@ -529,13 +575,17 @@ public struct PostgreSQLSource: DataSource {
 
         /// Runs a pushed-down plan: its result cells are bigint or numeric, read as text and
         /// parsed exactly.
-        /// - Returns: the partials, or `.invalidRow` when the validation expression put a row in
-        ///   group −1.
+        /// - Returns: the partials, or `.invalidRow` when the validation expression counted an
+        ///   invalid row.
         func run(_ pushdown: SQLPushdown) async throws -> SQLPushdown.Outcome {
             let location = source.location()
             guard pushdown.plan.width > 0 else { return .partials(try pushdown.assemble([], location: location)) }
             let rows = try await query(pushdown.sql)
-            if rows.contains(where: { $0.first == "-1" }) { return .invalidRow }
+            if let column = pushdown.invalidColumn,
+                rows.contains(where: { column < $0.count && $0[column] != "0" && $0[column] != nil })
+            {
+                return .invalidRow
+            }
             let cells: [[Int128?]] = try rows.map { row in
                 try row.map { cell -> Int128? in
                     guard let cell else { return nil }
@@ -598,6 +648,15 @@ public struct PostgreSQLSource: DataSource {
             }
         case .date: return Int32(text).map { .date(CivilDate(daysSinceEpoch: $0)) }
         }
+    }
+
+    /// (2^63 − 1) / 10^scale as an exact decimal literal (10^scale as `pow10` has it).
+    static func int64Limit(scaledDown scale: Int) -> String {
+        let digits = "9223372036854775807"
+        let shift = max(0, min(scale, 18))
+        guard shift > 0 else { return digits }
+        let padded = String(repeating: "0", count: max(0, shift + 1 - digits.count)) + digits
+        return padded.dropLast(shift) + "." + padded.suffix(shift)
     }
 
     /// The catalog types (`format_type`) a contract type accepts (spec §7).

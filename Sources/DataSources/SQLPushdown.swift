@@ -11,10 +11,12 @@ enum SQLDialect: Sendable, Hashable {
     /// types, `boolean`, `numeric` sums, `OFFSET 0` fences.
     case postgreSQL
 
-    /// What ends every layer so that the engine does not flatten it into the next one (which
+    /// What ends a layer so that the engine does not flatten it into the next one (which
     /// would copy each `CASE` into every use of its column): SQLite's `LIMIT -1`, PostgreSQL's
-    /// `OFFSET 0`.
-    var layerEnd: String { self == .sqlite ? " LIMIT -1" : " OFFSET 0" }
+    /// `OFFSET 0`. SQLite ends every layer so; PostgreSQL only a layer with a `CASE`
+    /// generalisation, because a fence keeps its plan from aggregating in parallel workers
+    /// (`SQLPushdown`).
+    var fence: String { self == .sqlite ? " LIMIT -1" : " OFFSET 0" }
 
     /// A boolean constant in a condition.
     func boolean(_ value: Bool) -> String {
@@ -27,12 +29,14 @@ enum SQLDialect: Sendable, Hashable {
     /// The unknown truth value.
     var unknown: String { self == .sqlite ? "NULL" : "NULL::boolean" }
 
-    /// `v` clamped to `[low, high]`, NULL for NULL (PostgreSQL's GREATEST and LEAST skip NULLs,
-    /// SQLite's scalar min and max return NULL).
+    /// `v` (integer units) clamped to `[low, high]`, NULL for NULL, with `v` written once:
+    /// SQLite's scalar min and max return NULL for NULL; in PostgreSQL, whose GREATEST and
+    /// LEAST skip NULLs, the strict `int8larger` and `int8smaller` (what `max` and `min` of
+    /// `bigint` use) do, so that a clamp of a clamp stays linear in the query's size.
     func clamp(_ v: String, _ low: String, _ high: String) -> String {
         switch self {
         case .sqlite: "min(max(\(v), \(low)), \(high))"
-        case .postgreSQL: "CASE WHEN \(v) IS NULL THEN NULL ELSE LEAST(GREATEST(\(v), \(low)), \(high)) END"
+        case .postgreSQL: "int8smaller(int8larger(\(v), \(low)), \(high))"
         }
     }
 
@@ -52,12 +56,14 @@ enum SQLDialect: Sendable, Hashable {
 /// dates in days, booleans 0/1); one subquery per local statement (`where` → WHERE with SQL's own
 /// three-valued logic, generalisation → CASE, clipping → min/max); then the group index and the
 /// aggregates. In PostgreSQL these are a `GROUP BY` with COUNT / SUM / MIN / MAX, sums of
-/// `bigint` into `numeric` (exact). In SQLite they are one call per row of the aggregate
+/// `bigint` (exact), and PostgreSQL flattens the layers into one scan that can run in parallel
+/// workers. In SQLite they are one call per row of the aggregate
 /// `covenant_partials` (`SQLitePartials`), which adds the row into the partial-aggregate vector
 /// in `Int128`, the row pipeline's own arithmetic, so no sort and no 64-bit sum. With a
-/// `validation` expression the same scan also finds invalid rows: they skip the filters and come
-/// with group −1 (in SQLite that stops the scan; in PostgreSQL they form result rows of group
-/// −1), and the caller then runs the validation scan that names the first one. Anything whose SQL meaning could differ from `RowPipeline` throws
+/// `validation` expression the same scan also finds invalid rows: they skip the filters, and in
+/// SQLite come with group −1, which stops the scan; in PostgreSQL a `COUNT(e)` column
+/// (`invalidColumn`) counts them. The caller then runs the validation scan that names the first
+/// one. Anything whose SQL meaning could differ from `RowPipeline` throws
 /// `Untranslatable` and the source falls back to the row pipeline.
 struct SQLPushdown {
     /// Why a plan was not pushed down.
@@ -104,6 +110,8 @@ struct SQLPushdown {
     let binCount: Int
     /// The number of aggregate columns (the last is COUNT(*)).
     let aggregatesCount: Int
+    /// PostgreSQL with a validation expression: the result column that counts invalid rows.
+    let invalidColumn: Int?
 
     /// Translates a plan over `base` (`SELECT … AS c0, … FROM …`, stored values, validated).
     /// - Parameters:
@@ -113,13 +121,16 @@ struct SQLPushdown {
     ///     column types of `PostgreSQLSource`).
     ///   - validation: an expression over the stored values `c0, …` that is not NULL exactly
     ///     when the row is invalid (`SQLiteSource.problemExpression`, the PostgreSQL session's
-    ///     `problemExpression`); such rows are kept past every filter and put in group −1. Nil:
-    ///     the caller validated already.
+    ///     `problemExpression`); such rows are kept past every filter and put in group −1
+    ///     (SQLite) or counted in `invalidColumn` (PostgreSQL). Nil: the caller validated already.
     init(plan: LocalPlan, base: String, dialect: SQLDialect = .sqlite, validation: String? = nil) throws(Untranslatable) {
         self.plan = plan
         self.dialect = dialect
         let declared = plan.pipeline.columns
         var types = declared.map(\.type)
+        // What clipping guarantees: |units| ≤ bound (PostgreSQL multiplies two columns in
+        // `bigint` when the product's bound fits, else in `numeric`).
+        var bounds = [Int128?](repeating: nil, count: declared.count)
         func c(_ i: Int) -> String { "c\(i)" }
         func index(_ name: String) throws(Untranslatable) -> Int {
             guard let i = plan.pipeline.position(of: name) else { throw Untranslatable(reason: "unknown column '\(name)'") }
@@ -155,11 +166,15 @@ struct SQLPushdown {
                 conversions.append("+\(c(i)) AS \(c(i))")
             }
         }
-        // Every layer ends in `LIMIT -1` (SQLite: no limit) or `OFFSET 0` (PostgreSQL), which
-        // keeps the engine from flattening it into the next one: flattening would copy each CASE
-        // into every use of its column and evaluate it dozens of times per row. Every subquery
+        // In SQLite every layer ends in `LIMIT -1` (no limit), which keeps the engine from
+        // flattening it into the next one: flattening would copy each CASE into every use of its
+        // column and evaluate it dozens of times per row. PostgreSQL flattens the layers into one
+        // scan, which its parallel workers can share (an `OFFSET 0` fence rules out a parallel
+        // aggregate): its clamps and group indices write their input once, so that flattening
+        // copies only cheap expressions; only a `CASE` generalisation (bands, map),
+        // which tests its input once per branch, ends its layer in `OFFSET 0`. Every subquery
         // has an alias (PostgreSQL before 16 requires one).
-        let layerEnd = dialect.layerEnd
+        func end(fenced: Bool = false) -> String { dialect == .sqlite || fenced ? dialect.fence : "" }
         var layer = 0
         func from(_ sql: String) -> String {
             layer += 1
@@ -170,21 +185,23 @@ struct SQLPushdown {
         let carried = validation == nil ? "" : ", e"
         // SQLite: the base reads stored values as they are (a table's columns flatten into this
         // layer; a query's base comes fenced, so that each of its cells is computed once).
-        var current = "SELECT \(conversions.joined(separator: ", ")) \(from(base))\(layerEnd)"
+        var current = "SELECT \(conversions.joined(separator: ", ")) \(from(base))\(end())"
         // In SQLite, filters add no layer of their own: consecutive filters become one WHERE (a
         // row passes both exactly when their conjunction is true), attached to the next layer,
         // whose WHERE sees that layer's input, i.e. the columns as the filters see them. Invalid
-        // rows pass every filter.
+        // rows pass every filter (in PostgreSQL the condition comes first, so that `e` is
+        // computed in the WHERE only for rows that fail it, and once more only for invalid ones).
         var pending: [String] = []
         func whereClause() -> String {
             guard !pending.isEmpty else { return "" }
             defer { pending = [] }
             let condition = pending.count == 1 ? pending[0] : "(" + pending.joined(separator: " AND ") + ")"
-            return " WHERE " + (validation == nil ? condition : "e IS NOT NULL OR \(condition)")
+            guard validation != nil else { return " WHERE " + condition }
+            return " WHERE " + (dialect == .sqlite ? "e IS NOT NULL OR \(condition)" : "\(condition) OR e IS NOT NULL")
         }
-        func replacing(_ i: Int, with expression: String) -> String {
+        func replacing(_ i: Int, with expression: String, fenced: Bool = false) -> String {
             let list = declared.indices.map { $0 == i ? "\(expression) AS \(c($0))" : c($0) }
-            return "SELECT \(list.joined(separator: ", "))\(carried) \(from(current))\(whereClause())\(layerEnd)"
+            return "SELECT \(list.joined(separator: ", "))\(carried) \(from(current))\(whereClause())\(end(fenced: fenced))"
         }
 
         // One layer per local statement.
@@ -193,10 +210,11 @@ struct SQLPushdown {
             case .filter(let condition):
                 let translated = try Self.condition(condition, types: types, index: index, dialect: dialect)
                 pending.append(translated)
-                if dialect != .sqlite { current = "SELECT * \(from(current))\(whereClause())\(layerEnd)" }
+                if dialect != .sqlite { current = "SELECT * \(from(current))\(whereClause())\(end())" }
             case .generalize(let g):
                 let i = try index(g.column.text)
                 let v = c(i)
+                bounds[i] = nil
                 switch (g.rule, types[i]) {
                 case (.bands(let edges), .int), (.bands(let edges), .decimal):
                     let labels = bandLabels(edges)
@@ -204,7 +222,7 @@ struct SQLPushdown {
                     for (k, edge) in edges.enumerated().reversed() {
                         cases += " WHEN \(Self.compareUnits(v, types[i].scale, .greaterOrEqual, edge)) THEN \(quoteText(labels[k + 1]))\(dialect.codePointCollation)"
                     }
-                    current = replacing(i, with: cases + " ELSE \(quoteText(labels[0]))\(dialect.codePointCollation) END")
+                    current = replacing(i, with: cases + " ELSE \(quoteText(labels[0]))\(dialect.codePointCollation) END", fenced: true)
                     types[i] = .text
                 case (.truncate(let unit), .date) where dialect == .postgreSQL:
                     let field: String
@@ -235,7 +253,8 @@ struct SQLPushdown {
                         cases += " WHEN \(v) = \(quoteText(pair.from)) THEN \(quoteText(pair.to))\(dialect.codePointCollation)"
                     }
                     if let otherwise { try Self.checkText(otherwise) }
-                    current = replacing(i, with: cases + " ELSE \(otherwise.map { quoteText($0) + dialect.codePointCollation } ?? "NULL") END")
+                    current = replacing(
+                        i, with: cases + " ELSE \(otherwise.map { quoteText($0) + dialect.codePointCollation } ?? "NULL") END", fenced: true)
                 default:
                     throw Untranslatable(reason: "generalisation of a \(types[i]) column is not translated")
                 }
@@ -245,23 +264,39 @@ struct SQLPushdown {
                     let low = clip.lower.scaled(to: types[i].scale), let high = clip.upper.scaled(to: types[i].scale)
                 else { continue }  // RowPipeline.clip leaves such values unchanged
                 current = replacing(i, with: dialect.clamp(c(i), Self.integer(Int128(low)), Self.integer(Int128(high))))
+                let bound = max(Int128(low).magnitude, Int128(high).magnitude)
+                bounds[i] = min(bounds[i] ?? Int128(bound), Int128(bound))
             }
         }
 
         // The group index, row-major over the keys' domains; NULL when outside every domain.
+        // PostgreSQL looks the key up in an array, its column written once (a literal that can
+        // equal no value of the column is a NULL element, which matches nothing).
         var group = "0"
         for key in plan.groupKeys {
             let i = try index(key.column)
-            var cases = "CASE"
-            for (position, value) in key.domain.enumerated() {
-                if let literal = Self.literal(value, for: types[i], dialect: dialect) {
-                    cases += " WHEN \(c(i)) = \(literal) THEN \(position)"
+            let literals = key.domain.map { Self.literal($0, for: types[i], dialect: dialect) }
+            let keyIndex: String
+            if literals.allSatisfy({ $0 == nil }) {
+                keyIndex = "NULL"
+            } else if dialect == .postgreSQL {
+                let (element, collation) = Self.arrayElement(types[i])
+                let elements = literals.map { $0 ?? "NULL" }.joined(separator: ", ")
+                keyIndex = "array_position((ARRAY[\(elements)]::\(element)[])\(collation), (\(c(i)))::\(element)) - 1"
+            } else {
+                var cases = "CASE"
+                for (position, literal) in literals.enumerated() {
+                    if let literal { cases += " WHEN \(c(i)) = \(literal) THEN \(position)" }
                 }
+                keyIndex = cases + " END"
             }
-            let keyIndex = cases == "CASE" ? "NULL" : cases + " END"
             group = "(\(group)) * \(key.domain.count) + (\(keyIndex))"
         }
-        if validation != nil { group = "CASE WHEN e IS NOT NULL THEN -1 ELSE \(group) END" }
+        // SQLite: invalid rows in group −1. PostgreSQL counts them (COUNT(e)) instead, so that
+        // the group index depends on the key columns only: the planner estimates the number of
+        // groups from the columns an expression reads, and with `e`'s columns it would expect
+        // about one group per row and aggregate without parallel workers.
+        if validation != nil && dialect == .sqlite { group = "CASE WHEN e IS NOT NULL THEN -1 ELSE \(group) END" }
 
         // What each partial needs per row, in either dialect: column units (by column index),
         // and bin indices (histogram bins, quantile-grid buckets: one SQL expression per distinct
@@ -411,12 +446,15 @@ struct SQLPushdown {
             assemblies = []
             binCount = 0
             aggregatesCount = 0
+            invalidColumn = nil
             return
         }
 
         // PostgreSQL: the group index and the bin indices are GROUP BY columns (one COUNT(*)
-        // per group and bin instead of one COUNT(CASE …) per bucket per row); sums of bigint
-        // into numeric are exact at any row count.
+        // per group and bin instead of one COUNT(CASE …) per bucket per row); SUM of bigint is
+        // exact at any row count (a 128-bit accumulator where the server has one, numeric
+        // otherwise; the result is numeric). A product is a bigint when the clips bound it below
+        // 2^63, else a numeric (bigint multiplication would stop the scan on overflow).
         var aggregates: [String] = []
         func aggregate(_ sql: String) -> Int {
             aggregates.append(sql)
@@ -434,7 +472,9 @@ struct SQLPushdown {
             case .count(let i): assemblies.append(counted("COUNT(\(c(i)))"))
             case .sum(let i, let when): assemblies.append(counted("SUM(\(guarded(c(i), when)))"))
             case .product(let i, let j, let when):
-                assemblies.append(counted("SUM(\(guarded("\(c(i))::numeric * \(c(j))", when)))"))
+                let fits = bounds[i].flatMap { a in bounds[j].map { b in a * b <= Int128(Int64.max) } } ?? false
+                let product = fits ? "\(c(i)) * \(c(j))" : "\(c(i))::numeric * \(c(j))"
+                assemblies.append(counted("SUM(\(guarded(product, when)))"))
             case .pairCount(let i, let j):
                 assemblies.append(counted("COUNT(CASE WHEN \(c(i)) IS NOT NULL AND \(c(j)) IS NOT NULL THEN 1 END)"))
             case .minimum(let i): assemblies.append(.minimum(column: aggregate("MIN(\(c(i)))")))
@@ -442,19 +482,23 @@ struct SQLPushdown {
             case .bin(let b, let value): assemblies.append(.binCount(bin: b, value: value))
             }
         }
+        let invalid = validation == nil ? nil : aggregate("COUNT(e)")
         _ = aggregate("COUNT(*)")
         let binNames = binExpressions.indices.map { "b\($0)" }
         let derived = zip(binExpressions, binNames).map { ", \($0) AS \($1)" }.joined()
-        let middle = "SELECT \(group) AS g\(derived), * \(from(current))\(whereClause())\(layerEnd)"
+        let middle = "SELECT \(group) AS g\(derived), * \(from(current))\(whereClause())"
         let keys = (["g"] + binNames).joined(separator: ", ")
         let outputs = (["g"] + binNames + aggregates).map(dialect.output)
-        sql = "SELECT \(outputs.joined(separator: ", ")) \(from(middle)) WHERE g IS NOT NULL GROUP BY \(keys)"
+        // Rows outside every key's domain form the group NULL, which `assemble` skips: a
+        // `WHERE g IS NOT NULL` would compute the group index twice per row.
+        sql = "SELECT \(outputs.joined(separator: ", ")) \(from(middle)) GROUP BY \(keys)"
         self.assemblies = assemblies
         steps = []
         initial = []
         argumentCount = 0
         binCount = binNames.count
         aggregatesCount = aggregates.count
+        invalidColumn = invalid.map { 1 + binNames.count + $0 }
     }
 
     /// Runs the query in SQLite: registers a `covenant_partials` accumulator for this query on
@@ -736,6 +780,16 @@ struct SQLPushdown {
         case (.bool, .bool(let b)): return dialect.boolean(b)
         case (.date, .date(let d)): return String(d.daysSinceEpoch)
         default: return nil
+        }
+    }
+
+    /// PostgreSQL's array element type for a column's values as the query has them (integer
+    /// units and day numbers as `bigint`), and the collation its lookups compare text in.
+    static func arrayElement(_ type: ColumnType) -> (element: String, collation: String) {
+        switch type {
+        case .int, .decimal, .date: ("bigint", "")
+        case .text: ("text", #" COLLATE "C""#)
+        case .bool: ("boolean", "")
         }
     }
 

@@ -27,6 +27,8 @@ enum ControlRequest: Sendable {
     case endorse(ResultPublication)
     /// The callee's view of a published run.
     case view(runID: LedgerHash, json: String, contributors: [String], opening: [UInt8])
+    /// Nothing: opens the caller's link to the callee (a TLS handshake) before a run needs it.
+    case ping
 
     func encoded() -> [UInt8] {
         var w = WireWriter()
@@ -53,6 +55,8 @@ enum ControlRequest: Sendable {
             w.writeUInt8(9); w.write(runID); w.writeString(json); w.writeUInt32(UInt32(contributors.count))
             for name in contributors { w.writeString(name) }
             w.writeByteString(opening)
+        case .ping:
+            w.writeUInt8(10)
         }
         return w.bytes
     }
@@ -84,6 +88,7 @@ enum ControlRequest: Sendable {
             var names: [String] = []
             for _ in 0..<count { names.append(try r.readString()) }
             self = .view(runID: runID, json: json, contributors: names, opening: try r.readByteString())
+        case 10: self = .ping
         default: throw .invalidValue("unknown control request")
         }
         try r.finish()

@@ -65,6 +65,7 @@ extension MemberNode {
             "ledger": ["size": await local.size, "root": await local.root.hex, "halted": await ledger.halted ?? NSNull()],
             "peers": settings.peers.mapValues { "\($0)" },
             "runsInProgress": runsInProgressCount, "runsCoordinated": coordinatedSummary, "views": viewCount,
+            "runsHeld": await member.heldRuns,
             "transport": [
                 "envelopesDelivered": statistics.envelopesDelivered, "payloadBytesSent": statistics.payloadBytesSent,
                 "payloadBytesReceived": statistics.payloadBytesReceived, "handshakesRefused": statistics.handshakesRefused,
@@ -149,10 +150,16 @@ extension MemberNode {
         let ceremony = await ledger.local.latestKeyCeremony()
         let (family, _) = try Consortium.resolveProtocol(compiled, requested: options.protocolFamily)
         var names: [String]
+        let eligible = state.members.values.filter { $0.roles.contains(.participant) }.map(\.name).sorted()
         if let given = request["participants"] as? [String] {
+            // As each participant's node checks in `prepare`: refused here before anything is written.
+            guard settings.participantSubsets || Set(given) == Set(eligible) else {
+                throw Runtime.RuntimeError(
+                    .invalidParticipants,
+                    "a run takes every member with the participant role (\(eligible.count)); \(given.count) were named (participantSubsets in the node configuration allows fewer)")
+            }
             names = given
         } else {
-            let eligible = state.members.values.filter { $0.roles.contains(.participant) }.map(\.name).sorted()
             let holders = family == .paillier ? (ceremony?.holders ?? []) : []
             names = holders + eligible.filter { !holders.contains($0) }
         }

@@ -36,7 +36,12 @@ public actor MemberNode {
     private var adminTask: Task<Void, Never>?
     private var adminPort: Int?
     private var background: Task<Void, Never>?
+    /// The link warm-ups started with the node (cancelled when it stops).
+    private var warmups: [Task<Void, Never>] = []
     private var runsInProgress = 0
+    /// Runs this process coordinates now, and how many it began (closeAbandonedRuns).
+    private var coordinating = 0
+    private var coordinationsStarted = 0
     private var runsCoordinated: [(runID: LedgerHash, status: String, seconds: Double)] = []
     private var views: [LedgerHash: String] = [:]
     private var stopping = false
@@ -86,7 +91,7 @@ public actor MemberNode {
         let transport = self.transport
         ledger = ReplicatedLedger(
             local: local, member: card.name, sequencer: sequencer, callTimeout: settings.limits.callTimeout,
-            call: { peer, request, timeout in try await transport.call(peer, request, timeout: timeout) })
+            haltRecord: settings.ledgerPath + ".halted", call: { peer, request, timeout in try await transport.call(peer, request, timeout: timeout) })
         var logger = Logger(label: "covenant.node")
         logger[metadataKey: "member"] = "\(card.name)"
         self.logger = logger
@@ -104,10 +109,9 @@ public actor MemberNode {
             return await self.handle(request, from: caller)
         }
         let memberAddress = try await transport.start()
-        // Before the operators can start anything: every open run of this member is abandoned.
-        await closeAbandonedRuns()
         let adminAddress = try await startAdmin()
         background = Task { [weak self] in await self?.follow() }
+        connect(to: Array(settings.peers.keys))
         logger.info("node listening", metadata: ["members": "\(memberAddress)", "admin": "\(adminAddress)", "sequencer": "\(ledger.sequencer)"])
         return (memberAddress, adminAddress)
     }
@@ -118,6 +122,7 @@ public actor MemberNode {
     /// - Parameter grace: How long to wait for runs in progress.
     public func stop(grace: Duration = .seconds(30)) async {
         stopping = true
+        for warmup in warmups { warmup.cancel() }
         let deadline = ContinuousClock.now.advanced(by: grace)
         while runsInProgress > 0, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
         background?.cancel()
@@ -135,13 +140,29 @@ public actor MemberNode {
         logger.info("node stopped", metadata: ["runsInProgress": "\(runsInProgress)"])
     }
 
-    /// Closes the runs this member started that are still open: only their coordinator could
-    /// finish them, and a node that is starting coordinates nothing, so its earlier process ended
-    /// mid-run (protocols/node.md#runs-across-nodes). A run it cannot close now (the sequencer
-    /// unreachable) stays open and is listed by `node status`.
+    /// Opens this node's links to `peers` in the background, each with a ``ControlRequest/ping``,
+    /// so that a run's first messages do not wait for TLS handshakes; a peer that is down is
+    /// retried with back-off until the handshake deadline, then left to the first real call
+    /// (protocols/node.md#connections).
+    private func connect(to peers: [String]) {
+        let transport = self.transport
+        let timeout = settings.limits.handshakeTimeout
+        for peer in Set(peers).subtracting([name]) {
+            warmups.append(Task { _ = try? await transport.call(peer, ControlRequest.ping.encoded(), timeout: timeout) })
+        }
+    }
+
+    /// Closes the runs this member started that are still open while this process coordinates
+    /// none: a run it coordinates is closed before its coordinator returns, so such a run was left
+    /// by an earlier process that ended mid-run (protocols/node.md#runs-across-nodes). Called by
+    /// the follow loop after each catch-up, so a node starts serving without waiting for the
+    /// sequencer; a run it cannot close yet (the sequencer unreachable) stays open, is listed by
+    /// `node status`, and is tried again.
     private func closeAbandonedRuns() async {
-        try? await ledger.sync()
+        let started = coordinationsStarted
         let open = await ledger.state.runs.values.filter { $0.status == .open && $0.startedBy == name }.sorted { $0.startedAt < $1.startedAt }
+        // A coordination that began meanwhile may own one of these runs: leave them for the next pass.
+        guard !open.isEmpty, coordinating == 0, coordinationsStarted == started else { return }
         for run in open {
             do {
                 try await member.author(.runAborted(RunAbort(runID: run.runID, reason: Consortium.abandonedRunReason)), on: ledger)
@@ -198,6 +219,7 @@ public actor MemberNode {
                     return
                 } catch {}
             }
+            if !stopping { await closeAbandonedRuns() }
             try? await Task.sleep(for: .milliseconds(ledger.isSequencer ? 500 : 200))
         }
     }
@@ -254,7 +276,12 @@ public actor MemberNode {
     func track(_ body: () async throws -> RunReport) async throws -> RunReport {
         guard !stopping else { throw Runtime.RuntimeError(.cancelled, "node \(name) is stopping; it starts no run", member: name) }
         runsInProgress += 1
-        defer { runsInProgress -= 1 }
+        coordinating += 1
+        coordinationsStarted += 1
+        defer {
+            runsInProgress -= 1
+            coordinating -= 1
+        }
         let start = ContinuousClock.now
         let report = try await body()
         let seconds = Double((ContinuousClock.now - start) / .microseconds(1)) / 1e6
@@ -292,11 +319,30 @@ public actor MemberNode {
                 return try await cosign(checkpoint, for: caller)
             case .prepare(let runID, let party, let members, let millis):
                 let run = try await coordinated(runID, by: caller)
+                if !settings.participantSubsets {
+                    // Two results over participant sets that differ by one member give that
+                    // member's input away: only runs of every participant-role member are joined.
+                    let eligible = await ledger.state.members.values.filter { $0.roles.contains(.participant) }.map(\.name)
+                    guard Set(run.participants) == Set(eligible) else {
+                        throw Runtime.RuntimeError(
+                            .invalidParticipants,
+                            "takes part only in runs of every member with the participant role (\(eligible.count)); this run has \(run.participants.count) (participantSubsets in its node configuration allows fewer)",
+                            member: name)
+                    }
+                }
                 if let ceremony = run.keyCeremony { try await loadKeyShare(of: ceremony) }
                 logger.info("preparing run", metadata: ["run": "\(runID.hex.prefix(16))", "coordinator": "\(caller)"])
-                let prepared = try await member.prepare(
-                    runID: runID, on: ledger, party: PartyID(party), members: Int(members),
-                    deadline: .now.advanced(by: .milliseconds(Int64(clamping: min(millis, Self.longestLocalPlanMillis)))))
+                let prepared: PreparedInput
+                do {
+                    prepared = try await member.prepare(
+                        runID: runID, on: ledger, party: PartyID(party), members: Int(members),
+                        deadline: .now.advanced(by: .milliseconds(Int64(clamping: min(millis, Self.longestLocalPlanMillis)))))
+                } catch let error as Runtime.RuntimeError where Self.stayInside.contains(error.code) {
+                    // Where in its data the member's validation failed (row, column, source) stays
+                    // with the member: its operator reads it here, the coordinator gets the code.
+                    logger.warning("local plan failed", metadata: ["run": "\(runID.hex.prefix(16))", "error": "\(error.message)"])
+                    throw Runtime.RuntimeError(error.code, "its local plan failed (\(error.code.rawValue)); the details are in its node's log", member: name)
+                }
                 return ControlResponse.ok { w in
                     w.write(prepared.commitment)
                     switch prepared.execution {
@@ -341,6 +387,8 @@ public actor MemberNode {
                 views[runID] = json
                 logger.info("received a view", metadata: ["run": "\(runID.hex.prefix(16))", "contributors": "\(contributors.count)"])
                 return ControlResponse.ok()
+            case .ping:
+                return ControlResponse.ok()
             }
         } catch let error as Runtime.RuntimeError {
             logger.warning("refused a call", metadata: ["caller": "\(caller)", "code": "\(error.code.rawValue)"])
@@ -349,6 +397,10 @@ public actor MemberNode {
             return ControlResponse.refusal(Runtime.RuntimeError(.ledgerFailure, "the request failed", member: name))
         }
     }
+
+    /// The failures of a local plan whose messages say where in the member's data (row, column,
+    /// source) something failed: only their code leaves the node (protocols/node.md#runs-across-nodes).
+    static let stayInside: Set<Runtime.RuntimeError.Code> = [.inputRejected, .valueOutOfRange, .fileFailure, .invalidConfiguration]
 
     /// The longest local plan a coordinator may ask for (a day).
     static let longestLocalPlanMillis: UInt64 = 86_400_000

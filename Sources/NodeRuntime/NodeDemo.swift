@@ -111,7 +111,7 @@ public struct NodeDemo: Sendable {
             let roles: MemberRoles = index == 0 ? [.voting, .participant, .sequencer] : [.voting, .participant]
             cards.append(try MemberKeyDirectory(path: home(name) + "/keys").create(name: name, roles: roles, address: nil))
             let database = home(name) + "/admissions.sqlite"
-            try DemoData.writeHospital(path: database, rows: options.rows, seed: options.seed &+ UInt64(index) &* 7919)
+            try DemoData.writeHospital(path: database, rows: options.rows, seed: options.seed, index: index)
             databases.append(database)
             try #"{"member": "\#(name)", "sources": {"admissions": {"kind": "sqlite", "path": "admissions.sqlite", "table": "admissions"}}}"#
                 .write(toFile: home(name) + "/sources.json", atomically: true, encoding: .utf8)

@@ -34,6 +34,11 @@ public struct NodeSettings: Sendable {
     public var parameters: ParameterPolicy
     /// Deadlines and sizes of the transport.
     public var limits: NodeLimits
+    /// Whether this member takes part in runs of only some of the members with the participant
+    /// role. Off by default: results over two participant sets that differ by one member give
+    /// that member's input away, so a node takes part only in runs of all of them
+    /// (protocols/node.md#runs-across-nodes).
+    public var participantSubsets: Bool = false
 
     /// Reads and checks a configuration file.
     /// - Parameter path: The file.
@@ -46,7 +51,7 @@ public struct NodeSettings: Sendable {
         do {
             let root = try ConfigurationNode.read(try ConfigurationNode.contents(ofFile: path), file: path)
             let top = try root.object(
-                allowedKeys: ["keys", "ledger", "listen", "admin", "peers", "dataSources", "contractRoles", "operators", "insecureTestParameters"],
+                allowedKeys: ["keys", "ledger", "listen", "admin", "peers", "dataSources", "contractRoles", "operators", "participantSubsets", "insecureTestParameters"],
                 expectation: "an object (the node configuration)")
             func address(_ node: ConfigurationNode) throws -> NodeAddress {
                 guard let address = NodeAddress(parsing: try node.string(.name)) else {
@@ -74,14 +79,17 @@ public struct NodeSettings: Sendable {
                 }
             }
             let insecure = try top.optional("insecureTestParameters")?.bool() ?? false
+            let subsets = try top.optional("participantSubsets")?.bool() ?? false
             let adminNode = try top.required("admin", expectation: "host:port for the operators")
-            return NodeSettings(
+            var settings = NodeSettings(
                 keyDirectory: resolve(try top.required("keys", expectation: "the member key directory").string(.path)),
                 ledgerPath: resolve(try top.required("ledger", expectation: "the ledger replica's path").string(.path)),
                 listen: try address(try top.required("listen", expectation: "host:port for the other members")),
                 admin: try address(adminNode), peers: peers,
                 dataSourcesPath: try top.optional("dataSources").map { resolve(try $0.string(.path)) },
                 contractRoles: roles, operators: operators, parameters: insecure ? .insecureForTests : .production, limits: .default)
+            settings.participantSubsets = subsets
+            return settings
         } catch let error as DataSourceError {
             throw RuntimeError(.invalidConfiguration, error.description, cause: error)
         }

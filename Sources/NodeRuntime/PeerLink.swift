@@ -140,7 +140,7 @@ public final class PeerLink: Sendable {
                     request: ClientRequest(message: request), descriptor: method, serializer: RawBytesCodec(),
                     deserializer: RawBytesCodec(), options: options
                 ) { response in try response.message }
-            } catch let error as RPCError where error.code == .unavailable && ContinuousClock.now < connectBy {
+            } catch let error as RPCError where error.code == .unavailable && ContinuousClock.now < connectBy && !Task.isCancelled {
                 try? await Task.sleep(for: limits.backoff(attempt: attempt))
                 attempt += 1
             } catch let error as RPCError {
@@ -151,10 +151,18 @@ public final class PeerLink: Sendable {
         }
     }
 
-    /// Closes the connection (in-flight calls finish first).
-    public func close() async {
+    /// Closes the connection: in-flight calls may finish within `grace`, then the connection is
+    /// cut (a call still queued for a connection being made would otherwise hold it open).
+    /// - Parameter grace: How long in-flight calls may take.
+    public func close(grace: Duration = .seconds(2)) async {
         client.beginGracefulShutdown()
+        let connections = self.connections
+        let cut = Task {
+            try? await Task.sleep(for: grace)
+            connections.cancel()
+        }
         await connections.value
+        cut.cancel()
     }
 }
 

@@ -2,6 +2,7 @@ public import ConsortiumLedger
 public import CryptoPrimitives
 public import Runtime
 public import WireFormat
+import Foundation
 
 /// A member node's replica of the consortium ledger (protocols/node.md#ledger-replication). One
 /// member, the sequencer, orders entries: its replica is the log. Every other node drafts its own
@@ -21,7 +22,11 @@ public actor ReplicatedLedger: LedgerAccess {
     private let callTimeout: Duration
     private let wireLimits: WireLimits
     /// Why the replica stopped following the sequencer, if it did.
-    public private(set) var halted: String?
+    public private(set) var halted: String? {
+        didSet { if let halted, oldValue == nil { recordHalt(halted) } }
+    }
+    /// Where the halt is kept across restarts (protocols/node.md#ledger-replication).
+    private let haltRecord: String?
 
     /// A replica.
     /// - Parameters:
@@ -30,9 +35,12 @@ public actor ReplicatedLedger: LedgerAccess {
     ///   - sequencer: The sequencer member.
     ///   - callTimeout: The deadline of each call to the sequencer.
     ///   - wireLimits: Bounds on decoded answers.
+    ///   - haltRecord: A file that keeps a halt across restarts: read now (a replica halted before
+    ///     stays halted), written when the replica halts; nil keeps it in memory only.
     ///   - call: Calls a member's node (``NodeTransport/call(_:_:timeout:)``).
     public init(
         local: LedgerService, member: String, sequencer: String, callTimeout: Duration, wireLimits: WireLimits = .default,
+        haltRecord: String? = nil,
         call: @escaping @Sendable (_ peer: String, _ request: [UInt8], _ timeout: Duration) async throws -> [UInt8]
     ) {
         self.local = local
@@ -40,7 +48,26 @@ public actor ReplicatedLedger: LedgerAccess {
         self.sequencer = sequencer
         self.callTimeout = callTimeout
         self.wireLimits = wireLimits
+        self.haltRecord = haltRecord
         self.call = call
+        if let haltRecord, let data = FileManager.default.contents(atPath: haltRecord) {
+            let reason = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            halted = reason.isEmpty ? "stopped following sequencer \(sequencer) before a restart" : reason
+        }
+    }
+
+    /// Writes the halt's reason next to the replica (a new file renamed into place, so a crash
+    /// leaves the old state or the new one). A failure to write is not fatal: the halt holds in
+    /// memory, and the node's log says the record is missing.
+    private nonisolated func recordHalt(_ reason: String) {
+        guard let haltRecord else { return }
+        let temporary = haltRecord + ".new"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data((reason + "\n").utf8)),
+            rename(temporary, haltRecord) == 0
+        else {
+            FileHandle.standardError.write(Data("covenant node: the replication halt could not be recorded in \(haltRecord)\n".utf8))
+            return
+        }
     }
 
     /// Whether this node is the sequencer.
@@ -74,7 +101,11 @@ public actor ReplicatedLedger: LedgerAccess {
                 var answer = try ControlResponse.read(
                     try await call(sequencer, ControlRequest.submit(signed).encoded(), callTimeout), from: sequencer, limits: wireLimits)
                 let index = try answer.readUInt64()
-                try? await sync()  // appended: a failed catch-up here is retried by the next sync
+                // Accepted where it was drafted: this replica applies its own entry (verified like
+                // any other) instead of fetching it back; otherwise it catches up. A failed
+                // catch-up here is retried by the next sync.
+                if index == (await local.size), (try? await local.receive([signed])) != nil { return index }
+                try? await sync()
                 return index
             } catch let error as RuntimeError where error.code == .staleReplica {
                 last = error
@@ -83,7 +114,9 @@ public actor ReplicatedLedger: LedgerAccess {
         throw last ?? RuntimeError(.staleReplica, "the sequencer kept refusing the entry as stale", member: member)
     }
 
-    /// Fetches the sequencer's log from this replica's size on and applies it, verifying every entry.
+    /// Fetches the sequencer's log from this replica's size on and applies it, verifying every
+    /// entry; one call when the replica is fewer than 256 entries (about 1 MiB) behind, since each
+    /// answer carries the log's size.
     /// - Throws: ``RuntimeError`` `replicationHalted` once an entry failed verification (never
     ///   applied), `transportFailure` when the sequencer cannot be reached.
     public func sync() async throws {
@@ -95,9 +128,11 @@ public actor ReplicatedLedger: LedgerAccess {
                 try await call(sequencer, ControlRequest.fetch(from: from, limit: 256).encoded(), callTimeout), from: sequencer,
                 limits: wireLimits)
             let count = try answer.readLength(limit: 256, unitSize: 4)
-            guard count > 0 else { return }
             var entries: [SignedEntry] = []
             for _ in 0..<count { entries.append(try SignedEntry(wireEncoded: try answer.readByteString(), limits: wireLimits)) }
+            let size = try answer.readUInt64()
+            try answer.finish()
+            guard count > 0 else { return }
             guard entries.first?.entry.sequence == from else {
                 throw RuntimeError(.transportFailure, "the sequencer answered entries from another position than \(from)", member: member)
             }
@@ -109,9 +144,11 @@ public actor ReplicatedLedger: LedgerAccess {
                 halted = "stopped following sequencer \(sequencer): \(error.message)"
                 throw RuntimeError(.replicationHalted, halted!, member: member)
             }
-            guard await local.size > from else {
+            let reached = await local.size
+            guard reached > from else {
                 throw RuntimeError(.transportFailure, "the sequencer's entries did not extend this replica", member: member)
             }
+            if reached >= size { return }
         }
     }
 
@@ -131,9 +168,11 @@ public actor ReplicatedLedger: LedgerAccess {
                 encoded.append(entryBytes)
                 bytes += entryBytes.count
             }
+            let size = await local.size
             return ControlResponse.ok { w in
                 w.writeUInt32(UInt32(encoded.count))
                 for entry in encoded { w.writeByteString(entry) }
+                w.writeUInt64(size)
             }
         } catch let error as RuntimeError {
             return ControlResponse.refusal(error)

@@ -184,7 +184,7 @@ public actor QueueMailbox: Mailbox {
     private var head = 0
     /// Payload bytes of the unread messages.
     private var unreadBytes = 0
-    private var waiter: (id: UInt64, continuation: CheckedContinuation<TransportMessage?, any Error>)?
+    private var waiter: (id: UInt64, continuation: CheckedContinuation<TransportMessage?, any Error>, wake: any ScheduledWake)?
     private var nextWaiterID: UInt64 = 0
     private var disconnected = false
     private var closed = false
@@ -205,6 +205,7 @@ public actor QueueMailbox: Mailbox {
         guard !disconnected, !closed else { return }
         if let current = waiter {
             waiter = nil
+            current.wake.cancel()
             current.continuation.resume(returning: message)
             return
         }
@@ -233,6 +234,7 @@ public actor QueueMailbox: Mailbox {
         unreadBytes = 0
         if let current = waiter {
             waiter = nil
+            current.wake.cancel()
             current.continuation.resume(throwing: RuntimeError(.disconnected, "\(party) was cut off by the transport"))
         }
     }
@@ -245,6 +247,7 @@ public actor QueueMailbox: Mailbox {
         unreadBytes = 0
         if let current = waiter {
             waiter = nil
+            current.wake.cancel()
             current.continuation.resume(returning: nil)
         }
     }
@@ -265,19 +268,20 @@ public actor QueueMailbox: Mailbox {
             }
             return message
         }
-        if closed || ContinuousClock.now >= deadline { return nil }
+        // The deadline is kept on the run's clock (protocols/runtime.md#deadlines).
+        let clock = Deadlines.clock
+        if closed || clock.now >= deadline { return nil }
         nextWaiterID += 1
         let id = nextWaiterID
-        let timer = Task {
-            try? await Task.sleep(until: deadline, clock: .continuous)
-            self.expire(id, cancelled: false)
-        }
-        defer { timer.cancel() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation(isolation: self) { continuation in
                 // One receiver at a time: an earlier receive still waiting gets nil, as at its deadline.
-                if let earlier = waiter { earlier.continuation.resume(returning: nil) }
-                waiter = (id, continuation)
+                if let earlier = waiter {
+                    earlier.wake.cancel()
+                    earlier.continuation.resume(returning: nil)
+                }
+                let wake = clock.schedule(at: deadline) { await self.expire(id, cancelled: false) }
+                waiter = (id, continuation, wake)
             }
         } onCancel: {
             Task { await self.expire(id, cancelled: true) }
@@ -287,6 +291,7 @@ public actor QueueMailbox: Mailbox {
     private func expire(_ id: UInt64, cancelled: Bool) {
         guard let current = waiter, current.id == id else { return }
         waiter = nil
+        current.wake.cancel()
         if cancelled {
             current.continuation.resume(throwing: CancellationError())
         } else {

@@ -263,6 +263,23 @@ public actor Member {
     /// The protocol outputs this member received, by run.
     private var received: [LedgerHash: AggregateOutput] = [:]
 
+    /// Forgets what it held for the runs that are closed on the ledger (published or aborted):
+    /// their compiled contract, received output, commitment and session, so a long-running
+    /// member's state stays bounded by its open runs. It keeps the opening of each input
+    /// commitment (protocols/runtime.md#commitments) and its views.
+    /// How many runs it holds state for (its open runs, plus closed ones until its next
+    /// preparation forgets them); `covenant node status` reports it.
+    public var heldRuns: Int { runs.count }
+
+    private func forgetClosedRuns(in state: ConsortiumState) {
+        for runID in Array(runs.keys) where (state.runs[runID]?.status ?? .open) != .open {
+            runs[runID] = nil
+            received[runID] = nil
+            commitments[runID] = nil
+            joined[runID] = nil
+        }
+    }
+
     /// The signing key, for checkpoints signed through the ledger actor (module-internal).
     nonisolated var signingKey: Ed25519.PrivateKey { key }
 
@@ -299,6 +316,12 @@ public actor Member {
         // Once per run: a second preparation would replace the input and opening it committed to.
         guard runs[runID] == nil, !preparing.contains(runID) else {
             throw RuntimeError(.invalidParticipants, "already prepared run \(runID.hex.prefix(16))…", member: name)
+        }
+        let state = await ledger.state
+        forgetClosedRuns(in: state)
+        // A closed run takes no more inputs (and what this member held of it may be forgotten).
+        if let status = state.runs[runID]?.status, status != .open {
+            throw RuntimeError(.invalidParticipants, "run \(runID.hex.prefix(16))… is \(status.rawValue); it takes no more inputs", member: name)
         }
         preparing.insert(runID)
         defer { preparing.remove(runID) }

@@ -139,7 +139,8 @@ enum ProtocolDriver {
             report.ending = .failed("the protocol could not start: \(error)")
             return report
         }
-        let clock = ContinuousClock()
+        // Round deadlines are kept on the run's clock (protocols/runtime.md#deadlines).
+        let clock = Deadlines.clock
         var round = machine.currentRound
         var deadline = clock.now.advanced(by: roundTimeout)
         var idle = 0

@@ -93,23 +93,30 @@ extension RunCoordinator {
         var memberReports: [PartyID: PartyReport<AggregateOutput>] = [:]
         var aggregatorReport: PartyReport<AggregateOutput>?
         var timedOut = false
+        // Every party that drives is held on the run's clock until it ends, so that a virtual
+        // clock moves only while all of them wait (protocols/runtime.md#deadlines).
+        let clock = Deadlines.clock
+        clock.hold(participants.filter { !absent.contains($0.name) }.count + (aggregatorMailbox == nil ? 0 : 1))
         await withTaskGroup(of: Event.self) { group in
             for (participant, party) in zip(participants, parties) {
+                guard !absent.contains(participant.name) else {
+                    group.addTask { .member(PartyReport(party: party, ending: .disconnected, sentDigests: [], ignored: [])) }
+                    continue
+                }
                 group.addTask {
-                    guard !absent.contains(participant.name) else {
-                        return .member(PartyReport(party: party, ending: .disconnected, sentDigests: [], ignored: []))
-                    }
+                    defer { clock.release() }
                     return .member(await participant.participate(runID: runID, roundTimeout: memberTimeout))
                 }
             }
             if let aggregator, let mailbox = aggregatorMailbox {
                 group.addTask {
-                    .aggregator(await aggregator.drive(
+                    defer { clock.release() }
+                    return .aggregator(await aggregator.drive(
                         peers: parties, session: session, mailbox: mailbox, transport: transport, roundTimeout: roundTimeout))
                 }
             }
             group.addTask {
-                try? await Task.sleep(for: overall)
+                try? await clock.sleep(until: clock.now.advanced(by: overall))
                 return .deadline
             }
             var pending = participants.count + (aggregator == nil ? 0 : 1)

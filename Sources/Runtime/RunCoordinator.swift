@@ -56,6 +56,16 @@ public struct RunCoordinator: Sendable {
         _ compiled: CompiledContract, participants: [any RunParticipant], recipients: [any ResultRecipient],
         ceremony: Consortium.KeyCeremonyRecord?, options: RunOptions
     ) async throws -> RunReport {
+        // The run's protocol deadlines are kept on its clock (protocols/runtime.md#deadlines).
+        try await Deadlines.$clock.withValue(options.clock) {
+            try await runOnClock(compiled, participants: participants, recipients: recipients, ceremony: ceremony, options: options)
+        }
+    }
+
+    private func runOnClock(
+        _ compiled: CompiledContract, participants: [any RunParticipant], recipients: [any ResultRecipient],
+        ceremony: Consortium.KeyCeremonyRecord?, options: RunOptions
+    ) async throws -> RunReport {
         let clock = ContinuousClock()
         var phaseStart = clock.now
         var phases: [PhaseTiming] = []
@@ -335,17 +345,42 @@ public struct RunCoordinator: Sendable {
             }
         }
         let draft = await ledger.draft(.resultPublished(publication), author: coordinator.name)
-        var endorsements: [Endorsement] = []
-        for participant in participants where contributorNames.contains(participant.name) {
-            do {
-                if let endorsement = try await participant.endorse(draft) { endorsements.append(endorsement) }
-            } catch let error as RuntimeError where error.code == .inconsistentOutputs {
-                report.memberErrors[participant.name] = error.message
-                return await abort("member \(participant.name) refused to endorse the result: it is not what the member computed")
-            } catch {
-                report.memberErrors[participant.name] = "\(error)"
-                return await abort("member \(participant.name) could not endorse the result")
+        // Every contributor checks the draft at once; the first refusal in participant order decides.
+        /// One contributor's answer to the draft.
+        struct Answer: Sendable {
+            var index: Int
+            var endorsement: Endorsement?
+            var error: RuntimeError?
+        }
+        let contributing = participants.enumerated().filter { contributorNames.contains($0.element.name) }
+        let answers = await withTaskGroup(of: Answer.self, returning: [Answer].self) { group in
+            for (index, participant) in contributing {
+                group.addTask {
+                    do {
+                        return Answer(index: index, endorsement: try await participant.endorse(draft))
+                    } catch let error as RuntimeError {
+                        return Answer(index: index, error: error)
+                    } catch {
+                        return Answer(index: index, error: RuntimeError(.transportFailure, "\(error)", member: participant.name))
+                    }
+                }
             }
+            var all: [Answer] = []
+            for await answer in group { all.append(answer) }
+            return all.sorted { $0.index < $1.index }
+        }
+        var endorsements: [Endorsement] = []
+        for answer in answers {
+            let name = participants[answer.index].name
+            if let error = answer.error {
+                if error.code == .inconsistentOutputs {
+                    report.memberErrors[name] = error.message
+                    return await abort("member \(name) refused to endorse the result: it is not what the member computed")
+                }
+                report.memberErrors[name] = "\(error)"
+                return await abort("member \(name) could not endorse the result")
+            }
+            if let endorsement = answer.endorsement { endorsements.append(endorsement) }
         }
         guard endorsements.count >= Int(start.minimumContributors) else {
             return await abort(
@@ -361,9 +396,14 @@ public struct RunCoordinator: Sendable {
         report.revealedHash = publication.revealedHash
         report.transcriptHash = transcript
         report.status = .published
-        for member in recipients {
-            if let view = views[member.name] {
-                await member.receive(MemberView(runID: runID, result: view, contributors: report.contributors, resultOpening: resultNonce))
+        let contributors = report.contributors
+        await withTaskGroup(of: Void.self) { group in
+            for member in recipients {
+                if let view = views[member.name] {
+                    group.addTask {
+                        await member.receive(MemberView(runID: runID, result: view, contributors: contributors, resultOpening: resultNonce))
+                    }
+                }
             }
         }
         endPhase("reveal")

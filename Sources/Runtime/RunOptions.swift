@@ -29,6 +29,9 @@ public struct RunOptions: Sendable {
     /// Called with one line as each phase of the run begins (for a live progress display; never
     /// carries a data value).
     public var progress: (@Sendable (String) -> Void)?
+    /// The clock the protocol's round deadlines and the joint phase's overall deadline are kept
+    /// on: the real clock, or a ``VirtualClock`` in tests (protocols/runtime.md#deadlines).
+    public var clock: any DeadlineClock
 
     /// Options.
     /// - Parameters:
@@ -42,12 +45,15 @@ public struct RunOptions: Sendable {
     ///   - localPlanTimeout: The deadline of each member's local plan (default 10 minutes).
     ///   - insecureDealer: INSECURE dealt preprocessing for `beaver` (default false).
     ///   - progress: Called as each phase begins.
+    ///   - clock: The clock of the protocol's deadlines (default: the real clock).
     public init(
         protocolFamily: ProtocolFamily? = nil, participants: [String]? = nil, roundTimeout: Duration = .seconds(5),
         secaggThreshold: Int? = nil, signKeyAdverts: Bool = true, checkpoint: Bool = true, transport: (any Transport)? = nil,
-        localPlanTimeout: Duration = .seconds(600), insecureDealer: Bool = false, progress: (@Sendable (String) -> Void)? = nil
+        localPlanTimeout: Duration = .seconds(600), insecureDealer: Bool = false, progress: (@Sendable (String) -> Void)? = nil,
+        clock: any DeadlineClock = RealClock()
     ) {
         self.insecureDealer = insecureDealer
+        self.clock = clock
         self.progress = progress
         self.localPlanTimeout = localPlanTimeout
         self.protocolFamily = protocolFamily

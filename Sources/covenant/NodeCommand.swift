@@ -22,11 +22,12 @@ struct NodeCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await ExitStatus.reporting {
+                let signals = StopSignals([SIGTERM, SIGINT])
                 let node = try await MemberNode(settings: try NodeSettings.load(path: config))
                 let (member, admin) = try await node.start()
                 // Unbuffered: a supervisor (or a test) reads the addresses while the node runs.
                 FileHandle.standardOutput.write(Data("member-address \(member)\nadmin-address \(admin)\n".utf8))
-                await Signals.wait(for: [SIGTERM, SIGINT])
+                await signals.wait()
                 await node.stop()
             }
         }
@@ -98,47 +99,56 @@ enum Operator {
     }
 }
 
-/// Waiting for a process signal without blocking a thread of the concurrency pool.
-enum Signals {
-    static func wait(for signals: [Int32]) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let queue = DispatchQueue(label: "covenant.signals")
-            let once = OnceFlag()
-            var sources: [DispatchSourceSignal] = []
-            for number in signals {
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-                source.setEventHandler {
-                    if once.take() {
-                        continuation.resume()
-                    } else {
-                        // A second signal while the node stops cleanly: stop now (the replica is
-                        // committed entry by entry, so nothing is half-written).
-                        FileHandle.standardError.write(Data("second signal: exiting without waiting for the runs in progress\n".utf8))
-                        exit(130)
-                    }
-                }
-                source.resume()
-                sources.append(source)
-            }
-            Signals.keep(sources)
+/// Stop signals, caught from before the node announces its addresses (a supervisor may signal as
+/// soon as it reads them) until the process ends, without blocking a thread of the concurrency
+/// pool. The first signal ends ``wait()``; a second one exits at once with 130.
+final class StopSignals: @unchecked Sendable {
+    // @unchecked: `received` and `waiter` are only read and written under `lock`; the sources are
+    // set once in init.
+    private let lock = NSLock()
+    private var received = false
+    private var waiter: CheckedContinuation<Void, Never>?
+    private var sources: [DispatchSourceSignal] = []
+
+    /// Catches `signals` from now on.
+    init(_ signals: [Int32]) {
+        let queue = DispatchQueue(label: "covenant.signals")
+        for number in signals {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { [unowned self] in self.deliver() }
+            source.resume()
+            sources.append(source)
         }
     }
 
-    nonisolated(unsafe) private static var kept: [DispatchSourceSignal] = []
-    private static func keep(_ sources: [DispatchSourceSignal]) { kept = sources }
-}
-
-/// A flag that is taken once.
-final class OnceFlag: @unchecked Sendable {
-    // @unchecked: the flag is only read and written under the lock.
-    private let lock = NSLock()
-    private var taken = false
-    func take() -> Bool {
+    private func deliver() {
         lock.lock()
-        defer { lock.unlock() }
-        if taken { return false }
-        taken = true
-        return true
+        if received {
+            lock.unlock()
+            // A second signal while the node stops cleanly: stop now (the replica is committed
+            // entry by entry, so nothing is half-written).
+            FileHandle.standardError.write(Data("second signal: exiting without waiting for the runs in progress\n".utf8))
+            exit(130)
+        }
+        received = true
+        let waiter = self.waiter
+        self.waiter = nil
+        lock.unlock()
+        waiter?.resume()
+    }
+
+    /// Returns once a signal has arrived (at once if one already has).
+    func wait() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            lock.lock()
+            if received {
+                lock.unlock()
+                continuation.resume()
+            } else {
+                waiter = continuation
+                lock.unlock()
+            }
+        }
     }
 }

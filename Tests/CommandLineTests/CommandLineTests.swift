@@ -167,4 +167,56 @@ extension CommandLineTests {
         }
         #expect(try Self.covenant(["demo", "--nodes", "--members", "3", "--drop", "1"]).status == 64)
     }
+
+    @Test("five members as node processes: every replica records what the one-process demo's ledger records")
+    func fiveNodesRecordWhatOneProcessRecords() throws {
+        let one = Self.temporaryDirectory("demo-one")
+        let nodes = Self.temporaryDirectory("demo-five")
+        defer {
+            try? FileManager.default.removeItem(atPath: one)
+            try? FileManager.default.removeItem(atPath: nodes)
+        }
+        let common = ["--members", "5", "--rows", "200", "--key-bits", "1024", "--insecure-test-parameters", "--json"]
+        let embedded = try Self.covenant(["demo", "--dir", one] + common)
+        #expect(embedded.status == 0, "\(embedded.err)")
+        let separate = try Self.covenant(["demo", "--nodes", "--dir", nodes] + common)
+        #expect(separate.status == 0, "\(separate.err)")
+
+        /// What a ledger records, without what differs by construction (signatures, timestamps,
+        /// run ids, commitments' nonces, who proposed and who coordinated): its members and roles,
+        /// each contract's source and approvers, each run's protocol, participants, status,
+        /// contributors, circuit, committing members and revealed values, and its entry kinds.
+        func content(_ ledger: String) throws -> [String] {
+            let shown = try Self.covenant(["ledger", "show", ledger, "--json"])
+            #expect(shown.status == 0, "\(shown.err)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(shown.out.utf8)) as? [String: Any])
+            var lines: [String] = []
+            for member in object["members"] as? [[String: Any]] ?? [] {
+                lines.append("member \(member["name"] ?? "") \(member["roles"] ?? "")")
+            }
+            for contract in object["contracts"] as? [[String: Any]] ?? [] {
+                let approvers = (contract["approvals"] as? [[String: Any]] ?? []).compactMap { $0["member"] as? String }.sorted()
+                lines.append("contract \(contract["name"] ?? "") approved by \(approvers) source \(contract["source"] ?? "")")
+            }
+            for run in object["runs"] as? [[String: Any]] ?? [] {
+                let result = run["result"] as? [String: Any] ?? [:]
+                let committed = (run["commitments"] as? [[String: Any]] ?? []).compactMap { $0["member"] as? String }.sorted()
+                let participants = (run["participants"] as? [String] ?? []).sorted()
+                lines.append("""
+                    run \(run["protocolName"] ?? "") \(run["status"] ?? "") participants \(participants) committed \(committed) \
+                    circuit \(run["circuitHash"] ?? "") contributors \(result["contributors"] ?? "") revealed \(result["revealedValues"] ?? "")
+                    """)
+            }
+            let kinds = (object["entries"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }.sorted()
+            lines.append("entries \(kinds)")
+            return lines.sorted()
+        }
+        let expected = try content(one + "/ledger.sqlite")
+        #expect(expected.filter { $0.hasPrefix("run ") }.count == 3)
+        let members = try FileManager.default.contentsOfDirectory(atPath: nodes + "/nodes").filter { $0 != "shares" }
+        #expect(members.count == 5)
+        for member in members {
+            #expect(try content("\(nodes)/nodes/\(member)/ledger.sqlite") == expected, "the replica of \(member)")
+        }
+    }
 }

@@ -282,6 +282,60 @@ struct PostgreSQLErrorTests {
         }
     }
 
+    /// An invalid cell is found whether the plan's filter keeps its row or not, and whatever
+    /// the column's catalog type leaves to check: NaN in `numeric(12,2)` (whose type rules out
+    /// the other problems), units past 2^63 in `numeric(20,2)` (whose type does not), an
+    /// infinite date.
+    @Test func badCellsInFilteredAndKeptRows() async throws {
+        let connection = PG.connection(try TestPostgreSQL.cluster())
+        let filtered = try ContractCompiler.compile(
+            source: """
+                contract staff version 1 {
+                  input employees(dept: text, age: int, salary: decimal(2), joined: date, manager: bool)
+                  local {
+                    where age >= 40
+                    clip salary to [0, 1000000]
+                  }
+                  compute by dept in ("eng", "ops") { n = count() total = sum(salary) spread = stddev(salary) }
+                  reveal n, total, spread to all
+                }
+                """)
+        let cases: [(salary: String, bad: [String?], column: String)] = [
+            ("numeric(12,2)", ["ops", "AGE", "NaN", "2024-01-31", "true"], "salary"),
+            ("numeric(20,2)", ["ops", "AGE", "100000000000000000", "2024-01-31", "true"], "salary"),
+            ("numeric(12,2)", ["ops", "AGE", "2.5", "-infinity", "true"], "joined"),
+        ]
+        for (salary, bad, column) in cases {
+            for age in ["30", "50"] {
+                let columns = [("dept", "text"), ("age", "integer"), ("salary", salary), ("joined", "date"), ("manager", "boolean")]
+                let table = try await Self.table(connection, columns: columns, rows: [
+                    ["eng", "45", "1.5", "2024-01-31", "true"], bad.map { $0 == "AGE" ? age : $0 }, ["ops", "41", "7.25", "2024-02-01", "false"],
+                ])
+                let source = PostgreSQLSource(connection: connection, relation: .table(schema: nil, name: table))
+                for strategy in [ExecutionStrategy.automatic, .rowPipeline] {
+                    do {
+                        _ = try await source.execute(filtered.localPlan, strategy: strategy)
+                        Issue.record("\(salary), \(column), age \(age), \(strategy): no error")
+                    } catch let error as DataSourceError {
+                        #expect(error.code == .unparsableValue, "\(salary), \(column), age \(age), \(strategy)")
+                        #expect(error.location?.row == 2)
+                        #expect(error.location?.column == column)
+                    }
+                }
+            }
+        }
+        // The same table without the bad row: the pushdown agrees with the row pipeline.
+        let table = try await Self.table(connection, columns: [("dept", "text"), ("age", "integer"), ("salary", "numeric(12,2)"), ("joined", "date"), ("manager", "boolean")], rows: [
+            ["eng", "45", "1.5", "2024-01-31", "true"], ["ops", "41", "7.25", "2024-02-01", "false"], ["ops", "39", "3", "2024-02-01", "false"],
+            ["hr", "50", "2", "2024-02-01", "false"], ["eng", "60", nil, "2024-02-01", "false"], ["ops", "70", "2000000", "2024-02-01", "false"],
+        ])
+        let source = PostgreSQLSource(connection: connection, relation: .table(schema: nil, name: table))
+        let pushed = try await source.execute(filtered.localPlan, strategy: .automatic)
+        let streamed = try await source.execute(filtered.localPlan, strategy: .rowPipeline)
+        #expect(pushed.path == .pushdown)
+        #expect(pushed.partials == streamed.partials)
+    }
+
     /// A source over a query of 10^10 rows (never finishing in time) whose column has a name of
     /// its own, `tag`, by which `backend(_:tag:)` finds the scan among the server's backends.
     static func endless(_ connection: PostgreSQLSource.Connection, tag: String) -> PostgreSQLSource {

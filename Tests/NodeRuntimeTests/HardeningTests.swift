@@ -1,3 +1,4 @@
+import Foundation
 import CryptoPrimitives
 import MPCProtocols
 import NIOCore
@@ -264,5 +265,29 @@ struct HardeningTests {
             #expect(try await collect(1, from: mailbox).map(\.bytes) == [[9]], "\(host) dialled as \(dialing)")
             await network.stop()
         }
+    }
+
+    @Test("a replica that halted stays halted after a restart: the halt is recorded next to it")
+    func haltSurvivesRestart() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("covenant-halt-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let record = directory + "/ledger.sqlite.halted"
+        func replica() throws -> ReplicatedLedger {
+            ReplicatedLedger(
+                local: try LedgerService(path: nil), member: "beta", sequencer: "alpha", callTimeout: .seconds(1), haltRecord: record
+            ) { _, _, _ in throw RuntimeError(.transportFailure, "no sequencer in this test") }
+        }
+        let first = try replica()
+        #expect(await first.halted == nil)
+        await first.halt("sequencer alpha signed a checkpoint this replica contradicts")
+        #expect(FileManager.default.fileExists(atPath: record))
+        let restarted = try replica()
+        #expect(await restarted.halted == "sequencer alpha signed a checkpoint this replica contradicts")
+        let refused = await #expect(throws: RuntimeError.self) { try await restarted.sync() }
+        #expect(refused?.code == .replicationHalted)
+        // The operator clears the halt by removing the record once the cause is resolved.
+        try FileManager.default.removeItem(atPath: record)
+        #expect(await (try replica()).halted == nil)
     }
 }

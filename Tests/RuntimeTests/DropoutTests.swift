@@ -11,15 +11,17 @@ import Testing
 /// the contributors and needs `t` decryption shares; additive needs everyone.
 @Suite("Dropouts")
 struct DropoutTests {
-    /// Dropouts are detected at the deadline; generous enough that survivors are never late on a loaded machine.
-    static let fast = Duration.seconds(3)
+    /// Dropouts are detected at the round deadline, kept on a virtual clock: time stands still
+    /// while a survivor computes, so survivors are never late, and the deadlines pass without
+    /// being waited for (protocols/runtime.md#deadlines).
+    static let deadline = Duration.seconds(60)
 
     @Test("secagg, 5 members, t = 3: two drop at round k, the result is exact over U3", arguments: [UInt8(0), 1, 2, 3])
     func secaggSurvives(round: UInt8) async throws {
         let transport = InMemoryTransport(faults: FaultPlan(crashes: [PartyID(4): round, PartyID(5): round]))
         let fixture = try await hospitalConsortium(count: 5)
         let report = try await fixture.consortium.run(
-            fixture.compiled, options: RunOptions(protocolFamily: .secagg, roundTimeout: Self.fast, secaggThreshold: 3, transport: transport))
+            fixture.compiled, options: RunOptions(protocolFamily: .secagg, roundTimeout: Self.deadline, secaggThreshold: 3, transport: transport, clock: VirtualClock()))
         #expect(report.isPublished, "\(report.abortReason ?? "")")
         // Dropped before the masked input (rounds 0–2): excluded; during unmasking (3): included.
         let expected = round == 3 ? fixture.names : Array(fixture.names.prefix(3))
@@ -41,7 +43,7 @@ struct DropoutTests {
         let fixture = try await hospitalConsortium(count: 5)
         let report = try await fixture.consortium.run(
             fixture.compiled,
-            options: RunOptions(protocolFamily: .secagg, roundTimeout: Self.fast, secaggThreshold: 3, transport: InMemoryTransport(faults: FaultPlan(crashes: crashes))))
+            options: RunOptions(protocolFamily: .secagg, roundTimeout: Self.deadline, secaggThreshold: 3, transport: InMemoryTransport(faults: FaultPlan(crashes: crashes)), clock: VirtualClock()))
         #expect(!report.isPublished)
         #expect(report.result == nil && report.views.isEmpty)
         #expect(report.abortReason?.contains("threshold is 3") == true, "\(report.abortReason ?? "")")
@@ -56,7 +58,7 @@ struct DropoutTests {
         try await fixture.holdTestKeyCeremony(threshold: 3)
         let silentDecryptor = try await fixture.consortium.run(
             fixture.compiled,
-            options: RunOptions(protocolFamily: .paillier, roundTimeout: Self.fast, transport: InMemoryTransport(faults: FaultPlan(crashes: [PartyID(2): 3]))))
+            options: RunOptions(protocolFamily: .paillier, roundTimeout: Self.deadline, transport: InMemoryTransport(faults: FaultPlan(crashes: [PartyID(2): 3])), clock: VirtualClock()))
         #expect(silentDecryptor.isPublished, "\(silentDecryptor.abortReason ?? "")")
         #expect(silentDecryptor.contributors == fixture.names)
         #expect(silentDecryptor.decryptors.count == 3 && !silentDecryptor.decryptors.contains(fixture.names[1]))
@@ -64,7 +66,7 @@ struct DropoutTests {
 
         let noCommit = try await fixture.consortium.run(
             fixture.compiled,
-            options: RunOptions(protocolFamily: .paillier, roundTimeout: Self.fast, transport: InMemoryTransport(faults: FaultPlan(crashes: [PartyID(4): 1]))))
+            options: RunOptions(protocolFamily: .paillier, roundTimeout: Self.deadline, transport: InMemoryTransport(faults: FaultPlan(crashes: [PartyID(4): 1])), clock: VirtualClock()))
         #expect(noCommit.isPublished, "\(noCommit.abortReason ?? "")")
         let three = Array(fixture.names.prefix(3))
         #expect(noCommit.contributors == three)
@@ -79,7 +81,7 @@ struct DropoutTests {
         try await fixture.holdTestKeyCeremony(threshold: 3)
         let report = try await fixture.consortium.run(
             fixture.compiled,
-            options: RunOptions(protocolFamily: .paillier, roundTimeout: Self.fast, transport: InMemoryTransport(faults: FaultPlan(crashes: [PartyID(2): 3, PartyID(3): 3]))))
+            options: RunOptions(protocolFamily: .paillier, roundTimeout: Self.deadline, transport: InMemoryTransport(faults: FaultPlan(crashes: [PartyID(2): 3, PartyID(3): 3])), clock: VirtualClock()))
         #expect(!report.isPublished)
         #expect(report.result == nil)
         #expect(report.abortReason?.contains("2 valid decryption shares, 3 needed") == true, "\(report.abortReason ?? "")")
@@ -92,7 +94,7 @@ struct DropoutTests {
         let fixture = try await hospitalConsortium(count: 3)
         let report = try await fixture.consortium.run(
             fixture.compiled,
-            options: RunOptions(protocolFamily: .additive, roundTimeout: Self.fast, transport: InMemoryTransport(faults: FaultPlan(crashes: [PartyID(3): round]))))
+            options: RunOptions(protocolFamily: .additive, roundTimeout: Self.deadline, transport: InMemoryTransport(faults: FaultPlan(crashes: [PartyID(3): round])), clock: VirtualClock()))
         #expect(!report.isPublished)
         #expect(report.result == nil)
         #expect(report.abortReason?.contains("dropped out") == true || report.abortReason?.contains("cut off") == true, "\(report.abortReason ?? "")")
@@ -106,8 +108,29 @@ struct DropoutTests {
         let fixture = try await hospitalConsortium(count: 5, source: source)
         let report = try await fixture.consortium.run(
             fixture.compiled,
-            options: RunOptions(protocolFamily: .secagg, roundTimeout: Self.fast, secaggThreshold: 3, transport: InMemoryTransport(faults: FaultPlan(crashes: [PartyID(4): 2, PartyID(5): 2]))))
+            options: RunOptions(protocolFamily: .secagg, roundTimeout: Self.deadline, secaggThreshold: 3, transport: InMemoryTransport(faults: FaultPlan(crashes: [PartyID(4): 2, PartyID(5): 2])), clock: VirtualClock()))
         #expect(!report.isPublished)
         #expect(report.abortReason?.contains("requires participants >= 4") == true, "\(report.abortReason ?? "")")
+    }
+
+    @Test("deadlines on virtual time: a member silent from the start is dropped at the round deadline (here ten minutes) without waiting for it, and secagg finishes over the others")
+    func virtualDeadlines() async throws {
+        let fixture = try await hospitalConsortium(count: 4)
+        let clock = VirtualClock()
+        let report = try await fixture.consortium.run(
+            fixture.compiled,
+            options: RunOptions(
+                protocolFamily: .secagg, roundTimeout: .seconds(600), secaggThreshold: 3,
+                transport: InMemoryTransport(faults: FaultPlan(crashes: [PartyID(4): 0])), clock: clock))
+        #expect(report.isPublished, "\(report.abortReason ?? "")")
+        #expect(report.contributors == Array(fixture.names.prefix(3)))
+        // The dropout was declared at a round deadline that passed on the clock.
+        #expect(clock.elapsed >= .seconds(600))
+        // A run with every member present passes no deadline at all.
+        let steady = VirtualClock()
+        let full = try await fixture.consortium.run(
+            fixture.compiled, options: RunOptions(protocolFamily: .secagg, roundTimeout: .seconds(600), secaggThreshold: 3, clock: steady))
+        #expect(full.isPublished && full.contributors.count == 4)
+        #expect(steady.elapsed == .zero)
     }
 }

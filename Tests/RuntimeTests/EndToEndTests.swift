@@ -27,6 +27,24 @@ struct EndToEndTests {
         #expect(audit.runs.first?.status == "published")
     }
 
+    @Test("a member forgets what it held of closed runs: after three runs it holds at most the one just closed, and refuses to prepare a closed run")
+    func closedRunsAreForgotten() async throws {
+        let example = try Example.load("energy_usage")
+        let fixture = try await TestConsortium.make(
+            source: example.source, csvFiles: example.csvFiles, names: ["grid_operator", "utility-b"])
+        var last: RunReport?
+        for _ in 0..<3 {
+            last = try await fixture.consortium.run(fixture.compiled)
+            #expect(last?.isPublished == true)
+        }
+        for member in fixture.consortium.members { #expect(await member.heldRuns <= 1) }
+        let closed = try #require(last?.runID)
+        let refused = await #expect(throws: RuntimeError.self) {
+            _ = try await fixture.consortium.members[0].prepare(runID: closed, on: fixture.consortium.ledger, party: PartyID(1), members: 2)
+        }
+        #expect(refused?.code == .invalidParticipants)
+    }
+
     @Test("energy_usage (protocol auto) under additive, secagg and paillier", arguments: [ProtocolFamily.additive, .secagg, .paillier])
     func energyUsageEachProtocol(_ family: ProtocolFamily) async throws {
         let example = try Example.load("energy_usage")

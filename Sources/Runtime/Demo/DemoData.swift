@@ -59,6 +59,18 @@ public enum DemoData {
         return (0..<count).map { $0 < base.count ? base[$0] : "hospital-\($0 + 1)" }
     }
 
+    /// Writes the demo's table of the `index`-th hospital (its own seed and scale), the same for
+    /// the one-process demo and `demo --nodes`.
+    /// - Parameters:
+    ///   - path: The database file (replaced if it exists).
+    ///   - rows: The number of rows.
+    ///   - seed: The demo's data seed.
+    ///   - index: The hospital's position among the members.
+    /// - Throws: ``RuntimeError`` `fileFailure`.
+    public static func writeHospital(path: String, rows: Int, seed: UInt64, index: Int) throws {
+        try writeHospital(path: path, rows: rows, seed: seed &+ UInt64(index) &* 7919, size: 0.8 + 0.5 * Double(index % 5) / 4)
+    }
+
     /// Writes `rows` admissions for one hospital into a new SQLite file.
     /// - Parameters:
     ///   - path: The database file (replaced if it exists).

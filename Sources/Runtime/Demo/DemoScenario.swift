@@ -131,9 +131,7 @@ public struct DemoScenario: Sendable {
         var databases: [String: String] = [:]
         for (index, name) in names.enumerated() {
             let database = path("data/\(name).sqlite")
-            try DemoData.writeHospital(
-                path: database, rows: options.rows, seed: options.seed &+ UInt64(index) &* 7919,
-                size: 0.8 + 0.5 * Double(index % 5) / 4)
+            try DemoData.writeHospital(path: database, rows: options.rows, seed: options.seed, index: index)
             databases[name] = database
             var sources = Self.dataSourceConfigurationText(member: name)
             if let server {
