@@ -231,23 +231,20 @@ struct BeaverRunMachineTests {
         CircuitGateTests.reveal(0), CircuitGateTests.reveal(1), CircuitGateTests.reveal(2, suppress: 4),
     ])
 
-    static func run(_ inputs: [[Int128]], reorder: UInt64?) async throws -> Outcome {
+    /// `circuit` among the members holding `inputs`, each with a fresh 512-bit key, no dealer,
+    /// routed to the end off the cooperative pool.
+    static func run(_ circuit: Circuit, _ inputs: [[Int128]], seed: UInt64, reorder: UInt64? = nil) async throws -> Outcome {
         let n = inputs.count
-        let keys = try TripleGenerationTests.keys(n, seed: 600 + UInt64(n))
+        let keys = try TripleGenerationTests.keys(n, seed: seed + UInt64(n))
         let configuration = try BeaverConfiguration(
             sessionID: testSession(3), memberCount: n, bitLength: BeaverConfiguration.largestBitLength(memberCount: n))
-        var rng = DeterministicRNG(seed: 61)
+        var rng = DeterministicRNG(seed: seed)
         let machines: [any ProtocolStateMachine<BeaverRunMessage, [UInt128]>] = try (0..<n).map { i in
             let gate = try CircuitGate(circuit: circuit, inputs: inputs[i], memberCount: n, bitLength: configuration.bitLength)
             return try BeaverRunStateMachine(
                 configuration: configuration, party: PartyID(UInt32(i + 1)), gate: gate, privateKey: keys[i], using: &rng)
         }
-        return try await Self.route(machines, reorder: reorder)
-    }
-
-    /// Routes the machines to their end off the cooperative pool.
-    static func route(_ machines: [any ProtocolStateMachine<BeaverRunMessage, [UInt128]>], reorder: UInt64? = nil) async throws -> Outcome {
-        try await offPool {
+        return try await offPool {
             var router = InProcessRouter(machines: machines, decode: { bytes throws(MPCProtocolError) in try BeaverRunMessage(wireEncoded: bytes) })
             router.reorderSeed = reorder
             try router.run()
@@ -258,7 +255,7 @@ struct BeaverRunMachineTests {
     @Test("equals the plaintext evaluator with no dealer, whatever the delivery order", arguments: [(3, nil), (2, 7)] as [(Int, UInt64?)])
     func memberGenerated(members: Int, reorder: UInt64?) async throws {
         let inputs: [[Int128]] = Array([[-4, 60], [Int128(Int64.max), 30], [9, 20]].prefix(members))
-        let opened = try await Self.run(inputs, reorder: reorder).agreed(members: members)
+        let opened = try await Self.run(Self.circuit, inputs, seed: 600, reorder: reorder).agreed(members: members)
         #expect(try CircuitGate.revelations(from: opened, circuit: Self.circuit) == (try Self.circuit.evaluate(memberInputs: inputs)))
         // 110 (or 90 for two members) against 100: shown, or suppressed and opened as (0, 0).
         let shown: UInt128 = members == 3 ? 2 : 0
@@ -272,18 +269,8 @@ struct BeaverRunMachineTests {
         let circuit = Circuit(inputWidth: 2, gates: [
             Gate(.sumInputs, slot: 0), Gate(.sumInputs, slot: 1), Gate(.divide, [1, 0], kind: .real), CircuitGateTests.reveal(2),
         ])
-        let n = 2
         let inputs: [[Int128]] = [[3, 1_234_567], [4, -20]]
-        let keys = try TripleGenerationTests.keys(n, seed: 700)
-        let configuration = try BeaverConfiguration(
-            sessionID: testSession(5), memberCount: n, bitLength: BeaverConfiguration.largestBitLength(memberCount: n))
-        var rng = DeterministicRNG(seed: 71)
-        let machines: [any ProtocolStateMachine<BeaverRunMessage, [UInt128]>] = try (0..<n).map { i in
-            let gate = try CircuitGate(circuit: circuit, inputs: inputs[i], memberCount: n, bitLength: configuration.bitLength)
-            return try BeaverRunStateMachine(
-                configuration: configuration, party: PartyID(UInt32(i + 1)), gate: gate, privateKey: keys[i], using: &rng)
-        }
-        let opened = try await Self.route(machines).agreed(members: n)
+        let opened = try await Self.run(circuit, inputs, seed: 700).agreed(members: 2)
         let got = try CircuitGate.revelations(from: opened, circuit: circuit)
         #expect(CircuitGateTests.close(got, try circuit.evaluate(memberInputs: inputs), tolerance: 1e-6) == [])
     }
