@@ -76,7 +76,7 @@ let package = Package(
         // Protocol engines: sans-I/O state machines (additive, secagg, paillier aggregation).
         .target(
             name: "MPCProtocols",
-            dependencies: ["MultiPrecision", "CryptoPrimitives", "WireFormat", "SecretSharing", "PaillierEncryption"],
+            dependencies: ["MultiPrecision", "CryptoPrimitives", "WireFormat", "SecretSharing", "PaillierEncryption", "Circuit"],
             swiftSettings: swiftSettings),
 
         // Member data sources (SQLite, CSV, PostgreSQL), validation against the contract's input, local plan execution.
@@ -106,7 +106,7 @@ let package = Package(
             name: "Runtime",
             dependencies: [
                 "MPCProtocols", "DataSources", "ConsortiumLedger", "CircuitCompiler", "Circuit", "CryptoPrimitives",
-                "PaillierEncryption", "ContractLanguage", "WireFormat", .product(name: "GRDB", package: "GRDB.swift"),
+                "PaillierEncryption", "SecretSharing", "ContractLanguage", "WireFormat", .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings),
 

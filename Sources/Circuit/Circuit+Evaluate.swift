@@ -46,6 +46,15 @@ public struct Revelation: Sendable, Hashable {
     public var info: RevealInfo
     /// The outcome.
     public var outcome: RevealOutcome
+
+    /// A revelation (e.g. one a protocol engine opened on shares).
+    /// - Parameters:
+    ///   - info: The reveal gate's metadata.
+    ///   - outcome: The outcome.
+    public init(info: RevealInfo, outcome: RevealOutcome) {
+        self.info = info
+        self.outcome = outcome
+    }
 }
 
 extension Circuit {

@@ -44,7 +44,8 @@ enum ControlRequest: Sendable {
         case .commit(let runID):
             w.writeUInt8(5); w.write(runID)
         case .join(let runID, let terms):
-            w.writeUInt8(6); w.write(runID); w.writeString(terms.family.rawValue)
+            // The recorded name (beaver's says whether its preprocessing is the INSECURE dealer's).
+            w.writeUInt8(6); w.write(runID); w.writeString(terms.recordedName)
             w.writeUInt32(UInt32(clamping: terms.secaggThreshold)); w.writeBool(terms.signKeyAdverts)
         case .participate(let runID, let millis):
             w.writeUInt8(7); w.write(runID); w.writeUInt64(millis)
@@ -71,8 +72,13 @@ enum ControlRequest: Sendable {
         case 5: self = .commit(runID: try r.read(LedgerHash.self))
         case 6:
             let runID = try r.read(LedgerHash.self)
-            guard let family = ProtocolFamily(rawValue: try r.readString()) else { throw .invalidValue("unknown protocol") }
-            self = .join(runID: runID, terms: SessionTerms(family: family, secaggThreshold: Int(try r.readUInt32()), signKeyAdverts: try r.readBool()))
+            let name = try r.readString()
+            guard let family = SessionTerms.family(recordedAs: name), SessionTerms(
+                family: family, secaggThreshold: 0, signKeyAdverts: true, insecureDealer: name.hasSuffix("/INSECURE-dealer")
+            ).recordedName == name else { throw .invalidValue("unknown protocol") }
+            self = .join(runID: runID, terms: SessionTerms(
+                family: family, secaggThreshold: Int(try r.readUInt32()), signKeyAdverts: try r.readBool(),
+                insecureDealer: name.hasSuffix("/INSECURE-dealer")))
         case 7: self = .participate(runID: try r.read(LedgerHash.self), roundMillis: try r.readUInt64())
         case 8: self = .endorse(try ResultPublication(wireEncoded: try r.readByteString(), limits: limits))
         case 9:

@@ -145,6 +145,8 @@ extension MemberNode {
         }
         if let seconds = request["roundTimeoutSeconds"] as? Double, seconds > 0, seconds <= 3600 { options.roundTimeout = .milliseconds(Int64(seconds * 1000)) }
         if let t = request["secaggThreshold"] as? Int { options.secaggThreshold = t }
+        // INSECURE, benchmarks and tests: beaver's preprocessing dealt from the run id (recorded as such).
+        if let dealer = request["insecureDealer"] as? Bool { options.insecureDealer = dealer }
         let ceremony = await ledger.local.latestKeyCeremony()
         let (family, _) = try Consortium.resolveProtocol(compiled, requested: options.protocolFamily)
         var names: [String]

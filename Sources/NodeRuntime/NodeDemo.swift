@@ -272,22 +272,24 @@ public struct NodeDemo: Sendable {
         return ports
     }
 
-    /// Equal JSON results, numbers within a relative 1e-9 (the oracle and the reveal compute
-    /// means and deviations in different orders; protocols/runtime.md#reveal).
+    /// Equal JSON results, numbers within a relative `tolerance` (1e-9 by default: the oracle and
+    /// the reveal compute means and deviations in different orders, protocols/runtime.md#reveal;
+    /// beaver's fixed point is within 1e-6, protocols/contract-language.md §8.3).
     /// - Parameters:
     ///   - a: A JSON value.
     ///   - b: Another.
+    ///   - tolerance: The relative tolerance of numbers.
     /// - Returns: Whether they are the same result.
-    public static func sameResult(_ a: Any, _ b: Any) -> Bool {
+    public static func sameResult(_ a: Any, _ b: Any, tolerance: Double = 1e-9) -> Bool {
         switch (a, b) {
         case let (x as [String: Any], y as [String: Any]):
-            return Set(x.keys) == Set(y.keys) && x.keys.allSatisfy { sameResult(x[$0]!, y[$0]!) }
+            return Set(x.keys) == Set(y.keys) && x.keys.allSatisfy { sameResult(x[$0]!, y[$0]!, tolerance: tolerance) }
         case let (x as [Any], y as [Any]):
-            return x.count == y.count && zip(x, y).allSatisfy(sameResult)
+            return x.count == y.count && zip(x, y).allSatisfy { sameResult($0, $1, tolerance: tolerance) }
         case let (x as String, y as String):
             return x == y
         case let (x as NSNumber, y as NSNumber):
-            return abs(x.doubleValue - y.doubleValue) <= 1e-9 * max(1, abs(x.doubleValue))
+            return abs(x.doubleValue - y.doubleValue) <= tolerance * max(1, abs(x.doubleValue))
         case (is NSNull, is NSNull):
             return true
         default:

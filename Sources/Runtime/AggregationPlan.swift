@@ -1,6 +1,7 @@
 public import Circuit
 public import CircuitCompiler
 public import ContractLanguage
+import MPCProtocols
 
 /// How a contract runs on an aggregation protocol (additive, secagg, paillier), spec
 /// protocols/runtime.md#reveal: the circuit is cut at its opening frontier
@@ -11,9 +12,16 @@ public import ContractLanguage
 /// suppression) in the clear on the opened values.
 ///
 /// Without `disclose sums` only the revealed outputs themselves may be opened; a contract whose
-/// outputs need more (or any contract needing a minimum or maximum of the members' own values) is
-/// refused: it needs protocol `beaver`, which is not implemented yet.
+/// outputs need more (or any contract needing a minimum or maximum of the members' own values)
+/// needs protocol `beaver`.
+///
+/// Under `beaver` (protocols/beaver.md#evaluating-a-circuit) nothing is cut: each member's
+/// protocol input is its whole partial-aggregate vector, the members evaluate the entire circuit
+/// on shares, and only the reveal gates' outcomes are opened (`disclose sums` opens nothing then).
 public struct AggregationPlan: Sendable {
+    /// True under protocol `beaver`: the circuit runs on shares and the plan only encodes inputs
+    /// and reads the revealed outcomes.
+    public let onShares: Bool
     /// Every reveal gate's metadata, in gate order.
     public let reveals: [RevealInfo]
     /// A readable name for each opened value (for errors; never a value).
@@ -29,16 +37,20 @@ public struct AggregationPlan: Sendable {
     /// The partial-aggregate vector length.
     public let inputWidth: Int
 
-    /// The number of values each member contributes (and the protocol sums): one per opened wire.
-    public var vectorLength: Int { openedWires.count }
+    /// The number of values each member contributes: one per opened wire, or under `beaver` two
+    /// 64-bit words per partial aggregate.
+    public var vectorLength: Int { onShares ? 2 * inputWidth : openedWires.count }
 
     /// Plans a compiled contract.
-    /// - Parameter compiled: The contract.
+    /// - Parameters:
+    ///   - compiled: The contract.
+    ///   - family: The protocol of the run (nil: one of the aggregation protocols).
     /// - Throws: ``RuntimeError`` `unsupportedContract`, naming every output and requirement
-    ///   that needs more than the protocols can open.
-    public init(_ compiled: CompiledContract) throws(RuntimeError) {
-        if let reasons = AggregationPlan.unsupportedReasons(compiled) {
-            var message = "contract \(compiled.contract.syntax.name.text) needs protocol beaver (Beaver multiplication with secure comparison), which is not implemented yet; the implemented protocols (additive, secagg, paillier) only add secret values: "
+    ///   that needs more than the protocol can evaluate.
+    public init(_ compiled: CompiledContract, family: ProtocolFamily? = nil) throws(RuntimeError) {
+        onShares = family == .beaver
+        if !onShares, let reasons = AggregationPlan.unsupportedReasons(compiled) {
+            var message = "contract \(compiled.contract.syntax.name.text) needs protocol beaver (Beaver multiplication with secure comparison); the aggregation protocols (additive, secagg, paillier) only add secret values: "
                 + reasons.joined(separator: "; ")
             if !compiled.contract.disclosesSums && compiled.opening.comparisonGates.isEmpty {
                 message += "; or add 'disclose sums' to the contract to open the sums these are computed from to every participant and compute the rest in the clear (protocols/contract-language.md §7.5)"
@@ -52,6 +64,10 @@ public struct AggregationPlan: Sendable {
         self.finalisation = compiled.opening.finalisation
         self.circuit = circuit
         self.inputWidth = circuit.inputWidth
+        if onShares {
+            constants = []
+            return
+        }
         do {
             self.constants = try circuit.evaluateAffine(
                 compiled.opening.openedWires, on: [Int128](repeating: 0, count: circuit.inputWidth),
@@ -92,6 +108,68 @@ public struct AggregationPlan: Sendable {
             reasons.append("the circuit uses \(names.joined(separator: ", ")) gates")
         }
         return reasons
+    }
+
+    /// A member's protocol input from its partial-aggregate vector: under `beaver` the vector
+    /// itself, each value as two big-endian 64-bit words (high, low); otherwise its contribution
+    /// ``contribution(of:)`` encoded by ``encode(_:members:)``.
+    /// - Parameters:
+    ///   - partials: The member's partial-aggregate vector.
+    ///   - members: The session's member count.
+    /// - Returns: The words it commits to and feeds the protocol.
+    /// - Throws: ``RuntimeError`` as ``contribution(of:)`` and ``encode(_:members:)``.
+    public func protocolInput(partials: [Int128], members: Int) throws(RuntimeError) -> [UInt64] {
+        guard onShares else { return try encode(contribution(of: partials), members: members) }
+        guard partials.count == inputWidth else {
+            throw RuntimeError(.inputRejected, "the partial-aggregate vector has \(partials.count) values, the plan needs \(inputWidth)")
+        }
+        return Self.words(partials.map { UInt128(bitPattern: $0) })
+    }
+
+    /// Field elements as two big-endian words each (high, low): how a `beaver` session's opened
+    /// values travel in ``AggregateOutput/sum``.
+    /// - Parameter elements: The elements.
+    /// - Returns: The words.
+    static func words(_ elements: [UInt128]) -> [UInt64] {
+        elements.flatMap { [UInt64(truncatingIfNeeded: $0 >> 64), UInt64(truncatingIfNeeded: $0)] }
+    }
+
+    /// The partial-aggregate vector a `beaver` protocol input encodes (``protocolInput(partials:members:)``).
+    /// - Parameter words: Two words per value.
+    /// - Returns: The values.
+    public static func partials(fromWords words: [UInt64]) -> [Int128] {
+        stride(from: 0, to: words.count - 1, by: 2).map { i in
+            Int128(bitPattern: UInt128(words[i]) << 64 | UInt128(words[i + 1]))
+        }
+    }
+
+    /// The contract result from what the protocol output: the revealed outcomes under `beaver`,
+    /// otherwise ``result(values:contract:)`` of the opened sums.
+    /// - Parameters:
+    ///   - output: The protocol's output.
+    ///   - contract: The checked contract.
+    /// - Returns: The result, every output included.
+    /// - Throws: ``RuntimeError`` `valueOutOfRange` if assembly fails or a `beaver` output carries
+    ///   no revelations.
+    public func result(from output: AggregateOutput, contract: CheckedContract) throws(RuntimeError) -> ContractResult {
+        guard onShares else { return try result(values: values(fromSum: output.sum), contract: contract) }
+        let opened = stride(from: 0, to: output.sum.count - 1, by: 2).map { UInt128(output.sum[$0]) << 64 | UInt128(output.sum[$0 + 1]) }
+        do {
+            return ContractResult(revelations: try CircuitGate.revelations(from: opened, circuit: circuit), contract: contract)
+        } catch {
+            throw RuntimeError(.valueOutOfRange, "the beaver session's opened values are not one status and value per reveal gate")
+        }
+    }
+
+    /// The public result (outputs revealed to `all`) from the protocol's output.
+    /// - Parameters:
+    ///   - output: The protocol's output.
+    ///   - contract: The checked contract.
+    /// - Returns: The public result.
+    /// - Throws: as ``result(from:contract:)``.
+    public func publicResult(from output: AggregateOutput, contract: CheckedContract) throws(RuntimeError) -> ContractResult {
+        let full = try result(from: output, contract: contract)
+        return full.restricted(to: publicOutputs(among: full.outputNames))
     }
 
     /// A member's contribution: the linear part `A·x` of every opened value on its own partials.

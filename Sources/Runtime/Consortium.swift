@@ -255,20 +255,20 @@ public actor Consortium {
             compiled.opening.opensOutputsOnly
             ? "the circuit's \(gates) gates are all linear (sums and public-constant multiples)"
             : "with 'disclose sums' the members compute only the \(opened) sums below the opening frontier on secrets (linear), and the rest of the circuit's \(gates) gates in the clear"
-        if requested == .beaver || compiled.contract.protocolChoice == .beaver {
-            // Refused here, before anything is written (a refusal leaves the ledger untouched).
-            throw RuntimeError(
-                .unsupportedContract,
-                "\(requested == .beaver ? "protocol beaver was requested" : "contract \(compiled.contract.syntax.name.text) names protocol beaver"), which is not implemented yet; the implemented protocols are additive, secagg and paillier")
-        }
+        let onShares = "the members evaluate the whole circuit's \(gates) gates on secret shares and open only the outputs"
         switch compiled.contract.protocolChoice {
         case .auto:
             if let requested {
-                return (requested, "the contract says protocol auto; this run uses \(requested.rawValue), as requested (\(what))")
+                return (requested, "the contract says protocol auto; this run uses \(requested.rawValue), as requested (\(requested == .beaver ? onShares : what))")
             }
             let family = compiled.protocolFamily
             guard joint.isSubset(of: [.linear]), family != .beaver else {
-                return (family, "protocol auto chose beaver: the circuit needs \(joint.map(\.rawValue).sorted().joined(separator: ", "))")
+                let needs = joint.subtracting([.linear]).map(\.rawValue).sorted().joined(separator: ", ")
+                let opcodes = Set(compiled.circuit.gates.map(\.opcode).filter { $0.capability != .linear }.map(\.rawValue)).sorted()
+                return (
+                    .beaver,
+                    "protocol auto chose beaver: the circuit needs \(needs) on secrets (its \(opcodes.joined(separator: ", ")) gates), which only beaver provides; \(onShares)"
+                )
             }
             return (family, "protocol auto chose \(family.rawValue): \(what), and \(family.rawValue) is the cheapest protocol that evaluates them (seed-expanded shares, three message hops, no big-integer work); it needs every member to the end — use secagg to tolerate dropouts or paillier for publicly verifiable decryption")
         default:
@@ -287,11 +287,15 @@ public actor Consortium {
     /// - Parameter compiled: The contract.
     /// - Returns: The protocols in cost order, and the reasons when the list is empty.
     public static func runnableProtocols(_ compiled: CompiledContract) -> (protocols: [ProtocolFamily], reasons: [String]) {
-        if let reasons = AggregationPlan.unsupportedReasons(compiled) { return ([], reasons) }
+        let aggregation = AggregationPlan.unsupportedReasons(compiled)
         switch compiled.contract.protocolChoice {
-        case .auto: return ([.additive, .secagg, .paillier], [])
-        case .beaver: return ([], ["the contract names protocol beaver, which is not implemented yet"])
-        default: return ([compiled.protocolFamily], [])
+        case .auto:
+            // Beaver evaluates every gate of the opcode table on shares.
+            return ((aggregation == nil ? [.additive, .secagg, .paillier] : []) + [.beaver], [])
+        case .beaver:
+            return ([.beaver], [])
+        default:
+            return aggregation.map { ([], $0) } ?? ([compiled.protocolFamily], [])
         }
     }
 

@@ -27,7 +27,8 @@ extension PartyID {
 
 /// What the protocol summed, normalised across protocols.
 public struct AggregateOutput: Sendable, Hashable {
-    /// `Σ` of the contributors' vectors in `Z_2^64`.
+    /// `Σ` of the contributors' vectors in `Z_2^64`; under beaver, the circuit's opened values
+    /// (a status and a value per reveal gate), each field element as two words, high first.
     public var sum: [UInt64]
     /// The members whose inputs the sum includes.
     public var contributors: [PartyID]
@@ -65,6 +66,10 @@ public enum SessionPlan: Sendable {
     case secagg(SecAggConfiguration)
     /// Threshold Paillier; the key is the one of the ledger's key ceremony `ceremony`.
     case paillier(PaillierAggregationConfiguration, ceremony: LedgerHash)
+    /// Beaver: the joint circuit on additive shares over `F_p`; `insecureDealer` when the
+    /// preprocessing is dealt from the run id (INSECURE, benchmarks and tests only).
+    /// `paillierBits` is the size of each member's fresh key for member-generated triples.
+    case beaver(BeaverConfiguration, insecureDealer: Bool, paillierBits: Int)
 
     /// The session id.
     public var sessionID: SessionID {
@@ -72,6 +77,7 @@ public enum SessionPlan: Sendable {
         case .additive(let c): c.sessionID
         case .secagg(let c): c.sessionID
         case .paillier(let c, _): c.sessionID
+        case .beaver(let c, _, _): c.sessionID
         }
     }
 }
@@ -208,7 +214,7 @@ public actor Member {
                 .inconsistentOutputs,
                 "refuses to endorse \(run_): the drafted contributors are not those the protocol reported to it", member: name)
         }
-        let expected = Array(try run.plan.publicResult(fromSum: output.sum, contract: run.compiled.contract).json.utf8)
+        let expected = Array(try run.plan.publicResult(from: output, contract: run.compiled.contract).json.utf8)
         guard expected == publication.revealedValues else {
             throw RuntimeError(
                 .inconsistentOutputs,
@@ -248,7 +254,7 @@ public actor Member {
                 member: name)
         }
         do {
-            return PreparedRun(compiled: compiled, plan: try AggregationPlan(compiled), participants: run.participants)
+            return PreparedRun(compiled: compiled, plan: try AggregationPlan(compiled, family: SessionTerms.family(recordedAs: run.protocolName)), participants: run.participants)
         } catch {
             throw RuntimeError(.contractNotActive, "refuses run \(runID.hex.prefix(16))…: \(error.message)", member: name)
         }
@@ -359,11 +365,9 @@ public actor Member {
         } catch {
             throw RuntimeError(.inputRejected, "\(error)", member: name, cause: error)
         }
-        let contribution: [Int128]
         let input: [UInt64]
         do {
-            contribution = try plan.contribution(of: execution.partials)
-            input = try plan.encode(contribution, members: members)
+            input = try plan.protocolInput(partials: execution.partials, members: members)
         } catch {
             throw RuntimeError(error.code, error.message, member: name)
         }
@@ -518,6 +522,13 @@ public actor Member {
                 return report.mapOutput {
                     AggregateOutput(sum: $0.sum, contributors: $0.contributors, decryptors: $0.decryptors, faultyKeyHolders: $0.faultyKeyHolders)
                 }
+            case .beaver(let configuration, let insecureDealer, let paillierBits):
+                guard let circuit = runs[runID]?.compiled.circuit else {
+                    return PartyReport(party: party, ending: .failed("no compiled contract"), sentDigests: [], ignored: [])
+                }
+                return await BeaverSession.drive(
+                    configuration, insecureDealer: insecureDealer, paillierBits: paillierBits, party: party, circuit: circuit, input: input, mailbox: mailbox,
+                    transport: transport, roundTimeout: roundTimeout)
             }
         } catch {
             return PartyReport(party: party, ending: .failed("the protocol machine could not be created: \(error)"), sentDigests: [], ignored: [])

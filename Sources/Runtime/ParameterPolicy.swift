@@ -73,8 +73,16 @@ public struct ParameterPolicy: Sendable, Hashable {
     /// ``weaknesses(in:)`` over entries already read.
     static func weaknesses(in entries: [SignedEntry]) -> [String] {
         entries.flatMap { signed -> [String] in
-            guard case .keyCeremony(let ceremony) = signed.entry.payload else { return [] }
-            return weaknesses(of: ceremony).map { "key ceremony at entry \(signed.entry.sequence): \($0)" }
+            switch signed.entry.payload {
+            case .keyCeremony(let ceremony):
+                return weaknesses(of: ceremony).map { "key ceremony at entry \(signed.entry.sequence): \($0)" }
+            case .runStarted(let start) where start.protocolName.hasSuffix("/INSECURE-dealer"):
+                return [
+                    "run at entry \(signed.entry.sequence) used INSECURE dealt preprocessing (\(start.protocolName)): every member could recompute every value it masked (benchmarks and tests only)"
+                ]
+            default:
+                return []
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+import Circuit
 import ConsortiumLedger
 import MPCProtocols
 
@@ -52,7 +53,7 @@ extension RunCoordinator {
     /// failure — never a partial or wrong sum.
     func runSession(
         _ plan: SessionPlan, aggregator: AggregatorMachine?, participants: [any RunParticipant], absent: Set<String>, parties: [PartyID],
-        runID: LedgerHash, roundTimeout: Duration
+        runID: LedgerHash, roundTimeout: Duration, circuit: Circuit
     ) async -> SessionOutcome {
         let session = plan.sessionID
         let transport = self.transport
@@ -66,9 +67,23 @@ extension RunCoordinator {
                 return SessionOutcome(result: .failure(RuntimeError(.protocolAborted, "the transport could not open the aggregator's mailbox")), digests: [], ignored: [:])
             }
         }
-        let memberTimeout = aggregator == nil ? roundTimeout : roundTimeout * 2 + .milliseconds(250)
-        let rounds = aggregator?.rounds ?? 3  // additive: seeds, partial sums, total
-        let overall = memberTimeout * (rounds + 2) * 2
+        let rounds: Int
+        var preprocessing = Duration.zero
+        switch plan {
+        case .beaver(let configuration, let insecureDealer, let paillierBits):
+            rounds = CircuitGate.layerBound(circuit, memberCount: configuration.memberCount, bitLength: configuration.bitLength) + 3
+            if !insecureDealer {
+                // Member-generated triples: a round of Gilboa products takes time proportional to
+                // the triples and to the square of the key size (protocols/beaver.md#in-the-runtime).
+                preprocessing = BeaverSession.preprocessingAllowance(
+                    circuit, configuration: configuration, paillierBits: paillierBits)
+            }
+        default:
+            rounds = aggregator?.rounds ?? 3  // additive: seeds, partial sums, total
+        }
+        let base = aggregator == nil ? roundTimeout : roundTimeout * 2 + .milliseconds(250)
+        let memberTimeout = base + preprocessing
+        let overall = (base * (rounds + 2) + preprocessing * 2) * 2
 
         enum Event: Sendable {
             case member(PartyReport<AggregateOutput>)
@@ -155,19 +170,19 @@ extension RunCoordinator {
             }
         }
         guard let aggregatorReport else {
-            // Additive: n-of-n, every member outputs the same sum.
-            var sums: [[UInt64]] = []
+            // Additive and beaver: n-of-n, every member outputs the same sum (or outcomes).
+            var outputs: [AggregateOutput] = []
             for report in all {
                 guard case .output(let output) = report.ending else {
                     return failure(.protocolAborted, explain(report))
                 }
-                sums.append(output.sum)
+                outputs.append(output)
             }
-            guard let first = sums.first, sums.allSatisfy({ $0 == first }) else {
+            guard let first = outputs.first, outputs.allSatisfy({ $0.sum == first.sum }) else {
                 return failure(.inconsistentOutputs, "the members' outputs disagree")
             }
             return SessionOutcome(
-                result: .success(AggregateOutput(sum: first, contributors: parties, decryptors: [], faultyKeyHolders: [])),
+                result: .success(AggregateOutput(sum: first.sum, contributors: parties, decryptors: [], faultyKeyHolders: [])),
                 digests: digests, ignored: ignored, traffic: traffic)
         }
         guard case .output(let output) = aggregatorReport.ending else {
@@ -189,6 +204,7 @@ extension SessionPlan {
         case .additive: "additive"
         case .secagg: "secagg"
         case .paillier: "paillier"
+        case .beaver: "beaver"
         }
     }
 }

@@ -79,8 +79,8 @@ public struct RunCoordinator: Sendable {
         let coordinator = self.coordinator
 
         // 1. Checks (nothing is recorded if any fails).
-        let plan = try AggregationPlan(compiled)
         let (family, reason) = try Consortium.resolveProtocol(compiled, requested: options.protocolFamily)
+        let plan = try AggregationPlan(compiled, family: family)
         let contractName = compiled.contract.syntax.name.text
         let versionID = try LedgerHash(compiled.contractID)
         let state = await ledger.state
@@ -123,7 +123,8 @@ public struct RunCoordinator: Sendable {
         let runBytes = SecureRandom.bytes(count: 32)
         let runID = try LedgerHash(runBytes)
         let parties = participants.indices.map { PartyID(UInt32($0 + 1)) }
-        let terms = SessionTerms(family: family, secaggThreshold: threshold, signKeyAdverts: options.signKeyAdverts)
+        let terms = SessionTerms(
+            family: family, secaggThreshold: threshold, signKeyAdverts: options.signKeyAdverts, insecureDealer: options.insecureDealer)
         endPhase("checks")
 
         var report = RunReport(
@@ -137,7 +138,7 @@ public struct RunCoordinator: Sendable {
         // 2. run-started.
         let start = RunStart(
             runID: runID, versionID: versionID, circuitHash: try LedgerHash(compiled.planHash),
-            protocolName: family.rawValue, keyCeremony: family == .paillier ? ceremony?.id : nil, participants: participantNames,
+            protocolName: terms.recordedName, keyCeremony: family == .paillier ? ceremony?.id : nil, participants: participantNames,
             minimumContributors: UInt32(max(Int(RunStart.leastContributors), Int(compiled.contract.minimumParticipants ?? 2))))
         report.ledgerEntries.append(try await coordinator.author(.runStarted(start), on: ledger))
         let session = try SessionID(bytes: runBytes)
@@ -233,7 +234,7 @@ public struct RunCoordinator: Sendable {
             sessionPlan = try SessionPlan.derive(
                 runID: runID, state: await ledger.state, vectorLength: plan.vectorLength, terms: terms, policy: parameters)
             switch sessionPlan {
-            case .additive: aggregatorMachine = nil
+            case .additive, .beaver: aggregatorMachine = nil
             case .secagg(let configuration): aggregatorMachine = .secagg(SecAggAggregatorStateMachine(configuration: configuration))
             case .paillier(let configuration, _): aggregatorMachine = .paillier(PaillierAggregatorStateMachine(configuration: configuration))
             }
@@ -266,7 +267,7 @@ public struct RunCoordinator: Sendable {
         }
         let outcome = await runSession(
             sessionPlan, aggregator: aggregatorMachine, participants: participants, absent: absent, parties: parties, runID: runID,
-            roundTimeout: options.roundTimeout)
+            roundTimeout: options.roundTimeout, circuit: compiled.circuit)
         await transport.close(session: session)
         endPhase("protocol")
         for (party, traffic) in outcome.traffic {
@@ -295,7 +296,7 @@ public struct RunCoordinator: Sendable {
         }
         let full: ContractResult
         do {
-            full = try plan.result(values: plan.values(fromSum: aggregate.sum), contract: compiled.contract)
+            full = try plan.result(from: aggregate, contract: compiled.contract)
         } catch {
             return await abort("the result could not be assembled: \(error.message)")
         }

@@ -21,6 +21,11 @@ public struct RunOptions: Sendable {
     /// How long each member's local plan (validation and scan of its data) may take before the
     /// run aborts with `run-aborted` (spec: protocols/runtime.md#run-options).
     public var localPlanTimeout: Duration
+    /// **INSECURE** — protocol `beaver` only: every member derives the triples and random bits
+    /// from the run id, a dealer that every member (and anyone who knows the run id) can replay,
+    /// so the run hides nothing from them. For benchmarks and tests; `run-started` records the
+    /// protocol as `beaver/INSECURE-dealer` (protocols/beaver.md#insecure-dealer-mode).
+    public var insecureDealer: Bool = false
     /// Called with one line as each phase of the run begins (for a live progress display; never
     /// carries a data value).
     public var progress: (@Sendable (String) -> Void)?
@@ -38,14 +43,16 @@ public struct RunOptions: Sendable {
     ///   - checkpoint: Checkpoint after the run (default true).
     ///   - transport: A transport for this run (e.g. one with faults).
     ///   - localPlanTimeout: The deadline of each member's local plan (default 10 minutes).
+    ///   - insecureDealer: INSECURE dealt preprocessing for `beaver` (default false).
     ///   - progress: Called as each phase begins.
     ///   - clock: The clock of the protocol's deadlines (default: the real clock).
     public init(
         protocolFamily: ProtocolFamily? = nil, participants: [String]? = nil, roundTimeout: Duration = .seconds(5),
         secaggThreshold: Int? = nil, signKeyAdverts: Bool = true, checkpoint: Bool = true, transport: (any Transport)? = nil,
-        localPlanTimeout: Duration = .seconds(600), progress: (@Sendable (String) -> Void)? = nil,
+        localPlanTimeout: Duration = .seconds(600), insecureDealer: Bool = false, progress: (@Sendable (String) -> Void)? = nil,
         clock: any DeadlineClock = RealClock()
     ) {
+        self.insecureDealer = insecureDealer
         self.clock = clock
         self.progress = progress
         self.localPlanTimeout = localPlanTimeout

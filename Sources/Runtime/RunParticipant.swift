@@ -15,16 +15,36 @@ public struct SessionTerms: Sendable, Hashable {
     public var secaggThreshold: Int
     /// Whether SecAgg key adverts are signed with the members' ledger keys.
     public var signKeyAdverts: Bool
+    /// Beaver only, INSECURE: every member derives the triples and bits from the run id, as a
+    /// dealer that everyone plays (``RunOptions/insecureDealer``); benchmarks and tests only.
+    public var insecureDealer: Bool
 
     /// Terms.
     /// - Parameters:
     ///   - family: The protocol.
     ///   - secaggThreshold: SecAgg's `t`.
     ///   - signKeyAdverts: Whether SecAgg adverts are signed.
-    public init(family: ProtocolFamily, secaggThreshold: Int, signKeyAdverts: Bool) {
+    ///   - insecureDealer: Beaver's INSECURE dealt preprocessing (default false).
+    public init(family: ProtocolFamily, secaggThreshold: Int, signKeyAdverts: Bool, insecureDealer: Bool = false) {
         self.family = family
         self.secaggThreshold = secaggThreshold
         self.signKeyAdverts = signKeyAdverts
+        self.insecureDealer = insecureDealer && family == .beaver
+    }
+
+    /// The protocol as `run-started` records it: the family's name, and for `beaver` the origin of
+    /// its preprocessing (`beaver/member-generated` or `beaver/INSECURE-dealer`), so that the
+    /// ledger says whether a trusted dealer was involved (protocols/beaver.md#threat-model).
+    public var recordedName: String {
+        guard family == .beaver else { return family.rawValue }
+        return insecureDealer ? "beaver/INSECURE-dealer" : "beaver/member-generated"
+    }
+
+    /// The protocol family of a recorded name (``recordedName``), or nil for an unknown one.
+    /// - Parameter name: `run-started`'s protocol name.
+    /// - Returns: The family.
+    public static func family(recordedAs name: String) -> ProtocolFamily? {
+        ProtocolFamily(rawValue: String(name.prefix { $0 != "/" }))
     }
 }
 
@@ -47,8 +67,8 @@ extension SessionPlan {
     ) throws(RuntimeError) -> SessionPlan {
         let label = "run \(runID.hex.prefix(16))…"
         guard let run = state.runs[runID] else { throw RuntimeError(.invalidParticipants, "\(label) is not on the ledger") }
-        guard run.protocolName == terms.family.rawValue else {
-            throw RuntimeError(.invalidParticipants, "\(label) runs \(run.protocolName) on the ledger, not \(terms.family.rawValue)")
+        guard run.protocolName == terms.recordedName else {
+            throw RuntimeError(.invalidParticipants, "\(label) runs \(run.protocolName) on the ledger, not \(terms.recordedName)")
         }
         let session: SessionID
         do { session = try SessionID(bytes: runID.bytes) } catch {
@@ -95,7 +115,13 @@ extension SessionPlan {
                         signatureKeys: try keys()),
                     ceremony: id)
             case .beaver:
-                throw RuntimeError(.invalidConfiguration, "protocol beaver is not implemented")
+                return .beaver(
+                    try BeaverConfiguration(
+                        sessionID: session, memberCount: n, bitLength: BeaverConfiguration.largestBitLength(memberCount: n)),
+                    insecureDealer: terms.insecureDealer,
+                    // Gilboa's masked products need 2·127 + κ + ⌈log2 n⌉ + 2 bits; the policy's
+                    // minimum (2048 in production) sets the security of the fresh keys.
+                    paillierBits: max(policy.minimumPaillierBits, 512))
             }
         } catch let error as RuntimeError {
             throw error

@@ -98,7 +98,13 @@ public enum RuntimeAudit {
                         return (index, "\(where_): it declares a minimum of \(run.minimumContributors) contributors, its contract requires \(minimum)")
                     }
                     let named = contract.contract.protocolChoice
-                    let allowed = named == .auto ? ["additive", "secagg", "paillier"] : [contract.protocolFamily.rawValue]
+                    let families = named == .auto ? ProtocolFamily.allCases : [contract.protocolFamily]
+                    // Beaver records the origin of its preprocessing in the name (SessionTerms.recordedName).
+                    let allowed = families.flatMap { family in
+                        [false, true].map {
+                            SessionTerms(family: family, secaggThreshold: 0, signKeyAdverts: true, insecureDealer: $0).recordedName
+                        }
+                    }
                     guard allowed.contains(run.protocolName), (run.keyCeremony != nil) == (run.protocolName == "paillier") else {
                         return (index, "\(where_): protocol '\(run.protocolName)' is not one its contract allows (or its key ceremony does not match the protocol)")
                     }

@@ -19,7 +19,7 @@ struct RunCommand: AsyncParsableCommand {
     var membersConfig: String?
     @Option(name: .customLong("operator"), help: "Coordinate the run from your member's node (protocols/node.md#admin-channel): the operator directory.")
     var operatorDirectory: String?
-    @Option(name: .customLong("protocol"), help: "additive, secagg or paillier (only for a contract that says 'protocol auto').")
+    @Option(name: .customLong("protocol"), help: "additive, secagg, paillier or beaver (only for a contract that says 'protocol auto').")
     var protocolName: String?
     @Option(help: "Comma-separated participants in party order (default: every member with data).")
     var participants: String?
@@ -29,6 +29,8 @@ struct RunCommand: AsyncParsableCommand {
     var localPlanTimeout: Int?
     @Flag(help: "Print the outcome as JSON.")
     var json = false
+    @Flag(help: "INSECURE, for benchmarks and tests: protocol beaver's triples and bits dealt from the run id, which every member can replay (the ledger records the run as beaver/INSECURE-dealer). Default: member-generated, no trusted party.")
+    var insecureDealer = false
 
     func validate() throws {
         guard (membersConfig == nil) != (operatorDirectory == nil) else {
@@ -42,14 +44,15 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         var family: ProtocolFamily?
         if let protocolName {
-            guard let parsed = ProtocolFamily(rawValue: protocolName), parsed != .beaver else {
-                throw ValidationError("--protocol must be additive, secagg or paillier")
+            guard let parsed = ProtocolFamily(rawValue: protocolName) else {
+                throw ValidationError("--protocol must be additive, secagg, paillier or beaver")
             }
             family = parsed
         }
         if let operatorDirectory {
             var request: [String: Any] = ["command": "run", "contract": contract]
             if let family { request["protocol"] = family.rawValue }
+            if insecureDealer { request["insecureDealer"] = true }
             if let participants { request["participants"] = participants.split(separator: ",").map(String.init) }
             let answer = try await Operator.send(operatorDirectory, request, timeout: .seconds(Int64(localPlanTimeout ?? 600) + 300))
             let published = answer["status"] as? String == "published"
@@ -81,8 +84,8 @@ struct RunCommand: AsyncParsableCommand {
         }
         do {
             // Refuse what cannot run before anything is written to the ledger.
-            _ = try AggregationPlan(compiled)
             let (resolved, _) = try Consortium.resolveProtocol(compiled, requested: family)
+            _ = try AggregationPlan(compiled, family: resolved)
             let configuration = try ConsortiumConfiguration.load(contentsOf: membersConfig)
             let (consortium, founded) = try await configuration.open()
             if founded { note("founded consortium \(configuration.consortium) on a new ledger \(configuration.ledgerPath)") }
@@ -105,7 +108,8 @@ struct RunCommand: AsyncParsableCommand {
                 options: RunOptions(
                     protocolFamily: family, participants: participants?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) },
                     roundTimeout: configuration.roundTimeout, secaggThreshold: configuration.secaggThreshold,
-                    localPlanTimeout: localPlanTimeout.map { .seconds($0) } ?? configuration.localPlanTimeout, progress: { line in Self.progress(line) }))
+                    localPlanTimeout: localPlanTimeout.map { .seconds($0) } ?? configuration.localPlanTimeout,
+                    insecureDealer: insecureDealer, progress: { line in Self.progress(line) }))
             if json {
                 print(ResultTable.text(ResultTable.object(report)))
             } else {

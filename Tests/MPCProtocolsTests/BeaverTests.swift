@@ -38,12 +38,12 @@ struct BeaverGateTests {
 
     /// Runs one gate per party (built by `makeGate(partyIndex)`) with dealt preprocessing.
     static func run<G: BeaverGate>(
-        members: Int, triples: Int, bits: Int, seed: UInt64, stores: [PreprocessingStore]? = nil,
+        members: Int, triples: Int, bits: Int, seed: UInt64, stores: [PreprocessingStore]? = nil, bitLength: Int = 65,
         configure: ((inout InProcessRouter<BeaverMessage, G.Output>) -> Void)? = nil,
         makeGate: (Int) throws -> G
     ) throws -> InProcessRouter<BeaverMessage, G.Output> {
         var rng = DeterministicRNG(seed: seed)
-        let configuration = try BeaverConfiguration(sessionID: testSession(7), memberCount: members)
+        let configuration = try BeaverConfiguration(sessionID: testSession(7), memberCount: members, bitLength: bitLength)
         let pools = try stores ?? InsecureDealer.dealInsecurely(parties: members, triples: triples, bits: bits, using: &rng)
         let machines: [any ProtocolStateMachine<BeaverMessage, G.Output>] = try (0..<members).map { i in
             try BeaverStateMachine(

@@ -383,7 +383,7 @@ struct NodeProcessTests {
 
     @Test(
         "every runnable example contract across node processes, under each protocol it allows, gives its expected public result",
-        arguments: ["energy_usage", "fraud_rates", "spend_regression"])
+        arguments: ["energy_usage", "fraud_rates", "spend_regression", "loan_defaults_by_age"])
     func exampleContracts(example: String) async throws {
         let directory = Vectors.repositoryRoot().appendingPathComponent("examples/contracts/\(example)").path
         let source = try String(contentsOfFile: directory + "/contract.cov", encoding: .utf8)
@@ -401,10 +401,11 @@ struct NodeProcessTests {
         try source.write(toFile: fixture.root + "/contract.cov", atomically: true, encoding: .utf8)
         try fixture.adopt("contract.cov", name: compiled.contract.syntax.name.text)
 
-        let plan = try AggregationPlan(compiled)
+        let plan = try (try? AggregationPlan(compiled)) ?? AggregationPlan(compiled, family: .beaver)
         let expectedFull = try #require(
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/expected.json"))) as? [String: Any])
-        let outputNames = ((expectedFull["groups"] as? [[String: Any]])?.first?["outputs"] as? [String: Any])?.keys.sorted() ?? []
+        // From the first group that is not suppressed (a suppressed group lists no outputs).
+        let outputNames = ((expectedFull["groups"] as? [[String: Any]])?.compactMap { $0["outputs"] as? [String: Any] }.first)?.keys.sorted() ?? []
         let publicNames = Set(plan.publicOutputs(among: outputNames))
         var expected = expectedFull
         expected["groups"] = (expectedFull["groups"] as? [[String: Any]])?.map { group in
@@ -412,12 +413,19 @@ struct NodeProcessTests {
             group["outputs"] = (group["outputs"] as? [String: Any])?.filter { publicNames.contains($0.key) }
             return group
         }
-        for family in Consortium.runnableProtocols(compiled).protocols {
+        // Beaver across processes for the min/max example only (the others run under beaver in one
+        // process, BeaverRunTests; their dozens of layers over gRPC would load the shared machine).
+        for family in Consortium.runnableProtocols(compiled).protocols where family != .beaver || example == "loan_defaults_by_age" {
             var arguments = ["run", compiled.contract.syntax.name.text, "--json", "--operator", fixture.operators[names.count - 1]]
             if compiled.contract.protocolChoice == .auto { arguments += ["--protocol", family.rawValue] }
+            // Beaver with the INSECURE dealer: member-generated triples for divisions take minutes
+            // here (BeaverRunTests runs member-generated preprocessing in one process).
+            if family == .beaver { arguments.append("--insecure-dealer") }
             let answer = Self.json(try Self.covenant(arguments, in: fixture.root).output)
             #expect(answer["status"] as? String == "published", "\(example) \(family): \(answer["reason"] ?? "")")
-            #expect(NodeDemo.sameResult(answer["publicResult"] ?? NSNull(), expected), "\(example) under \(family)")
+            #expect(
+                NodeDemo.sameResult(answer["publicResult"] ?? NSNull(), expected, tolerance: family == .beaver ? 1e-6 : 1e-9),
+                "\(example) under \(family)")
         }
         for node in nodes {
             node.signal(SIGTERM)

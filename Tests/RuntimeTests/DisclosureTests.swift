@@ -124,7 +124,10 @@ struct DisclosureTests {
         let source = example.source.replacingOccurrences(of: "  protocol auto", with: "  disclose sums\n  protocol auto")
         let fixture = try await TestConsortium.make(source: source, csvFiles: example.csvFiles)
         let before = await fixture.consortium.ledger.size
-        let error = await #expect(throws: RuntimeError.self) { try await fixture.consortium.run(fixture.compiled) }
+        // Under an aggregation protocol (auto alone would choose beaver).
+        let error = await #expect(throws: RuntimeError.self) {
+            try await fixture.consortium.run(fixture.compiled, options: RunOptions(protocolFamily: .additive))
+        }
         #expect(error?.code == .unsupportedContract)
         #expect(error?.message.contains("output 'top' needs secure comparison (max)") == true, "\(error?.message ?? "")")
         #expect(error?.message.contains("output 'avg'") == false)
@@ -136,7 +139,9 @@ struct DisclosureTests {
         let example = try Example.load("spend_regression")
         let source = example.source.split(separator: "\n").filter { !$0.contains("disclose sums") }.joined(separator: "\n")
         let fixture = try await TestConsortium.make(source: source, csvFiles: example.csvFiles)
-        let error = await #expect(throws: RuntimeError.self) { try await fixture.consortium.run(fixture.compiled) }
+        let error = await #expect(throws: RuntimeError.self) {
+            try await fixture.consortium.run(fixture.compiled, options: RunOptions(protocolFamily: .additive))
+        }
         #expect(error?.code == .unsupportedContract)
         #expect(error?.message.contains("add 'disclose sums'") == true, "\(error?.message ?? "")")
     }

@@ -44,6 +44,16 @@ public struct BeaverConfiguration: Sendable, Hashable {
         self.statisticalSecurity = statisticalSecurity
     }
 
+    /// The largest `k` the field allows among `n` members with parameter `κ`:
+    /// `min(100, 127 − κ − ⌈log2 n⌉ − 2)` (83 for 3 or 4 members and `κ = 40`).
+    /// - Parameters:
+    ///   - memberCount: `n`.
+    ///   - statisticalSecurity: `κ` (default 40).
+    /// - Returns: `k`.
+    public static func largestBitLength(memberCount: Int, statisticalSecurity: Int = 40) -> Int {
+        min(100, MersenneField127.bitWidth - statisticalSecurity - ceilLog2(memberCount) - 2)
+    }
+
     /// `PartyID(1)…PartyID(n)`.
     public var members: [PartyID] { PartyID.members(memberCount) }
 

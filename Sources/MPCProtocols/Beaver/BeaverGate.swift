@@ -83,7 +83,7 @@ public struct BeaverContext: Sendable {
 /// A computation on additively shared values over ``MersenneField127``, as a sequence of layers.
 /// ``BeaverStateMachine`` runs one at each party; gates compose by holding one another.
 /// Spec: protocols/beaver.md#gates.
-public protocol BeaverGate: Sendable {
+public protocol BeaverGate<Output>: Sendable {
     /// What the gate outputs at each party (shares, unless the gate opens its output).
     associatedtype Output: Sendable
     /// The triples and random bits the whole gate takes (checked before the first layer).

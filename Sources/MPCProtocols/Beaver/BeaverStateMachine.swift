@@ -55,8 +55,10 @@ public struct BeaverStateMachine<Gate: BeaverGate>: ProtocolStateMachine, Custom
 
     private var peers: [PartyID] { configuration.members.filter { $0 != party } }
 
-    /// Always 1 (layers are numbered inside the messages).
-    public var currentRound: UInt8 { 1 }
+    /// The current layer plus one, modulo 256: it changes at every layer, so that a driver's
+    /// per-round deadline restarts at each layer (the messages' header round is always 1 and
+    /// their `step` numbers the layers in full).
+    public var currentRound: UInt8 { UInt8(truncatingIfNeeded: step &+ 1) }
     /// Whether the machine has output or aborted.
     public var isFinished: Bool { phase == .done }
     /// Layers completed so far (communication rounds).
@@ -128,7 +130,7 @@ public struct BeaverStateMachine<Gate: BeaverGate>: ProtocolStateMachine, Custom
         guard let gone = peers.first(where: { !current.heard.contains($0) && dropped.contains($0) }) else { return [] }
         phase = .done
         pending = nil
-        return [.abort(.memberDropped(gone, round: 1))]
+        return [.abort(.memberDropped(gone, round: currentRound))]
     }
 
     /// Party, layer and whether finished; shares redacted.
