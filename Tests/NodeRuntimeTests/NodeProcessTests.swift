@@ -152,6 +152,22 @@ struct NodeProcessTests {
         }
 
         func remove() { try? FileManager.default.removeItem(atPath: root) }
+
+        /// Members m0, m1, … whose one source `t` is the CSV text `csv[i]` (a column `v`).
+        static func ofColumn(_ csv: [String], subsets: Set<String> = []) throws -> ProcessConsortium {
+            let names = csv.indices.map { "m\($0)" }
+            return try ProcessConsortium(names: names, subsets: subsets) { index, directory in
+                try csv[index].write(toFile: directory + "/data.csv", atomically: true, encoding: .utf8)
+                return #"{"member": "\#(names[index])", "sources": {"t": {"kind": "csv", "path": "\#(directory)/data.csv"}}}"#
+            }
+        }
+
+        /// Proposes and adopts `sums`: the total of `v` under additive.
+        func adoptSums() throws {
+            try "contract sums version 1 {\n  input t(v: int)\n  compute {\n    total = sum(v)\n  }\n  reveal total to all\n  protocol additive\n}\n"
+                .write(toFile: root + "/sums.cov", atomically: true, encoding: .utf8)
+            try adopt("sums.cov", name: "sums")
+        }
     }
 
     static func json(_ text: String) -> [String: Any] {
@@ -316,11 +332,7 @@ struct NodeProcessTests {
 
     @Test("SIGTERM as soon as a node prints its addresses stops it cleanly (the signal is caught from before the addresses are printed)")
     func signalRightAfterStart() async throws {
-        let names = ["m0", "m1", "m2"]
-        let fixture = try ProcessConsortium(names: names) { index, directory in
-            try "v\n1\n".write(toFile: directory + "/data.csv", atomically: true, encoding: .utf8)
-            return #"{"member": "\#(names[index])", "sources": {"t": {"kind": "csv", "path": "data.csv"}}}"#
-        }
+        let fixture = try ProcessConsortium.ofColumn(Array(repeating: "v\n1\n", count: 3))
         defer { fixture.remove() }
         for _ in 0..<6 {
             let nodes = try fixture.start()
@@ -335,18 +347,12 @@ struct NodeProcessTests {
 
     @Test("a member whose data fails validation: the run aborts naming the member and the code; where in its data stays in its node")
     func localPlanFailureStaysInside() async throws {
-        let names = ["m0", "m1", "m2"]
-        let fixture = try ProcessConsortium(names: names) { index, directory in
-            // m2's second row is not an integer.
-            try (index == 2 ? "v\n7\nseven\n" : "v\n\(index + 1)\n").write(toFile: directory + "/data.csv", atomically: true, encoding: .utf8)
-            return #"{"member": "\#(names[index])", "sources": {"t": {"kind": "csv", "path": "\#(directory)/data.csv"}}}"#
-        }
+        // m2's second row is not an integer.
+        let fixture = try ProcessConsortium.ofColumn(["v\n1\n", "v\n2\n", "v\n7\nseven\n"])
         defer { fixture.remove() }
         let nodes = try fixture.start()
         defer { for node in nodes { node.signal(SIGKILL) } }
-        try "contract sums version 1 {\n  input t(v: int)\n  compute {\n    total = sum(v)\n  }\n  reveal total to all\n  protocol additive\n}\n"
-            .write(toFile: fixture.root + "/sums.cov", atomically: true, encoding: .utf8)
-        try fixture.adopt("sums.cov", name: "sums")
+        try fixture.adoptSums()
         let answer = Self.json(try Self.covenant(["run", "sums", "--json", "--operator", fixture.operators[0]], in: fixture.root, expect: nil).output)
         #expect(answer["status"] as? String == "aborted")
         #expect((answer["reason"] as? String)?.contains("member m2") == true, "\(answer)")
@@ -357,17 +363,11 @@ struct NodeProcessTests {
 
     @Test("a run of fewer than every participant: refused by the coordinating node, and by each other member's node even when the coordinator allows it")
     func participantSubsetsRefused() async throws {
-        let names = ["m0", "m1", "m2"]
-        let fixture = try ProcessConsortium(names: names, subsets: ["m0"]) { index, directory in
-            try "v\n\(index + 1)\n".write(toFile: directory + "/data.csv", atomically: true, encoding: .utf8)
-            return #"{"member": "\#(names[index])", "sources": {"t": {"kind": "csv", "path": "\#(directory)/data.csv"}}}"#
-        }
+        let fixture = try ProcessConsortium.ofColumn(["v\n1\n", "v\n2\n", "v\n3\n"], subsets: ["m0"])
         defer { fixture.remove() }
         let nodes = try fixture.start()
         defer { for node in nodes { node.signal(SIGKILL) } }
-        try "contract sums version 1 {\n  input t(v: int)\n  compute {\n    total = sum(v)\n  }\n  reveal total to all\n  protocol additive\n}\n"
-            .write(toFile: fixture.root + "/sums.cov", atomically: true, encoding: .utf8)
-        try fixture.adopt("sums.cov", name: "sums")
+        try fixture.adoptSums()
         // m1's node allows no subset: it refuses before anything is written.
         let refused = try Self.covenant(["run", "sums", "--participants", "m1,m2", "--json", "--operator", fixture.operators[1]], in: fixture.root, expect: nil)
         #expect(refused.status != 0)
