@@ -126,6 +126,8 @@ public struct ConsortiumState: Sendable {
 
     /// The voting members' count.
     public var votingMemberCount: Int { members.values.filter { $0.roles.contains(.voting) }.count }
+    /// The names of the members with the participant role, sorted.
+    public var participantNames: [String] { members.values.filter { $0.roles.contains(.participant) }.map(\.name).sorted() }
 
     // MARK: Applying entries
 

@@ -150,7 +150,7 @@ extension MemberNode {
         let ceremony = await ledger.local.latestKeyCeremony()
         let (family, _) = try Consortium.resolveProtocol(compiled, requested: options.protocolFamily)
         var names: [String]
-        let eligible = state.members.values.filter { $0.roles.contains(.participant) }.map(\.name).sorted()
+        let eligible = state.participantNames
         if let given = request["participants"] as? [String] {
             // As each participant's node checks in `prepare`: refused here before anything is written.
             guard settings.participantSubsets || Set(given) == Set(eligible) else {

@@ -128,12 +128,7 @@ public actor MemberNode {
         background?.cancel()
         if let adminServer, let adminTask {
             adminServer.beginGracefulShutdown()
-            let deadline = Task {
-                try? await Task.sleep(for: .seconds(5))
-                adminTask.cancel()
-            }
-            await adminTask.value
-            deadline.cancel()
+            await adminTask.finish(cancellingAfter: .seconds(5))
         }
         adminServer = nil
         await transport.stop()
@@ -326,7 +321,7 @@ public actor MemberNode {
                 if !settings.participantSubsets {
                     // Two results over participant sets that differ by one member give that
                     // member's input away: only runs of every participant-role member are joined.
-                    let eligible = await ledger.state.members.values.filter { $0.roles.contains(.participant) }.map(\.name)
+                    let eligible = await ledger.state.participantNames
                     guard Set(run.participants) == Set(eligible) else {
                         throw Runtime.RuntimeError(
                             .invalidParticipants,

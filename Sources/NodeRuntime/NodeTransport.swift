@@ -235,12 +235,7 @@ public actor NodeTransport: Transport {
             self.server = nil
             self.serverTask = nil
             server.beginGracefulShutdown()
-            let deadline = Task {
-                try? await Task.sleep(for: .seconds(5))
-                serverTask.cancel()
-            }
-            await serverTask.value
-            deadline.cancel()
+            await serverTask.finish(cancellingAfter: .seconds(5))
         }
         let links = outboxes.values
         outboxes = [:]

@@ -156,13 +156,7 @@ public final class PeerLink: Sendable {
     /// - Parameter grace: How long in-flight calls may take.
     public func close(grace: Duration = .seconds(2)) async {
         client.beginGracefulShutdown()
-        let connections = self.connections
-        let cut = Task {
-            try? await Task.sleep(for: grace)
-            connections.cancel()
-        }
-        await connections.value
-        cut.cancel()
+        await connections.finish(cancellingAfter: grace)
     }
 }
 
