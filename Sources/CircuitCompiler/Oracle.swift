@@ -12,6 +12,8 @@ public import ContractLanguage
 ///   slope(y, x) = Σ(x − x̄)(y − ȳ) / Σ(x − x̄)²; intercept = ȳ − slope·x̄.
 /// - quantile(x, p, B): the k-th smallest value, k = max(1, ⌈p·n⌉), reported as the midpoint of
 ///   its bucket on the B-bucket grid over the clip range (spec §8.3).
+/// - quantile(x, p, method): the definition `method` names, read from the sorted values as
+///   `exactQuantile` spells it (spec §8.3).
 /// - Undefined (null): mean/min/max/quantile of no values; variance/stddev/covariance with n < 2;
 ///   correlation/slope/intercept when x (or y, for correlation) is constant; division by zero.
 public enum Oracle {
@@ -190,6 +192,9 @@ private struct GroupEvaluator {
             let p = call.probability
             var denominator: Int128 = 1
             for _ in 0..<p.scale { denominator *= 10 }
+            if let method = call.quantileMethod {
+                return .real(exactQuantile(values, p: Int128(p.significand), over: denominator, method: method) / unit)
+            }
             let n = Int128(values.count)
             let k = max(1, (Int128(p.significand) * n + denominator - 1) / denominator)  // ⌈p·n⌉
             let value = values[Int(k) - 1]
@@ -249,4 +254,30 @@ private struct GroupEvaluator {
         }
         return total
     }
+}
+
+/// An exact quantile of sorted values at `p = numerator/denominator` (spec §8.3), as the standard
+/// definitions state it: the k-th smallest value for `inverted_cdf`; Python's
+/// `statistics.quantiles` arithmetic for `exclusive` and `inclusive` (one value: that value).
+/// The interpolation is exact in integers; one rounding to binary64 at the end.
+func exactQuantile(_ x: [Int128], p numerator: Int128, over denominator: Int128, method: QuantileMethod) -> Double {
+    let n = Int128(x.count)
+    if method == .invertedCDF {
+        return Double(x[Int(max(1, (numerator * n + denominator - 1) / denominator)) - 1])
+    }
+    guard n > 1 else { return Double(x[0]) }
+    let (j, delta): (Int128, Int128)
+    if method == .exclusive {
+        // Rank p·(n + 1), its whole part clamped to [1, n − 1]; delta may leave [0, D]: Python
+        // extrapolates linearly beyond the extreme pair.
+        let h = numerator * (n + 1)
+        let whole = min(max(h / denominator, 1), n - 1)
+        (j, delta) = (whole - 1, h - whole * denominator)
+    } else {
+        let h = numerator * (n - 1)
+        (j, delta) = (h / denominator, h % denominator)
+    }
+    guard delta != 0 else { return Double(x[Int(j)]) }
+    let interpolated = x[Int(j)] * (denominator - delta) + x[Int(j) + 1] * delta
+    return Double(interpolated) / Double(denominator)
 }

@@ -316,37 +316,117 @@ public struct Planner {
         }
     }
 
-    /// Quantile from the grid histogram (spec §8.3): bucket j is chosen when its cumulative count
-    /// first reaches k = max(1, ⌈p·n⌉), i.e. D·cum_j ≥ P·n for p = P/D; the output is that
-    /// bucket's midpoint, Σ_j mid_j·(c_j − c_{j−1}) with c_j the comparison bits.
+    /// Quantile (spec §8.3) from cumulative counts over a value grid: every value of the clip
+    /// range at the column's resolution for an exact method, or `B` equal buckets. The k-th
+    /// smallest value (0-based) sits at index `#{v : cum_v ≤ k}` of the grid, found by
+    /// `searchCount`; for `p = P/D` each rank condition `cum_v ≤ f(n)` is `D·cum_v ≤ t` with `t`
+    /// affine in `n` (clamped for `exclusive`), so nothing is divided on secrets.
     private mutating func compileQuantile(_ call: AggregateCall, column: String, scale s: Int, group: Int) -> Compiled {
         let p = call.probability
-        let buckets = call.buckets
-        guard let bounds = contract.columns[column]?.bounds,
+        guard let state = contract.columns[column], let bounds = state.bounds,
             let low = bounds.lowerBound.scaled(to: s), let high = bounds.upperBound.scaled(to: s)
         else { return Compiled(wire: constant(0), scale: 0, validity: nil) }
         let n = input(.count(column), group: group)
-        let width = Double(Int128(high) - Int128(low)) / Double(buckets)
         let numerator = Int128(p.significand)
         var denominator: Int128 = 1
         for _ in 0..<p.scale { denominator *= 10 }
-        let threshold = numerator == 0 ? constant(1) : multiplyConstant(n, .integer(numerator))
-        var cumulative: Int?
-        var previousBit: Int?
-        var result: Int?
-        for bucket in 0..<buckets {
+        // The grid: an exact method's cells are single values (the range widened by one unit so
+        // that the top value has a cell of its own); a grid quantile's are B buckets.
+        let method = call.quantileMethod
+        let cells = method == nil ? call.buckets : (state.resolutionValueCount ?? 1)
+        let gridHigh = method == nil ? bounds.upperBound : Numeral(significand: high + 1, scale: s)
+        var cumulative: [Int] = []
+        for cell in 0..<cells {
             let count = input(
-                .gridBucket(column, low: bounds.lowerBound, high: bounds.upperBound, buckets: buckets, bucket: bucket),
-                group: group)
-            cumulative = cumulative.map { binary(.add, $0, count) } ?? count
-            let left = numerator == 0 ? cumulative! : multiplyConstant(cumulative!, .integer(denominator))
-            let bit = emit(Gate(.greaterOrEqual, [left, threshold]))
-            let first = previousBit.map { binary(.subtract, bit, $0) } ?? bit
-            let midpoint = Double(low) + (Double(bucket) + 0.5) * width
-            let term = multiplyConstant(first, .real(midpoint))
-            result = result.map { binary(.add, $0, term) } ?? term
-            previousBit = bit
+                .gridBucket(column, low: bounds.lowerBound, high: gridHigh, buckets: cells, bucket: cell), group: group)
+            cumulative.append(cumulative.last.map { binary(.add, $0, count) } ?? count)
         }
-        return Compiled(wire: result ?? constant(0), scale: s, validity: atLeast(n, 1))
+        let valid = atLeast(n, 1)
+        // inverted_cdf and the grid: k = max(1, ⌈p·n⌉) − 1, i.e. D·cum_v ≤ max(1, P·n) − 1.
+        let firstAbove = numerator == 0 ? constant(0) : offset(multiplyConstant(n, .integer(numerator)), by: -1)
+        guard let method, method != .invertedCDF else {
+            let index = searchCount(cumulative, scale: denominator, atMost: firstAbove).count
+            if method == .invertedCDF {
+                return Compiled(wire: multiplyConstant(offset(index, by: Int128(low)), .real(1)), scale: s, validity: valid)
+            }
+            let width = Double(Int128(high) - Int128(low)) / Double(cells)
+            let midpoint = binary(.add, multiplyConstant(index, .real(width)), realConstant(Double(low) + width / 2))
+            return Compiled(wire: midpoint, scale: s, validity: valid)
+        }
+        // Interpolation between x[j] and x[j + 1] at weight delta/D, as Python's statistics
+        // computes it (spec §8.3). When x[j] < x[j + 1], cum at x[j]'s index is exactly j + 1;
+        // otherwise the weight multiplies a zero difference.
+        let rank: Int, lowerCondition: Int, upperCondition: Int
+        if method == .exclusive {
+            // h = P(n + 1); the whole part of h/D clamped to [1, n − 1] by clamping h to
+            // [D, D·n − 1]; for n = 1 both order statistics are x[0].
+            rank = offset(multiplyConstant(n, .integer(numerator)), by: numerator)
+            let top = offset(multiplyConstant(n, .integer(denominator)), by: -1)
+            let clamped = maximum(minimum(rank, top), constant(denominator))
+            lowerCondition = offset(clamped, by: -denominator)
+            upperCondition = minimum(clamped, top)
+        } else {
+            // h = P(n − 1); j = ⌊h/D⌋ ∈ [0, n − 1].
+            rank = offset(multiplyConstant(n, .integer(numerator)), by: -numerator)
+            lowerCondition = rank
+            upperCondition = offset(rank, by: denominator)
+        }
+        let lower = searchCount(cumulative, scale: denominator, atMost: lowerCondition, oneHot: true)
+        let upper = searchCount(cumulative, scale: denominator, atMost: upperCondition).count
+        var atLower: Int?
+        for (v, bit) in (lower.oneHot ?? []).enumerated() {
+            let term = binary(.multiply, bit, cumulative[min(v, cumulative.count - 1)])
+            atLower = atLower.map { binary(.add, $0, term) } ?? term
+        }
+        // delta = h − D·j with j = cum − 1 (inclusive, 0-based j) or cum (exclusive, Python's j).
+        let j = method == .exclusive ? atLower ?? constant(0) : offset(atLower ?? constant(0), by: -1)
+        let delta = binary(.subtract, rank, multiplyConstant(j, .integer(denominator)))
+        let interpolated = binary(
+            .add, multiplyConstant(offset(lower.count, by: Int128(low)), .integer(denominator)),
+            binary(.multiply, delta, binary(.subtract, upper, lower.count)))
+        return Compiled(
+            wire: multiplyConstant(interpolated, .real(1 / Double(denominator))), scale: s, validity: valid)
     }
+
+    /// An oblivious binary search (spec §8.3): `#{v : D·cum_v ≤ t}` for non-decreasing `cum`
+    /// padded to `2^L` with its last value, as bits from the most significant. Level `i` selects
+    /// the left half's last count of the interval the bits so far chose — the dot product of
+    /// their one-hot vector with the `2^i` candidates — compares it once, and extends the one-hot
+    /// vector by the new bit: `L` comparisons and about `2^(L+1)` products in `L` levels.
+    /// - Returns: the count and, with `oneHot`, the one-hot vector of that index (length `2^L`).
+    private mutating func searchCount(_ cum: [Int], scale d: Int128, atMost t: Int, oneHot: Bool = false)
+        -> (count: Int, oneHot: [Int]?)
+    {
+        var levels = 0
+        while 1 << levels < cum.count { levels += 1 }
+        levels = max(1, levels)
+        let padded = { (v: Int) in cum[min(v, cum.count - 1)] }
+        var chosen: [Int?] = [nil]  // nil: the constant 1 (level 0 has one interval)
+        var count: Int?
+        for level in 0..<levels {
+            let half = 1 << (levels - 1 - level)
+            var selected: Int?
+            for (q, bit) in chosen.enumerated() {
+                let candidate = padded((2 * q + 1) * half - 1)
+                let term = bit.map { binary(.multiply, $0, candidate) } ?? candidate
+                selected = selected.map { binary(.add, $0, term) } ?? term
+            }
+            let scaled = d == 1 ? selected! : multiplyConstant(selected!, .integer(d))
+            let bit = emit(Gate(.greaterOrEqual, [t, scaled]))
+            let weighted = half == 1 ? bit : multiplyConstant(bit, .integer(Int128(half)))
+            count = count.map { binary(.add, $0, weighted) } ?? weighted
+            guard level < levels - 1 || oneHot else { break }
+            chosen = chosen.flatMap { previous -> [Int?] in
+                let right = previous.map { binary(.multiply, $0, bit) } ?? bit
+                return [binary(.subtract, previous ?? constant(1), right), right]
+            }
+        }
+        return (count!, oneHot ? chosen.map { $0! } : nil)
+    }
+
+    private mutating func offset(_ a: Int, by c: Int128) -> Int {
+        c == 0 ? a : binary(c > 0 ? .add : .subtract, a, constant(c > 0 ? c : -c))
+    }
+    private mutating func minimum(_ a: Int, _ b: Int) -> Int { emit(Gate(.select, [emit(Gate(.greaterOrEqual, [a, b])), b, a])) }
+    private mutating func maximum(_ a: Int, _ b: Int) -> Int { emit(Gate(.select, [emit(Gate(.greaterOrEqual, [a, b])), a, b])) }
 }

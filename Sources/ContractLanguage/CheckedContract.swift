@@ -9,6 +9,17 @@ public struct ColumnState: Sendable, Hashable {
     public var bounds: ClosedRange<Numeral>?
     /// Where the column last changed type (a generalize statement), for diagnostics.
     public var changedAt: SourceRange?
+
+    /// The number of values an int or decimal column can take inside its clip bounds at its
+    /// resolution (one unit of its last digit): `(high − low)·10^scale + 1`, the size of an exact
+    /// quantile's value grid (spec §8.3). Nil when unclipped, not int or decimal, or beyond 2^62.
+    public var resolutionValueCount: Int? {
+        guard type.isNumeric, let bounds, let low = bounds.lowerBound.scaled(to: type.scale),
+            let high = bounds.upperBound.scaled(to: type.scale)
+        else { return nil }
+        let count = Int128(high) - Int128(low) + 1
+        return count <= Int128(1) << 62 ? Int(count) : nil
+    }
 }
 
 /// The type of a compute output (spec §6.3).
@@ -164,12 +175,32 @@ extension AggregateCall {
 
     /// The histogram-grid bucket count of `quantile`/`median` (default 100, spec §8.3).
     public var buckets: Int {
-        let index = function == .median ? 1 : 2
-        return Int(number(at: index)?.significand ?? Int64(AggregateCall.defaultBuckets))
+        Int(number(at: methodIndex)?.significand ?? Int64(AggregateCall.defaultBuckets))
     }
+
+    /// The exact method of `quantile`/`median` (spec §8.3), or nil for a grid quantile.
+    public var quantileMethod: QuantileMethod? {
+        guard function == .quantile || function == .median else { return nil }
+        return column(at: methodIndex).flatMap(QuantileMethod.init(rawValue:))
+    }
+
+    /// The position of a quantile's bucket count or method: after the column and the probability.
+    var methodIndex: Int { function == .median ? 1 : 2 }
 
     /// Default grid size for quantiles.
     public static let defaultBuckets = 100
+}
+
+/// The standard definitions an exact quantile can follow (spec §6.3, §8.3). Each reads the
+/// sorted values `x[0] ≤ … ≤ x[n−1]` of a group at probability `p`.
+public enum QuantileMethod: String, Sendable, Hashable, CaseIterable {
+    /// The k-th smallest value, `k = max(1, ⌈p·n⌉)`: R's type 1, numpy's `inverted_cdf`.
+    case invertedCDF = "inverted_cdf"
+    /// Python's `statistics.quantiles(…, method="exclusive")` (its default): R's type 6, with
+    /// Python's linear extrapolation beyond the extreme order statistics.
+    case exclusive
+    /// Python's `statistics.quantiles(…, method="inclusive")`: R's type 7, numpy's `linear`.
+    case inclusive
 }
 
 /// Band labels for `generalize … into bands [e0, …, ek]` (spec §5.2): `(-inf,e0)`,

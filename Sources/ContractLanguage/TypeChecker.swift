@@ -9,16 +9,23 @@ public struct TypeChecker {
     public static let maximumGroups = 100_000
     /// Largest estimated circuit size (spec §9.3): keeps every accepted contract compilable.
     public static let maximumGates = 1_000_000
+    /// Largest number of values an exact quantile reads (spec §8.3): its search runs over them.
+    public static let maximumExactQuantileValues = 65_536
 
     /// A generous estimate of the gates one group of an output needs (spec §8.2).
-    static func estimatedGates(_ expression: OutputExpression) -> Int {
+    static func estimatedGates(_ expression: OutputExpression, columns: [String: ColumnState]) -> Int {
         switch expression.kind {
         case .number, .reference: return 1
-        case .negate(let e): return 1 + estimatedGates(e)
-        case .binary(_, let l, let r): return 12 + estimatedGates(l) + estimatedGates(r)
+        case .negate(let e): return 1 + estimatedGates(e, columns: columns)
+        case .binary(_, let l, let r): return 12 + estimatedGates(l, columns: columns) + estimatedGates(r, columns: columns)
         case .aggregate(let call):
             switch call.function {
-            case .quantile, .median: return 6 * call.buckets + 10
+            case .quantile, .median:
+                // Two searches over the values padded to a power of two (spec §8.3).
+                guard call.quantileMethod != nil else { return 6 * call.buckets + 10 }
+                let values = call.column(at: 0).flatMap { columns[$0]?.resolutionValueCount } ?? 1
+                let padded = 1 << (Int.bitWidth - (values - 1).leadingZeroBitCount)
+                return 2 * values + 10 * padded + 200
             case .histogram: return 2 * (call.list(at: 1)?.count ?? 1)
             default: return 40
             }
@@ -90,7 +97,7 @@ public struct TypeChecker {
         let keys = checkGroupKeys(compute, columns: columns)
         let outputs = checkOutputs(compute, keys: keys, columns: columns)
         let groups = keys.reduce(1) { $0 * $1.domain.count }
-        let perGroup = outputs.reduce(0) { $0 + TypeChecker.estimatedGates($1.expression) }
+        let perGroup = outputs.reduce(0) { $0 + TypeChecker.estimatedGates($1.expression, columns: columns) }
         if groups.multipliedReportingOverflow(by: perGroup).partialValue > TypeChecker.maximumGates
             || groups.multipliedReportingOverflow(by: perGroup).overflow
         {
@@ -621,6 +628,37 @@ public struct TypeChecker {
         return true
     }
 
+    /// The third argument of `quantile` (second of `median`): a grid's bucket count, or an exact
+    /// method (spec §8.3), which reads every value of the clip range at the column's resolution.
+    private mutating func checkQuantileOption(_ call: AggregateCall, column name: String, state: ColumnState) -> Bool {
+        let argument = call.arguments[call.methodIndex]
+        let methods = QuantileMethod.allCases.map(\.rawValue).joined(separator: ", ")
+        if case .column(let method) = argument {
+            guard QuantileMethod(rawValue: method.text) != nil else {
+                error(
+                    "unknown quantile method '\(method.text)'", at: method.range,
+                    help: "use one of \(methods), or a bucket count for a grid quantile")
+                return false
+            }
+            let unit = Numeral(significand: 1, scale: state.type.scale)
+            guard let count = state.resolutionValueCount, count <= TypeChecker.maximumExactQuantileValues else {
+                error(
+                    "\(call.function.rawValue)(\(name), …, \(method.text)) reads every value of '\(name)' in its clip range at resolution \(unit): more than \(TypeChecker.maximumExactQuantileValues) values",
+                    at: call.range,
+                    help: "clip '\(name)' to a narrower range, or read a grid: a bucket count instead of '\(method.text)'")
+                return false
+            }
+            return true
+        }
+        guard let b = call.number(at: call.methodIndex), b.isInteger, (1...10_000).contains(b.significand) else {
+            error(
+                "the bucket count must be a whole number between 1 and 10000, or a method (\(methods))",
+                at: argument.range)
+            return false
+        }
+        return true
+    }
+
     private mutating func typeOfAggregate(_ call: AggregateCall, columns: [String: ColumnState]) -> (OutputType, String?)? {
         switch call.function {
         case .count:
@@ -658,7 +696,7 @@ public struct TypeChecker {
                 }
             return (type, "secure comparison (\(call.function.rawValue))")
         case .quantile, .median:
-            let usage = call.function == .median ? "median(column [, buckets])" : "quantile(column, p [, buckets])"
+            let usage = call.function == .median ? "median(column [, buckets | method])" : "quantile(column, p [, buckets | method])"
             guard arity(call, call.function == .median ? 1...2 : 2...3, usage: usage),
                 let state = numericColumn(call, 0, columns: columns)
             else { return nil }
@@ -674,26 +712,18 @@ public struct TypeChecker {
                     return nil
                 }
             }
-            let bucketIndex = call.function == .median ? 1 : 2
-            if call.arguments.count > bucketIndex {
-                guard let b = call.number(at: bucketIndex), b.isInteger, (1...10_000).contains(b.significand) else {
-                    error(
-                        "the bucket count must be a whole number between 1 and 10000",
-                        at: call.arguments[bucketIndex].range)
-                    return nil
-                }
-            }
-            guard let bounds = state.bounds, case .column(let name) = call.arguments[0] else {
-                let name = call.column(at: 0) ?? "x"
+            let name = call.column(at: 0) ?? "x"
+            guard let bounds = state.bounds else {
                 error(
                     "\(call.function.rawValue)(\(name)) needs bounds on '\(name)'", at: call.range,
                     help: "add 'clip \(name) to [LOW, HIGH]' to the local block; the quantile is read from a grid over that range")
                 return nil
             }
             if bounds.lowerBound == bounds.upperBound {
-                error("\(call.function.rawValue)(\(name.text)) needs a clip range wider than one point", at: call.range)
+                error("\(call.function.rawValue)(\(name)) needs a clip range wider than one point", at: call.range)
                 return nil
             }
+            if call.arguments.count > call.methodIndex, !checkQuantileOption(call, column: name, state: state) { return nil }
             return (.real, "secure comparison (\(call.function.rawValue))")
         case .histogram:
             guard arity(call, 2...2, usage: "histogram(column, [e0, e1, …])"),
