@@ -79,7 +79,7 @@ enum TestData {
 
     static let examples = [
         "salary_benchmark", "hospital_length_of_stay", "fraud_rates", "spend_regression",
-        "loan_defaults_by_age", "energy_usage", "pharmacy_sales",
+        "loan_defaults_by_age", "energy_usage", "pharmacy_sales", "emergency_waits",
     ]
 
     static func exampleDirectory(_ name: String) -> URL {

@@ -12,7 +12,7 @@ import Testing
 @Suite("Refusals")
 struct RefusalTests {
     /// The examples that need a minimum, a maximum or secure division without `disclose sums`.
-    static let nonlinear = ["hospital_length_of_stay", "loan_defaults_by_age", "pharmacy_sales", "salary_benchmark"]
+    static let nonlinear = ["emergency_waits", "hospital_length_of_stay", "loan_defaults_by_age", "pharmacy_sales", "salary_benchmark"]
 
     @Test("every example contract the aggregation protocols cannot run is refused with its reasons", arguments: nonlinear)
     func nonlinearExample(_ name: String) throws {

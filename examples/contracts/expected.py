@@ -216,3 +216,28 @@ for pc in ["AB", "CD", "EF"]:
             "last": max(d for d, _, _ in sel).isoformat() if sel else None,
             "price_sd": s, "price_avg": m, "spread": None if s is None or not m else s / m}))
 write("pharmacy_sales", 1, groups)
+
+# emergency_waits: exact quantiles, straight from Python's statistics
+def exact_quantile(xs, p, method):
+    if not xs:
+        return None
+    if method == "inverted_cdf":
+        return float(sorted(xs)[max(1, math.ceil(p * len(xs))) - 1])
+    if len(xs) == 1:
+        return float(xs[0])
+    return float(statistics.quantiles(xs, n=p.denominator, method=method)[p.numerator - 1])
+
+rows = load("emergency_waits", "abc")
+kept = [(int(r["triage"]), num(r["wait_min"])) for r in rows if int(r["triage"]) in (1, 2, 3, 4)]
+groups = []
+for t in [1, 2, 3, 4]:
+    xs = [clip(w, 0, 60) for tt, w in kept if tt == t and w is not None]
+    n = sum(1 for tt, _ in kept if tt == t)
+    groups.append(group({"triage": t}, {
+        "visits": n,
+        "median_wait": float(statistics.median(xs)) if xs else None,
+        "p90_wait": exact_quantile(xs, Fraction(9, 10), "exclusive"),
+        "p10_wait": exact_quantile(xs, Fraction(1, 10), "inclusive"),
+        "p75_wait": exact_quantile(xs, Fraction(3, 4), "inverted_cdf"),
+        "longest": dec(max(xs)) if xs else None}, suppressed=n < 5))
+write("emergency_waits", 1, groups)

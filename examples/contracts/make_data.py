@@ -107,3 +107,20 @@ for m, n in zip("ab", (12, 11)):
         rows.append([pc, day.isoformat(), units, money(price), generic])
     rows.append(["AB1 1AA", "2024-06-01", 0, "5.00", "true"])   # no units: filtered
     write(f"pharmacy_sales/member-{m}.csv", ["postcode", "sold_on", "units", "unit_price", "generic"], rows)
+
+# emergency_waits: 3 hospitals (their own generator, so the files above stay as they are)
+waits = random.Random(20261205)
+for m, n in zip("abc", (40, 34, 37)):
+    rows = []
+    for i in range(n):
+        triage = waits.choice([2, 2, 3, 3, 3, 4])
+        scale = {2: 12, 3: 20, 4: 30}[triage]
+        wait = round(min(75.0, waits.expovariate(1 / scale)), 1)
+        if waits.random() < 0.3:
+            wait = round(wait)                   # many waits are logged in whole minutes: ties
+        rows.append([triage, f"{wait:.1f}", "true" if waits.random() < 0.05 else "false"])
+    if m != "c":
+        rows.append([1, f"{waits.randint(0, 30) / 10:.1f}", "false"])   # triage 1: 2 visits, suppressed
+    rows.append([5, "3.0", "false"])             # triage 5: outside the domain
+    rows.append([3, "", "true"])                 # no wait recorded: counted, not in the quantiles
+    write(f"emergency_waits/member-{m}.csv", ["triage", "wait_min", "left_unseen"], rows)
