@@ -7,7 +7,9 @@
 # environment, then runs benchmarks/nodes_bench.py: the demo contract under each protocol in one
 # process and across 3, 5 and 10 node processes (time, phases, payload bytes), and the sum, mean
 # and variance of ROWS (default 10^5) values per member among 3 node processes against 3 MPyC
-# processes, best of REPEAT (default 3). SIZES=3,5 and PART=A or PART=B narrow the run; BUILD=0
+# processes, best of REPEAT (default 3). SIZES=3,5 and PART=A or PART=B narrow the run; PART=C runs
+# only the exact median of ROWS one-decimal values per member among 3 node processes under beaver
+# (INSECURE dealer and member-generated preprocessing; MODES=INSECURE-dealer narrows it); BUILD=0
 # reuses the binary already built.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -10,6 +10,11 @@ Part B: sum, mean and variance of ROWS values per member among three members: th
 (mpyc_stats.py), the same values (Python's random with the same seeds), best of REPEAT each.
 "Whole" starts the processes and ends when all have exited (TLS handshakes, the run and SIGTERM
 included); "joint" is Covenant's `protocol` phase and MPyC's time from mpc.start() to the output.
+
+Part C: the exact median (`median(v, exclusive)`, Python's `statistics.median`) of ROWS values
+per member with one decimal in [0, 60] among three node processes under protocol beaver, with
+the INSECURE dealer and with member-generated preprocessing (MODES narrows them), beside Python's
+`statistics.median` over the same values in one process, measured in the same run.
 """
 import json
 import os
@@ -44,6 +49,21 @@ CONTRACT = """contract value_stats version 1 {
   require participants >= 2
   disclose sums
   protocol auto
+}
+"""
+
+MEDIAN_CONTRACT = """contract exact_median version 1 {
+  input readings(v: decimal(1))
+  local {
+    clip v to [0, 60]
+  }
+  compute {
+    n        = count()
+    median_v = median(v, exclusive)
+  }
+  reveal n, median_v to all
+  require participants >= 2
+  protocol beaver
 }
 """
 
@@ -84,7 +104,7 @@ def part_a():
     return rows
 
 
-def setup_b(root, values):
+def setup_b(root, values, column="v INTEGER NOT NULL", contract=CONTRACT, name="value_stats"):
     names = ["m0", "m1", "m2"]
     ports = free_ports(6)
     for i, name in enumerate(names):
@@ -98,7 +118,7 @@ def setup_b(root, values):
             subprocess.run(["cp", f"{root}/m0/ledger.sqlite", f"{root}/{name}/ledger.sqlite"], check=True)
             covenant("consortium", "accept", "--dir", f"{name}/keys", "--ledger", f"{name}/ledger.sqlite", cwd=root)
         db = sqlite3.connect(f"{root}/{name}/data.sqlite")
-        db.execute("CREATE TABLE readings(v INTEGER NOT NULL)")
+        db.execute(f"CREATE TABLE readings({column})")
         db.executemany("INSERT INTO readings VALUES (?)", ((v,) for v in values[i]))
         db.commit()
         db.close()
@@ -111,8 +131,8 @@ def setup_b(root, values):
             json.dump({"keys": "keys", "ledger": "ledger.sqlite", "listen": f"127.0.0.1:{ports[i]}",
                        "admin": f"127.0.0.1:{ports[3 + i]}", "dataSources": "sources.json", "operators": [key],
                        "peers": {n: f"127.0.0.1:{ports[j]}" for j, n in enumerate(names)}}, f)
-    with open(f"{root}/value_stats.cov", "w") as f:
-        f.write(CONTRACT)
+    with open(f"{root}/{name}.cov", "w") as f:
+        f.write(contract)
     return names, operators
 
 
@@ -188,11 +208,54 @@ def part_b():
                        for r in covenant_runs}}
 
 
+def part_c():
+    def party(pid):
+        rng = random.Random(11 * 1000 + pid)
+        values = []
+        for _ in range(ROWS):
+            wait = min(75.0, rng.expovariate(1 / 15))
+            values.append(round(wait) if rng.random() < 0.3 else round(wait, 1))
+        return values
+    values = [party(pid) for pid in range(3)]
+    t0 = time.perf_counter()
+    expected = statistics.median(min(max(v, 0), 60) for party in values for v in party)
+    python_seconds = time.perf_counter() - t0
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="covenant-bench-median-") as root:
+        names, operators = setup_b(root, values, column="v REAL NOT NULL", contract=MEDIAN_CONTRACT, name="exact_median")
+        processes = start_nodes(root, names)
+        covenant("contract", "propose", "exact_median.cov", "--operator", operators[0], cwd=root)
+        covenant("contract", "approve", "exact_median", "--operator", operators[0], cwd=root)
+        covenant("contract", "approve", "exact_median", "--operator", operators[1], cwd=root)
+        stop_nodes(processes)
+        for mode in os.environ.get("MODES", "INSECURE-dealer,member-generated").split(","):
+            t0 = time.perf_counter()
+            processes = start_nodes(root, names)
+            extra = ["--insecure-dealer"] if mode == "INSECURE-dealer" else []
+            answer = json.loads(covenant("run", "exact_median", "--protocol", "beaver", *extra, "--json",
+                                         "--operator", operators[0], cwd=root))
+            stop_nodes(processes)
+            whole = time.perf_counter() - t0
+            phases = {p["phase"]: p["seconds"] for p in answer["phases"]}
+            outputs = answer["publicResult"]["groups"][0]["outputs"]
+            run = {"preprocessing": mode, "wholeSeconds": whole, "jointSeconds": phases.get("protocol"),
+                   "phases": phases, "median": outputs["median_v"], "n": outputs["n"],
+                   "equalToPythonStatistics": outputs["n"] == 3 * ROWS and abs(outputs["median_v"] - expected) <= 1e-6 * max(1, expected),
+                   "ratioToPythonMedian": whole / python_seconds}
+            runs.append(run)
+            print(json.dumps(run), file=sys.stderr)
+    return {"rowsPerMember": ROWS, "members": 3, "resolution": "0.1 in [0, 60] (601 values)",
+            "pythonStatisticsMedian": {"seconds": python_seconds, "median": float(expected)}, "covenant": runs}
+
+
 result = {"date": time.strftime("%Y-%m-%d"), "machine": os.uname().machine, "cpus": os.cpu_count()}
-if os.environ.get("PART", "AB") != "B":
+parts = os.environ.get("PART", "AB")
+if "A" in parts:
     result["demo"] = part_a()
-if os.environ.get("PART", "AB") != "A":
+if "B" in parts:
     result["versusMPyC"] = part_b()
+if "C" in parts:
+    result["exactMedian"] = part_c()
 with open(OUTPUT, "w") if OUTPUT != "-" else sys.stdout as f:
     json.dump(result, f, indent=2)
     f.write("\n")

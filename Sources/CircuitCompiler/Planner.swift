@@ -371,15 +371,11 @@ public struct Planner {
             lowerCondition = rank
             upperCondition = offset(rank, by: denominator)
         }
-        let lower = searchCount(cumulative, scale: denominator, atMost: lowerCondition, oneHot: true)
+        let lower = searchCount(cumulative, scale: denominator, atMost: lowerCondition, countAtIndex: true)
         let upper = searchCount(cumulative, scale: denominator, atMost: upperCondition).count
-        var atLower: Int?
-        for (v, bit) in (lower.oneHot ?? []).enumerated() {
-            let term = binary(.multiply, bit, cumulative[min(v, cumulative.count - 1)])
-            atLower = atLower.map { binary(.add, $0, term) } ?? term
-        }
+        let atLower = lower.countAtIndex!
         // delta = h − D·j with j = cum − 1 (inclusive, 0-based j) or cum (exclusive, Python's j).
-        let j = method == .exclusive ? atLower ?? constant(0) : offset(atLower ?? constant(0), by: -1)
+        let j = method == .exclusive ? atLower : offset(atLower, by: -1)
         let delta = binary(.subtract, rank, multiplyConstant(j, .integer(denominator)))
         let interpolated = binary(
             .add, multiplyConstant(offset(lower.count, by: Int128(low)), .integer(denominator)),
@@ -389,39 +385,46 @@ public struct Planner {
     }
 
     /// An oblivious binary search (spec §8.3): `#{v : D·cum_v ≤ t}` for non-decreasing `cum`
-    /// padded to `2^L` with its last value, as bits from the most significant. Level `i` selects
-    /// the left half's last count of the interval the bits so far chose — the dot product of
-    /// their one-hot vector with the `2^i` candidates — compares it once, and extends the one-hot
-    /// vector by the new bit: `L` comparisons and about `2^(L+1)` products in `L` levels.
-    /// - Returns: the count and, with `oneHot`, the one-hot vector of that index (length `2^L`).
-    private mutating func searchCount(_ cum: [Int], scale d: Int128, atMost t: Int, oneHot: Bool = false)
-        -> (count: Int, oneHot: [Int]?)
+    /// (read as its last value beyond its end), as `L = ⌈log2 K⌉` bits from the most significant.
+    /// Level `i` splits the interval the bits so far chose: the left half's last count, a dot
+    /// product of their one-hot vector with the candidates, is compared once, and the one-hot
+    /// vector is extended by the new bit. An interval that starts beyond the counts never holds
+    /// the answer when `t < D·cum_last`, so it is dropped: about `2K` products in all. With
+    /// `countAtIndex`, also `cum` at the answer: the candidate of the last level that went left.
+    private mutating func searchCount(_ cum: [Int], scale d: Int128, atMost t: Int, countAtIndex: Bool = false)
+        -> (count: Int, countAtIndex: Int?)
     {
+        let cells = cum.count
         var levels = 0
-        while 1 << levels < cum.count { levels += 1 }
+        while 1 << levels < cells { levels += 1 }
         levels = max(1, levels)
-        let padded = { (v: Int) in cum[min(v, cum.count - 1)] }
-        var chosen: [Int?] = [nil]  // nil: the constant 1 (level 0 has one interval)
+        var chosen: [Int?] = [nil]  // one weight per live prefix; nil is the constant 1
         var count: Int?
+        var atIndex: Int? = countAtIndex ? cum[cells - 1] : nil
         for level in 0..<levels {
             let half = 1 << (levels - 1 - level)
             var selected: Int?
-            for (q, bit) in chosen.enumerated() {
-                let candidate = padded((2 * q + 1) * half - 1)
-                let term = bit.map { binary(.multiply, $0, candidate) } ?? candidate
+            for (q, weight) in chosen.enumerated() {
+                let candidate = cum[min((2 * q + 1) * half - 1, cells - 1)]
+                let term = weight.map { binary(.multiply, $0, candidate) } ?? candidate
                 selected = selected.map { binary(.add, $0, term) } ?? term
             }
             let scaled = d == 1 ? selected! : multiplyConstant(selected!, .integer(d))
             let bit = emit(Gate(.greaterOrEqual, [t, scaled]))
             let weighted = half == 1 ? bit : multiplyConstant(bit, .integer(Int128(half)))
             count = count.map { binary(.add, $0, weighted) } ?? weighted
-            guard level < levels - 1 || oneHot else { break }
-            chosen = chosen.flatMap { previous -> [Int?] in
-                let right = previous.map { binary(.multiply, $0, bit) } ?? bit
-                return [binary(.subtract, previous ?? constant(1), right), right]
+            if let previous = atIndex {
+                atIndex = binary(.add, selected!, binary(.multiply, bit, binary(.subtract, previous, selected!)))
+            }
+            guard level < levels - 1 else { break }
+            chosen = chosen.enumerated().flatMap { q, weight -> [Int?] in
+                // Only the last live interval can have a right half beyond the counts.
+                guard (2 * q + 1) * half < cells else { return [weight] }
+                let right = weight.map { binary(.multiply, $0, bit) } ?? bit
+                return [binary(.subtract, weight ?? constant(1), right), right]
             }
         }
-        return (count!, oneHot ? chosen.map { $0! } : nil)
+        return (count!, atIndex)
     }
 
     private mutating func offset(_ a: Int, by c: Int128) -> Int {

@@ -116,9 +116,10 @@ struct QuantileReferenceTests {
         }
     }
 
-    /// The search costs ⌈log2 K⌉ comparisons per order statistic instead of one per value.
-    @Test func comparisonsGrowWithTheLogarithmOfTheValues() throws {
-        func comparisons(_ method: String) throws -> Int {
+    /// The search costs ⌈log2 K⌉ comparisons per order statistic instead of one per value, and
+    /// about 2K products (spec §8.3).
+    @Test func costGrowsWithTheLogarithmOfTheValues() throws {
+        func cost(_ method: String) throws -> (comparisons: Int, products: Int) {
             let compiled = try ContractCompiler.compile(source: """
                 contract c version 1 {
                   input t(v: decimal(1))
@@ -127,11 +128,16 @@ struct QuantileReferenceTests {
                   reveal m to all
                 }
                 """)
-            return compiled.circuit.gates.filter { $0.opcode == .greaterOrEqual }.count
+            let gates = compiled.circuit.gates
+            return (gates.filter { $0.opcode == .greaterOrEqual }.count,
+                    gates.filter { $0.opcode == .multiply || $0.opcode == .select }.count)
         }
         // 601 values → 10 levels; n ≥ 1 validity; exclusive clamps its rank with 3 more.
-        #expect(try comparisons("inverted_cdf") == 10 + 1)
-        #expect(try comparisons("inclusive") == 2 * 10 + 1)
-        #expect(try comparisons("exclusive") == 2 * 10 + 1 + 3)
+        let inverted = try cost("inverted_cdf"), inclusive = try cost("inclusive"), exclusive = try cost("exclusive")
+        #expect(inverted.comparisons == 10 + 1)
+        #expect(inclusive.comparisons == 2 * 10 + 1)
+        #expect(exclusive.comparisons == 2 * 10 + 1 + 3)
+        #expect(inverted.products <= 2 * 601, "\(inverted)")
+        #expect(inclusive.products <= 4 * 601 && exclusive.products <= 4 * 601 + 3, "\(inclusive) \(exclusive)")
     }
 }
