@@ -69,7 +69,10 @@ MEDIAN_CONTRACT = """contract exact_median version 1 {
 
 
 def covenant(*args, cwd):
-    return subprocess.run([COVENANT, *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+    done = subprocess.run([COVENANT, *args], cwd=cwd, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"covenant {' '.join(args)}: exit {done.returncode}: {done.stderr.strip()}")
+    return done.stdout
 
 
 def free_ports(count):
@@ -104,7 +107,7 @@ def part_a():
     return rows
 
 
-def setup_b(root, values, column="v INTEGER NOT NULL", contract=CONTRACT, name="value_stats"):
+def setup_b(root, values, column="v INTEGER NOT NULL", contract=CONTRACT, contract_name="value_stats"):
     names = ["m0", "m1", "m2"]
     ports = free_ports(6)
     for i, name in enumerate(names):
@@ -131,7 +134,7 @@ def setup_b(root, values, column="v INTEGER NOT NULL", contract=CONTRACT, name="
             json.dump({"keys": "keys", "ledger": "ledger.sqlite", "listen": f"127.0.0.1:{ports[i]}",
                        "admin": f"127.0.0.1:{ports[3 + i]}", "dataSources": "sources.json", "operators": [key],
                        "peers": {n: f"127.0.0.1:{ports[j]}" for j, n in enumerate(names)}}, f)
-    with open(f"{root}/{name}.cov", "w") as f:
+    with open(f"{root}/{contract_name}.cov", "w") as f:
         f.write(contract)
     return names, operators
 
@@ -222,7 +225,7 @@ def part_c():
     python_seconds = time.perf_counter() - t0
     runs = []
     with tempfile.TemporaryDirectory(prefix="covenant-bench-median-") as root:
-        names, operators = setup_b(root, values, column="v REAL NOT NULL", contract=MEDIAN_CONTRACT, name="exact_median")
+        names, operators = setup_b(root, values, column="v REAL NOT NULL", contract=MEDIAN_CONTRACT, contract_name="exact_median")
         processes = start_nodes(root, names)
         covenant("contract", "propose", "exact_median.cov", "--operator", operators[0], cwd=root)
         covenant("contract", "approve", "exact_median", "--operator", operators[0], cwd=root)

@@ -11,57 +11,31 @@ struct RawBytesCodec: MessageSerializer, MessageDeserializer {
     }
 }
 
-/// The node-to-node service `covenant.node.v1.Node`: one unary method, `Deliver`, whose request is
-/// one encoded ``NodeEnvelope`` and whose response is one ``DeliveryVerdict`` byte. The envelope
-/// must arrive in full within the call deadline. Spec: protocols/node.md#transport.
+/// The node-to-node delivery method `covenant.node.v1.Node/Deliver`: a bidirectional stream whose
+/// requests are encoded ``NodeEnvelope``s and whose responses are one ``DeliveryVerdict`` byte
+/// each, in the order of the envelopes. A sending node keeps one stream per peer open, so an
+/// envelope costs one HTTP/2 DATA frame each way instead of a call (a unary call, one envelope and
+/// one verdict, is the same exchange on the wire). Spec: protocols/node.md#transport.
 struct NodeService: RegistrableRPCService {
     /// `/covenant.node.v1.Node/Deliver`.
     static let deliver = MethodDescriptor(fullyQualifiedService: "covenant.node.v1.Node", method: "Deliver")
 
     let connections: AuthenticatedConnections
-    let callTimeout: Duration
     let receive: @Sendable (_ envelope: [UInt8], _ peer: String?) async -> DeliveryVerdict
 
     func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
         let connections = self.connections
         let receive = self.receive
-        let callTimeout = self.callTimeout
         router.registerHandler(forMethod: Self.deliver, deserializer: RawBytesCodec(), serializer: RawBytesCodec()) {
             request, context in
-            let envelope: [UInt8]
-            do {
-                envelope = try await Self.onlyMessage(of: request.messages, within: callTimeout)
-            } catch let error as RPCError {
-                return StreamingServerResponse(error: error)
-            } catch {
-                return StreamingServerResponse(error: RPCError(code: .cancelled, message: "the call ended before its envelope arrived"))
-            }
-            let verdict = await receive(envelope, connections.member(local: context.localPeer, remote: context.remotePeer))
-            return StreamingServerResponse(single: ServerResponse(message: [verdict.rawValue]))
-        }
-    }
-
-    /// The call's one request message, read before `timeout` passes (``CallService`` reads its requests the same way).
-    static func onlyMessage(of messages: RPCAsyncSequence<[UInt8], any Error>, within timeout: Duration) async throws -> [UInt8] {
-        try await withThrowingTaskGroup(of: [UInt8].self) { group in
-            group.addTask {
-                var only: [UInt8]?
-                for try await message in messages {
-                    guard only == nil else { throw RPCError(code: .invalidArgument, message: "Deliver takes exactly one envelope") }
-                    only = message
+            // The connection's member is settled by its handshake, before any stream opens.
+            let peer = connections.member(local: context.localPeer, remote: context.remotePeer)
+            return StreamingServerResponse { writer in
+                for try await envelope in request.messages {
+                    try await writer.write([await receive(envelope, peer).rawValue])
                 }
-                guard let only else { throw RPCError(code: .invalidArgument, message: "Deliver takes exactly one envelope") }
-                return only
+                return [:]
             }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw RPCError(code: .deadlineExceeded, message: "the envelope did not arrive within the call deadline")
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next() else {
-                throw RPCError(code: .internalError, message: "no outcome for the call")
-            }
-            return first
         }
     }
 }
@@ -92,13 +66,37 @@ struct CallService: RegistrableRPCService {
             }
             let bytes: [UInt8]
             do {
-                bytes = try await NodeService.onlyMessage(of: request.messages, within: callTimeout)
+                bytes = try await Self.onlyMessage(of: request.messages, within: callTimeout)
             } catch let error as RPCError {
                 return StreamingServerResponse(error: error)
             } catch {
                 return StreamingServerResponse(error: RPCError(code: .cancelled, message: "the call ended before its request arrived"))
             }
             return StreamingServerResponse(single: ServerResponse(message: await handle(bytes, caller)))
+        }
+    }
+
+    /// The call's one request message, read before `timeout` passes.
+    static func onlyMessage(of messages: RPCAsyncSequence<[UInt8], any Error>, within timeout: Duration) async throws -> [UInt8] {
+        try await withThrowingTaskGroup(of: [UInt8].self) { group in
+            group.addTask {
+                var only: [UInt8]?
+                for try await message in messages {
+                    guard only == nil else { throw RPCError(code: .invalidArgument, message: "a call takes exactly one request") }
+                    only = message
+                }
+                guard let only else { throw RPCError(code: .invalidArgument, message: "a call takes exactly one request") }
+                return only
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw RPCError(code: .deadlineExceeded, message: "the request did not arrive within the call deadline")
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next() else {
+                throw RPCError(code: .internalError, message: "no outcome for the call")
+            }
+            return first
         }
     }
 }

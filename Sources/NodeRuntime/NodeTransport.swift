@@ -178,7 +178,7 @@ public actor NodeTransport: Transport {
         config.http2.maxConcurrentStreams = max(1, limits.maxConcurrentCalls)
         config.http2.targetWindowSize = 1 << 20
         let transport = HTTP2ServerTransport.Custom(listenerFactory: factory, config: config)
-        let service = NodeService(connections: connections, callTimeout: limits.callTimeout) { [weak self] bytes, peer in
+        let service = NodeService(connections: connections) { [weak self] bytes, peer in
             guard let self else { return .unauthenticated }
             return await self.receive(bytes, from: peer)
         }

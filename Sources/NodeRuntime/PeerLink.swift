@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import Runtime
+import Synchronization
 
 /// A mutually authenticated gRPC connection to one peer node: TLS 1.3 with this node's
 /// certificate, accepting only the certificate of the member expected at that address. gRPC
@@ -90,30 +91,63 @@ public final class PeerLink: Sendable {
         self.connections = Task { try? await client.runConnections() }
     }
 
-    /// Sends one encoded envelope and returns the peer's verdict.
-    /// - Parameter envelope: The bytes (normally a ``NodeEnvelope``'s encoding).
-    /// - Returns: The verdict; `oversized` also when the call ends `RESOURCE_EXHAUSTED`.
-    /// - Throws: ``RuntimeError`` `transportFailure` when the peer could not be reached (refused
-    ///   handshake, connection failure, deadline), reset the call (a request over its gRPC size
-    ///   limit), or answered something that is not a verdict.
-    public func deliver(_ envelope: [UInt8]) async throws -> DeliveryVerdict {
+    /// Opens one delivery stream (``NodeService``'s `Deliver`): writes the envelopes `envelopes`
+    /// yields, in order, and hands the peer's verdicts to `answered` in the same order. Returns
+    /// once `envelopes` has finished and every verdict has arrived.
+    /// - Throws: `DeliveryStreamFailure` with gRPC's code when the peer cannot be reached or the
+    ///   stream fails or is reset (e.g. `resourceExhausted`: an envelope over the peer's gRPC size
+    ///   limit); ``RuntimeError`` `transportFailure` when the peer answers something that is not a
+    ///   verdict.
+    func stream(
+        _ envelopes: AsyncStream<[UInt8]>, timeout: Duration? = nil,
+        answered: @escaping @Sendable (DeliveryVerdict) async -> Void
+    ) async throws {
         var options = CallOptions.defaults
-        options.timeout = deliveryTimeout
+        options.timeout = timeout
         options.waitForReady = false
-        let answer: [UInt8]
+        let peer = self.peer
         do {
-            answer = try await client.unary(
-                request: ClientRequest(message: envelope), descriptor: NodeService.deliver, serializer: RawBytesCodec(),
-                deserializer: RawBytesCodec(), options: options
-            ) { response in try response.message }
+            try await client.bidirectionalStreaming(
+                request: StreamingClientRequest { writer in
+                    for await envelope in envelopes { try await writer.write(envelope) }
+                },
+                descriptor: NodeService.deliver, serializer: RawBytesCodec(), deserializer: RawBytesCodec(), options: options
+            ) { response in
+                for try await answer in response.messages {
+                    guard answer.count == 1, let verdict = DeliveryVerdict(rawValue: answer[0]) else {
+                        throw Runtime.RuntimeError(.transportFailure, "\(peer) answered something that is not a delivery verdict", member: peer)
+                    }
+                    await answered(verdict)
+                }
+            }
+        } catch let error as Runtime.RuntimeError {
+            throw error
         } catch let error as RPCError {
-            if error.code == .resourceExhausted { return .oversized }
-            throw Runtime.RuntimeError(.transportFailure, "delivery to \(peer) at \(address) failed: \(error.code)", member: peer)
+            throw DeliveryStreamFailure(code: error.code, peer: peer, address: address)
         } catch {
             throw Runtime.RuntimeError(.transportFailure, "delivery to \(peer) at \(address) failed", member: peer)
         }
-        guard answer.count == 1, let verdict = DeliveryVerdict(rawValue: answer[0]) else {
-            throw Runtime.RuntimeError(.transportFailure, "\(peer) answered something that is not a delivery verdict", member: peer)
+    }
+
+    /// Sends one encoded envelope on a stream of its own and returns the peer's verdict (tests put
+    /// chosen bytes on the wire with it; ``NodeTransport`` keeps one stream per peer open).
+    /// - Parameter envelope: The bytes (normally a ``NodeEnvelope``'s encoding).
+    /// - Returns: The verdict; `oversized` also when the stream ends `RESOURCE_EXHAUSTED`.
+    /// - Throws: ``RuntimeError`` `transportFailure` when the peer could not be reached (refused
+    ///   handshake, connection failure, deadline), reset the stream (a request over its gRPC size
+    ///   limit), or answered something that is not one verdict.
+    public func deliver(_ envelope: [UInt8]) async throws -> DeliveryVerdict {
+        let verdicts = Mutex<[DeliveryVerdict]>([])
+        do {
+            try await stream(AsyncStream { $0.yield(envelope); $0.finish() }, timeout: deliveryTimeout) { verdict in
+                verdicts.withLock { $0.append(verdict) }
+            }
+        } catch let failure as DeliveryStreamFailure {
+            if failure.code == .resourceExhausted { return .oversized }
+            throw failure.runtimeError
+        }
+        guard let verdict = verdicts.withLock({ $0.count == 1 ? $0.first : nil }) else {
+            throw Runtime.RuntimeError(.transportFailure, "\(peer) answered something that is not one delivery verdict", member: peer)
         }
         return verdict
     }
@@ -157,6 +191,17 @@ public final class PeerLink: Sendable {
     public func close(grace: Duration = .seconds(2)) async {
         client.beginGracefulShutdown()
         await connections.finish(cancellingAfter: grace)
+    }
+}
+
+/// A delivery stream ended by gRPC with `code` (``PeerLink/stream(_:timeout:answered:)``).
+struct DeliveryStreamFailure: Error {
+    let code: RPCError.Code
+    let peer: String
+    let address: NodeAddress
+
+    var runtimeError: Runtime.RuntimeError {
+        Runtime.RuntimeError(.transportFailure, "delivery to \(peer) at \(address) failed: \(code)", member: peer)
     }
 }
 

@@ -51,18 +51,20 @@ struct HostileInputTests {
         #expect(received[.accepted] == 2)
     }
 
-    @Test("a member that never finishes sending its envelope has its call ended at the call deadline; the node keeps serving")
+    @Test("a member that never sends its call's request has the call ended at the call deadline; the node keeps serving")
     func slowSender() async throws {
         var limits = testLimits
         limits.callTimeout = .seconds(1)
-        let network = try await TestNetwork.make(["alpha", "bravo"], limits: limits)
+        let network = try await TestNetwork.make(["alpha", "bravo"], limits: limits, echoCalls: true)
         defer { Task { await network.stop() } }
         let link = try network.link(as: "alpha", to: "bravo")
         // The call opens and its request never comes; the client sets no deadline of its own.
+        // (A delivery stream has no such deadline: it stays open between envelopes, and one
+        // member's streams are bounded by its connections and their concurrent streams.)
         let stalled = StreamingClientRequest<[UInt8]> { _ in try await Task.sleep(for: .seconds(30)) }
         let error = await #expect(throws: RPCError.self) {
             _ = try await link.client.clientStreaming(
-                request: stalled, descriptor: NodeService.deliver, serializer: RawBytesCodec(), deserializer: RawBytesCodec(),
+                request: stalled, descriptor: CallService.member, serializer: RawBytesCodec(), deserializer: RawBytesCodec(),
                 options: .defaults
             ) { response in try response.message }
         }

@@ -21,7 +21,7 @@ struct TestNetwork {
 
     static func make(
         _ names: [String], limits: NodeLimits = testLimits, recording: Bool = false, keys given: [String: Ed25519.PrivateKey] = [:],
-        host: String = "127.0.0.1", dialing: String? = nil
+        host: String = "127.0.0.1", dialing: String? = nil, echoCalls: Bool = false
     ) async throws -> TestNetwork {
         var keys: [String: Ed25519.PrivateKey] = [:]
         for name in names { keys[name] = given[name] ?? Ed25519.PrivateKey() }
@@ -33,6 +33,7 @@ struct TestNetwork {
             let node = try NodeTransport(configuration: NodeConfiguration(
                 identity: try NodeIdentity(member: name, key: keys[name]!), consortium: consortium, directory: directory,
                 listen: NodeAddress(host: host, port: 0), limits: limits, recording: recording))
+            if echoCalls { await node.serveCalls { request, _ in request } }
             var address = try await node.start()
             if let dialing { address.host = dialing }
             addresses[name] = address

@@ -383,7 +383,10 @@ struct NodeProcessTests {
 
     @Test(
         "every runnable example contract across node processes, under each protocol it allows, gives its expected public result",
-        arguments: ["energy_usage", "fraud_rates", "spend_regression", "loan_defaults_by_age"])
+        arguments: [
+            "energy_usage", "fraud_rates", "spend_regression", "loan_defaults_by_age", "salary_benchmark",
+            "hospital_length_of_stay", "pharmacy_sales", "emergency_waits",
+        ])
     func exampleContracts(example: String) async throws {
         let directory = Vectors.repositoryRoot().appendingPathComponent("examples/contracts/\(example)").path
         let source = try String(contentsOfFile: directory + "/contract.cov", encoding: .utf8)
@@ -413,9 +416,7 @@ struct NodeProcessTests {
             group["outputs"] = (group["outputs"] as? [String: Any])?.filter { publicNames.contains($0.key) }
             return group
         }
-        // Beaver across processes for the min/max example only (the others run under beaver in one
-        // process, BeaverRunTests; their dozens of layers over gRPC would load the shared machine).
-        for family in Consortium.runnableProtocols(compiled).protocols where family != .beaver || example == "loan_defaults_by_age" {
+        for family in Consortium.runnableProtocols(compiled).protocols {
             var arguments = ["run", compiled.contract.syntax.name.text, "--json", "--operator", fixture.operators[names.count - 1]]
             if compiled.contract.protocolChoice == .auto { arguments += ["--protocol", family.rawValue] }
             // Beaver with the INSECURE dealer: member-generated triples for divisions take minutes
