@@ -1,4 +1,5 @@
 import GRPCCore
+import Synchronization
 
 /// The node's gRPC messages are raw bytes: our `WireFormat` encodings, not protobuf.
 struct RawBytesCodec: MessageSerializer, MessageDeserializer {
@@ -21,18 +22,27 @@ struct NodeService: RegistrableRPCService {
     static let deliver = MethodDescriptor(fullyQualifiedService: "covenant.node.v1.Node", method: "Deliver")
 
     let connections: AuthenticatedConnections
+    let closing: StreamsClosing
     let receive: @Sendable (_ envelope: [UInt8], _ peer: String?) async -> DeliveryVerdict
 
     func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
         let connections = self.connections
+        let closing = self.closing
         let receive = self.receive
         router.registerHandler(forMethod: Self.deliver, deserializer: RawBytesCodec(), serializer: RawBytesCodec()) {
             request, context in
             // The connection's member is settled by its handshake, before any stream opens.
             let peer = connections.member(local: context.localPeer, remote: context.remotePeer)
             return StreamingServerResponse { writer in
-                for try await envelope in request.messages {
-                    try await writer.write([await receive(envelope, peer).rawValue])
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for try await envelope in request.messages {
+                            try await writer.write([await receive(envelope, peer).rawValue])
+                        }
+                    }
+                    group.addTask { await closing.wait() }
+                    defer { group.cancelAll() }
+                    _ = try await group.next()
                 }
                 return [:]
             }
@@ -98,5 +108,48 @@ struct CallService: RegistrableRPCService {
             }
             return first
         }
+    }
+}
+
+/// Raised once when a node stops listening: its open `Deliver` streams end at once instead of
+/// holding the server's graceful shutdown until their senders close them (calls still get their
+/// grace). One per ``NodeTransport/start()``.
+final class StreamsClosing: Sendable {
+    private struct State {
+        var raised = false
+        var next: UInt64 = 0
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    /// Returns once ``raise()`` was called, or when the calling task is cancelled.
+    func wait() async {
+        let id = state.withLock { state -> UInt64 in
+            state.next += 1
+            return state.next
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let now = state.withLock { state -> Bool in
+                    if state.raised || Task.isCancelled { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
+        }
+    }
+
+    /// Ends every wait, present and future.
+    func raise() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.raised = true
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
     }
 }

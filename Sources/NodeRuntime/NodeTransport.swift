@@ -72,6 +72,8 @@ public actor NodeTransport: Transport {
     private var starting = false
     private var stopping = false
     private var outboxes: [String: PeerOutbox] = [:]
+    /// Ends the open `Deliver` streams of the current listener when it stops.
+    private var streamsClosing: StreamsClosing?
     private var peers: [String: NodeAddress]
     private var sessions: [SessionID: SessionState] = [:]
     private var closedSessions: Set<SessionID> = []
@@ -178,7 +180,9 @@ public actor NodeTransport: Transport {
         config.http2.maxConcurrentStreams = max(1, limits.maxConcurrentCalls)
         config.http2.targetWindowSize = 1 << 20
         let transport = HTTP2ServerTransport.Custom(listenerFactory: factory, config: config)
-        let service = NodeService(connections: connections) { [weak self] bytes, peer in
+        let closing = StreamsClosing()
+        streamsClosing = closing
+        let service = NodeService(connections: connections, closing: closing) { [weak self] bytes, peer in
             guard let self else { return .unauthenticated }
             return await self.receive(bytes, from: peer)
         }
@@ -234,6 +238,7 @@ public actor NodeTransport: Transport {
         if let server, let serverTask {
             self.server = nil
             self.serverTask = nil
+            streamsClosing?.raise()
             server.beginGracefulShutdown()
             await serverTask.finish(cancellingAfter: .seconds(5))
         }
