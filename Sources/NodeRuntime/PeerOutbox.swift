@@ -131,7 +131,7 @@ actor PeerOutbox {
             let delay = limits.backoff(attempt: queue[index].overloads - 1)
             Task {
                 try? await Task.sleep(for: delay)
-                await self.writeAgain(id)
+                self.writeAgain(id)
             }
             return
         }
