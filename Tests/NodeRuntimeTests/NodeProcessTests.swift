@@ -381,6 +381,58 @@ struct NodeProcessTests {
         #expect(full["status"] as? String == "published", "\(full)")
     }
 
+    @Test("a member SIGKILLed during a secagg run and restarted while the run goes on: the survivors publish, the restarted node catches up and takes part in the next run")
+    func restartedMidRun() async throws {
+        let fixture = try ProcessConsortium.ofColumn(["v\n1\n", "v\n2\n", "v\n4\n"])
+        defer { fixture.remove() }
+        var nodes = try fixture.start()
+        defer { for node in nodes { node.signal(SIGKILL) } }
+        try "contract total version 1 {\n  input t(v: int)\n  compute {\n    total = sum(v)\n  }\n  reveal total to all\n  protocol secagg\n}\n"
+            .write(toFile: fixture.root + "/total.cov", atomically: true, encoding: .utf8)
+        try fixture.adopt("total.cov", name: "total")
+        // m2 kills itself once asked to participate, after committing its input.
+        nodes[2].signal(SIGTERM)
+        #expect(nodes[2].wait() == 0)
+        nodes[2] = try NodeProcess(config: "m2/node.json", in: fixture.root, crashAt: "participate")
+        let run = Process()
+        run.executableURL = URL(fileURLWithPath: Self.binary)
+        run.arguments = ["run", "total", "--json", "--operator", fixture.operators[0]]
+        run.currentDirectoryURL = URL(fileURLWithPath: fixture.root)
+        let out = Pipe()
+        run.standardOutput = out
+        run.standardError = Pipe()
+        try run.run()
+        // Restarted as soon as it died, while the run waits out the dropped member's round.
+        #expect(await nodes[2].wait(within: .seconds(60)) != nil)
+        nodes[2] = try NodeProcess(config: "m2/node.json", in: fixture.root)
+        #expect(run.isRunning, "the run ended before the member was restarted")
+        let answer = Self.json(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        run.waitUntilExit()
+        #expect(answer["status"] as? String == "published", "\(answer)")
+        #expect(answer["contributors"] as? [String] == ["m0", "m1"])
+        let survivors = ((answer["publicResult"] as? [String: Any])?["groups"] as? [[String: Any]])?.first?["outputs"] as? [String: Any]
+        #expect(survivors?["total"] as? Int == 3, "\(answer)")
+        // The restarted node catches up with the published run; every replica holds the same log.
+        let caughtUp = await eventually {
+            let sizes = fixture.operators.map { access in
+                ((Self.json((try? Self.covenant(["node", "status", "--json", "--operator", access], in: fixture.root).output) ?? "")["ledger"]
+                    as? [String: Any])?["size"] as? Int) ?? -1
+            }
+            return Set(sizes).count == 1 && sizes[0] > 0
+        }
+        #expect(caughtUp)
+        // And it takes part in the next run, coordinated from its own node.
+        let next = Self.json(try Self.covenant(["run", "total", "--json", "--operator", fixture.operators[2]], in: fixture.root).output)
+        #expect(next["status"] as? String == "published", "\(next)")
+        #expect(next["contributors"] as? [String] == ["m0", "m1", "m2"])
+        let all = ((next["publicResult"] as? [String: Any])?["groups"] as? [[String: Any]])?.first?["outputs"] as? [String: Any]
+        #expect(all?["total"] as? Int == 7, "\(next)")
+        for node in nodes {
+            node.signal(SIGTERM)
+            #expect(await node.wait(within: .seconds(40)) == 0)
+        }
+    }
+
     @Test(
         "every runnable example contract across node processes, under each protocol it allows, gives its expected public result",
         arguments: [
