@@ -12,6 +12,33 @@ struct RawBytesCodec: MessageSerializer, MessageDeserializer {
     }
 }
 
+/// The revision of the node protocol — the `Deliver` stream, the control and admin calls and their
+/// encodings — that this release speaks. Every call and stream carries it in the metadata entry
+/// `covenant-node-revision`; a node refuses a caller of another revision (or of none: releases
+/// before revision 2) with `FAILED_PRECONDITION` and a message naming both, instead of
+/// misreading its requests. Spec: protocols/node.md#versions.
+enum NodeProtocol {
+    static let revision = 2
+    static let metadataKey = "covenant-node-revision"
+
+    /// The metadata every request carries.
+    static var metadata: Metadata {
+        var metadata = Metadata()
+        metadata.addString(String(revision), forKey: metadataKey)
+        return metadata
+    }
+
+    /// Nil when `metadata` names this revision; otherwise the error to end the call with.
+    static func refusal(of metadata: Metadata) -> RPCError? {
+        let given = Array(metadata[stringValues: metadataKey])
+        guard given != [String(revision)] else { return nil }
+        let theirs = given.first.map { "revision \(String($0.prefix(16)))" } ?? "no revision (a release before revision 2)"
+        return RPCError(
+            code: .failedPrecondition,
+            message: "node protocol mismatch: this node speaks revision \(revision), the caller \(theirs); run the same Covenant release on every node")
+    }
+}
+
 /// The node-to-node delivery method `covenant.node.v1.Node/Deliver`: a bidirectional stream whose
 /// requests are encoded ``NodeEnvelope``s and whose responses are one ``DeliveryVerdict`` byte
 /// each, in the order of the envelopes. A sending node keeps one stream per peer open, so an
@@ -31,6 +58,7 @@ struct NodeService: RegistrableRPCService {
         let receive = self.receive
         router.registerHandler(forMethod: Self.deliver, deserializer: RawBytesCodec(), serializer: RawBytesCodec()) {
             request, context in
+            if let refusal = NodeProtocol.refusal(of: request.metadata) { return StreamingServerResponse(error: refusal) }
             // The connection's member is settled by its handshake, before any stream opens.
             let peer = connections.member(local: context.localPeer, remote: context.remotePeer)
             return StreamingServerResponse { writer in
@@ -71,6 +99,7 @@ struct CallService: RegistrableRPCService {
         let handle = self.handle
         let callTimeout = self.callTimeout
         router.registerHandler(forMethod: method, deserializer: RawBytesCodec(), serializer: RawBytesCodec()) { request, context in
+            if let refusal = NodeProtocol.refusal(of: request.metadata) { return StreamingServerResponse(error: refusal) }
             guard let caller = connections.member(local: context.localPeer, remote: context.remotePeer) else {
                 return StreamingServerResponse(error: RPCError(code: .unauthenticated, message: "the connection is not authenticated"))
             }

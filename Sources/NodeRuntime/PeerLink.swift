@@ -108,7 +108,7 @@ public final class PeerLink: Sendable {
         let peer = self.peer
         do {
             try await client.bidirectionalStreaming(
-                request: StreamingClientRequest { writer in
+                request: StreamingClientRequest(metadata: NodeProtocol.metadata) { writer in
                     for await envelope in envelopes { try await writer.write(envelope) }
                 },
                 descriptor: NodeService.deliver, serializer: RawBytesCodec(), deserializer: RawBytesCodec(), options: options
@@ -171,12 +171,14 @@ public final class PeerLink: Sendable {
         while true {
             do {
                 return try await client.unary(
-                    request: ClientRequest(message: request), descriptor: method, serializer: RawBytesCodec(),
+                    request: ClientRequest(message: request, metadata: NodeProtocol.metadata), descriptor: method, serializer: RawBytesCodec(),
                     deserializer: RawBytesCodec(), options: options
                 ) { response in try response.message }
             } catch let error as RPCError where error.code == .unavailable && ContinuousClock.now < connectBy && !Task.isCancelled {
                 try? await Task.sleep(for: limits.backoff(attempt: attempt))
                 attempt += 1
+            } catch let error as RPCError where error.code == .failedPrecondition {
+                throw Runtime.RuntimeError(.transportFailure, "the call to \(peer) at \(address) was refused: \(error.message)", member: peer)
             } catch let error as RPCError {
                 throw Runtime.RuntimeError(.transportFailure, "the call to \(peer) at \(address) failed: \(error.code)", member: peer)
             } catch {

@@ -115,3 +115,41 @@ struct HostileInputTests {
         #expect(try await collect(1, from: mailbox).map(\.bytes) == [[6]])
     }
 }
+
+@Suite("Node transport: the node protocol's revision")
+struct NodeRevisionTests {
+    @Test("a call or a delivery stream of another revision, or of none, is refused with both revisions named; the node keeps serving")
+    func otherRevisionsRefused() async throws {
+        let network = try await TestNetwork.make(["alpha", "bravo"], echoCalls: true)
+        defer { Task { await network.stop() } }
+        let link = try network.link(as: "alpha", to: "bravo")
+        defer { Task { await link.close() } }
+        for metadata: Metadata in [[:], ["covenant-node-revision": "1"], ["covenant-node-revision": "2", "covenant-node-revision": "3"]] {
+            let call = await #expect(throws: RPCError.self) {
+                _ = try await link.client.unary(
+                    request: ClientRequest(message: [1, 2, 3], metadata: metadata), descriptor: CallService.member,
+                    serializer: RawBytesCodec(), deserializer: RawBytesCodec(), options: .defaults
+                ) { response in try response.message }
+            }
+            #expect(call?.code == .failedPrecondition)
+            #expect(call?.message.contains("this node speaks revision 2") == true, "\(call?.message ?? "")")
+            let stream = await #expect(throws: RPCError.self) {
+                try await link.client.bidirectionalStreaming(
+                    request: StreamingClientRequest(metadata: metadata) { writer in try await writer.write([0]) },
+                    descriptor: NodeService.deliver, serializer: RawBytesCodec(), deserializer: RawBytesCodec(), options: .defaults
+                ) { response in for try await _ in response.messages {} }
+            }
+            #expect(stream?.code == .failedPrecondition)
+        }
+        let missing = await #expect(throws: RPCError.self) {
+            _ = try await link.client.unary(
+                request: ClientRequest(message: [1]), descriptor: CallService.member,
+                serializer: RawBytesCodec(), deserializer: RawBytesCodec(), options: .defaults
+            ) { response in try response.message }
+        }
+        #expect(missing?.message.contains("no revision") == true)
+        // The same call with this release's revision is served.
+        #expect(try await link.call(CallService.member, [7, 7], timeout: .seconds(5)) == [7, 7])
+        #expect(try await link.deliver([]) == .malformed)
+    }
+}
