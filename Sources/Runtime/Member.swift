@@ -109,6 +109,19 @@ public struct MemberView: Sendable {
     public var contributors: [String]
     /// The nonce opening the ledger's `resultHash` (a commitment to the full result).
     public var resultOpening: [UInt8]
+
+    /// A view.
+    /// - Parameters:
+    ///   - runID: The run.
+    ///   - result: The outputs revealed to the member.
+    ///   - contributors: The members whose inputs the result includes.
+    ///   - resultOpening: The nonce opening the ledger's `resultHash`.
+    public init(runID: LedgerHash, result: ContractResult, contributors: [String], resultOpening: [UInt8]) {
+        self.runID = runID
+        self.result = result
+        self.contributors = contributors
+        self.resultOpening = resultOpening
+    }
 }
 
 /// A consortium member: its name, its signing key, its data, and its part in
