@@ -103,6 +103,34 @@ struct LedgerRoleTests {
         }
     }
 
+    @Test("the audit fails a result that leaves a view its contract names unrecorded, though every signature and ledger rule holds")
+    func auditRequiresEveryViewRecorded() async throws {
+        let fixture = try await hospitalConsortium(count: 3)
+        let ledger = fixture.consortium.ledger
+        let compiled = fixture.compiled
+        // A run whose members sign a result recording no recipients: rule L15 holds for an empty
+        // list, only the contract (which the runtime's audit recompiles) says the regulator's view is missing.
+        let runID = LedgerHash.sha256(Array("a run that hides its regulator view".utf8))
+        try await ledger.append(
+            .runStarted(RunStart(
+                runID: runID, versionID: try LedgerHash(compiled.contractID), circuitHash: try LedgerHash(compiled.planHash),
+                protocolName: "additive", participants: fixture.names, minimumContributors: 2)),
+            author: fixture.names[0], key: fixture.keys[fixture.names[0]]!)
+        for name in fixture.names {
+            try await ledger.append(.inputCommitted(InputCommitment(runID: runID, commitment: LedgerHash.sha256(Array(name.utf8)))), author: name, key: fixture.keys[name]!)
+        }
+        var result = ResultPublication(
+            runID: runID, resultHash: .zero, revealedValues: Array("{}".utf8), transcriptHash: .zero, contributors: fixture.names)
+        let draft = await ledger.draft(.resultPublished(result), author: fixture.names[0])
+        result.endorsements = fixture.names.map { draft.endorsement(by: $0, key: fixture.keys[$0]!) }
+        let index = try await ledger.append(.resultPublished(result), author: fixture.names[0], key: fixture.keys[fixture.names[0]]!)
+        let audit = await fixture.consortium.audit()
+        #expect(!audit.passed)
+        #expect(audit.failure?.rule == "recipient-mismatch", "\(String(describing: audit.failure))")
+        #expect(audit.failure?.entryIndex == index)
+        #expect(audit.failure?.message.contains(#"its contract reveals to [role "regulator"]"#) == true, "\(String(describing: audit.failure))")
+    }
+
     @Test("one-process configuration: its roles go into the genesis it founds, and reopening with other roles is refused")
     func configurationRolesAreTheGenesis() async throws {
         let directory = TemporaryDirectory("config-roles")
