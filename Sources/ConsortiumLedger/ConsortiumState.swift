@@ -130,7 +130,8 @@ public struct ConsortiumState: Sendable {
     public var participantNames: [String] { members.values.filter { $0.roles.contains(.participant) }.map(\.name).sorted() }
 
     /// Every contract role the current members hold, with its holders (sorted): the roles a
-    /// `reveal … to role "x"` reaches, as the genesis and member-added entries record them.
+    /// `reveal … to role "x"` reaches, as the genesis, member-added and contract-roles-changed
+    /// entries record them.
     public var contractRoles: [String: [String]] {
         var roles: [String: [String]] = [:]
         for member in members.values.sorted(by: { $0.name < $1.name }) {
@@ -142,7 +143,7 @@ public struct ConsortiumState: Sendable {
     /// Whether a reveal recipient other than `all` (the contract's spelling: `member "x"` or
     /// `role "y"`) designates the current member `name`: the one rule by which coordinators,
     /// members and the audit decide who receives a view, from the ledger alone (a member's
-    /// contract roles are those its genesis or addition entry records).
+    /// contract roles are those its genesis or addition entry records, or the latest change).
     /// - Parameters:
     ///   - recipient: `member "x"` or `role "y"` (`all` designates no one here).
     ///   - name: A member's name.
@@ -250,6 +251,18 @@ public struct ConsortiumState: Sendable {
             members[change.name] = nil
             memberSince[change.name] = nil
             quorum = Int(change.quorumAfter)
+
+        case .contractRolesChanged(let change):
+            try requireRole(.voting, "voting")
+            guard var member = members[change.member] else {
+                throw fail(.unknownReference, "no member \(change.member) whose contract roles could change")
+            }
+            try checkEndorsements(entry, change.endorsements, index: index, checks: &checks)
+            if let problem = Member.contractRoleProblem(change.contractRoles) {
+                throw fail(.invalidMembership, "member \(change.member): \(problem)")
+            }
+            member.contractRoles = change.contractRoles
+            members[change.member] = member
 
         case .keyCeremony(let ceremony):
             guard !ceremony.scheme.isEmpty, !ceremony.publicKey.isEmpty else {

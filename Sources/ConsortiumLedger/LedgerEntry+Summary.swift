@@ -11,6 +11,8 @@ extension LedgerEntry {
                 + Self.contractRoles(of: [p.member])
         case .memberRemoved(let p):
             return "remove \(p.name), quorum → \(p.quorumAfter), \(p.endorsements.count) endorsements"
+        case .contractRolesChanged(let p):
+            return "contract roles of \(p.member) → \(p.contractRoles.isEmpty ? "none" : p.contractRoles.joined(separator: ", ")), \(p.endorsements.count) endorsements"
         case .keyCeremony(let p):
             return "\(p.scheme) key ceremony \(p.ceremonyID.hex.prefix(16))…, \(p.publicKey.count)-byte public key, \(p.verificationKeys.count) verification keys"
         case .contractProposed(let p):

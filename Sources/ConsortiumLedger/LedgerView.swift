@@ -22,7 +22,8 @@ public struct LedgerView: Codable, Sendable, Hashable {
         public var name: String
         /// `voting`, `sequencer`, `participant`.
         public var roles: [String]
-        /// The contract roles its genesis or member-added entry records (`reveal … to role`).
+        /// The contract roles the ledger records for it (`reveal … to role`): from its genesis or
+        /// member-added entry, as the latest contract-roles-changed entry left them.
         public var contractRoles: [String]
         /// The Ed25519 public key, hex.
         public var publicKey: String

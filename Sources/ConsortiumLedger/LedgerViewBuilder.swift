@@ -53,6 +53,8 @@ final class LedgerViewBuilder {
                     former.append(Self.memberView(member, added: since, removed: reference))
                 }
                 added[change.name] = nil
+            case .contractRolesChanged(let change):
+                knownMembers[change.member]?.contractRoles = change.contractRoles
             case .keyCeremony(let ceremony):
                 ceremonies.append((ceremony.ceremonyID, ceremony, reference))
             case .contractProposed(let proposal):

@@ -69,6 +69,28 @@ public struct MemberRemoval: Hashable, Sendable {
     }
 }
 
+/// Gives a current member other contract roles (replacing its list); endorsed by a quorum of the
+/// voting members, like a membership change (rule L5). Spec: protocols/ledger.md#members-and-roles.
+public struct ContractRoleChange: Hashable, Sendable {
+    /// The member whose roles change.
+    public var member: String
+    /// Its contract roles from this entry on: distinct valid names, ascending.
+    public var contractRoles: [String]
+    /// Quorum endorsements over ``LedgerEntry/endorsementSubject``.
+    public var endorsements: [Endorsement]
+
+    /// A change of a member's contract roles.
+    /// - Parameters:
+    ///   - member: The member.
+    ///   - contractRoles: Its roles afterwards (kept distinct and sorted).
+    ///   - endorsements: The voting members' endorsements.
+    public init(member: String, contractRoles: some Sequence<String>, endorsements: [Endorsement] = []) {
+        self.member = member
+        self.contractRoles = Set(contractRoles).sorted()
+        self.endorsements = endorsements
+    }
+}
+
 /// Records a key ceremony: an encoded threshold public key and its verification keys, opaque
 /// to the ledger (for Paillier: `Paillier.ThresholdPublicKey`, wire tag 0x0103).
 public struct KeyCeremony: Hashable, Sendable {
@@ -430,6 +452,27 @@ extension MemberRemoval: WireCodable {
     public init(from reader: inout WireReader) throws(WireFormatError) {
         name = try reader.readString()
         quorumAfter = try reader.readUInt32()
+        endorsements = try reader.read([Endorsement].self)
+    }
+}
+
+extension ContractRoleChange: WireCodable {
+    /// `string member ‖ array<string> contractRoles ‖ array<Endorsement>`.
+    /// - Parameter writer: The writer.
+    public func encode(to writer: inout WireWriter) {
+        encodeSubject(to: &writer)
+        writer.write(endorsements)
+    }
+    func encodeSubject(to writer: inout WireWriter) {
+        writer.writeString(member)
+        writer.writeStrings(contractRoles)
+    }
+    /// Decodes a change of contract roles.
+    /// - Parameter reader: The reader.
+    /// - Throws: A ``WireFormatError``.
+    public init(from reader: inout WireReader) throws(WireFormatError) {
+        member = try reader.readString()
+        contractRoles = try reader.readStrings()
         endorsements = try reader.read([Endorsement].self)
     }
 }

@@ -100,6 +100,43 @@ struct ContractRoleTests {
         }
     }
 
+    @Test("a contract-roles-changed entry needs a voting author and quorum endorsements; afterwards the role reaches its new holders only, results included")
+    func roleChangesNeedQuorum() throws {
+        let ledger = try openRun(in: InMemoryLedgerStore())
+        func change(_ member: String, _ roles: [String], endorsedBy signers: [String], author: String = "alice") -> LedgerEntry.Payload {
+            var change = ContractRoleChange(member: member, contractRoles: roles)
+            let entry = ledger.nextEntry(.contractRolesChanged(change), author: author)
+            change.endorsements = signers.map { entry.endorsement(by: $0, key: c.key($0)) }
+            return .contractRolesChanged(change)
+        }
+        func refused(_ code: LedgerError.Code, _ payload: LedgerEntry.Payload, by author: String = "alice") {
+            let before = ledger.size
+            expectLedgerError(code, entry: before) { try ledger.append(payload, author: author, key: c.key(author)) }
+            #expect(ledger.size == before)
+        }
+        refused(.belowQuorum, change("bob", ["regulator"], endorsedBy: ["alice"]))
+        refused(.missingRole, change("bob", ["regulator"], endorsedBy: ["alice", "bob"], author: "dave"), by: "dave")
+        refused(.unknownReference, change("zed", ["regulator"], endorsedBy: ["alice", "bob"]))
+        var unsorted = ContractRoleChange(member: "bob", contractRoles: [])
+        unsorted.contractRoles = ["regulator", "auditor"]
+        let draft = ledger.nextEntry(.contractRolesChanged(unsorted), author: "alice")
+        unsorted.endorsements = ["alice", "bob"].map { draft.endorsement(by: $0, key: c.key($0)) }
+        refused(.invalidMembership, .contractRolesChanged(unsorted))
+        // The regulator role moves from carol to bob.
+        try ledger.append(change("bob", ["auditor", "regulator"], endorsedBy: ["alice", "carol"]), author: "alice", key: c.key("alice"))
+        try ledger.append(change("carol", [], endorsedBy: ["alice", "bob"]), author: "alice", key: c.key("alice"))
+        #expect(ledger.state.contractRoles == ["regulator": ["bob"], "auditor": ["bob"]])
+        // A result now records the new holder; the former one is refused.
+        let stale = result([ViewRecipients(recipient: #"role "regulator""#, members: ["carol"])], for: ledger)
+        refused(.recipientMismatch, .resultPublished(stale))
+        try ledger.append(
+            .resultPublished(result([ViewRecipients(recipient: #"role "regulator""#, members: ["bob"])], for: ledger)),
+            author: "alice", key: c.key("alice"))
+        let report = LedgerAuditor().audit(store: ledger.store)
+        #expect(report.passed, "\(String(describing: report.failure))")
+        #expect(report.entryKinds["contract-roles-changed"] == 2)
+    }
+
     @Test("a result's recorded view recipients must be the ledger's: the holders of the role, the named member, in order, never all")
     func resultRecipientsMatchTheLedger() throws {
         let wrong: [[ViewRecipients]] = [
