@@ -226,15 +226,18 @@ public struct LedgerEntry: Hashable, Sendable {
     /// The part of an endorsed payload that endorsers sign (everything but the endorsements),
     /// or nil for kinds without endorsements.
     public var endorsementSubject: [UInt8]? {
-        var writer = WireWriter()
+        let endorsed: (any EndorsedPayload)?
         switch payload {
-        case .memberAdded(let p): p.encodeSubject(to: &writer)
-        case .memberRemoved(let p): p.encodeSubject(to: &writer)
-        case .contractRolesChanged(let p): p.encodeSubject(to: &writer)
-        case .contractRevoked(let p): p.encodeSubject(to: &writer)
-        case .resultPublished(let p): p.encodeSubject(to: &writer)
-        default: return nil
+        case .memberAdded(let p): endorsed = p
+        case .memberRemoved(let p): endorsed = p
+        case .contractRolesChanged(let p): endorsed = p
+        case .contractRevoked(let p): endorsed = p
+        case .resultPublished(let p): endorsed = p
+        default: endorsed = nil
         }
+        guard let endorsed else { return nil }
+        var writer = WireWriter()
+        endorsed.encodeSubject(to: &writer)
         return Self.endorsementMessage(kind: kind, logID: logID, subject: writer.bytes)
     }
 

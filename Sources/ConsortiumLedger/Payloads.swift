@@ -394,6 +394,25 @@ public struct DecryptionEvidence: Hashable, Sendable {
 
 // MARK: - Encodings
 
+/// A payload that members other than its author endorse: its encoding is its subject (what the
+/// endorsers sign, ``LedgerEntry/endorsementSubject``) followed by `array<Endorsement>`.
+public protocol EndorsedPayload: WireCodable {
+    /// The endorsements over the subject.
+    var endorsements: [Endorsement] { get }
+    /// Writes the subject: the payload without its endorsements.
+    /// - Parameter writer: The writer.
+    func encodeSubject(to writer: inout WireWriter)
+}
+
+extension EndorsedPayload {
+    /// `subject ‖ array<Endorsement>`.
+    /// - Parameter writer: The writer.
+    public func encode(to writer: inout WireWriter) {
+        encodeSubject(to: &writer)
+        writer.write(endorsements)
+    }
+}
+
 extension Genesis: WireCodable {
     /// `string consortium ‖ bytes[16] nonce ‖ array<Member> ‖ u32 quorum`.
     /// - Parameter writer: The writer.
@@ -414,14 +433,10 @@ extension Genesis: WireCodable {
     }
 }
 
-extension MemberAddition: WireCodable {
+extension MemberAddition: EndorsedPayload {
     /// `Member ‖ u32 quorumAfter ‖ array<Endorsement>`.
-    /// - Parameter writer: The writer.
-    public func encode(to writer: inout WireWriter) {
-        encodeSubject(to: &writer)
-        writer.write(endorsements)
-    }
-    func encodeSubject(to writer: inout WireWriter) {
+    /// - Parameter writer: The writer (the subject only; ``EndorsedPayload`` appends the endorsements).
+    public func encodeSubject(to writer: inout WireWriter) {
         writer.write(member)
         writer.writeUInt32(quorumAfter)
     }
@@ -435,14 +450,10 @@ extension MemberAddition: WireCodable {
     }
 }
 
-extension MemberRemoval: WireCodable {
+extension MemberRemoval: EndorsedPayload {
     /// `string name ‖ u32 quorumAfter ‖ array<Endorsement>`.
-    /// - Parameter writer: The writer.
-    public func encode(to writer: inout WireWriter) {
-        encodeSubject(to: &writer)
-        writer.write(endorsements)
-    }
-    func encodeSubject(to writer: inout WireWriter) {
+    /// - Parameter writer: The writer (the subject only; ``EndorsedPayload`` appends the endorsements).
+    public func encodeSubject(to writer: inout WireWriter) {
         writer.writeString(name)
         writer.writeUInt32(quorumAfter)
     }
@@ -456,14 +467,10 @@ extension MemberRemoval: WireCodable {
     }
 }
 
-extension ContractRoleChange: WireCodable {
+extension ContractRoleChange: EndorsedPayload {
     /// `string member ‖ array<string> contractRoles ‖ array<Endorsement>`.
-    /// - Parameter writer: The writer.
-    public func encode(to writer: inout WireWriter) {
-        encodeSubject(to: &writer)
-        writer.write(endorsements)
-    }
-    func encodeSubject(to writer: inout WireWriter) {
+    /// - Parameter writer: The writer (the subject only; ``EndorsedPayload`` appends the endorsements).
+    public func encodeSubject(to writer: inout WireWriter) {
         writer.writeString(member)
         writer.writeStrings(contractRoles)
     }
@@ -521,14 +528,10 @@ extension ContractProposal: WireCodable {
     }
 }
 
-extension ContractRevocation: WireCodable {
+extension ContractRevocation: EndorsedPayload {
     /// `bytes[32] versionID ‖ string reason ‖ array<Endorsement>`.
-    /// - Parameter writer: The writer.
-    public func encode(to writer: inout WireWriter) {
-        encodeSubject(to: &writer)
-        writer.write(endorsements)
-    }
-    func encodeSubject(to writer: inout WireWriter) {
+    /// - Parameter writer: The writer (the subject only; ``EndorsedPayload`` appends the endorsements).
+    public func encodeSubject(to writer: inout WireWriter) {
         writer.write(versionID)
         writer.writeString(reason)
     }
@@ -585,16 +588,12 @@ extension InputCommitment: WireCodable {
     }
 }
 
-extension ResultPublication: WireCodable {
+extension ResultPublication: EndorsedPayload {
     /// `bytes[32] runID ‖ bytes[32] resultHash ‖ bytes revealedValues ‖ bytes[32] revealedHash ‖
     /// bytes[32] transcriptHash ‖ array<string> contributors ‖ array<ViewRecipients> recipients ‖
     /// array<Endorsement>`; the endorsed subject is everything before the endorsements.
-    /// - Parameter writer: The writer.
-    public func encode(to writer: inout WireWriter) {
-        encodeSubject(to: &writer)
-        writer.write(endorsements)
-    }
-    func encodeSubject(to writer: inout WireWriter) {
+    /// - Parameter writer: The writer (the subject only; ``EndorsedPayload`` appends the endorsements).
+    public func encodeSubject(to writer: inout WireWriter) {
         writer.write(runID)
         writer.write(resultHash)
         writer.writeByteString(revealedValues)
