@@ -75,6 +75,12 @@ extension AuditReport {
                 let endorsers = run.result?.endorsements.map(\.signer) ?? []
                 rules.append(
                     "result authored by a participant; its \(contributors.count) contributors (\(contributors.joined(separator: ", "))) all committed, at least the run's minimum of \(run.minimumContributors); endorsed by \(endorsers.count) of them (\(endorsers.joined(separator: ", "))), at least the minimum (L12)")
+                if let views = run.result?.recipients, !views.isEmpty {
+                    rules.append(
+                        "its views went to the members the ledger designated then: "
+                            + views.map { "\($0.recipient) → \($0.members.isEmpty ? "no one" : $0.members.joined(separator: ", "))" }.joined(separator: "; ")
+                            + " (L15)")
+                }
             case .aborted:
                 rules.append("aborted while open by a participant or a voting member (entry \(run.closedAt.map(String.init) ?? "?"))")
             case .open:

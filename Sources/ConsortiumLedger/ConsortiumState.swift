@@ -129,6 +129,37 @@ public struct ConsortiumState: Sendable {
     /// The names of the members with the participant role, sorted.
     public var participantNames: [String] { members.values.filter { $0.roles.contains(.participant) }.map(\.name).sorted() }
 
+    /// Every contract role the current members hold, with its holders (sorted): the roles a
+    /// `reveal … to role "x"` reaches, as the genesis, member-added and contract-roles-changed
+    /// entries record them.
+    public var contractRoles: [String: [String]] {
+        var roles: [String: [String]] = [:]
+        for member in members.values.sorted(by: { $0.name < $1.name }) {
+            for role in member.contractRoles { roles[role, default: []].append(member.name) }
+        }
+        return roles
+    }
+
+    /// Whether a reveal recipient other than `all` (the contract's spelling: `member "x"` or
+    /// `role "y"`) designates the current member `name`: the one rule by which coordinators,
+    /// members and the audit decide who receives a view, from the ledger alone (a member's
+    /// contract roles are those its genesis or addition entry records, or the latest change).
+    /// - Parameters:
+    ///   - recipient: `member "x"` or `role "y"` (`all` designates no one here).
+    ///   - name: A member's name.
+    /// - Returns: True if `name` is a current member the recipient designates.
+    public func designates(_ recipient: String, member name: String) -> Bool {
+        guard let member = members[name] else { return false }
+        return recipient == "member \"\(name)\"" || member.contractRoles.contains { recipient == "role \"\($0)\"" }
+    }
+
+    /// The current members a reveal recipient other than `all` designates, sorted.
+    /// - Parameter recipient: `member "x"` or `role "y"`.
+    /// - Returns: Their names (none for `all`, an unknown member or a role no one holds).
+    public func designatedMembers(_ recipient: String) -> [String] {
+        members.keys.filter { designates(recipient, member: $0) }.sorted()
+    }
+
     // MARK: Applying entries
 
     /// Applies the rules to `signed` as entry `index`, updating the state. Signatures are not
@@ -220,6 +251,18 @@ public struct ConsortiumState: Sendable {
             members[change.name] = nil
             memberSince[change.name] = nil
             quorum = Int(change.quorumAfter)
+
+        case .contractRolesChanged(let change):
+            try requireRole(.voting, "voting")
+            guard var member = members[change.member] else {
+                throw fail(.unknownReference, "no member \(change.member) whose contract roles could change")
+            }
+            try checkEndorsements(entry, change.endorsements, index: index, checks: &checks)
+            if let problem = Member.contractRoleProblem(change.contractRoles) {
+                throw fail(.invalidMembership, "member \(change.member): \(problem)")
+            }
+            member.contractRoles = change.contractRoles
+            members[change.member] = member
 
         case .keyCeremony(let ceremony):
             guard !ceremony.scheme.isEmpty, !ceremony.publicKey.isEmpty else {
@@ -410,6 +453,20 @@ public struct ConsortiumState: Sendable {
                     .insufficientEndorsements,
                     "run \(result.runID): a result needs the endorsements of at least \(run.minimumContributors) contributors; it has \(signers.count)")
             }
+            // Who received each view is the ledger's word (L15): a role's holders, a named member.
+            for (position, view) in result.recipients.enumerated() {
+                guard ViewRecipients.isRecordable(view.recipient), position == 0 || result.recipients[position - 1].recipient < view.recipient else {
+                    throw fail(
+                        .recipientMismatch,
+                        "run \(result.runID): recorded recipients must be member \"NAME\" or role \"NAME\", distinct, in ascending order")
+                }
+                let designated = designatedMembers(view.recipient)
+                guard view.members == designated else {
+                    throw fail(
+                        .recipientMismatch,
+                        "run \(result.runID): the view to \(view.recipient) went to [\(view.members.joined(separator: ", "))]; the ledger designates [\(designated.joined(separator: ", "))]")
+                }
+            }
             run.status = .published
             run.result = result
             run.closedAt = index
@@ -491,6 +548,7 @@ public struct ConsortiumState: Sendable {
             guard Member.isValidName(member.name) else { throw fail("invalid member name (1–64 of [A-Za-z0-9._-])") }
             guard names.insert(member.name).inserted else { throw fail("member name \(member.name) appears twice") }
             guard keys.insert(member.publicKey).inserted else { throw fail("member \(member.name) reuses another member's key") }
+            if let problem = Member.contractRoleProblem(member.contractRoles) { throw fail("member \(member.name): \(problem)") }
         }
         let voting = list.filter { $0.roles.contains(.voting) }.count
         guard quorum >= 1, Int(quorum) <= voting else {

@@ -32,8 +32,10 @@ public struct AuditReport: Codable, Sendable {
         public var name: String
         /// The public key, hex.
         public var publicKey: String
-        /// The roles.
+        /// The ledger roles.
         public var roles: [String]
+        /// The contract roles the ledger records for it (`reveal … to role`).
+        public var contractRoles: [String] = []
     }
 
     /// A contract version.
@@ -78,6 +80,9 @@ public struct AuditReport: Codable, Sendable {
         public var transcriptHash: String?
         /// The participants who signed the result.
         public var resultSigners: [String]
+        /// Who each view other than `all` went to, as the result records it (checked against the
+        /// ledger's roles at the result, rule L15): recipient → members.
+        public var viewRecipients: [String: [String]] = [:]
         /// The entries about this run.
         public var entries: [UInt64]
         /// The latest final checkpoint (cosigned at quorum) the run's entries are proven included
@@ -466,6 +471,7 @@ public struct LedgerAuditor: Sendable {
                     transcriptHash: run.result?.transcriptHash.hex,
                     resultSigners: run.result?.endorsements.map(\.signer) ?? [], entries: run.entries,
                     provenInCheckpoint: proven)
+                summary.viewRecipients = run.result?.recipientMap ?? [:]
                 summary.checks = AuditReport.RunCheck.checks(of: run, in: state, provenIn: proven, verifiedBelow: verifiedBelow)
                 return summary
             }
@@ -475,7 +481,7 @@ public struct LedgerAuditor: Sendable {
             entryKinds: Dictionary(uniqueKeysWithValues: replay.kindCounts.map { ($0.key.name, $0.value) }),
             quorum: state.quorum,
             members: state.members.values.sorted { $0.name < $1.name }.map {
-                .init(name: $0.name, publicKey: hexEncode($0.publicKey.rawRepresentation), roles: $0.roles.names)
+                .init(name: $0.name, publicKey: hexEncode($0.publicKey.rawRepresentation), roles: $0.roles.names, contractRoles: $0.contractRoles)
             },
             contracts: state.contracts.values.sorted { $0.proposedAt < $1.proposedAt }.map {
                 .init(versionID: $0.versionID.hex, name: $0.name, status: $0.status.rawValue, approvals: $0.approvals,

@@ -5,10 +5,14 @@ extension LedgerEntry {
         switch payload {
         case .genesis(let g):
             return "consortium \(g.consortium), \(g.members.count) members (\(g.members.map(\.name).joined(separator: ", "))), quorum \(g.quorum)"
+                + Self.contractRoles(of: g.members)
         case .memberAdded(let p):
             return "add \(p.member.name) [\(p.member.roles.names.joined(separator: ","))], quorum → \(p.quorumAfter), \(p.endorsements.count) endorsements"
+                + Self.contractRoles(of: [p.member])
         case .memberRemoved(let p):
             return "remove \(p.name), quorum → \(p.quorumAfter), \(p.endorsements.count) endorsements"
+        case .contractRolesChanged(let p):
+            return "contract roles of \(p.member) → \(p.contractRoles.isEmpty ? "none" : p.contractRoles.joined(separator: ", ")), \(p.endorsements.count) endorsements"
         case .keyCeremony(let p):
             return "\(p.scheme) key ceremony \(p.ceremonyID.hex.prefix(16))…, \(p.publicKey.count)-byte public key, \(p.verificationKeys.count) verification keys"
         case .contractProposed(let p):
@@ -26,10 +30,20 @@ extension LedgerEntry {
             return "run \(p.runID.hex.prefix(16))…: commitment \(p.commitment.hex.prefix(16))…"
         case .resultPublished(let p):
             return "run \(p.runID.hex.prefix(16))…: result \(p.resultHash.hex.prefix(16))…, \(p.revealedValues.count) revealed bytes, signed by \(p.endorsements.map(\.signer).joined(separator: ", "))"
+                + p.recipients.map { "; \($0.recipient) → \($0.members.isEmpty ? "no one" : $0.members.joined(separator: ", "))" }.joined()
         case .runAborted(let p):
             return "run \(p.runID.hex.prefix(16))… aborted: \(p.reason)"
         case .decryptionEvidence(let p):
             return "run \(p.runID.hex.prefix(16))…: \(p.size)-byte decryption evidence kept off the ledger, SHA-256 \(p.digest.hex.prefix(16))…"
         }
+    }
+
+    /// `; contract roles regulator: a, b` (nothing when no member holds one).
+    static func contractRoles(of members: [Member]) -> String {
+        let roles = Set(members.flatMap(\.contractRoles)).sorted()
+        guard !roles.isEmpty else { return "" }
+        return "; contract roles " + roles.map { role in
+            "\(role): " + members.filter { $0.contractRoles.contains(role) }.map(\.name).joined(separator: ", ")
+        }.joined(separator: "; ")
     }
 }

@@ -17,6 +17,8 @@ public struct LedgerEntry: Hashable, Sendable {
         case memberAdded = 0x0002
         /// ``MemberRemoval``.
         case memberRemoved = 0x0003
+        /// ``ContractRoleChange``.
+        case contractRolesChanged = 0x0004
         /// ``KeyCeremony``.
         case keyCeremony = 0x0010
         /// ``ContractProposal``.
@@ -45,6 +47,7 @@ public struct LedgerEntry: Hashable, Sendable {
             case .genesis: "genesis"
             case .memberAdded: "member-added"
             case .memberRemoved: "member-removed"
+            case .contractRolesChanged: "contract-roles-changed"
             case .keyCeremony: "key-ceremony"
             case .contractProposed: "contract-proposed"
             case .contractApproved: "contract-approved"
@@ -67,6 +70,8 @@ public struct LedgerEntry: Hashable, Sendable {
         case memberAdded(MemberAddition)
         /// Removes a member (quorum-endorsed).
         case memberRemoved(MemberRemoval)
+        /// Changes a member's contract roles (quorum-endorsed).
+        case contractRolesChanged(ContractRoleChange)
         /// Records a key ceremony.
         case keyCeremony(KeyCeremony)
         /// Proposes a contract version.
@@ -94,6 +99,7 @@ public struct LedgerEntry: Hashable, Sendable {
             case .genesis: .genesis
             case .memberAdded: .memberAdded
             case .memberRemoved: .memberRemoved
+            case .contractRolesChanged: .contractRolesChanged
             case .keyCeremony: .keyCeremony
             case .contractProposed: .contractProposed
             case .contractApproved: .contractApproved
@@ -163,6 +169,7 @@ public struct LedgerEntry: Hashable, Sendable {
         case .genesis(let p): writer.write(p)
         case .memberAdded(let p): writer.write(p)
         case .memberRemoved(let p): writer.write(p)
+        case .contractRolesChanged(let p): writer.write(p)
         case .keyCeremony(let p): writer.write(p)
         case .contractProposed(let p): writer.write(p)
         case .contractApproved(let id), .contractActivated(let id): writer.write(id)
@@ -187,6 +194,7 @@ public struct LedgerEntry: Hashable, Sendable {
         case .genesis: payload = .genesis(try Genesis(from: &reader))
         case .memberAdded: payload = .memberAdded(try MemberAddition(from: &reader))
         case .memberRemoved: payload = .memberRemoved(try MemberRemoval(from: &reader))
+        case .contractRolesChanged: payload = .contractRolesChanged(try ContractRoleChange(from: &reader))
         case .keyCeremony: payload = .keyCeremony(try KeyCeremony(from: &reader))
         case .contractProposed: payload = .contractProposed(try ContractProposal(from: &reader))
         case .contractApproved: payload = .contractApproved(versionID: try LedgerHash(from: &reader))
@@ -218,14 +226,18 @@ public struct LedgerEntry: Hashable, Sendable {
     /// The part of an endorsed payload that endorsers sign (everything but the endorsements),
     /// or nil for kinds without endorsements.
     public var endorsementSubject: [UInt8]? {
-        var writer = WireWriter()
+        let endorsed: (any EndorsedPayload)?
         switch payload {
-        case .memberAdded(let p): p.encodeSubject(to: &writer)
-        case .memberRemoved(let p): p.encodeSubject(to: &writer)
-        case .contractRevoked(let p): p.encodeSubject(to: &writer)
-        case .resultPublished(let p): p.encodeSubject(to: &writer)
-        default: return nil
+        case .memberAdded(let p): endorsed = p
+        case .memberRemoved(let p): endorsed = p
+        case .contractRolesChanged(let p): endorsed = p
+        case .contractRevoked(let p): endorsed = p
+        case .resultPublished(let p): endorsed = p
+        default: endorsed = nil
         }
+        guard let endorsed else { return nil }
+        var writer = WireWriter()
+        endorsed.encodeSubject(to: &writer)
         return Self.endorsementMessage(kind: kind, logID: logID, subject: writer.bytes)
     }
 

@@ -101,6 +101,9 @@ public struct LedgerError: Error, Sendable, CustomStringConvertible {
         case insufficientContributors = "insufficient-contributors"
         /// A result is endorsed by a member that is not one of its contributors.
         case notAContributor = "not-a-contributor"
+        /// A result records a view's recipients other than the members the ledger designates
+        /// (the holders of a contract role, or a named member), or records them out of order.
+        case recipientMismatch = "recipient-mismatch"
 
         // Checkpoints and proofs.
         /// A checkpoint's sequencer signature does not verify, or its signer is not the sequencer.

@@ -22,6 +22,9 @@ public struct LedgerView: Codable, Sendable, Hashable {
         public var name: String
         /// `voting`, `sequencer`, `participant`.
         public var roles: [String]
+        /// The contract roles the ledger records for it (`reveal … to role`): from its genesis or
+        /// member-added entry, as the latest contract-roles-changed entry left them.
+        public var contractRoles: [String]
         /// The Ed25519 public key, hex.
         public var publicKey: String
         /// SHA-256 of the raw public key, hex.
@@ -128,6 +131,9 @@ public struct LedgerView: Codable, Sendable, Hashable {
         public var contributors: [String]
         /// The contributors that endorsed the result (those that received the output).
         public var signers: [String]
+        /// Who each view other than `all` went to (recipient in the contract's spelling →
+        /// members), as recorded and checked against the ledger's roles (rule L15).
+        public var viewRecipients: [String: [String]]
     }
 
     /// Why a run was aborted.

@@ -53,6 +53,8 @@ final class LedgerViewBuilder {
                     former.append(Self.memberView(member, added: since, removed: reference))
                 }
                 added[change.name] = nil
+            case .contractRolesChanged(let change):
+                knownMembers[change.member]?.contractRoles = change.contractRoles
             case .keyCeremony(let ceremony):
                 ceremonies.append((ceremony.ceremonyID, ceremony, reference))
             case .contractProposed(let proposal):
@@ -135,7 +137,7 @@ final class LedgerViewBuilder {
                 published: published, resultHash: result.resultHash.hex, revealedHash: result.revealedHash.hex,
                 transcriptHash: result.transcriptHash.hex, revealedValues: text,
                 revealedValuesHex: text == nil ? hexEncode(result.revealedValues) : nil,
-                contributors: result.contributors, signers: result.endorsements.map(\.signer))
+                contributors: result.contributors, signers: result.endorsements.map(\.signer), viewRecipients: result.recipientMap)
         }
         return LedgerView.RunView(
             runID: run.runID.hex, versionID: run.versionID.hex, contract: state.contracts[run.versionID]?.name ?? "",
@@ -150,7 +152,7 @@ final class LedgerViewBuilder {
     ) -> LedgerView.MemberView {
         let key = member.publicKey.rawRepresentation
         return LedgerView.MemberView(
-            name: member.name, roles: member.roles.names, publicKey: hexEncode(key),
+            name: member.name, roles: member.roles.names, contractRoles: member.contractRoles, publicKey: hexEncode(key),
             keyFingerprint: LedgerHash.sha256(Array(key)).hex, added: added, removed: removed)
     }
 

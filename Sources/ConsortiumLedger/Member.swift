@@ -46,35 +46,43 @@ public struct MemberRoles: OptionSet, Hashable, Sendable, Codable {
     }
 }
 
-/// A consortium member: a name, an Ed25519 key and roles. Spec: protocols/ledger.md#members-and-roles.
+/// A consortium member: a name, an Ed25519 key, ledger roles and contract roles. Spec:
+/// protocols/ledger.md#members-and-roles.
 public struct Member: Hashable, Sendable, WireCodable {
     /// 1–64 characters from `[A-Za-z0-9._-]`; unique in the consortium.
     public var name: String
     /// The key that signs this member's entries, endorsements and cosignatures.
     public var publicKey: Ed25519.PublicKey
-    /// What the member may do.
+    /// What the member may do on the ledger.
     public var roles: MemberRoles
+    /// The contract roles it holds (`reveal … to role "regulator"` designates every holder of
+    /// `regulator`): distinct valid names (``isValidName(_:)``) in ascending order (rule L5).
+    public var contractRoles: [String]
 
     /// A member.
     /// - Parameters:
     ///   - name: The member's unique name.
     ///   - publicKey: Its signing key.
-    ///   - roles: Its roles.
-    public init(name: String, publicKey: Ed25519.PublicKey, roles: MemberRoles) {
+    ///   - roles: Its ledger roles.
+    ///   - contractRoles: Its contract roles (kept distinct and sorted).
+    public init(name: String, publicKey: Ed25519.PublicKey, roles: MemberRoles, contractRoles: some Sequence<String> = [String]()) {
         self.name = name
         self.publicKey = publicKey
         self.roles = roles
+        self.contractRoles = Set(contractRoles).sorted()
     }
 
-    /// Encodes as `string name ‖ bytes[32] key ‖ u8 roles`.
+    /// Encodes as `string name ‖ bytes[32] key ‖ u8 roles ‖ array<string> contractRoles`.
     /// - Parameter writer: The writer.
     public func encode(to writer: inout WireWriter) {
         writer.writeString(name)
         writer.writeRawBytes(publicKey.rawRepresentation)
         writer.writeUInt8(roles.rawValue)
+        writer.writeStrings(contractRoles)
     }
 
-    /// Decodes a member; unknown role bits are rejected.
+    /// Decodes a member; unknown role bits are rejected (the contract roles' names and order are
+    /// rule L5's).
     /// - Parameter reader: The reader.
     /// - Throws: `truncated`, `invalidValue`.
     public init(from reader: inout WireReader) throws(WireFormatError) {
@@ -84,10 +92,23 @@ public struct Member: Hashable, Sendable, WireCodable {
         let roleBits = try reader.readUInt8()
         guard roleBits & ~MemberRoles.all.rawValue == 0 else { throw .invalidValue("unknown member role bits") }
         roles = MemberRoles(rawValue: roleBits)
+        contractRoles = try reader.readStrings()
     }
 
-    /// 4 + 32 + 1.
-    public static var minimumWireByteCount: Int { 37 }
+    /// 4 + 32 + 1 + 4.
+    public static var minimumWireByteCount: Int { 41 }
+
+    /// Why `contractRoles` is not a valid list of contract roles (names, distinct, ascending),
+    /// or nil when it is: the one check of rule L5 and of every place that takes roles.
+    /// - Parameter contractRoles: The roles, in their recorded order.
+    /// - Returns: The problem, or nil.
+    public static func contractRoleProblem(_ contractRoles: [String]) -> String? {
+        for (position, role) in contractRoles.enumerated() {
+            guard isValidName(role) else { return "a contract role name is 1–64 characters of [A-Za-z0-9._-]" }
+            guard position == 0 || contractRoles[position - 1] < role else { return "contract roles must be distinct and in ascending order" }
+        }
+        return nil
+    }
 
     /// Whether `name` is a valid member name: 1–64 characters from `[A-Za-z0-9._-]`.
     /// - Parameter name: The candidate.
@@ -160,7 +181,23 @@ extension WireWriter {
     }
 }
 
+extension WireWriter {
+    /// `array<string>`: `u32 count ‖ count × string`.
+    mutating func writeStrings(_ values: [String]) {
+        writeUInt32(UInt32(values.count))
+        for value in values { writeString(value) }
+    }
+}
+
 extension WireReader {
+    /// `array<string>`, its count bounded by the reader's element limit.
+    mutating func readStrings() throws(WireFormatError) -> [String] {
+        let count = try readLength(limit: limits.maxElementCount, unitSize: 4)
+        var values: [String] = []
+        for _ in 0..<count { values.append(try readString()) }
+        return values
+    }
+
     /// `u8 0` or `u8 1 ‖ bytes[32]`; any other flag is non-canonical.
     mutating func readOptionalHash() throws(WireFormatError) -> LedgerHash? {
         switch try readUInt8() {

@@ -69,6 +69,28 @@ public struct MemberRemoval: Hashable, Sendable {
     }
 }
 
+/// Gives a current member other contract roles (replacing its list); endorsed by a quorum of the
+/// voting members, like a membership change (rule L5). Spec: protocols/ledger.md#members-and-roles.
+public struct ContractRoleChange: Hashable, Sendable {
+    /// The member whose roles change.
+    public var member: String
+    /// Its contract roles from this entry on: distinct valid names, ascending.
+    public var contractRoles: [String]
+    /// Quorum endorsements over ``LedgerEntry/endorsementSubject``.
+    public var endorsements: [Endorsement]
+
+    /// A change of a member's contract roles.
+    /// - Parameters:
+    ///   - member: The member.
+    ///   - contractRoles: Its roles afterwards (kept distinct and sorted).
+    ///   - endorsements: The voting members' endorsements.
+    public init(member: String, contractRoles: some Sequence<String>, endorsements: [Endorsement] = []) {
+        self.member = member
+        self.contractRoles = Set(contractRoles).sorted()
+        self.endorsements = endorsements
+    }
+}
+
 /// Records a key ceremony: an encoded threshold public key and its verification keys, opaque
 /// to the ledger (for Paillier: `Paillier.ThresholdPublicKey`, wire tag 0x0103).
 public struct KeyCeremony: Hashable, Sendable {
@@ -228,6 +250,10 @@ public struct ResultPublication: Hashable, Sendable {
     /// The contributors' endorsements over ``LedgerEntry/endorsementSubject``: each says "I
     /// recomputed these values from the output I received" (protocols/runtime.md#endorsements).
     public var endorsements: [Endorsement]
+    /// To whom the run's views went, per recipient the contract names other than `all` (whose
+    /// values are ``revealedValues``), in ascending order of the recipient: the members the
+    /// ledger designates at this entry (rule L15, protocols/ledger.md#lifecycle-rules).
+    public var recipients: [ViewRecipients]
 
     /// A result.
     /// - Parameters:
@@ -237,10 +263,11 @@ public struct ResultPublication: Hashable, Sendable {
     ///   - revealedHash: Their hash; defaults to the correct one.
     ///   - transcriptHash: The transcript's hash.
     ///   - contributors: The members whose inputs the result counts (sorted here).
+    ///   - recipients: The members each view went to (sorted here by recipient).
     ///   - endorsements: The contributors' signatures.
     public init(
         runID: LedgerHash, resultHash: LedgerHash, revealedValues: [UInt8], revealedHash: LedgerHash? = nil,
-        transcriptHash: LedgerHash, contributors: [String], endorsements: [Endorsement] = []
+        transcriptHash: LedgerHash, contributors: [String], recipients: [ViewRecipients] = [], endorsements: [Endorsement] = []
     ) {
         self.runID = runID
         self.resultHash = resultHash
@@ -248,7 +275,13 @@ public struct ResultPublication: Hashable, Sendable {
         self.revealedHash = revealedHash ?? Self.hashRevealedValues(revealedValues)
         self.transcriptHash = transcriptHash
         self.contributors = contributors.sorted()
+        self.recipients = recipients.sorted { $0.recipient < $1.recipient }
         self.endorsements = endorsements
+    }
+
+    /// ``recipients`` as recipient → members, for readers.
+    public var recipientMap: [String: [String]] {
+        Dictionary(recipients.map { ($0.recipient, $0.members) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// `SHA-256("covenant.ledger.revealed.v1" ‖ 0x00 ‖ u32 length ‖ values)`.
@@ -260,6 +293,54 @@ public struct ResultPublication: Hashable, Sendable {
         writer.writeUInt8(0)
         writer.writeByteString(values)
         return LedgerHash.sha256(writer.bytes)
+    }
+}
+
+/// The members one view of a run's result went to: a recipient in the contract's spelling
+/// (`member "x"` or `role "y"`) and the members it designated. Spec: protocols/ledger.md#entry-kinds.
+public struct ViewRecipients: Hashable, Sendable, WireCodable {
+    /// The recipient as the contract spells it (`member "x"`, `role "y"`; never `all`).
+    public var recipient: String
+    /// The members that received it, in ascending order.
+    public var members: [String]
+
+    /// A view's recipients.
+    /// - Parameters:
+    ///   - recipient: The contract's recipient.
+    ///   - members: The members it designated (sorted here).
+    public init(recipient: String, members: [String]) {
+        self.recipient = recipient
+        self.members = members.sorted()
+    }
+
+    /// Encodes as `string recipient ‖ array<string> members`.
+    /// - Parameter writer: The writer.
+    public func encode(to writer: inout WireWriter) {
+        writer.writeString(recipient)
+        writer.writeStrings(members)
+    }
+
+    /// Decodes a view's recipients.
+    /// - Parameter reader: The reader.
+    /// - Throws: `truncated`, `invalidValue`.
+    public init(from reader: inout WireReader) throws(WireFormatError) {
+        recipient = try reader.readString()
+        members = try reader.readStrings()
+    }
+
+    /// 4 + 4.
+    public static var minimumWireByteCount: Int { 8 }
+
+    /// Whether `recipient` is one a result may record: `member "x"` or `role "x"` with `x` a
+    /// valid name (``Member/isValidName(_:)``); any other spelling designates no member.
+    /// - Parameter recipient: The contract's spelling.
+    /// - Returns: True if it is well-formed.
+    public static func isRecordable(_ recipient: String) -> Bool {
+        for prefix in ["member \"", "role \""] where recipient.hasPrefix(prefix) && recipient.hasSuffix("\"") {
+            let name = recipient.dropFirst(prefix.count).dropLast()
+            return recipient.count > prefix.count && Member.isValidName(String(name))
+        }
+        return false
     }
 }
 
@@ -313,6 +394,25 @@ public struct DecryptionEvidence: Hashable, Sendable {
 
 // MARK: - Encodings
 
+/// A payload that members other than its author endorse: its encoding is its subject (what the
+/// endorsers sign, ``LedgerEntry/endorsementSubject``) followed by `array<Endorsement>`.
+public protocol EndorsedPayload: WireCodable {
+    /// The endorsements over the subject.
+    var endorsements: [Endorsement] { get }
+    /// Writes the subject: the payload without its endorsements.
+    /// - Parameter writer: The writer.
+    func encodeSubject(to writer: inout WireWriter)
+}
+
+extension EndorsedPayload {
+    /// `subject ‖ array<Endorsement>`.
+    /// - Parameter writer: The writer.
+    public func encode(to writer: inout WireWriter) {
+        encodeSubject(to: &writer)
+        writer.write(endorsements)
+    }
+}
+
 extension Genesis: WireCodable {
     /// `string consortium ‖ bytes[16] nonce ‖ array<Member> ‖ u32 quorum`.
     /// - Parameter writer: The writer.
@@ -333,14 +433,10 @@ extension Genesis: WireCodable {
     }
 }
 
-extension MemberAddition: WireCodable {
+extension MemberAddition: EndorsedPayload {
     /// `Member ‖ u32 quorumAfter ‖ array<Endorsement>`.
-    /// - Parameter writer: The writer.
-    public func encode(to writer: inout WireWriter) {
-        encodeSubject(to: &writer)
-        writer.write(endorsements)
-    }
-    func encodeSubject(to writer: inout WireWriter) {
+    /// - Parameter writer: The writer (the subject only; ``EndorsedPayload`` appends the endorsements).
+    public func encodeSubject(to writer: inout WireWriter) {
         writer.write(member)
         writer.writeUInt32(quorumAfter)
     }
@@ -354,14 +450,10 @@ extension MemberAddition: WireCodable {
     }
 }
 
-extension MemberRemoval: WireCodable {
+extension MemberRemoval: EndorsedPayload {
     /// `string name ‖ u32 quorumAfter ‖ array<Endorsement>`.
-    /// - Parameter writer: The writer.
-    public func encode(to writer: inout WireWriter) {
-        encodeSubject(to: &writer)
-        writer.write(endorsements)
-    }
-    func encodeSubject(to writer: inout WireWriter) {
+    /// - Parameter writer: The writer (the subject only; ``EndorsedPayload`` appends the endorsements).
+    public func encodeSubject(to writer: inout WireWriter) {
         writer.writeString(name)
         writer.writeUInt32(quorumAfter)
     }
@@ -375,6 +467,23 @@ extension MemberRemoval: WireCodable {
     }
 }
 
+extension ContractRoleChange: EndorsedPayload {
+    /// `string member ‖ array<string> contractRoles ‖ array<Endorsement>`.
+    /// - Parameter writer: The writer (the subject only; ``EndorsedPayload`` appends the endorsements).
+    public func encodeSubject(to writer: inout WireWriter) {
+        writer.writeString(member)
+        writer.writeStrings(contractRoles)
+    }
+    /// Decodes a change of contract roles.
+    /// - Parameter reader: The reader.
+    /// - Throws: A ``WireFormatError``.
+    public init(from reader: inout WireReader) throws(WireFormatError) {
+        member = try reader.readString()
+        contractRoles = try reader.readStrings()
+        endorsements = try reader.read([Endorsement].self)
+    }
+}
+
 extension KeyCeremony: WireCodable {
     /// `string scheme ‖ bytes publicKey ‖ array<bytes> verificationKeys ‖ array<string> holders`.
     /// - Parameter writer: The writer.
@@ -383,8 +492,7 @@ extension KeyCeremony: WireCodable {
         writer.writeByteString(publicKey)
         writer.writeUInt32(UInt32(verificationKeys.count))
         for key in verificationKeys { writer.writeByteString(key) }
-        writer.writeUInt32(UInt32(holders.count))
-        for name in holders { writer.writeString(name) }
+        writer.writeStrings(holders)
     }
     /// Decodes a ceremony.
     /// - Parameter reader: The reader.
@@ -396,10 +504,7 @@ extension KeyCeremony: WireCodable {
         var keys: [[UInt8]] = []
         for _ in 0..<count { keys.append(try reader.readByteString()) }
         verificationKeys = keys
-        let holderCount = try reader.readLength(limit: reader.limits.maxElementCount, unitSize: 4)
-        var names: [String] = []
-        for _ in 0..<holderCount { names.append(try reader.readString()) }
-        holders = names
+        holders = try reader.readStrings()
     }
 }
 
@@ -423,14 +528,10 @@ extension ContractProposal: WireCodable {
     }
 }
 
-extension ContractRevocation: WireCodable {
+extension ContractRevocation: EndorsedPayload {
     /// `bytes[32] versionID ‖ string reason ‖ array<Endorsement>`.
-    /// - Parameter writer: The writer.
-    public func encode(to writer: inout WireWriter) {
-        encodeSubject(to: &writer)
-        writer.write(endorsements)
-    }
-    func encodeSubject(to writer: inout WireWriter) {
+    /// - Parameter writer: The writer (the subject only; ``EndorsedPayload`` appends the endorsements).
+    public func encodeSubject(to writer: inout WireWriter) {
         writer.write(versionID)
         writer.writeString(reason)
     }
@@ -454,8 +555,7 @@ extension RunStart: WireCodable {
         writer.write(circuitHash)
         writer.writeString(protocolName)
         writer.writeOptionalHash(keyCeremony)
-        writer.writeUInt32(UInt32(participants.count))
-        for name in participants { writer.writeString(name) }
+        writer.writeStrings(participants)
         writer.writeUInt32(minimumContributors)
     }
     /// Decodes a run start.
@@ -467,10 +567,7 @@ extension RunStart: WireCodable {
         circuitHash = try LedgerHash(from: &reader)
         protocolName = try reader.readString()
         keyCeremony = try reader.readOptionalHash()
-        let count = try reader.readLength(limit: reader.limits.maxElementCount, unitSize: 4)
-        var names: [String] = []
-        for _ in 0..<count { names.append(try reader.readString()) }
-        participants = names
+        participants = try reader.readStrings()
         minimumContributors = try reader.readUInt32()
     }
 }
@@ -491,23 +588,19 @@ extension InputCommitment: WireCodable {
     }
 }
 
-extension ResultPublication: WireCodable {
+extension ResultPublication: EndorsedPayload {
     /// `bytes[32] runID ‖ bytes[32] resultHash ‖ bytes revealedValues ‖ bytes[32] revealedHash ‖
-    /// bytes[32] transcriptHash ‖ array<string> contributors ‖ array<Endorsement>`; the endorsed
-    /// subject is everything before the endorsements.
-    /// - Parameter writer: The writer.
-    public func encode(to writer: inout WireWriter) {
-        encodeSubject(to: &writer)
-        writer.write(endorsements)
-    }
-    func encodeSubject(to writer: inout WireWriter) {
+    /// bytes[32] transcriptHash ‖ array<string> contributors ‖ array<ViewRecipients> recipients ‖
+    /// array<Endorsement>`; the endorsed subject is everything before the endorsements.
+    /// - Parameter writer: The writer (the subject only; ``EndorsedPayload`` appends the endorsements).
+    public func encodeSubject(to writer: inout WireWriter) {
         writer.write(runID)
         writer.write(resultHash)
         writer.writeByteString(revealedValues)
         writer.write(revealedHash)
         writer.write(transcriptHash)
-        writer.writeUInt32(UInt32(contributors.count))
-        for name in contributors { writer.writeString(name) }
+        writer.writeStrings(contributors)
+        writer.write(recipients)
     }
     /// Decodes a result.
     /// - Parameter reader: The reader.
@@ -518,10 +611,8 @@ extension ResultPublication: WireCodable {
         revealedValues = try reader.readByteString()
         revealedHash = try LedgerHash(from: &reader)
         transcriptHash = try LedgerHash(from: &reader)
-        let count = try reader.readLength(limit: reader.limits.maxElementCount, unitSize: 4)
-        var names: [String] = []
-        for _ in 0..<count { names.append(try reader.readString()) }
-        contributors = names
+        contributors = try reader.readStrings()
+        recipients = try reader.read([ViewRecipients].self)
         endorsements = try reader.read([Endorsement].self)
     }
 }

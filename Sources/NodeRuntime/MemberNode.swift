@@ -83,7 +83,7 @@ public actor MemberNode {
             data = .none
         }
         member = Runtime.Member(
-            name: card.name, key: signingKey, roles: settings.contractRoles[card.name] ?? [], ledgerRoles: me.roles, data: data)
+            name: card.name, key: signingKey, roles: Set(me.contractRoles), ledgerRoles: me.roles, data: data)
         let directory = try MemberDirectory(registered: Array(state.members.values))
         transport = try NodeTransport(configuration: NodeConfiguration(
             identity: try NodeIdentity(member: card.name, key: signingKey), consortium: pinned.bytes, directory: directory,
@@ -260,7 +260,7 @@ public actor MemberNode {
     func remote(_ peer: String, party: PartyID) -> RemoteParticipant {
         let transport = self.transport
         return RemoteParticipant(
-            name: peer, party: party, roles: settings.contractRoles[peer] ?? [], callTimeout: settings.limits.callTimeout,
+            name: peer, party: party, callTimeout: settings.limits.callTimeout,
             wireLimits: .default, call: { peer, request, timeout in try await transport.call(peer, request, timeout: timeout) })
     }
 
@@ -373,7 +373,7 @@ public actor MemberNode {
             case .endorse(let publication):
                 _ = try await coordinated(publication.runID, by: caller)
                 let draft = await ledger.draft(.resultPublished(publication), author: caller)
-                let endorsement = try await member.endorse(draft)
+                let endorsement = try await member.endorse(draft, on: ledger)
                 return ControlResponse.ok { w in
                     w.writeBool(endorsement != nil)
                     if let endorsement { w.write(endorsement) }
@@ -381,9 +381,8 @@ public actor MemberNode {
             case .view(let runID, let json, let contributors, _):
                 _ = try await coordinated(runID, by: caller, open: false)
                 try await ledger.sync()
-                guard await ledger.state.runs[runID]?.status == .published else {
-                    throw Runtime.RuntimeError(.invalidParticipants, "a view comes only after its run's result is on the ledger", member: name)
-                }
+                // A recipient per this member's own replica, whatever the coordinator thinks.
+                try await member.checkView(of: runID, outputs: try Self.outputNames(ofView: json), on: ledger)
                 views[runID] = json
                 logger.info("received a view", metadata: ["run": "\(runID.hex.prefix(16))", "contributors": "\(contributors.count)"])
                 return ControlResponse.ok()
@@ -396,6 +395,17 @@ public actor MemberNode {
         } catch {
             return ControlResponse.refusal(Runtime.RuntimeError(.ledgerFailure, "the request failed", member: name))
         }
+    }
+
+    /// The outputs a view's JSON holds (`{"groups": [{"outputs": {NAME: …}}]}`, ContractResult's
+    /// format), for the recipient check.
+    static func outputNames(ofView json: String) throws -> [String] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+            let groups = object["groups"] as? [[String: Any]]
+        else {
+            throw Runtime.RuntimeError(.messageRejected, "the view is not a contract result")
+        }
+        return Set(groups.flatMap { ($0["outputs"] as? [String: Any])?.keys.map { $0 } ?? [] }).sorted()
     }
 
     /// The failures of a local plan whose messages say where in the member's data (row, column,

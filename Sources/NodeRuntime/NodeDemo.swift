@@ -119,9 +119,11 @@ public struct NodeDemo: Sendable {
 
         // 2. Founding and the key ceremony (protocols/founding.md), then each member accepts.
         let founder = MemberKeyDirectory(path: home(names[0]) + "/keys")
+        // The contract roles the members agreed on, recorded in the genesis and checked by each.
+        let roles = ["regulator": [names[0]]]
         let ledger0 = home(names[0]) + "/ledger.sqlite"
         let logID = try ConsortiumFounding.found(
-            consortium: "demo-hospitals", quorum: n / 2 + 1, cards: cards, founder: founder, ledgerPath: ledger0)
+            consortium: "demo-hospitals", quorum: n / 2 + 1, cards: cards, contractRoles: roles, founder: founder, ledgerPath: ledger0)
         progress("\(names[0]) founded the consortium (log id \(logID.hex.prefix(16))…, quorum \(n / 2 + 1))")
         if options.protocols.contains(.paillier) {
             progress("\(names[0]) deals the Paillier key (\(options.paillierKeyBits) bits), each share sealed to its holder…")
@@ -133,7 +135,7 @@ public struct NodeDemo: Sendable {
             let keys = MemberKeyDirectory(path: home(name) + "/keys")
             if name != names[0] {
                 try fm.copyItem(atPath: ledger0, toPath: home(name) + "/ledger.sqlite")
-                _ = try ConsortiumFounding.accept(ledgerPath: home(name) + "/ledger.sqlite", member: keys)
+                _ = try ConsortiumFounding.accept(ledgerPath: home(name) + "/ledger.sqlite", member: keys, contractRoles: roles)
             }
             if options.protocols.contains(.paillier) {
                 _ = try KeyCeremonyDealing.accept(
@@ -151,7 +153,7 @@ public struct NodeDemo: Sendable {
             let peers = names.enumerated().map { "\"\($0.element)\": \"127.0.0.1:\(ports[$0.offset])\"" }.joined(separator: ", ")
             try """
                 {"keys": "keys", "ledger": "ledger.sqlite", "listen": "127.0.0.1:\(ports[index])", "admin": "\(admin)",
-                 "peers": {\(peers)}, "dataSources": "sources.json", "contractRoles": {"\(names[0])": ["regulator"]},
+                 "peers": {\(peers)}, "dataSources": "sources.json",
                  "operators": ["\(hexEncode(operatorKey.rawRepresentation))"], "insecureTestParameters": \(options.insecureTestParameters)}
                 """.write(toFile: home(name) + "/node.json", atomically: true, encoding: .utf8)
         }

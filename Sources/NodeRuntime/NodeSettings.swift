@@ -10,9 +10,10 @@ public import Runtime
 /// ```json
 /// { "keys": "alpha-keys", "ledger": "ledger.sqlite", "listen": "127.0.0.1:7401",
 ///   "admin": "127.0.0.1:7411", "peers": {"bravo": "bravo.example:7401"},
-///   "dataSources": "sources.json", "contractRoles": {"alpha": ["regulator"]},
-///   "operators": ["<64 hex digits>"] }
+///   "dataSources": "sources.json", "operators": ["<64 hex digits>"] }
 /// ```
+/// Contract roles are not configured here: they live on the ledger (the genesis and
+/// member-added entries), and a file that still names `contractRoles` is refused.
 public struct NodeSettings: Sendable {
     /// The member key directory (`covenant member init`; it pinned the consortium with `consortium accept`).
     public var keyDirectory: String
@@ -26,8 +27,6 @@ public struct NodeSettings: Sendable {
     public var peers: [String: NodeAddress]
     /// The member's data-source configuration (protocols/data-sources.md); nil: no data.
     public var dataSourcesPath: String?
-    /// Contract roles by member (`reveal … to role "x"`), the same file on every node.
-    public var contractRoles: [String: Set<String>]
     /// The operators' Ed25519 public keys (the admin channel accepts only these).
     public var operators: [Ed25519.PublicKey]
     /// Parameters this node accepts.
@@ -50,8 +49,13 @@ public struct NodeSettings: Sendable {
         func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : (base.isEmpty ? p : base + "/" + p) }
         do {
             let root = try ConfigurationNode.read(try ConfigurationNode.contents(ofFile: path), file: path)
+            if let stale = try root.object(allowedKeys: nil, expectation: "an object (the node configuration)").optional("contractRoles") {
+                // Before the roles moved onto the ledger a node read them here; silently ignoring
+                // the key would leave an operator believing it still decides who receives a view.
+                throw stale.error(Self.contractRolesMoved)
+            }
             let top = try root.object(
-                allowedKeys: ["keys", "ledger", "listen", "admin", "peers", "dataSources", "contractRoles", "operators", "participantSubsets", "insecureTestParameters"],
+                allowedKeys: ["keys", "ledger", "listen", "admin", "peers", "dataSources", "operators", "participantSubsets", "insecureTestParameters"],
                 expectation: "an object (the node configuration)")
             func address(_ node: ConfigurationNode) throws -> NodeAddress {
                 guard let address = NodeAddress(parsing: try node.string(.name)) else {
@@ -63,11 +67,6 @@ public struct NodeSettings: Sendable {
             if let node = top.optional("peers") {
                 let object = try node.object(allowedKeys: nil, expectation: "an object of member name to host:port")
                 for name in object.members.map(\.key) { peers[name] = try address(try object.required(name, expectation: "host:port")) }
-            }
-            var roles: [String: Set<String>] = [:]
-            if let node = top.optional("contractRoles") {
-                let object = try node.object(allowedKeys: nil, expectation: "an object of member name to an array of roles")
-                for name in object.members.map(\.key) { roles[name] = Set(try object.required(name, expectation: "an array of roles").stringArray(.name)) }
             }
             var operators: [Ed25519.PublicKey] = []
             if let node = top.optional("operators") {
@@ -87,13 +86,19 @@ public struct NodeSettings: Sendable {
                 listen: try address(try top.required("listen", expectation: "host:port for the other members")),
                 admin: try address(adminNode), peers: peers,
                 dataSourcesPath: try top.optional("dataSources").map { resolve(try $0.string(.path)) },
-                contractRoles: roles, operators: operators, parameters: insecure ? .insecureForTests : .production, limits: .default)
+                operators: operators, parameters: insecure ? .insecureForTests : .production, limits: .default)
             settings.participantSubsets = subsets
             return settings
         } catch let error as DataSourceError {
             throw RuntimeError(.invalidConfiguration, error.description, cause: error)
         }
     }
+}
+
+extension NodeSettings {
+    /// Why `contractRoles` is refused in a node configuration.
+    static let contractRolesMoved =
+        "is no longer read from the node configuration: contract roles live on the ledger (recorded in the genesis entry by 'covenant consortium found --role ROLE=MEMBER,…' and checked by every member's 'consortium accept --role …'); remove the key"
 }
 
 extension NodeAddress {

@@ -13,8 +13,6 @@ struct RemoteParticipant: RunParticipant, ResultRecipient {
     let name: String
     /// Its seat in the run (for a report when the node cannot be reached).
     let party: PartyID
-    /// Its contract roles (from the node configuration's `contractRoles`).
-    let roles: Set<String>
     let callTimeout: Duration
     let wireLimits: WireLimits
     let call: @Sendable (_ peer: String, _ request: [UInt8], _ timeout: Duration) async throws -> [UInt8]
@@ -63,8 +61,6 @@ struct RemoteParticipant: RunParticipant, ResultRecipient {
         guard try answer.readBool() else { return nil }
         return try answer.read(Endorsement.self)
     }
-
-    func isRecipient(_ recipient: String) -> Bool { Runtime.Member.designates(recipient, name: name, roles: roles) }
 
     func receive(_ view: MemberView) async {
         _ = try? await ask(.view(runID: view.runID, json: view.result.json, contributors: view.contributors, opening: view.resultOpening))

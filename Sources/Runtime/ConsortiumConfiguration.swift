@@ -27,7 +27,9 @@ public struct ConsortiumConfiguration: Sendable {
         public var keyPath: String
         /// The data-source configuration file, or nil for a member without data.
         public var dataSourcesPath: String?
-        /// Contract roles (for `reveal … to role`).
+        /// Contract roles (for `reveal … to role`): recorded in the genesis entry this
+        /// configuration founds, and required to equal the ledger's record when it opens an
+        /// existing ledger (who receives a view is decided from the ledger only).
         public var roles: Set<String>
         /// Ledger roles.
         public var ledgerRoles: MemberRoles
@@ -143,7 +145,11 @@ public struct ConsortiumConfiguration: Sendable {
                 throw keyNode.error("names the same key file as members[\(first)]; each member has its own key")
             }
             let sources = try object.optional("dataSources")?.string(.path)
-            let roles = try object.optional("roles")?.stringArray(.name) ?? []
+            let rolesNode = object.optional("roles")
+            let roles = try rolesNode?.stringArray(.name) ?? []
+            if let rolesNode, let problem = ConsortiumLedger.Member.contractRoleProblem(Set(roles).sorted()) {
+                throw rolesNode.error(problem)
+            }
             var ledgerRoles: MemberRoles = sources == nil ? [.voting] : [.voting, .participant]
             if index == 0 { ledgerRoles.insert(.sequencer) }
             if let list = object.optional("ledgerRoles") {
@@ -228,8 +234,9 @@ public struct ConsortiumConfiguration: Sendable {
 
     /// Opens the consortium: loads (or creates) each member's key and data-source configuration,
     /// opens the ledger with its writer lock (waiting up to `lockTimeout` for another writer),
-    /// and founds it when it is empty. An existing ledger must list exactly these members with
-    /// these keys; runs left open by a coordinator that is gone are then closed
+    /// and founds it when it is empty (recording each member's contract roles in the genesis
+    /// entry). An existing ledger must list exactly these members with these keys and contract
+    /// roles; runs left open by a coordinator that is gone are then closed
     /// (``Consortium/closeAbandonedRuns()``, protocols/runtime.md#abandoned-runs).
     /// - Parameter lockTimeout: How long to wait for another writer of the ledger.
     /// - Returns: The consortium and whether it was founded now.
@@ -287,6 +294,12 @@ public struct ConsortiumConfiguration: Sendable {
             }
             guard recorded.publicKey == member.publicKey else {
                 throw RuntimeError(.invalidConfiguration, "the key of \(member.name) does not match the ledger's record of it")
+            }
+            guard recorded.contractRoles == member.roles.sorted() else {
+                func list(_ roles: [String]) -> String { roles.isEmpty ? "none" : roles.joined(separator: ", ") }
+                throw RuntimeError(
+                    .invalidConfiguration,
+                    "the configuration gives \(member.name) the contract roles \(list(member.roles.sorted())), the ledger \(ledgerPath) records \(list(recorded.contractRoles)): contract roles live on the ledger (its genesis and member-added entries); make the configuration's \"roles\" match them")
             }
         }
         try await consortium.closeAbandonedRuns()

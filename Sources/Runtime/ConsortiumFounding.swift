@@ -17,6 +17,41 @@ public enum ConsortiumFounding {
         public var members: [(name: String, fingerprint: String, roles: [String])]
         /// The current approval quorum.
         public var quorum: Int
+        /// The contract roles the ledger records, role → holders (sorted).
+        public var contractRoles: [String: [String]] = [:]
+    }
+
+    /// `regulator: a, b; auditor: c`, or `none`.
+    /// - Parameter roles: Role → holders.
+    /// - Returns: The roles in role order.
+    public static func describe(_ roles: [String: [String]]) -> String {
+        roles.isEmpty ? "none" : roles.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.sorted().joined(separator: ", "))" }.joined(separator: "; ")
+    }
+
+    /// The founding members with the contract roles `contractRoles` (role → holders) recorded.
+    /// - Throws: ``RuntimeError`` `invalidConfiguration` for an invalid role name, a role
+    ///   without holders, or a holder that is not one of the members.
+    static func members(_ members: [ConsortiumLedger.Member], holding contractRoles: [String: [String]]) throws -> [ConsortiumLedger.Member] {
+        let names = Set(members.map(\.name))
+        var held: [String: Set<String>] = [:]
+        for (role, holders) in contractRoles.sorted(by: { $0.key < $1.key }) {
+            guard ConsortiumLedger.Member.isValidName(role) else {
+                throw RuntimeError(.invalidConfiguration, "a contract role name is 1–64 characters of A–Z, a–z, 0–9, '.', '_' and '-'")
+            }
+            guard !holders.isEmpty else { throw RuntimeError(.invalidConfiguration, "the contract role \(role) names no member") }
+            for holder in holders {
+                guard names.contains(holder) else {
+                    throw RuntimeError(
+                        .invalidConfiguration, "the contract role \(role) names \(holder), which is not a founding member (no card of that name)")
+                }
+                held[holder, default: []].insert(role)
+            }
+        }
+        return members.map { member in
+            var member = member
+            member.contractRoles = (held[member.name] ?? []).sorted()
+            return member
+        }
     }
 
     /// Builds the genesis entry from the members' cards and writes a new ledger with it, signed
@@ -25,13 +60,17 @@ public enum ConsortiumFounding {
     ///   - consortium: The consortium's name.
     ///   - quorum: Distinct voting members required for approvals.
     ///   - cards: Every founding member's card (the founder's included), each verified.
+    ///   - contractRoles: The contract roles the members agreed on, role → holders (`reveal … to
+    ///     role "x"` reaches exactly the holders the genesis records).
     ///   - founder: The founder's key directory.
     ///   - ledgerPath: The ledger file to create (it must not exist).
     /// - Returns: The log id.
     /// - Throws: ``RuntimeError`` `invalidConfiguration` (duplicate names or keys, the founder's
-    ///   card missing, a file already there) or `ledgerFailure` (a genesis rule, e.g. the quorum).
+    ///   card missing, a role naming no founding member, a file already there) or
+    ///   `ledgerFailure` (a genesis rule, e.g. the quorum).
     public static func found(
-        consortium: String, quorum: Int, cards: [MemberCard], founder: MemberKeyDirectory, ledgerPath: String
+        consortium: String, quorum: Int, cards: [MemberCard], contractRoles: [String: [String]] = [:], founder: MemberKeyDirectory,
+        ledgerPath: String
     ) throws -> LedgerHash {
         guard !FileManager.default.fileExists(atPath: ledgerPath) else {
             throw RuntimeError(.invalidConfiguration, "\(ledgerPath) already exists; a consortium is founded on a new ledger")
@@ -54,7 +93,8 @@ public enum ConsortiumFounding {
             throw RuntimeError(.invalidConfiguration, "the founder's own card (\(own.name)) is not among the cards")
         }
         let genesis = Genesis(
-            consortium: consortium, nonce: SecureRandom.bytes(count: 16), members: cards.map(\.member), quorum: UInt32(quorum))
+            consortium: consortium, nonce: SecureRandom.bytes(count: 16), members: try members(cards.map(\.member), holding: contractRoles),
+            quorum: UInt32(quorum))
         let logID: LedgerHash
         do {
             logID = try Ledger.create(in: try SQLiteLedgerStore(path: ledgerPath), genesis: genesis, founder: own.name, key: key).logID
@@ -69,16 +109,18 @@ public enum ConsortiumFounding {
     }
 
     /// A member's acceptance: the ledger verifies, its genesis names this member with exactly
-    /// its card's key and roles, and the member has not accepted another consortium; then the
-    /// log id is pinned in its key directory (`consortium.json`).
+    /// its card's key and roles, the contract roles it records are exactly those the member
+    /// agreed to, and the member has not accepted another consortium; then the log id is pinned
+    /// in its key directory (`consortium.json`).
     /// - Parameters:
     ///   - ledgerPath: The ledger the founder sent.
     ///   - member: This member's key directory.
+    ///   - contractRoles: The contract roles this member agreed to, role → holders.
     /// - Returns: What it accepted.
-    /// - Throws: ``RuntimeError`` `ledgerFailure` (the ledger does not verify, or its genesis does
-    ///   not name this member as its card says) or `invalidConfiguration` (another consortium
-    ///   already pinned).
-    public static func accept(ledgerPath: String, member: MemberKeyDirectory) throws -> Accepted {
+    /// - Throws: ``RuntimeError`` `ledgerFailure` (the ledger does not verify, its genesis does
+    ///   not name this member as its card says, or it records other contract roles) or
+    ///   `invalidConfiguration` (another consortium already pinned).
+    public static func accept(ledgerPath: String, member: MemberKeyDirectory, contractRoles: [String: [String]] = [:]) throws -> Accepted {
         let (card, _, _) = try member.load()
         let audit = LedgerAuditor().audit(path: ledgerPath)
         guard audit.passed else {
@@ -96,6 +138,12 @@ public enum ConsortiumFounding {
         guard genesis.members.contains(card.member) || me.roles == card.roles else {
             throw RuntimeError(.ledgerFailure, "the ledger \(ledgerPath) gives \(card.name) other roles than its card")
         }
+        let agreed = contractRoles.filter { !$0.value.isEmpty }.mapValues { Set($0).sorted() }
+        guard state.contractRoles == agreed else {
+            throw RuntimeError(
+                .ledgerFailure,
+                "the ledger \(ledgerPath) records the contract roles \(describe(state.contractRoles)); this member agreed to \(describe(agreed)): not accepted")
+        }
         if let pinned = try member.pinnedLogID(), pinned != logID {
             throw RuntimeError(.invalidConfiguration, "\(member.path) already accepted consortium \(pinned.hex); this ledger is \(logID.hex)")
         }
@@ -103,7 +151,7 @@ public enum ConsortiumFounding {
         return Accepted(
             logID: logID, consortium: genesis.consortium,
             members: state.members.values.sorted { $0.name < $1.name }.map { ($0.name, MemberCard.fingerprint(of: $0.publicKey), $0.roles.names) },
-            quorum: state.quorum)
+            quorum: state.quorum, contractRoles: state.contractRoles)
     }
 
     /// The log id and genesis of a ledger file.

@@ -109,9 +109,22 @@ public struct MemberView: Sendable {
     public var contributors: [String]
     /// The nonce opening the ledger's `resultHash` (a commitment to the full result).
     public var resultOpening: [UInt8]
+
+    /// A view.
+    /// - Parameters:
+    ///   - runID: The run.
+    ///   - result: The outputs revealed to the member.
+    ///   - contributors: The members whose inputs the result includes.
+    ///   - resultOpening: The nonce opening the ledger's `resultHash`.
+    public init(runID: LedgerHash, result: ContractResult, contributors: [String], resultOpening: [UInt8]) {
+        self.runID = runID
+        self.result = result
+        self.contributors = contributors
+        self.resultOpening = resultOpening
+    }
 }
 
-/// A consortium member: its name, its signing key, its contract roles, its data, and its part in
+/// A consortium member: its name, its signing key, its data, and its part in
 /// every run (validate and aggregate its own rows, commit, run the protocol, sign the result).
 /// Nothing derived from its rows leaves the actor except its protocol messages (shares, masked
 /// or encrypted vectors) and its hash commitment. Spec: protocols/runtime.md#members.
@@ -120,7 +133,8 @@ public actor Member {
     public nonisolated let name: String
     /// Its Ed25519 public key.
     public nonisolated let publicKey: Ed25519.PublicKey
-    /// Contract roles it holds (`reveal … to role "regulator"`).
+    /// The contract roles it is founded with (``ledgerMember``, the genesis record). Who receives
+    /// a view is decided from the ledger's record only (``ResultDisclosure``), never from this.
     public nonisolated let roles: Set<String>
     /// Ledger roles.
     public nonisolated let ledgerRoles: MemberRoles
@@ -135,7 +149,7 @@ public actor Member {
     /// - Parameters:
     ///   - name: Its ledger name.
     ///   - key: Its signing key.
-    ///   - roles: Contract roles (for `reveal … to role`).
+    ///   - roles: The contract roles it is founded with (the genesis records them).
     ///   - ledgerRoles: Ledger roles (default voting and participant).
     ///   - data: Its data.
     public init(
@@ -156,27 +170,9 @@ public actor Member {
         return true
     }
 
-    /// The ledger membership record.
+    /// The ledger membership record it is founded with: ledger roles and contract roles.
     public nonisolated var ledgerMember: ConsortiumLedger.Member {
-        ConsortiumLedger.Member(name: name, publicKey: publicKey, roles: ledgerRoles)
-    }
-
-    /// Whether a reveal recipient (contract spelling) designates this member.
-    /// - Parameter recipient: `all`, `member "x"` or `role "y"`.
-    /// - Returns: True if this member receives it.
-    public nonisolated func isRecipient(_ recipient: String) -> Bool {
-        Member.designates(recipient, name: name, roles: roles)
-    }
-
-    /// Whether a reveal recipient (contract spelling) designates the member `name` with contract
-    /// roles `roles`: the one rule for members here and on other nodes.
-    /// - Parameters:
-    ///   - recipient: `all`, `member "x"` or `role "y"`.
-    ///   - name: The member's name.
-    ///   - roles: Its contract roles.
-    /// - Returns: True if it does.
-    public static func designates(_ recipient: String, name: String, roles: Set<String>) -> Bool {
-        recipient == "all" || recipient == "member \"\(name)\"" || roles.contains { recipient == "role \"\($0)\"" }
+        ConsortiumLedger.Member(name: name, publicKey: publicKey, roles: ledgerRoles, contractRoles: roles)
     }
 
     /// Signs and appends an entry as this member.
@@ -196,10 +192,14 @@ public actor Member {
     /// the protocol's own list, so a coordinator cannot have numbers or a contributor list of its
     /// own signed. A member that received no output (it dropped out) has nothing to check and
     /// signs nothing: it returns nil.
-    /// - Parameter entry: The drafted `result-published` entry.
+    /// The views' recipients the draft records must be those its own ledger designates for the
+    /// contract's recipients (``ResultDisclosure/recordedRecipients``).
+    /// - Parameters:
+    ///   - entry: The drafted `result-published` entry.
+    ///   - ledger: Its own ledger (whose contract roles decide the recipients).
     /// - Returns: The endorsement, or nil when this member received no output of the run.
     /// - Throws: ``RuntimeError`` `inconsistentOutputs` when the draft is not what this member computes.
-    public func endorse(_ entry: LedgerEntry) throws -> Endorsement? {
+    public func endorse(_ entry: LedgerEntry, on ledger: any LedgerAccess) async throws -> Endorsement? {
         guard case .resultPublished(let publication) = entry.payload else {
             throw RuntimeError(.inconsistentOutputs, "is asked to endorse an entry that is not a result", member: name)
         }
@@ -219,6 +219,13 @@ public actor Member {
             throw RuntimeError(
                 .inconsistentOutputs,
                 "refuses to endorse \(run_): the drafted revealed values are not those it computes from the sum it received",
+                member: name)
+        }
+        let disclosure = ResultDisclosure(plan: run.plan, participants: run.participants, state: await ledger.state)
+        guard publication.recipients == disclosure.recordedRecipients else {
+            throw RuntimeError(
+                .inconsistentOutputs,
+                "refuses to endorse \(run_): the drafted view recipients are not the members its ledger designates for the contract's recipients",
                 member: name)
         }
         return entry.endorsement(by: name, key: key)
@@ -535,9 +542,36 @@ public actor Member {
         }
     }
 
-    /// Receives its view of a run's result.
-    /// - Parameter view: The outputs revealed to it.
-    public func receive(_ view: MemberView) { views[view.runID] = view }
+    /// Receives its view of a run's result, after checking it against its own ledger
+    /// (``checkView(of:outputs:on:)``).
+    /// - Parameters:
+    ///   - view: The outputs revealed to it.
+    ///   - ledger: Its own ledger.
+    /// - Throws: ``RuntimeError`` when the view holds an output the ledger does not grant it.
+    public func receive(_ view: MemberView, on ledger: any LedgerAccess) async throws {
+        try await checkView(of: view.runID, outputs: view.result.outputNames, on: ledger)
+        views[view.runID] = view
+    }
+
+    /// Checks a view offered to this member against its own ledger: the run is published there,
+    /// and every output in the view is revealed to this member under the contract the member
+    /// compiles itself from the ledger and the contract roles its ledger records
+    /// (``ResultDisclosure``). A coordinator's word makes no member a recipient.
+    /// - Parameters:
+    ///   - runID: The run.
+    ///   - outputs: The outputs the view holds.
+    ///   - ledger: Its own ledger.
+    /// - Throws: ``RuntimeError`` `invalidParticipants` (the run is not published, or an output
+    ///   is not revealed to this member) or `contractNotActive` (the contract does not compile).
+    public func checkView(of runID: LedgerHash, outputs: [String], on ledger: any LedgerAccess) async throws {
+        let state = await ledger.state
+        guard state.runs[runID]?.status == .published else {
+            throw RuntimeError(.invalidParticipants, "a view comes only after its run's result is on the ledger", member: name)
+        }
+        let run: PreparedRun
+        if let prepared = runs[runID] { run = prepared } else { run = try await compileContract(of: runID, on: ledger) }
+        try ResultDisclosure(plan: run.plan, participants: run.participants, state: state).checkView(outputs: outputs, for: name, runID: runID)
+    }
 
     /// Its view of a run, if the run published a result.
     /// - Parameter runID: The run.

@@ -47,7 +47,8 @@ public struct RunCoordinator: Sendable {
     /// - Parameters:
     ///   - compiled: The contract.
     ///   - participants: The participants in party order (the coordinator among them).
-    ///   - recipients: Every member that may receive a view.
+    ///   - recipients: The members the coordinator can hand views to; which outputs each receives
+    ///     is decided from the ledger alone (``ResultDisclosure``).
     ///   - ceremony: The key ceremony a paillier run uses.
     ///   - options: Protocol, deadlines, progress.
     /// - Returns: The report (published or aborted).
@@ -300,21 +301,16 @@ public struct RunCoordinator: Sendable {
         } catch {
             return await abort("the result could not be assembled: \(error.message)")
         }
-        let recipientsByOutput = Dictionary(plan.reveals.map { ($0.output, $0.recipients) }, uniquingKeysWith: { a, _ in a })
+        // Who receives what is the ledger's word alone: its contract roles, never a configuration's
+        // (protocols/runtime.md#reveal-and-views).
+        let disclosure = ResultDisclosure(plan: plan, participants: participantNames, state: await ledger.state)
         let contributorNames = Set(report.contributors)
-        func visible(_ output: String, to member: any ResultRecipient) -> Bool {
-            let recipients = recipientsByOutput[output] ?? []
-            return recipients.contains { recipient in
-                recipient == "all" ? contributorNames.contains(member.name) || participantNames.contains(member.name)
-                    : member.isRecipient(recipient)
-            }
-        }
         var views: [String: ContractResult] = [:]
         for member in recipients {
-            let outputs = full.outputNames.filter { visible($0, to: member) }
+            let outputs = disclosure.outputs(full.outputNames, for: member.name)
             if !outputs.isEmpty { views[member.name] = full.restricted(to: outputs) }
         }
-        report.withheld = full.outputNames.filter { output in !recipients.contains { visible(output, to: $0) } }
+        report.withheld = full.outputNames.filter { output in !recipients.contains { disclosure.reveals(output, to: $0.name) } }
         let publicResult = full.restricted(to: plan.publicOutputs(among: full.outputNames))
         report.result = full.restricted(to: full.outputNames.filter { !report.withheld.contains($0) })
         report.publicResult = publicResult
@@ -329,7 +325,7 @@ public struct RunCoordinator: Sendable {
         let transcript = Consortium.transcriptHash(outcome.digests)
         var publication = ResultPublication(
             runID: runID, resultHash: try LedgerHash(resultCommitment), revealedValues: Array(publicResult.json.utf8),
-            transcriptHash: transcript, contributors: report.contributors)
+            transcriptHash: transcript, contributors: report.contributors, recipients: disclosure.recordedRecipients)
         if let evidence = aggregate.evidence {
             // Recorded by the run's coordinator, who started it (rule L14, protocols/ledger.md#lifecycle-rules).
             // Paillier: the ciphertexts and batch proofs, so that anyone can re-check the sum

@@ -196,15 +196,13 @@ public protocol RunParticipant: Sendable {
     func endorse(_ entry: LedgerEntry) async throws -> Endorsement?
 }
 
-/// A member that may be handed a view of a run's result: exactly the outputs revealed to it.
+/// A member that may be handed a view of a run's result: exactly the outputs the ledger reveals
+/// to it (``ResultDisclosure``).
 public protocol ResultRecipient: Sendable {
     /// The member's name.
     var name: String { get }
-    /// Whether a reveal recipient (contract spelling) designates this member.
-    /// - Parameter recipient: `all`, `member "x"` or `role "y"`.
-    /// - Returns: True if it does.
-    func isRecipient(_ recipient: String) -> Bool
-    /// Hands it its view.
+    /// Hands it its view; the member checks it against its own ledger and drops what it is not
+    /// a recipient of.
     /// - Parameter view: The outputs revealed to it.
     func receive(_ view: MemberView) async
 }
@@ -250,9 +248,7 @@ public struct LocalParticipant: RunParticipant, ResultRecipient {
         await member.participate(runID: runID, transport: transport, roundTimeout: roundTimeout)
     }
 
-    public func endorse(_ entry: LedgerEntry) async throws -> Endorsement? { try await member.endorse(entry) }
+    public func endorse(_ entry: LedgerEntry) async throws -> Endorsement? { try await member.endorse(entry, on: ledger) }
 
-    public func isRecipient(_ recipient: String) -> Bool { member.isRecipient(recipient) }
-
-    public func receive(_ view: MemberView) async { await member.receive(view) }
+    public func receive(_ view: MemberView) async { try? await member.receive(view, on: ledger) }
 }

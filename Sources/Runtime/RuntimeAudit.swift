@@ -10,6 +10,8 @@ import Foundation
 /// protocols/runtime.md#auditing-a-paillier-run):
 /// - every run's contract version recompiled from its proposed source: the id must be the run's
 ///   version id and the plan hash its circuit hash (`contract-source-mismatch`);
+/// - every published result records the views of exactly the recipients (other than `all`) its
+///   contract names (`recipient-mismatch`; that each lists the ledger's holders is rule L15);
 /// - every paillier run's decryption re-checked from its evidence (``DecryptionAuditor``);
 /// - parameters below the production minimums flagged (``ParameterPolicy/weaknesses(in:)``).
 public enum RuntimeAudit {
@@ -35,7 +37,7 @@ public enum RuntimeAudit {
         report.weakParameters = ParameterPolicy.weaknesses(in: entries)
         guard report.passed else { return report }
         if let mismatch = sourceMismatch(in: entries) {
-            return report.failing(.contractSourceMismatch, mismatch.message, at: mismatch.entry)
+            return report.failing(mismatch.code, mismatch.message, at: mismatch.entry)
         }
         report.notChecked.removeAll { $0 == LedgerAuditor.contractSourceCheck }
         let (checks, missing) = DecryptionAuditor.audit(entries: entries, archive: evidence)
@@ -64,13 +66,26 @@ public enum RuntimeAudit {
         return complete(report, store: store, evidence: archive, runID: runID)
     }
 
-    /// The first run whose contract source does not recompile to its version id and circuit.
-    static func sourceMismatch(in entries: [SignedEntry]) -> (entry: UInt64, message: String)? {
+    /// The first run whose contract source does not recompile to its version id and circuit
+    /// (`contract-source-mismatch`), or whose result records the views of other recipients than
+    /// its contract names (`recipient-mismatch`).
+    static func sourceMismatch(in entries: [SignedEntry]) -> (code: LedgerError.Code, entry: UInt64, message: String)? {
         var sources: [LedgerHash: [UInt8]] = [:]
         var compiled: [LedgerHash: Result<CompiledContract, CompilerError>] = [:]
+        var versions: [LedgerHash: LedgerHash] = [:]
         for signed in entries {
             let index = signed.entry.sequence
             switch signed.entry.payload {
+            case .resultPublished(let result):
+                guard let version = versions[result.runID], case .success(let contract) = compiled[version] else { continue }
+                let named = Set(contract.circuit.gates.compactMap(\.reveal).flatMap(\.recipients)).filter(ViewRecipients.isRecordable).sorted()
+                let recorded = result.recipients.map(\.recipient)
+                guard recorded == named else {
+                    return (
+                        .recipientMismatch, index,
+                        "run \(result.runID.hex.prefix(16))…: its result records the views of [\(recorded.joined(separator: ", "))]; its contract reveals to [\(named.joined(separator: ", "))]"
+                    )
+                }
             case .contractProposed(let proposal):
                 sources[proposal.versionID] = proposal.source
             case .runStarted(let run):
@@ -82,20 +97,21 @@ public enum RuntimeAudit {
                     result = Result { () throws(CompilerError) in try ContractCompiler.compile(source: text) }
                     compiled[run.versionID] = result
                 }
+                versions[run.runID] = run.versionID
                 let where_ = "run \(run.runID.hex.prefix(16))…"
                 switch result {
                 case .failure:
-                    return (index, "\(where_): the source of version \(run.versionID.hex.prefix(16))… does not compile")
+                    return (.contractSourceMismatch, index, "\(where_): the source of version \(run.versionID.hex.prefix(16))… does not compile")
                 case .success(let contract):
                     guard (try? LedgerHash(contract.contractID)) == run.versionID else {
-                        return (index, "\(where_): its version's source compiles to another version id")
+                        return (.contractSourceMismatch, index, "\(where_): its version's source compiles to another version id")
                     }
                     guard (try? LedgerHash(contract.planHash)) == run.circuitHash else {
-                        return (index, "\(where_): its circuit hash is not the plan hash of its version's source")
+                        return (.contractSourceMismatch, index, "\(where_): its circuit hash is not the plan hash of its version's source")
                     }
                     let minimum = UInt32(max(Int(RunStart.leastContributors), Int(contract.contract.minimumParticipants ?? 2)))
                     guard run.minimumContributors == minimum else {
-                        return (index, "\(where_): it declares a minimum of \(run.minimumContributors) contributors, its contract requires \(minimum)")
+                        return (.contractSourceMismatch, index, "\(where_): it declares a minimum of \(run.minimumContributors) contributors, its contract requires \(minimum)")
                     }
                     let named = contract.contract.protocolChoice
                     let families = named == .auto ? ProtocolFamily.allCases : [contract.protocolFamily]
@@ -106,7 +122,7 @@ public enum RuntimeAudit {
                         }
                     }
                     guard allowed.contains(run.protocolName), (run.keyCeremony != nil) == (run.protocolName == "paillier") else {
-                        return (index, "\(where_): protocol '\(run.protocolName)' is not one its contract allows (or its key ceremony does not match the protocol)")
+                        return (.contractSourceMismatch, index, "\(where_): protocol '\(run.protocolName)' is not one its contract allows (or its key ceremony does not match the protocol)")
                     }
                 }
             default:

@@ -74,6 +74,8 @@ struct AuditCommand: AsyncParsableCommand {
         print("verified \(report.verifiedEntries) entries, root \(report.rootHash)")
         print("entries: " + report.entryKinds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         print("members (quorum \(report.quorum)): " + report.members.map { "\($0.name) [\($0.roles.joined(separator: ","))]" }.joined(separator: ", "))
+        let holders = Dictionary(grouping: report.members.flatMap { member in member.contractRoles.map { ($0, member.name) } }, by: \.0)
+        print("contract roles (on the ledger): " + (holders.isEmpty ? "none" : holders.keys.sorted().map { "\($0): \(holders[$0]!.map(\.1).joined(separator: ", "))" }.joined(separator: "; ")))
         for contract in report.contracts {
             print("contract \(contract.name) \(contract.versionID.prefix(16))… \(contract.status), approved by \(contract.approvals.joined(separator: ", "))")
         }
@@ -81,6 +83,9 @@ struct AuditCommand: AsyncParsableCommand {
             print("run \(run.runID) \(run.status): version \(run.versionID.prefix(16))…, \(run.protocolName), participants \(run.participants.joined(separator: ", ")), \(run.commitments.count) commitments")
             if let result = run.resultHash {
                 print("  result \(result), revealed-values hash \(run.revealedHash ?? "-") matches, signed by \(run.resultSigners.joined(separator: ", "))")
+            }
+            for (recipient, members) in run.viewRecipients.sorted(by: { $0.key < $1.key }) {
+                print("  view to \(recipient) went to \(members.isEmpty ? "no one" : members.joined(separator: ", ")) (the ledger's holders then)")
             }
             for check in run.checks {
                 print("  [\(check.outcome.rawValue)] \(check.name): \(check.detail)")

@@ -47,6 +47,21 @@ struct MemberCommand: AsyncParsableCommand {
     }
 }
 
+/// `--role ROLE=MEMBER[,MEMBER…]`, repeated, as role → holders; a role given twice is refused.
+func parseContractRoles(_ options: [String]) throws -> [String: [String]] {
+    var roles: [String: [String]] = [:]
+    for option in options {
+        let parts = option.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        let holders = parts.count == 2 ? parts[1].split(separator: ",").map(String.init) : []
+        guard parts.count == 2, !parts[0].isEmpty, !holders.isEmpty else {
+            throw ValidationError("--role takes ROLE=MEMBER[,MEMBER…], e.g. --role regulator=st-marys")
+        }
+        guard roles[String(parts[0])] == nil else { throw ValidationError("--role \(printable(String(parts[0]))) is given twice; list its holders once") }
+        roles[String(parts[0])] = holders
+    }
+    return roles
+}
+
 struct ConsortiumCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "consortium",
@@ -67,15 +82,22 @@ struct ConsortiumCommand: AsyncParsableCommand {
         var dir: String
         @Option(help: "The ledger file to create.")
         var ledger: String
+        @Option(
+            name: .customLong("role"),
+            help: "A contract role and its holders, ROLE=MEMBER[,MEMBER…] (repeated): `reveal … to role \"ROLE\"` reaches exactly these members; recorded in the genesis entry.")
+        var roles: [String] = []
 
         func run() async throws {
             guard !cards.isEmpty else { throw ValidationError("give the members' card files") }
+            let contractRoles = try parseContractRoles(roles)
             try await ExitStatus.reporting {
                 let read = try cards.map(MemberCard.read(path:))
                 let logID = try ConsortiumFounding.found(
-                    consortium: name, quorum: quorum, cards: read, founder: MemberKeyDirectory(path: dir), ledgerPath: ledger)
+                    consortium: name, quorum: quorum, cards: read, contractRoles: contractRoles, founder: MemberKeyDirectory(path: dir),
+                    ledgerPath: ledger)
                 print("founded \(name) in \(ledger): log id \(logID.hex)")
                 for card in read { print("  \(card.name) [\(card.roles.names.joined(separator: ","))] fingerprint \(card.fingerprint)") }
+                print("contract roles: \(ConsortiumFounding.describe(contractRoles.mapValues { Set($0).sorted() }))")
                 print("send \(ledger) to every member; each runs 'covenant consortium accept'")
             }
         }
@@ -89,15 +111,21 @@ struct ConsortiumCommand: AsyncParsableCommand {
         var dir: String
         @Option(help: "The ledger the founder sent.")
         var ledger: String
+        @Option(
+            name: .customLong("role"),
+            help: "A contract role this member agreed to, ROLE=MEMBER[,MEMBER…] (repeated); the ledger must record exactly these roles.")
+        var roles: [String] = []
 
         func run() async throws {
+            let contractRoles = try parseContractRoles(roles)
             try await ExitStatus.reporting {
-                let accepted = try ConsortiumFounding.accept(ledgerPath: ledger, member: MemberKeyDirectory(path: dir))
+                let accepted = try ConsortiumFounding.accept(ledgerPath: ledger, member: MemberKeyDirectory(path: dir), contractRoles: contractRoles)
                 print("accepted \(printable(accepted.consortium)): log id \(accepted.logID.hex) (pinned in \(dir)/consortium.json)")
                 print("members (quorum \(accepted.quorum)); compare each fingerprint with the member itself:")
                 for member in accepted.members {
                     print("  \(member.name) [\(member.roles.joined(separator: ","))] fingerprint \(member.fingerprint)")
                 }
+                print("contract roles: \(printable(ConsortiumFounding.describe(accepted.contractRoles)))")
             }
         }
     }

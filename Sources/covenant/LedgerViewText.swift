@@ -20,7 +20,8 @@ enum LedgerViewText {
         out.append("")
         out.append("members:")
         for member in view.members {
-            var line = "  \(member.name) [\(member.roles.joined(separator: ","))] key \(member.publicKey.prefix(16))… (sha256 \(member.keyFingerprint.prefix(16))…), added \(reference(member.added))"
+            let contractRoles = member.contractRoles.isEmpty ? "" : " contract roles \(member.contractRoles.joined(separator: ","))"
+            var line = "  \(member.name) [\(member.roles.joined(separator: ","))]\(contractRoles) key \(member.publicKey.prefix(16))… (sha256 \(member.keyFingerprint.prefix(16))…), added \(reference(member.added))"
             if let removed = member.removed { line += ", removed \(reference(removed))" }
             out.append(line)
         }
@@ -80,6 +81,9 @@ enum LedgerViewText {
                 out.append("  published at \(reference(result.published))")
                 let silent = result.contributors.filter { !result.signers.contains($0) }
                 out.append("  contributors \(result.contributors.joined(separator: ", ")); endorsed by \(result.signers.joined(separator: ", "))\(silent.isEmpty ? "" : " (\(silent.joined(separator: ", ")) received no output and did not endorse)")")
+                for (recipient, members) in result.viewRecipients.sorted(by: { $0.key < $1.key }) {
+                    out.append("  view to \(recipient): \(members.isEmpty ? "no one" : members.joined(separator: ", "))")
+                }
                 out.append("  result hash \(result.resultHash)")
                 out.append("  revealed-values hash \(result.revealedHash) (matches the values below)")
                 out.append("  transcript hash \(result.transcriptHash)")

@@ -8,6 +8,59 @@ import Testing
 struct FoundingTests {
     typealias CLI = CommandLineTests
 
+    @Test("contract roles are founded on the ledger: the genesis records them, each member accepts only the roles it agreed to, a role naming no founding member is refused, and the audit shows them")
+    func foundWithContractRoles() throws {
+        let root = CLI.temporaryDirectory("founding-roles")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for (name, roles) in [("alice", "voting,sequencer,participant"), ("bob", "voting,participant"), ("carol", "voting,participant")] {
+            let made = try CLI.covenant(["member", "init", name, "--dir", "\(root)/\(name)", "--roles", roles])
+            #expect(made.status == 0, "\(made.err)")
+        }
+        let cards = ["alice", "bob", "carol"].map { "\(root)/\($0)/card.json" }
+        let ledger = "\(root)/ledger.sqlite"
+        func found(_ roles: [String]) throws -> CLI.Outcome {
+            try CLI.covenant(
+                ["consortium", "found", "--name", "Hospitals", "--quorum", "2", "--dir", "\(root)/alice", "--ledger", ledger]
+                    + roles.flatMap { ["--role", $0] } + cards)
+        }
+        // A role naming a member without a card: refused, and no ledger is written.
+        let ghost = try found(["regulator=ghost"])
+        #expect(ghost.status == 2 && ghost.err.contains("the contract role regulator names ghost, which is not a founding member"), "\(ghost.err)")
+        #expect(!FileManager.default.fileExists(atPath: ledger))
+        let malformed = try found(["regulator"])
+        #expect(malformed.status != 0 && malformed.err.contains("--role takes ROLE=MEMBER"), "\(malformed.err)")
+        let badName = try found(["data officer=bob"])
+        #expect(badName.status == 2 && badName.err.contains("a contract role name is 1–64 characters"), "\(badName.err)")
+
+        let founded = try found(["regulator=alice", "auditor=bob,carol"])
+        #expect(founded.status == 0 && founded.out.contains("contract roles: auditor: bob, carol; regulator: alice"), "\(founded.out)\(founded.err)")
+        // The genesis entry itself records them, member by member.
+        let store = try SQLiteLedgerStore(readingFrom: ledger)
+        let genesis = try #require(try store.entries(from: 0, limit: 1).first)
+        guard case .genesis(let payload) = try SignedEntry.decode(genesis.bytes, at: 0).entry.payload else {
+            Issue.record("entry 0 is not a genesis entry")
+            return
+        }
+        #expect(Dictionary(uniqueKeysWithValues: payload.members.map { ($0.name, $0.contractRoles) })
+            == ["alice": ["regulator"], "bob": ["auditor"], "carol": ["auditor"]])
+
+        // A member accepts only the roles it agreed to: none, or others, are refused.
+        let unaware = try CLI.covenant(["consortium", "accept", "--dir", "\(root)/bob", "--ledger", ledger])
+        #expect(unaware.status == 2 && unaware.err.contains("records the contract roles auditor: bob, carol; regulator: alice; this member agreed to none"), "\(unaware.err)")
+        let other = try CLI.covenant(["consortium", "accept", "--dir", "\(root)/bob", "--ledger", ledger, "--role", "regulator=bob", "--role", "auditor=bob,carol"])
+        #expect(other.status == 2 && other.err.contains("this member agreed to auditor: bob, carol; regulator: bob"), "\(other.err)")
+        #expect(!FileManager.default.fileExists(atPath: "\(root)/bob/consortium.json"))
+        for name in ["bob", "carol"] {
+            let accepted = try CLI.covenant(
+                ["consortium", "accept", "--dir", "\(root)/\(name)", "--ledger", ledger, "--role", "auditor=carol,bob", "--role", "regulator=alice"])
+            #expect(accepted.status == 0 && accepted.out.contains("contract roles: auditor: bob, carol; regulator: alice"), "\(accepted.err)")
+        }
+        let audit = try CLI.covenant(["audit", ledger])
+        #expect(audit.status == 0 && audit.out.contains("contract roles (on the ledger): auditor: bob, carol; regulator: alice"), "\(audit.out)")
+        let shown = try CLI.covenant(["ledger", "show", ledger])
+        #expect(shown.status == 0 && shown.out.contains("alice [voting,sequencer,participant] contract roles regulator key"), "\(shown.out)")
+    }
+
     @Test("members make their own keys and cards; the founder signs genesis from the cards; each member checks and pins it")
     func foundAndAccept() throws {
         let root = CLI.temporaryDirectory("founding")

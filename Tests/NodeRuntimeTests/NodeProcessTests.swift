@@ -104,9 +104,11 @@ struct NodeProcessTests {
                 let roles = index == 0 ? "voting,participant,sequencer" : "voting,participant"
                 try NodeProcessTests.covenant(["member", "init", name, "--dir", "\(name)/keys", "--roles", roles], in: root)
             }
+            // The contract roles the members agreed on: recorded in the genesis, checked by each member.
+            let roleArguments = contractRoles.sorted { $0.key < $1.key }.flatMap { ["--role", "\($0.key)=\($0.value.joined(separator: ","))"] }
             try NodeProcessTests.covenant(
                 ["consortium", "found", "--name", "consortium", "--quorum", "\(names.count / 2 + 1)", "--dir", "\(names[0])/keys",
-                 "--ledger", "\(names[0])/ledger.sqlite"] + names.map { "\($0)/keys/card.json" }, in: root)
+                 "--ledger", "\(names[0])/ledger.sqlite"] + roleArguments + names.map { "\($0)/keys/card.json" }, in: root)
             if paillier {
                 // The key ceremony before the ledger is handed out (protocols/founding.md#key-ceremony).
                 try NodeProcessTests.covenant(
@@ -114,11 +116,11 @@ struct NodeProcessTests {
                      "--insecure-test-parameters", "--out", "shares"] + names.map { "\($0)/keys/card.json" }, in: root)
             }
             var operators: [String] = []
-            let roles = contractRoles.map { "\"\($0.key)\": [\($0.value.map { "\"\($0)\"" }.joined(separator: ", "))]" }.joined(separator: ", ")
             for (index, name) in names.enumerated() {
                 if index > 0 {
                     try FileManager.default.copyItem(atPath: "\(root)/\(names[0])/ledger.sqlite", toPath: "\(root)/\(name)/ledger.sqlite")
-                    try NodeProcessTests.covenant(["consortium", "accept", "--dir", "\(name)/keys", "--ledger", "\(name)/ledger.sqlite"], in: root)
+                    try NodeProcessTests.covenant(
+                        ["consortium", "accept", "--dir", "\(name)/keys", "--ledger", "\(name)/ledger.sqlite"] + roleArguments, in: root)
                 }
                 if paillier {
                     try NodeProcessTests.covenant(
@@ -133,7 +135,7 @@ struct NodeProcessTests {
                 let peers = names.enumerated().map { "\"\($0.element)\": \"127.0.0.1:\(memberPorts[$0.offset])\"" }.joined(separator: ", ")
                 try """
                     {"keys": "keys", "ledger": "ledger.sqlite", "listen": "127.0.0.1:\(memberPorts[index])", "admin": "127.0.0.1:\(adminPorts[index])",
-                     "peers": {\(peers)}, "dataSources": "sources.json", "contractRoles": {\(roles)},
+                     "peers": {\(peers)}, "dataSources": "sources.json",
                      "operators": ["\(key)"], "participantSubsets": \(subsets.contains(name)), "insecureTestParameters": true}
                     """.write(toFile: "\(root)/\(name)/node.json", atomically: true, encoding: .utf8)
             }
@@ -178,7 +180,8 @@ struct NodeProcessTests {
     func consortiumOfProcesses() async throws {
         let names = DemoData.memberNames(3)
         var databases: [String] = []
-        let fixture = try ProcessConsortium(names: names, contractRoles: [names[0]: ["regulator"]], paillier: true) { index, directory in
+        // The regulator role is the ledger's: founded into the genesis, not configured on any node.
+        let fixture = try ProcessConsortium(names: names, contractRoles: ["regulator": [names[0]]], paillier: true) { index, directory in
             let database = "\(directory)/data.sqlite"
             try DemoData.writeHospital(path: database, rows: 150, seed: 77 + UInt64(index))
             databases.append(database)
@@ -217,12 +220,23 @@ struct NodeProcessTests {
                 ["run", "hospital_activity", "--protocol", family, "--json", "--operator", operators[coordinator]], in: root).output)
             #expect(answer["status"] as? String == "published", "\(answer["reason"] ?? "")")
             #expect(NodeDemo.sameResult(answer["publicResult"] ?? NSNull(), expected), "\(family): the public result differs from the oracle's")
-            // reveal … to: only the regulator's node (members[0]) receives readmissions.
+            // reveal … to role: only the ledger's regulator (members[0]) receives readmissions, on
+            // its own node whoever coordinates; the result records it as the view's recipient.
             let view = (answer["view"] as? [String: Any])?["groups"] as? [[String: Any]]
             let outputs = view?.first?["outputs"] as? [String: Any]
             #expect(outputs?["admissions"] != nil)
             #expect((outputs?["readmissions"] != nil) == (coordinator == 0), "\(family)")
+            let run = try #require(answer["run"] as? String)
+            for (index, access) in operators.enumerated() {
+                let held = try await OperatorAccess(directory: "\(root)/\(access)").send(["command": "view", "run": run])
+                let groups = (held["view"] as? [String: Any])?["groups"] as? [[String: Any]]
+                let received = groups?.first?["outputs"] as? [String: Any]
+                #expect(received?["admissions"] != nil, "\(family): \(names[index]) holds no view")
+                #expect((received?["readmissions"] != nil) == (index == 0), "\(family): \(names[index])")
+            }
         }
+        let recorded = try Self.covenant(["ledger", "show", "\(names[1])/ledger.sqlite"], in: root, expect: nil).output
+        #expect(recorded.contains("view to role \"regulator\": \(names[0])"), "\(recorded)")
 
         // A member killed outright: the run cannot reach it and aborts cleanly, on the ledger.
         nodes[2].signal(SIGKILL)
@@ -328,6 +342,21 @@ struct NodeProcessTests {
             let audit = try Self.covenant(["audit", "\(name)/ledger.sqlite"], in: root, expect: nil)
             #expect(!audit.output.contains("FAIL") || audit.output.contains("512"), "\(audit.output)")
         }
+    }
+
+    @Test("a node configuration that still names contractRoles is refused with the precise reason: roles live on the ledger")
+    func contractRolesInTheNodeConfigurationAreRefused() async throws {
+        let fixture = try ProcessConsortium.ofColumn(["v\n1\n", "v\n2\n"])
+        defer { fixture.remove() }
+        let file = "\(fixture.root)/m0/node.json"
+        var text = try String(contentsOfFile: file, encoding: .utf8)
+        text = text.replacingOccurrences(of: #""dataSources": "sources.json","#, with: #""dataSources": "sources.json", "contractRoles": {"m0": ["regulator"]},"#)
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let error = #expect(throws: RuntimeError.self) { try NodeSettings.load(path: file) }
+        #expect(error?.code == .invalidConfiguration)
+        #expect(error?.message.contains("(contractRoles): is no longer read from the node configuration: contract roles live on the ledger") == true, "\(error?.message ?? "")")
+        let started = try Self.covenant(["node", "run", "--config", "m0/node.json"], in: fixture.root, expect: 2)
+        #expect(started.error.contains("contract roles live on the ledger"), "\(started.error)")
     }
 
     @Test("SIGTERM as soon as a node prints its addresses stops it cleanly (the signal is caught from before the addresses are printed)")

@@ -36,10 +36,10 @@ struct EndorsementTests {
             let draft = await fixture.consortium.ledger.draft(.resultPublished(publication), author: fixture.names[0])
             for member in fixture.consortium.members {
                 if signs {
-                    let endorsement = try await member.endorse(draft)
+                    let endorsement = try await member.endorse(draft, on: fixture.consortium.ledger)
                     #expect(endorsement?.signer == member.name)
                 } else {
-                    let error = await #expect(throws: RuntimeError.self) { try await member.endorse(draft) }
+                    let error = await #expect(throws: RuntimeError.self) { try await member.endorse(draft, on: fixture.consortium.ledger) }
                     #expect(error?.code == .inconsistentOutputs)
                     #expect(error?.message.contains("refuses to endorse") == true)
                 }
@@ -84,7 +84,7 @@ struct EndorsementTests {
         let draft = await fixture.consortium.ledger.draft(
             .resultPublished(ResultPublication(runID: runID, resultHash: .zero, revealedValues: [], transcriptHash: .zero, contributors: fixture.names)),
             author: fixture.names[0])
-        #expect(try await fixture.consortium.members[0].endorse(draft) == nil)
+        #expect(try await fixture.consortium.members[0].endorse(draft, on: fixture.consortium.ledger) == nil)
     }
 
     @Test("a member refuses a run that would accept a result of fewer contributors than its contract requires")
