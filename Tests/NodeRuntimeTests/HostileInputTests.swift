@@ -61,7 +61,7 @@ struct HostileInputTests {
         // The call opens and its request never comes; the client sets no deadline of its own.
         // (A delivery stream has no such deadline: it stays open between envelopes, and one
         // member's streams are bounded by its connections and their concurrent streams.)
-        let stalled = StreamingClientRequest<[UInt8]> { _ in try await Task.sleep(for: .seconds(30)) }
+        let stalled = StreamingClientRequest<[UInt8]>(metadata: NodeProtocol.metadata) { _ in try await Task.sleep(for: .seconds(30)) }
         let error = await #expect(throws: RPCError.self) {
             _ = try await link.client.clientStreaming(
                 request: stalled, descriptor: CallService.member, serializer: RawBytesCodec(), deserializer: RawBytesCodec(),
