@@ -59,10 +59,11 @@ extension MemberNode {
         let state = await local.state
         let statistics = await transport.statistics()
         let openRuns = state.runs.values.filter { $0.status == .open }.map(\.runID.hex).sorted()
+        let halted: Any = (await ledger.halted).map { $0 as Any } ?? NSNull()
         return [
             "openRuns": openRuns,
             "member": name, "consortium": state.consortium, "logID": state.logID?.hex ?? "", "sequencer": ledger.sequencer,
-            "ledger": ["size": await local.size, "root": await local.root.hex, "halted": await ledger.halted ?? NSNull()],
+            "ledger": ["size": await local.size, "root": await local.root.hex, "halted": halted],
             "peers": settings.peers.mapValues { "\($0)" },
             "runsInProgress": runsInProgressCount, "runsCoordinated": coordinatedSummary, "views": viewCount,
             "runsHeld": await member.heldRuns,

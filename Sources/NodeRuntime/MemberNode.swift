@@ -1,7 +1,7 @@
 import Circuit
 import CircuitCompiler
-public import ConsortiumLedger
-public import CryptoPrimitives
+import ConsortiumLedger
+import CryptoPrimitives
 import DataSources
 import Foundation
 import GRPCCore
@@ -11,7 +11,7 @@ import MPCProtocols
 import NIOCore
 import NIOPosix
 import NIOSSL
-public import Runtime
+import Runtime
 import WireFormat
 
 /// One member's node (`covenant node run`): it holds only its own member's signing key and key

@@ -3,7 +3,7 @@ import CircuitCompiler
 public import ConsortiumLedger
 import CryptoPrimitives
 import Foundation
-public import Runtime
+import Runtime
 
 /// `covenant demo --nodes`: the demo of protocols/runtime.md#covenant-demo with every member a
 /// separate `covenant node run` process on 127.0.0.1. Each member makes its own keys, the founder
@@ -242,7 +242,7 @@ public struct NodeDemo: Sendable {
         process.arguments = ["node", "run", "--config", config]
         let out = Pipe()
         process.standardOutput = out
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         process.standardError = FileHandle(forWritingAtPath: log)
         try process.run()
         var text = ""
