@@ -345,7 +345,7 @@ public struct TripleGenerationStateMachine: ProtocolStateMachine, CustomStringCo
         for t in range {
             let first = Self.bits * (t - range.lowerBound)
             var sum: UInt128 = 0
-            for j in first..<(first + Self.bits) { sum = field.add(sum, field.element(reducing: rows[j])) }
+            for j in first..<(first + Self.bits) { sum = field.add(sum, reduce(rows[j])) }
             c[t] = field.add(c[t], sum)
         }
         Self.clear(&rows)
@@ -378,8 +378,8 @@ public struct TripleGenerationStateMachine: ProtocolStateMachine, CustomStringCo
             var delta = a[t]  // a·2^k
             var sum: UInt128 = 0
             for j in first..<(first + Self.bits) {
-                let x = field.element(reducing: zero[j])
-                corrections[j] = field.subtract(field.add(x, delta), field.element(reducing: one[j]))
+                let x = reduce(zero[j])
+                corrections[j] = field.subtract(field.add(x, delta), reduce(one[j]))
                 sum = field.add(sum, x)
                 delta = field.add(delta, delta)
             }
@@ -421,6 +421,13 @@ public struct TripleGenerationStateMachine: ProtocolStateMachine, CustomStringCo
         b = []
         c = []
         peerStates = [:]
+    }
+
+    /// A hash output (any 128 bits) modulo `p`: `2^127 ≡ 1`, so `x mod p` is the sum of the low
+    /// 127 bits (at most `p`) and the top bit, reduced once (the field's inlinable addition).
+    @inline(__always)
+    private func reduce(_ x: UInt128) -> UInt128 {
+        field.add(x & MersenneField127.modulus, x >> 127)
     }
 
     private static func clear<T: FixedWidthInteger>(_ values: inout [T]) {

@@ -11,22 +11,23 @@ package enum BitTranspose {
     /// - Returns: `64·wordsPerColumn` rows.
     package static func rows(of columns: [UInt64], wordsPerColumn: Int) -> [UInt128] {
         precondition(columns.count == 128 * wordsPerColumn, "128 columns expected")
-        var rows = [UInt128](repeating: 0, count: 64 * wordsPerColumn)
+        // A row is two words, low half first (the little-endian layout of `UInt128`).
+        var words = [UInt64](repeating: 0, count: 128 * wordsPerColumn)
         var block = [UInt64](repeating: 0, count: 64)
         columns.withUnsafeBufferPointer { columns in
-            rows.withUnsafeMutableBufferPointer { rows in
+            words.withUnsafeMutableBufferPointer { words in
                 block.withUnsafeMutableBufferPointer { block in
                     for w in 0..<wordsPerColumn {
                         for half in 0..<2 {
                             for i in 0..<64 { block[i] = columns[(64 * half + i) * wordsPerColumn + w] }
                             transpose64(block.baseAddress!)
-                            for j in 0..<64 { rows[64 * w + j] |= UInt128(block[j]) << (64 * half) }
+                            for j in 0..<64 { words[2 * (64 * w + j) + half] = block[j] }
                         }
                     }
                 }
             }
         }
-        return rows
+        return (0..<(64 * wordsPerColumn)).map { UInt128(words[2 * $0 + 1]) << 64 | UInt128(words[2 * $0]) }
     }
 
     /// Transposes a 64 × 64 bit block in place: afterwards bit `i` of word `j` is what bit `j`
