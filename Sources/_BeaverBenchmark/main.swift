@@ -228,7 +228,7 @@ for members in [3, 10] {
         note: "min of one value per member: input, tournament, reveal (dealt preprocessing); perSecond = runs per second"))
 
     // Member-generated triples: Gilboa products from IKNP-extended correlated OTs (no trusted party).
-    let generatedCount = members == 3 ? 8192 : 2048
+    let generatedCount = members == 3 ? 8192 : 4096
     var generatedBytes = 0
     let generatedTime = try best(3) { measured in
         try measured {
@@ -241,6 +241,14 @@ for members in [3, 10] {
         name: "beaver.triples.memberGenerated.otExtension", members: members, count: generatedCount, cpuSeconds: generatedTime,
         perSecond: triplesPerSecond, rounds: 4, bytesSentPerMember: generatedBytes / generatedCount, ratioToReference: nil,
         note: "Gilboa products from correlated OTs (IKNP extension of 128 Chou-Orlandi base OTs over P-256, fixed-key AES hash), no trusted party, base OTs included; all members on one core (a deployment runs them in parallel: divide cpuSeconds by n for the wall time per member); bytesSentPerMember is per triple"))
+
+    // The fixed cost of a session: base OTs alone (no triples), per ordered pair of members.
+    let pairs = members * (members - 1)
+    let baseTime = try best(3) { measured in try measured { _ = try generateTriples(members: members, count: 0, seed: 12) } }
+    figures.append(Figure(
+        name: "beaver.triples.memberGenerated.baseOTsOnly", members: members, count: pairs, cpuSeconds: baseTime,
+        perSecond: Double(pairs) / baseTime, rounds: 2, bytesSentPerMember: nil, ratioToReference: nil,
+        note: "a session of zero triples: 128 Chou-Orlandi base OTs over P-256 for each ordered pair, once per run; perSecond = ordered pairs per second, all members on one core"))
 
     // Comparisons with member-generated preprocessing, measured whole: triple generation, random
     // bits from triples, the comparisons, and the reveal, in one member-generated session each.

@@ -289,6 +289,16 @@ struct TripleGenerationTests {
         #expect(!byRound[3][0].description.contains("\(MersenneField127.modulus)"))
     }
 
+    @Test("zero triples: the base OTs alone, two rounds, an empty output")
+    func zeroTriples() throws {
+        let machines: [any ProtocolStateMachine<TripleGenerationMessage, [BeaverTriple<UInt128>]>] =
+            try Self.machines(members: 3, triples: 0, seed: 70)
+        var router = InProcessRouter(machines: machines, decode: { bytes throws(MPCProtocolError) in try TripleGenerationMessage(wireEncoded: bytes) })
+        try router.run()
+        #expect(router.rejections.isEmpty && router.hops == 2)
+        #expect(PartyID.members(3).allSatisfy { router.outputs[$0]?.isEmpty == true })
+    }
+
     @Test("a member that drops out in round 3 aborts the others' generation")
     func dropout() throws {
         let machines: [any ProtocolStateMachine<TripleGenerationMessage, [BeaverTriple<UInt128>]>] =

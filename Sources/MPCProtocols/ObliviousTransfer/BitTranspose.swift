@@ -11,23 +11,30 @@ package enum BitTranspose {
     /// - Returns: `64·wordsPerColumn` rows.
     package static func rows(of columns: [UInt64], wordsPerColumn: Int) -> [UInt128] {
         precondition(columns.count == 128 * wordsPerColumn, "128 columns expected")
-        // A row is two words, low half first (the little-endian layout of `UInt128`).
-        var words = [UInt64](repeating: 0, count: 128 * wordsPerColumn)
+        var rows = [UInt128](repeating: 0, count: 64 * wordsPerColumn)
         var block = [UInt64](repeating: 0, count: 64)
+        // Each row is written as two words, into the low or the high half of its `UInt128`.
+        #if _endian(big)
+            let halves = (1, 0)
+        #else
+            let halves = (0, 1)
+        #endif
         columns.withUnsafeBufferPointer { columns in
-            words.withUnsafeMutableBufferPointer { words in
+            rows.withUnsafeMutableBytes { raw in
+                let words = raw.bindMemory(to: UInt64.self)
                 block.withUnsafeMutableBufferPointer { block in
                     for w in 0..<wordsPerColumn {
                         for half in 0..<2 {
                             for i in 0..<64 { block[i] = columns[(64 * half + i) * wordsPerColumn + w] }
                             transpose64(block.baseAddress!)
-                            for j in 0..<64 { words[2 * (64 * w + j) + half] = block[j] }
+                            let slot = half == 0 ? halves.0 : halves.1
+                            for j in 0..<64 { words[2 * (64 * w + j) + slot] = block[j] }
                         }
                     }
                 }
             }
         }
-        return (0..<(64 * wordsPerColumn)).map { UInt128(words[2 * $0 + 1]) << 64 | UInt128(words[2 * $0]) }
+        return rows
     }
 
     /// Transposes a 64 × 64 bit block in place: afterwards bit `i` of word `j` is what bit `j`

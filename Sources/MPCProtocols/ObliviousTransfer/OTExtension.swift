@@ -33,8 +33,8 @@ package enum OTExtension {
     /// - Returns: `u` (`κ` columns of `m / 64` words, column-major) and the rows `t_j`.
     package static func receiverMatrices(seeds: [(UInt128, UInt128)], choices: [UInt64], chunk: Int) -> (u: [UInt64], t: [UInt128]) {
         let words = choices.count
-        var t = [UInt64](repeating: 0, count: kappa * words)
-        var u = [UInt64](repeating: 0, count: kappa * words)
+        var t = uninitializedWords(kappa * words)
+        var u = uninitializedWords(kappa * words)
         t.withUnsafeMutableBufferPointer { t in
             u.withUnsafeMutableBufferPointer { u in
                 for l in 0..<kappa {
@@ -51,6 +51,11 @@ package enum OTExtension {
         return (u, rows)
     }
 
+    /// Words that the caller overwrites in full (every column is filled by `expand`).
+    private static func uninitializedWords(_ count: Int) -> [UInt64] {
+        [UInt64](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
+
     /// The sender's rows `q_j = t_j ⊕ r_j·s` of one chunk.
     /// - Parameters:
     ///   - seeds: `k_l^{s_l}` for `l < κ`.
@@ -60,7 +65,7 @@ package enum OTExtension {
     /// - Returns: The rows.
     package static func senderRows(seeds: [UInt128], secret: UInt128, u: [UInt64], chunk: Int) -> [UInt128] {
         let words = u.count / kappa
-        var q = [UInt64](repeating: 0, count: kappa * words)
+        var q = uninitializedWords(kappa * words)
         q.withUnsafeMutableBufferPointer { q in
             for l in 0..<kappa {
                 let column = UnsafeMutableBufferPointer(rebasing: q[(l * words)..<((l + 1) * words)])
@@ -90,10 +95,26 @@ package enum CorrelationRobustHash {
     ///   - blocks: The inputs, then the outputs.
     ///   - firstTweak: The tweak of the first block.
     package static func hash(_ blocks: inout [UInt128], firstTweak: UInt64) {
-        permutation.permute(&blocks)  // π(x)
-        var outer = blocks
-        for j in outer.indices { outer[j] ^= UInt128(firstTweak &+ UInt64(j)) }
-        permutation.permute(&outer)  // π(π(x) ⊕ i)
-        for j in blocks.indices { blocks[j] ^= outer[j] }
+        // In slices of 4,096 blocks, so that the second buffer stays in the cache.
+        let slice = 4096
+        var outer = [UInt128](repeating: 0, count: min(slice, blocks.count))
+        var start = 0
+        while start < blocks.count {
+            let count = min(slice, blocks.count - start)
+            blocks.withUnsafeMutableBufferPointer { all in
+                let x = UnsafeMutableBufferPointer(rebasing: all[start..<(start + count)])
+                // Blocks are the little-endian bytes of the values (no-ops on little-endian hosts).
+                for j in 0..<count { x[j] = x[j].littleEndian }
+                permutation.permute(UnsafeMutableRawBufferPointer(x))  // π(x)
+                for j in 0..<count { x[j] = UInt128(littleEndian: x[j]) }
+                outer.withUnsafeMutableBufferPointer { outer in
+                    for j in 0..<count { outer[j] = (x[j] ^ UInt128(firstTweak &+ UInt64(start + j))).littleEndian }
+                    permutation.permute(UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(outer)[0..<(16 * count)]))
+                    for j in 0..<count { x[j] ^= UInt128(littleEndian: outer[j]) }  // π(π(x) ⊕ i) ⊕ π(x)
+                }
+            }
+            start += count
+        }
+        for j in outer.indices { outer[j] = 0 }
     }
 }
