@@ -75,8 +75,9 @@ enum BeaverSession {
 
     /// How much longer than the round deadline a member may wait in a round of member-generated
     /// triple generation: `T·(n − 1)/1000` seconds for `T` triples among `n` members, plus one
-    /// second (a member's work in a round is proportional to `T·(n − 1)`; about a tenth of that
-    /// is measured on one loaded core, benchmarks/results/beaver-ot-2026-12-05.json).
+    /// second (a member's work and traffic in a round are proportional to `T·(n − 1)`; its
+    /// computation is about 25 µs per triple and peer in a release build on one loaded core,
+    /// benchmarks/results/beaver-ot-2026-12-05.json, and it sends 4 kB per triple and peer).
     /// - Parameters:
     ///   - circuit: The circuit.
     ///   - configuration: The session.
