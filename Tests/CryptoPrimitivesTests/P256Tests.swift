@@ -4,16 +4,7 @@ import _TestSupport
 
 @Suite("P-256 group and fixed-key AES")
 struct P256Tests {
-    static func hex(_ string: String) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var index = string.startIndex
-        while index < string.endIndex {
-            let next = string.index(index, offsetBy: 2)
-            bytes.append(UInt8(string[index..<next], radix: 16)!)
-            index = next
-        }
-        return bytes
-    }
+    static func hex(_ string: String) -> [UInt8] { [UInt8](hex: string)! }
 
     /// The generator of SEC 2 §2.4.2, compressed: `1·G`.
     @Test func generatorKnownAnswer() throws {

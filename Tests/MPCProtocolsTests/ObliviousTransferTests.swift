@@ -13,11 +13,11 @@ struct ObliviousTransferTests {
     @Test("a base-OT receiver gets exactly the key it chose, never the other", arguments: [1, 2, 3] as [UInt64])
     func baseOTs(seed: UInt64) throws {
         var rng = DeterministicRNG(seed: seed)
-        let context = SimplestOT.Context(sessionID: testSession(5), sender: PartyID(1), receiver: PartyID(2))
+        let context = SimplestOT.binding(sessionID: testSession(5), sender: PartyID(1), receiver: PartyID(2))
         let sender = SimplestOT.Sender(using: &rng)
         let choices = seed == 1 ? 0 : seed == 2 ? UInt128.max : Self.word128(&rng)
-        let (points, keys) = SimplestOT.receive(choices: choices, from: sender.setup, context: context, using: &rng)
-        let pairs = sender.keys(for: points, context: context)
+        let (points, keys) = SimplestOT.receive(choices: choices, from: sender.setup, binding: context, using: &rng)
+        let pairs = sender.keys(for: points, binding: context)
         #expect(points.count == SimplestOT.count && keys.count == SimplestOT.count && pairs.count == SimplestOT.count)
         for l in 0..<SimplestOT.count {
             let chosen = choices >> l & 1 == 1
@@ -26,10 +26,10 @@ struct ObliviousTransferTests {
         }
         #expect(Set(pairs.map(\.0)).count == SimplestOT.count)
         // The keys are bound to the session and the parties.
-        let other = SimplestOT.Context(sessionID: testSession(6), sender: PartyID(1), receiver: PartyID(2))
-        let swapped = SimplestOT.Context(sessionID: testSession(5), sender: PartyID(2), receiver: PartyID(1))
-        #expect(sender.keys(for: points, context: other)[0] != pairs[0])
-        #expect(sender.keys(for: points, context: swapped)[0] != pairs[0])
+        let other = SimplestOT.binding(sessionID: testSession(6), sender: PartyID(1), receiver: PartyID(2))
+        let swapped = SimplestOT.binding(sessionID: testSession(5), sender: PartyID(2), receiver: PartyID(1))
+        #expect(sender.keys(for: points, binding: other)[0] != pairs[0])
+        #expect(sender.keys(for: points, binding: swapped)[0] != pairs[0])
     }
 
     @Test("the transpose equals the naive transpose", arguments: [1, 2, 5])

@@ -219,8 +219,8 @@ public struct TripleGenerationStateMachine: ProtocolStateMachine, CustomStringCo
         case let .baseSetup(bytes):
             guard peer.senderSeeds == nil else { throw MPCProtocolError.duplicateMessage(from: from, round: 1) }
             let setup = try Self.point(bytes, from: from)
-            let context = SimplestOT.Context(sessionID: configuration.sessionID, sender: from, receiver: party)
-            let (points, keys) = SimplestOT.receive(choices: peer.secret, from: setup, context: context, using: &rng)
+            let binding = SimplestOT.binding(sessionID: configuration.sessionID, sender: from, receiver: party)
+            let (points, keys) = SimplestOT.receive(choices: peer.secret, from: setup, binding: binding, using: &rng)
             peer.senderSeeds = keys
             actions.append(.send(to: from, message: self.message(.baseChoices(points.map(\.compressed)))))
             for (chunk, columns) in peer.heldColumns {
@@ -235,8 +235,8 @@ public struct TripleGenerationStateMachine: ProtocolStateMachine, CustomStringCo
             var points: [P256.Point] = []
             for bytes in list { points.append(try Self.point(bytes, from: from)) }
             peer.choicesIn = true
-            let context = SimplestOT.Context(sessionID: configuration.sessionID, sender: party, receiver: from)
-            let seeds = peer.baseSender.keys(for: points, context: context)
+            let binding = SimplestOT.binding(sessionID: configuration.sessionID, sender: party, receiver: from)
+            let seeds = peer.baseSender.keys(for: points, binding: binding)
             for chunk in 0..<configuration.chunkCount {
                 actions.append(.send(to: from, message: extend(chunk: chunk, seeds: seeds)))
             }

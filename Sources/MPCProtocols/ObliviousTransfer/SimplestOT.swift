@@ -15,24 +15,16 @@ public enum SimplestOT {
     /// How many base OTs a transfer makes: `κ = 128`, the extension's security parameter.
     public static let count = 128
 
-    /// What binds a transfer's keys to its session and parties.
-    public struct Context: Sendable, Hashable {
-        /// The session.
-        public let sessionID: SessionID
-        /// The base-OT sender.
-        public let sender: PartyID
-        /// The base-OT receiver.
-        public let receiver: PartyID
-
-        /// A context.
-        /// - Parameters:
-        ///   - sessionID: The session.
-        ///   - sender: The base-OT sender.
-        ///   - receiver: The base-OT receiver.
-        public init(sessionID: SessionID, sender: PartyID, receiver: PartyID) {
-            self.sessionID = sessionID
-            self.sender = sender
-            self.receiver = receiver
+    /// What binds a transfer's keys to its session and parties: the bytes
+    /// `sid ‖ u32 baseSender ‖ u32 baseReceiver` that every key's hash absorbs.
+    /// - Parameters:
+    ///   - sessionID: The session.
+    ///   - sender: The base-OT sender.
+    ///   - receiver: The base-OT receiver.
+    /// - Returns: The binding.
+    public static func binding(sessionID: SessionID, sender: PartyID, receiver: PartyID) -> [UInt8] {
+        sessionID.bytes + [sender.rawValue, receiver.rawValue].flatMap { value in
+            (0..<4).map { UInt8(truncatingIfNeeded: value >> (24 - 8 * $0)) }
         }
     }
 
@@ -54,12 +46,12 @@ public enum SimplestOT {
         /// The sender's two keys per transfer.
         /// - Parameters:
         ///   - points: The receiver's `R_l`, `l < κ` (validated points).
-        ///   - context: The session and parties.
+        ///   - binding: The session and parties (``SimplestOT/binding(sessionID:sender:receiver:)``).
         /// - Returns: `(k_l^0, k_l^1)` for each `l`, as 128-bit values (little-endian bytes).
-        public func keys(for points: [P256.Point], context: Context) -> [(UInt128, UInt128)] {
+        public func keys(for points: [P256.Point], binding: [UInt8]) -> [(UInt128, UInt128)] {
             points.enumerated().map { l, point in
                 let (product, difference) = point.multipliedEncodings(by: y, minus: t)
-                return (SimplestOT.key(context, l, setup, point, product), SimplestOT.key(context, l, setup, point, difference))
+                return (SimplestOT.key(binding, l, setup, point, product), SimplestOT.key(binding, l, setup, point, difference))
             }
         }
     }
@@ -68,11 +60,11 @@ public enum SimplestOT {
     /// - Parameters:
     ///   - choices: Bit `l` of `choices` is `c_l`.
     ///   - setup: The sender's `S` (a validated point).
-    ///   - context: The session and parties.
+    ///   - binding: The session and parties (``binding(sessionID:sender:receiver:)``).
     ///   - rng: A cryptographically secure generator.
     /// - Returns: The points to send and the keys.
     public static func receive(
-        choices: UInt128, from setup: P256.Point, context: Context, using rng: inout some RandomNumberGenerator
+        choices: UInt128, from setup: P256.Point, binding: [UInt8], using rng: inout some RandomNumberGenerator
     ) -> (points: [P256.Point], keys: [UInt128]) {
         var points: [P256.Point] = []
         var keys: [UInt128] = []
@@ -91,21 +83,20 @@ public enum SimplestOT {
                 }
                 let point = try! P256.Point(compressed: chosen)  // one of two valid points
                 points.append(point)
-                keys.append(key(context, l, setup, point, setup.multipliedEncoding(by: x)))
+                keys.append(key(binding, l, setup, point, setup.multipliedEncoding(by: x)))
                 break
             }
         }
         return (points, keys)
     }
 
-    /// `H(l, S, R, P)`: SHA-256 of the domain, the context, `l` and the encodings, first 16 bytes.
-    static func key(_ context: Context, _ l: Int, _ setup: P256.Point, _ point: P256.Point, _ shared: [UInt8]) -> UInt128 {
+    /// `H(l, S, R, P)`: SHA-256 of the domain, the binding, `l` and the encodings, first 16 bytes
+    /// (read as a little-endian `UInt128`).
+    static func key(_ binding: [UInt8], _ l: Int, _ setup: P256.Point, _ point: P256.Point, _ shared: [UInt8]) -> UInt128 {
         var hasher = SHA256Hasher()
         hasher.update(Array("covenant/beaver/base-ot/v1".utf8))
-        hasher.update(context.sessionID.bytes)
-        hasher.update(bigEndian: context.sender.rawValue)
-        hasher.update(bigEndian: context.receiver.rawValue)
-        hasher.update(bigEndian: UInt32(l))
+        hasher.update(binding)
+        hasher.update([UInt8(l >> 24 & 0xFF), UInt8(l >> 16 & 0xFF), UInt8(l >> 8 & 0xFF), UInt8(l & 0xFF)])
         hasher.update(setup.compressed)
         hasher.update(point.compressed)
         hasher.update([UInt8(shared.count)])
@@ -114,11 +105,5 @@ public enum SimplestOT {
         var value: UInt128 = 0
         for i in (0..<16).reversed() { value = value << 8 | UInt128(digest[i]) }
         return value
-    }
-}
-
-extension SHA256Hasher {
-    fileprivate mutating func update(bigEndian value: UInt32) {
-        update([UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)])
     }
 }
