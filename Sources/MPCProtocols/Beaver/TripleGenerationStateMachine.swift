@@ -203,8 +203,8 @@ public struct TripleGenerationStateMachine: ProtocolStateMachine, CustomStringCo
     ///   - from: The transport's sender.
     /// - Returns: The replies to the peer, and the output once everything is in.
     /// - Throws: `notStarted`, `sessionFinished`, `unknownParty`, `senderMismatch`,
-    ///   `wrongSession`, `duplicateMessage`, `unexpectedMessage` (more held chunks than the
-    ///   session has), `lengthMismatch` (points, matrix bytes or corrections), and
+    ///   `wrongSession`, `duplicateMessage` (a round, or a chunk of it, already heard from the
+    ///   peer), `lengthMismatch` (points, matrix bytes or corrections), and
     ///   `malformedMessage` (a byte string that is not a compressed P-256 point, a chunk index out
     ///   of range). The state is unchanged when it throws.
     public mutating func receive(_ message: TripleGenerationMessage, from: PartyID) throws -> [Action] {
