@@ -38,10 +38,12 @@ public enum P256: Sendable {
         }
     }
 
-    /// A point of the group other than the point at infinity, held by its compressed encoding.
+    /// A point of the group other than the point at infinity: its compressed encoding and the
+    /// libcrypto point, decoded once.
     public struct Point: Sendable, Hashable {
         /// The compressed encoding (33 bytes).
         public let compressed: [UInt8]
+        let element: ECPoint
 
         /// Decodes and validates a compressed point.
         /// - Parameter compressed: 33 bytes.
@@ -52,49 +54,55 @@ public enum P256: Sendable {
                 let point = ECPoint(decoding: compressed), !point.isAtInfinity
             else { throw .invalidPublicKey }
             self.compressed = compressed
+            element = point
         }
 
-        init(unchecked point: ECPoint) {
+        /// A point computed here; nil for the point at infinity.
+        init?(computed point: ECPoint) {
+            guard !point.isAtInfinity else { return nil }
             compressed = point.encoded()
+            element = point
         }
 
         /// `k·G` for the standard generator `G`.
         /// - Parameter k: The scalar.
         /// - Returns: The point (never infinity, as `k ∈ [1, q)`).
         public static func generatorMultiple(_ k: Scalar) -> Point {
-            Point(unchecked: ECPoint.multiply(generatorBy: k.storage))
+            Point(computed: ECPoint.multiply(generatorBy: k.storage))!
         }
 
-        /// The encoding of `k·self`: 33 bytes, or the one byte `0x00` of the point at infinity
-        /// (SEC 1 §2.3.3), which cannot occur for a valid point and `k ∈ [1, q)`.
+        /// `k·self` (never infinity: the group has prime order and `k ∈ [1, q)`).
         /// - Parameter k: The scalar.
-        /// - Returns: The encoding.
-        public func multipliedEncoding(by k: Scalar) -> [UInt8] {
-            ECPoint.multiply(ECPoint(trusted: compressed), by: k.storage).encoded()
+        /// - Returns: The point.
+        public func multiplied(by k: Scalar) -> Point {
+            Point(computed: ECPoint.multiply(element, by: k.storage))!
         }
 
         /// `self + other`, or nil for the point at infinity.
         /// - Parameter other: A point.
         /// - Returns: The sum.
         public func adding(_ other: Point) -> Point? {
-            let sum = ECPoint.add(ECPoint(trusted: compressed), ECPoint(trusted: other.compressed))
-            return sum.isAtInfinity ? nil : Point(unchecked: sum)
+            Point(computed: ECPoint.add(element, other.element))
         }
 
-        /// The encodings of `k·self` and of `k·self − t` for a point `t` given by its encoding
-        /// (as ``multipliedEncoding(by:)`` returns it), with one scalar multiplication; `0x00`
-        /// for the point at infinity.
+        /// The encodings of `k·self` and of `k·self − t`, with one scalar multiplication; the
+        /// one byte `0x00` (SEC 1 §2.3.3) for the point at infinity.
         /// - Parameters:
         ///   - k: The scalar.
-        ///   - t: The encoding of the point subtracted (33 bytes, or `0x00`).
+        ///   - t: The point subtracted.
         /// - Returns: Both encodings.
-        public func multipliedEncodings(by k: Scalar, minus t: [UInt8]) -> (product: [UInt8], difference: [UInt8]) {
-            let product = ECPoint.multiply(ECPoint(trusted: compressed), by: k.storage)
-            guard t.count == P256.compressedPointByteCount else { return (product.encoded(), product.encoded()) }
-            let negated = ECPoint(trusted: t)
+        public func multipliedEncodings(by k: Scalar, minus t: Point) -> (product: [UInt8], difference: [UInt8]) {
+            let product = ECPoint.multiply(element, by: k.storage)
+            let negated = ECPoint.copy(of: t.element)
             negated.invert()
             return (product.encoded(), ECPoint.add(product, negated).encoded())
         }
+
+        /// Equal encodings.
+        public static func == (lhs: Point, rhs: Point) -> Bool { lhs.compressed == rhs.compressed }
+
+        /// Hashes the encoding.
+        public func hash(into hasher: inout Hasher) { hasher.combine(compressed) }
     }
 }
 
@@ -138,8 +146,10 @@ final class ScalarStorage: @unchecked Sendable {
     deinit { BN_clear_free(bignum) }
 }
 
-/// An `EC_POINT` of P-256, freed (and cleared) on release.
-final class ECPoint {
+/// An `EC_POINT` of P-256, freed (and cleared) on release. `@unchecked Sendable`: a point is
+/// written only while it is being made (decoded, computed, or a fresh copy inverted); after that
+/// libcrypto only reads it.
+final class ECPoint: @unchecked Sendable {
     let pointer: OpaquePointer
 
     private init(empty: ()) {
@@ -157,9 +167,11 @@ final class ECPoint {
         }
     }
 
-    /// An encoding this module produced or validated.
-    convenience init(trusted bytes: [UInt8]) {
-        self.init(decoding: bytes)!
+    /// A fresh copy of `point`.
+    static func copy(of point: ECPoint) -> ECPoint {
+        let result = ECPoint(empty: ())
+        precondition(EC_POINT_copy(result.pointer, point.pointer) == 1, "EC_POINT_copy failed")
+        return result
     }
 
     deinit { EC_POINT_clear_free(pointer) }

@@ -16,7 +16,8 @@ struct ObliviousTransferTests {
         let context = SimplestOT.binding(sessionID: testSession(5), sender: PartyID(1), receiver: PartyID(2))
         let sender = SimplestOT.Sender(using: &rng)
         let choices = seed == 1 ? 0 : seed == 2 ? UInt128.max : Self.word128(&rng)
-        let (points, keys) = SimplestOT.receive(choices: choices, from: sender.setup, binding: context, using: &rng)
+        let (encodings, keys) = SimplestOT.receive(choices: choices, from: sender.setup, binding: context, using: &rng)
+        let points = try encodings.map { try P256.Point(compressed: $0) }
         let pairs = sender.keys(for: points, binding: context)
         #expect(points.count == SimplestOT.count && keys.count == SimplestOT.count && pairs.count == SimplestOT.count)
         for l in 0..<SimplestOT.count {

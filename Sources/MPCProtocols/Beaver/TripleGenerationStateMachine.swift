@@ -222,7 +222,7 @@ public struct TripleGenerationStateMachine: ProtocolStateMachine, CustomStringCo
             let binding = SimplestOT.binding(sessionID: configuration.sessionID, sender: from, receiver: party)
             let (points, keys) = SimplestOT.receive(choices: peer.secret, from: setup, binding: binding, using: &rng)
             peer.senderSeeds = keys
-            actions.append(.send(to: from, message: self.message(.baseChoices(points.map(\.compressed)))))
+            actions.append(.send(to: from, message: self.message(.baseChoices(points))))
             for (chunk, columns) in peer.heldColumns {
                 actions.append(.send(to: from, message: answer(columns, chunk: chunk, peer: peer)))
             }

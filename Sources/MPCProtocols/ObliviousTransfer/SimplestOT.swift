@@ -33,14 +33,14 @@ public enum SimplestOT {
         let y: P256.Scalar
         /// `S`, sent to the receiver.
         public let setup: P256.Point
-        let t: [UInt8]
+        let t: P256.Point
 
         /// Draws `y`.
         /// - Parameter rng: A cryptographically secure generator.
         public init(using rng: inout some RandomNumberGenerator) {
             y = P256.Scalar.random(using: &rng)
             setup = P256.Point.generatorMultiple(y)
-            t = setup.multipliedEncoding(by: y)
+            t = setup.multiplied(by: y)
         }
 
         /// The sender's two keys per transfer.
@@ -51,7 +51,10 @@ public enum SimplestOT {
         public func keys(for points: [P256.Point], binding: [UInt8]) -> [(UInt128, UInt128)] {
             points.enumerated().map { l, point in
                 let (product, difference) = point.multipliedEncodings(by: y, minus: t)
-                return (SimplestOT.key(binding, l, setup, point, product), SimplestOT.key(binding, l, setup, point, difference))
+                return (
+                    SimplestOT.key(binding, l, setup, point.compressed, product),
+                    SimplestOT.key(binding, l, setup, point.compressed, difference)
+                )
             }
         }
     }
@@ -62,11 +65,11 @@ public enum SimplestOT {
     ///   - setup: The sender's `S` (a validated point).
     ///   - binding: The session and parties (``binding(sessionID:sender:receiver:)``).
     ///   - rng: A cryptographically secure generator.
-    /// - Returns: The points to send and the keys.
+    /// - Returns: The points to send (compressed) and the keys.
     public static func receive(
         choices: UInt128, from setup: P256.Point, binding: [UInt8], using rng: inout some RandomNumberGenerator
-    ) -> (points: [P256.Point], keys: [UInt128]) {
-        var points: [P256.Point] = []
+    ) -> (points: [[UInt8]], keys: [UInt128]) {
+        var points: [[UInt8]] = []
         var keys: [UInt128] = []
         points.reserveCapacity(count)
         keys.reserveCapacity(count)
@@ -81,9 +84,8 @@ public enum SimplestOT {
                 let chosen = (0..<P256.compressedPointByteCount).map { i in
                     zero.compressed[i] ^ (mask & (zero.compressed[i] ^ one.compressed[i]))
                 }
-                let point = try! P256.Point(compressed: chosen)  // one of two valid points
-                points.append(point)
-                keys.append(key(binding, l, setup, point, setup.multipliedEncoding(by: x)))
+                points.append(chosen)
+                keys.append(key(binding, l, setup, chosen, setup.multiplied(by: x).compressed))
                 break
             }
         }
@@ -92,13 +94,13 @@ public enum SimplestOT {
 
     /// `H(l, S, R, P)`: SHA-256 of the domain, the binding, `l` and the encodings, first 16 bytes
     /// (read as a little-endian `UInt128`).
-    static func key(_ binding: [UInt8], _ l: Int, _ setup: P256.Point, _ point: P256.Point, _ shared: [UInt8]) -> UInt128 {
+    static func key(_ binding: [UInt8], _ l: Int, _ setup: P256.Point, _ point: [UInt8], _ shared: [UInt8]) -> UInt128 {
         var hasher = SHA256Hasher()
         hasher.update(Array("covenant/beaver/base-ot/v1".utf8))
         hasher.update(binding)
         hasher.update([UInt8(l >> 24 & 0xFF), UInt8(l >> 16 & 0xFF), UInt8(l >> 8 & 0xFF), UInt8(l & 0xFF)])
         hasher.update(setup.compressed)
-        hasher.update(point.compressed)
+        hasher.update(point)
         hasher.update([UInt8(shared.count)])
         hasher.update(shared)
         let digest = hasher.finalize()
