@@ -45,7 +45,9 @@ public enum BeaverRunMessage: ProtocolMessage, CustomStringConvertible {
     /// - Parameter bytes: The encoding.
     /// - Throws: ``MPCProtocolError``.
     public init(wireEncoded bytes: [UInt8]) throws(MPCProtocolError) {
-        let (tag, _) = try MessageCodec.open(bytes, limits: .default)
+        // The tag alone: the inner decoder checks the envelope and the digest (hashing a 1 MiB
+        // triple-generation message once, not twice).
+        let tag = try MessageCodec.tag(of: bytes)
         switch tag {
         case _ where TripleGenerationMessage.WireTag.all.contains(tag): self = .triples(try TripleGenerationMessage(wireEncoded: bytes))
         default: self = .layer(try BeaverMessage(wireEncoded: bytes))
