@@ -272,7 +272,8 @@ struct TripleGenerationTests {
         }
         let corrections = byRound[3][0].wireEncoded()
         // Truncated by one byte: the envelope's declared length no longer matches.
-        #expect(throws: MPCProtocolError.self) { try TripleGenerationMessage(wireEncoded: Array(corrections.dropLast())) }
+        let truncated = #expect(throws: MPCProtocolError.self) { try TripleGenerationMessage(wireEncoded: Array(corrections.dropLast())) }
+        #expect(truncated?.description.hasPrefix("wire format: truncated") == true, "\(String(describing: truncated))")
         // A field element ≥ p (digest recomputed, so only the value is wrong).
         let big = TripleGenerationMessage(
             sessionID: testSession(9), sender: PartyID(2), payload: .corrections(chunk: 0, values: [MersenneField127.modulus]))
@@ -288,6 +289,24 @@ struct TripleGenerationTests {
         }
         #expect(unknown?.description == "wire format: unexpected type tag 0x531")
         #expect(!byRound[3][0].description.contains("\(MersenneField127.modulus)"))
+    }
+
+    /// The transports refuse payloads over 16 MiB (protocols/node.md, `NodeLimits.maxPayloadBytes`):
+    /// the largest chunk a configuration allows (2,048 triples) stays far below, the default about 1 MiB.
+    @Test("the largest messages stay below the transports' payload limit", arguments: [512, 2048])
+    func messageSizes(perChunk: Int) throws {
+        let configuration = try TripleGenerationConfiguration(sessionID: testSession(9), memberCount: 2, tripleCount: perChunk, triplesPerChunk: perChunk)
+        #expect(configuration.chunkCount == 1)
+        // 127 transfers per triple, padded to a multiple of 128; 128 columns of that many bits.
+        let transfers = 127 * perChunk, padded = (transfers + 127) / 128 * 128
+        let columns = TripleGenerationMessage(
+            sessionID: testSession(9), sender: PartyID(1), payload: .extensionColumns(chunk: 0, columns: [UInt8](repeating: 0, count: 16 * padded)))
+        let corrections = TripleGenerationMessage(
+            sessionID: testSession(9), sender: PartyID(1), payload: .corrections(chunk: 0, values: [UInt128](repeating: 1, count: transfers)))
+        for message in [columns, corrections] {
+            #expect(message.wireEncoded().count < 16 << 20)
+            #expect(perChunk != 512 || message.wireEncoded().count < 1_100_000)
+        }
     }
 
     @Test("zero triples: the base OTs alone, two rounds, an empty output")
