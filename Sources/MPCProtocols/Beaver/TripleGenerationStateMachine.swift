@@ -396,9 +396,11 @@ public struct TripleGenerationStateMachine: ProtocolStateMachine, CustomStringCo
         for t in range {
             let first = Self.bits * (t - range.lowerBound)
             var sum: UInt128 = 0
+            var bits = b[t]
             for k in 0..<Self.bits {
-                let mask = 0 &- (b[t] >> UInt128(k) & 1)  // b_k in constant time
+                let mask = 0 &- (bits & 1)  // b_k, in constant time
                 sum = field.add(sum, values[first + k] & mask)
+                bits >>= 1
             }
             c[t] = field.add(c[t], sum)
         }

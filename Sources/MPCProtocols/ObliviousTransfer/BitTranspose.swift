@@ -41,19 +41,26 @@ package enum BitTranspose {
     /// of word `i` was.
     @inline(__always)
     package static func transpose64(_ a: UnsafeMutablePointer<UInt64>) {
-        var j = 32
-        var mask: UInt64 = 0x0000_0000_FFFF_FFFF
-        while j != 0 {
-            var k = 0
-            while k < 64 {
-                // Swap the high j bits of each 2j-bit group of word k with the low j bits of word k + j.
+        swapRound(a, 32, 0x0000_0000_FFFF_FFFF)
+        swapRound(a, 16, 0x0000_FFFF_0000_FFFF)
+        swapRound(a, 8, 0x00FF_00FF_00FF_00FF)
+        swapRound(a, 4, 0x0F0F_0F0F_0F0F_0F0F)
+        swapRound(a, 2, 0x3333_3333_3333_3333)
+        swapRound(a, 1, 0x5555_5555_5555_5555)
+    }
+
+    /// One round: for each pair of words `k`, `k + j` with bit `j` of `k` clear, swap the high
+    /// `j` bits of each `2j`-bit group of word `k` with the low `j` bits of word `k + j`.
+    @inline(__always)
+    private static func swapRound(_ a: UnsafeMutablePointer<UInt64>, _ j: Int, _ mask: UInt64) {
+        var base = 0
+        while base < 64 {
+            for k in base..<(base + j) {
                 let t = ((a[k] >> UInt64(j)) ^ a[k + j]) & mask
                 a[k + j] ^= t
                 a[k] ^= t << UInt64(j)
-                k = (k + j + 1) & ~j
             }
-            j >>= 1
-            mask ^= mask << UInt64(j)
+            base += 2 * j
         }
     }
 }
