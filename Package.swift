@@ -95,7 +95,7 @@ let package = Package(
         // Records benchmarks/results/beaver-*.json (not API; protocols/beaver.md#rounds-and-cost).
         .executableTarget(
             name: "_BeaverBenchmark",
-            dependencies: ["MPCProtocols", "SecretSharing", "PaillierEncryption", "CryptoPrimitives"],
+            dependencies: ["MPCProtocols", "SecretSharing", "CryptoPrimitives"],
             swiftSettings: swiftSettings),
         // Records benchmarks/results/datasources-*.json (not API; the CLI can call LocalPlanBenchmark later);
         // Runtime only for the demo's table (DemoData) in `sqlite-demo`.

@@ -7,4 +7,7 @@
 #include <openssl/rand.h>
 #include <openssl/kdf.h>
 #include <openssl/err.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/obj_mac.h>
 #endif

@@ -75,3 +75,11 @@ func cInt(_ count: Int, _ operation: String) throws(CryptoError) -> Int32 {
     guard let value = Int32(exactly: count) else { throw libcryptoFailure(operation) }
     return value
 }
+
+/// AES-128-ECB (FIPS 197, SP 800-38A §6.1), fetched once: the fixed-key permutation.
+let fetchedAES128ECB: FetchedAlgorithm = {
+    guard let cipher = EVP_CIPHER_fetch(nil, "AES-128-ECB", nil) else {
+        preconditionFailure("libcrypto has no AES-128-ECB implementation")
+    }
+    return FetchedAlgorithm(pointer: cipher)
+}()

@@ -61,6 +61,17 @@ enum MessageCodec {
         return (tag, body)
     }
 
+    /// The envelope's tag, with the envelope's own checks but not the digest: for dispatching
+    /// to the decoder that opens the message (``open(_:limits:)``).
+    static func tag(of bytes: [UInt8]) throws(MPCProtocolError) -> UInt16 {
+        var reader = WireReader(bytes, limits: .default)
+        do {
+            return try reader.decodeEnvelope().tag
+        } catch {
+            throw .wire(error)
+        }
+    }
+
     /// Skips the digest (already checked) and requires the body to be consumed exactly.
     static func finish(_ body: inout WireReader) throws(WireFormatError) {
         guard body.remainingCount >= digestByteCount else {

@@ -1,7 +1,6 @@
 import Circuit
 import CryptoPrimitives
 import MPCProtocols
-import PaillierEncryption
 import SecretSharing
 
 /// One member's part in a `beaver` session: its preprocessing, then the joint circuit on shares
@@ -11,8 +10,7 @@ enum BeaverSession {
     /// - Parameters:
     ///   - configuration: The session (from the ledger).
     ///   - insecureDealer: Deal the preprocessing from the run id (INSECURE); otherwise the
-    ///     members generate it (``BeaverRunStateMachine``) under fresh Paillier keys.
-    ///   - paillierBits: The size of this member's fresh Paillier key.
+    ///     members generate it (``BeaverRunStateMachine``) from oblivious transfers.
     ///   - party: This member's seat.
     ///   - circuit: The joint circuit the member compiled itself.
     ///   - input: Its committed protocol input (two words per partial aggregate).
@@ -21,7 +19,7 @@ enum BeaverSession {
     ///   - roundTimeout: The per-layer deadline.
     /// - Returns: Its report; the output carries the opened outcomes.
     static func drive(
-        _ configuration: BeaverConfiguration, insecureDealer: Bool, paillierBits: Int, party: PartyID, circuit: Circuit, input: [UInt64],
+        _ configuration: BeaverConfiguration, insecureDealer: Bool, party: PartyID, circuit: Circuit, input: [UInt64],
         mailbox: any Mailbox, transport: any Transport, roundTimeout: Duration
     ) async -> PartyReport<AggregateOutput> {
         func failed(_ reason: String) -> PartyReport<AggregateOutput> {
@@ -51,10 +49,8 @@ enum BeaverSession {
                     try BeaverStateMachine(configuration: configuration, party: party, gate: gate, preprocessing: store, using: &generator),
                     decode: { bytes throws(MPCProtocolError) in try BeaverMessage(wireEncoded: bytes) })
             } else {
-                // A fresh key for this session only: it never encrypts anything but this run's factors.
-                let key = try Paillier.generatePrivateKey(bits: paillierBits, using: &generator)
                 report = await run(
-                    try BeaverRunStateMachine(configuration: configuration, party: party, gate: gate, privateKey: key, using: &generator),
+                    try BeaverRunStateMachine(configuration: configuration, party: party, gate: gate, using: &generator),
                     decode: { bytes throws(MPCProtocolError) in try BeaverRunMessage(wireEncoded: bytes) })
             }
         } catch {
@@ -78,22 +74,21 @@ enum BeaverSession {
     }
 
     /// How much longer than the round deadline a member may wait in a round of member-generated
-    /// triple generation: `T·(bits/2048)²/8` seconds for `T` triples (about 8 triples per second
-    /// and member at 2048 bits on a loaded core; measured 36 per second for three members on one
-    /// core, benchmarks/results/beaver-2026-12-05.json).
+    /// triple generation: `T·(n − 1)/1000` seconds for `T` triples among `n` members, plus one
+    /// second (a member's work and traffic in a round are proportional to `T·(n − 1)`; its
+    /// computation is about 25 µs per triple and peer in a release build on one loaded core,
+    /// benchmarks/results/beaver-ot-2026-12-05.json, and it sends 4 kB per triple and peer).
     /// - Parameters:
     ///   - circuit: The circuit.
     ///   - configuration: The session.
-    ///   - paillierBits: The members' key size.
     /// - Returns: The allowance.
-    static func preprocessingAllowance(_ circuit: Circuit, configuration: BeaverConfiguration, paillierBits: Int) -> Duration {
+    static func preprocessingAllowance(_ circuit: Circuit, configuration: BeaverConfiguration) -> Duration {
         let zeros = [Int128](repeating: 0, count: circuit.inputWidth)
         guard let gate = try? CircuitGate(
             circuit: circuit, inputs: zeros, memberCount: configuration.memberCount, bitLength: configuration.bitLength)
         else { return .zero }
         let triples = gate.preprocessingNeeded.triples + gate.preprocessingNeeded.bits
-        let scale = Double(paillierBits) / 2048
-        return .milliseconds(Int(Double(triples) * scale * scale * 125) + 1000)
+        return .milliseconds(triples * (configuration.memberCount - 1) + 1000)
     }
 
     /// INSECURE: this party's share of the material a dealer would deal, drawn from a generator

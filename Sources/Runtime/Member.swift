@@ -68,8 +68,7 @@ public enum SessionPlan: Sendable {
     case paillier(PaillierAggregationConfiguration, ceremony: LedgerHash)
     /// Beaver: the joint circuit on additive shares over `F_p`; `insecureDealer` when the
     /// preprocessing is dealt from the run id (INSECURE, benchmarks and tests only).
-    /// `paillierBits` is the size of each member's fresh key for member-generated triples.
-    case beaver(BeaverConfiguration, insecureDealer: Bool, paillierBits: Int)
+    case beaver(BeaverConfiguration, insecureDealer: Bool)
 
     /// The session id.
     public var sessionID: SessionID {
@@ -77,7 +76,7 @@ public enum SessionPlan: Sendable {
         case .additive(let c): c.sessionID
         case .secagg(let c): c.sessionID
         case .paillier(let c, _): c.sessionID
-        case .beaver(let c, _, _): c.sessionID
+        case .beaver(let c, _): c.sessionID
         }
     }
 }
@@ -529,12 +528,12 @@ public actor Member {
                 return report.mapOutput {
                     AggregateOutput(sum: $0.sum, contributors: $0.contributors, decryptors: $0.decryptors, faultyKeyHolders: $0.faultyKeyHolders)
                 }
-            case .beaver(let configuration, let insecureDealer, let paillierBits):
+            case .beaver(let configuration, let insecureDealer):
                 guard let circuit = runs[runID]?.compiled.circuit else {
                     return PartyReport(party: party, ending: .failed("no compiled contract"), sentDigests: [], ignored: [])
                 }
                 return await BeaverSession.drive(
-                    configuration, insecureDealer: insecureDealer, paillierBits: paillierBits, party: party, circuit: circuit, input: input, mailbox: mailbox,
+                    configuration, insecureDealer: insecureDealer, party: party, circuit: circuit, input: input, mailbox: mailbox,
                     transport: transport, roundTimeout: roundTimeout)
             }
         } catch {

@@ -70,13 +70,13 @@ extension RunCoordinator {
         let rounds: Int
         var preprocessing = Duration.zero
         switch plan {
-        case .beaver(let configuration, let insecureDealer, let paillierBits):
-            rounds = CircuitGate.layerBound(circuit, memberCount: configuration.memberCount, bitLength: configuration.bitLength) + 3
+        case .beaver(let configuration, let insecureDealer):
+            // Member-generated triples add four rounds (base OTs, extension, corrections).
+            rounds = CircuitGate.layerBound(circuit, memberCount: configuration.memberCount, bitLength: configuration.bitLength) + 4
             if !insecureDealer {
-                // Member-generated triples: a round of Gilboa products takes time proportional to
-                // the triples and to the square of the key size (protocols/beaver.md#in-the-runtime).
-                preprocessing = BeaverSession.preprocessingAllowance(
-                    circuit, configuration: configuration, paillierBits: paillierBits)
+                // A round of the OT extension takes time proportional to the triples and to the
+                // peers (protocols/beaver.md#in-the-runtime).
+                preprocessing = BeaverSession.preprocessingAllowance(circuit, configuration: configuration)
             }
         default:
             rounds = aggregator?.rounds ?? 3  // additive: seeds, partial sums, total

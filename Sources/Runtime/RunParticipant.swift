@@ -118,10 +118,7 @@ extension SessionPlan {
                 return .beaver(
                     try BeaverConfiguration(
                         sessionID: session, memberCount: n, bitLength: BeaverConfiguration.largestBitLength(memberCount: n)),
-                    insecureDealer: terms.insecureDealer,
-                    // Gilboa's masked products need 2·127 + κ + ⌈log2 n⌉ + 2 bits; the policy's
-                    // minimum (2048 in production) sets the security of the fresh keys.
-                    paillierBits: max(policy.minimumPaillierBits, 512))
+                    insecureDealer: terms.insecureDealer)
             }
         } catch let error as RuntimeError {
             throw error

@@ -43,10 +43,22 @@ public struct WireWriter: Sendable {
     /// - Parameter raw: The bytes.
     public mutating func writeRawBytes(_ raw: some Collection<UInt8>) { bytes.append(contentsOf: raw) }
 
+    /// ``writeRawBytes(_:)`` for an array: one block copy (the generic form copies byte by byte
+    /// when called from another module).
+    /// - Parameter raw: The bytes.
+    public mutating func writeRawBytes(_ raw: [UInt8]) { bytes.append(contentsOf: raw) }
+
     /// Appends a byte string: `u32` length ‖ bytes.
     /// - Parameter value: The bytes; fewer than 2^32.
     /// - Precondition: `value.count < 2^32` (a programmer error: no protocol message is that big).
     public mutating func writeByteString(_ value: some Collection<UInt8>) {
+        writeLength(value.count)
+        bytes.append(contentsOf: value)
+    }
+
+    /// ``writeByteString(_:)`` for an array: one block copy.
+    /// - Parameter value: The bytes; fewer than 2^32.
+    public mutating func writeByteString(_ value: [UInt8]) {
         writeLength(value.count)
         bytes.append(contentsOf: value)
     }

@@ -2,7 +2,7 @@
 // swift build -c release --scratch-path .build-beaver-release --product _BeaverBenchmark
 // .build-beaver-release/release/_BeaverBenchmark [OUTPUT.json]
 // (`--profile`: only the online comparisons among 3 members; `--profile-triples`: only the
-// member-generated triples and the Paillier operations they use; both for perf.)
+// member-generated triples; both for perf.)
 // Spec: protocols/beaver.md#rounds-and-cost. Every party runs in this one process on one core,
 // one after another, through the in-process router (real wire encodings and digests); times are
 // CPU seconds of this thread, so other processes on the machine do not inflate them.
@@ -12,8 +12,6 @@ import Foundation
 import Glibc
 #endif
 import MPCProtocols
-import MultiPrecision
-import PaillierEncryption
 import SecretSharing
 
 func threadCPUSeconds() -> Double {
@@ -65,6 +63,22 @@ func best(_ repetitions: Int, _ body: (_ measured: (() throws -> Void) throws ->
     return bestTime
 }
 
+/// One member-generated triple session among `members` (every member in this process).
+@MainActor
+func generateTriples(members: Int, count: Int, seed: UInt64) throws -> InProcessRouter<TripleGenerationMessage, [BeaverTriple<UInt128>]> {
+    var rng = FixedRNG(state: seed)
+    let configuration = try TripleGenerationConfiguration(sessionID: session, memberCount: members, tripleCount: count)
+    let machines: [any ProtocolStateMachine<TripleGenerationMessage, [BeaverTriple<UInt128>]>] = try (0..<members).map { i in
+        try TripleGenerationStateMachine(configuration: configuration, party: PartyID(UInt32(i + 1)), using: &rng)
+    }
+    var router = InProcessRouter(machines: machines, decode: { bytes throws(MPCProtocolError) in try TripleGenerationMessage(wireEncoded: bytes) })
+    try router.run()
+    guard router.rejections.isEmpty, router.outputs.count == members else { fatalError("triple generation failed") }
+    let shares = PartyID.members(members).map { router.outputs[$0]! }
+    for t in 0..<count where !(try BeaverTriple.open(shares.map { $0[t] }, in: field)).isValid(in: field) { fatalError("invalid triple") }
+    return router
+}
+
 @MainActor
 func runGate<G: BeaverGate>(
     members: Int, stores: [PreprocessingStore], seed: UInt64, makeGate: (Int) throws -> G
@@ -98,30 +112,11 @@ if CommandLine.arguments.contains("--profile") {
 }
 // `_BeaverBenchmark --profile-triples`: only member-generated triples among 3 members (for perf).
 if CommandLine.arguments.contains("--profile-triples") {
-    var keyRNG = SecureRandomGenerator()
-    let keys = try (0..<3).map { _ in try Paillier.generatePrivateKey(bits: 2048, using: &keyRNG) }
-    var rng = FixedRNG(state: 10)
-    let configuration = try TripleGenerationConfiguration(sessionID: session, memberCount: 3, tripleCount: 24, publicKeys: keys.map(\.publicKey))
-    let machines: [any ProtocolStateMachine<TripleGenerationMessage, [BeaverTriple<UInt128>]>] = try (0..<3).map { i in
-        try TripleGenerationStateMachine(configuration: configuration, party: PartyID(UInt32(i + 1)), privateKey: keys[i], using: &rng)
+    for _ in 0..<3 {
+        let start = threadCPUSeconds()
+        _ = try generateTriples(members: 3, count: 8192, seed: 10)
+        note("8192 triples: \(threadCPUSeconds() - start) s")
     }
-    var router = InProcessRouter(machines: machines, decode: { bytes throws(MPCProtocolError) in try TripleGenerationMessage(wireEncoded: bytes) })
-    let start = threadCPUSeconds()
-    try router.run()
-    note("triples: \(threadCPUSeconds() - start) s")
-    let key = keys[0].publicKey
-    func time(_ label: String, _ body: () throws -> Void) rethrows {
-        let t0 = threadCPUSeconds()
-        for _ in 0..<20 { try body() }
-        note("\(label): \((threadCPUSeconds() - t0) / 20 * 1000) ms")
-    }
-    let m = BigInt(123456789)
-    let c = try key.encrypt(m, using: &rng)
-    try time("public DJN encrypt") { _ = try key.encrypt(m, using: &rng) }
-    try time("owner CRT encrypt") { _ = try keys[0].encrypt(m, using: &rng) }
-    try time("decrypt") { _ = try keys[0].decrypt(c) }
-    let b = BigInt.random(bits: 127, using: &rng)
-    time("multiply by 127-bit") { _ = key.multiply(c, by: b) }
     exit(0)
 }
 for members in [3, 10] {
@@ -232,38 +227,50 @@ for members in [3, 10] {
         perSecond: 1 / minTime, rounds: lastRounds, bytesSentPerMember: nil, ratioToReference: nil,
         note: "min of one value per member: input, tournament, reveal (dealt preprocessing); perSecond = runs per second"))
 
-    // Member-generated triples: Gilboa over each member's own Paillier-2048 key.
-    let keyBits = 2048
-    var keyRNG = SecureRandomGenerator()
-    let keys = try (0..<members).map { _ in try Paillier.generatePrivateKey(bits: keyBits, using: &keyRNG) }
-    let gilboaCount = members == 3 ? 24 : 6
-    var gilboaBytes = 0
-    let gilboaTime = try best(1) { measured in
-        var rng = FixedRNG(state: 10)
-        let configuration = try TripleGenerationConfiguration(
-            sessionID: session, memberCount: members, tripleCount: gilboaCount, publicKeys: keys.map(\.publicKey))
-        let machines: [any ProtocolStateMachine<TripleGenerationMessage, [BeaverTriple<UInt128>]>] = try (0..<members).map { i in
-            try TripleGenerationStateMachine(configuration: configuration, party: PartyID(UInt32(i + 1)), privateKey: keys[i], using: &rng)
+    // Member-generated triples: Gilboa products from IKNP-extended correlated OTs (no trusted party).
+    let generatedCount = members == 3 ? 8192 : 4096
+    var generatedBytes = 0
+    let generatedTime = try best(3) { measured in
+        try measured {
+            let router = try generateTriples(members: members, count: generatedCount, seed: 10)
+            generatedBytes = router.bytesSent.values.reduce(0, +) / members
         }
-        var router = InProcessRouter(machines: machines, decode: { bytes throws(MPCProtocolError) in try TripleGenerationMessage(wireEncoded: bytes) })
-        try measured { try router.run() }
-        guard router.rejections.isEmpty, router.outputs.count == members else { fatalError("triple generation failed") }
-        let shares = PartyID.members(members).map { router.outputs[$0]! }
-        for t in 0..<gilboaCount where !(try BeaverTriple.open(shares.map { $0[t] }, in: field)).isValid(in: field) { fatalError("invalid triple") }
-        gilboaBytes = router.bytesSent.values.reduce(0, +) / members
     }
-    let triplesPerSecond = Double(gilboaCount) / gilboaTime
+    let triplesPerSecond = Double(generatedCount) / generatedTime
     figures.append(Figure(
-        name: "beaver.triples.memberGenerated.paillier2048", members: members, count: gilboaCount, cpuSeconds: gilboaTime,
-        perSecond: triplesPerSecond, rounds: 2, bytesSentPerMember: gilboaBytes / max(gilboaCount, 1), ratioToReference: nil,
-        note: "Gilboa products under each member's own Paillier-2048 key, no trusted party; all members on one core (a deployment runs them in parallel: divide cpuSeconds by n for the wall time per member); bytesSentPerMember is per triple"))
-    let perComparison = 192.0 + 64.0  // 192 triples, 64 bits at one triple each
+        name: "beaver.triples.memberGenerated.otExtension", members: members, count: generatedCount, cpuSeconds: generatedTime,
+        perSecond: triplesPerSecond, rounds: 4, bytesSentPerMember: generatedBytes / generatedCount, ratioToReference: nil,
+        note: "Gilboa products from correlated OTs (IKNP extension of 128 Chou-Orlandi base OTs over P-256, fixed-key AES hash), no trusted party, base OTs included; all members on one core (a deployment runs them in parallel: divide cpuSeconds by n for the wall time per member); bytesSentPerMember is per triple"))
+
+    // The fixed cost of a session: base OTs alone (no triples), per ordered pair of members.
+    let pairs = members * (members - 1)
+    let baseTime = try best(3) { measured in try measured { _ = try generateTriples(members: members, count: 0, seed: 12) } }
     figures.append(Figure(
-        name: "beaver.lessThan.withMemberGeneratedPreprocessing", members: members, count: 1,
-        cpuSeconds: perComparison / triplesPerSecond + compareTime / Double(comparisons) + bitTime / Double(bitCount) * 64,
-        perSecond: 1 / (perComparison / triplesPerSecond + compareTime / Double(comparisons) + bitTime / Double(bitCount) * 64),
-        rounds: 2 + 2 + 7, bytesSentPerMember: nil, ratioToReference: nil,
-        note: "derived from the figures above: 256 member-generated triples (192 for the comparison, 64 for its random bits), the bits' generation and the online phase"))
+        name: "beaver.triples.memberGenerated.baseOTsOnly", members: members, count: pairs, cpuSeconds: baseTime,
+        perSecond: Double(pairs) / baseTime, rounds: 2, bytesSentPerMember: nil, ratioToReference: nil,
+        note: "a session of zero triples: 128 Chou-Orlandi base OTs over P-256 for each ordered pair, once per run; perSecond = ordered pairs per second, all members on one core"))
+
+    // Comparisons with member-generated preprocessing, measured whole: triple generation, random
+    // bits from triples, the comparisons, and the reveal, in one member-generated session each.
+    let wholeCount = members == 3 ? 1000 : 100
+    var wholeRounds = 0
+    let wholeTime = try best(1) { measured in
+        var rng = FixedRNG(state: 11)
+        let configuration = try BeaverConfiguration(sessionID: session, memberCount: members)
+        let machines: [any ProtocolStateMachine<BeaverRunMessage, [UInt128]>] = try (0..<members).map { i in
+            let gate = RevealGate(try LessThanZeroGate(lessThan: Array(xShares[i].prefix(wholeCount)), Array(yShares[i].prefix(wholeCount))))
+            return try BeaverRunStateMachine(configuration: configuration, party: PartyID(UInt32(i + 1)), gate: gate, using: &rng)
+        }
+        var router = InProcessRouter(machines: machines, decode: { bytes throws(MPCProtocolError) in try BeaverRunMessage(wireEncoded: bytes) })
+        try measured { try router.run() }
+        guard router.rejections.isEmpty, router.outputs.count == members else { fatalError("a member-generated session failed") }
+        for i in 0..<wholeCount where router.outputs[PartyID(1)]![i] != (xs[i] < ys[i] ? 1 : 0) { fatalError("wrong comparison") }
+        wholeRounds = router.hops
+    }
+    figures.append(Figure(
+        name: "beaver.lessThan.withMemberGeneratedPreprocessing", members: members, count: wholeCount, cpuSeconds: wholeTime,
+        perSecond: Double(wholeCount) / wholeTime, rounds: wholeRounds, bytesSentPerMember: nil, ratioToReference: nil,
+        note: "whole member-generated sessions (BeaverRunStateMachine): 256 triples per comparison made from OTs (192 for it, 64 for its random bits), the bits, the batched comparisons and their reveal; all members on one core"))
     note("members \(members): done")
 }
 
@@ -278,7 +285,7 @@ formatter.formatOptions = [.withFullDate]
 let report = Report(
     date: formatter.string(from: Date()),
     command: "swift build -c release --scratch-path .build-beaver-release --product _BeaverBenchmark && "
-        + ".build-beaver-release/release/_BeaverBenchmark benchmarks/results/beaver-DATE.json",
+        + ".build-beaver-release/release/_BeaverBenchmark benchmarks/results/beaver-ot-DATE.json",
     machine: "shared 2-core Linux VM, other builds running; CPU seconds of one thread (every member in one process, one after another)",
     figures: figures)
 let encoder = JSONEncoder()

@@ -220,8 +220,8 @@ struct CircuitGateTests {
     }
 }
 
-/// A whole member-generated session (``BeaverRunStateMachine``): key adverts, Gilboa triples,
-/// random bits from triples, then the circuit, with no dealer, in order and reordered.
+/// A whole member-generated session (``BeaverRunStateMachine``): Gilboa triples from OT
+/// extension, random bits from triples, then the circuit, with no dealer, in order and reordered.
 @Suite("Beaver member-generated sessions", .serialized)
 struct BeaverRunMachineTests {
     /// `min` and `max` of the members' slot 0, and a suppressed sum.
@@ -231,18 +231,16 @@ struct BeaverRunMachineTests {
         CircuitGateTests.reveal(0), CircuitGateTests.reveal(1), CircuitGateTests.reveal(2, suppress: 4),
     ])
 
-    /// `circuit` among the members holding `inputs`, each with a fresh 512-bit key, no dealer,
-    /// routed to the end off the cooperative pool.
+    /// `circuit` among the members holding `inputs`, no dealer, routed to the end off the
+    /// cooperative pool.
     static func run(_ circuit: Circuit, _ inputs: [[Int128]], seed: UInt64, reorder: UInt64? = nil) async throws -> Outcome {
         let n = inputs.count
-        let keys = try TripleGenerationTests.keys(n, seed: seed + UInt64(n))
         let configuration = try BeaverConfiguration(
             sessionID: testSession(3), memberCount: n, bitLength: BeaverConfiguration.largestBitLength(memberCount: n))
         var rng = DeterministicRNG(seed: seed)
         let machines: [any ProtocolStateMachine<BeaverRunMessage, [UInt128]>] = try (0..<n).map { i in
             let gate = try CircuitGate(circuit: circuit, inputs: inputs[i], memberCount: n, bitLength: configuration.bitLength)
-            return try BeaverRunStateMachine(
-                configuration: configuration, party: PartyID(UInt32(i + 1)), gate: gate, privateKey: keys[i], using: &rng)
+            return try BeaverRunStateMachine(configuration: configuration, party: PartyID(UInt32(i + 1)), gate: gate, using: &rng)
         }
         return try await offPool {
             var router = InProcessRouter(machines: machines, decode: { bytes throws(MPCProtocolError) in try BeaverRunMessage(wireEncoded: bytes) })
@@ -275,18 +273,22 @@ struct BeaverRunMachineTests {
         #expect(CircuitGateTests.close(got, try circuit.evaluate(memberInputs: inputs), tolerance: 1e-6) == [])
     }
 
-    @Test("messages: adverts round-trip; an unknown tag is refused")
+    @Test("messages: triple generation and layers decode by tag; a corrupted one is refused")
     func messages() throws {
-        let key = try TripleGenerationTests.keys(1, seed: 5)[0].publicKey
-        let advert = PaillierKeyAdvert(sessionID: testSession(4), sender: PartyID(2), publicKey: key)
-        guard case .key(let decoded) = try BeaverRunMessage(wireEncoded: advert.wireEncoded()) else {
-            Issue.record("not decoded as an advert")
+        let setup = TripleGenerationMessage(sessionID: testSession(4), sender: PartyID(2), payload: .baseSetup([2] + [UInt8](repeating: 1, count: 32)))
+        guard case .triples(let decoded) = try BeaverRunMessage(wireEncoded: setup.wireEncoded()) else {
+            Issue.record("not decoded as triple generation")
             return
         }
-        #expect(decoded.publicKey == key && decoded.sender == PartyID(2) && decoded.round == 1)
-        var bytes = advert.wireEncoded()
+        #expect(decoded.payload == setup.payload && decoded.sender == PartyID(2) && decoded.round == 1)
+        let layer = BeaverMessage(sessionID: testSession(4), sender: PartyID(2), step: 3, values: [1])
+        guard case .layer = try BeaverRunMessage(wireEncoded: layer.wireEncoded()) else {
+            Issue.record("not decoded as a layer")
+            return
+        }
+        var bytes = setup.wireEncoded()
         bytes[bytes.count / 2] ^= 1
-        #expect(throws: MPCProtocolError.self) { try BeaverRunMessage(wireEncoded: bytes) }
+        #expect(throws: MPCProtocolError.corruptedMessage) { try BeaverRunMessage(wireEncoded: bytes) }
     }
 }
 

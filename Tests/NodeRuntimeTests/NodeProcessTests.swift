@@ -500,9 +500,8 @@ struct NodeProcessTests {
         for family in Consortium.runnableProtocols(compiled).protocols {
             var arguments = ["run", compiled.contract.syntax.name.text, "--json", "--operator", fixture.operators[names.count - 1]]
             if compiled.contract.protocolChoice == .auto { arguments += ["--protocol", family.rawValue] }
-            // Beaver with the INSECURE dealer: member-generated triples for divisions take minutes
-            // here (BeaverRunTests runs member-generated preprocessing in one process).
-            if family == .beaver { arguments.append("--insecure-dealer") }
+            // Beaver with its default, member-generated preprocessing (OT extension across the
+            // nodes' links, divisions included).
             let answer = Self.json(try Self.covenant(arguments, in: fixture.root).output)
             #expect(answer["status"] as? String == "published", "\(example) \(family): \(answer["reason"] ?? "")")
             #expect(

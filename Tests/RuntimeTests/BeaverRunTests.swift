@@ -24,7 +24,7 @@ struct BeaverRunTests {
         return (source, example.csvFiles)
     }
 
-    /// Member-generated preprocessing costs Paillier work per triple: one group (four comparisons)
+    /// Member-generated preprocessing (OT extension) by default: one group (four comparisons)
     /// keeps the test light; `discloseSumsUnderBeaver` covers suppression across groups.
     @Test("a minimum with in-circuit suppression equals the oracle, with member-generated preprocessing")
     func memberGenerated() async throws {

@@ -1,78 +1,17 @@
 import CryptoPrimitives
-public import MultiPrecision
-public import PaillierEncryption
-public import SecretSharing
-public import WireFormat
+import SecretSharing
+import WireFormat
 
-/// A member's fresh Paillier public key for one session's member-generated triples
-/// (protocols/beaver.md#member-generated-triples): the first message of a member-generated
-/// `beaver` session.
-public struct PaillierKeyAdvert: ProtocolMessage, CustomStringConvertible {
-    /// The wire tag.
-    public static let wireTag: UInt16 = 0x0536
-    /// The session.
-    public let sessionID: SessionID
-    /// The member.
-    public let sender: PartyID
-    /// Its public key for this session.
-    public let publicKey: Paillier.PublicKey
-
-    /// An advert.
-    /// - Parameters:
-    ///   - sessionID: The session.
-    ///   - sender: The member.
-    ///   - publicKey: Its key.
-    public init(sessionID: SessionID, sender: PartyID, publicKey: Paillier.PublicKey) {
-        self.sessionID = sessionID
-        self.sender = sender
-        self.publicKey = publicKey
-    }
-
-    /// Always 1.
-    public var round: UInt8 { 1 }
-
-    /// `envelope(0x0536, header ‖ publicKey ‖ digest)`.
-    public func wireEncoded() -> [UInt8] {
-        MessageCodec.encode(tag: Self.wireTag, header: MessageHeader(sessionID: sessionID, round: 1, sender: sender)) { writer in
-            publicKey.encode(to: &writer)
-        }
-    }
-
-    /// Decodes an advert.
-    /// - Parameters:
-    ///   - bytes: The encoding.
-    ///   - limits: Decoder limits.
-    /// - Throws: ``MPCProtocolError/wire(_:)`` and the envelope's errors.
-    public init(wireEncoded bytes: [UInt8], limits: WireLimits = .default) throws(MPCProtocolError) {
-        var (tag, body) = try MessageCodec.open(bytes, limits: limits)
-        do throws(WireFormatError) {
-            guard tag == Self.wireTag else { throw WireFormatError.unknownTag(tag) }
-            let header = try MessageHeader.decode(from: &body, expectedRound: 1)
-            let key = try Paillier.PublicKey(from: &body)
-            try MessageCodec.finish(&body)
-            self.init(sessionID: header.sessionID, sender: header.sender, publicKey: key)
-        } catch {
-            throw .wire(error)
-        }
-    }
-
-    /// Sender and key size.
-    public var description: String { "PaillierKeyAdvert(from: \(sender), bits: \(publicKey.bits))" }
-}
-
-/// Any message of a member-generated `beaver` session: key adverts, triple generation, layers.
+/// Any message of a member-generated `beaver` session: triple generation, then layers.
 public enum BeaverRunMessage: ProtocolMessage, CustomStringConvertible {
-    /// Phase 1: a member's Paillier key.
-    case key(PaillierKeyAdvert)
-    /// Phase 2: Gilboa triple generation.
+    /// Phase 1: triple generation (base OTs, OT extension, Gilboa corrections).
     case triples(TripleGenerationMessage)
-    /// Phase 3: a layer of the online phase.
+    /// Phase 2: a layer of the online phase.
     case layer(BeaverMessage)
 
     /// The session.
     public var sessionID: SessionID {
         switch self {
-        case let .key(m): m.sessionID
         case let .triples(m): m.sessionID
         case let .layer(m): m.sessionID
         }
@@ -81,7 +20,6 @@ public enum BeaverRunMessage: ProtocolMessage, CustomStringConvertible {
     /// The message's own round field.
     public var round: UInt8 {
         switch self {
-        case let .key(m): m.round
         case let .triples(m): m.round
         case let .layer(m): m.round
         }
@@ -90,7 +28,6 @@ public enum BeaverRunMessage: ProtocolMessage, CustomStringConvertible {
     /// The sender.
     public var sender: PartyID {
         switch self {
-        case let .key(m): m.sender
         case let .triples(m): m.sender
         case let .layer(m): m.sender
         }
@@ -99,7 +36,6 @@ public enum BeaverRunMessage: ProtocolMessage, CustomStringConvertible {
     /// The inner message's encoding (the tags differ).
     public func wireEncoded() -> [UInt8] {
         switch self {
-        case let .key(m): m.wireEncoded()
         case let .triples(m): m.wireEncoded()
         case let .layer(m): m.wireEncoded()
         }
@@ -109,11 +45,11 @@ public enum BeaverRunMessage: ProtocolMessage, CustomStringConvertible {
     /// - Parameter bytes: The encoding.
     /// - Throws: ``MPCProtocolError``.
     public init(wireEncoded bytes: [UInt8]) throws(MPCProtocolError) {
-        let (tag, _) = try MessageCodec.open(bytes, limits: .default)
+        // The tag alone: the inner decoder checks the envelope and the digest (hashing a 1 MiB
+        // triple-generation message once, not twice).
+        let tag = try MessageCodec.tag(of: bytes)
         switch tag {
-        case PaillierKeyAdvert.wireTag: self = .key(try PaillierKeyAdvert(wireEncoded: bytes))
-        case TripleGenerationMessage.WireTag.encryptedFactors, TripleGenerationMessage.WireTag.maskedProducts:
-            self = .triples(try TripleGenerationMessage(wireEncoded: bytes))
+        case _ where TripleGenerationMessage.WireTag.all.contains(tag): self = .triples(try TripleGenerationMessage(wireEncoded: bytes))
         default: self = .layer(try BeaverMessage(wireEncoded: bytes))
         }
     }
@@ -121,7 +57,6 @@ public enum BeaverRunMessage: ProtocolMessage, CustomStringConvertible {
     /// The inner message's description (values redacted).
     public var description: String {
         switch self {
-        case let .key(m): m.description
         case let .triples(m): m.description
         case let .layer(m): m.description
         }
@@ -171,11 +106,11 @@ public struct BitsThenGate<Inner: BeaverGate>: BeaverGate {
 }
 
 /// One member of a `beaver` session with member-generated preprocessing and no trusted party
-/// (protocols/beaver.md#in-the-runtime): (1) each member advertises a fresh Paillier public key;
-/// (2) Gilboa triple generation under those keys (``TripleGenerationStateMachine``, two rounds);
-/// (3) the online phase (``BeaverStateMachine``) of ``BitsThenGate`` over `gate`, which first makes
-/// the random bits from triples. A message of a later phase that arrives early is held until its
-/// phase starts (a peer is at most one phase ahead).
+/// (protocols/beaver.md#in-the-runtime): (1) triple generation from oblivious transfers
+/// (``TripleGenerationStateMachine``, four rounds); (2) the online phase
+/// (``BeaverStateMachine``) of ``BitsThenGate`` over `gate`, which first makes the random bits
+/// from triples. A layer that arrives before the online phase starts is held until it (a peer is
+/// at most one phase ahead).
 public struct BeaverRunStateMachine<Gate: BeaverGate>: ProtocolStateMachine, CustomStringConvertible where Gate.Output == [UInt128] {
     /// The message type.
     public typealias Message = BeaverRunMessage
@@ -184,17 +119,15 @@ public struct BeaverRunStateMachine<Gate: BeaverGate>: ProtocolStateMachine, Cus
     /// An action.
     public typealias Action = ProtocolAction<BeaverRunMessage, [UInt128]>
 
-    enum Phase: Sendable { case idle, keys, triples, online, done }
+    enum Phase: Sendable { case idle, triples, online, done }
 
     /// The online session's parameters.
     public let configuration: BeaverConfiguration
     /// This member.
     public let party: PartyID
-    let privateKey: Paillier.PrivateKey
     var gate: BitsThenGate<Gate>?
     var rng: SubMachineSeed
     var phase = Phase.idle
-    var keys: [PartyID: Paillier.PublicKey] = [:]
     var generation: TripleGenerationStateMachine?
     var online: BeaverStateMachine<BitsThenGate<Gate>>?
     var held: [(BeaverRunMessage, PartyID)] = []
@@ -204,13 +137,10 @@ public struct BeaverRunStateMachine<Gate: BeaverGate>: ProtocolStateMachine, Cus
     ///   - configuration: The online session's parameters.
     ///   - party: This member.
     ///   - gate: The online computation over this member's inputs.
-    ///   - privateKey: A fresh Paillier key for this session only (its modulus at least
-    ///     `2·127 + κ + ⌈log2 n⌉ + 2` bits).
     ///   - rng: Randomness (``SecureRandomGenerator`` in production).
     /// - Throws: ``MPCProtocolError/invalidConfiguration(_:)``.
     public init(
-        configuration: BeaverConfiguration, party: PartyID, gate: Gate, privateKey: Paillier.PrivateKey,
-        using rng: inout some RandomNumberGenerator
+        configuration: BeaverConfiguration, party: PartyID, gate: Gate, using rng: inout some RandomNumberGenerator
     ) throws {
         guard configuration.members.contains(party) else {
             throw MPCProtocolError.invalidConfiguration("the party is not a member of the session")
@@ -218,19 +148,17 @@ public struct BeaverRunStateMachine<Gate: BeaverGate>: ProtocolStateMachine, Cus
         self.configuration = configuration
         self.party = party
         self.gate = try BitsThenGate(gate)
-        self.privateKey = privateKey
         self.rng = SubMachineSeed(rng.next(), rng.next())
     }
 
     private var peers: [PartyID] { configuration.members.filter { $0 != party } }
 
-    /// 1 while keys are exchanged, 2–3 during triple generation, then 4 + the online layer
-    /// (modulo 256): it changes at every step, so that the driver's deadline restarts.
+    /// 1–4 during triple generation, then 4 + the online layer (modulo 256): it changes at
+    /// every step, so that the driver's deadline restarts.
     public var currentRound: UInt8 {
         switch phase {
-        case .idle, .keys: 1
-        case .triples: 1 + (generation?.currentRound ?? 1)
-        case .online, .done: 3 &+ (online?.currentRound ?? 1)
+        case .idle, .triples: generation?.currentRound ?? 1
+        case .online, .done: 4 &+ (online?.currentRound ?? 1)
         }
     }
 
@@ -240,35 +168,29 @@ public struct BeaverRunStateMachine<Gate: BeaverGate>: ProtocolStateMachine, Cus
     /// The triples the whole session generates: the random bits' and the gate's.
     public var tripleCount: Int { gate?.preprocessingNeeded.triples ?? 0 }
 
-    /// Advertises this member's key.
+    /// Starts triple generation.
     public mutating func start() throws -> [Action] {
         guard phase == .idle else { throw MPCProtocolError.alreadyStarted }
-        phase = .keys
-        keys[party] = privateKey.publicKey
-        let advert = PaillierKeyAdvert(sessionID: configuration.sessionID, sender: party, publicKey: privateKey.publicKey)
-        return [.broadcast(to: peers, message: .key(advert))]
+        let generationConfiguration = try TripleGenerationConfiguration(
+            sessionID: configuration.sessionID, memberCount: configuration.memberCount, tripleCount: tripleCount)
+        var seeded = rng.generator()
+        var machine = try TripleGenerationStateMachine(configuration: generationConfiguration, party: party, using: &seeded)
+        phase = .triples
+        let actions = try machine.start()
+        generation = machine
+        return try finish(actions)
     }
 
-    /// Routes a message to its phase (holding one of a later phase).
+    /// Routes a message to its phase (holding a layer that comes before the online phase).
     public mutating func receive(_ message: BeaverRunMessage, from: PartyID) throws -> [Action] {
         guard phase != .idle else { throw MPCProtocolError.notStarted }
         guard phase != .done else { throw MPCProtocolError.sessionFinished }
         switch (message, phase) {
-        case let (.key(advert), .keys):
-            try checkEnvelope(
-                sessionID: configuration.sessionID, header: (advert.sessionID, advert.sender), from: from,
-                known: { $0 != party && configuration.members.contains($0) })
-            guard keys[from] == nil else { throw MPCProtocolError.duplicateMessage(from: from, round: 1) }
-            keys[from] = advert.publicKey
-            guard keys.count == configuration.memberCount else { return [] }
-            return try beginTriples()
-        case (.key, _):
-            throw MPCProtocolError.duplicateMessage(from: from, round: 1)
         case let (.triples(inner), .triples):
             return try finish(generation!.receive(inner, from: from))
         case let (.layer(inner), .online):
             return try finish(online!.receive(inner, from: from))
-        case (.triples, .keys), (.layer, .keys), (.layer, .triples):
+        case (.layer, .triples):
             guard held.count < 4 * configuration.memberCount else {
                 throw MPCProtocolError.unexpectedMessage(from: from, round: currentRound)
             }
@@ -284,10 +206,6 @@ public struct BeaverRunStateMachine<Gate: BeaverGate>: ProtocolStateMachine, Cus
         guard phase != .idle else { throw MPCProtocolError.notStarted }
         guard phase != .done else { throw MPCProtocolError.sessionFinished }
         switch phase {
-        case .keys:
-            guard let gone = peers.first(where: { keys[$0] == nil && dropped.contains($0) }) else { return [] }
-            phase = .done
-            return [.abort(.memberDropped(gone, round: 1))]
         case .triples:
             return try finish(generation!.timeout(round: generation!.currentRound, dropped: dropped))
         default:
@@ -297,19 +215,6 @@ public struct BeaverRunStateMachine<Gate: BeaverGate>: ProtocolStateMachine, Cus
 
     /// Party and phase; secrets redacted.
     public var description: String { "BeaverRunStateMachine(\(party), phase: \(phase), state: redacted)" }
-
-    private mutating func beginTriples() throws -> [Action] {
-        let generationConfiguration = try TripleGenerationConfiguration(
-            sessionID: configuration.sessionID, memberCount: configuration.memberCount, tripleCount: tripleCount,
-            statisticalSecurity: configuration.statisticalSecurity, publicKeys: configuration.members.map { keys[$0]! })
-        var seeded = rng.generator()
-        var machine = try TripleGenerationStateMachine(
-            configuration: generationConfiguration, party: party, privateKey: privateKey, using: &seeded)
-        phase = .triples
-        let actions = try machine.start()
-        generation = machine
-        return try finish(actions) + replayHeld()
-    }
 
     private mutating func beginOnline(triples: [BeaverTriple<UInt128>]) throws -> [Action] {
         let store = PreprocessingStore(triples: triples, origin: .memberGenerated)

@@ -1,6 +1,4 @@
 import CryptoPrimitives
-import MultiPrecision
-public import PaillierEncryption
 public import SecretSharing
 
 /// The public parameters of a member-generated triple session.
@@ -12,83 +10,70 @@ public struct TripleGenerationConfiguration: Sendable, Hashable {
     public let memberCount: Int
     /// `T`: the number of triples made.
     public let tripleCount: Int
-    /// `κ`: the statistical parameter of the masks `ρ` (`≥ 40`).
-    public let statisticalSecurity: Int
-    /// Each member's own Paillier public key (index `i − 1` for `PartyID(i)`), e.g. from the
-    /// ledger's member registry.
-    public let publicKeys: [Paillier.PublicKey]
+    /// How many triples one chunk of the extension carries (rounds 3 and 4 send one message per
+    /// chunk, so that no message passes the transports' payload limits).
+    public let triplesPerChunk: Int
 
-    /// The mask bound's exponent: `ρ ∈ [0, 2^{254 + κ})` hides a product of two 127-bit values.
-    var maskBits: Int { 2 * MersenneField127.bitWidth + statisticalSecurity }
-    /// `w`: the width of one slot of a packed answer, enough for the sum of `n − 1` answers
-    /// (each below `2^{maskBits+1}`).
-    var slotBits: Int { maskBits + 1 + BeaverConfiguration.ceilLog2(memberCount) }
-    /// How many answers one plaintext of `key` holds: `⌊(|N| − 1)/w⌋`.
-    func slots(for key: Paillier.PublicKey) -> Int { (key.bits - 1) / slotBits }
-    /// How many packed ciphertexts carry the `T` answers to the owner of `key`.
-    func packs(for key: Paillier.PublicKey) -> Int {
-        let s = slots(for: key)
-        return (tripleCount + s - 1) / s
-    }
+    /// The default chunk: 512 triples, 65,024 transfers, about 1 MiB per message.
+    public static let defaultTriplesPerChunk = 512
+    /// The largest `T`.
+    public static let maximumTripleCount = 1 << 20
 
     /// A configuration.
     /// - Parameters:
     ///   - sessionID: The run id.
     ///   - memberCount: `n` in `2…64`.
     ///   - tripleCount: `T` in `0…2^20`.
-    ///   - statisticalSecurity: `κ ≥ 40` (default 40).
-    ///   - publicKeys: `n` Paillier public keys, pairwise distinct.
-    /// - Throws: ``MPCProtocolError/invalidConfiguration(_:)`` — among others when a modulus
-    ///   has fewer than `254 + κ + ⌈log2 n⌉ + 2` bits, so that a sum of `n − 1` masked products
-    ///   could wrap (protocols/beaver.md#member-generated-triples).
-    public init(
-        sessionID: SessionID, memberCount: Int, tripleCount: Int, statisticalSecurity: Int = 40, publicKeys: [Paillier.PublicKey]
-    ) throws {
+    ///   - triplesPerChunk: In `1…2048` (default 512; every member must use the same).
+    /// - Throws: ``MPCProtocolError/invalidConfiguration(_:)``.
+    public init(sessionID: SessionID, memberCount: Int, tripleCount: Int, triplesPerChunk: Int = defaultTriplesPerChunk) throws {
         guard memberCount >= 2, memberCount <= BeaverConfiguration.maximumMemberCount else {
             throw MPCProtocolError.invalidConfiguration("beaver needs 2…64 members")
         }
-        guard tripleCount >= 0, tripleCount <= 1 << 20 else {
+        guard tripleCount >= 0, tripleCount <= Self.maximumTripleCount else {
             throw MPCProtocolError.invalidConfiguration("the triple count must be in 0…2^20")
         }
-        guard statisticalSecurity >= 40 else {
-            throw MPCProtocolError.invalidConfiguration("the statistical security parameter must be at least 40")
-        }
-        guard publicKeys.count == memberCount else {
-            throw MPCProtocolError.invalidConfiguration("one Paillier public key per member is required")
-        }
-        guard Set(publicKeys.map(\.n)).count == memberCount else {
-            throw MPCProtocolError.invalidConfiguration("two members share a Paillier modulus")
-        }
-        let needed = 2 * MersenneField127.bitWidth + statisticalSecurity + BeaverConfiguration.ceilLog2(memberCount) + 2
-        guard publicKeys.allSatisfy({ $0.bits >= needed }) else {
-            throw MPCProtocolError.invalidConfiguration("a Paillier modulus is too small for the masked products")
+        guard triplesPerChunk >= 1, triplesPerChunk <= 2048 else {
+            throw MPCProtocolError.invalidConfiguration("a chunk must hold 1…2048 triples")
         }
         self.sessionID = sessionID
         self.memberCount = memberCount
         self.tripleCount = tripleCount
-        self.statisticalSecurity = statisticalSecurity
-        self.publicKeys = publicKeys
+        self.triplesPerChunk = triplesPerChunk
     }
 
     /// `PartyID(1)…PartyID(n)`.
     public var members: [PartyID] { PartyID.members(memberCount) }
 
-    func key(of party: PartyID) -> Paillier.PublicKey { publicKeys[Int(party.rawValue) - 1] }
+    /// `⌈T / chunk⌉`.
+    public var chunkCount: Int { (tripleCount + triplesPerChunk - 1) / triplesPerChunk }
+
+    /// The triples of chunk `c`.
+    func triples(inChunk c: Int) -> Range<Int> {
+        (c * triplesPerChunk)..<min(tripleCount, (c + 1) * triplesPerChunk)
+    }
+
+    /// `m_c`: the chunk's `127·|chunk|` transfers rounded up to a multiple of 128 (the padding
+    /// transfers choose 0 and are never used).
+    func paddedTransfers(inChunk c: Int) -> Int {
+        (MersenneField127.bitWidth * triples(inChunk: c).count + 127) / 128 * 128
+    }
 }
 
 /// One member making Beaver triples over ``MersenneField127`` with the others, with no trusted
-/// party: Gilboa's pairwise products [Gil99] under each member's own Paillier key [Pai99].
-/// Spec: protocols/beaver.md#member-generated-triples.
+/// party: Gilboa's product sharing [Gil99] from correlated oblivious transfers, as in [KOS16]'s
+/// MASCOT without its MACs and checks, made by IKNP extension [IKNP03] of `κ = 128` base OTs
+/// [CO15]. Semi-honest. Spec: protocols/beaver.md#member-generated-triples.
 ///
-/// Member `i` draws `a_i^t, b_i^t` and sends `Enc_i(a_i^t)` to every peer (round 1). Peer `j`
-/// answers `Enc_i(a_i^t)^{b_j^t} · Enc_i(ρ_{j→i}^t)` with a fresh `ρ ∈ [0, 2^{254+κ})` and keeps
-/// `−ρ_{j→i}^t` (round 2). Member `i` multiplies the answers of all peers, decrypts once per
-/// triple, and sets `c_i^t = a_i^t b_i^t + Dec(…) − Σ_j ρ_{i→j}^t mod p`; then
-/// `Σ_i c_i = (Σ a_i)(Σ b_i)`. Two rounds; per triple a member makes one encryption, `n − 1`
-/// exponentiations and encryptions, and one decryption.
+/// Member `i` draws `a_i^t, b_i^t`. For each ordered pair `(i, j)` and each triple, `j`'s 127
+/// bits of `b_j` choose in 127 correlated OTs whose correlations are `a_i·2^k`: `i` gets random
+/// `x_k`, `j` gets `x_k + b_{j,k}·a_i 2^k`, so `−Σ x_k` and `Σ (x_k + b_{j,k} a_i 2^k)` share
+/// `a_i b_j`; then `c_i = a_i b_i + Σ_j` of its shares of `a_i b_j` and `a_j b_i`, and
+/// `Σ c_i = (Σ a_i)(Σ b_i)`. Four rounds for any number of triples: base-OT setup, base-OT
+/// choices, the extension matrix, the corrections (the last two one message per chunk).
 ///
-/// - Warning: semi-honest: a member may answer with a wrong product and so make an invalid
-///   triple, which this machine does not detect (protocols/beaver.md#threat-model).
+/// - Warning: semi-honest: a member that deviates makes invalid triples undetected and may
+///   learn other members' bits (protocols/beaver.md#threat-model).
 public struct TripleGenerationStateMachine: ProtocolStateMachine, CustomStringConvertible {
     /// The message type.
     public typealias Message = TripleGenerationMessage
@@ -97,159 +82,192 @@ public struct TripleGenerationStateMachine: ProtocolStateMachine, CustomStringCo
     /// An action.
     public typealias Action = ProtocolAction<TripleGenerationMessage, [BeaverTriple<UInt128>]>
 
-    enum Phase: Sendable { case idle, exchanging, done }
+    enum Phase: Sendable { case idle, running, done }
+
+    /// This member's state towards one peer: both directions of the pair.
+    struct Peer: Sendable {
+        /// Base-OT sender towards the peer, for the extension in which this member receives.
+        var baseSender: SimplestOT.Sender
+        /// `s`: this member's secret as the extension's sender towards the peer.
+        var secret: UInt128
+        /// `k_l^{s_l}`, once the peer's setup is in.
+        var senderSeeds: [UInt128]?
+        var choicesIn = false
+        var columnsIn: [Bool]
+        var correctionsIn: [Bool]
+        /// Chunks of the extension matrix that came before the peer's setup (reordering).
+        var heldColumns: [(chunk: Int, columns: [UInt8])] = []
+
+        var columnsDone: Bool { !columnsIn.contains(false) && heldColumns.isEmpty }
+        var correctionsDone: Bool { !correctionsIn.contains(false) }
+    }
 
     /// The session parameters.
     public let configuration: TripleGenerationConfiguration
     /// This member.
     public let party: PartyID
-    private let privateKey: Paillier.PrivateKey
     private var rng: AESCTRGenerator
     private var phase = Phase.idle
+    private var peerStates: [PartyID: Peer] = [:]
     private var a: [UInt128] = []
     private var b: [UInt128] = []
     private var c: [UInt128] = []
-    /// The running product of the peers' answers, per triple (under this member's key).
-    private var answers: [Paillier.Ciphertext] = []
-    private var factorsFrom = Set<PartyID>()
-    private var answersFrom = Set<PartyID>()
+    /// Factors fixed by a test instead of drawn (``init(configuration:party:factors:using:)``).
+    private var fixedFactors: (a: [UInt128], b: [UInt128])?
 
     /// A member's machine.
     /// - Parameters:
     ///   - configuration: The session parameters.
     ///   - party: This member.
-    ///   - privateKey: Its own Paillier private key (its public key must be the configuration's).
-    ///   - rng: Randomness for factors, masks and encryption (``SecureRandomGenerator`` in production).
+    ///   - rng: Randomness for factors, base OTs and secrets (``SecureRandomGenerator`` in
+    ///     production; 128 bits of it seed an AES-CTR generator).
     /// - Throws: ``MPCProtocolError/invalidConfiguration(_:)``.
-    public init(
-        configuration: TripleGenerationConfiguration, party: PartyID, privateKey: Paillier.PrivateKey,
-        using rng: inout some RandomNumberGenerator
-    ) throws {
+    public init(configuration: TripleGenerationConfiguration, party: PartyID, using rng: inout some RandomNumberGenerator) throws {
         guard configuration.members.contains(party) else {
             throw MPCProtocolError.invalidConfiguration("the party is not a member of the session")
         }
-        guard privateKey.publicKey == configuration.key(of: party) else {
-            throw MPCProtocolError.invalidConfiguration("the private key does not match the member's registered public key")
-        }
         self.configuration = configuration
         self.party = party
-        self.privateKey = privateKey
         var seed: [UInt8] = []
         withUnsafeBytes(of: rng.next().littleEndian) { seed.append(contentsOf: $0) }
         withUnsafeBytes(of: rng.next().littleEndian) { seed.append(contentsOf: $0) }
         self.rng = try! AESCTRGenerator(seed: seed)  // 16 bytes: always a valid key
     }
 
+    /// A member's machine with its factors given rather than drawn (known-answer and edge-value
+    /// tests: the Gilboa shares of `a_i b_j` must sum to the product for any factors).
+    /// - Parameters:
+    ///   - configuration: The session parameters.
+    ///   - party: This member.
+    ///   - factors: `a^t` and `b^t` for each triple, canonical elements.
+    ///   - rng: Randomness for the base OTs and secrets.
+    /// - Throws: ``MPCProtocolError/invalidConfiguration(_:)``.
+    package init(
+        configuration: TripleGenerationConfiguration, party: PartyID, factors: (a: [UInt128], b: [UInt128]),
+        using rng: inout some RandomNumberGenerator
+    ) throws {
+        let field = MersenneField127()
+        guard factors.a.count == configuration.tripleCount, factors.b.count == configuration.tripleCount,
+            (factors.a + factors.b).allSatisfy(field.isCanonical)
+        else { throw MPCProtocolError.invalidConfiguration("one canonical pair of factors per triple is required") }
+        try self.init(configuration: configuration, party: party, using: &rng)
+        fixedFactors = factors
+    }
+
     private var peers: [PartyID] { configuration.members.filter { $0 != party } }
     private var field: MersenneField127 { MersenneField127() }
+    private static let bits = MersenneField127.bitWidth
 
-    /// 1 while waiting for factors, 2 while waiting for answers.
-    public var currentRound: UInt8 { factorsFrom.count < peers.count ? 1 : 2 }
+    /// 1 while a peer's base-OT setup is missing, 2 while its base-OT choices are, 3 while a
+    /// chunk of its extension matrix is, then 4.
+    public var currentRound: UInt8 {
+        let states = peerStates.values
+        if states.contains(where: { $0.senderSeeds == nil }) { return 1 }
+        if states.contains(where: { !$0.choicesIn }) { return 2 }
+        if states.contains(where: { !$0.columnsDone }) { return 3 }
+        return 4
+    }
+
     /// Whether the machine has output or aborted.
     public var isFinished: Bool { phase == .done }
 
-    /// Draws the factors and broadcasts their encryptions under this member's own key.
-    /// - Returns: The broadcast (or, for no triples, the empty output after the exchange).
-    /// - Throws: `alreadyStarted`, `paillier`.
+    /// Draws the factors and this member's base-OT and extension secrets, and sends each peer
+    /// its base-OT setup.
+    /// - Returns: One message per peer.
+    /// - Throws: `alreadyStarted`.
     public mutating func start() throws -> [Action] {
         guard phase == .idle else { throw MPCProtocolError.alreadyStarted }
-        phase = .exchanging
+        phase = .running
         let count = configuration.tripleCount
-        a = (0..<count).map { _ in field.random(using: &rng) }
-        b = (0..<count).map { _ in field.random(using: &rng) }
+        a = fixedFactors?.a ?? (0..<count).map { _ in field.random(using: &rng) }
+        b = fixedFactors?.b ?? (0..<count).map { _ in field.random(using: &rng) }
+        fixedFactors = nil
         c = zip(a, b).map { field.multiply($0, $1) }
-        var encrypted: [BigInt] = []
-        encrypted.reserveCapacity(count)
-        do {
-            // The public-key (DJN fixed-base) path: faster than the owner's CRT path here.
-            let key = privateKey.publicKey
-            for value in a { encrypted.append(try key.encrypt(Self.bigInt(value), using: &rng).value) }
-        } catch {
-            phase = .done
-            throw MPCProtocolError.paillier(error)
+        var actions: [Action] = []
+        for peer in peers {
+            let sender = SimplestOT.Sender(using: &rng)
+            let secret = UInt128(rng.next()) << 64 | UInt128(rng.next())
+            let chunks = configuration.chunkCount
+            peerStates[peer] = Peer(
+                baseSender: sender, secret: secret, columnsIn: Array(repeating: false, count: chunks),
+                correctionsIn: Array(repeating: false, count: chunks))
+            actions.append(.send(to: peer, message: message(.baseSetup(sender.setup.compressed))))
         }
-        answers = []
-        let message = TripleGenerationMessage(sessionID: configuration.sessionID, sender: party, payload: .encryptedFactors(encrypted))
-        return [.broadcast(to: peers, message: message)]
+        return actions
     }
 
-    /// Answers a peer's factors (round 1) or absorbs a peer's answers (round 2).
+    /// Handles a peer's message of any round (a chunk of the extension matrix that arrives
+    /// before the peer's base-OT setup is held until it).
     /// - Parameters:
     ///   - message: The decoded message.
     ///   - from: The transport's sender.
-    /// - Returns: The answer to the peer, and the output once every answer is in.
+    /// - Returns: The replies to the peer, and the output once everything is in.
     /// - Throws: `notStarted`, `sessionFinished`, `unknownParty`, `senderMismatch`,
-    ///   `wrongSession`, `duplicateMessage`, `lengthMismatch`, `invalidCiphertext` (not a unit
-    ///   modulo the right `n²`), `malformedMessage` (a decrypted sum outside its bound).
+    ///   `wrongSession`, `duplicateMessage` (a round, or a chunk of it, already heard from the
+    ///   peer), `lengthMismatch` (points, matrix bytes or corrections), and
+    ///   `malformedMessage` (a byte string that is not a compressed P-256 point, a chunk index out
+    ///   of range). The state is unchanged when it throws.
     public mutating func receive(_ message: TripleGenerationMessage, from: PartyID) throws -> [Action] {
         guard phase != .idle else { throw MPCProtocolError.notStarted }
         guard phase != .done else { throw MPCProtocolError.sessionFinished }
         try checkEnvelope(
             sessionID: configuration.sessionID, header: (message.sessionID, message.sender), from: from,
             known: { $0 != party && configuration.members.contains($0) })
-        let count = configuration.tripleCount
+        guard var peer = peerStates[from] else { throw MPCProtocolError.unknownParty(from) }
+        var actions: [Action] = []
         switch message.payload {
-        case let .encryptedFactors(values):
-            guard !factorsFrom.contains(from) else { throw MPCProtocolError.duplicateMessage(from: from, round: 1) }
-            guard values.count == count else { throw MPCProtocolError.lengthMismatch(from: from, expected: count, actual: values.count) }
-            let key = configuration.key(of: from)
-            var factors: [Paillier.Ciphertext] = []
-            factors.reserveCapacity(count)
-            for value in values {
-                do { factors.append(try key.ciphertext(value)) } catch { throw MPCProtocolError.invalidCiphertext(from: from) }
+        case let .baseSetup(bytes):
+            guard peer.senderSeeds == nil else { throw MPCProtocolError.duplicateMessage(from: from, round: 1) }
+            let setup = try Self.point(bytes, from: from)
+            let binding = SimplestOT.binding(sessionID: configuration.sessionID, sender: from, receiver: party)
+            let (points, keys) = SimplestOT.receive(choices: peer.secret, from: setup, binding: binding, using: &rng)
+            peer.senderSeeds = keys
+            actions.append(.send(to: from, message: self.message(.baseChoices(points))))
+            for (chunk, columns) in peer.heldColumns {
+                actions.append(.send(to: from, message: answer(columns, chunk: chunk, peer: peer)))
             }
-            // Horner packing (several answers per plaintext): for the triples of one pack,
-            // C = (…(E_1^{b_1})^{2^w} · E_2^{b_2})^{2^w} · … , then one encryption of the packed masks.
-            let w = configuration.slotBits
-            let slots = configuration.slots(for: key)
-            let shift = BigInt(1) << w
-            let bound = BigInt(1) << configuration.maskBits
-            let p = Self.bigInt(MersenneField127.modulus)
-            var response: [BigInt] = []
-            var masks: [UInt128] = []
-            masks.reserveCapacity(count)
-            var first = 0
-            while first < count {
-                let last = min(count, first + slots)
-                var packed: Paillier.Ciphertext? = nil
-                var packedMask = BigInt()
-                for t in first..<last {
-                    let rho = BigInt.random(below: bound, using: &rng)
-                    masks.append(Self.uint128(rho.modulo(p)))
-                    let term = key.multiply(factors[t], by: Self.bigInt(b[t]))
-                    packed = packed.map { key.add(key.multiply($0, by: shift), term) } ?? term
-                    packedMask = (packedMask << w) + rho
-                }
-                let encryptedMask: Paillier.Ciphertext
-                do { encryptedMask = try key.encrypt(packedMask, using: &rng) } catch { throw MPCProtocolError.paillier(error) }
-                response.append(key.add(packed!, encryptedMask).value)
-                first = last
+            peer.heldColumns = []
+        case let .baseChoices(list):
+            guard !peer.choicesIn else { throw MPCProtocolError.duplicateMessage(from: from, round: 2) }
+            guard list.count == SimplestOT.count else {
+                throw MPCProtocolError.lengthMismatch(from: from, expected: SimplestOT.count, actual: list.count)
             }
-            for t in 0..<count { c[t] = field.subtract(c[t], masks[t]) }
-            factorsFrom.insert(from)
-            let message = TripleGenerationMessage(sessionID: configuration.sessionID, sender: party, payload: .maskedProducts(response))
-            return [.send(to: from, message: message)] + (try finishIfReady())
-        case let .maskedProducts(values):
-            guard !answersFrom.contains(from) else { throw MPCProtocolError.duplicateMessage(from: from, round: 2) }
-            let key = privateKey.publicKey
-            let packs = configuration.packs(for: key)
-            guard values.count == packs else { throw MPCProtocolError.lengthMismatch(from: from, expected: packs, actual: values.count) }
-            var received: [Paillier.Ciphertext] = []
-            received.reserveCapacity(packs)
-            for value in values {
-                do { received.append(try key.ciphertext(value)) } catch { throw MPCProtocolError.invalidCiphertext(from: from) }
+            var points: [P256.Point] = []
+            for bytes in list { points.append(try Self.point(bytes, from: from)) }
+            peer.choicesIn = true
+            let binding = SimplestOT.binding(sessionID: configuration.sessionID, sender: party, receiver: from)
+            let seeds = peer.baseSender.keys(for: points, binding: binding)
+            for chunk in 0..<configuration.chunkCount {
+                actions.append(.send(to: from, message: extend(chunk: chunk, seeds: seeds)))
             }
-            if answers.isEmpty {
-                answers = received
+        case let .extensionColumns(index, columns):
+            let chunk = try chunkIndex(index, from: from)
+            guard !peer.columnsIn[chunk] else { throw MPCProtocolError.duplicateMessage(from: from, round: 3) }
+            let expected = OTExtension.kappa * configuration.paddedTransfers(inChunk: chunk) / 8
+            guard columns.count == expected else {
+                throw MPCProtocolError.lengthMismatch(from: from, expected: expected, actual: columns.count)
+            }
+            peer.columnsIn[chunk] = true
+            if peer.senderSeeds == nil {
+                peer.heldColumns.append((chunk, columns))
             } else {
-                for q in 0..<packs { key.accumulate(&answers[q], received[q]) }
+                actions.append(.send(to: from, message: answer(columns, chunk: chunk, peer: peer)))
             }
-            answersFrom.insert(from)
-            return try finishIfReady()
+        case let .corrections(index, values):
+            let chunk = try chunkIndex(index, from: from)
+            guard !peer.correctionsIn[chunk] else { throw MPCProtocolError.duplicateMessage(from: from, round: 4) }
+            let expected = Self.bits * configuration.triples(inChunk: chunk).count
+            guard values.count == expected else {
+                throw MPCProtocolError.lengthMismatch(from: from, expected: expected, actual: values.count)
+            }
+            peer.correctionsIn[chunk] = true
+            absorb(values, chunk: chunk)
         }
+        peerStates[from] = peer
+        return actions + finishIfReady()
     }
 
-    /// Any declared dropout of a peer this member still waits for aborts the session.
+    /// Any declared dropout of a peer this member still waits for in `round` aborts the session.
     /// - Parameters:
     ///   - round: The round whose deadline passed.
     ///   - dropped: The peers declared dropped.
@@ -259,7 +277,15 @@ public struct TripleGenerationStateMachine: ProtocolStateMachine, CustomStringCo
         guard phase != .idle else { throw MPCProtocolError.notStarted }
         guard phase != .done else { throw MPCProtocolError.sessionFinished }
         guard round == currentRound else { return [] }
-        let missing = peers.filter { !(round == 1 ? factorsFrom : answersFrom).contains($0) }
+        let missing = peers.filter { peer in
+            let state = peerStates[peer]!
+            return switch round {
+            case 1: state.senderSeeds == nil
+            case 2: !state.choicesIn
+            case 3: !state.columnsDone
+            default: !state.correctionsDone
+            }
+        }
         guard let gone = missing.first(where: dropped.contains) else { return [] }
         phase = .done
         wipe()
@@ -271,58 +297,142 @@ public struct TripleGenerationStateMachine: ProtocolStateMachine, CustomStringCo
         "TripleGenerationStateMachine(\(party), round: \(currentRound), finished: \(isFinished), state: redacted)"
     }
 
-    private mutating func finishIfReady() throws -> [Action] {
-        guard factorsFrom.count == peers.count, answersFrom.count == peers.count else { return [] }
-        let count = configuration.tripleCount
-        let p = Self.bigInt(MersenneField127.modulus)
-        let w = configuration.slotBits
-        let slots = configuration.slots(for: privateKey.publicKey)
-        let slotBase = BigInt(1) << w
-        // Each answer is a_i·b_j + ρ < 2^254 + 2^{254+κ}; a slot's sum stays below (n−1)·2^{255+κ}.
-        let limit = BigInt(peers.count) << (configuration.maskBits + 1)
-        var triples: [BeaverTriple<UInt128>] = []
-        triples.reserveCapacity(count)
-        for (q, answer) in answers.enumerated() {
-            let sum: BigInt
-            do { sum = try privateKey.decrypt(answer) } catch {
-                phase = .done
-                wipe()
-                throw MPCProtocolError.paillier(error)
-            }
-            let first = q * slots, last = min(count, first + slots)
-            for t in first..<last {
-                // The first triple of a pack sits in its highest slot (Horner order).
-                let slot = (sum >> (w * (last - 1 - t))).modulo(slotBase)
-                guard slot < limit, t > first || (sum >> (w * (last - first))).isZero else {
-                    phase = .done
-                    wipe()
-                    throw MPCProtocolError.malformedMessage(from: party, reason: "a decrypted sum of masked products exceeds its bound")
-                }
-                triples.append(BeaverTriple(a: a[t], b: b[t], c: field.add(c[t], Self.uint128(slot.modulo(p)))))
+    private func message(_ payload: TripleGenerationMessage.Payload) -> TripleGenerationMessage {
+        TripleGenerationMessage(sessionID: configuration.sessionID, sender: party, payload: payload)
+    }
+
+    private static func point(_ bytes: [UInt8], from: PartyID) throws -> P256.Point {
+        do { return try P256.Point(compressed: bytes) } catch {
+            throw MPCProtocolError.malformedMessage(from: from, reason: "not a compressed P-256 point other than infinity")
+        }
+    }
+
+    private func chunkIndex(_ index: UInt32, from: PartyID) throws -> Int {
+        guard Int(index) < configuration.chunkCount else {
+            throw MPCProtocolError.malformedMessage(from: from, reason: "chunk index \(index) out of range (the session has \(configuration.chunkCount))")
+        }
+        return Int(index)
+    }
+
+    /// This member's choice bits `r` for a chunk: the 127 bits of each `b^t` in turn.
+    private func choiceWords(chunk: Int) -> [UInt64] {
+        let range = configuration.triples(inChunk: chunk)
+        var words = [UInt64](repeating: 0, count: configuration.paddedTransfers(inChunk: chunk) / 64)
+        for t in range {
+            // b < 2^127: its bit 127 is 0, so the OR into the next triple's first bit is harmless.
+            let offset = Self.bits * (t - range.lowerBound)
+            let low = UInt64(truncatingIfNeeded: b[t]), high = UInt64(truncatingIfNeeded: b[t] >> 64)
+            let w = offset / 64, shift = offset % 64
+            words[w] |= low << UInt64(shift)
+            if shift == 0 {
+                words[w + 1] |= high
+            } else {
+                words[w + 1] |= low >> UInt64(64 - shift) | high << UInt64(shift)
+                if w + 2 < words.count { words[w + 2] |= high >> UInt64(64 - shift) }
             }
         }
+        return words
+    }
+
+    /// Round 3 towards a peer, as the extension's receiver: the matrix `u` of a chunk; this
+    /// member's outputs `H(j, t_j)` go into `c` (their sum per triple).
+    private mutating func extend(chunk: Int, seeds: [(UInt128, UInt128)]) -> TripleGenerationMessage {
+        var choices = choiceWords(chunk: chunk)
+        var (u, rows) = OTExtension.receiverMatrices(seeds: seeds, choices: choices, chunk: chunk)
+        let range = configuration.triples(inChunk: chunk)
+        rows.removeLast(rows.count - Self.bits * range.count)
+        CorrelationRobustHash.hash(&rows, firstTweak: UInt64(Self.bits * range.lowerBound))
+        for t in range {
+            let first = Self.bits * (t - range.lowerBound)
+            var sum: UInt128 = 0
+            for j in first..<(first + Self.bits) { sum = field.add(sum, reduce(rows[j])) }
+            c[t] = field.add(c[t], sum)
+        }
+        Self.clear(&rows)
+        Self.clear(&choices)
+        let bytes = u.withUnsafeBytes { Array($0) }
+        Self.clear(&u)
+        return message(.extensionColumns(chunk: UInt32(chunk), columns: bytes))
+    }
+
+    /// Round 4 towards a peer, as the extension's sender: `x_j = H(j, q_j)` and the corrections
+    /// `y_j = x_j + a^t 2^k − H(j, q_j ⊕ s)`; `−Σ x_j` goes into `c`.
+    private mutating func answer(_ columns: [UInt8], chunk: Int, peer: Peer) -> TripleGenerationMessage {
+        let u = columns.withUnsafeBytes { raw in
+            [UInt64](unsafeUninitializedCapacity: columns.count / 8) { out, initialized in
+                for w in 0..<(columns.count / 8) { out[w] = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * w, as: UInt64.self)) }
+                initialized = columns.count / 8
+            }
+        }
+        let range = configuration.triples(inChunk: chunk)
+        var zero = OTExtension.senderRows(seeds: peer.senderSeeds!, secret: peer.secret, u: u, chunk: chunk)
+        zero.removeLast(zero.count - Self.bits * range.count)
+        var one = zero
+        for j in one.indices { one[j] ^= peer.secret }
+        let firstTweak = UInt64(Self.bits * range.lowerBound)
+        CorrelationRobustHash.hash(&zero, firstTweak: firstTweak)
+        CorrelationRobustHash.hash(&one, firstTweak: firstTweak)
+        var corrections = [UInt128](repeating: 0, count: zero.count)
+        for t in range {
+            let first = Self.bits * (t - range.lowerBound)
+            var delta = a[t]  // a·2^k
+            var sum: UInt128 = 0
+            for j in first..<(first + Self.bits) {
+                let x = reduce(zero[j])
+                corrections[j] = field.subtract(field.add(x, delta), reduce(one[j]))
+                sum = field.add(sum, x)
+                delta = field.add(delta, delta)
+            }
+            c[t] = field.subtract(c[t], sum)
+        }
+        Self.clear(&zero)
+        Self.clear(&one)
+        return message(.corrections(chunk: UInt32(chunk), values: corrections))
+    }
+
+    /// A peer's corrections, as the extension's receiver: `Σ_k b_k·y_j` into `c`.
+    private mutating func absorb(_ values: [UInt128], chunk: Int) {
+        let range = configuration.triples(inChunk: chunk)
+        for t in range {
+            let first = Self.bits * (t - range.lowerBound)
+            var sum: UInt128 = 0
+            var bits = b[t]
+            for k in 0..<Self.bits {
+                let mask = 0 &- (bits & 1)  // b_k, in constant time
+                sum = field.add(sum, values[first + k] & mask)
+                bits >>= 1
+            }
+            c[t] = field.add(c[t], sum)
+        }
+    }
+
+    private mutating func finishIfReady() -> [Action] {
+        guard peerStates.values.allSatisfy({ $0.senderSeeds != nil && $0.choicesIn && $0.columnsDone && $0.correctionsDone })
+        else { return [] }
+        let triples = (0..<configuration.tripleCount).map { BeaverTriple(a: a[$0], b: b[$0], c: c[$0]) }
         phase = .done
         wipe()
         return [.output(triples)]
     }
 
     private mutating func wipe() {
-        for t in a.indices { a[t] = 0 }
-        for t in b.indices { b[t] = 0 }
-        for t in c.indices { c[t] = 0 }
+        Self.clear(&a)
+        Self.clear(&b)
+        Self.clear(&c)
         a = []
         b = []
         c = []
-        answers = []
+        peerStates = [:]
     }
 
-    static func bigInt(_ x: UInt128) -> BigInt {
-        BigInt(littleEndianWords: [UInt64(truncatingIfNeeded: x), UInt64(truncatingIfNeeded: x >> 64)])
+    /// A hash output (any 128 bits) modulo `p`: `2^127 ≡ 1`, so `x mod p` is the sum of the low
+    /// 127 bits (at most `p`) and the top bit, reduced once (the field's inlinable addition).
+    @inline(__always)
+    private func reduce(_ x: UInt128) -> UInt128 {
+        field.add(x & MersenneField127.modulus, x >> 127)
     }
 
-    /// `x` in `[0, 2^128)`.
-    static func uint128(_ x: BigInt) -> UInt128 {
-        let words = x.littleEndianWords(count: 2) ?? [0, 0]
-        return UInt128(words[1]) << 64 | UInt128(words[0])
+    private static func clear<T: FixedWidthInteger>(_ values: inout [T]) {
+        for i in values.indices { values[i] = 0 }
     }
 }
