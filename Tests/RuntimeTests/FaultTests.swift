@@ -29,7 +29,9 @@ struct FaultTests {
         Case(name: "drop", faults: FaultPlan(rules: [FaultRule(.drop, on: MessageMatch(from: PartyID(2)))]), expectation: .abort(containing: "")),
         Case(name: "corrupt", faults: FaultPlan(rules: [FaultRule(.corrupt(bit: nil), on: MessageMatch(from: PartyID(1)))]), expectation: .abort(containing: "integrity digest")),
         Case(name: "corrupt-header-bit", faults: FaultPlan(rules: [FaultRule(.corrupt(bit: 100), on: MessageMatch(from: PartyID(2)))]), expectation: .abort(containing: "rejected a message")),
-        Case(name: "truncate", faults: FaultPlan(rules: [FaultRule(.truncate(bytes: 5), on: MessageMatch(from: PartyID(3)))]), expectation: .abort(containing: "rejected a message")),
+        // Under secagg the aggregator may also count the sender of what it cannot read as dropped
+        // before a rejection is reported: then the abort names the threshold.
+        Case(name: "truncate", faults: FaultPlan(rules: [FaultRule(.truncate(bytes: 5), on: MessageMatch(from: PartyID(3)))]), expectation: .abort(containing: "rejected a message|the threshold is")),
         Case(name: "long-delay", faults: FaultPlan(rules: [FaultRule(.delay(.seconds(30)), on: MessageMatch(from: PartyID(2)))]), expectation: .abort(containing: "")),
         Case(name: "short-delay", faults: FaultPlan(rules: [FaultRule(.delay(.milliseconds(30)), on: MessageMatch(from: PartyID(2)), limit: 3)]), expectation: .exact),
         Case(name: "duplicate", faults: FaultPlan(rules: [FaultRule(.duplicate, on: MessageMatch(), limit: 100)]), expectation: .exact),
@@ -58,7 +60,8 @@ struct FaultTests {
             // dropout of a member below threshold) aborted too, since t = n here.
             #expect(!report.isPublished, "published despite \(fault.name)")
             #expect(report.result == nil && report.views.isEmpty)
-            #expect(text.isEmpty || report.abortReason?.contains(text) == true, "\(report.abortReason ?? "")")
+            let reasons = text.split(separator: "|").map(String.init)
+            #expect(reasons.isEmpty || reasons.contains { report.abortReason?.contains($0) == true }, "\(report.abortReason ?? "")")
             #expect(audit.status == "aborted")
         }
     }
