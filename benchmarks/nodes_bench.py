@@ -158,6 +158,15 @@ def stop_nodes(processes):
         p.wait()
 
 
+def adopt(root, names, operators, contract_name):
+    """Proposes `contract_name`.cov through the first operator; a quorum of two approves it."""
+    processes = start_nodes(root, names)
+    covenant("contract", "propose", f"{contract_name}.cov", "--operator", operators[0], cwd=root)
+    for access in operators[:2]:
+        covenant("contract", "approve", contract_name, "--operator", access, cwd=root)
+    stop_nodes(processes)
+
+
 def part_b():
     def party(pid):
         rng = random.Random(7 * 1000 + pid)  # as mpyc_stats.py draws them
@@ -167,11 +176,7 @@ def part_b():
     expected = {"n": len(everything), "mean": statistics.fmean(everything), "variance": statistics.variance(everything)}
     with tempfile.TemporaryDirectory(prefix="covenant-bench-nodes-") as root:
         names, operators = setup_b(root, values)
-        processes = start_nodes(root, names)
-        covenant("contract", "propose", "value_stats.cov", "--operator", operators[0], cwd=root)
-        covenant("contract", "approve", "value_stats", "--operator", operators[0], cwd=root)
-        covenant("contract", "approve", "value_stats", "--operator", operators[1], cwd=root)
-        stop_nodes(processes)
+        adopt(root, names, operators, "value_stats")
         covenant_runs = []
         for protocol in ("additive", "secagg"):
             best = None
@@ -226,11 +231,7 @@ def part_c():
     runs = []
     with tempfile.TemporaryDirectory(prefix="covenant-bench-median-") as root:
         names, operators = setup_b(root, values, column="v REAL NOT NULL", contract=MEDIAN_CONTRACT, contract_name="exact_median")
-        processes = start_nodes(root, names)
-        covenant("contract", "propose", "exact_median.cov", "--operator", operators[0], cwd=root)
-        covenant("contract", "approve", "exact_median", "--operator", operators[0], cwd=root)
-        covenant("contract", "approve", "exact_median", "--operator", operators[1], cwd=root)
-        stop_nodes(processes)
+        adopt(root, names, operators, "exact_median")
         for mode in os.environ.get("MODES", "INSECURE-dealer,member-generated").split(","):
             t0 = time.perf_counter()
             processes = start_nodes(root, names)

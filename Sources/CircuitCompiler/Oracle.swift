@@ -189,15 +189,11 @@ private struct GroupEvaluator {
             guard !values.isEmpty, let bounds = contract.columns[x]?.bounds,
                 let low = bounds.lowerBound.scaled(to: s), let high = bounds.upperBound.scaled(to: s)
             else { return .undefined }
-            let p = call.probability
-            var denominator: Int128 = 1
-            for _ in 0..<p.scale { denominator *= 10 }
+            let (numerator, denominator) = call.probabilityFraction
             if let method = call.quantileMethod {
-                return .real(exactQuantile(values, p: Int128(p.significand), over: denominator, method: method) / unit)
+                return .real(exactQuantile(values, p: numerator, over: denominator, method: method) / unit)
             }
-            let n = Int128(values.count)
-            let k = max(1, (Int128(p.significand) * n + denominator - 1) / denominator)  // ⌈p·n⌉
-            let value = values[Int(k) - 1]
+            let value = values[invertedCDFIndex(count: values.count, p: numerator, over: denominator)]
             let buckets = call.buckets
             let bucket = gridBucket(value, low: Int128(low), high: Int128(high), buckets: buckets)
             let width = Double(Int128(high) - Int128(low)) / Double(buckets)
@@ -256,6 +252,12 @@ private struct GroupEvaluator {
     }
 }
 
+/// The 0-based index of the k-th smallest of `count` values, `k = max(1, ⌈p·n⌉)` (spec §8.3):
+/// the grid quantile's value and the exact `inverted_cdf`.
+func invertedCDFIndex(count: Int, p numerator: Int128, over denominator: Int128) -> Int {
+    Int(max(1, (numerator * Int128(count) + denominator - 1) / denominator)) - 1
+}
+
 /// An exact quantile of sorted values at `p = numerator/denominator` (spec §8.3), as the standard
 /// definitions state it: the k-th smallest value for `inverted_cdf`; Python's
 /// `statistics.quantiles` arithmetic for `exclusive` and `inclusive` (one value: that value).
@@ -263,7 +265,7 @@ private struct GroupEvaluator {
 func exactQuantile(_ x: [Int128], p numerator: Int128, over denominator: Int128, method: QuantileMethod) -> Double {
     let n = Int128(x.count)
     if method == .invertedCDF {
-        return Double(x[Int(max(1, (numerator * n + denominator - 1) / denominator)) - 1])
+        return Double(x[invertedCDFIndex(count: x.count, p: numerator, over: denominator)])
     }
     guard n > 1 else { return Double(x[0]) }
     let (j, delta): (Int128, Int128)

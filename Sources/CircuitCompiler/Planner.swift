@@ -322,14 +322,11 @@ public struct Planner {
     /// `searchCount`; for `p = P/D` each rank condition `cum_v ≤ f(n)` is `D·cum_v ≤ t` with `t`
     /// affine in `n` (clamped for `exclusive`), so nothing is divided on secrets.
     private mutating func compileQuantile(_ call: AggregateCall, column: String, scale s: Int, group: Int) -> Compiled {
-        let p = call.probability
         guard let state = contract.columns[column], let bounds = state.bounds,
             let low = bounds.lowerBound.scaled(to: s), let high = bounds.upperBound.scaled(to: s)
         else { return Compiled(wire: constant(0), scale: 0, validity: nil) }
         let n = input(.count(column), group: group)
-        let numerator = Int128(p.significand)
-        var denominator: Int128 = 1
-        for _ in 0..<p.scale { denominator *= 10 }
+        let (numerator, denominator) = call.probabilityFraction
         // The grid: an exact method's cells are single values (the range widened by one unit so
         // that the top value has a cell of its own); a grid quantile's are B buckets.
         let method = call.quantileMethod

@@ -173,6 +173,14 @@ extension AggregateCall {
         function == .median ? Numeral(significand: 5, scale: 1) : (number(at: 1) ?? Numeral(significand: 5, scale: 1))
     }
 
+    /// The probability as `P/D`, `D = 10^scale` (spec §8.3 states every rank in these integers).
+    public var probabilityFraction: (numerator: Int128, denominator: Int128) {
+        let p = probability
+        var denominator: Int128 = 1
+        for _ in 0..<p.scale { denominator *= 10 }
+        return (Int128(p.significand), denominator)
+    }
+
     /// The histogram-grid bucket count of `quantile`/`median` (default 100, spec §8.3).
     public var buckets: Int {
         Int(number(at: methodIndex)?.significand ?? Int64(AggregateCall.defaultBuckets))

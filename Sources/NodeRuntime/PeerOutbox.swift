@@ -76,6 +76,7 @@ actor PeerOutbox {
             inFlight = []
             for index in queue.indices { write(index) }
             let link = self.link
+            var failed = false
             do {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await link.stream(envelopes) { verdict in await self.answered(verdict) } }
@@ -83,21 +84,23 @@ actor PeerOutbox {
                     defer { group.cancelAll() }
                     _ = try await group.next()
                 }
-                attempt = 0
             } catch {
-                feed?.finish()
-                feed = nil
-                if stopped { break }
-                counters.update { $0.retries += 1 }
-                do {
-                    try await Task.sleep(for: limits.backoff(attempt: attempt))
-                } catch {
-                    break
-                }
-                attempt += 1
+                failed = true
             }
             feed?.finish()
             feed = nil
+            guard failed else {
+                attempt = 0
+                continue
+            }
+            if stopped { break }
+            counters.update { $0.retries += 1 }
+            do {
+                try await Task.sleep(for: limits.backoff(attempt: attempt))
+            } catch {
+                break
+            }
+            attempt += 1
         }
         sender = nil
     }
