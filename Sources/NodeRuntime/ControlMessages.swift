@@ -29,6 +29,12 @@ enum ControlRequest: Sendable {
     case view(runID: LedgerHash, json: String, contributors: [String], opening: [UInt8])
     /// Nothing: opens the caller's link to the callee (a TLS handshake) before a run needs it.
     case ping
+    /// At most ``evidenceChunk`` bytes of a paillier run's decryption evidence from `offset` on,
+    /// for a participant's replica (protocols/node.md#evidence-replication).
+    case evidence(runID: LedgerHash, offset: UInt64)
+
+    /// The most evidence bytes one answer carries (1 MiB, well inside gRPC's 4 MiB answers).
+    static let evidenceChunk = 1 << 20
 
     func encoded() -> [UInt8] {
         var w = WireWriter()
@@ -57,6 +63,8 @@ enum ControlRequest: Sendable {
             w.writeByteString(opening)
         case .ping:
             w.writeUInt8(10)
+        case .evidence(let runID, let offset):
+            w.writeUInt8(11); w.write(runID); w.writeUInt64(offset)
         }
         return w.bytes
     }
@@ -89,6 +97,7 @@ enum ControlRequest: Sendable {
             for _ in 0..<count { names.append(try r.readString()) }
             self = .view(runID: runID, json: json, contributors: names, opening: try r.readByteString())
         case 10: self = .ping
+        case 11: self = .evidence(runID: try r.read(LedgerHash.self), offset: try r.readUInt64())
         default: throw .invalidValue("unknown control request")
         }
         try r.finish()

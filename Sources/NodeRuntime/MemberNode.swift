@@ -44,6 +44,8 @@ public actor MemberNode {
     private var coordinationsStarted = 0
     private var runsCoordinated: [(runID: LedgerHash, status: String, seconds: Double)] = []
     private var views: [LedgerHash: String] = [:]
+    /// Evidence copies that failed: how often, and when to try again (replicateEvidence).
+    var evidenceRetries: [LedgerHash: (failures: Int, next: ContinuousClock.Instant)] = [:]
     private var stopping = false
     private var lastCheckpointSize: UInt64 = 0
     private let started = ContinuousClock.now
@@ -218,7 +220,10 @@ public actor MemberNode {
                     continue
                 }
             }
-            if !stopping { await closeAbandonedRuns() }
+            if !stopping {
+                await closeAbandonedRuns()
+                await replicateEvidence()
+            }
             try? await Task.sleep(for: .milliseconds(ledger.isSequencer ? 500 : 200))
         }
     }
@@ -388,6 +393,8 @@ public actor MemberNode {
                 return ControlResponse.ok()
             case .ping:
                 return ControlResponse.ok()
+            case .evidence(let runID, let offset):
+                return try await answerEvidence(of: runID, from: offset, for: caller)
             }
         } catch let error as Runtime.RuntimeError {
             logger.warning("refused a call", metadata: ["caller": "\(caller)", "code": "\(error.code.rawValue)"])

@@ -235,6 +235,15 @@ struct NodeProcessTests {
                 #expect((received?["readmissions"] != nil) == (index == 0), "\(family): \(names[index])")
             }
         }
+        // The paillier run's decryption evidence, filed by its coordinator, is copied to every
+        // other participant's replica, checked against the digest on its ledger.
+        for access in operators {
+            let copied = await eventually {
+                let status = Self.json((try? Self.covenant(["node", "status", "--json", "--operator", access], in: root).output) ?? "")
+                return (status["evidenceToCopy"] as? [String])?.isEmpty == true
+            }
+            #expect(copied, "the evidence did not reach the replica of \(access)")
+        }
         let recorded = try Self.covenant(["ledger", "show", "\(names[1])/ledger.sqlite"], in: root, expect: nil).output
         #expect(recorded.contains("view to role \"regulator\": \(names[0])"), "\(recorded)")
 
@@ -341,6 +350,8 @@ struct NodeProcessTests {
             // Exit 1 only for the flagged 512-bit test key; every signature, rule and proof verifies.
             let audit = try Self.covenant(["audit", "\(name)/ledger.sqlite"], in: root, expect: nil)
             #expect(!audit.output.contains("FAIL") || audit.output.contains("512"), "\(audit.output)")
+            // Every participant's replica holds the evidence: the paillier decryption is re-checked there.
+            #expect(!audit.output.contains("paillier run(s) was NOT checked"), "\(name): \(audit.output)")
         }
     }
 
