@@ -32,6 +32,8 @@ enum ControlRequest: Sendable {
     /// At most ``evidenceChunk`` bytes of a paillier run's decryption evidence from `offset` on,
     /// for a participant's replica (protocols/node.md#evidence-replication).
     case evidence(runID: LedgerHash, offset: UInt64)
+    /// The newest checkpoint the callee's replica holds (protocols/node.md#checkpoint-gossip).
+    case checkpoint
 
     /// The most evidence bytes one answer carries (1 MiB, well inside gRPC's 4 MiB answers).
     static let evidenceChunk = 1 << 20
@@ -65,6 +67,8 @@ enum ControlRequest: Sendable {
             w.writeUInt8(10)
         case .evidence(let runID, let offset):
             w.writeUInt8(11); w.write(runID); w.writeUInt64(offset)
+        case .checkpoint:
+            w.writeUInt8(12)
         }
         return w.bytes
     }
@@ -98,6 +102,7 @@ enum ControlRequest: Sendable {
             self = .view(runID: runID, json: json, contributors: names, opening: try r.readByteString())
         case 10: self = .ping
         case 11: self = .evidence(runID: try r.read(LedgerHash.self), offset: try r.readUInt64())
+        case 12: self = .checkpoint
         default: throw .invalidValue("unknown control request")
         }
         try r.finish()

@@ -44,6 +44,8 @@ public actor MemberNode {
     private var coordinationsStarted = 0
     private var runsCoordinated: [(runID: LedgerHash, status: String, seconds: Double)] = []
     private var views: [LedgerHash: String] = [:]
+    /// Checkpoint gossip: the next peer to ask, and when (gossipCheckpoint).
+    var gossip = (peer: 0, next: ContinuousClock.now)
     /// Evidence copies that failed: how often, and when to try again (replicateEvidence).
     var evidenceRetries: [LedgerHash: (failures: Int, next: ContinuousClock.Instant)] = [:]
     private var stopping = false
@@ -223,6 +225,7 @@ public actor MemberNode {
             if !stopping {
                 await closeAbandonedRuns()
                 await replicateEvidence()
+                await gossipCheckpoint()
             }
             try? await Task.sleep(for: .milliseconds(ledger.isSequencer ? 500 : 200))
         }
@@ -395,6 +398,12 @@ public actor MemberNode {
                 return ControlResponse.ok()
             case .evidence(let runID, let offset):
                 return try await answerEvidence(of: runID, from: offset, for: caller)
+            case .checkpoint:
+                let newest = await ledger.local.newestCheckpoint()
+                return ControlResponse.ok { w in
+                    w.writeBool(newest != nil)
+                    if let newest { w.writeByteString(newest.wireEncoded()) }
+                }
             }
         } catch let error as Runtime.RuntimeError {
             logger.warning("refused a call", metadata: ["caller": "\(caller)", "code": "\(error.code.rawValue)"])

@@ -57,6 +57,35 @@ struct CheckpointTests {
         #expect(!notEvidence.isValid(sequencerKey: c.key("alice").publicKey))
     }
 
+    @Test("gossip: a follower compares a peer's checkpoint with its replica and catches a split view, with or without a checkpoint of its own at that size")
+    func gossipComparesReplicas() throws {
+        // Replica A and replica B share a prefix; the sequencer then shows each another entry.
+        let storeA = InMemoryLedgerStore()
+        let ledgerA = try c.populate(storeA)
+        let storeB = InMemoryLedgerStore()
+        try storeB.append(try storeA.entries(from: 0, limit: 100))
+        for checkpoint in try storeA.checkpoints() { try storeB.saveCheckpoint(checkpoint) }
+        let ledgerB = try Ledger(store: storeB)
+        // A consistent checkpoint of the shared prefix is recorded; one ahead of the replica compares nothing yet.
+        let shared = try ledgerB.signCheckpoint(as: "alice", key: c.key("alice"))
+        #expect(try ledgerA.compare(shared))
+        #expect(try ledgerA.newestCheckpoint()?.checkpoint == shared.checkpoint)
+        try ledgerB.append(.keyCeremony(KeyCeremony(scheme: "s", publicKey: [2], verificationKeys: [])), author: "alice", key: c.key("alice"))
+        let forkB = try ledgerB.signCheckpoint(as: "alice", key: c.key("alice"))
+        #expect(try !ledgerA.compare(forkB))
+        // A's own entry at that position: the root differs (no checkpoint of A's at that size yet).
+        try ledgerA.append(.keyCeremony(KeyCeremony(scheme: "s", publicKey: [1], verificationKeys: [])), author: "alice", key: c.key("alice"))
+        expectLedgerError(.checkpointRootMismatch) { try ledgerA.compare(forkB) }
+        #expect(try storeA.evidence().isEmpty)
+        // With A's own signed checkpoint of that size, the two are transferable evidence.
+        _ = try ledgerA.signCheckpoint(as: "alice", key: c.key("alice"))
+        expectLedgerError(.equivocation) { try ledgerA.compare(forkB) }
+        #expect(try storeA.evidence().first?.isValid(sequencerKey: c.key("alice").publicKey) == true)
+        // A checkpoint not signed by the sequencer proves nothing.
+        let forged = SignedCheckpoint.sign(forkB.checkpoint, as: "bob", key: c.key("bob"))
+        expectLedgerError(.invalidCheckpointSignature) { try ledgerA.compare(forged) }
+    }
+
     @Test func consistencyBetweenCheckpoints() throws {
         let ledger = try c.populate(InMemoryLedgerStore())
         let first = try #require(try ledger.latestFinalCheckpoint())

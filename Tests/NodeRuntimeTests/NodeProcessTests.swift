@@ -1,5 +1,6 @@
 import Circuit
 import CircuitCompiler
+import ConsortiumLedger
 import ContractLanguage
 import Foundation
 import NodeRuntime
@@ -419,6 +420,34 @@ struct NodeProcessTests {
         // Every participant: published.
         let full = Self.json(try Self.covenant(["run", "sums", "--json", "--operator", fixture.operators[0]], in: fixture.root).output)
         #expect(full["status"] as? String == "published", "\(full)")
+    }
+
+    /// A compromised sequencer's fork: an entry and its signed checkpoint on `member`'s replica only.
+    static func fork(_ root: String, member: String, sequencer: String) async throws {
+        let (_, key, _) = try MemberKeyDirectory(path: "\(root)/\(sequencer)/keys").load()
+        let replica = try LedgerService(path: "\(root)/\(member)/ledger.sqlite")
+        _ = try await replica.append(
+            .keyCeremony(KeyCeremony(scheme: "forked", publicKey: [1], verificationKeys: [])), author: sequencer, key: key)
+        _ = try await replica.signCheckpoint(as: sequencer, key: key)
+    }
+
+    @Test("a sequencer that shows one member another log: checkpoint gossip brings it to another member, whose replica stops following the sequencer")
+    func gossipCatchesASplitView() async throws {
+        let fixture = try ProcessConsortium.ofColumn(["v\n1\n", "v\n2\n", "v\n3\n"])
+        defer { fixture.remove() }
+        try await Self.fork(fixture.root, member: "m2", sequencer: "m0")
+        let nodes = try fixture.start()
+        defer { for node in nodes { node.signal(SIGKILL) } }
+        // The real log moves on past the forked position; m1 follows it and cosigns its checkpoints.
+        try fixture.adoptSums()
+        let caught = await eventually(within: .seconds(60)) {
+            let status = Self.json((try? Self.covenant(["node", "status", "--json", "--operator", fixture.operators[1]], in: fixture.root).output) ?? "")
+            return ((status["ledger"] as? [String: Any])?["halted"] as? String)?.contains("showed m2 another log") == true
+        }
+        #expect(caught, "m1 did not learn of the fork shown to m2")
+        // The sequencer's own view is untouched; it does not gossip against itself.
+        let sequencer = Self.json(try Self.covenant(["node", "status", "--json", "--operator", fixture.operators[0]], in: fixture.root).output)
+        #expect((sequencer["ledger"] as? [String: Any])?["halted"] is NSNull, "\(sequencer)")
     }
 
     @Test("a member SIGKILLed during a secagg run and restarted while the run goes on: the survivors publish, the restarted node catches up and takes part in the next run")
