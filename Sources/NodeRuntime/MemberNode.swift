@@ -44,6 +44,10 @@ public actor MemberNode {
     private var coordinationsStarted = 0
     private var runsCoordinated: [(runID: LedgerHash, status: String, seconds: Double)] = []
     private var views: [LedgerHash: String] = [:]
+    /// Since when each coordinator of an open run this member takes part in has not answered,
+    /// and when to ask again (closeRunsOfSilentCoordinators).
+    var silentCoordinators: [String: (since: ContinuousClock.Instant, next: ContinuousClock.Instant)] = [:]
+    var coordinatorsAsked = ContinuousClock.now
     /// Checkpoint gossip: the next peer to ask, and when (gossipCheckpoint).
     var gossip = (peer: 0, next: ContinuousClock.now)
     /// Evidence copies that failed: how often, and when to try again (replicateEvidence).
@@ -224,6 +228,7 @@ public actor MemberNode {
             }
             if !stopping {
                 await closeAbandonedRuns()
+                await closeRunsOfSilentCoordinators()
                 await replicateEvidence()
                 await gossipCheckpoint()
             }

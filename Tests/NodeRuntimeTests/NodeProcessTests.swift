@@ -422,6 +422,41 @@ struct NodeProcessTests {
         #expect(full["status"] as? String == "published", "\(full)")
     }
 
+    @Test("a coordinator SIGKILLed mid-run and not restarted: another participant closes its run once it stayed silent for abandonedRunSeconds")
+    func silentCoordinatorsRunClosed() async throws {
+        let fixture = try ProcessConsortium.ofColumn(["v\n1\n", "v\n2\n", "v\n3\n"])
+        defer { fixture.remove() }
+        // m2 closes the runs of a coordinator silent for 2 s; m0 keeps the default (5 minutes).
+        let config = "\(fixture.root)/m2/node.json"
+        let text = try String(contentsOfFile: config, encoding: .utf8)
+        #expect(text.contains(#""insecureTestParameters": true}"#))
+        try text.replacingOccurrences(of: #""insecureTestParameters": true}"#, with: #""insecureTestParameters": true, "abandonedRunSeconds": 2}"#)
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        var nodes = try fixture.start()
+        defer { for node in nodes { node.signal(SIGKILL) } }
+        try fixture.adoptSums()
+        // m1 coordinates and dies by SIGKILL once every input is committed; it is not restarted.
+        nodes[1].signal(SIGTERM)
+        #expect(nodes[1].wait() == 0)
+        nodes[1] = try NodeProcess(config: "m1/node.json", in: fixture.root, crashAt: "coordinate")
+        #expect(try Self.covenant(["run", "sums", "--operator", fixture.operators[1]], in: fixture.root, expect: nil).status != 0)
+        _ = nodes[1].wait()
+        for access in [fixture.operators[0], fixture.operators[2]] {
+            let closed = await eventually(within: .seconds(30)) {
+                let status = Self.json((try? Self.covenant(["node", "status", "--json", "--operator", access], in: fixture.root).output) ?? "")
+                return (status["openRuns"] as? [String])?.isEmpty == true
+            }
+            #expect(closed, "the run stays open on the replica of \(access)")
+        }
+        let shown = try Self.covenant(["ledger", "show", "m0/ledger.sqlite"], in: fixture.root, expect: nil).output
+        #expect(shown.contains("coordinator m1 unreachable for") && shown.contains("closed by participant m2"), "\(shown)")
+        // A configuration with an out-of-range timeout is refused with its place in the file.
+        try text.replacingOccurrences(of: #""insecureTestParameters": true}"#, with: #""insecureTestParameters": true, "abandonedRunSeconds": 0}"#)
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let refused = try Self.covenant(["node", "run", "--config", "m2/node.json"], in: fixture.root, expect: nil)
+        #expect(refused.status == 2 && refused.error.contains("abandonedRunSeconds"), "\(refused.error)")
+    }
+
     /// A compromised sequencer's fork: an entry and its signed checkpoint on `member`'s replica only.
     static func fork(_ root: String, member: String, sequencer: String) async throws {
         let (_, key, _) = try MemberKeyDirectory(path: "\(root)/\(sequencer)/keys").load()
