@@ -33,14 +33,19 @@ struct CheckpointTests {
         expectLedgerError(.invalidCosignature) { try ledger.addCheckpoint(forged) }
     }
 
-    @Test func equivocationIsDetectedByAMember() throws {
-        // Two replicas with the same prefix; the sequencer shows each a different entry 10.
+    /// Two replicas of one log (A's store, A and B), each with the same entries and checkpoints.
+    func twoReplicas() throws -> (InMemoryLedgerStore, Ledger, Ledger) {
         let storeA = InMemoryLedgerStore()
         let ledgerA = try c.populate(storeA)
         let storeB = InMemoryLedgerStore()
         try storeB.append(try storeA.entries(from: 0, limit: 100))
         for checkpoint in try storeA.checkpoints() { try storeB.saveCheckpoint(checkpoint) }
-        let ledgerB = try Ledger(store: storeB)
+        return (storeA, ledgerA, try Ledger(store: storeB))
+    }
+
+    @Test func equivocationIsDetectedByAMember() throws {
+        // Two replicas with the same prefix; the sequencer shows each a different entry 10.
+        let (storeA, ledgerA, ledgerB) = try twoReplicas()
         try ledgerA.append(.keyCeremony(KeyCeremony(scheme: "paillier-threshold", publicKey: [1], verificationKeys: [])), author: "alice", key: c.key("alice"))
         try ledgerB.append(.keyCeremony(KeyCeremony(scheme: "paillier-threshold", publicKey: [2], verificationKeys: [])), author: "alice", key: c.key("alice"))
         let checkpointA = try ledgerA.signCheckpoint(as: "alice", key: c.key("alice"))
@@ -60,12 +65,7 @@ struct CheckpointTests {
     @Test("gossip: a follower compares a peer's checkpoint with its replica and catches a split view, with or without a checkpoint of its own at that size")
     func gossipComparesReplicas() throws {
         // Replica A and replica B share a prefix; the sequencer then shows each another entry.
-        let storeA = InMemoryLedgerStore()
-        let ledgerA = try c.populate(storeA)
-        let storeB = InMemoryLedgerStore()
-        try storeB.append(try storeA.entries(from: 0, limit: 100))
-        for checkpoint in try storeA.checkpoints() { try storeB.saveCheckpoint(checkpoint) }
-        let ledgerB = try Ledger(store: storeB)
+        let (storeA, ledgerA, ledgerB) = try twoReplicas()
         // A consistent checkpoint of the shared prefix is recorded; one ahead of the replica compares nothing yet.
         let shared = try ledgerB.signCheckpoint(as: "alice", key: c.key("alice"))
         #expect(try ledgerA.compare(shared))
