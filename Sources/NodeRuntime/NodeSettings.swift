@@ -60,7 +60,7 @@ public struct NodeSettings: Sendable {
             let top = try root.object(
                 allowedKeys: [
                     "keys", "ledger", "listen", "admin", "peers", "dataSources", "operators", "participantSubsets",
-                    "abandonedRunSeconds", "insecureTestParameters",
+                    "abandonedRunSeconds", "refuseDropouts", "insecureTestParameters",
                 ],
                 expectation: "an object (the node configuration)")
             func address(_ node: ConfigurationNode) throws -> NodeAddress {
@@ -96,6 +96,7 @@ public struct NodeSettings: Sendable {
                 operators: operators, parameters: insecure ? .insecureForTests : .production, limits: .default)
             settings.participantSubsets = subsets
             settings.abandonedRunTimeout = .seconds(abandoned)
+            settings.parameters.refusesDropouts = try top.optional("refuseDropouts")?.bool() ?? false
             return settings
         } catch let error as DataSourceError {
             throw RuntimeError(.invalidConfiguration, error.description, cause: error)
