@@ -62,7 +62,23 @@ struct RemoteParticipant: RunParticipant, ResultRecipient {
         return try answer.read(Endorsement.self)
     }
 
-    func receive(_ view: MemberView) async {
-        _ = try? await ask(.view(runID: view.runID, json: view.result.json, contributors: view.contributors, opening: view.resultOpening))
+    func receive(_ delivery: ResultDelivery) async throws -> ContractResult? {
+        // The member's node assembles its view and keeps it: it never comes back here.
+        _ = try await ask(.view(delivery))
+        return nil
+    }
+}
+
+/// Pad seeds across nodes: a member control call from the participant's node to the recipient's
+/// node over their mutually authenticated link; the callee takes the caller for the sender
+/// (protocols/node.md#control-calls).
+struct NodeCourier: PadSeedCourier {
+    let callTimeout: Duration
+    let wireLimits: WireLimits
+    let call: @Sendable (_ peer: String, _ request: [UInt8], _ timeout: Duration) async throws -> [UInt8]
+
+    func deliver(_ seed: PadSeed, to recipient: String) async throws {
+        let request = ControlRequest.padSeed(runID: seed.runID, group: seed.group, seed: seed.seed)
+        _ = try ControlResponse.read(try await call(recipient, request.encoded(), callTimeout), from: recipient, limits: wireLimits)
     }
 }
