@@ -344,6 +344,51 @@ struct NodeProcessTests {
         }
     }
 
+    @Test("three node processes, an output revealed to a role: only the regulator's node unmasks it, whoever coordinates; it equals the oracle")
+    func restrictedOutputsAcrossNodes() async throws {
+        let names = DemoData.memberNames(3)
+        var databases: [String] = []
+        let fixture = try ProcessConsortium(names: names, contractRoles: ["regulator": [names[0]]], paillier: true) { index, directory in
+            let database = "\(directory)/data.sqlite"
+            try DemoData.writeHospital(path: database, rows: 150, seed: 77 + UInt64(index))
+            databases.append(database)
+            return #"{"member": "\#(names[index])", "sources": {"admissions": {"kind": "sqlite", "path": "data.sqlite", "table": "admissions"}}}"#
+        }
+        defer { fixture.remove() }
+        let nodes = try fixture.start()
+        defer { for node in nodes { node.signal(SIGKILL) } }
+        try TestContracts.hospitalCounts.write(toFile: fixture.root + "/counts.cov", atomically: true, encoding: .utf8)
+        try fixture.adopt("counts.cov", name: "hospital_counts")
+        let compiled = try ContractCompiler.compile(source: TestContracts.hospitalCounts)
+        let oracle = Self.json(try DemoScenario.oracle(compiled, databases: databases).json)
+        var publicOracle = oracle
+        publicOracle["groups"] = (oracle["groups"] as? [[String: Any]])?.map { group in
+            var group = group
+            group["outputs"] = (group["outputs"] as? [String: Any])?.filter { $0.key != "readmissions" }
+            return group
+        }
+        // The regulator (names[0]) never coordinates here: the aggregator's host holds the masked sums only.
+        for (family, coordinator) in [("additive", 1), ("secagg", 2), ("paillier", 1), ("beaver", 2)] {
+            var arguments = ["run", "hospital_counts", "--protocol", family, "--json", "--operator", fixture.operators[coordinator]]
+            if family == "beaver" { arguments.append("--insecure-dealer") }
+            let answer = Self.json(try Self.covenant(arguments, in: fixture.root).output)
+            #expect(answer["status"] as? String == "published", "\(family): \(answer["reason"] ?? "")")
+            #expect((answer["memberErrors"] as? [String: Any])?.isEmpty == true, "\(family): \(answer["memberErrors"] ?? "")")
+            #expect(NodeDemo.sameResult(answer["view"] ?? NSNull(), publicOracle), "\(family): the coordinator's view")
+            let run = try #require(answer["run"] as? String)
+            for (index, access) in fixture.operators.enumerated() {
+                let held = try await OperatorAccess(directory: "\(fixture.root)/\(access)").send(["command": "view", "run": run])
+                #expect(
+                    NodeDemo.sameResult(held["view"] ?? NSNull(), index == 0 ? oracle : publicOracle),
+                    "\(family): \(names[index])'s view")
+            }
+        }
+        for node in nodes {
+            node.signal(SIGTERM)
+            #expect(node.wait() == 0)
+        }
+    }
+
     @Test("a node configuration that still names contractRoles is refused with the precise reason: roles live on the ledger")
     func contractRolesInTheNodeConfigurationAreRefused() async throws {
         let fixture = try ProcessConsortium.ofColumn(["v\n1\n", "v\n2\n"])

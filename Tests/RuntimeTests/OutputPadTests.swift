@@ -1,37 +1,18 @@
+import Circuit
 import CircuitCompiler
 import ConsortiumLedger
 import Foundation
 import MPCProtocols
 import Runtime
 import Testing
+import _TestSupport
 
 /// Cryptographic `reveal … to` (protocols/runtime.md#output-pads): an output revealed only to a
 /// role reaches the role's holder in the clear and every other member, the aggregator and the
 /// coordinator only masked by the contributors' pads.
 @Suite("Output pads", .timeLimit(.minutes(5)))
 struct OutputPadTests {
-    /// The demo's linear statistics without `disclose sums`: readmissions go to the regulator
-    /// only, so their slots are restricted under every protocol.
-    static let source = """
-        contract hospital_counts version 1 {
-          input admissions(ward: text, admitted_on: date, age: int, stay_days: int, cost: decimal(2), readmitted: int)
-          local {
-            where admitted_on >= date "2024-01-01" and age >= 0
-            clip stay_days to [0, 365]
-            clip readmitted to [0, 1]
-          }
-          compute by ward in ("cardiology", "emergency", "oncology", "pediatrics", "transplant") {
-            admissions   = count()
-            bed_days     = sum(stay_days)
-            readmissions = sum(readmitted)
-          }
-          reveal admissions, bed_days to all
-          reveal readmissions to role "regulator"
-          require participants >= 2
-          protocol auto
-        }
-
-        """
+    static let source = TestContracts.hospitalCounts
     static let restricted = "readmissions"
 
     /// The hospitals with the regulator (the first hospital) not coordinating: the second one
