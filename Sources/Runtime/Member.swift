@@ -98,7 +98,8 @@ public struct PreparedInput: Sendable {
     }
 }
 
-/// What one member learns from a run: the outputs the contract reveals to it.
+/// What one member learns from a run: the outputs the contract reveals to it, assembled by the
+/// member itself from a ``ResultDelivery`` (protocols/runtime.md#output-pads).
 public struct MemberView: Sendable {
     /// The run.
     public var runID: LedgerHash
@@ -106,7 +107,8 @@ public struct MemberView: Sendable {
     public var result: ContractResult
     /// The members whose inputs the result includes.
     public var contributors: [String]
-    /// The nonce opening the ledger's `resultHash` (a commitment to the full result).
+    /// The nonce opening the ledger's `resultHash` (a commitment to the masked protocol output and
+    /// the contributors, ``ResultDelivery/committedBytes``).
     public var resultOpening: [UInt8]
 
     /// A view.

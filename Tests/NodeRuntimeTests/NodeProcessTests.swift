@@ -164,6 +164,21 @@ struct NodeProcessTests {
             }
         }
 
+        /// Three hospitals with the demo's data in SQLite, a Paillier key ceremony, and the role
+        /// "regulator" held by the first — the ledger's, founded into the genesis, not configured
+        /// on any node.
+        static func hospitals() throws -> (ProcessConsortium, databases: [String]) {
+            let names = DemoData.memberNames(3)
+            var databases: [String] = []
+            let fixture = try ProcessConsortium(names: names, contractRoles: ["regulator": [names[0]]], paillier: true) { index, directory in
+                let database = "\(directory)/data.sqlite"
+                try DemoData.writeHospital(path: database, rows: 150, seed: 77 + UInt64(index))
+                databases.append(database)
+                return #"{"member": "\#(names[index])", "sources": {"admissions": {"kind": "sqlite", "path": "data.sqlite", "table": "admissions"}}}"#
+            }
+            return (fixture, databases)
+        }
+
         /// Proposes and adopts `sums`: the total of `v` under additive.
         func adoptSums() throws {
             try "contract sums version 1 {\n  input t(v: int)\n  compute {\n    total = sum(v)\n  }\n  reveal total to all\n  protocol additive\n}\n"
@@ -178,15 +193,8 @@ struct NodeProcessTests {
 
     @Test("three node processes: founding, replication, contract approval by operators, runs equal to the oracle, a killed and restarted member, SIGTERM, and audited replicas")
     func consortiumOfProcesses() async throws {
-        let names = DemoData.memberNames(3)
-        var databases: [String] = []
-        // The regulator role is the ledger's: founded into the genesis, not configured on any node.
-        let fixture = try ProcessConsortium(names: names, contractRoles: ["regulator": [names[0]]], paillier: true) { index, directory in
-            let database = "\(directory)/data.sqlite"
-            try DemoData.writeHospital(path: database, rows: 150, seed: 77 + UInt64(index))
-            databases.append(database)
-            return #"{"member": "\#(names[index])", "sources": {"admissions": {"kind": "sqlite", "path": "data.sqlite", "table": "admissions"}}}"#
-        }
+        let (fixture, databases) = try ProcessConsortium.hospitals()
+        let names = fixture.names
         let root = fixture.root
         let operators = fixture.operators
         let adminPorts = fixture.adminPorts
@@ -346,14 +354,8 @@ struct NodeProcessTests {
 
     @Test("three node processes, an output revealed to a role: only the regulator's node unmasks it, whoever coordinates; it equals the oracle")
     func restrictedOutputsAcrossNodes() async throws {
-        let names = DemoData.memberNames(3)
-        var databases: [String] = []
-        let fixture = try ProcessConsortium(names: names, contractRoles: ["regulator": [names[0]]], paillier: true) { index, directory in
-            let database = "\(directory)/data.sqlite"
-            try DemoData.writeHospital(path: database, rows: 150, seed: 77 + UInt64(index))
-            databases.append(database)
-            return #"{"member": "\#(names[index])", "sources": {"admissions": {"kind": "sqlite", "path": "data.sqlite", "table": "admissions"}}}"#
-        }
+        let (fixture, databases) = try ProcessConsortium.hospitals()
+        let names = fixture.names
         defer { fixture.remove() }
         let nodes = try fixture.start()
         defer { for node in nodes { node.signal(SIGKILL) } }
