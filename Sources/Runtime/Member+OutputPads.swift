@@ -46,7 +46,8 @@ extension Member {
     }
 
     /// Keeps a pad seed handed to this member by `caller`, a participant of the open run on its
-    /// own ledger; at most ``heldSeedRuns`` runs and ``seedsPerSender`` groups per sender.
+    /// own ledger; at most ``heldSeedRuns`` runs (when full, the seeds of runs closed on its ledger
+    /// are forgotten first) and ``seedsPerSender`` groups per sender.
     /// - Parameters:
     ///   - seed: The seed.
     ///   - caller: Who handed it (across nodes, the authenticated member of the connection).
@@ -61,6 +62,11 @@ extension Member {
         let (run, _) = try await ledger.run(seed.runID)
         guard run.status == .open, run.participants.contains(caller) else {
             throw RuntimeError(.invalidParticipants, "refuses a pad seed of \(label) from \(caller): not a participant of the open run", member: name)
+        }
+        if padSeeds[seed.runID] == nil, padSeeds.count >= Self.heldSeedRuns {
+            // Full: forget the seeds of closed runs (an aborted run, or a view that never came).
+            let state = await ledger.state
+            for runID in Array(padSeeds.keys) where state.runs[runID]?.status != .open { padSeeds[runID] = nil }
         }
         guard padSeeds[seed.runID] != nil || padSeeds.count < Self.heldSeedRuns,
             (padSeeds[seed.runID]?[caller]?.count ?? 0) < Self.seedsPerSender || padSeeds[seed.runID]?[caller]?[seed.group] != nil
