@@ -121,6 +121,48 @@ struct OutputPadTests {
         #expect(refused?.code == .inconsistentOutputs)
     }
 
+    /// Hands seeds to the members of this process, except to one that cannot be reached.
+    struct UnreachableCourier: PadSeedCourier {
+        let members: [Runtime.Member]
+        let ledger: any LedgerAccess
+        let unreachable: String
+
+        func deliver(_ seed: PadSeed, to recipient: String) async throws {
+            guard recipient != unreachable, let member = members.first(where: { $0.name == recipient }) else {
+                throw RuntimeError(.transportFailure, "\(recipient) cannot be reached")
+            }
+            try await member.acceptPadSeed(seed, from: seed.sender, on: ledger)
+        }
+    }
+
+    @Test("a recipient no seed reaches: the run publishes, the others' views are exact, the recipient refuses its own with missing-output-pad")
+    func unreachableRecipientLosesOnlyItsView() async throws {
+        let fixture = try await hospitalConsortium(count: 3, source: Self.source)
+        let consortium = fixture.consortium
+        let members = consortium.members
+        let courier = UnreachableCourier(members: members, ledger: consortium.ledger, unreachable: fixture.names[0])
+        let local = { (member: Runtime.Member) in
+            LocalParticipant(
+                member: member, ledger: consortium.ledger, transport: consortium.transport, policy: consortium.parameters, courier: courier)
+        }
+        let coordinator = RunCoordinator(
+            coordinator: members[1], ledger: consortium.ledger, transport: consortium.transport, parameters: consortium.parameters)
+        let report = try await coordinator.run(
+            fixture.compiled, participants: [members[1], members[0], members[2]].map(local), recipients: members.map(local),
+            ceremony: nil, options: RunOptions(protocolFamily: .secagg))
+        #expect(report.isPublished, "\(report.abortReason ?? "")")
+        #expect(report.contributors.count == 3)
+        #expect(report.views[fixture.names[0]] == nil)
+        #expect(report.memberErrors[fixture.names[0]]?.contains("did not hand it the seed") == true, "\(report.memberErrors)")
+        #expect(await members[0].view(of: report.runID) == nil)
+        let oracle = try fixture.sqliteOracle(members: fixture.names)
+        for name in fixture.names.dropFirst() {
+            let view = try #require(report.views[name])
+            #expect(!view.outputNames.contains(Self.restricted))
+            #expect(view.differences(from: oracle.restricted(to: view.outputNames)) == [])
+        }
+    }
+
     @Test("a pad seed is refused from a non-participant, for another member's group, or for a run that is not open")
     func seedsAreChecked() async throws {
         let (fixture, options) = try await fixture(.additive)
