@@ -260,7 +260,7 @@ public actor MemberNode {
 
     /// How this member's pad seeds reach their recipients' nodes.
     nonisolated var courier: NodeCourier {
-        NodeCourier(callTimeout: settings.limits.callTimeout, wireLimits: .default, call: peerCall)
+        NodeCourier(callTimeout: settings.limits.callTimeout, wireLimits: .default, call: peerCall, logger: logger)
     }
 
     /// Another member's node as a participant (seat `party`) or recipient.

@@ -2,6 +2,7 @@ import CircuitCompiler
 import ConsortiumLedger
 import DataSources
 import Foundation
+import Logging
 import MPCProtocols
 import Runtime
 import WireFormat
@@ -76,9 +77,18 @@ struct NodeCourier: PadSeedCourier {
     let callTimeout: Duration
     let wireLimits: WireLimits
     let call: @Sendable (_ peer: String, _ request: [UInt8], _ timeout: Duration) async throws -> [UInt8]
+    /// Where an undelivered seed is reported to this member's operator (that recipient loses its view).
+    let logger: Logger
 
     func deliver(_ seed: PadSeed, to recipient: String) async throws {
         let request = ControlRequest.padSeed(runID: seed.runID, group: seed.group, seed: seed.seed)
-        _ = try ControlResponse.read(try await call(recipient, request.encoded(), callTimeout), from: recipient, limits: wireLimits)
+        do {
+            _ = try ControlResponse.read(try await call(recipient, request.encoded(), callTimeout), from: recipient, limits: wireLimits)
+        } catch {
+            logger.warning(
+                "a pad seed did not reach its recipient, which cannot unmask its outputs of the run",
+                metadata: ["run": "\(seed.runID.hex.prefix(16))", "recipient": "\(recipient)", "error": "\((error as? Runtime.RuntimeError)?.code.rawValue ?? "transport")"])
+            throw error
+        }
     }
 }
