@@ -258,9 +258,11 @@ public actor MemberNode {
         LocalParticipant(member: member, ledger: ledger, transport: transport, policy: settings.parameters, courier: courier)
     }
 
-    /// How this member's pad seeds reach their recipients' nodes.
+    /// How this member's pad seeds reach their recipients' nodes: within half the call deadline,
+    /// so that an unreachable recipient never makes this member miss the coordinator's `join`
+    /// deadline (it loses only that recipient's view).
     nonisolated var courier: NodeCourier {
-        NodeCourier(callTimeout: settings.limits.callTimeout, wireLimits: .default, call: peerCall, logger: logger)
+        NodeCourier(callTimeout: settings.limits.callTimeout / 2, wireLimits: .default, call: peerCall, logger: logger)
     }
 
     /// Another member's node as a participant (seat `party`) or recipient.
