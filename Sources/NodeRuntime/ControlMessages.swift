@@ -25,8 +25,9 @@ enum ControlRequest: Sendable {
     case participate(runID: LedgerHash, roundMillis: UInt64)
     /// Endorse the result the caller (the coordinator) drafted.
     case endorse(ResultPublication)
-    /// The callee's view of a published run.
-    case view(runID: LedgerHash, json: String, contributors: [String], opening: [UInt8])
+    /// The published result of a run for the callee to assemble its view from: the masked
+    /// protocol output, the contributors and the opening of `resultHash` (protocols/runtime.md#output-pads).
+    case view(ResultDelivery)
     /// Nothing: opens the caller's link to the callee (a TLS handshake) before a run needs it.
     case ping
     /// At most ``evidenceChunk`` bytes of a paillier run's decryption evidence from `offset` on,
@@ -37,6 +38,9 @@ enum ControlRequest: Sendable {
 
     /// The most evidence bytes one answer carries (1 MiB, well inside gRPC's 4 MiB answers).
     static let evidenceChunk = 1 << 20
+    /// The caller's seed of the pads on `group`'s restricted slots of run `runID`, from the caller
+    /// (a participant) to a member of the group, never through the coordinator.
+    case padSeed(runID: LedgerHash, group: [String], seed: [UInt8])
 
     func encoded() -> [UInt8] {
         var w = WireWriter()
@@ -59,16 +63,18 @@ enum ControlRequest: Sendable {
             w.writeUInt8(7); w.write(runID); w.writeUInt64(millis)
         case .endorse(let publication):
             w.writeUInt8(8); w.writeByteString(publication.wireEncoded())
-        case .view(let runID, let json, let contributors, let opening):
-            w.writeUInt8(9); w.write(runID); w.writeString(json); w.writeUInt32(UInt32(contributors.count))
-            for name in contributors { w.writeString(name) }
-            w.writeByteString(opening)
+        case .view(let delivery):
+            w.writeUInt8(9); w.write(delivery.runID); w.writeUInt64Array(delivery.sum)
+            Self.writeNames(delivery.contributors, to: &w)
+            w.writeByteString(delivery.opening)
         case .ping:
             w.writeUInt8(10)
         case .evidence(let runID, let offset):
             w.writeUInt8(11); w.write(runID); w.writeUInt64(offset)
         case .checkpoint:
             w.writeUInt8(12)
+        case .padSeed(let runID, let group, let seed):
+            w.writeUInt8(15); w.write(runID); Self.writeNames(group, to: &w); w.writeByteString(seed)
         }
         return w.bytes
     }
@@ -95,17 +101,30 @@ enum ControlRequest: Sendable {
         case 8: self = .endorse(try ResultPublication(wireEncoded: try r.readByteString(), limits: limits))
         case 9:
             let runID = try r.read(LedgerHash.self)
-            let json = try r.readString()
-            let count = try r.readLength(limit: 4096, unitSize: 1)
-            var names: [String] = []
-            for _ in 0..<count { names.append(try r.readString()) }
-            self = .view(runID: runID, json: json, contributors: names, opening: try r.readByteString())
+            let sum = try r.readUInt64Array()
+            let names = try Self.readNames(&r)
+            self = .view(ResultDelivery(runID: runID, sum: sum, contributors: names, opening: try r.readByteString()))
         case 10: self = .ping
         case 11: self = .evidence(runID: try r.read(LedgerHash.self), offset: try r.readUInt64())
         case 12: self = .checkpoint
+        case 15: self = .padSeed(runID: try r.read(LedgerHash.self), group: try Self.readNames(&r), seed: try r.readByteString())
         default: throw .invalidValue("unknown control request")
         }
         try r.finish()
+    }
+
+    /// `u32 count ‖ count × string`.
+    private static func writeNames(_ names: [String], to w: inout WireWriter) {
+        w.writeUInt32(UInt32(names.count))
+        for name in names { w.writeString(name) }
+    }
+
+    /// Reads ``writeNames(_:to:)``'s form (at most 4096 names).
+    private static func readNames(_ r: inout WireReader) throws(WireFormatError) -> [String] {
+        let count = try r.readLength(limit: 4096, unitSize: 1)
+        var names: [String] = []
+        for _ in 0..<count { names.append(try r.readString()) }
+        return names
     }
 }
 

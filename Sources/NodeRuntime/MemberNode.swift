@@ -267,14 +267,26 @@ public actor MemberNode {
     // MARK: Runs this node coordinates
 
     /// This member as a participant of the runs it coordinates.
-    var local: LocalParticipant { LocalParticipant(member: member, ledger: ledger, transport: transport, policy: settings.parameters) }
+    var local: LocalParticipant {
+        LocalParticipant(member: member, ledger: ledger, transport: transport, policy: settings.parameters, courier: courier)
+    }
+
+    /// How this member's pad seeds reach their recipients' nodes: within half the call deadline,
+    /// so that an unreachable recipient never makes this member miss the coordinator's `join`
+    /// deadline (it loses only that recipient's view).
+    nonisolated var courier: NodeCourier {
+        NodeCourier(callTimeout: settings.limits.callTimeout / 2, wireLimits: .default, call: peerCall, logger: logger)
+    }
 
     /// Another member's node as a participant (seat `party`) or recipient.
     func remote(_ peer: String, party: PartyID) -> RemoteParticipant {
+        RemoteParticipant(name: peer, party: party, callTimeout: settings.limits.callTimeout, wireLimits: .default, call: peerCall)
+    }
+
+    /// A member control call to another member's node.
+    nonisolated var peerCall: @Sendable (_ peer: String, _ request: [UInt8], _ timeout: Duration) async throws -> [UInt8] {
         let transport = self.transport
-        return RemoteParticipant(
-            name: peer, party: party, callTimeout: settings.limits.callTimeout,
-            wireLimits: .default, call: { peer, request, timeout in try await transport.call(peer, request, timeout: timeout) })
+        return { peer, request, timeout in try await transport.call(peer, request, timeout: timeout) }
     }
 
     /// Hands the member its share of `ceremony` from its key directory, once (it holds none for a
@@ -369,7 +381,7 @@ public actor MemberNode {
                 return ControlResponse.ok { $0.writeUInt64(index) }
             case .join(let runID, let terms):
                 _ = try await coordinated(runID, by: caller)
-                try await member.join(runID: runID, terms: terms, on: ledger, transport: transport, policy: settings.parameters)
+                try await member.join(runID: runID, terms: terms, on: ledger, transport: transport, policy: settings.parameters, courier: courier)
                 return ControlResponse.ok()
             case .participate(let runID, let millis):
                 _ = try await coordinated(runID, by: caller)
@@ -391,13 +403,18 @@ public actor MemberNode {
                     w.writeBool(endorsement != nil)
                     if let endorsement { w.write(endorsement) }
                 }
-            case .view(let runID, let json, let contributors, _):
-                _ = try await coordinated(runID, by: caller, open: false)
+            case .view(let delivery):
+                _ = try await coordinated(delivery.runID, by: caller, open: false)
                 try await ledger.sync()
-                // A recipient per this member's own replica, whatever the coordinator thinks.
-                try await member.checkView(of: runID, outputs: try Self.outputNames(ofView: json), on: ledger)
-                views[runID] = json
-                logger.info("received a view", metadata: ["run": "\(runID.hex.prefix(16))", "contributors": "\(contributors.count)"])
+                // The member assembles its own view: the outputs its own replica reveals to it,
+                // unmasked with the seeds the contributors handed it (protocols/runtime.md#output-pads).
+                let view = try await member.receive(delivery, on: ledger)
+                views[delivery.runID] = view.result.json
+                logger.info("received a view", metadata: ["run": "\(delivery.runID.hex.prefix(16))", "contributors": "\(delivery.contributors.count)"])
+                return ControlResponse.ok()
+            case .padSeed(let runID, let group, let seed):
+                // The sender is the authenticated caller; the member checks it is a participant of the open run.
+                try await member.acceptPadSeed(PadSeed(runID: runID, sender: caller, group: group, seed: seed), from: caller, on: ledger)
                 return ControlResponse.ok()
             case .ping:
                 return ControlResponse.ok()
@@ -416,17 +433,6 @@ public actor MemberNode {
         } catch {
             return ControlResponse.refusal(Runtime.RuntimeError(.ledgerFailure, "the request failed", member: name))
         }
-    }
-
-    /// The outputs a view's JSON holds (`{"groups": [{"outputs": {NAME: …}}]}`, ContractResult's
-    /// format), for the recipient check.
-    static func outputNames(ofView json: String) throws -> [String] {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
-            let groups = object["groups"] as? [[String: Any]]
-        else {
-            throw Runtime.RuntimeError(.messageRejected, "the view is not a contract result")
-        }
-        return Set(groups.flatMap { ($0["outputs"] as? [String: Any])?.keys.map { $0 } ?? [] }).sorted()
     }
 
     /// The failures of a local plan whose messages say where in the member's data (row, column,

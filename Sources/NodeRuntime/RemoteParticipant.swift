@@ -2,6 +2,7 @@ import CircuitCompiler
 import ConsortiumLedger
 import DataSources
 import Foundation
+import Logging
 import MPCProtocols
 import Runtime
 import WireFormat
@@ -62,7 +63,32 @@ struct RemoteParticipant: RunParticipant, ResultRecipient {
         return try answer.read(Endorsement.self)
     }
 
-    func receive(_ view: MemberView) async {
-        _ = try? await ask(.view(runID: view.runID, json: view.result.json, contributors: view.contributors, opening: view.resultOpening))
+    func receive(_ delivery: ResultDelivery) async throws -> ContractResult? {
+        // The member's node assembles its view and keeps it: it never comes back here.
+        _ = try await ask(.view(delivery))
+        return nil
+    }
+}
+
+/// Pad seeds across nodes: a member control call from the participant's node to the recipient's
+/// node over their mutually authenticated link; the callee takes the caller for the sender
+/// (protocols/node.md#control-calls).
+struct NodeCourier: PadSeedCourier {
+    let callTimeout: Duration
+    let wireLimits: WireLimits
+    let call: @Sendable (_ peer: String, _ request: [UInt8], _ timeout: Duration) async throws -> [UInt8]
+    /// Where an undelivered seed is reported to this member's operator (that recipient loses its view).
+    let logger: Logger
+
+    func deliver(_ seed: PadSeed, to recipient: String) async throws {
+        let request = ControlRequest.padSeed(runID: seed.runID, group: seed.group, seed: seed.seed)
+        do {
+            _ = try ControlResponse.read(try await call(recipient, request.encoded(), callTimeout), from: recipient, limits: wireLimits)
+        } catch {
+            logger.warning(
+                "a pad seed did not reach its recipient, which cannot unmask its outputs of the run",
+                metadata: ["run": "\(seed.runID.hex.prefix(16))", "recipient": "\(recipient)", "error": "\((error as? Runtime.RuntimeError)?.code.rawValue ?? "transport")"])
+            throw error
+        }
     }
 }

@@ -36,6 +36,11 @@ public struct AggregationPlan: Sendable {
     private let finalisation: Circuit
     /// The partial-aggregate vector length.
     public let inputWidth: Int
+    /// Each output slot's recipients, in the contract's spelling: the recipients of every reveal
+    /// gate that depends on the slot (``AggregationPlan+Slots``).
+    public let slotRecipients: [[String]]
+    /// Whether the contract says `disclose sums` (every opened sum is public outside `beaver`).
+    let disclosesSums: Bool
 
     /// The number of values each member contributes: one per opened wire, or under `beaver` two
     /// 64-bit words per partial aggregate.
@@ -64,6 +69,10 @@ public struct AggregationPlan: Sendable {
         self.finalisation = compiled.opening.finalisation
         self.circuit = circuit
         self.inputWidth = circuit.inputWidth
+        self.disclosesSums = compiled.contract.disclosesSums
+        self.slotRecipients = onShares
+            ? reveals.flatMap { [$0.recipients.sorted(), $0.recipients.sorted()] }
+            : Self.recipientsBySlot(compiled.opening.finalisation, slots: compiled.opening.openedWires.count)
         if onShares {
             constants = []
             return
@@ -161,14 +170,17 @@ public struct AggregationPlan: Sendable {
         }
     }
 
-    /// The public result (outputs revealed to `all`) from the protocol's output.
+    /// The public result (outputs revealed to `all`) from the protocol's output; the restricted
+    /// slots (masked by their recipients' pads) are neutralised first, so they never enter it.
     /// - Parameters:
     ///   - output: The protocol's output.
     ///   - contract: The checked contract.
     /// - Returns: The public result.
     /// - Throws: as ``result(from:contract:)``.
     public func publicResult(from output: AggregateOutput, contract: CheckedContract) throws(RuntimeError) -> ContractResult {
-        let full = try result(from: output, contract: contract)
+        var public_ = output
+        public_.sum = neutralised(output.sum, keeping: isPublic)
+        let full = try result(from: public_, contract: contract)
         return full.restricted(to: publicOutputs(among: full.outputNames))
     }
 
@@ -258,14 +270,15 @@ public struct AggregationPlan: Sendable {
     }
 
     /// The public result (outputs revealed to `all`) from the protocol's sum: what a run records
-    /// as its revealed values, and what the auditor recomputes from decryption evidence.
+    /// as its revealed values, and what the auditor recomputes from decryption evidence (the
+    /// restricted slots, masked by their recipients' pads, are neutralised first).
     /// - Parameters:
     ///   - sum: The protocol output.
     ///   - contract: The checked contract.
     /// - Returns: The public result.
     /// - Throws: ``RuntimeError`` `valueOutOfRange` if evaluation fails.
     public func publicResult(fromSum sum: [UInt64], contract: CheckedContract) throws(RuntimeError) -> ContractResult {
-        let full = try result(values: values(fromSum: sum), contract: contract)
+        let full = try result(values: values(fromSum: neutralised(sum, keeping: isPublic)), contract: contract)
         return full.restricted(to: publicOutputs(among: full.outputNames))
     }
 }

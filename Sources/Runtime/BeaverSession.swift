@@ -14,23 +14,26 @@ enum BeaverSession {
     ///   - party: This member's seat.
     ///   - circuit: The joint circuit the member compiled itself.
     ///   - input: Its committed protocol input (two words per partial aggregate).
+    ///   - outputPads: Its pads on the opened elements of the restricted reveal gates
+    ///     (protocols/runtime.md#output-pads), or nil.
     ///   - mailbox: Its mailbox.
     ///   - transport: The transport.
     ///   - roundTimeout: The per-layer deadline.
     /// - Returns: Its report; the output carries the opened outcomes.
     static func drive(
         _ configuration: BeaverConfiguration, insecureDealer: Bool, party: PartyID, circuit: Circuit, input: [UInt64],
-        mailbox: any Mailbox, transport: any Transport, roundTimeout: Duration
+        outputPads: [UInt128]? = nil, mailbox: any Mailbox, transport: any Transport, roundTimeout: Duration
     ) async -> PartyReport<AggregateOutput> {
         func failed(_ reason: String) -> PartyReport<AggregateOutput> {
             PartyReport(party: party, ending: .failed(reason), sentDigests: [], ignored: [])
         }
         var generator = SecureRandomGenerator()
-        let gate: CircuitGate
+        var gate: CircuitGate
         do {
             gate = try CircuitGate(
                 circuit: circuit, inputs: AggregationPlan.partials(fromWords: input), memberCount: configuration.memberCount,
                 bitLength: configuration.bitLength)
+            gate.outputPads = outputPads
         } catch {
             return failed("the circuit cannot run on shares: \(error)")
         }
@@ -60,8 +63,10 @@ enum BeaverSession {
             return report.mapOutput { _ in AggregateOutput(sum: [], contributors: [], decryptors: [], faultyKeyHolders: []) }
         }
         do {
-            // Checked here (a status outside 0…2 is refused), read again by the plan from the words.
-            _ = try CircuitGate.revelations(from: opened, circuit: circuit)
+            // Checked here (a status outside 0…2 is refused), read again by the plan from the words;
+            // a padded (restricted) element is checked by its recipients once unmasked.
+            let clear = opened.indices.map { i in (outputPads?[i] ?? 0) == 0 ? opened[i] : (i % 2 == 0 ? 1 : 0) }
+            _ = try CircuitGate.revelations(from: clear, circuit: circuit)
             return report.mapOutput { _ in
                 AggregateOutput(
                     sum: AggregationPlan.words(opened), contributors: configuration.members, decryptors: [], faultyKeyHolders: [])

@@ -323,8 +323,9 @@ public actor Consortium {
             throw RuntimeError(.invalidParticipants, "the aggregation protocols need at least 2 participants; this run has 0")
         }
         let transport = options.transport ?? self.transport
+        let courier = LocalCourier(members: members, ledger: ledger)
         let local = { (member: Member) in
-            LocalParticipant(member: member, ledger: self.ledger, transport: transport, policy: self.parameters)
+            LocalParticipant(member: member, ledger: self.ledger, transport: transport, policy: self.parameters, courier: courier)
         }
         // The first participant coordinates: it starts the run and hosts the aggregator.
         let coordinator = RunCoordinator(
@@ -347,6 +348,24 @@ public actor Consortium {
 }
 
 extension ContractResult {
+    /// This result and `other` (another view of the same run) together: each group's outputs of
+    /// both, suppressed if either says so, the outputs in `order`.
+    /// - Parameters:
+    ///   - other: Another view of the same run (the same groups, in the same order).
+    ///   - order: Every output name, in the contract's order.
+    /// - Returns: The union.
+    public func merging(_ other: ContractResult, order: [String]) -> ContractResult {
+        let names = Set(outputNames + other.outputNames)
+        return ContractResult(
+            contract: contract, version: version, keyNames: keyNames, outputNames: order.filter(names.contains),
+            groups: zip(groups, other.groups).map { mine, theirs in
+                let suppressed = mine.suppressed || theirs.suppressed
+                return GroupResult(
+                    key: mine.key, suppressed: suppressed,
+                    outputs: suppressed ? [:] : mine.outputs.merging(theirs.outputs) { first, _ in first })
+            })
+    }
+
     /// The same result with only `outputs` kept (suppressed groups stay suppressed).
     /// - Parameter outputs: Output names to keep.
     /// - Returns: The restricted result.
@@ -357,5 +376,20 @@ extension ContractResult {
             groups: groups.map { group in
                 GroupResult(key: group.key, suppressed: group.suppressed, outputs: group.outputs.filter { keep.contains($0.key) })
             })
+    }
+}
+
+/// Pad seeds in one process: a direct call on the recipient member, which checks the run on its
+/// ledger (protocols/runtime.md#output-pads). The seed's sender stands for the caller, as the
+/// one-process consortium simulates every member.
+struct LocalCourier: PadSeedCourier {
+    let members: [Member]
+    let ledger: any LedgerAccess
+
+    func deliver(_ seed: PadSeed, to recipient: String) async throws {
+        guard let member = members.first(where: { $0.name == recipient }) else {
+            throw RuntimeError(.invalidParticipants, "no member \(recipient) in the consortium")
+        }
+        try await member.acceptPadSeed(seed, from: seed.sender, on: ledger)
     }
 }

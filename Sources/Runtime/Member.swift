@@ -98,7 +98,8 @@ public struct PreparedInput: Sendable {
     }
 }
 
-/// What one member learns from a run: the outputs the contract reveals to it.
+/// What one member learns from a run: the outputs the contract reveals to it, assembled by the
+/// member itself from a ``ResultDelivery`` (protocols/runtime.md#output-pads).
 public struct MemberView: Sendable {
     /// The run.
     public var runID: LedgerHash
@@ -106,7 +107,8 @@ public struct MemberView: Sendable {
     public var result: ContractResult
     /// The members whose inputs the result includes.
     public var contributors: [String]
-    /// The nonce opening the ledger's `resultHash` (a commitment to the full result).
+    /// The nonce opening the ledger's `resultHash` (a commitment to the masked protocol output and
+    /// the contributors, ``ResultDelivery/committedBytes``).
     public var resultOpening: [UInt8]
 
     /// A view.
@@ -142,7 +144,11 @@ public actor Member {
     private var keyShares: [LedgerHash: Paillier.KeyShare] = [:]
     private var inputs: [LedgerHash: [UInt64]] = [:]
     private var openings: [LedgerHash: [UInt8]] = [:]
-    private var views: [LedgerHash: MemberView] = [:]
+    var views: [LedgerHash: MemberView] = [:]
+    /// The pads it adds to its protocol input, by run, one per slot (protocols/runtime.md#output-pads).
+    var pads: [LedgerHash: [UInt128]] = [:]
+    /// The pad seeds it holds as a recipient: run → sender → group → seed (its own included).
+    var padSeeds: [LedgerHash: [String: [[String]: [UInt8]]]] = [:]
 
     /// A member.
     /// - Parameters:
@@ -239,11 +245,11 @@ public actor Member {
     }
 
     /// The runs this member prepared.
-    private var runs: [LedgerHash: PreparedRun] = [:]
+    var runs: [LedgerHash: PreparedRun] = [:]
 
     /// Compiles the contract of `runID` from its approved source on the ledger and checks that
     /// it is the version and circuit the run declares (protocols/runtime.md#endorsements).
-    private func compileContract(of runID: LedgerHash, on ledger: any LedgerAccess) async throws -> PreparedRun {
+    func compileContract(of runID: LedgerHash, on ledger: any LedgerAccess) async throws -> PreparedRun {
         let (run, source): (ConsortiumState.Run, String)
         do {
             (run, source) = try await ledger.run(runID)
@@ -269,6 +275,11 @@ public actor Member {
     /// The protocol outputs this member received, by run.
     private var received: [LedgerHash: AggregateOutput] = [:]
 
+    /// What its protocol engine output in run `runID` (tests: what a member could read).
+    /// - Parameter runID: The run.
+    /// - Returns: The output, until the member forgets the closed run.
+    package func protocolOutput(of runID: LedgerHash) -> AggregateOutput? { received[runID] }
+
     /// Forgets what it held for the runs that are closed on the ledger (published or aborted):
     /// their compiled contract, received output, commitment and session. What it keeps of each
     /// closed run is small: the opening of its input commitment (protocols/runtime.md#commitments)
@@ -283,6 +294,7 @@ public actor Member {
             received[runID] = nil
             commitments[runID] = nil
             joined[runID] = nil
+            pads[runID] = nil
         }
     }
 
@@ -415,15 +427,23 @@ public actor Member {
 
     /// Derives the run's session from the ledger itself (``SessionPlan/derive(runID:state:vectorLength:terms:policy:)``),
     /// registers the roster with its transport and opens its mailbox.
+    /// Before anything is sent, it draws a fresh seed per restricted output group of the run
+    /// (``AggregationPlan/restrictedGroups(participants:state:)``, from its own ledger), keeps the
+    /// pads it will add to its protocol input, and hands each seed to every other member of its
+    /// group through `courier`, never through the coordinator (protocols/runtime.md#output-pads).
+    /// A seed that cannot be delivered costs that recipient its view (it refuses to assemble it),
+    /// never the run and never a value: the member pads its input all the same.
     /// - Parameters:
     ///   - runID: A run it prepared.
     ///   - terms: The session terms.
     ///   - ledger: Its ledger.
     ///   - transport: Its transport.
     ///   - policy: The parameters it accepts.
+    ///   - courier: How its pad seeds reach their recipients (nil: they reach none).
     /// - Throws: ``RuntimeError`` when it refuses the terms or the mailbox cannot be opened.
     public func join(
-        runID: LedgerHash, terms: SessionTerms, on ledger: any LedgerAccess, transport: any Transport, policy: ParameterPolicy
+        runID: LedgerHash, terms: SessionTerms, on ledger: any LedgerAccess, transport: any Transport, policy: ParameterPolicy,
+        courier: (any PadSeedCourier)? = nil
     ) async throws {
         guard let prepared = runs[runID] else {
             throw RuntimeError(.invalidParticipants, "is asked to join run \(runID.hex.prefix(16))… it did not prepare", member: name)
@@ -439,6 +459,7 @@ public actor Member {
             throw RuntimeError(.invalidParticipants, "is not a participant of run \(runID.hex.prefix(16))…", member: name)
         }
         let party = PartyID(UInt32(seat + 1))
+        try await drawPads(runID: runID, plan: prepared.plan, participants: run.participants, state: state, courier: courier)
         try await transport.register(session: plan.sessionID, roster: SessionPlan.roster(of: run))
         let mailbox = try await transport.open(session: plan.sessionID, party: party)
         joined[runID] = JoinedSession(plan: plan, party: party, mailbox: mailbox)
@@ -495,9 +516,12 @@ public actor Member {
         _ session: SessionPlan, as party: PartyID, runID: LedgerHash, transport: any Transport, mailbox: any Mailbox,
         roundTimeout: Duration
     ) async -> PartyReport<AggregateOutput> {
-        guard let input = inputs[runID] else {
+        guard let committed = inputs[runID], let plan = runs[runID]?.plan else {
             return PartyReport(party: party, ending: .failed("no prepared input"), sentDigests: [], ignored: [])
         }
+        // The commitment binds the input; the protocol carries it padded on the restricted slots.
+        let outputPads = pads.removeValue(forKey: runID) ?? []
+        let input = plan.padded(committed, with: outputPads)
         var generator = SecureRandomGenerator()
         do {
             switch session {
@@ -533,8 +557,8 @@ public actor Member {
                     return PartyReport(party: party, ending: .failed("no compiled contract"), sentDigests: [], ignored: [])
                 }
                 return await BeaverSession.drive(
-                    configuration, insecureDealer: insecureDealer, party: party, circuit: circuit, input: input, mailbox: mailbox,
-                    transport: transport, roundTimeout: roundTimeout)
+                    configuration, insecureDealer: insecureDealer, party: party, circuit: circuit, input: input,
+                    outputPads: outputPads.isEmpty ? nil : outputPads, mailbox: mailbox, transport: transport, roundTimeout: roundTimeout)
             }
         } catch {
             return PartyReport(party: party, ending: .failed("the protocol machine could not be created: \(error)"), sentDigests: [], ignored: [])

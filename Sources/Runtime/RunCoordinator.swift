@@ -295,9 +295,13 @@ public struct RunCoordinator: Sendable {
         if let minimum = compiled.contract.minimumParticipants, aggregate.contributors.count < minimum {
             return await abort("only \(aggregate.contributors.count) members contributed (\(report.contributors.joined(separator: ", "))); contract \(contractName) requires participants >= \(minimum)")
         }
-        let full: ContractResult
+        // The coordinator assembles only the public result: the restricted slots are masked by
+        // pads whose seeds went to their recipients, never here (protocols/runtime.md#output-pads).
+        let shape: ContractResult
         do {
-            full = try plan.result(from: aggregate, contract: compiled.contract)
+            shape = try plan.view(
+                from: aggregate.sum, available: Set((0..<plan.slotCount).filter(plan.isPublic)), outputs: plan.reveals.map(\.output),
+                contract: compiled.contract)
         } catch {
             return await abort("the result could not be assembled: \(error.message)")
         }
@@ -305,23 +309,17 @@ public struct RunCoordinator: Sendable {
         // (protocols/runtime.md#reveal-and-views).
         let disclosure = ResultDisclosure(plan: plan, participants: participantNames, state: await ledger.state)
         let contributorNames = Set(report.contributors)
-        var views: [String: ContractResult] = [:]
-        for member in recipients {
-            let outputs = disclosure.outputs(full.outputNames, for: member.name)
-            if !outputs.isEmpty { views[member.name] = full.restricted(to: outputs) }
-        }
-        report.withheld = full.outputNames.filter { output in !recipients.contains { disclosure.reveals(output, to: $0.name) } }
-        let publicResult = full.restricted(to: plan.publicOutputs(among: full.outputNames))
-        report.result = full.restricted(to: full.outputNames.filter { !report.withheld.contains($0) })
+        report.withheld = shape.outputNames.filter { output in !recipients.contains { disclosure.reveals(output, to: $0.name) } }
+        let publicResult = shape.restricted(to: plan.publicOutputs(among: shape.outputNames))
         report.publicResult = publicResult
-        report.views = views
 
         // 6. result-published, listing its contributors and endorsed by every contributor that
         // received the output (protocols/runtime.md#endorsements, rule L12).
+        // resultHash commits to the masked output and the contributors: a recipient checks its
+        // delivery against it, and learns nothing from it about outputs withheld from it.
         var generator = SecureRandomGenerator()
-        let resultBytes = Array("covenant/runtime/result/v1\n".utf8) + Array(full.json.utf8)
-            + Array(report.contributors.joined(separator: ",").utf8)
-        let (resultCommitment, resultNonce) = HashCommitment.commit(to: resultBytes, using: &generator)
+        let unopened = ResultDelivery(runID: runID, sum: aggregate.sum, contributors: report.contributors, opening: [])
+        let (resultCommitment, resultNonce) = HashCommitment.commit(to: unopened.committedBytes, using: &generator)
         let transcript = Consortium.transcriptHash(outcome.digests)
         var publication = ResultPublication(
             runID: runID, resultHash: try LedgerHash(resultCommitment), revealedValues: Array(publicResult.json.utf8),
@@ -392,16 +390,33 @@ public struct RunCoordinator: Sendable {
         report.revealedHash = publication.revealedHash
         report.transcriptHash = transcript
         report.status = .published
-        let contributors = report.contributors
-        await withTaskGroup(of: Void.self) { group in
-            for member in recipients {
-                if let view = views[member.name] {
-                    group.addTask {
-                        await member.receive(MemberView(runID: runID, result: view, contributors: contributors, resultOpening: resultNonce))
-                    }
+        let delivery = ResultDelivery(runID: runID, sum: aggregate.sum, contributors: report.contributors, opening: resultNonce)
+        let outputNames = shape.outputNames
+        let received = await withTaskGroup(of: (String, Result<ContractResult?, Error>).self, returning: [(String, Result<ContractResult?, Error>)].self) { group in
+            for member in recipients where !disclosure.outputs(outputNames, for: member.name).isEmpty {
+                group.addTask {
+                    do { return (member.name, .success(try await member.receive(delivery))) } catch { return (member.name, .failure(error)) }
                 }
             }
+            var all: [(String, Result<ContractResult?, Error>)] = []
+            for await answer in group { all.append(answer) }
+            return all
         }
+        // The views this process holds: every member's in one process (which simulates every
+        // operator), the coordinator's own across nodes.
+        var merged = publicResult
+        for (name, answer) in received.sorted(by: { $0.0 < $1.0 }) {
+            switch answer {
+            case .success(let view?):
+                report.views[name] = view
+                merged = merged.merging(view, order: outputNames)
+            case .success(nil):
+                break
+            case .failure(let error):
+                report.memberErrors[name] = "its view could not be assembled: \((error as? RuntimeError)?.message ?? "\(error)")"
+            }
+        }
+        report.result = merged
         endPhase("reveal")
         if options.checkpoint { await checkpoint() }
         report.phases = phases

@@ -1,4 +1,5 @@
 public import Circuit
+public import CircuitCompiler
 public import ConsortiumLedger
 public import CryptoPrimitives
 public import MPCProtocols
@@ -196,15 +197,19 @@ public protocol RunParticipant: Sendable {
     func endorse(_ entry: LedgerEntry) async throws -> Endorsement?
 }
 
-/// A member that may be handed a view of a run's result: exactly the outputs the ledger reveals
-/// to it (``ResultDisclosure``).
+/// A member that may be handed a run's result: it assembles from the delivery exactly the outputs
+/// the ledger reveals to it (``ResultDisclosure``), unmasking its restricted outputs with the pad
+/// seeds the contributors handed it (protocols/runtime.md#output-pads).
 public protocol ResultRecipient: Sendable {
     /// The member's name.
     var name: String { get }
-    /// Hands it its view; the member checks it against its own ledger and drops what it is not
-    /// a recipient of.
-    /// - Parameter view: The outputs revealed to it.
-    func receive(_ view: MemberView) async
+    /// Hands it the published result; the member checks it against its own ledger and assembles
+    /// its own view.
+    /// - Parameter delivery: The masked output, contributors and the opening of `resultHash`.
+    /// - Returns: Its view when the member is in this process (the one-process consortium
+    ///   simulates every operator), nil for another member's node (its view stays there).
+    /// - Throws: ``RuntimeError`` when it refuses the delivery or lacks a seed (`missingOutputPad`).
+    func receive(_ delivery: ResultDelivery) async throws -> ContractResult?
 }
 
 /// A member actor of this process as a run participant: it reads and appends to `ledger` and
@@ -218,6 +223,8 @@ public struct LocalParticipant: RunParticipant, ResultRecipient {
     public let transport: any Transport
     /// The parameters it accepts.
     public let policy: ParameterPolicy
+    /// How its output pad seeds reach their recipients (protocols/runtime.md#output-pads).
+    public let courier: (any PadSeedCourier)?
 
     /// A local participant.
     /// - Parameters:
@@ -225,11 +232,15 @@ public struct LocalParticipant: RunParticipant, ResultRecipient {
     ///   - ledger: Its ledger.
     ///   - transport: Its transport.
     ///   - policy: The parameters it accepts.
-    public init(member: Member, ledger: any LedgerAccess, transport: any Transport, policy: ParameterPolicy) {
+    ///   - courier: How its pad seeds reach their recipients (nil: they reach none).
+    public init(
+        member: Member, ledger: any LedgerAccess, transport: any Transport, policy: ParameterPolicy, courier: (any PadSeedCourier)? = nil
+    ) {
         self.member = member
         self.ledger = ledger
         self.transport = transport
         self.policy = policy
+        self.courier = courier
     }
 
     public var name: String { member.name }
@@ -241,7 +252,7 @@ public struct LocalParticipant: RunParticipant, ResultRecipient {
     public func commit(runID: LedgerHash) async throws -> UInt64 { try await member.commit(runID: runID, on: ledger) }
 
     public func join(runID: LedgerHash, terms: SessionTerms) async throws {
-        try await member.join(runID: runID, terms: terms, on: ledger, transport: transport, policy: policy)
+        try await member.join(runID: runID, terms: terms, on: ledger, transport: transport, policy: policy, courier: courier)
     }
 
     public func participate(runID: LedgerHash, roundTimeout: Duration) async -> PartyReport<AggregateOutput> {
@@ -250,5 +261,7 @@ public struct LocalParticipant: RunParticipant, ResultRecipient {
 
     public func endorse(_ entry: LedgerEntry) async throws -> Endorsement? { try await member.endorse(entry, on: ledger) }
 
-    public func receive(_ view: MemberView) async { try? await member.receive(view, on: ledger) }
+    public func receive(_ delivery: ResultDelivery) async throws -> ContractResult? {
+        try await member.receive(delivery, on: ledger).result
+    }
 }

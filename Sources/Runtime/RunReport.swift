@@ -52,11 +52,14 @@ public struct RunReport: Sendable {
     public var contributors: [String]
     /// Published or aborted.
     public var status: Status
-    /// Every revealed output of every group (the union of all members' views).
+    /// The public result and the views this process holds, together: in one process every
+    /// member's (the union of all views), across nodes the coordinator's own; a restricted output
+    /// is never assembled by the coordinator itself (protocols/runtime.md#output-pads).
     public var result: ContractResult?
     /// The outputs revealed to all participants (what the ledger records as `revealedValues`).
     public var publicResult: ContractResult?
-    /// Each member's view: the outputs the contract reveals to it.
+    /// The views the recipients in this process assembled (each the outputs the contract reveals
+    /// to it): every member's in one process, the coordinator's own across nodes.
     public var views: [String: ContractResult]
     /// Outputs revealed only to recipients that no consortium member matches (computed, never shown).
     public var withheld: [String]

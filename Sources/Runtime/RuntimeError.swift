@@ -56,6 +56,10 @@ public struct RuntimeError: Error, Sendable, CustomStringConvertible {
         /// A node stopped following the sequencer: an entry failed verification, or the sequencer
         /// equivocated (protocols/node.md#ledger-replication).
         case replicationHalted = "replication-halted"
+        /// A recipient lacks a contributor's seed of the pads on its restricted outputs, so it
+        /// cannot unmask them: it assembles no view rather than a wrong one
+        /// (protocols/runtime.md#output-pads).
+        case missingOutputPad = "missing-output-pad"
     }
 
     /// What went wrong.

@@ -15,18 +15,22 @@ struct CircuitGateTests {
 
     /// Runs `circuit` among the members holding `inputs` (one vector each) with dealt preprocessing.
     static func evaluate(
-        _ circuit: Circuit, inputs: [[Int128]], seed: UInt64
+        _ circuit: Circuit, inputs: [[Int128]], seed: UInt64, outputPads: [[UInt128]] = []
     ) async throws -> (revelations: [Revelation], opened: [UInt128], hops: Int) {
         let n = inputs.count
         let k = BeaverConfiguration.largestBitLength(memberCount: n)
-        let gates = try inputs.map { try CircuitGate(circuit: circuit, inputs: $0, memberCount: n, bitLength: k) }
+        let gates = try inputs.enumerated().map { i, input in
+            var gate = try CircuitGate(circuit: circuit, inputs: input, memberCount: n, bitLength: k)
+            if i < outputPads.count { gate.outputPads = outputPads[i] }
+            return gate
+        }
         let needs = gates[0].preprocessingNeeded
         let run = try await offPool {
             let router = try BeaverGateTests.run(members: n, triples: needs.triples, bits: needs.bits, seed: seed, bitLength: k) { gates[$0] }
             return Outcome(router)
         }
         let opened = try run.agreed(members: n)
-        return (try CircuitGate.revelations(from: opened, circuit: circuit), opened, run.hops)
+        return (outputPads.isEmpty ? try CircuitGate.revelations(from: opened, circuit: circuit) : [], opened, run.hops)
     }
 
     static func reveal(_ wire: Int, valid: Int? = nil, suppress: Int? = nil, group: Int = 0) -> Gate {
@@ -116,6 +120,31 @@ struct CircuitGateTests {
             let expected = try circuit.evaluate(memberInputs: inputs)
             let got = try await Self.evaluate(circuit, inputs: inputs, seed: 40 + UInt64(index))
             #expect(got.revelations == expected, "case \(index)")
+        }
+    }
+
+    /// Padded openings (protocols/beaver.md#padded-openings): each member's pads are added to its
+    /// opening shares, so every member receives outcome + Σ pads on the padded elements and the
+    /// clear outcome elsewhere.
+    @Test("padded openings: every member receives the outcome plus every member's pads, and the rest in the clear")
+    func paddedOpenings() async throws {
+        let circuit = Circuit(inputWidth: 2, gates: [
+            Gate(.sumInputs, slot: 0), Gate(.maxInputs, slot: 1), Gate(.greaterOrEqual, [0, 1]),
+            Self.reveal(0), Self.reveal(1, valid: 2),
+        ])
+        let inputs: [[Int128]] = [[3, -4], [5, 9], [-1, 2]]
+        let clear = try await Self.evaluate(circuit, inputs: inputs, seed: 90).opened
+        var rng = DeterministicRNG(seed: 91)
+        // The second reveal gate (elements 2, 3) padded, the first in the clear.
+        let pads: [[UInt128]] = inputs.indices.map { _ in
+            [0, 0, Self.field.element(reducing: UInt128(rng.next()) << 64 | UInt128(rng.next())), Self.field.element(reducing: UInt128(rng.next()))]
+        }
+        let padded = try await Self.evaluate(circuit, inputs: inputs, seed: 92, outputPads: pads).opened
+        #expect(Array(padded.prefix(2)) == Array(clear.prefix(2)))
+        for element in 2..<4 {
+            let total = pads.reduce(UInt128(0)) { Self.field.add($0, $1[element]) }
+            #expect(padded[element] != clear[element])
+            #expect(Self.field.subtract(padded[element], total) == clear[element], "element \(element)")
         }
     }
 

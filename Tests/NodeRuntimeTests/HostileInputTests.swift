@@ -1,3 +1,4 @@
+import ConsortiumLedger
 import CryptoPrimitives
 import GRPCCore
 import MPCProtocols
@@ -6,6 +7,7 @@ import NIOPosix
 @testable import NodeRuntime
 import Runtime
 import Testing
+import WireFormat
 
 /// What a node's port survives (protocols/node.md#limits, #deadlines-and-reconnection).
 @Suite("Node transport: oversized messages, slow senders, random bytes and half-open connections")
@@ -124,7 +126,7 @@ struct NodeRevisionTests {
         defer { Task { await network.stop() } }
         let link = try network.link(as: "alpha", to: "bravo")
         defer { Task { await link.close() } }
-        for metadata: Metadata in [[:], ["covenant-node-revision": "1"], ["covenant-node-revision": "2", "covenant-node-revision": "3"]] {
+        for metadata: Metadata in [[:], ["covenant-node-revision": "2"], ["covenant-node-revision": "3", "covenant-node-revision": "4"]] {
             let call = await #expect(throws: RPCError.self) {
                 _ = try await link.client.unary(
                     request: ClientRequest(message: [1, 2, 3], metadata: metadata), descriptor: CallService.member,
@@ -132,7 +134,7 @@ struct NodeRevisionTests {
                 ) { response in try response.message }
             }
             #expect(call?.code == .failedPrecondition)
-            #expect(call?.message.contains("this node speaks revision 2") == true, "\(call?.message ?? "")")
+            #expect(call?.message.contains("this node speaks revision 3") == true, "\(call?.message ?? "")")
             let stream = await #expect(throws: RPCError.self) {
                 try await link.client.bidirectionalStreaming(
                     request: StreamingClientRequest(metadata: metadata) { writer in try await writer.write([0]) },
@@ -151,5 +153,29 @@ struct NodeRevisionTests {
         // The same call with this release's revision is served.
         #expect(try await link.call(CallService.member, [7, 7], timeout: .seconds(5)) == [7, 7])
         #expect(try await link.deliver([]) == .malformed)
+    }
+}
+
+@Suite("Node control calls: the output-pad encodings")
+struct PadCallEncodingTests {
+    @Test("view and padSeed round-trip; a truncated or extended request is refused")
+    func padCallsRoundTrip() throws {
+        let runID = LedgerHash.sha256(Array("a run".utf8))
+        let delivery = ResultDelivery(runID: runID, sum: [1, .max, 0], contributors: ["a", "b"], opening: Array(repeating: 9, count: 32))
+        let requests: [ControlRequest] = [
+            .view(delivery), .padSeed(runID: runID, group: ["a", "c"], seed: Array(repeating: 7, count: 32)),
+        ]
+        for request in requests {
+            let bytes = request.encoded()
+            let decoded = try ControlRequest(decoding: bytes, limits: .default)
+            #expect(decoded.encoded() == bytes)
+            #expect(throws: WireFormatError.self) { try ControlRequest(decoding: Array(bytes.dropLast()), limits: .default) }
+            #expect(throws: WireFormatError.self) { try ControlRequest(decoding: bytes + [0], limits: .default) }
+        }
+        guard case .view(let back) = try ControlRequest(decoding: requests[0].encoded(), limits: .default) else {
+            Issue.record("not a view")
+            return
+        }
+        #expect(back == delivery)
     }
 }

@@ -165,6 +165,21 @@ struct NodeProcessTests {
             }
         }
 
+        /// Three hospitals with the demo's data in SQLite, a Paillier key ceremony, and the role
+        /// "regulator" held by the first — the ledger's, founded into the genesis, not configured
+        /// on any node.
+        static func hospitals() throws -> (ProcessConsortium, databases: [String]) {
+            let names = DemoData.memberNames(3)
+            var databases: [String] = []
+            let fixture = try ProcessConsortium(names: names, contractRoles: ["regulator": [names[0]]], paillier: true) { index, directory in
+                let database = "\(directory)/data.sqlite"
+                try DemoData.writeHospital(path: database, rows: 150, seed: 77 + UInt64(index))
+                databases.append(database)
+                return #"{"member": "\#(names[index])", "sources": {"admissions": {"kind": "sqlite", "path": "data.sqlite", "table": "admissions"}}}"#
+            }
+            return (fixture, databases)
+        }
+
         /// Proposes and adopts `sums`: the total of `v` under additive.
         func adoptSums() throws {
             try "contract sums version 1 {\n  input t(v: int)\n  compute {\n    total = sum(v)\n  }\n  reveal total to all\n  protocol additive\n}\n"
@@ -179,15 +194,8 @@ struct NodeProcessTests {
 
     @Test("three node processes: founding, replication, contract approval by operators, runs equal to the oracle, a killed and restarted member, SIGTERM, and audited replicas")
     func consortiumOfProcesses() async throws {
-        let names = DemoData.memberNames(3)
-        var databases: [String] = []
-        // The regulator role is the ledger's: founded into the genesis, not configured on any node.
-        let fixture = try ProcessConsortium(names: names, contractRoles: ["regulator": [names[0]]], paillier: true) { index, directory in
-            let database = "\(directory)/data.sqlite"
-            try DemoData.writeHospital(path: database, rows: 150, seed: 77 + UInt64(index))
-            databases.append(database)
-            return #"{"member": "\#(names[index])", "sources": {"admissions": {"kind": "sqlite", "path": "data.sqlite", "table": "admissions"}}}"#
-        }
+        let (fixture, databases) = try ProcessConsortium.hospitals()
+        let names = fixture.names
         let root = fixture.root
         let operators = fixture.operators
         let adminPorts = fixture.adminPorts
@@ -353,6 +361,45 @@ struct NodeProcessTests {
             #expect(!audit.output.contains("FAIL") || audit.output.contains("512"), "\(audit.output)")
             // Every participant's replica holds the evidence: the paillier decryption is re-checked there.
             #expect(!audit.output.contains("paillier run(s) was NOT checked"), "\(name): \(audit.output)")
+        }
+    }
+
+    @Test("three node processes, an output revealed to a role: only the regulator's node unmasks it, whoever coordinates; it equals the oracle")
+    func restrictedOutputsAcrossNodes() async throws {
+        let (fixture, databases) = try ProcessConsortium.hospitals()
+        let names = fixture.names
+        defer { fixture.remove() }
+        let nodes = try fixture.start()
+        defer { for node in nodes { node.signal(SIGKILL) } }
+        try TestContracts.hospitalCounts.write(toFile: fixture.root + "/counts.cov", atomically: true, encoding: .utf8)
+        try fixture.adopt("counts.cov", name: "hospital_counts")
+        let compiled = try ContractCompiler.compile(source: TestContracts.hospitalCounts)
+        let oracle = Self.json(try DemoScenario.oracle(compiled, databases: databases).json)
+        var publicOracle = oracle
+        publicOracle["groups"] = (oracle["groups"] as? [[String: Any]])?.map { group in
+            var group = group
+            group["outputs"] = (group["outputs"] as? [String: Any])?.filter { $0.key != "readmissions" }
+            return group
+        }
+        // The regulator (names[0]) never coordinates here: the aggregator's host holds the masked sums only.
+        for (family, coordinator) in [("additive", 1), ("secagg", 2), ("paillier", 1), ("beaver", 2)] {
+            var arguments = ["run", "hospital_counts", "--protocol", family, "--json", "--operator", fixture.operators[coordinator]]
+            if family == "beaver" { arguments.append("--insecure-dealer") }
+            let answer = Self.json(try Self.covenant(arguments, in: fixture.root).output)
+            #expect(answer["status"] as? String == "published", "\(family): \(answer["reason"] ?? "")")
+            #expect((answer["memberErrors"] as? [String: Any])?.isEmpty == true, "\(family): \(answer["memberErrors"] ?? "")")
+            #expect(NodeDemo.sameResult(answer["view"] ?? NSNull(), publicOracle), "\(family): the coordinator's view")
+            let run = try #require(answer["run"] as? String)
+            for (index, access) in fixture.operators.enumerated() {
+                let held = try await OperatorAccess(directory: "\(fixture.root)/\(access)").send(["command": "view", "run": run])
+                #expect(
+                    NodeDemo.sameResult(held["view"] ?? NSNull(), index == 0 ? oracle : publicOracle),
+                    "\(family): \(names[index])'s view")
+            }
+        }
+        for node in nodes {
+            node.signal(SIGTERM)
+            #expect(node.wait() == 0)
         }
     }
 

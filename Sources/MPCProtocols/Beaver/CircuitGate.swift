@@ -39,6 +39,11 @@ public struct CircuitGate: BeaverGate {
     let reveals: [Int]
     /// Per reveal gate, its share of the guard `s·v` (or the single guard, or nil for none).
     var guards: [UInt128?] = []
+    /// This party's one-time pads on the opened elements (two per reveal gate: status, value), added
+    /// to its opening shares, so the opened value is the outcome plus every party's pad and only
+    /// the holders of the pads' seeds can read it (protocols/beaver.md#padded-openings); nil or
+    /// 0: opened in the clear.
+    public var outputPads: [UInt128]?
 
     /// The circuit at one member.
     /// - Parameters:
@@ -404,6 +409,11 @@ public struct CircuitGate: BeaverGate {
                 t += 1
             } else {
                 layer.openings.append(wires[circuit.gates[index].operands[0]]!)
+            }
+        }
+        if let outputPads {
+            for i in layer.openings.indices where i < outputPads.count {
+                layer.openings[i] = field.add(layer.openings[i], field.element(reducing: outputPads[i]))
             }
         }
         return .layer(layer)

@@ -1,0 +1,137 @@
+import Circuit
+import CircuitCompiler
+import ConsortiumLedger
+import CryptoPrimitives
+import SecretSharing
+
+/// A member's part in cryptographic `reveal … to`: as a participant it pads its input on the
+/// restricted slots and hands each group's seed to the group's members; as a recipient it keeps
+/// the seeds it is handed and unmasks its own outputs. Spec: protocols/runtime.md#output-pads.
+extension Member {
+    /// How many runs a member holds received pad seeds for, at most (a bound against a flood).
+    static let heldSeedRuns = 256
+    /// How many groups one sender may hand it seeds for in one run, at most.
+    static let seedsPerSender = 64
+
+    /// Draws a fresh seed per restricted group, keeps its pads for the protocol input, and hands
+    /// the seed to every other member of the group (concurrently; a failed delivery loses that
+    /// recipient's view only).
+    func drawPads(
+        runID: LedgerHash, plan: AggregationPlan, participants: [String], state: ConsortiumState, courier: (any PadSeedCourier)?
+    ) async throws {
+        let groups = plan.restrictedGroups(participants: participants, state: state)
+        var total = [UInt128](repeating: 0, count: plan.slotCount)
+        var outgoing: [(PadSeed, String)] = []
+        for group in groups {
+            let seed = PadSeed(runID: runID, sender: name, group: group.members, seed: SecureRandom.bytes(count: PadSeed.byteCount))
+            // Slots of different groups are disjoint: one total holds every group's pads.
+            for (slot, pad) in try seed.pads(slots: group.slots, count: plan.slotCount, field: plan.onShares).enumerated() where pad != 0 {
+                total[slot] = pad
+            }
+            for recipient in group.members {
+                if recipient == name {
+                    padSeeds[runID, default: [:]][name, default: [:]][group.members] = seed.seed
+                } else {
+                    outgoing.append((seed, recipient))
+                }
+            }
+        }
+        pads[runID] = groups.isEmpty ? nil : total
+        guard let courier, !outgoing.isEmpty else { return }
+        await withTaskGroup(of: Void.self) { tasks in
+            for (seed, recipient) in outgoing {
+                tasks.addTask { try? await courier.deliver(seed, to: recipient) }
+            }
+        }
+    }
+
+    /// Keeps a pad seed handed to this member by `caller`, a participant of the open run on its
+    /// own ledger; at most ``heldSeedRuns`` runs (when full, the seeds of runs closed on its ledger
+    /// are forgotten first) and ``seedsPerSender`` groups per sender.
+    /// - Parameters:
+    ///   - seed: The seed.
+    ///   - caller: Who handed it (across nodes, the authenticated member of the connection).
+    ///   - ledger: Its ledger.
+    /// - Throws: ``RuntimeError`` `invalidParticipants` when the caller is not the seed's sender or
+    ///   not a participant of the open run, the member is not in the group, or a bound is reached.
+    public func acceptPadSeed(_ seed: PadSeed, from caller: String, on ledger: any LedgerAccess) async throws {
+        let label = "run \(seed.runID.hex.prefix(16))…"
+        guard seed.sender == caller, seed.group.contains(name), seed.seed.count == PadSeed.byteCount else {
+            throw RuntimeError(.invalidParticipants, "refuses a pad seed of \(label) from \(caller): not a seed of its own for a group of this member", member: name)
+        }
+        let (run, _) = try await ledger.run(seed.runID)
+        guard run.status == .open, run.participants.contains(caller) else {
+            throw RuntimeError(.invalidParticipants, "refuses a pad seed of \(label) from \(caller): not a participant of the open run", member: name)
+        }
+        if padSeeds[seed.runID] == nil, padSeeds.count >= Self.heldSeedRuns {
+            // Full: forget the seeds of closed runs (an aborted run, or a view that never came).
+            let state = await ledger.state
+            for runID in Array(padSeeds.keys) where state.runs[runID]?.status != .open { padSeeds[runID] = nil }
+        }
+        guard padSeeds[seed.runID] != nil || padSeeds.count < Self.heldSeedRuns,
+            (padSeeds[seed.runID]?[caller]?.count ?? 0) < Self.seedsPerSender || padSeeds[seed.runID]?[caller]?[seed.group] != nil
+        else {
+            throw RuntimeError(.invalidParticipants, "refuses a pad seed of \(label) from \(caller): it holds as many as it keeps", member: name)
+        }
+        padSeeds[seed.runID, default: [:]][caller, default: [:]][seed.group] = seed.seed
+    }
+
+    /// Assembles its view of a published run from the coordinator's delivery: checks that the
+    /// delivery opens the ledger's `resultHash` and names the ledger's contributors, removes every
+    /// contributor's pads from the slots of its own groups, and keeps exactly the outputs its
+    /// ledger reveals to it (``ResultDisclosure``). Missing one contributor's seed for one of its
+    /// groups, it refuses: no view, never a wrong number.
+    /// - Parameters:
+    ///   - delivery: The masked output, contributors and opening.
+    ///   - ledger: Its own ledger.
+    /// - Returns: Its view.
+    /// - Throws: ``RuntimeError`` `invalidParticipants` (the run is not published), `inconsistentOutputs`
+    ///   (the delivery is not the published result), `missingOutputPad`.
+    @discardableResult
+    public func receive(_ delivery: ResultDelivery, on ledger: any LedgerAccess) async throws -> MemberView {
+        let runID = delivery.runID
+        let label = "run \(runID.hex.prefix(16))…"
+        let state = await ledger.state
+        guard let published = state.runs[runID], published.status == .published, let result = published.result else {
+            throw RuntimeError(.invalidParticipants, "a view comes only after its run's result is on the ledger", member: name)
+        }
+        guard HashCommitment.verify(result.resultHash.bytes, opens: delivery.committedBytes, nonce: delivery.opening),
+            delivery.contributors.sorted() == result.contributors.sorted()
+        else {
+            throw RuntimeError(.inconsistentOutputs, "refuses its view of \(label): the delivered output does not open the ledger's result hash", member: name)
+        }
+        let run: PreparedRun
+        if let prepared = runs[runID] { run = prepared } else { run = try await compileContract(of: runID, on: ledger) }
+        let plan = run.plan
+        var available = Set((0..<plan.slotCount).filter(plan.isPublic))
+        var pads = [UInt128](repeating: 0, count: plan.slotCount)
+        let held = padSeeds[runID] ?? [:]
+        let field = MersenneField127()
+        for group in plan.restrictedGroups(participants: run.participants, state: state) where group.members.contains(name) {
+            for contributor in delivery.contributors {
+                guard let seed = held[contributor]?[group.members] else {
+                    throw RuntimeError(
+                        .missingOutputPad,
+                        "cannot unmask its outputs of \(label): contributor \(contributor) did not hand it the seed of its pads; it shows no view rather than a wrong one",
+                        member: name)
+                }
+                let contributed = try PadSeed(runID: runID, sender: contributor, group: group.members, seed: seed)
+                    .pads(slots: group.slots, count: plan.slotCount, field: plan.onShares)
+                for slot in group.slots { pads[slot] = plan.onShares ? field.add(pads[slot], contributed[slot]) : pads[slot] &+ contributed[slot] }
+            }
+            available.formUnion(group.slots)
+        }
+        let disclosure = ResultDisclosure(plan: plan, participants: run.participants, state: state)
+        let names = plan.reveals.reduce(into: [String]()) { if !$0.contains($1.output) { $0.append($1.output) } }
+        let outputs = disclosure.outputs(names, for: name)
+        let view = MemberView(
+            runID: runID,
+            result: try plan.view(
+                from: plan.unmasked(delivery.sum, removing: pads), available: available, outputs: outputs,
+                contract: run.compiled.contract),
+            contributors: delivery.contributors, resultOpening: delivery.opening)
+        views[runID] = view
+        padSeeds[runID] = nil
+        return view
+    }
+}
