@@ -152,7 +152,8 @@ struct DisclosureTests {
         let fixture = try await hospitalConsortium(count: 4)
         let report = try await fixture.consortium.run(
             fixture.compiled,
-            options: RunOptions(protocolFamily: .secagg, roundTimeout: .seconds(3), secaggThreshold: 3, transport: transport))
+            // Deadlines on a virtual clock: a loaded machine never makes a survivor late.
+            options: RunOptions(protocolFamily: .secagg, roundTimeout: .seconds(3), secaggThreshold: 3, transport: transport, clock: VirtualClock()))
         #expect(report.isPublished, "\(report.abortReason ?? "")")
         let survivors = Array(fixture.names.prefix(3))
         #expect(report.contributors == survivors)

@@ -73,7 +73,9 @@ struct FaultTests {
         let faults = FaultPlan(rules: [FaultRule(.drop, on: MessageMatch(from: PartyID(4), round: 2))])
         let report = try await fixture.consortium.run(
             fixture.compiled,
-            options: RunOptions(protocolFamily: .secagg, roundTimeout: .seconds(2), secaggThreshold: 3, transport: InMemoryTransport(faults: faults)))
+            options: RunOptions(
+                protocolFamily: .secagg, roundTimeout: .seconds(2), secaggThreshold: 3, transport: InMemoryTransport(faults: faults),
+                clock: VirtualClock()))
         #expect(report.isPublished, "\(report.abortReason ?? "")")
         let three = Array(fixture.names.prefix(3))
         #expect(report.contributors == three)
