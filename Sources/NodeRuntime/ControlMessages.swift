@@ -29,6 +29,10 @@ enum ControlRequest: Sendable {
     case view(runID: LedgerHash, json: String, contributors: [String], opening: [UInt8])
     /// Nothing: opens the caller's link to the callee (a TLS handshake) before a run needs it.
     case ping
+    /// The consortium change `id` the callee's operator drafted (protocols/node.md#consortium-changes).
+    case pendingChange(id: LedgerHash)
+    /// The caller's own endorsement of the callee's pending change `id`.
+    case endorseChange(id: LedgerHash, endorsement: Endorsement)
 
     func encoded() -> [UInt8] {
         var w = WireWriter()
@@ -57,6 +61,10 @@ enum ControlRequest: Sendable {
             w.writeByteString(opening)
         case .ping:
             w.writeUInt8(10)
+        case .pendingChange(let id):
+            w.writeUInt8(11); w.write(id)
+        case .endorseChange(let id, let endorsement):
+            w.writeUInt8(12); w.write(id); w.write(endorsement)
         }
         return w.bytes
     }
@@ -89,6 +97,8 @@ enum ControlRequest: Sendable {
             for _ in 0..<count { names.append(try r.readString()) }
             self = .view(runID: runID, json: json, contributors: names, opening: try r.readByteString())
         case 10: self = .ping
+        case 11: self = .pendingChange(id: try r.read(LedgerHash.self))
+        case 12: self = .endorseChange(id: try r.read(LedgerHash.self), endorsement: try r.read(Endorsement.self))
         default: throw .invalidValue("unknown control request")
         }
         try r.finish()

@@ -56,6 +56,10 @@ public struct RuntimeError: Error, Sendable, CustomStringConvertible {
         /// A node stopped following the sequencer: an entry failed verification, or the sequencer
         /// equivocated (protocols/node.md#ledger-replication).
         case replicationHalted = "replication-halted"
+        /// A consortium change (contract roles, a new member) was refused before anything was
+        /// recorded: unknown, stale, endorsed twice or by a member that may not endorse it
+        /// (protocols/node.md#consortium-changes).
+        case changeRefused = "change-refused"
     }
 
     /// What went wrong.
