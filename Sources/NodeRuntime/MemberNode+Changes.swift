@@ -172,7 +172,9 @@ extension MemberNode {
             entry = try await member.author(pending.payload, on: ledger)
         } catch let error as RuntimeError {
             logger.warning("the ledger refused a consortium change", metadata: ["change": "\(id.hex.prefix(16))", "code": "\(error.code.rawValue)"])
-            throw RuntimeError(error.code, "the ledger refused the change: \(error.message)", member: name, cause: error)
+            // The endorsements stay with the change: drafting it again on this node retries.
+            throw RuntimeError(
+                error.code, "the change holds a quorum of endorsements (kept) but was not recorded: \(error.message)", member: name, cause: error)
         }
         do { try changes.remove(id) } catch {
             // Recorded on the ledger all the same; the stale copy is refused from now on.

@@ -23,6 +23,17 @@ struct ChangeCommand: AsyncParsableCommand {
         var json = false
     }
 
+    /// A change held by this node or another voting member's, and the operator's access.
+    struct Reference: ParsableArguments {
+        @Argument(help: "The change id (64 hex digits; covenant consortium change list on the proposer's node).")
+        var id: String
+        @OptionGroup var access: Access
+
+        func send(_ command: String) async throws -> [String: Any] {
+            try await Operator.send(access.operatorDirectory, ["command": command, "id": id])
+        }
+    }
+
     struct Roles: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Draft a change of one member's contract roles: the --role options are its whole list afterwards (none: it holds no role).")
@@ -42,7 +53,8 @@ struct ChangeCommand: AsyncParsableCommand {
     struct AddMember: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "add-member",
-            abstract: "Draft the addition of a member from its card (covenant member init), with its contract roles and the quorum afterwards.")
+            abstract: "Draft the addition of a member from its card (covenant member init), with its contract roles and the quorum afterwards.",
+            discussion: "Once the addition is recorded, every member restarts its node with the new member under 'peers' (a running node reads its member directory and peers when it starts), and the new member accepts a copy of a stopped node's replica with 'covenant consortium accept' (README, 'Adding a member').")
         @Argument(help: "The new member's card file.")
         var card: String
         @Option(name: .customLong("role"), help: "A contract role the new member holds (repeated).")
@@ -80,13 +92,11 @@ struct ChangeCommand: AsyncParsableCommand {
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show a pending change (held by your node or another voting member's) and whether it verifies against your node's replica.")
-        @Argument(help: "The change id (64 hex digits).")
-        var id: String
-        @OptionGroup var access: Access
+        @OptionGroup var change: Reference
 
         func run() async throws {
-            let answer = try await Operator.send(access.operatorDirectory, ["command": "change-show", "id": id])
-            if access.json { return print(Operator.text(answer)) }
+            let answer = try await change.send("change-show")
+            if change.access.json { return print(Operator.text(answer)) }
             print(ChangeCommand.line(answer))
             if let fingerprint = answer["fingerprint"] as? String {
                 print("new member's key fingerprint: \(printable(fingerprint)) (compare it with the member itself)")
@@ -102,24 +112,20 @@ struct ChangeCommand: AsyncParsableCommand {
     struct Endorse: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Endorse a pending change as your member: your node checks it against its own replica and signs with its own key.")
-        @Argument(help: "The change id (64 hex digits).")
-        var id: String
-        @OptionGroup var access: Access
+        @OptionGroup var change: Reference
 
         func run() async throws {
-            ChangeCommand.report(try await Operator.send(access.operatorDirectory, ["command": "change-endorse", "id": id]), json: access.json)
+            ChangeCommand.report(try await change.send("change-endorse"), json: change.access.json)
         }
     }
 
     struct Withdraw: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Forget a change your node holds pending (nothing was recorded).")
-        @Argument(help: "The change id (64 hex digits).")
-        var id: String
-        @OptionGroup var access: Access
+        @OptionGroup var change: Reference
 
         func run() async throws {
-            let answer = try await Operator.send(access.operatorDirectory, ["command": "change-withdraw", "id": id])
-            if access.json { return print(Operator.text(answer)) }
+            let answer = try await change.send("change-withdraw")
+            if change.access.json { return print(Operator.text(answer)) }
             print("withdrew change \(answer["id"] ?? "")")
         }
     }

@@ -40,10 +40,7 @@ struct ConsortiumChangeProcessTests {
             let outcome = try Nodes.covenant(["consortium", "change"] + arguments + ["--json", "--operator", access], in: root, expect: expect)
             return (Nodes.json(outcome.output), outcome.error, outcome.status)
         }
-        func size(_ access: String) throws -> Int {
-            let status = Nodes.json(try Nodes.covenant(["node", "status", "--json", "--operator", access], in: root).output)
-            return (status["ledger"] as? [String: Any])?["size"] as? Int ?? -1
-        }
+        func size(_ access: String) -> Int { Nodes.ledgerSize(access, in: root) }
 
         // An operator key m1's node does not list: refused during the handshake, nothing drafted.
         try Nodes.covenant(
@@ -52,12 +49,12 @@ struct ConsortiumChangeProcessTests {
         #expect((try run(["list"], operators[1]).json["changes"] as? [Any])?.isEmpty == true)
 
         // m1 drafts: its own endorsement, below the quorum of 2: nothing is written.
-        let before = try size(operators[0])
+        let before = size(operators[0])
         let drafted = try run(["roles", "m2", "--role", "regulator"], operators[1]).json
         let id = try #require(drafted["id"] as? String)
         #expect(drafted["status"] as? String == "pending")
         #expect(drafted["endorsements"] as? [String] == ["m1"])
-        #expect(try size(operators[0]) == before)
+        #expect(size(operators[0]) == before)
         let listed = try run(["list"], operators[1]).json["changes"] as? [[String: Any]]
         #expect(listed?.count == 1 && listed?.first?["id"] as? String == id)
 
@@ -67,14 +64,14 @@ struct ConsortiumChangeProcessTests {
         #expect(shown["verifies"] as? Bool == true && shown["member"] as? String == "m2", "\(shown)")
         #expect(try run(["endorse", id], operators[2], expect: 3).error.contains("not a voting member"))
         #expect(try run(["endorse", String(repeating: "0", count: 64)], operators[0], expect: 3).error.contains("holds a pending change"))
-        #expect(try size(operators[0]) == before)
+        #expect(size(operators[0]) == before)
 
         // m0 endorses on its own node: the quorum is reached and m1's node records the entry.
         let recorded = try run(["endorse", id], operators[0]).json
         #expect(recorded["status"] as? String == "recorded", "\(recorded)")
         let entry = try #require(recorded["entry"] as? Int)
         for (index, access) in operators.enumerated() {
-            #expect(await eventually { ((try? size(access)) ?? 0) > entry }, "the replica of m\(index) lacks the change")
+            #expect(await eventually { size(access) > entry }, "the replica of m\(index) lacks the change")
             let shownLedger = try Nodes.covenant(["ledger", "show", "m\(index)/ledger.sqlite"], in: root, expect: nil).output
             #expect(shownLedger.contains("m2 [participant] contract roles regulator"), "\(shownLedger)")
         }
@@ -118,10 +115,7 @@ struct ConsortiumChangeProcessTests {
         func change(_ arguments: [String], _ access: String) throws -> [String: Any] {
             Nodes.json(try Nodes.covenant(["consortium", "change"] + arguments + ["--json", "--operator", access], in: root).output)
         }
-        func size(_ access: String) -> Int {
-            let status = Nodes.json((try? Nodes.covenant(["node", "status", "--json", "--operator", access], in: root).output) ?? "")
-            return (status["ledger"] as? [String: Any])?["size"] as? Int ?? -1
-        }
+        func size(_ access: String) -> Int { Nodes.ledgerSize(access, in: root) }
 
         // The new member's own keys and card, on its own machine.
         try Nodes.covenant(["member", "init", "m3", "--dir", "m3/keys", "--roles", "voting,participant"], in: root)

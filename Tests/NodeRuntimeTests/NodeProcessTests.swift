@@ -178,6 +178,16 @@ struct NodeProcessTests {
         (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
     }
 
+    /// `covenant node status --json` through the operator `access` (empty when the node does not answer).
+    static func status(_ access: String, in root: String) -> [String: Any] {
+        json((try? covenant(["node", "status", "--json", "--operator", access], in: root, expect: nil).output) ?? "")
+    }
+
+    /// The size of the replica of the node the operator `access` reaches (-1 when it does not answer).
+    static func ledgerSize(_ access: String, in root: String) -> Int {
+        (status(access, in: root)["ledger"] as? [String: Any])?["size"] as? Int ?? -1
+    }
+
     @Test("three node processes: founding, replication, contract approval by operators, runs equal to the oracle, a killed and restarted member, SIGTERM, and audited replicas")
     func consortiumOfProcesses() async throws {
         let names = DemoData.memberNames(3)

@@ -24,10 +24,7 @@ struct SilentCoordinatorProcessTests {
         var nodes = try fixture.start()
         defer { for node in nodes { node.signal(SIGKILL) } }
         try fixture.adoptSums()
-        func openRuns(_ access: String) -> [String]? {
-            let status = Nodes.json((try? Nodes.covenant(["node", "status", "--json", "--operator", access], in: root).output) ?? "")
-            return status["openRuns"] as? [String]
-        }
+        func openRuns(_ access: String) -> [String]? { Nodes.status(access, in: root)["openRuns"] as? [String] }
 
         // m1 (not the sequencer) coordinates and dies by SIGKILL once every input is committed.
         nodes[1].signal(SIGTERM)
