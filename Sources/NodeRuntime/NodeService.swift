@@ -18,7 +18,7 @@ struct RawBytesCodec: MessageSerializer, MessageDeserializer {
 /// before revision 2) with `FAILED_PRECONDITION` and a message naming both, instead of
 /// misreading its requests. Spec: protocols/node.md#versions.
 enum NodeProtocol {
-    static let revision = 2
+    static let revision = 3
     static let metadataKey = "covenant-node-revision"
 
     /// The metadata every request carries.

@@ -124,7 +124,7 @@ struct NodeRevisionTests {
         defer { Task { await network.stop() } }
         let link = try network.link(as: "alpha", to: "bravo")
         defer { Task { await link.close() } }
-        for metadata: Metadata in [[:], ["covenant-node-revision": "1"], ["covenant-node-revision": "2", "covenant-node-revision": "3"]] {
+        for metadata: Metadata in [[:], ["covenant-node-revision": "2"], ["covenant-node-revision": "3", "covenant-node-revision": "4"]] {
             let call = await #expect(throws: RPCError.self) {
                 _ = try await link.client.unary(
                     request: ClientRequest(message: [1, 2, 3], metadata: metadata), descriptor: CallService.member,
@@ -132,7 +132,7 @@ struct NodeRevisionTests {
                 ) { response in try response.message }
             }
             #expect(call?.code == .failedPrecondition)
-            #expect(call?.message.contains("this node speaks revision 2") == true, "\(call?.message ?? "")")
+            #expect(call?.message.contains("this node speaks revision 3") == true, "\(call?.message ?? "")")
             let stream = await #expect(throws: RPCError.self) {
                 try await link.client.bidirectionalStreaming(
                     request: StreamingClientRequest(metadata: metadata) { writer in try await writer.write([0]) },
