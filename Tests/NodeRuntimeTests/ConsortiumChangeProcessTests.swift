@@ -57,6 +57,8 @@ struct ConsortiumChangeProcessTests {
         #expect(size(operators[0]) == before)
         let listed = try run(["list"], operators[1]).json["changes"] as? [[String: Any]]
         #expect(listed?.count == 1 && listed?.first?["id"] as? String == id)
+        let text = try Nodes.covenant(["consortium", "change", "list", "--operator", operators[1]], in: root).output
+        #expect(text.contains("change \(id) by m1: contract-roles-changed m2 contract roles [regulator]; endorsed by m1 (1 of quorum 2)"), "\(text)")
 
         // Refused, each with its reason and a non-zero status: m1 again, the non-voting m2, an unknown id.
         #expect(try run(["endorse", id], operators[1], expect: 3).error.contains("already endorsed"))
