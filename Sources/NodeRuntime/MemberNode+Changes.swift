@@ -65,6 +65,7 @@ extension MemberNode {
         let (pending, logID, state) = try await fetchChange(reference)
         var answer = pending.summary(logID: logID, quorum: state.quorum)
         answer["endorsedByThisMember"] = pending.endorsements.contains { $0.signer == name }
+        answer["verifiedEndorsements"] = pending.verifiedEndorsers(in: state)
         do {
             try pending.check(against: state)
             answer["verifies"] = true

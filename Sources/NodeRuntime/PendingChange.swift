@@ -146,6 +146,18 @@ struct PendingChange: Sendable, Hashable {
         }
     }
 
+    /// The endorsers whose endorsements verify under their keys on `state` and who are current
+    /// voting members there, sorted: what a reviewer's node can confirm of the list a proposer's
+    /// node reports.
+    func verifiedEndorsers(in state: ConsortiumState) -> [String] {
+        guard let logID = state.logID else { return [] }
+        let message = endorsementMessage(logID: logID)
+        return endorsements.filter { endorsement in
+            guard let member = state.members[endorsement.signer], member.roles.contains(.voting) else { return false }
+            return member.publicKey.isValidSignature(endorsement.signature, for: message)
+        }.map(\.signer).sorted()
+    }
+
     /// A summary for the operator: public facts only.
     func summary(logID: LedgerHash, quorum: Int) -> [String: Any] {
         var object: [String: Any] = [

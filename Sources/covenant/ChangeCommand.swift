@@ -101,6 +101,8 @@ struct ChangeCommand: AsyncParsableCommand {
             if let fingerprint = answer["fingerprint"] as? String {
                 print("new member's key fingerprint: \(printable(fingerprint)) (compare it with the member itself)")
             }
+            let verified = (answer["verifiedEndorsements"] as? [String] ?? []).map(printable)
+            print("endorsements whose signatures verify against this node's replica: \(verified.isEmpty ? "none" : verified.joined(separator: ", "))")
             if answer["verifies"] as? Bool == true {
                 print("verifies against this node's replica")
             } else {

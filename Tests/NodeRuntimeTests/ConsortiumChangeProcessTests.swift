@@ -64,6 +64,7 @@ struct ConsortiumChangeProcessTests {
         #expect(try run(["endorse", id], operators[1], expect: 3).error.contains("already endorsed"))
         let shown = try run(["show", id], operators[2]).json
         #expect(shown["verifies"] as? Bool == true && shown["member"] as? String == "m2", "\(shown)")
+        #expect(shown["verifiedEndorsements"] as? [String] == ["m1"], "\(shown)")
         #expect(try run(["endorse", id], operators[2], expect: 3).error.contains("not a voting member"))
         #expect(try run(["endorse", String(repeating: "0", count: 64)], operators[0], expect: 3).error.contains("holds a pending change"))
         #expect(size(operators[0]) == before)

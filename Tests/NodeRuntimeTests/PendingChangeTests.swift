@@ -54,7 +54,9 @@ struct PendingChangeTests {
         #expect(again?.code == .changeRefused && again?.message.contains("already endorsed") == true)
         let fromB = endorsement(change, by: "b", logID: logID)
         try change.checkEndorsement(fromB, by: "b", in: state)
+        #expect(change.adding(endorsement(change, by: "b", key: "c", logID: logID)).verifiedEndorsers(in: state) == ["a"])
         change = change.adding(fromB)
+        #expect(change.verifiedEndorsers(in: state) == ["a", "b"])
 
         // Below quorum the ledger refuses it; at quorum it records it.
         guard case .contractRolesChanged(var one) = change.payload else { Issue.record("not a roles change"); return }
