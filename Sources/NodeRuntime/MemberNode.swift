@@ -50,8 +50,6 @@ public actor MemberNode {
     var changes: PendingChangeStore
     /// The changes whose entry this node is submitting now (so that one is submitted once).
     var submittingChanges: Set<LedgerHash> = []
-    /// When this node last pinged the coordinator of each overdue run it takes part in.
-    private var coordinatorPings: [LedgerHash: ContinuousClock.Instant] = [:]
     private let started = ContinuousClock.now
     /// Test hook: where the node kills itself with SIGKILL (`COVENANT_NODE_CRASH_AT`; protocols/node.md#testing-hooks).
     let crashPoint = ProcessInfo.processInfo.environment["COVENANT_NODE_CRASH_AT"]
@@ -175,36 +173,6 @@ public actor MemberNode {
         }
     }
 
-    /// Closes, with `run-aborted`, each open run this member takes part in (and did not start)
-    /// whose `run-started` entry is older than ``NodeSettings/coordinatorTimeout`` and whose
-    /// coordinator does not answer a ``ControlRequest/ping`` (protocols/node.md#runs-across-nodes):
-    /// a coordinator that died leaves its run open until it restarts, and no run takes that long.
-    /// A coordinator that answers is left to finish or close its run; an overdue run's coordinator
-    /// is pinged at most every 5 s. Whichever participant's entry comes first closes the run; the
-    /// others' are refused by the ledger (`run-closed`) and dropped.
-    private func closeRunsOfSilentCoordinators() async {
-        let state = await ledger.state
-        coordinatorPings = coordinatorPings.filter { state.runs[$0.key]?.status == .open }
-        let now = UInt64(max(0, Date().timeIntervalSince1970 * 1000))
-        let limit = UInt64(settings.coordinatorTimeout / .milliseconds(1))
-        for run in state.runs.values where run.status == .open && run.startedBy != name && run.participants.contains(name) {
-            guard let started = try? await ledger.local.entries(from: run.startedAt, limit: 1).first?.entry.timestamp,
-                now > started, now - started > limit
-            else { continue }
-            if let last = coordinatorPings[run.runID], ContinuousClock.now - last < .seconds(5) { continue }
-            coordinatorPings[run.runID] = .now
-            let answered = (try? await transport.call(run.startedBy, ControlRequest.ping.encoded(), timeout: settings.limits.handshakeTimeout)) != nil
-            guard !answered, await ledger.state.runs[run.runID]?.status == .open else { continue }
-            let reason = "coordinator unreachable: \(run.startedBy) started the run \((now - started) / 1000) s ago and does not answer"
-            do {
-                try await member.author(.runAborted(RunAbort(runID: run.runID, reason: reason)), on: ledger)
-                logger.warning("closed the run of an unreachable coordinator", metadata: ["run": "\(run.runID.hex.prefix(16))", "coordinator": "\(run.startedBy)"])
-            } catch {
-                logger.info("did not close the run of an unreachable coordinator", metadata: ["run": "\(run.runID.hex.prefix(16))", "error": "\(error)"])
-            }
-        }
-    }
-
     private func startAdmin() async throws -> NodeAddress {
         let operators = try MemberDirectory(settings.operators.map { (name: "operator-" + MemberCard.fingerprint(of: $0).prefix(8).replacingOccurrences(of: ":", with: ""), publicKey: $0) })
         let connections = AuthenticatedConnections(bounds: .init(pending: 64, pendingPerAddress: 16, perMember: 16))
@@ -255,10 +223,7 @@ public actor MemberNode {
                     continue
                 }
             }
-            if !stopping {
-                await closeAbandonedRuns()
-                await closeRunsOfSilentCoordinators()
-            }
+            if !stopping { await closeAbandonedRuns() }
             try? await Task.sleep(for: .milliseconds(ledger.isSequencer ? 500 : 200))
         }
     }

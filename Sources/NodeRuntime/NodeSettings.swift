@@ -38,15 +38,6 @@ public struct NodeSettings: Sendable {
     /// that member's input away, so a node takes part only in runs of all of them
     /// (protocols/node.md#runs-across-nodes).
     public var participantSubsets: Bool = false
-    /// How long after its `run-started` entry an open run this member takes part in may stay
-    /// open before this node, finding its coordinator unreachable, closes it with `run-aborted`
-    /// (protocols/node.md#runs-across-nodes). Default ``defaultCoordinatorTimeout``.
-    public var coordinatorTimeout: Duration = NodeSettings.defaultCoordinatorTimeout
-
-    /// 30 minutes: longer than a run with the default deadlines takes (a 10-minute local plan,
-    /// 16 rounds of 5 s, and a 30 s deadline on each of the coordinator's other calls), with room
-    /// to spare; a consortium that runs with longer deadlines raises it on every node.
-    public static let defaultCoordinatorTimeout: Duration = .seconds(1800)
 
     /// Reads and checks a configuration file.
     /// - Parameter path: The file.
@@ -64,10 +55,7 @@ public struct NodeSettings: Sendable {
                 throw stale.error(Self.contractRolesMoved)
             }
             let top = try root.object(
-                allowedKeys: [
-                    "keys", "ledger", "listen", "admin", "peers", "dataSources", "operators", "participantSubsets", "coordinatorTimeoutSeconds",
-                    "insecureTestParameters",
-                ],
+                allowedKeys: ["keys", "ledger", "listen", "admin", "peers", "dataSources", "operators", "participantSubsets", "insecureTestParameters"],
                 expectation: "an object (the node configuration)")
             func address(_ node: ConfigurationNode) throws -> NodeAddress {
                 guard let address = NodeAddress(parsing: try node.string(.name)) else {
@@ -100,9 +88,6 @@ public struct NodeSettings: Sendable {
                 dataSourcesPath: try top.optional("dataSources").map { resolve(try $0.string(.path)) },
                 operators: operators, parameters: insecure ? .insecureForTests : .production, limits: .default)
             settings.participantSubsets = subsets
-            if let node = top.optional("coordinatorTimeoutSeconds") {
-                settings.coordinatorTimeout = .seconds(try node.integer(in: 1...31_536_000, expectation: "seconds, from 1 to a year"))
-            }
             return settings
         } catch let error as DataSourceError {
             throw RuntimeError(.invalidConfiguration, error.description, cause: error)
