@@ -62,9 +62,9 @@ enum ControlRequest: Sendable {
         case .ping:
             w.writeUInt8(10)
         case .pendingChange(let id):
-            w.writeUInt8(11); w.write(id)
+            w.writeUInt8(13); w.write(id)
         case .endorseChange(let id, let endorsement):
-            w.writeUInt8(12); w.write(id); w.write(endorsement)
+            w.writeUInt8(14); w.write(id); w.write(endorsement)
         }
         return w.bytes
     }
@@ -97,8 +97,8 @@ enum ControlRequest: Sendable {
             for _ in 0..<count { names.append(try r.readString()) }
             self = .view(runID: runID, json: json, contributors: names, opening: try r.readByteString())
         case 10: self = .ping
-        case 11: self = .pendingChange(id: try r.read(LedgerHash.self))
-        case 12: self = .endorseChange(id: try r.read(LedgerHash.self), endorsement: try r.read(Endorsement.self))
+        case 13: self = .pendingChange(id: try r.read(LedgerHash.self))
+        case 14: self = .endorseChange(id: try r.read(LedgerHash.self), endorsement: try r.read(Endorsement.self))
         default: throw .invalidValue("unknown control request")
         }
         try r.finish()

@@ -115,7 +115,7 @@ extension MemberNode {
 
     // MARK: Control calls
 
-    /// Control call 11: the pending change `id`, to any member's node that asks (it is what the
+    /// Control call 13: the pending change `id`, to any member's node that asks (it is what the
     /// caller's operator reviews; nothing in it is secret).
     func answerPendingChange(_ id: LedgerHash) throws -> [UInt8] {
         guard let pending = changes.change(id) else {
@@ -124,7 +124,7 @@ extension MemberNode {
         return ControlResponse.ok { $0.write(pending) }
     }
 
-    /// Control call 12: `caller`'s endorsement of this node's change `id`, kept only if it is
+    /// Control call 14: `caller`'s endorsement of this node's change `id`, kept only if it is
     /// the caller's own, valid under the caller's registered key on this replica, by a current
     /// voting member that had not endorsed yet; the change is recorded once a quorum endorsed it.
     /// Answers `bool recorded ‖ u64 entry (0 unless recorded) ‖ u32 endorsements`.
