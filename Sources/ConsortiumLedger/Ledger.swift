@@ -295,6 +295,42 @@ public final class Ledger {
         try store.saveCheckpoint(checkpoint)
     }
 
+    /// Compares a checkpoint another replica holds with this one (checkpoint gossip between
+    /// followers): a sequencer that showed two members different logs is caught even when no
+    /// cosigner saw both. A consistent checkpoint is recorded when it extends this replica's chain.
+    /// - Parameter checkpoint: The checkpoint, with any cosignatures.
+    /// - Returns: `true` when this replica covers its size and agrees; `false` when it certifies
+    ///   more entries than this replica holds (nothing to compare yet).
+    /// - Throws: a signature error; `equivocation` (evidence stored) when this replica holds a
+    ///   validly signed checkpoint of the same size with another root; `checkpointRootMismatch`
+    ///   when its root is not this replica's root at its size.
+    @discardableResult
+    public func compare(_ checkpoint: SignedCheckpoint) throws -> Bool {
+        _ = try state.verifyCheckpoint(checkpoint)
+        let size = checkpoint.checkpoint.size
+        let location = LedgerError.Location(checkpointSize: size)
+        for known in try store.checkpoints() where known.checkpoint.size == size && known.checkpoint.root != checkpoint.checkpoint.root {
+            if (try? state.verifyCheckpoint(known)) != nil {
+                try store.saveEvidence(EquivocationEvidence(first: known, second: checkpoint))
+                throw LedgerError(.equivocation, "sequencer \(checkpoint.sequencer) signed two checkpoints of size \(size) with roots \(known.checkpoint.root) and \(checkpoint.checkpoint.root)", at: location)
+            }
+        }
+        guard size > 0, size <= self.size else { return false }
+        let root = try tree.rootHash(size: size)
+        guard root == checkpoint.checkpoint.root else {
+            throw LedgerError(.checkpointRootMismatch, "sequencer \(checkpoint.sequencer) signed root \(checkpoint.checkpoint.root) at size \(size) for another member; this replica's root there is \(root)", at: location)
+        }
+        // Recorded only where it continues this replica's chain of checkpoints.
+        if try predecessorID(below: size) == checkpoint.checkpoint.previous { try addCheckpoint(checkpoint) }
+        return true
+    }
+
+    /// The stored checkpoint of the largest size, if any (final or not).
+    /// - Throws: A storage error.
+    public func newestCheckpoint() throws -> SignedCheckpoint? {
+        try store.checkpoints().max { $0.checkpoint.size < $1.checkpoint.size }
+    }
+
     /// Adds a cosignature to the stored checkpoint it signs.
     /// - Parameters:
     ///   - cosignature: The cosignature.

@@ -29,10 +29,18 @@ enum ControlRequest: Sendable {
     case view(runID: LedgerHash, json: String, contributors: [String], opening: [UInt8])
     /// Nothing: opens the caller's link to the callee (a TLS handshake) before a run needs it.
     case ping
+    /// At most ``evidenceChunk`` bytes of a paillier run's decryption evidence from `offset` on,
+    /// for a participant's replica (protocols/node.md#evidence-replication).
+    case evidence(runID: LedgerHash, offset: UInt64)
+    /// The newest checkpoint the callee's replica holds (protocols/node.md#checkpoint-gossip).
+    case checkpoint
     /// The consortium change `id` the callee's operator drafted (protocols/node.md#consortium-changes).
     case pendingChange(id: LedgerHash)
     /// The caller's own endorsement of the callee's pending change `id`.
     case endorseChange(id: LedgerHash, endorsement: Endorsement)
+
+    /// The most evidence bytes one answer carries (1 MiB, well inside gRPC's 4 MiB answers).
+    static let evidenceChunk = 1 << 20
 
     func encoded() -> [UInt8] {
         var w = WireWriter()
@@ -61,6 +69,10 @@ enum ControlRequest: Sendable {
             w.writeByteString(opening)
         case .ping:
             w.writeUInt8(10)
+        case .evidence(let runID, let offset):
+            w.writeUInt8(11); w.write(runID); w.writeUInt64(offset)
+        case .checkpoint:
+            w.writeUInt8(12)
         case .pendingChange(let id):
             w.writeUInt8(13); w.write(id)
         case .endorseChange(let id, let endorsement):
@@ -97,6 +109,8 @@ enum ControlRequest: Sendable {
             for _ in 0..<count { names.append(try r.readString()) }
             self = .view(runID: runID, json: json, contributors: names, opening: try r.readByteString())
         case 10: self = .ping
+        case 11: self = .evidence(runID: try r.read(LedgerHash.self), offset: try r.readUInt64())
+        case 12: self = .checkpoint
         case 13: self = .pendingChange(id: try r.read(LedgerHash.self))
         case 14: self = .endorseChange(id: try r.read(LedgerHash.self), endorsement: try r.read(Endorsement.self))
         default: throw .invalidValue("unknown control request")

@@ -67,8 +67,9 @@ extension MemberNode {
         let statistics = await transport.statistics()
         let openRuns = state.runs.values.filter { $0.status == .open }.map(\.runID.hex).sorted()
         let halted: Any = (await ledger.halted).map { $0 as Any } ?? NSNull()
+        let evidenceToCopy = await local.evidenceToReplicate(for: name).map(\.record.runID.hex)
         return [
-            "openRuns": openRuns,
+            "openRuns": openRuns, "evidenceToCopy": evidenceToCopy,
             "member": name, "consortium": state.consortium, "logID": state.logID?.hex ?? "", "sequencer": ledger.sequencer,
             "ledger": ["size": await local.size, "root": await local.root.hex, "halted": halted],
             "peers": settings.peers.mapValues { "\($0)" },

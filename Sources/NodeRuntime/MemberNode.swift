@@ -44,6 +44,14 @@ public actor MemberNode {
     private var coordinationsStarted = 0
     private var runsCoordinated: [(runID: LedgerHash, status: String, seconds: Double)] = []
     private var views: [LedgerHash: String] = [:]
+    /// Since when each coordinator of an open run this member takes part in has not answered,
+    /// and when to ask again (closeRunsOfSilentCoordinators).
+    var silentCoordinators: [String: (since: ContinuousClock.Instant, next: ContinuousClock.Instant)] = [:]
+    var coordinatorsAsked = ContinuousClock.now
+    /// Checkpoint gossip: the next peer to ask, and when (gossipCheckpoint).
+    var gossip = (peer: 0, next: ContinuousClock.now)
+    /// Evidence copies that failed: how often, and when to try again (replicateEvidence).
+    var evidenceRetries: [LedgerHash: (failures: Int, next: ContinuousClock.Instant)] = [:]
     private var stopping = false
     private var lastCheckpointSize: UInt64 = 0
     /// The consortium changes this node's operators drafted, waiting for endorsements.
@@ -223,7 +231,12 @@ public actor MemberNode {
                     continue
                 }
             }
-            if !stopping { await closeAbandonedRuns() }
+            if !stopping {
+                await closeAbandonedRuns()
+                await closeRunsOfSilentCoordinators()
+                await replicateEvidence()
+                await gossipCheckpoint()
+            }
             try? await Task.sleep(for: .milliseconds(ledger.isSequencer ? 500 : 200))
         }
     }
@@ -393,6 +406,14 @@ public actor MemberNode {
                 return ControlResponse.ok()
             case .ping:
                 return ControlResponse.ok()
+            case .evidence(let runID, let offset):
+                return try await answerEvidence(of: runID, from: offset, for: caller)
+            case .checkpoint:
+                let newest = await ledger.local.newestCheckpoint()
+                return ControlResponse.ok { w in
+                    w.writeBool(newest != nil)
+                    if let newest { w.writeByteString(newest.wireEncoded()) }
+                }
             case .pendingChange(let id):
                 return try answerPendingChange(id)
             case .endorseChange(let id, let endorsement):

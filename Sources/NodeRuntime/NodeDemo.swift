@@ -207,15 +207,17 @@ public struct NodeDemo: Sendable {
             progress("\(family.rawValue): \(published ? "published" : "aborted") in \(String(format: "%.2f", seconds)) s — \(matches == true ? "equal to the plaintext oracle" : matches == false ? "DIFFERS from the oracle" : answer["reason"] as? String ?? "")")
         }
 
-        // 6. Replicas in step, SIGTERM, audits.
+        // 6. Replicas in step (the paillier evidence copied to every participant), SIGTERM, audits.
         var sizes: Set<Int> = []
         for _ in 0..<100 {
             sizes = []
+            var evidenceCopied = true
             for access in operators {
                 let status = try await access.send(["command": "status"], timeout: .seconds(30))
                 sizes.insert((status["ledger"] as? [String: Any])?["size"] as? Int ?? -1)
+                evidenceCopied = evidenceCopied && (status["evidenceToCopy"] as? [String])?.isEmpty == true
             }
-            if sizes.count == 1 { break }
+            if sizes.count == 1 && evidenceCopied { break }
             try await Task.sleep(for: .milliseconds(100))
         }
         var exits: [String: Int32] = [:]

@@ -38,6 +38,9 @@ public struct NodeSettings: Sendable {
     /// that member's input away, so a node takes part only in runs of all of them
     /// (protocols/node.md#runs-across-nodes).
     public var participantSubsets: Bool = false
+    /// How long the coordinator of an open run this member takes part in may stay unreachable
+    /// before this node closes the run with `run-aborted` (protocols/node.md#runs-across-nodes).
+    public var abandonedRunTimeout: Duration = .seconds(300)
 
     /// Reads and checks a configuration file.
     /// - Parameter path: The file.
@@ -55,7 +58,10 @@ public struct NodeSettings: Sendable {
                 throw stale.error(Self.contractRolesMoved)
             }
             let top = try root.object(
-                allowedKeys: ["keys", "ledger", "listen", "admin", "peers", "dataSources", "operators", "participantSubsets", "insecureTestParameters"],
+                allowedKeys: [
+                    "keys", "ledger", "listen", "admin", "peers", "dataSources", "operators", "participantSubsets",
+                    "abandonedRunSeconds", "refuseDropouts", "insecureTestParameters",
+                ],
                 expectation: "an object (the node configuration)")
             func address(_ node: ConfigurationNode) throws -> NodeAddress {
                 guard let address = NodeAddress(parsing: try node.string(.name)) else {
@@ -79,6 +85,7 @@ public struct NodeSettings: Sendable {
             }
             let insecure = try top.optional("insecureTestParameters")?.bool() ?? false
             let subsets = try top.optional("participantSubsets")?.bool() ?? false
+            let abandoned = try top.optional("abandonedRunSeconds")?.integer(in: 1...604_800, expectation: "a whole number of seconds from 1 to 604800") ?? 300
             let adminNode = try top.required("admin", expectation: "host:port for the operators")
             var settings = NodeSettings(
                 keyDirectory: resolve(try top.required("keys", expectation: "the member key directory").string(.path)),
@@ -88,6 +95,8 @@ public struct NodeSettings: Sendable {
                 dataSourcesPath: try top.optional("dataSources").map { resolve(try $0.string(.path)) },
                 operators: operators, parameters: insecure ? .insecureForTests : .production, limits: .default)
             settings.participantSubsets = subsets
+            settings.abandonedRunTimeout = .seconds(abandoned)
+            settings.parameters.refusesDropouts = try top.optional("refuseDropouts")?.bool() ?? false
             return settings
         } catch let error as DataSourceError {
             throw RuntimeError(.invalidConfiguration, error.description, cause: error)

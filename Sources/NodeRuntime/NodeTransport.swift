@@ -64,7 +64,7 @@ public struct NodeConfiguration: Sendable {
 public actor NodeTransport: Transport {
     /// The configuration.
     public nonisolated let configuration: NodeConfiguration
-    private let counters = NodeCounters()
+    private nonisolated let counters = NodeCounters()
     private let connections: AuthenticatedConnections
     private var server: GRPCServer<HTTP2ServerTransport.Custom<NodeListenerFactory>>?
     private var serverTask: Task<Void, Never>?
@@ -373,26 +373,48 @@ public actor NodeTransport: Transport {
     // MARK: Receiving
 
     /// Judges one envelope received on a connection authenticated as `peer`, in the order of
-    /// protocols/node.md#receiving-an-envelope, and delivers or holds it when accepted.
-    func receive(_ bytes: [UInt8], from peer: String?) async -> DeliveryVerdict {
-        let verdict = await judge(bytes, from: peer)
+    /// protocols/node.md#receiving-an-envelope, and delivers or holds it when accepted. Decoding and
+    /// the signature check need no state of the node and run on the caller's task, off the actor,
+    /// so one member's large envelopes are checked beside, not ahead of, other members' traffic;
+    /// only the accepted envelope's admission (replay, quotas, mailbox) takes the actor.
+    nonisolated func receive(_ bytes: [UInt8], from peer: String?) async -> DeliveryVerdict {
+        let verdict: DeliveryVerdict
+        switch authenticate(bytes, from: peer) {
+        case .failure(let refusal): verdict = refusal.verdict
+        case .success(let envelope): verdict = await admit(envelope)
+        }
         counters.update { $0.envelopesReceived[verdict, default: 0] += 1 }
         return verdict
     }
 
-    private func judge(_ bytes: [UInt8], from peer: String?) async -> DeliveryVerdict {
-        guard let peer else { return .unauthenticated }
-        guard bytes.count <= limits.maxRequestBytes else { return .oversized }
+    /// A verdict refusing an envelope before admission.
+    private struct Refusal: Error { var verdict: DeliveryVerdict }
+
+    /// The stateless checks of an envelope: size, encoding, sender, receiver and consortium, signature.
+    private nonisolated func authenticate(_ bytes: [UInt8], from peer: String?) -> Result<NodeEnvelope, Refusal> {
+        let limits = configuration.limits
+        guard let peer else { return .failure(Refusal(verdict: .unauthenticated)) }
+        guard bytes.count <= limits.maxRequestBytes else { return .failure(Refusal(verdict: .oversized)) }
         let envelope: NodeEnvelope
         do {
             envelope = try NodeEnvelope(wireEncoded: bytes, maxPayloadBytes: limits.maxPayloadBytes)
         } catch {
-            if case .lengthExceedsLimit = error { return .oversized }
-            return .malformed
+            if case .lengthExceedsLimit = error { return .failure(Refusal(verdict: .oversized)) }
+            return .failure(Refusal(verdict: .malformed))
         }
-        guard envelope.sender == peer else { return .relayed }
-        guard envelope.receiver == member, envelope.consortium == configuration.consortium else { return .misdirected }
-        guard let key = configuration.directory.key(of: envelope.sender), envelope.isSigned(by: key) else { return .forged }
+        guard envelope.sender == peer else { return .failure(Refusal(verdict: .relayed)) }
+        guard envelope.receiver == configuration.identity.member, envelope.consortium == configuration.consortium else {
+            return .failure(Refusal(verdict: .misdirected))
+        }
+        guard let key = configuration.directory.key(of: envelope.sender), envelope.isSigned(by: key) else {
+            return .failure(Refusal(verdict: .forged))
+        }
+        return .success(envelope)
+    }
+
+    /// Admits an authenticated envelope: refused as a replay, over quota or for the wrong party;
+    /// else delivered to its mailbox or held until its session opens here.
+    private func admit(_ envelope: NodeEnvelope) async -> DeliveryVerdict {
         guard !closedSessions.contains(envelope.session) else { return .replayed }
         dropExpiredHeld()
         var state = sessions[envelope.session] ?? SessionState()

@@ -251,6 +251,20 @@ public actor LedgerService {
         try wrap("checkpoint") { try ledger.isFinal(try ledger.addCosignature(cosignature, to: checkpoint)) }
     }
 
+    /// Compares a checkpoint another member's replica holds with this replica
+    /// (protocols/node.md#checkpoint-gossip).
+    /// - Parameter checkpoint: The checkpoint.
+    /// - Returns: Whether this replica covers and agrees with it (false: it is ahead of this replica).
+    /// - Throws: ``RuntimeError`` `ledgerFailure` wrapping `equivocation` (evidence stored),
+    ///   `checkpointRootMismatch` or a signature error.
+    @discardableResult
+    public func compare(_ checkpoint: SignedCheckpoint) throws -> Bool {
+        try wrap("gossiped checkpoint") { try ledger.compare(checkpoint) }
+    }
+
+    /// The checkpoint of the largest size this replica holds, if any.
+    public func newestCheckpoint() -> SignedCheckpoint? { try? ledger.newestCheckpoint() }
+
     private func wrap<T>(_ what: String, _ body: () throws -> T) throws -> T {
         do {
             return try body()

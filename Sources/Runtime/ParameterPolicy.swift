@@ -17,6 +17,12 @@ public struct ParameterPolicy: Sendable, Hashable {
     public var requiresMajorityThresholds: Bool
     /// `production` or `INSECURE test parameters`, for messages.
     public var label: String
+    /// Whether this member helps compute only results that count every participant: it joins a
+    /// secagg session only with `t = n`, and as a paillier member decrypts and accepts only an
+    /// aggregate of all `n` contributions. Two results of one contract whose contributors differ by
+    /// one member give that member's input away, and a coordinator can choose whom it leaves out
+    /// (protocols/runtime.md#refusing-dropouts); the price is that one dropout aborts the run.
+    public var refusesDropouts = false
 
     /// The minimums every deployment uses.
     public static let production = ParameterPolicy(
@@ -60,6 +66,18 @@ public struct ParameterPolicy: Sendable, Hashable {
                 .invalidConfiguration,
                 "a SecAgg threshold of \(threshold) of \(members) is below the \(label) minimum of \(Self.majority(of: members)) (more than half the members, at least 2): fewer members could unmask a single member's input")
         }
+    }
+
+    /// Checks that a session leaves no participant out, when this member refuses dropouts.
+    /// - Parameters:
+    ///   - least: The fewest contributors the session accepts (secagg's `t`, paillier's least contributors).
+    ///   - members: The session's members.
+    /// - Throws: ``RuntimeError`` `invalidConfiguration`.
+    public func checkDropouts(least: Int, members: Int) throws(RuntimeError) {
+        guard refusesDropouts, least < members else { return }
+        throw RuntimeError(
+            .invalidConfiguration,
+            "the session accepts a result of \(least) of its \(members) participants; this member takes part only in runs that count every participant (refuseDropouts): run with a threshold of \(members)")
     }
 
     /// The key ceremonies on a ledger whose parameters are below the production minimums, or

@@ -92,6 +92,7 @@ extension SessionPlan {
                 return .additive(try AdditiveConfiguration(sessionID: session, memberCount: n, vectorLength: vectorLength))
             case .secagg:
                 try policy.checkSecAgg(threshold: terms.secaggThreshold, members: n)
+                try policy.checkDropouts(least: terms.secaggThreshold, members: n)
                 // Unsigned adverts let the aggregator (the coordinator) swap members' keys and
                 // unmask an input (protocols/secagg.md): refused outside insecure test parameters.
                 guard terms.signKeyAdverts || !policy.requiresMajorityThresholds else {
@@ -106,10 +107,12 @@ extension SessionPlan {
                 else {
                     throw RuntimeError(.missingKeyCeremony, "\(label) names no key ceremony on the ledger")
                 }
+                // A member refusing dropouts keeps its own stricter bound: it decrypts and accepts
+                // only an aggregate of every participant's contribution, whatever the run declares.
                 return .paillier(
                     try PaillierAggregationConfiguration(
                         sessionID: session, memberCount: n, vectorLength: vectorLength, publicKey: publicKey,
-                        minimumContributors: max(2, min(n, Int(run.minimumContributors))),
+                        minimumContributors: policy.refusesDropouts ? n : max(2, min(n, Int(run.minimumContributors))),
                         // Each contribution signed by its member, so the aggregator cannot contribute in
                         // a member's name (protocols/paillier-aggregation.md#threat-model).
                         signatureKeys: try keys()),

@@ -180,7 +180,12 @@ struct DemoCommand: AsyncParsableCommand {
                         "summary": (try? JSONSerialization.jsonObject(with: Data(run.summary.utf8))) ?? NSNull(),
                     ]
                 },
-                "audits": outcome.audits.map { ["member": $0.member, "passed": $0.report.passed, "entries": $0.report.verifiedEntries] },
+                "audits": outcome.audits.map {
+                    [
+                        "member": $0.member, "passed": $0.report.passed, "entries": $0.report.verifiedEntries,
+                        "decryptionsChecked": $0.report.decryptions.count, "evidenceMissing": $0.report.missingEvidence.count,
+                    ]
+                },
             ]
             print(ResultTable.text(object))
         } else {
@@ -196,7 +201,7 @@ struct DemoCommand: AsyncParsableCommand {
                 if let reason = run.reason { print("  reason: \(printable(reason))") }
             }
             for (member, report) in outcome.audits {
-                print("replica of \(member): audit \(report.passed ? "passed" : "FAILED: \(report.failure.map { "\($0.rule): \($0.message)" } ?? "")"), \(report.verifiedEntries) entries")
+                print("replica of \(member): audit \(report.passed ? "passed" : "FAILED: \(report.failure.map { "\($0.rule): \($0.message)" } ?? "")"), \(report.verifiedEntries) entries, \(report.decryptions.count) paillier decryption(s) re-checked\(report.missingEvidence.isEmpty ? "" : ", \(report.missingEvidence.count) NOT checked (evidence missing)")")
             }
             print("replicas \(outcome.replicasAgree ? "hold the same log" : "DIFFER"); nodes exited \(outcome.exitStatuses.values.allSatisfy { $0 == 0 } ? "cleanly on SIGTERM" : "with \(outcome.exitStatuses)")")
             print("files: \(outcome.directory)/nodes/<member>/ (node.json, keys/, ledger.sqlite, operator/, node.log)")

@@ -160,6 +160,8 @@ extension CommandLineTests {
         #expect((object["exitStatuses"] as? [String: Int])?.values.allSatisfy { $0 == 0 } == true)
         let audits = try #require(object["audits"] as? [[String: Any]])
         #expect(audits.count == 3 && audits.allSatisfy { $0["passed"] as? Bool == true })
+        // The paillier run's decryption is re-checked on every replica: its evidence was copied.
+        #expect(audits.allSatisfy { $0["decryptionsChecked"] as? Int == 1 && $0["evidenceMissing"] as? Int == 0 }, "\(audits)")
         // Each member's directory holds only its own key.
         for member in ["st-marys", "northgate", "riverside"] {
             let keys = try FileManager.default.contentsOfDirectory(atPath: "\(directory)/nodes/\(member)/keys")

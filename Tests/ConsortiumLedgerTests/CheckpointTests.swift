@@ -33,14 +33,19 @@ struct CheckpointTests {
         expectLedgerError(.invalidCosignature) { try ledger.addCheckpoint(forged) }
     }
 
-    @Test func equivocationIsDetectedByAMember() throws {
-        // Two replicas with the same prefix; the sequencer shows each a different entry 10.
+    /// Two replicas of one log (A's store, A and B), each with the same entries and checkpoints.
+    func twoReplicas() throws -> (InMemoryLedgerStore, Ledger, Ledger) {
         let storeA = InMemoryLedgerStore()
         let ledgerA = try c.populate(storeA)
         let storeB = InMemoryLedgerStore()
         try storeB.append(try storeA.entries(from: 0, limit: 100))
         for checkpoint in try storeA.checkpoints() { try storeB.saveCheckpoint(checkpoint) }
-        let ledgerB = try Ledger(store: storeB)
+        return (storeA, ledgerA, try Ledger(store: storeB))
+    }
+
+    @Test func equivocationIsDetectedByAMember() throws {
+        // Two replicas with the same prefix; the sequencer shows each a different entry 10.
+        let (storeA, ledgerA, ledgerB) = try twoReplicas()
         try ledgerA.append(.keyCeremony(KeyCeremony(scheme: "paillier-threshold", publicKey: [1], verificationKeys: [])), author: "alice", key: c.key("alice"))
         try ledgerB.append(.keyCeremony(KeyCeremony(scheme: "paillier-threshold", publicKey: [2], verificationKeys: [])), author: "alice", key: c.key("alice"))
         let checkpointA = try ledgerA.signCheckpoint(as: "alice", key: c.key("alice"))
@@ -55,6 +60,30 @@ struct CheckpointTests {
         var notEvidence = evidence
         notEvidence.second.checkpoint.logID = .zero
         #expect(!notEvidence.isValid(sequencerKey: c.key("alice").publicKey))
+    }
+
+    @Test("gossip: a follower compares a peer's checkpoint with its replica and catches a split view, with or without a checkpoint of its own at that size")
+    func gossipComparesReplicas() throws {
+        // Replica A and replica B share a prefix; the sequencer then shows each another entry.
+        let (storeA, ledgerA, ledgerB) = try twoReplicas()
+        // A consistent checkpoint of the shared prefix is recorded; one ahead of the replica compares nothing yet.
+        let shared = try ledgerB.signCheckpoint(as: "alice", key: c.key("alice"))
+        #expect(try ledgerA.compare(shared))
+        #expect(try ledgerA.newestCheckpoint()?.checkpoint == shared.checkpoint)
+        try ledgerB.append(.keyCeremony(KeyCeremony(scheme: "s", publicKey: [2], verificationKeys: [])), author: "alice", key: c.key("alice"))
+        let forkB = try ledgerB.signCheckpoint(as: "alice", key: c.key("alice"))
+        #expect(try !ledgerA.compare(forkB))
+        // A's own entry at that position: the root differs (no checkpoint of A's at that size yet).
+        try ledgerA.append(.keyCeremony(KeyCeremony(scheme: "s", publicKey: [1], verificationKeys: [])), author: "alice", key: c.key("alice"))
+        expectLedgerError(.checkpointRootMismatch) { try ledgerA.compare(forkB) }
+        #expect(try storeA.evidence().isEmpty)
+        // With A's own signed checkpoint of that size, the two are transferable evidence.
+        _ = try ledgerA.signCheckpoint(as: "alice", key: c.key("alice"))
+        expectLedgerError(.equivocation) { try ledgerA.compare(forkB) }
+        #expect(try storeA.evidence().first?.isValid(sequencerKey: c.key("alice").publicKey) == true)
+        // A checkpoint not signed by the sequencer proves nothing.
+        let forged = SignedCheckpoint.sign(forkB.checkpoint, as: "bob", key: c.key("bob"))
+        expectLedgerError(.invalidCheckpointSignature) { try ledgerA.compare(forged) }
     }
 
     @Test func consistencyBetweenCheckpoints() throws {

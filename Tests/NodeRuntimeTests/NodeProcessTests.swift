@@ -1,5 +1,6 @@
 import Circuit
 import CircuitCompiler
+import ConsortiumLedger
 import ContractLanguage
 import Foundation
 import NodeRuntime
@@ -247,6 +248,15 @@ struct NodeProcessTests {
                 #expect((received?["readmissions"] != nil) == (index == 0), "\(family): \(names[index])")
             }
         }
+        // The paillier run's decryption evidence, filed by its coordinator, is copied to every
+        // other participant's replica, checked against the digest on its ledger.
+        for access in operators {
+            let copied = await eventually {
+                let status = Self.json((try? Self.covenant(["node", "status", "--json", "--operator", access], in: root).output) ?? "")
+                return (status["evidenceToCopy"] as? [String])?.isEmpty == true
+            }
+            #expect(copied, "the evidence did not reach the replica of \(access)")
+        }
         let recorded = try Self.covenant(["ledger", "show", "\(names[1])/ledger.sqlite"], in: root, expect: nil).output
         #expect(recorded.contains("view to role \"regulator\": \(names[0])"), "\(recorded)")
 
@@ -353,6 +363,8 @@ struct NodeProcessTests {
             // Exit 1 only for the flagged 512-bit test key; every signature, rule and proof verifies.
             let audit = try Self.covenant(["audit", "\(name)/ledger.sqlite"], in: root, expect: nil)
             #expect(!audit.output.contains("FAIL") || audit.output.contains("512"), "\(audit.output)")
+            // Every participant's replica holds the evidence: the paillier decryption is re-checked there.
+            #expect(!audit.output.contains("paillier run(s) was NOT checked"), "\(name): \(audit.output)")
         }
     }
 
@@ -420,6 +432,69 @@ struct NodeProcessTests {
         // Every participant: published.
         let full = Self.json(try Self.covenant(["run", "sums", "--json", "--operator", fixture.operators[0]], in: fixture.root).output)
         #expect(full["status"] as? String == "published", "\(full)")
+    }
+
+    @Test("a coordinator SIGKILLed mid-run and not restarted: another participant closes its run once it stayed silent for abandonedRunSeconds")
+    func silentCoordinatorsRunClosed() async throws {
+        let fixture = try ProcessConsortium.ofColumn(["v\n1\n", "v\n2\n", "v\n3\n"])
+        defer { fixture.remove() }
+        // m2 closes the runs of a coordinator silent for 2 s; m0 keeps the default (5 minutes).
+        let config = "\(fixture.root)/m2/node.json"
+        let text = try String(contentsOfFile: config, encoding: .utf8)
+        #expect(text.contains(#""insecureTestParameters": true}"#))
+        try text.replacingOccurrences(of: #""insecureTestParameters": true}"#, with: #""insecureTestParameters": true, "abandonedRunSeconds": 2}"#)
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        var nodes = try fixture.start()
+        defer { for node in nodes { node.signal(SIGKILL) } }
+        try fixture.adoptSums()
+        // m1 coordinates and dies by SIGKILL once every input is committed; it is not restarted.
+        nodes[1].signal(SIGTERM)
+        #expect(nodes[1].wait() == 0)
+        nodes[1] = try NodeProcess(config: "m1/node.json", in: fixture.root, crashAt: "coordinate")
+        #expect(try Self.covenant(["run", "sums", "--operator", fixture.operators[1]], in: fixture.root, expect: nil).status != 0)
+        _ = nodes[1].wait()
+        for access in [fixture.operators[0], fixture.operators[2]] {
+            let closed = await eventually(within: .seconds(30)) {
+                let status = Self.json((try? Self.covenant(["node", "status", "--json", "--operator", access], in: fixture.root).output) ?? "")
+                return (status["openRuns"] as? [String])?.isEmpty == true
+            }
+            #expect(closed, "the run stays open on the replica of \(access)")
+        }
+        let shown = try Self.covenant(["ledger", "show", "m0/ledger.sqlite"], in: fixture.root, expect: nil).output
+        #expect(shown.contains("coordinator m1 unreachable for") && shown.contains("closed by participant m2"), "\(shown)")
+        // A configuration with an out-of-range timeout is refused with its place in the file.
+        try text.replacingOccurrences(of: #""insecureTestParameters": true}"#, with: #""insecureTestParameters": true, "abandonedRunSeconds": 0}"#)
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let refused = try Self.covenant(["node", "run", "--config", "m2/node.json"], in: fixture.root, expect: nil)
+        #expect(refused.status == 2 && refused.error.contains("abandonedRunSeconds"), "\(refused.error)")
+    }
+
+    /// A compromised sequencer's fork: an entry and its signed checkpoint on `member`'s replica only.
+    static func fork(_ root: String, member: String, sequencer: String) async throws {
+        let (_, key, _) = try MemberKeyDirectory(path: "\(root)/\(sequencer)/keys").load()
+        let replica = try LedgerService(path: "\(root)/\(member)/ledger.sqlite")
+        _ = try await replica.append(
+            .keyCeremony(KeyCeremony(scheme: "forked", publicKey: [1], verificationKeys: [])), author: sequencer, key: key)
+        _ = try await replica.signCheckpoint(as: sequencer, key: key)
+    }
+
+    @Test("a sequencer that shows one member another log: checkpoint gossip brings it to another member, whose replica stops following the sequencer")
+    func gossipCatchesASplitView() async throws {
+        let fixture = try ProcessConsortium.ofColumn(["v\n1\n", "v\n2\n", "v\n3\n"])
+        defer { fixture.remove() }
+        try await Self.fork(fixture.root, member: "m2", sequencer: "m0")
+        let nodes = try fixture.start()
+        defer { for node in nodes { node.signal(SIGKILL) } }
+        // The real log moves on past the forked position; m1 follows it and cosigns its checkpoints.
+        try fixture.adoptSums()
+        let caught = await eventually(within: .seconds(60)) {
+            let status = Self.json((try? Self.covenant(["node", "status", "--json", "--operator", fixture.operators[1]], in: fixture.root).output) ?? "")
+            return ((status["ledger"] as? [String: Any])?["halted"] as? String)?.contains("showed m2 another log") == true
+        }
+        #expect(caught, "m1 did not learn of the fork shown to m2")
+        // The sequencer's own view is untouched; it does not gossip against itself.
+        let sequencer = Self.json(try Self.covenant(["node", "status", "--json", "--operator", fixture.operators[0]], in: fixture.root).output)
+        #expect((sequencer["ledger"] as? [String: Any])?["halted"] is NSNull, "\(sequencer)")
     }
 
     @Test("a member SIGKILLed during a secagg run and restarted while the run goes on: the survivors publish, the restarted node catches up and takes part in the next run")

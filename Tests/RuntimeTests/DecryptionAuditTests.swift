@@ -43,6 +43,41 @@ struct DecryptionAuditTests {
         #expect(!audit.notChecked.contains { $0.hasPrefix("paillier") })
     }
 
+    @Test("evidence between replicas: only to the run's participants, in parts; a replica files only the bytes its ledger records")
+    func replication() async throws {
+        let (fixture, entries, evidence) = try await Self.paillierRun()
+        let ledger = fixture.consortium.ledger
+        guard case .decryptionEvidence(let record) = entries[evidence].entry.payload else { preconditionFailure() }
+        let run = record.runID
+        let bytes = try #require(ledger.evidence.evidence(of: run))
+        #expect(await ledger.evidenceRecord(of: run) == record)
+        // The holder answers a participant part by part; a non-member or an offset past the end is refused.
+        let first = try await ledger.evidenceChunk(of: run, from: 0, limit: 100, for: fixture.names[1])
+        #expect(first.size == UInt64(bytes.count) && first.bytes == Array(bytes.prefix(100)))
+        let last = try await ledger.evidenceChunk(of: run, from: UInt64(bytes.count - 10), limit: 100, for: fixture.names[2])
+        #expect(last.bytes == Array(bytes.suffix(10)))
+        await #expect(throws: RuntimeError.self) { try await ledger.evidenceChunk(of: run, from: 0, limit: 100, for: "stranger") }
+        await #expect(throws: RuntimeError.self) {
+            try await ledger.evidenceChunk(of: run, from: UInt64(bytes.count + 1), limit: 100, for: fixture.names[1])
+        }
+        // A replica of the same log without the evidence lists it to copy, and files only the recorded bytes.
+        let replicaPath = fixture.directory.file("replica.sqlite")
+        let replica = try LedgerService(path: replicaPath)
+        try await replica.receive(entries)
+        #expect(await replica.evidenceToReplicate(for: fixture.names[1]).map(\.record) == [record])
+        #expect(await replica.evidenceToReplicate(for: "stranger").isEmpty)
+        var damaged = bytes
+        damaged[damaged.count / 2] ^= 1
+        await #expect(throws: RuntimeError.self) { try await replica.fileReplicatedEvidence(damaged, run: run) }
+        await #expect(throws: RuntimeError.self) { try await replica.fileReplicatedEvidence(Array(bytes.dropLast()), run: run) }
+        #expect(await replica.evidenceToReplicate(for: fixture.names[1]).count == 1)
+        try await replica.fileReplicatedEvidence(bytes, run: run)
+        #expect(await replica.evidenceToReplicate(for: fixture.names[1]).isEmpty)
+        // The replica's own audit now re-checks the decryption.
+        let audit = await replica.fullAudit()
+        #expect(audit.decryptions.count == 1 && audit.missingEvidence.isEmpty)
+    }
+
     /// Rebuilds the ledger up to the evidence, then appends `evidence` and `result` validly signed.
     static func forged(
         _ fixture: TestConsortium, _ entries: [SignedEntry], at index: Int,

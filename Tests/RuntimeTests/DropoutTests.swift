@@ -52,6 +52,37 @@ struct DropoutTests {
         #expect(audit.status == "aborted")
     }
 
+    @Test("members refusing dropouts: secagg with t < n is refused before the joint phase, a dropout at t = n aborts, paillier over fewer than every member aborts; with everyone, exact")
+    func refusingDropouts() async throws {
+        var policy = ParameterPolicy.insecureForTests
+        policy.refusesDropouts = true
+        let fixture = try await hospitalConsortium(count: 4, parameters: policy)
+        func run(_ family: ProtocolFamily, threshold: Int? = nil, crashes: [PartyID: UInt8] = [:]) async throws -> RunReport {
+            try await fixture.consortium.run(
+                fixture.compiled,
+                options: RunOptions(
+                    protocolFamily: family, roundTimeout: Self.deadline, secaggThreshold: threshold,
+                    transport: InMemoryTransport(faults: FaultPlan(crashes: crashes)), clock: VirtualClock()))
+        }
+        let refused = try await run(.secagg, threshold: 3)
+        #expect(!refused.isPublished)
+        #expect(refused.abortReason?.contains("refuseDropouts") == true, "\(refused.abortReason ?? "")")
+        let dropped = try await run(.secagg, threshold: 4, crashes: [PartyID(4): 1])
+        #expect(!dropped.isPublished, "a result over three of four was published")
+        let everyone = try await run(.secagg, threshold: 4)
+        #expect(everyone.isPublished, "\(everyone.abortReason ?? "")")
+        #expect(compare(everyone, with: try fixture.sqliteOracle(members: fixture.names)) == [])
+
+        try await fixture.holdTestKeyCeremony(threshold: 3)
+        let leftOut = try await run(.paillier, crashes: [PartyID(4): 1])
+        #expect(!leftOut.isPublished, "a paillier result over three of four was published")
+        let all = try await run(.paillier)
+        #expect(all.isPublished, "\(all.abortReason ?? "")")
+        #expect(all.contributors == fixture.names)
+        let audit = await fixture.consortium.audit()
+        #expect(audit.passed, "\(String(describing: audit.failure))")
+    }
+
     @Test("paillier 3-of-4: one key holder silent at decryption → exact; one member never commits → exact over three")
     func paillierAboveThreshold() async throws {
         let fixture = try await hospitalConsortium(count: 4)

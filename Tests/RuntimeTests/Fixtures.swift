@@ -141,7 +141,8 @@ func compare(_ report: RunReport, with oracle: ContractResult) -> [String] {
 
 /// A consortium of `count` hospitals with demo data in SQLite files (SQL pushdown path).
 func hospitalConsortium(
-    count: Int, rows: Int = 150, source: String = DemoData.contractSource, transport: (any Transport)? = nil
+    count: Int, rows: Int = 150, source: String = DemoData.contractSource, transport: (any Transport)? = nil,
+    parameters: ParameterPolicy = .insecureForTests
 ) async throws -> TestConsortium {
     let data = TemporaryDirectory("hospitals")
     var files: [String] = []
@@ -163,7 +164,7 @@ func hospitalConsortium(
     }
     let ledger = try LedgerService(path: directory.file("ledger.sqlite"))
     let consortium = Consortium(
-        name: "hospitals", members: members, ledger: ledger, transport: transport ?? InMemoryTransport(), parameters: .insecureForTests)
+        name: "hospitals", members: members, ledger: ledger, transport: transport ?? InMemoryTransport(), parameters: parameters)
     try await consortium.found(quorum: count / 2 + 1)
     let compiled = compile(source)
     try await consortium.adopt(compiled)
