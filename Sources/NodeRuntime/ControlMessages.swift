@@ -35,6 +35,10 @@ enum ControlRequest: Sendable {
     case evidence(runID: LedgerHash, offset: UInt64)
     /// The newest checkpoint the callee's replica holds (protocols/node.md#checkpoint-gossip).
     case checkpoint
+    /// The consortium change `id` the callee's operator drafted (protocols/node.md#consortium-changes).
+    case pendingChange(id: LedgerHash)
+    /// The caller's own endorsement of the callee's pending change `id`.
+    case endorseChange(id: LedgerHash, endorsement: Endorsement)
 
     /// The most evidence bytes one answer carries (1 MiB, well inside gRPC's 4 MiB answers).
     static let evidenceChunk = 1 << 20
@@ -73,6 +77,10 @@ enum ControlRequest: Sendable {
             w.writeUInt8(11); w.write(runID); w.writeUInt64(offset)
         case .checkpoint:
             w.writeUInt8(12)
+        case .pendingChange(let id):
+            w.writeUInt8(13); w.write(id)
+        case .endorseChange(let id, let endorsement):
+            w.writeUInt8(14); w.write(id); w.write(endorsement)
         case .padSeed(let runID, let group, let seed):
             w.writeUInt8(15); w.write(runID); Self.writeNames(group, to: &w); w.writeByteString(seed)
         }
@@ -107,6 +115,8 @@ enum ControlRequest: Sendable {
         case 10: self = .ping
         case 11: self = .evidence(runID: try r.read(LedgerHash.self), offset: try r.readUInt64())
         case 12: self = .checkpoint
+        case 13: self = .pendingChange(id: try r.read(LedgerHash.self))
+        case 14: self = .endorseChange(id: try r.read(LedgerHash.self), endorsement: try r.read(Endorsement.self))
         case 15: self = .padSeed(runID: try r.read(LedgerHash.self), group: try Self.readNames(&r), seed: try r.readByteString())
         default: throw .invalidValue("unknown control request")
         }

@@ -22,7 +22,7 @@ extension MemberNode {
             logger.info("admin request", metadata: ["command": "\(command)", "operator": "\(caller)"])
             // The operator sees the log as the sequencer holds it now, not as of the last poll.
             // Reading commands fall back on the replica when the sequencer cannot be reached.
-            if ["propose", "approve", "run"].contains(command) { try await ledger.sync() } else { try? await ledger.sync() }
+            if ["propose", "approve", "run", "change-propose", "change-endorse"].contains(command) { try await ledger.sync() } else { try? await ledger.sync() }
             switch command {
             case "status": answer = await status()
             case "list": answer = await list()
@@ -30,8 +30,15 @@ extension MemberNode {
             case "approve": answer = try await approve(try text(request, "version"))
             case "run": answer = try await coordinate(request)
             case "view": answer = try view(try text(request, "run"))
+            case "change-propose": answer = try await proposeChange(request)
+            case "change-list": answer = await listChanges()
+            case "change-show": answer = try await showChange(try text(request, "id"))
+            case "change-endorse": answer = try await endorseChange(try text(request, "id"))
+            case "change-withdraw": answer = try await withdrawChange(try text(request, "id"))
             default:
-                throw Runtime.RuntimeError(.invalidConfiguration, "unknown admin command; use status, list, propose, approve, run or view")
+                throw Runtime.RuntimeError(
+                    .invalidConfiguration,
+                    "unknown admin command; use status, list, propose, approve, run, view, change-propose, change-list, change-show, change-endorse or change-withdraw")
             }
         } catch let error as Runtime.RuntimeError {
             return Self.json(["ok": false, "code": error.code.rawValue, "message": error.message])

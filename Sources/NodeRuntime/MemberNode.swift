@@ -30,7 +30,7 @@ public actor MemberNode {
     /// The ledger replica.
     public nonisolated let ledger: ReplicatedLedger
     nonisolated let keys: MemberKeyDirectory
-    private nonisolated let signingKey: Ed25519.PrivateKey
+    nonisolated let signingKey: Ed25519.PrivateKey
     let logger: Logger
     private var adminServer: GRPCServer<HTTP2ServerTransport.Custom<NodeListenerFactory>>?
     private var adminTask: Task<Void, Never>?
@@ -54,6 +54,10 @@ public actor MemberNode {
     var evidenceRetries: [LedgerHash: (failures: Int, next: ContinuousClock.Instant)] = [:]
     private var stopping = false
     private var lastCheckpointSize: UInt64 = 0
+    /// The consortium changes this node's operators drafted, waiting for endorsements.
+    var changes: PendingChangeStore
+    /// The changes whose entry this node is submitting now (so that one is submitted once).
+    var submittingChanges: Set<LedgerHash> = []
     private let started = ContinuousClock.now
     /// Test hook: where the node kills itself with SIGKILL (`COVENANT_NODE_CRASH_AT`; protocols/node.md#testing-hooks).
     let crashPoint = ProcessInfo.processInfo.environment["COVENANT_NODE_CRASH_AT"]
@@ -90,6 +94,7 @@ public actor MemberNode {
         } else {
             data = .none
         }
+        changes = try PendingChangeStore(file: settings.ledgerPath + ".changes", logID: pinned)
         member = Runtime.Member(
             name: card.name, key: signingKey, roles: Set(me.contractRoles), ledgerRoles: me.roles, data: data)
         let directory = try MemberDirectory(registered: Array(state.members.values))
@@ -426,6 +431,10 @@ public actor MemberNode {
                     w.writeBool(newest != nil)
                     if let newest { w.writeByteString(newest.wireEncoded()) }
                 }
+            case .pendingChange(let id):
+                return try answerPendingChange(id)
+            case .endorseChange(let id, let endorsement):
+                return try await receiveEndorsement(endorsement, of: id, from: caller)
             }
         } catch let error as Runtime.RuntimeError {
             logger.warning("refused a call", metadata: ["caller": "\(caller)", "code": "\(error.code.rawValue)"])

@@ -16,8 +16,9 @@ struct RawBytesCodec: MessageSerializer, MessageDeserializer {
 /// encodings — that this release speaks. Every call and stream carries it in the metadata entry
 /// `covenant-node-revision`; a node refuses a caller of another revision (or of none: releases
 /// before revision 2) with `FAILED_PRECONDITION` and a message naming both, instead of
-/// misreading its requests. Revision 3: the `view` call carries the masked output and the
-/// `padSeed` call exists (protocols/runtime.md#output-pads). Spec: protocols/node.md#versions.
+/// misreading its requests. Revision 3: the `view` call carries the masked output, the `padSeed`
+/// call exists (protocols/runtime.md#output-pads), and so do the consortium-change calls and admin
+/// commands (protocols/node.md#consortium-changes). Spec: protocols/node.md#versions.
 enum NodeProtocol {
     static let revision = 3
     static let metadataKey = "covenant-node-revision"

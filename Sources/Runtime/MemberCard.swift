@@ -87,8 +87,25 @@ public struct MemberCard: Sendable, Hashable {
     /// - Returns: The card.
     /// - Throws: ``RuntimeError`` `invalidConfiguration` naming the file and what is wrong.
     public static func read(path: String) throws -> MemberCard {
+        let contents: [UInt8]
+        do { contents = try ConfigurationNode.contents(ofFile: path) } catch let error as DataSourceError {
+            throw RuntimeError(.invalidConfiguration, "\(error)", cause: error)
+        } catch {
+            throw RuntimeError(.invalidConfiguration, "\(path): not a member card", cause: error)
+        }
+        return try parse(contents, file: path)
+    }
+
+    /// Parses a card's JSON strictly and checks its signature (a card an operator handed to its
+    /// node, protocols/node.md#admin-channel).
+    /// - Parameters:
+    ///   - contents: The card file's contents.
+    ///   - file: The name errors give it.
+    /// - Returns: The card.
+    /// - Throws: ``RuntimeError`` `invalidConfiguration` naming the file and what is wrong.
+    public static func parse(_ contents: [UInt8], file path: String) throws -> MemberCard {
         do {
-            let root = try ConfigurationNode.read(try ConfigurationNode.contents(ofFile: path), file: path)
+            let root = try ConfigurationNode.read(contents, file: path)
             let object = try root.object(allowedKeys: ["name", "signingKey", "encryptionKey", "roles", "address", "signature"])
             func bytes(_ key: String, count: Int) throws -> [UInt8] {
                 let node = try object.required(key, expectation: "\(count * 2) hex digits")

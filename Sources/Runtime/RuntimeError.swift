@@ -60,6 +60,10 @@ public struct RuntimeError: Error, Sendable, CustomStringConvertible {
         /// cannot unmask them: it assembles no view rather than a wrong one
         /// (protocols/runtime.md#output-pads).
         case missingOutputPad = "missing-output-pad"
+        /// A consortium change (contract roles, a new member) was refused before anything was
+        /// recorded: unknown, stale, endorsed twice or by a member that may not endorse it
+        /// (protocols/node.md#consortium-changes).
+        case changeRefused = "change-refused"
     }
 
     /// What went wrong.

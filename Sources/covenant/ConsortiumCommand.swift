@@ -65,8 +65,8 @@ func parseContractRoles(_ options: [String]) throws -> [String: [String]] {
 struct ConsortiumCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "consortium",
-        abstract: "Found a consortium from the members' cards, or accept one.",
-        subcommands: [Found.self, Accept.self])
+        abstract: "Found a consortium from the members' cards, accept one, or change its members' contract roles and membership.",
+        subcommands: [Found.self, Accept.self, ChangeCommand.self])
 
     struct Found: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -18,7 +18,8 @@ enum ExitStatus: Int32, CaseIterable {
     /// A file given to the command cannot be read or is invalid: a contract, a configuration, a
     /// member's data, or a ledger read by `ledger show`, `ledger prove-*` or `run`.
     case invalidInput = 2
-    /// A run was refused before anything was recorded, or aborted (its `run-aborted` entry says why).
+    /// A run or a consortium change was refused before anything was recorded, or a run aborted
+    /// (its `run-aborted` entry says why).
     case runNotPublished = 3
     /// The command line is wrong: an unknown option, a missing or out-of-range value.
     case usage = 64
@@ -33,7 +34,7 @@ enum ExitStatus: Int32, CaseIterable {
             case .success: text = "success (a check passed)"
             case .checkFailed: text = "a check failed: audit or ledger verify FAILED, ledger show found a ledger failing verification, or a demo result differs from the oracle"
             case .invalidInput: text = "an input file cannot be read or is invalid (contract, configuration, data, ledger)"
-            case .runNotPublished: text = "a run was refused (nothing recorded) or aborted (run-aborted recorded)"
+            case .runNotPublished: text = "a run or a consortium change was refused (nothing recorded), or a run aborted (run-aborted recorded)"
             case .usage: text = "usage error: unknown option, missing or out-of-range value"
             case .internalError: text = "internal error"
             }

@@ -91,9 +91,11 @@ struct NodeProcessTests {
         /// - Parameter sources: Writes member `index`'s data into its directory and returns its
         ///   data-source configuration (JSON).
         /// - Parameter subsets: The members whose nodes take part in runs of fewer than every participant.
+        /// - Parameter ledgerRoles: Members' ledger roles other than the default (the first
+        ///   `voting,participant,sequencer`, the others `voting,participant`).
         init(
             names: [String], contractRoles: [String: [String]] = [:], paillier: Bool = false, subsets: Set<String> = [],
-            sources: (_ index: Int, _ directory: String) throws -> String
+            ledgerRoles: [String: String] = [:], sources: (_ index: Int, _ directory: String) throws -> String
         ) throws {
             root = FileManager.default.temporaryDirectory.appendingPathComponent("covenant-nodes-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
@@ -102,7 +104,7 @@ struct NodeProcessTests {
             ports = Array(chosen.prefix(names.count))
             adminPorts = Array(chosen.suffix(names.count))
             for (index, name) in names.enumerated() {
-                let roles = index == 0 ? "voting,participant,sequencer" : "voting,participant"
+                let roles = ledgerRoles[name] ?? (index == 0 ? "voting,participant,sequencer" : "voting,participant")
                 try NodeProcessTests.covenant(["member", "init", name, "--dir", "\(name)/keys", "--roles", roles], in: root)
             }
             // The contract roles the members agreed on: recorded in the genesis, checked by each member.
@@ -157,9 +159,9 @@ struct NodeProcessTests {
         func remove() { try? FileManager.default.removeItem(atPath: root) }
 
         /// Members m0, m1, … whose one source `t` is the CSV text `csv[i]` (a column `v`).
-        static func ofColumn(_ csv: [String], subsets: Set<String> = []) throws -> ProcessConsortium {
+        static func ofColumn(_ csv: [String], subsets: Set<String> = [], ledgerRoles: [String: String] = [:]) throws -> ProcessConsortium {
             let names = csv.indices.map { "m\($0)" }
-            return try ProcessConsortium(names: names, subsets: subsets) { index, directory in
+            return try ProcessConsortium(names: names, subsets: subsets, ledgerRoles: ledgerRoles) { index, directory in
                 try csv[index].write(toFile: directory + "/data.csv", atomically: true, encoding: .utf8)
                 return #"{"member": "\#(names[index])", "sources": {"t": {"kind": "csv", "path": "\#(directory)/data.csv"}}}"#
             }
@@ -190,6 +192,16 @@ struct NodeProcessTests {
 
     static func json(_ text: String) -> [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
+    }
+
+    /// `covenant node status --json` through the operator `access` (empty when the node does not answer).
+    static func status(_ access: String, in root: String) -> [String: Any] {
+        json((try? covenant(["node", "status", "--json", "--operator", access], in: root, expect: nil).output) ?? "")
+    }
+
+    /// The size of the replica of the node the operator `access` reaches (-1 when it does not answer).
+    static func ledgerSize(_ access: String, in root: String) -> Int {
+        (status(access, in: root)["ledger"] as? [String: Any])?["size"] as? Int ?? -1
     }
 
     @Test("three node processes: founding, replication, contract approval by operators, runs equal to the oracle, a killed and restarted member, SIGTERM, and audited replicas")

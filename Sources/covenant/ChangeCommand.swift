@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+
+/// `covenant consortium change roles|add-member|list|show|endorse|withdraw`: consortium changes
+/// drafted on one voting member's node and endorsed by the other voting members' operators on
+/// their own nodes (spec: protocols/node.md#consortium-changes). Parsing and printing only.
+struct ChangeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "change",
+        abstract: "Change a member's contract roles or add a member, with the voting members' endorsements gathered across their nodes.",
+        discussion: """
+            A voting member's operator drafts a change on its node ('roles' or 'add-member'); the node endorses it as its \
+            member and prints the change's id. Every other voting member's operator reviews it ('show ID') and endorses it \
+            ('endorse ID') on its own node, which fetches the change from the proposer's node, checks it against its own \
+            ledger replica and signs with its own key. At a quorum of endorsements the proposer's node records the entry.
+            """,
+        subcommands: [Roles.self, AddMember.self, List.self, Show.self, Endorse.self, Withdraw.self])
+
+    struct Access: ParsableArguments {
+        @Option(name: .customLong("operator"), help: "The operator directory (covenant operator init).")
+        var operatorDirectory: String
+        @Flag(help: "Print JSON.")
+        var json = false
+    }
+
+    /// A change held by this node or another voting member's, and the operator's access.
+    struct Reference: ParsableArguments {
+        @Argument(help: "The change id (64 hex digits; covenant consortium change list on the proposer's node).")
+        var id: String
+        @OptionGroup var access: Access
+
+        func send(_ command: String) async throws -> [String: Any] {
+            try await Operator.send(access.operatorDirectory, ["command": command, "id": id])
+        }
+    }
+
+    struct Roles: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Draft a change of one member's contract roles: the --role options are its whole list afterwards (none: it holds no role).")
+        @Argument(help: "The member whose contract roles change.")
+        var member: String
+        @Option(name: .customLong("role"), help: "A contract role the member holds afterwards (repeated).")
+        var roles: [String] = []
+        @OptionGroup var access: Access
+
+        func run() async throws {
+            let answer = try await Operator.send(
+                access.operatorDirectory, ["command": "change-propose", "change": "roles", "member": member, "contractRoles": roles])
+            ChangeCommand.report(answer, json: access.json)
+        }
+    }
+
+    struct AddMember: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "add-member",
+            abstract: "Draft the addition of a member from its card (covenant member init), with its contract roles and the quorum afterwards.",
+            discussion: "Once the addition is recorded, every member restarts its node with the new member under 'peers' (a running node reads its member directory and peers when it starts), and the new member accepts a copy of a stopped node's replica with 'covenant consortium accept' (README, 'Adding a member').")
+        @Argument(help: "The new member's card file.")
+        var card: String
+        @Option(name: .customLong("role"), help: "A contract role the new member holds (repeated).")
+        var roles: [String] = []
+        @Option(name: .customLong("quorum-after"), help: "The quorum after the addition (default: the current quorum).")
+        var quorumAfter: Int?
+        @OptionGroup var access: Access
+
+        func run() async throws {
+            guard let text = try? String(contentsOfFile: card, encoding: .utf8) else {
+                throw ExitStatus.fail(.invalidInput, "cannot read the card file \(card)")
+            }
+            var request: [String: Any] = ["command": "change-propose", "change": "add-member", "card": text, "contractRoles": roles]
+            if let quorumAfter {
+                guard quorumAfter >= 1 else { throw ValidationError("--quorum-after must be at least 1") }
+                request["quorumAfter"] = quorumAfter
+            }
+            ChangeCommand.report(try await Operator.send(access.operatorDirectory, request), json: access.json)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the changes your member's node holds pending, with their endorsements.")
+        @OptionGroup var access: Access
+
+        func run() async throws {
+            let answer = try await Operator.send(access.operatorDirectory, ["command": "change-list"])
+            if access.json { return print(Operator.text(answer)) }
+            let changes = answer["changes"] as? [[String: Any]] ?? []
+            if changes.isEmpty { print("no pending change") }
+            for change in changes { print(ChangeCommand.line(change)) }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a pending change (held by your node or another voting member's) and whether it verifies against your node's replica.")
+        @OptionGroup var change: Reference
+
+        func run() async throws {
+            let answer = try await change.send("change-show")
+            if change.access.json { return print(Operator.text(answer)) }
+            print(ChangeCommand.line(answer))
+            if let fingerprint = answer["fingerprint"] as? String {
+                print("new member's key fingerprint: \(printable(fingerprint)) (compare it with the member itself)")
+            }
+            let verified = (answer["verifiedEndorsements"] as? [String] ?? []).map(printable)
+            print("endorsements whose signatures verify against this node's replica: \(verified.isEmpty ? "none" : verified.joined(separator: ", "))")
+            if answer["verifies"] as? Bool == true {
+                print("verifies against this node's replica")
+            } else {
+                print("does NOT verify against this node's replica: \(printable(answer["problem"] as? String ?? "?"))")
+            }
+        }
+    }
+
+    struct Endorse: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Endorse a pending change as your member: your node checks it against its own replica and signs with its own key.")
+        @OptionGroup var change: Reference
+
+        func run() async throws {
+            ChangeCommand.report(try await change.send("change-endorse"), json: change.access.json)
+        }
+    }
+
+    struct Withdraw: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Forget a change your node holds pending (nothing was recorded).")
+        @OptionGroup var change: Reference
+
+        func run() async throws {
+            let answer = try await change.send("change-withdraw")
+            if change.access.json { return print(Operator.text(answer)) }
+            print("withdrew change \(answer["id"] ?? "")")
+        }
+    }
+
+    /// `change ID: KIND MEMBER …, endorsed by A, B (2 of quorum 2)`.
+    static func line(_ change: [String: Any]) -> String {
+        let roles = (change["contractRoles"] as? [String] ?? []).map(printable).joined(separator: ",")
+        let endorsers = (change["endorsements"] as? [String] ?? []).map(printable)
+        var what = "\(change["kind"] ?? "?") \(printable(change["member"] as? String ?? "?")) contract roles [\(roles)]"
+        if let quorum = change["quorumAfter"] { what += ", ledger roles [\((change["roles"] as? [String] ?? []).joined(separator: ","))], quorum after \(quorum)" }
+        return "change \(change["id"] ?? "?") by \(printable(change["proposer"] as? String ?? "?")): \(what); endorsed by \(endorsers.joined(separator: ", ")) (\(endorsers.count) of quorum \(change["quorum"] ?? "?"))"
+    }
+
+    static func report(_ answer: [String: Any], json: Bool) {
+        if json { return print(Operator.text(answer)) }
+        print(line(answer))
+        if answer["status"] as? String == "recorded" {
+            print("recorded on the ledger as entry \(answer["entry"] ?? "?")")
+        } else {
+            print("pending: each other voting member's operator runs 'covenant consortium change endorse \(answer["id"] ?? "ID")' on its own node")
+        }
+    }
+}

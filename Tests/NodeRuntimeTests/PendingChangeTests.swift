@@ -1,0 +1,127 @@
+import ConsortiumLedger
+import CryptoPrimitives
+import Foundation
+import Runtime
+import Testing
+@testable import NodeRuntime
+
+/// The pending consortium changes a node keeps (protocols/node.md#consortium-changes): what an
+/// endorser signs is what the ledger checks, endorsements are refused from anyone but a current
+/// voting member signing as itself, once each, a change goes stale when the membership moves on,
+/// and the store survives a restart and is bounded.
+@Suite("Pending consortium changes")
+struct PendingChangeTests {
+    let keys = ["a": Ed25519.PrivateKey(), "b": Ed25519.PrivateKey(), "c": Ed25519.PrivateKey()]
+
+    /// a (voting, sequencer), b (voting), c (participant only); quorum 2.
+    func ledger() throws -> Ledger {
+        let members = [
+            ConsortiumLedger.Member(name: "a", publicKey: keys["a"]!.publicKey, roles: [.voting, .sequencer, .participant]),
+            ConsortiumLedger.Member(name: "b", publicKey: keys["b"]!.publicKey, roles: [.voting, .participant]),
+            ConsortiumLedger.Member(name: "c", publicKey: keys["c"]!.publicKey, roles: [.participant]),
+        ]
+        return try Ledger.create(
+            in: InMemoryLedgerStore(), genesis: Genesis(consortium: "t", nonce: Array(repeating: 7, count: 16), members: members, quorum: 2),
+            founder: "a", key: keys["a"]!)
+    }
+
+    func endorsement(_ change: PendingChange, by signer: String, key: String? = nil, logID: LedgerHash) -> Endorsement {
+        Endorsement(signer: signer, signature: keys[key ?? signer]!.signature(for: change.endorsementMessage(logID: logID)))
+    }
+
+    func temporaryFile() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("changes-\(UUID().uuidString)").path
+    }
+
+    @Test("a roles change endorsed by a quorum of voting members is what the ledger accepts; refused endorsements; stale afterwards")
+    func rolesChange() throws {
+        let ledger = try ledger()
+        let state = ledger.state
+        let logID = ledger.logID
+        var change = PendingChange(
+            change: .roles(ContractRoleChange(member: "c", contractRoles: ["regulator"])), proposer: "a",
+            basis: PendingChange.membershipDigest(of: state))
+        try change.check(against: state)
+        let id = change.id(logID: logID)
+        change = change.adding(endorsement(change, by: "a", logID: logID))
+        #expect(change.id(logID: logID) == id, "the id names the subject, not the endorsements")
+
+        // Refused: a non-voting member, a signature by another key, a name other than the caller's, twice.
+        #expect(throws: RuntimeError.self) { try change.checkEndorsement(endorsement(change, by: "c", logID: logID), by: "c", in: state) }
+        #expect(throws: RuntimeError.self) { try change.checkEndorsement(endorsement(change, by: "b", key: "c", logID: logID), by: "b", in: state) }
+        #expect(throws: RuntimeError.self) { try change.checkEndorsement(endorsement(change, by: "b", logID: logID), by: "c", in: state) }
+        let again = #expect(throws: RuntimeError.self) { try change.checkEndorsement(endorsement(change, by: "a", logID: logID), by: "a", in: state) }
+        #expect(again?.code == .changeRefused && again?.message.contains("already endorsed") == true)
+        let fromB = endorsement(change, by: "b", logID: logID)
+        try change.checkEndorsement(fromB, by: "b", in: state)
+        #expect(change.adding(endorsement(change, by: "b", key: "c", logID: logID)).verifiedEndorsers(in: state) == ["a"])
+        change = change.adding(fromB)
+        #expect(change.verifiedEndorsers(in: state) == ["a", "b"])
+
+        // Below quorum the ledger refuses it; at quorum it records it.
+        guard case .contractRolesChanged(var one) = change.payload else { Issue.record("not a roles change"); return }
+        one.endorsements = Array(one.endorsements.prefix(1))
+        #expect(throws: LedgerError.self) { try ledger.append(.contractRolesChanged(one), author: "a", key: keys["a"]!) }
+        try ledger.append(change.payload, author: "a", key: keys["a"]!)
+        #expect(ledger.state.members["c"]?.contractRoles == ["regulator"])
+
+        // The membership moved on: the same change is stale.
+        let stale = #expect(throws: RuntimeError.self) { try change.check(against: ledger.state) }
+        #expect(stale?.message.contains("stale") == true)
+    }
+
+    @Test("an addition is checked against the replica: a fresh name and key, ledger roles, and a reachable quorum")
+    func addMember() throws {
+        let state = try ledger().state
+        let basis = PendingChange.membershipDigest(of: state)
+        func addition(_ name: String, _ key: Ed25519.PublicKey, roles: MemberRoles = [.voting, .participant], quorum: UInt32 = 2) -> PendingChange {
+            PendingChange(
+                change: .addMember(MemberAddition(member: .init(name: name, publicKey: key, roles: roles, contractRoles: ["auditor"]), quorumAfter: quorum)),
+                proposer: "a", basis: basis)
+        }
+        let fresh = Ed25519.PrivateKey().publicKey
+        try addition("d", fresh).check(against: state)
+        try addition("d", fresh, quorum: 3).check(against: state)
+        #expect(throws: RuntimeError.self) { try addition("b", fresh).check(against: state) }
+        #expect(throws: RuntimeError.self) { try addition("d", keys["c"]!.publicKey).check(against: state) }
+        #expect(throws: RuntimeError.self) { try addition("d", fresh, quorum: 4).check(against: state) }
+        #expect(throws: RuntimeError.self) { try addition("d", fresh, roles: [.participant], quorum: 3).check(against: state) }
+        #expect(throws: RuntimeError.self) { try addition("d", fresh, quorum: 0).check(against: state) }
+    }
+
+    @Test("the store survives a restart, refuses a damaged file, forgets removed changes and is bounded")
+    func store() throws {
+        let ledger = try ledger()
+        let logID = ledger.logID
+        let basis = PendingChange.membershipDigest(of: ledger.state)
+        let file = temporaryFile()
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        var store = try PendingChangeStore(file: file, logID: logID)
+        #expect(store.all.isEmpty)
+        var change = PendingChange(change: .roles(ContractRoleChange(member: "b", contractRoles: ["regulator", "auditor"])), proposer: "a", basis: basis)
+        change = change.adding(endorsement(change, by: "a", logID: logID))
+        try store.keep(change)
+        let id = change.id(logID: logID)
+
+        let reopened = try PendingChangeStore(file: file, logID: logID)
+        #expect(reopened.change(id) == change)
+        #expect(reopened.all.count == 1)
+
+        store = reopened
+        try store.remove(id)
+        #expect(try PendingChangeStore(file: file, logID: logID).all.isEmpty)
+
+        for index in 0..<PendingChangeStore.maximumCount {
+            try store.keep(PendingChange(change: .roles(ContractRoleChange(member: "b", contractRoles: ["r\(index)"])), proposer: "a", basis: basis))
+        }
+        let full = #expect(throws: RuntimeError.self) {
+            try store.keep(PendingChange(change: .roles(ContractRoleChange(member: "c", contractRoles: ["x"])), proposer: "a", basis: basis))
+        }
+        #expect(full?.code == .changeRefused)
+        #expect(try PendingChangeStore(file: file, logID: logID).all.count == PendingChangeStore.maximumCount)
+
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: file))
+        let damaged = #expect(throws: RuntimeError.self) { try PendingChangeStore(file: file, logID: logID) }
+        #expect(damaged?.code == .invalidConfiguration)
+    }
+}
