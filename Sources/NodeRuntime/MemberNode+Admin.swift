@@ -30,6 +30,7 @@ extension MemberNode {
             case "approve": answer = try await approve(try text(request, "version"))
             case "run": answer = try await coordinate(request)
             case "view": answer = try view(try text(request, "run"))
+            case "peer": answer = try await setPeer(try text(request, "member"), try text(request, "address"))
             case "change-propose": answer = try await proposeChange(request)
             case "change-list": answer = await listChanges()
             case "change-show": answer = try await showChange(try text(request, "id"))
@@ -38,7 +39,7 @@ extension MemberNode {
             default:
                 throw Runtime.RuntimeError(
                     .invalidConfiguration,
-                    "unknown admin command; use status, list, propose, approve, run, view, change-propose, change-list, change-show, change-endorse or change-withdraw")
+                    "unknown admin command; use status, list, propose, approve, run, view, peer, change-propose, change-list, change-show, change-endorse or change-withdraw")
             }
         } catch let error as Runtime.RuntimeError {
             return Self.json(["ok": false, "code": error.code.rawValue, "message": error.message])
@@ -82,6 +83,19 @@ extension MemberNode {
             ],
             "uptimeSeconds": uptimeSeconds,
         ]
+    }
+
+    /// Sets where this node reaches a member's node: a member the ledger admitted while the node
+    /// runs (protocols/node.md#consortium-changes), or a peer that moved. In effect until the
+    /// node stops; the operator also adds it to `peers` in node.json for the next start.
+    func setPeer(_ member: String, _ text: String) async throws -> [String: Any] {
+        guard let address = NodeAddress(parsing: text) else {
+            throw Runtime.RuntimeError(.invalidConfiguration, "the address must be host:port with a port from 1 to 65535")
+        }
+        guard member != name else { throw Runtime.RuntimeError(.invalidConfiguration, "\(member) is this node's own member") }
+        await followMembershipNow()
+        try await transport.setPeer(member, at: address)
+        return ["member": member, "address": "\(address)"]
     }
 
     func list() async -> [String: Any] {

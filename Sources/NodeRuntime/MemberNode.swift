@@ -231,6 +231,7 @@ public actor MemberNode {
                     continue
                 }
             }
+            await followMembershipNow()
             if !stopping {
                 await closeAbandonedRuns()
                 await closeRunsOfSilentCoordinators()
@@ -238,6 +239,20 @@ public actor MemberNode {
                 await gossipCheckpoint()
             }
             try? await Task.sleep(for: .milliseconds(ledger.isSequencer ? 500 : 200))
+        }
+    }
+
+    /// Keeps the transport's member registry in step with the replica's members: a member the
+    /// ledger admitted is accepted from its next handshake, one it removed is refused from now on
+    /// (protocols/node.md#tls-identities-and-pinning).
+    func followMembershipNow() async {
+        let members = Array(await ledger.state.members.values)
+        guard !transport.configuration.directory.matches(members) else { return }
+        do {
+            let removed = try await transport.refreshDirectory(members)
+            logger.notice("member registry follows the ledger", metadata: ["members": "\(members.count)", "removed": "\(removed)"])
+        } catch {
+            logger.error("the member registry could not follow the ledger", metadata: ["error": "\(error)"])
         }
     }
 
@@ -332,6 +347,11 @@ public actor MemberNode {
 
     /// Answers one call from another member's node (protocols/node.md#control-calls).
     func handle(_ bytes: [UInt8], from caller: String) async -> [UInt8] {
+        // A connection authenticated before its member was removed from the ledger stays open
+        // until it closes, but carries nothing from then on.
+        guard transport.configuration.directory.key(of: caller) != nil else {
+            return ControlResponse.refusal(Runtime.RuntimeError(.peerRefused, "\(caller) is no longer a registered member", member: name))
+        }
         let request: ControlRequest
         do {
             request = try ControlRequest(decoding: bytes, limits: .default)

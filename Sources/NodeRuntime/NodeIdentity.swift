@@ -5,6 +5,7 @@ import Foundation
 import NIOSSL
 import Runtime
 import SwiftASN1
+import Synchronization
 import X509
 
 /// A member node's TLS identity: a self-signed X.509 certificate over the member's registered
@@ -81,26 +82,44 @@ public struct NodeIdentity: Sendable, CustomStringConvertible {
 
 /// The pinned member registry: each registered member's name and Ed25519 key, as the ledger
 /// records them. The only acceptable TLS peers and envelope signers.
-/// Spec: protocols/node.md#tls-identities-and-pinning.
+///
+/// Copies share one registry: a node hands the same registry to its listener, its links and its
+/// envelope checks, and ``replace(with:)`` changes it for all of them at once when the ledger
+/// admits or removes a member (protocols/node.md#tls-identities-and-pinning).
 public struct MemberDirectory: Sendable {
-    private var keys: [String: Ed25519.PublicKey] = [:]
-    private var names: [Ed25519.PublicKey: String] = [:]
+    /// Each member's key, and each key's member.
+    private struct Entries: Sendable {
+        var keys: [String: Ed25519.PublicKey] = [:]
+        var names: [Ed25519.PublicKey: String] = [:]
+
+        init(_ members: [(name: String, publicKey: Ed25519.PublicKey)]) throws(RuntimeError) {
+            for (name, key) in members {
+                guard ConsortiumLedgerNames.isValid(name) else {
+                    throw RuntimeError(.invalidConfiguration, "member name '\(name.prefix(64))' is not a valid ledger name")
+                }
+                guard keys[name] == nil, names[key] == nil else {
+                    throw RuntimeError(.invalidConfiguration, "member \(name) or its key appears twice in the registry")
+                }
+                keys[name] = key
+                names[key] = name
+            }
+        }
+    }
+
+    /// The registry, shared by every copy.
+    private final class Storage: Sendable {
+        let entries: Mutex<Entries>
+        init(_ entries: Entries) { self.entries = Mutex(entries) }
+    }
+
+    private let storage: Storage
 
     /// A registry.
     /// - Parameter members: Each member's name and key.
     /// - Throws: ``RuntimeError`` `invalidConfiguration` for an invalid or repeated name, or a key
     ///   registered twice.
     public init(_ members: [(name: String, publicKey: Ed25519.PublicKey)]) throws {
-        for (name, key) in members {
-            guard ConsortiumLedgerNames.isValid(name) else {
-                throw RuntimeError(.invalidConfiguration, "member name '\(name.prefix(64))' is not a valid ledger name")
-            }
-            guard keys[name] == nil, names[key] == nil else {
-                throw RuntimeError(.invalidConfiguration, "member \(name) or its key appears twice in the registry")
-            }
-            keys[name] = key
-            names[key] = name
-        }
+        storage = Storage(try Entries(members))
     }
 
     /// The registry of the members a ledger records (its genesis and membership entries).
@@ -110,18 +129,41 @@ public struct MemberDirectory: Sendable {
         try self.init(registered.map { (name: $0.name, publicKey: $0.publicKey) })
     }
 
+    /// Replaces the registry, for every copy, with the members a ledger now records.
+    /// - Parameter registered: The ledger's members.
+    /// - Returns: The members no longer registered.
+    /// - Throws: ``RuntimeError`` `invalidConfiguration` as ``init(_:)`` (the registry is then unchanged).
+    @discardableResult
+    public func replace(with registered: [ConsortiumLedger.Member]) throws -> [String] {
+        let entries = try Entries(registered.map { (name: $0.name, publicKey: $0.publicKey) })
+        return storage.entries.withLock { current in
+            let removed = current.keys.keys.filter { entries.keys[$0] == nil }.sorted()
+            current = entries
+            return removed
+        }
+    }
+
+    /// Whether the registry holds exactly these members with these keys.
+    /// - Parameter registered: The ledger's members.
+    /// - Returns: True when nothing would change.
+    public func matches(_ registered: [ConsortiumLedger.Member]) -> Bool {
+        storage.entries.withLock { current in
+            current.keys.count == registered.count && registered.allSatisfy { current.keys[$0.name] == $0.publicKey }
+        }
+    }
+
     /// The registered key of `member`.
     /// - Parameter member: The name.
     /// - Returns: The key, if registered.
-    public func key(of member: String) -> Ed25519.PublicKey? { keys[member] }
+    public func key(of member: String) -> Ed25519.PublicKey? { storage.entries.withLock { $0.keys[member] } }
 
     /// The member registered with `key`.
     /// - Parameter key: A key.
     /// - Returns: The name, if registered.
-    public func member(withKey key: Ed25519.PublicKey) -> String? { names[key] }
+    public func member(withKey key: Ed25519.PublicKey) -> String? { storage.entries.withLock { $0.names[key] } }
 
     /// The registered names, sorted.
-    public var members: [String] { keys.keys.sorted() }
+    public var members: [String] { storage.entries.withLock { $0.keys.keys.sorted() } }
 }
 
 /// The `host:port` a member node listens on.

@@ -1,6 +1,7 @@
 import CryptoPrimitives
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
+public import ConsortiumLedger
 public import MPCProtocols
 import NIOCore
 import NIOPosix
@@ -140,6 +141,27 @@ public actor NodeTransport: Transport {
         guard peers[peer] != address else { return }
         peers[peer] = address
         if let old = outboxes.removeValue(forKey: peer) { await old.shutdown() }
+    }
+
+    /// Brings the member registry in step with the ledger, for the listener, the links and the
+    /// envelope checks at once: a member the ledger admitted can connect from its next handshake
+    /// (its address is set with ``setPeer(_:at:)``); a member it removed is refused from then on
+    /// — its envelopes as `forged`, its handshakes — and its link and address are dropped.
+    /// - Parameter registered: The members the ledger records.
+    /// - Returns: The members no longer registered.
+    /// - Throws: ``RuntimeError`` `invalidConfiguration` if the ledger's members do not form a
+    ///   registry, or no longer register this node's own key (nothing changes then).
+    @discardableResult
+    public func refreshDirectory(_ registered: [ConsortiumLedger.Member]) async throws -> [String] {
+        guard registered.contains(where: { $0.name == member && $0.publicKey == configuration.identity.publicKey }) else {
+            throw Runtime.RuntimeError(.invalidConfiguration, "the ledger no longer registers \(member) with this node's key", member: member)
+        }
+        let removed = try configuration.directory.replace(with: registered)
+        for name in removed {
+            peers[name] = nil
+            if let outbox = outboxes.removeValue(forKey: name) { await outbox.shutdown() }
+        }
+        return removed
     }
 
     // MARK: Lifecycle

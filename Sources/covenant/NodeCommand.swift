@@ -4,13 +4,13 @@ import CryptoPrimitives
 import NodeRuntime
 import Runtime
 
-/// `covenant node run|status` and `covenant operator init`: a member's long-running node and its
+/// `covenant node run|status|peer` and `covenant operator init`: a member's long-running node and its
 /// operator's access to it (spec: protocols/node.md). Parsing and printing only.
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "node",
         abstract: "Run this member's node, or ask a running node for its status.",
-        subcommands: [Run.self, Status.self])
+        subcommands: [Run.self, Status.self, Peer.self])
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -54,6 +54,24 @@ struct NodeCommand: AsyncParsableCommand {
                     print("runs in progress: \(status["runsInProgress"] ?? 0); coordinated: \((status["runsCoordinated"] as? [Any])?.count ?? 0); views held: \(status["views"] ?? 0)")
                 }
             }
+        }
+    }
+
+    struct Peer: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Tell a running node where another member's node listens.",
+            discussion: "For a member the ledger admitted while the nodes run, or a peer that moved: in effect at once and until the node stops; add it to 'peers' in node.json for the next start.")
+
+        @Argument(help: "The member.")
+        var member: String
+        @Argument(help: "Its node's host:port.")
+        var address: String
+        @Option(name: .customLong("operator"), help: "The operator directory (covenant operator init).")
+        var operatorDirectory: String
+
+        func run() async throws {
+            let answer = try await Operator.send(operatorDirectory, ["command": "peer", "member": member, "address": address], timeout: .seconds(30))
+            print("\(printable(answer["member"] as? String ?? member)) at \(printable(answer["address"] as? String ?? address))")
         }
     }
 }

@@ -1,3 +1,4 @@
+import ConsortiumLedger
 import CryptoPrimitives
 import MPCProtocols
 import NodeRuntime
@@ -103,6 +104,42 @@ struct EnvelopeSecurityTests {
         #expect(received[.misdirected] == 2)
         #expect(received[.wrongParty] == 1)
         #expect(received[.malformed] == 3)
+    }
+}
+
+/// A running node's registry follows the ledger's members (protocols/node.md#tls-identities-and-pinning).
+@Suite("Node transport: the member registry follows the ledger")
+struct RegistryTests {
+    @Test("a member the ledger removed: refused at once on a running node, its envelopes as forged on the connection it had and its new handshakes; one it admits is accepted")
+    func removedAndAdmitted() async throws {
+        let network = try await TestNetwork.make(["alpha", "bravo", "charlie"])
+        defer { Task { await network.stop() } }
+        let session = try newSession()
+        try await network.register(session, roster: [PartyID(1): "alpha", PartyID(2): "bravo", PartyID(3): "charlie"])
+        _ = try await network.node("bravo").open(session: session, party: PartyID(2))
+        func envelope(_ sequence: UInt64) -> [UInt8] {
+            NodeEnvelope.seal(
+                TransportMessage(session: session, from: PartyID(3), to: PartyID(2), round: 1, bytes: [UInt8(sequence)]),
+                consortium: network.consortium, sender: "charlie", receiver: "bravo", sequence: sequence, signingKey: network.keys["charlie"]!
+            ).wireEncoded()
+        }
+        let charlie = try network.link(as: "charlie", to: "bravo")
+        #expect(try await charlie.deliver(envelope(0)) == .accepted)
+        func member(_ name: String) -> ConsortiumLedger.Member {
+            ConsortiumLedger.Member(name: name, publicKey: network.keys[name]!.publicKey, roles: [.voting, .participant])
+        }
+        // The ledger removes charlie: the registry (shared by the listener, links and checks) drops it.
+        #expect(try await network.node("bravo").refreshDirectory([member("alpha"), member("bravo")]) == ["charlie"])
+        #expect(try await charlie.deliver(envelope(1)) == .forged)
+        await charlie.close()
+        await #expect(throws: (any Error).self) { try await network.link(as: "charlie", to: "bravo").deliver(envelope(2)) }
+        // A node the ledger no longer registers itself refuses to follow it.
+        await #expect(throws: RuntimeError.self) { try await network.node("bravo").refreshDirectory([member("alpha")]) }
+        // Admitted again: accepted from its next handshake.
+        #expect(try await network.node("bravo").refreshDirectory([member("alpha"), member("bravo"), member("charlie")]).isEmpty)
+        let again = try network.link(as: "charlie", to: "bravo")
+        #expect(try await again.deliver(envelope(3)) == .accepted)
+        await again.close()
     }
 }
 
