@@ -38,8 +38,16 @@ extension MemberNode {
             change = .addMember(MemberAddition(
                 member: ConsortiumLedger.Member(name: card.name, publicKey: card.signingKey, roles: card.roles, contractRoles: contractRoles),
                 quorumAfter: UInt32(quorum)))
+        case "remove-member":
+            guard let member = request["member"] as? String else {
+                throw RuntimeError(.invalidConfiguration, "a remove-member change names its \"member\"")
+            }
+            let voting = state.votingMemberCount - (state.members[member]?.roles.contains(.voting) == true ? 1 : 0)
+            let quorum = request["quorumAfter"] as? Int ?? min(state.quorum, max(1, voting))
+            guard (1...Int(UInt32.max)).contains(quorum) else { throw RuntimeError(.changeRefused, "the quorum after the change must be positive") }
+            change = .removeMember(MemberRemoval(name: member, quorumAfter: UInt32(quorum)))
         default:
-            throw RuntimeError(.invalidConfiguration, "a change is \"roles\" or \"add-member\"")
+            throw RuntimeError(.invalidConfiguration, "a change is \"roles\", \"add-member\" or \"remove-member\"")
         }
         var pending = PendingChange(change: change, proposer: name, basis: PendingChange.membershipDigest(of: state))
         try pending.check(against: state)

@@ -48,6 +48,8 @@ public actor MemberNode {
     /// and when to ask again (closeRunsOfSilentCoordinators).
     var silentCoordinators: [String: (since: ContinuousClock.Instant, next: ContinuousClock.Instant)] = [:]
     var coordinatorsAsked = ContinuousClock.now
+    /// The member count of the last membership the registry could not follow (logged once).
+    var membershipRefused = -1
     /// Checkpoint gossip: the next peer to ask, and when (gossipCheckpoint).
     var gossip = (peer: 0, next: ContinuousClock.now)
     /// Evidence copies that failed: how often, and when to try again (replicateEvidence).
@@ -252,6 +254,9 @@ public actor MemberNode {
             let removed = try await transport.refreshDirectory(members)
             logger.notice("member registry follows the ledger", metadata: ["members": "\(members.count)", "removed": "\(removed)"])
         } catch {
+            // Logged once per membership the registry cannot follow (e.g. this member was removed).
+            guard membershipRefused != members.count else { return }
+            membershipRefused = members.count
             logger.error("the member registry could not follow the ledger", metadata: ["error": "\(error)"])
         }
     }

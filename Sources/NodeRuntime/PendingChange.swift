@@ -5,14 +5,15 @@ import Runtime
 import WireFormat
 
 /// A consortium change a member's operator drafted on its node and that waits for the voting
-/// members' endorsements (rule L5): a `contract-roles-changed` or a `member-added` entry's
-/// payload. Its id is SHA-256 of the endorsement message (``LedgerEntry/endorsementMessage(kind:logID:subject:)``),
+/// members' endorsements (rule L5): a `contract-roles-changed`, `member-added` or
+/// `member-removed` entry's payload. Its id is SHA-256 of the endorsement message (``LedgerEntry/endorsementMessage(kind:logID:subject:)``),
 /// so the id names exactly what each endorser signs. Spec: protocols/node.md#consortium-changes.
 struct PendingChange: Sendable, Hashable {
     /// The change, its endorsements gathered so far inside.
     enum Change: Sendable, Hashable {
         case roles(ContractRoleChange)
         case addMember(MemberAddition)
+        case removeMember(MemberRemoval)
     }
 
     /// The change.
@@ -27,6 +28,7 @@ struct PendingChange: Sendable, Hashable {
         switch change {
         case .roles: .contractRolesChanged
         case .addMember: .memberAdded
+        case .removeMember: .memberRemoved
         }
     }
 
@@ -34,6 +36,7 @@ struct PendingChange: Sendable, Hashable {
         switch change {
         case .roles(let change): .contractRolesChanged(change)
         case .addMember(let addition): .memberAdded(addition)
+        case .removeMember(let removal): .memberRemoved(removal)
         }
     }
 
@@ -41,6 +44,7 @@ struct PendingChange: Sendable, Hashable {
         switch change {
         case .roles(let change): change.endorsements
         case .addMember(let addition): addition.endorsements
+        case .removeMember(let removal): removal.endorsements
         }
     }
 
@@ -50,6 +54,7 @@ struct PendingChange: Sendable, Hashable {
         switch change {
         case .roles(let change): change.encodeSubject(to: &writer)
         case .addMember(let addition): addition.encodeSubject(to: &writer)
+        case .removeMember(let removal): removal.encodeSubject(to: &writer)
         }
         return writer.bytes
     }
@@ -72,6 +77,9 @@ struct PendingChange: Sendable, Hashable {
         case .addMember(var addition):
             addition.endorsements.append(endorsement)
             copy.change = .addMember(addition)
+        case .removeMember(var removal):
+            removal.endorsements.append(endorsement)
+            copy.change = .removeMember(removal)
         }
         return copy
     }
@@ -125,6 +133,17 @@ struct PendingChange: Sendable, Hashable {
             guard addition.quorumAfter >= 1, Int(addition.quorumAfter) <= voting else {
                 throw RuntimeError(.changeRefused, "the quorum after the change must be between 1 and the \(voting) voting members")
             }
+        case .removeMember(let removal):
+            guard let member = state.members[removal.name] else { throw RuntimeError(.changeRefused, "\(removal.name) is not a current member") }
+            // Every node follows the sequencer it found at start; removing it would leave them
+            // following a member the ledger no longer knows.
+            guard !member.roles.contains(.sequencer) else {
+                throw RuntimeError(.changeRefused, "\(removal.name) is the sequencer the nodes follow; it cannot be removed")
+            }
+            let voting = state.votingMemberCount - (member.roles.contains(.voting) ? 1 : 0)
+            guard voting >= 1, removal.quorumAfter >= 1, Int(removal.quorumAfter) <= voting else {
+                throw RuntimeError(.changeRefused, "the quorum after the change must be between 1 and the \(voting) voting members left")
+            }
         }
     }
 
@@ -174,6 +193,9 @@ struct PendingChange: Sendable, Hashable {
             object["roles"] = addition.member.roles.names
             object["contractRoles"] = addition.member.contractRoles
             object["quorumAfter"] = Int(addition.quorumAfter)
+        case .removeMember(let removal):
+            object["member"] = removal.name
+            object["quorumAfter"] = Int(removal.quorumAfter)
         }
         return object
     }
@@ -187,6 +209,7 @@ extension PendingChange: WireCodable {
         switch change {
         case .roles(let change): writer.write(change)
         case .addMember(let addition): writer.write(addition)
+        case .removeMember(let removal): writer.write(removal)
         }
         writer.writeString(proposer)
         writer.write(basis)
@@ -196,6 +219,7 @@ extension PendingChange: WireCodable {
         switch try reader.readUInt16() {
         case LedgerEntry.Kind.contractRolesChanged.rawValue: change = .roles(try ContractRoleChange(from: &reader))
         case LedgerEntry.Kind.memberAdded.rawValue: change = .addMember(try MemberAddition(from: &reader))
+        case LedgerEntry.Kind.memberRemoved.rawValue: change = .removeMember(try MemberRemoval(from: &reader))
         default: throw .invalidValue("not a consortium change")
         }
         proposer = try reader.readString()

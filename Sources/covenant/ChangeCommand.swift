@@ -1,20 +1,20 @@
 import ArgumentParser
 import Foundation
 
-/// `covenant consortium change roles|add-member|list|show|endorse|withdraw`: consortium changes
+/// `covenant consortium change roles|add-member|remove-member|list|show|endorse|withdraw`: consortium changes
 /// drafted on one voting member's node and endorsed by the other voting members' operators on
 /// their own nodes (spec: protocols/node.md#consortium-changes). Parsing and printing only.
 struct ChangeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "change",
-        abstract: "Change a member's contract roles or add a member, with the voting members' endorsements gathered across their nodes.",
+        abstract: "Change a member's contract roles, add or remove a member, with the voting members' endorsements gathered across their nodes.",
         discussion: """
-            A voting member's operator drafts a change on its node ('roles' or 'add-member'); the node endorses it as its \
+            A voting member's operator drafts a change on its node ('roles', 'add-member' or 'remove-member'); the node endorses it as its \
             member and prints the change's id. Every other voting member's operator reviews it ('show ID') and endorses it \
             ('endorse ID') on its own node, which fetches the change from the proposer's node, checks it against its own \
             ledger replica and signs with its own key. At a quorum of endorsements the proposer's node records the entry.
             """,
-        subcommands: [Roles.self, AddMember.self, List.self, Show.self, Endorse.self, Withdraw.self])
+        subcommands: [Roles.self, AddMember.self, RemoveMember.self, List.self, Show.self, Endorse.self, Withdraw.self])
 
     struct Access: ParsableArguments {
         @Option(name: .customLong("operator"), help: "The operator directory (covenant operator init).")
@@ -54,7 +54,7 @@ struct ChangeCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "add-member",
             abstract: "Draft the addition of a member from its card (covenant member init), with its contract roles and the quorum afterwards.",
-            discussion: "Once the addition is recorded, every member restarts its node with the new member under 'peers' (a running node reads its member directory and peers when it starts), and the new member accepts a copy of a stopped node's replica with 'covenant consortium accept' (README, 'Adding a member').")
+            discussion: "Once the addition is recorded, every running node accepts the new member (its registry follows the ledger); each operator gives its node the new member's address ('covenant node peer') and adds it under 'peers' in node.json, and the new member accepts a copy of a stopped node's replica with 'covenant consortium accept' (README, 'Adding a member').")
         @Argument(help: "The new member's card file.")
         var card: String
         @Option(name: .customLong("role"), help: "A contract role the new member holds (repeated).")
@@ -68,6 +68,27 @@ struct ChangeCommand: AsyncParsableCommand {
                 throw ExitStatus.fail(.invalidInput, "cannot read the card file \(card)")
             }
             var request: [String: Any] = ["command": "change-propose", "change": "add-member", "card": text, "contractRoles": roles]
+            if let quorumAfter {
+                guard quorumAfter >= 1 else { throw ValidationError("--quorum-after must be at least 1") }
+                request["quorumAfter"] = quorumAfter
+            }
+            ChangeCommand.report(try await Operator.send(access.operatorDirectory, request), json: access.json)
+        }
+    }
+
+    struct RemoveMember: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "remove-member",
+            abstract: "Draft the removal of a member, with the quorum afterwards.",
+            discussion: "Once the removal is recorded, every node refuses the member at once: its handshakes, its messages and its calls (its registry follows the ledger). The sequencer cannot be removed.")
+        @Argument(help: "The member to remove.")
+        var member: String
+        @Option(name: .customLong("quorum-after"), help: "The quorum after the removal (default: the current quorum, at most the voting members left).")
+        var quorumAfter: Int?
+        @OptionGroup var access: Access
+
+        func run() async throws {
+            var request: [String: Any] = ["command": "change-propose", "change": "remove-member", "member": member]
             if let quorumAfter {
                 guard quorumAfter >= 1 else { throw ValidationError("--quorum-after must be at least 1") }
                 request["quorumAfter"] = quorumAfter

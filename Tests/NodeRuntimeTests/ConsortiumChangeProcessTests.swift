@@ -106,7 +106,7 @@ struct ConsortiumChangeProcessTests {
         }
     }
 
-    @Test("a member added from running nodes: drafted from its card, endorsed on another node, recorded; the running nodes accept it without a restart once their operators give its address, and its node catches up and coordinates a run of every member")
+    @Test("a member added from running nodes: drafted from its card, endorsed on another node, recorded; the running nodes accept it without a restart once their operators give its address, and its node catches up and coordinates a run of every member; removed again the same way, every node refuses it at once")
     func addMember() async throws {
         let fixture = try Nodes.ProcessConsortium.ofColumn(["v\n1\n", "v\n2\n", "v\n4\n"])
         defer { fixture.remove() }
@@ -170,5 +170,23 @@ struct ConsortiumChangeProcessTests {
         #expect(answer["contributors"] as? [String] == ["m0", "m1", "m2", "m3"], "\(answer)")
         #expect(((answer["publicResult"] as? [String: Any])?["groups"] as? [[String: Any]])?.first?["outputs"] as? [String: Any] != nil)
         #expect("\(answer["publicResult"] ?? "")".contains("15"), "\(answer)")
+
+        // Removed again: drafted on m0, endorsed by m1 and m2 (quorum 3 of the four voting members).
+        let removal = try change(["remove-member", "m3"], operators[0])
+        let removalID = try #require(removal["id"] as? String)
+        #expect(removal["status"] as? String == "pending" && removal["quorumAfter"] as? Int == 3, "\(removal)")
+        // The sequencer cannot be removed.
+        #expect(try Nodes.covenant(["consortium", "change", "remove-member", "m0", "--operator", operators[1]], in: root, expect: nil).status == 3)
+        _ = try change(["endorse", removalID], operators[1])
+        let removed = try change(["endorse", removalID], operators[2])
+        #expect(removed["status"] as? String == "recorded", "\(removed)")
+        let removedAt = try #require(removed["entry"] as? Int)
+        for access in operators { #expect(await eventually { size(access) > removedAt }, "\(access) lacks the removal") }
+        // Every node refuses m3 at once, without a restart: a run it coordinates cannot reach them,
+        // and the others' next run counts only the three members left.
+        #expect(try Nodes.covenant(["run", "sums", "--json", "--operator", "m3/operator"], in: root, expect: nil).status != 0)
+        let three = Nodes.json(try Nodes.covenant(["run", "sums", "--json", "--operator", operators[1]], in: root).output)
+        #expect(three["status"] as? String == "published", "\(three)")
+        #expect(three["contributors"] as? [String] == ["m0", "m1", "m2"], "\(three)")
     }
 }

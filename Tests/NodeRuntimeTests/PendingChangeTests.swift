@@ -89,6 +89,28 @@ struct PendingChangeTests {
         #expect(throws: RuntimeError.self) { try addition("d", fresh, quorum: 0).check(against: state) }
     }
 
+    @Test("a removal is checked against the replica: a current member other than the sequencer, a quorum the voting members left can reach; endorsed by a quorum, the ledger accepts it")
+    func removeMember() throws {
+        let ledger = try ledger()
+        let state = ledger.state
+        let basis = PendingChange.membershipDigest(of: state)
+        func removal(_ name: String, quorum: UInt32) -> PendingChange {
+            PendingChange(change: .removeMember(MemberRemoval(name: name, quorumAfter: quorum)), proposer: "a", basis: basis)
+        }
+        try removal("c", quorum: 2).check(against: state)
+        try removal("b", quorum: 1).check(against: state)
+        #expect(throws: RuntimeError.self) { try removal("b", quorum: 2).check(against: state) }  // one voting member left
+        #expect(throws: RuntimeError.self) { try removal("a", quorum: 1).check(against: state) }  // the sequencer
+        #expect(throws: RuntimeError.self) { try removal("z", quorum: 1).check(against: state) }
+        #expect(throws: RuntimeError.self) { try removal("c", quorum: 0).check(against: state) }
+        // What the change gathers is what the ledger records.
+        var change = removal("c", quorum: 2)
+        let logID = ledger.logID
+        for signer in ["a", "b"] { change = change.adding(endorsement(change, by: signer, logID: logID)) }
+        try ledger.append(change.payload, author: "a", key: keys["a"]!)
+        #expect(ledger.state.members["c"] == nil)
+    }
+
     @Test("the store survives a restart, refuses a damaged file, forgets removed changes and is bounded")
     func store() throws {
         let ledger = try ledger()
