@@ -1,4 +1,5 @@
 import CryptoPrimitives
+import WireFormat
 
 /// A signature the rules require, collected so that many can be verified in parallel.
 struct SignatureCheck: Sendable {
@@ -110,6 +111,8 @@ public struct ConsortiumState: Sendable {
     public private(set) var memberSince: [String: UInt64] = [:]
     /// The number of distinct voting members required for approvals and endorsements.
     public private(set) var quorum: Int = 0
+    /// The entry that last changed the members, their roles or the quorum (the genesis at first).
+    public private(set) var membershipChangedAt: UInt64 = 0
     /// Contract versions by id.
     public private(set) var contracts: [LedgerHash: ContractVersion] = [:]
     /// Key ceremonies by id.
@@ -126,6 +129,19 @@ public struct ConsortiumState: Sendable {
 
     /// The voting members' count.
     public var votingMemberCount: Int { members.values.filter { $0.roles.contains(.voting) }.count }
+
+    /// SHA-256 over the current members (sorted by name, each `Member` as encoded: name, key,
+    /// ledger and contract roles), `u32` quorum and `u64` ``membershipChangedAt``: the **basis** a
+    /// membership or roles change names and is endorsed over (rule L5). Its endorsements are good
+    /// for this membership only, and cannot be replayed once another change was recorded, even one
+    /// that brought the same members and roles back (the entry's position differs).
+    public var membershipDigest: LedgerHash {
+        var writer = WireWriter()
+        writer.write(members.values.sorted { $0.name < $1.name })
+        writer.writeUInt32(UInt32(clamping: quorum))
+        writer.writeUInt64(membershipChangedAt)
+        return .sha256(writer.bytes)
+    }
     /// The names of the members with the participant role, sorted.
     public var participantNames: [String] { members.values.filter { $0.roles.contains(.participant) }.map(\.name).sorted() }
 
@@ -216,6 +232,14 @@ public struct ConsortiumState: Sendable {
                 throw fail(.missingRole, "\(entry.author) lacks the \(roleName) role a \(entry.kind.name) entry needs")
             }
         }
+        // A membership or roles change is endorsed for the membership it changes (rule L5).
+        func checkBasis(_ basis: LedgerHash) throws {
+            guard basis == membershipDigest else {
+                throw fail(
+                    .invalidMembership,
+                    "the \(entry.kind.name) entry was drafted against another membership (basis \(basis.hex.prefix(16))…); its endorsements are for that membership only")
+            }
+        }
 
         switch entry.payload {
         case .genesis(let genesis):
@@ -226,18 +250,21 @@ public struct ConsortiumState: Sendable {
             members = Dictionary(uniqueKeysWithValues: genesis.members.map { ($0.name, $0) })
             memberSince = Dictionary(uniqueKeysWithValues: genesis.members.map { ($0.name, index) })
             quorum = Int(genesis.quorum)
+            membershipChangedAt = index
 
         case .memberAdded(let change):
             try requireRole(.voting, "voting")
             guard members[change.member.name] == nil else {
                 throw fail(.duplicateIdentifier, "member \(change.member.name) already exists")
             }
+            try checkBasis(change.basis)
             try checkEndorsements(entry, change.endorsements, index: index, checks: &checks)
             var after = Array(members.values)
             after.append(change.member)
             try validateMembership(after, quorum: change.quorumAfter, index: index)
             members[change.member.name] = change.member
             memberSince[change.member.name] = index
+            membershipChangedAt = index
             quorum = Int(change.quorumAfter)
 
         case .memberRemoved(let change):
@@ -245,11 +272,13 @@ public struct ConsortiumState: Sendable {
             guard members[change.name] != nil else {
                 throw fail(.unknownReference, "no member \(change.name) to remove")
             }
+            try checkBasis(change.basis)
             try checkEndorsements(entry, change.endorsements, index: index, checks: &checks)
             let after = members.values.filter { $0.name != change.name }
             try validateMembership(after, quorum: change.quorumAfter, index: index)
             members[change.name] = nil
             memberSince[change.name] = nil
+            membershipChangedAt = index
             quorum = Int(change.quorumAfter)
 
         case .contractRolesChanged(let change):
@@ -257,12 +286,14 @@ public struct ConsortiumState: Sendable {
             guard var member = members[change.member] else {
                 throw fail(.unknownReference, "no member \(change.member) whose contract roles could change")
             }
+            try checkBasis(change.basis)
             try checkEndorsements(entry, change.endorsements, index: index, checks: &checks)
             if let problem = Member.contractRoleProblem(change.contractRoles) {
                 throw fail(.invalidMembership, "member \(change.member): \(problem)")
             }
             member.contractRoles = change.contractRoles
             members[change.member] = member
+            membershipChangedAt = index
 
         case .keyCeremony(let ceremony):
             guard !ceremony.scheme.isEmpty, !ceremony.publicKey.isEmpty else {

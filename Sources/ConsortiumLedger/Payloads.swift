@@ -33,6 +33,9 @@ public struct MemberAddition: Hashable, Sendable {
     public var member: Member
     /// The quorum after the change.
     public var quorumAfter: UInt32
+    /// ``ConsortiumState/membershipDigest`` of the state it changes (rule L5): endorsements of
+    /// it are good for that membership only, so they cannot be replayed once it moved on.
+    public var basis: LedgerHash
     /// Quorum endorsements over ``LedgerEntry/endorsementSubject``.
     public var endorsements: [Endorsement]
 
@@ -40,10 +43,12 @@ public struct MemberAddition: Hashable, Sendable {
     /// - Parameters:
     ///   - member: The new member.
     ///   - quorumAfter: The quorum afterwards.
+    ///   - basis: The membership digest of the state it changes.
     ///   - endorsements: The voting members' endorsements.
-    public init(member: Member, quorumAfter: UInt32, endorsements: [Endorsement] = []) {
+    public init(member: Member, quorumAfter: UInt32, basis: LedgerHash, endorsements: [Endorsement] = []) {
         self.member = member
         self.quorumAfter = quorumAfter
+        self.basis = basis
         self.endorsements = endorsements
     }
 }
@@ -54,6 +59,8 @@ public struct MemberRemoval: Hashable, Sendable {
     public var name: String
     /// The quorum after the change.
     public var quorumAfter: UInt32
+    /// ``ConsortiumState/membershipDigest`` of the state it changes (rule L5).
+    public var basis: LedgerHash
     /// Quorum endorsements.
     public var endorsements: [Endorsement]
 
@@ -61,10 +68,12 @@ public struct MemberRemoval: Hashable, Sendable {
     /// - Parameters:
     ///   - name: The member's name.
     ///   - quorumAfter: The quorum afterwards.
+    ///   - basis: The membership digest of the state it changes.
     ///   - endorsements: The voting members' endorsements.
-    public init(name: String, quorumAfter: UInt32, endorsements: [Endorsement] = []) {
+    public init(name: String, quorumAfter: UInt32, basis: LedgerHash, endorsements: [Endorsement] = []) {
         self.name = name
         self.quorumAfter = quorumAfter
+        self.basis = basis
         self.endorsements = endorsements
     }
 }
@@ -76,6 +85,8 @@ public struct ContractRoleChange: Hashable, Sendable {
     public var member: String
     /// Its contract roles from this entry on: distinct valid names, ascending.
     public var contractRoles: [String]
+    /// ``ConsortiumState/membershipDigest`` of the state it changes (rule L5).
+    public var basis: LedgerHash
     /// Quorum endorsements over ``LedgerEntry/endorsementSubject``.
     public var endorsements: [Endorsement]
 
@@ -83,10 +94,12 @@ public struct ContractRoleChange: Hashable, Sendable {
     /// - Parameters:
     ///   - member: The member.
     ///   - contractRoles: Its roles afterwards (kept distinct and sorted).
+    ///   - basis: The membership digest of the state it changes.
     ///   - endorsements: The voting members' endorsements.
-    public init(member: String, contractRoles: some Sequence<String>, endorsements: [Endorsement] = []) {
+    public init(member: String, contractRoles: some Sequence<String>, basis: LedgerHash, endorsements: [Endorsement] = []) {
         self.member = member
         self.contractRoles = Set(contractRoles).sorted()
+        self.basis = basis
         self.endorsements = endorsements
     }
 }
@@ -434,11 +447,12 @@ extension Genesis: WireCodable {
 }
 
 extension MemberAddition: EndorsedPayload {
-    /// `Member ‖ u32 quorumAfter ‖ array<Endorsement>`.
+    /// `Member ‖ u32 quorumAfter ‖ bytes[32] basis ‖ array<Endorsement>`.
     /// - Parameter writer: The writer (the subject only; ``EndorsedPayload`` appends the endorsements).
     public func encodeSubject(to writer: inout WireWriter) {
         writer.write(member)
         writer.writeUInt32(quorumAfter)
+        writer.write(basis)
     }
     /// Decodes an addition.
     /// - Parameter reader: The reader.
@@ -446,16 +460,18 @@ extension MemberAddition: EndorsedPayload {
     public init(from reader: inout WireReader) throws(WireFormatError) {
         member = try Member(from: &reader)
         quorumAfter = try reader.readUInt32()
+        basis = try reader.read(LedgerHash.self)
         endorsements = try reader.read([Endorsement].self)
     }
 }
 
 extension MemberRemoval: EndorsedPayload {
-    /// `string name ‖ u32 quorumAfter ‖ array<Endorsement>`.
+    /// `string name ‖ u32 quorumAfter ‖ bytes[32] basis ‖ array<Endorsement>`.
     /// - Parameter writer: The writer (the subject only; ``EndorsedPayload`` appends the endorsements).
     public func encodeSubject(to writer: inout WireWriter) {
         writer.writeString(name)
         writer.writeUInt32(quorumAfter)
+        writer.write(basis)
     }
     /// Decodes a removal.
     /// - Parameter reader: The reader.
@@ -463,16 +479,18 @@ extension MemberRemoval: EndorsedPayload {
     public init(from reader: inout WireReader) throws(WireFormatError) {
         name = try reader.readString()
         quorumAfter = try reader.readUInt32()
+        basis = try reader.read(LedgerHash.self)
         endorsements = try reader.read([Endorsement].self)
     }
 }
 
 extension ContractRoleChange: EndorsedPayload {
-    /// `string member ‖ array<string> contractRoles ‖ array<Endorsement>`.
+    /// `string member ‖ array<string> contractRoles ‖ bytes[32] basis ‖ array<Endorsement>`.
     /// - Parameter writer: The writer (the subject only; ``EndorsedPayload`` appends the endorsements).
     public func encodeSubject(to writer: inout WireWriter) {
         writer.writeString(member)
         writer.writeStrings(contractRoles)
+        writer.write(basis)
     }
     /// Decodes a change of contract roles.
     /// - Parameter reader: The reader.
@@ -480,6 +498,7 @@ extension ContractRoleChange: EndorsedPayload {
     public init(from reader: inout WireReader) throws(WireFormatError) {
         member = try reader.readString()
         contractRoles = try reader.readStrings()
+        basis = try reader.read(LedgerHash.self)
         endorsements = try reader.read([Endorsement].self)
     }
 }

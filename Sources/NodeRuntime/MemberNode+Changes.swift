@@ -27,7 +27,7 @@ extension MemberNode {
             guard let member = request["member"] as? String else {
                 throw RuntimeError(.invalidConfiguration, "a roles change names its \"member\"")
             }
-            change = .roles(ContractRoleChange(member: member, contractRoles: contractRoles))
+            change = .roles(ContractRoleChange(member: member, contractRoles: contractRoles, basis: state.membershipDigest))
         case "add-member":
             guard let text = request["card"] as? String else {
                 throw RuntimeError(.invalidConfiguration, "an add-member change carries the new member's \"card\"")
@@ -37,7 +37,7 @@ extension MemberNode {
             guard (1...Int(UInt32.max)).contains(quorum) else { throw RuntimeError(.changeRefused, "the quorum after the change must be positive") }
             change = .addMember(MemberAddition(
                 member: ConsortiumLedger.Member(name: card.name, publicKey: card.signingKey, roles: card.roles, contractRoles: contractRoles),
-                quorumAfter: UInt32(quorum)))
+                quorumAfter: UInt32(quorum), basis: state.membershipDigest))
         case "remove-member":
             guard let member = request["member"] as? String else {
                 throw RuntimeError(.invalidConfiguration, "a remove-member change names its \"member\"")
@@ -45,11 +45,11 @@ extension MemberNode {
             let voting = state.votingMemberCount - (state.members[member]?.roles.contains(.voting) == true ? 1 : 0)
             let quorum = request["quorumAfter"] as? Int ?? min(state.quorum, max(1, voting))
             guard (1...Int(UInt32.max)).contains(quorum) else { throw RuntimeError(.changeRefused, "the quorum after the change must be positive") }
-            change = .removeMember(MemberRemoval(name: member, quorumAfter: UInt32(quorum)))
+            change = .removeMember(MemberRemoval(name: member, quorumAfter: UInt32(quorum), basis: state.membershipDigest))
         default:
             throw RuntimeError(.invalidConfiguration, "a change is \"roles\", \"add-member\" or \"remove-member\"")
         }
-        var pending = PendingChange(change: change, proposer: name, basis: PendingChange.membershipDigest(of: state))
+        var pending = PendingChange(change: change, proposer: name)
         try pending.check(against: state)
         let id = pending.id(logID: logID)
         if changes.change(id) == nil {

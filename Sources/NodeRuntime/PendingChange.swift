@@ -20,9 +20,17 @@ struct PendingChange: Sendable, Hashable {
     var change: Change
     /// The member whose node holds the change and will author its entry.
     var proposer: String
-    /// ``membershipDigest(of:)`` of the proposer's replica when it was drafted: a change is stale
-    /// once the members, their keys, roles or the quorum moved on.
-    var basis: LedgerHash
+
+    /// The membership it was drafted against (``ConsortiumState/membershipDigest``), part of what
+    /// endorsers sign: a change is stale once the members, their keys, roles or the quorum moved
+    /// on, and the ledger refuses it then (rule L5).
+    var basis: LedgerHash {
+        switch change {
+        case .roles(let change): change.basis
+        case .addMember(let addition): addition.basis
+        case .removeMember(let removal): removal.basis
+        }
+    }
 
     var kind: LedgerEntry.Kind {
         switch change {
@@ -84,21 +92,12 @@ struct PendingChange: Sendable, Hashable {
         return copy
     }
 
-    /// SHA-256 over the current members (sorted by name, with keys, ledger and contract roles)
-    /// and the quorum: what a change was drafted against.
-    static func membershipDigest(of state: ConsortiumState) -> LedgerHash {
-        var writer = WireWriter()
-        writer.write(state.members.values.sorted { $0.name < $1.name })
-        writer.writeUInt32(UInt32(clamping: state.quorum))
-        return .sha256(writer.bytes)
-    }
-
     /// Refuses the change unless the replica's `state` still admits it: drafted against this
     /// membership, and valid under rule L5 (a current member whose roles it changes, or a new
     /// member with a fresh name and key and a quorum the voting members after it can reach).
     /// - Throws: ``RuntimeError`` `changeRefused` saying what is wrong.
     func check(against state: ConsortiumState) throws {
-        guard Self.membershipDigest(of: state) == basis else {
+        guard state.membershipDigest == basis else {
             throw RuntimeError(
                 .changeRefused,
                 "the consortium's members, roles or quorum changed on the ledger since this change was drafted; it is stale: draft it again")
@@ -202,8 +201,8 @@ struct PendingChange: Sendable, Hashable {
 }
 
 extension PendingChange: WireCodable {
-    /// `u16 kind ‖ payload(kind) ‖ string proposer ‖ bytes[32] basis`, the payload encoded as on
-    /// the ledger (its endorsements included).
+    /// `u16 kind ‖ payload(kind) ‖ string proposer`, the payload encoded as on the ledger (its
+    /// basis and endorsements included).
     func encode(to writer: inout WireWriter) {
         writer.writeUInt16(kind.rawValue)
         switch change {
@@ -212,7 +211,6 @@ extension PendingChange: WireCodable {
         case .removeMember(let removal): writer.write(removal)
         }
         writer.writeString(proposer)
-        writer.write(basis)
     }
 
     init(from reader: inout WireReader) throws(WireFormatError) {
@@ -223,10 +221,9 @@ extension PendingChange: WireCodable {
         default: throw .invalidValue("not a consortium change")
         }
         proposer = try reader.readString()
-        basis = try LedgerHash(from: &reader)
     }
 
-    static var minimumWireByteCount: Int { 2 + 4 + 32 }
+    static var minimumWireByteCount: Int { 2 + 4 }
 }
 
 /// The consortium changes a node's operators drafted and that wait for endorsements, at most

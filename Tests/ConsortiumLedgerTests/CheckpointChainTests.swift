@@ -105,7 +105,7 @@ struct CheckpointChainTests {
     /// checkpoint of size 10 as a voting member and was removed later; the audit still counts her.
     @Test func oldCheckpointsAreJudgedByTheMembershipOfTheirTime() throws {
         let ledger = try c.populate(InMemoryLedgerStore())
-        var removal = MemberRemoval(name: "carol", quorumAfter: 2)
+        var removal = MemberRemoval(name: "carol", quorumAfter: 2, basis: ledger.state.membershipDigest)
         let entry = ledger.nextEntry(.memberRemoved(removal), author: "alice", timestamp: 1_800_000_000_000)
         removal.endorsements = ["alice", "bob"].map { entry.endorsement(by: $0, key: c.key($0)) }
         try ledger.append(.memberRemoved(removal), author: "alice", key: c.key("alice"), timestamp: entry.timestamp)

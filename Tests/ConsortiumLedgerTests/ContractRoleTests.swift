@@ -80,18 +80,18 @@ struct ContractRoleTests {
     func membershipChangesCarryRoles() throws {
         let ledger = try Ledger.create(in: InMemoryLedgerStore(), genesis: genesis(members), founder: "alice", key: c.key("alice"))
         let erin = Ed25519.PrivateKey()
-        var addition = MemberAddition(member: Member(name: "erin", publicKey: erin.publicKey, roles: [.voting], contractRoles: ["regulator"]), quorumAfter: 2)
+        var addition = MemberAddition(member: Member(name: "erin", publicKey: erin.publicKey, roles: [.voting], contractRoles: ["regulator"]), quorumAfter: 2, basis: ledger.state.membershipDigest)
         let entry = ledger.nextEntry(.memberAdded(addition), author: "alice")
         addition.endorsements = ["alice", "bob"].map { entry.endorsement(by: $0, key: c.key($0)) }
         try ledger.append(.memberAdded(addition), author: "alice", key: c.key("alice"), timestamp: entry.timestamp)
         #expect(ledger.state.designatedMembers(#"role "regulator""#) == ["carol", "erin"])
-        var removal = MemberRemoval(name: "carol", quorumAfter: 2)
+        var removal = MemberRemoval(name: "carol", quorumAfter: 2, basis: ledger.state.membershipDigest)
         let next = ledger.nextEntry(.memberRemoved(removal), author: "alice")
         removal.endorsements = ["alice", "bob"].map { next.endorsement(by: $0, key: c.key($0)) }
         try ledger.append(.memberRemoved(removal), author: "alice", key: c.key("alice"), timestamp: next.timestamp)
         #expect(ledger.state.contractRoles["regulator"] == ["erin"])
         // An addition with an ill-formed role is refused like a genesis.
-        var bad = MemberAddition(member: Member(name: "finn", publicKey: Ed25519.PrivateKey().publicKey, roles: [.voting]), quorumAfter: 2)
+        var bad = MemberAddition(member: Member(name: "finn", publicKey: Ed25519.PrivateKey().publicKey, roles: [.voting]), quorumAfter: 2, basis: ledger.state.membershipDigest)
         bad.member.contractRoles = ["b", "a"]
         let badEntry = ledger.nextEntry(.memberAdded(bad), author: "alice")
         bad.endorsements = ["alice", "bob"].map { badEntry.endorsement(by: $0, key: c.key($0)) }
@@ -104,7 +104,7 @@ struct ContractRoleTests {
     func roleChangesNeedQuorum() throws {
         let ledger = try openRun(in: InMemoryLedgerStore())
         func change(_ member: String, _ roles: [String], endorsedBy signers: [String], author: String = "alice") -> LedgerEntry.Payload {
-            var change = ContractRoleChange(member: member, contractRoles: roles)
+            var change = ContractRoleChange(member: member, contractRoles: roles, basis: ledger.state.membershipDigest)
             let entry = ledger.nextEntry(.contractRolesChanged(change), author: author)
             change.endorsements = signers.map { entry.endorsement(by: $0, key: c.key($0)) }
             return .contractRolesChanged(change)
@@ -117,7 +117,7 @@ struct ContractRoleTests {
         refused(.belowQuorum, change("bob", ["regulator"], endorsedBy: ["alice"]))
         refused(.missingRole, change("bob", ["regulator"], endorsedBy: ["alice", "bob"], author: "dave"), by: "dave")
         refused(.unknownReference, change("zed", ["regulator"], endorsedBy: ["alice", "bob"]))
-        var unsorted = ContractRoleChange(member: "bob", contractRoles: [])
+        var unsorted = ContractRoleChange(member: "bob", contractRoles: [], basis: ledger.state.membershipDigest)
         unsorted.contractRoles = ["regulator", "auditor"]
         let draft = ledger.nextEntry(.contractRolesChanged(unsorted), author: "alice")
         unsorted.endorsements = ["alice", "bob"].map { draft.endorsement(by: $0, key: c.key($0)) }

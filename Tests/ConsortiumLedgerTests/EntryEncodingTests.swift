@@ -14,9 +14,9 @@ struct EntryEncodingTests {
         let next = ledger.nextEntry(.contractRevoked(revocation), author: "alice")
         revocation.endorsements = ["alice", "bob"].map { next.endorsement(by: $0, key: c.key($0)) }
         let extra: [LedgerEntry.Payload] = [
-            .memberAdded(MemberAddition(member: Member(name: "erin", publicKey: Ed25519.PrivateKey().publicKey, roles: .participant, contractRoles: ["auditor"]), quorumAfter: 2, endorsements: [Endorsement(signer: "alice", signature: [UInt8](repeating: 9, count: 64))])),
-            .memberRemoved(MemberRemoval(name: "dave", quorumAfter: 2)),
-            .contractRolesChanged(ContractRoleChange(member: "bob", contractRoles: ["regulator"], endorsements: [Endorsement(signer: "carol", signature: [UInt8](repeating: 3, count: 64))])),
+            .memberAdded(MemberAddition(member: Member(name: "erin", publicKey: Ed25519.PrivateKey().publicKey, roles: .participant, contractRoles: ["auditor"]), quorumAfter: 2, basis: .sha256([1]), endorsements: [Endorsement(signer: "alice", signature: [UInt8](repeating: 9, count: 64))])),
+            .memberRemoved(MemberRemoval(name: "dave", quorumAfter: 2, basis: .sha256([2]))),
+            .contractRolesChanged(ContractRoleChange(member: "bob", contractRoles: ["regulator"], basis: .sha256([3]), endorsements: [Endorsement(signer: "carol", signature: [UInt8](repeating: 3, count: 64))])),
             .keyCeremony(KeyCeremony(scheme: "paillier-threshold", publicKey: [1, 2, 3], verificationKeys: [[4], [5, 6]], holders: ["alice", "bob"])),
             .contractRevoked(revocation),
             .runAborted(RunAbort(runID: c.runID, reason: "dropout")),

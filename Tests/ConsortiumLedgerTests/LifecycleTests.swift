@@ -110,7 +110,7 @@ struct LifecycleTests {
     @Test func membershipChangesNeedQuorum() throws {
         let (ledger, _) = try base()
         let erin = Ed25519.PrivateKey()
-        var addition = MemberAddition(member: Member(name: "erin", publicKey: erin.publicKey, roles: [.voting, .participant]), quorumAfter: 3)
+        var addition = MemberAddition(member: Member(name: "erin", publicKey: erin.publicKey, roles: [.voting, .participant]), quorumAfter: 3, basis: ledger.state.membershipDigest)
         let entry = ledger.nextEntry(.memberAdded(addition), author: "alice", timestamp: 1_800_000_000_000)
         addition.endorsements = [entry.endorsement(by: "alice", key: c.key("alice"))]
         refused(.belowQuorum, ledger, .memberAdded(addition), by: "alice")
@@ -120,7 +120,7 @@ struct LifecycleTests {
         #expect(ledger.state.quorum == 3)
         // Erin may now approve; removing erin needs 3 endorsements.
         try ledger.append(.contractApproved(versionID: c.versionID), author: "erin", key: erin)
-        var removal = MemberRemoval(name: "erin", quorumAfter: 2)
+        var removal = MemberRemoval(name: "erin", quorumAfter: 2, basis: ledger.state.membershipDigest)
         let next = ledger.nextEntry(.memberRemoved(removal), author: "bob", timestamp: 1_800_000_000_001)
         removal.endorsements = ["alice", "bob"].map { next.endorsement(by: $0, key: c.key($0)) }
         refused(.belowQuorum, ledger, .memberRemoved(removal), by: "bob")
@@ -128,7 +128,7 @@ struct LifecycleTests {
         try ledger.append(.memberRemoved(removal), author: "bob", key: c.key("bob"), timestamp: 1_800_000_000_001)
         refused(.notAMember, ledger, .contractApproved(versionID: c.versionID), by: "erin", key: erin)
         // A quorum above the voting members is refused.
-        var bad = MemberRemoval(name: "carol", quorumAfter: 3)
+        var bad = MemberRemoval(name: "carol", quorumAfter: 3, basis: ledger.state.membershipDigest)
         let badEntry = ledger.nextEntry(.memberRemoved(bad), author: "bob", timestamp: 1_800_000_000_002)
         bad.endorsements = ["alice", "bob"].map { badEntry.endorsement(by: $0, key: c.key($0)) }
         refused(.invalidMembership, ledger, .memberRemoved(bad), by: "bob")
@@ -282,11 +282,11 @@ struct LifecycleTests {
         let (ledger, _) = try base()
         try ledger.append(.contractApproved(versionID: c.versionID), author: "carol", key: c.key("carol"))
         // Carol is removed (quorum stays 2 of alice, bob) and re-added with the same name and key.
-        var removal = MemberRemoval(name: "carol", quorumAfter: 2)
+        var removal = MemberRemoval(name: "carol", quorumAfter: 2, basis: ledger.state.membershipDigest)
         let out = ledger.nextEntry(.memberRemoved(removal), author: "alice", timestamp: 1_800_000_000_000)
         removal.endorsements = ["alice", "bob"].map { out.endorsement(by: $0, key: c.key($0)) }
         try ledger.append(.memberRemoved(removal), author: "alice", key: c.key("alice"), timestamp: out.timestamp)
-        var addition = MemberAddition(member: c.members[2], quorumAfter: 2)
+        var addition = MemberAddition(member: c.members[2], quorumAfter: 2, basis: ledger.state.membershipDigest)
         let back = ledger.nextEntry(.memberAdded(addition), author: "alice", timestamp: 1_800_000_000_001)
         addition.endorsements = ["alice", "bob"].map { back.endorsement(by: $0, key: c.key($0)) }
         try ledger.append(.memberAdded(addition), author: "alice", key: c.key("alice"), timestamp: back.timestamp)

@@ -39,8 +39,7 @@ struct PendingChangeTests {
         let state = ledger.state
         let logID = ledger.logID
         var change = PendingChange(
-            change: .roles(ContractRoleChange(member: "c", contractRoles: ["regulator"])), proposer: "a",
-            basis: PendingChange.membershipDigest(of: state))
+            change: .roles(ContractRoleChange(member: "c", contractRoles: ["regulator"], basis: state.membershipDigest)), proposer: "a")
         try change.check(against: state)
         let id = change.id(logID: logID)
         change = change.adding(endorsement(change, by: "a", logID: logID))
@@ -68,16 +67,26 @@ struct PendingChangeTests {
         // The membership moved on: the same change is stale.
         let stale = #expect(throws: RuntimeError.self) { try change.check(against: ledger.state) }
         #expect(stale?.message.contains("stale") == true)
+
+        // Its role taken away again by a second change; replaying the first entry, with its valid
+        // endorsements, would give the role back: the ledger refuses it (its basis is spent, rule L5).
+        var back = PendingChange(
+            change: .roles(ContractRoleChange(member: "c", contractRoles: [], basis: ledger.state.membershipDigest)), proposer: "b")
+        for signer in ["a", "b"] { back = back.adding(endorsement(back, by: signer, logID: logID)) }
+        try ledger.append(back.payload, author: "b", key: keys["b"]!)
+        #expect(ledger.state.members["c"]?.contractRoles == [])
+        let replay = #expect(throws: LedgerError.self) { try ledger.append(change.payload, author: "a", key: keys["a"]!) }
+        #expect(replay?.code == .invalidMembership && replay?.message.contains("another membership") == true, "\(String(describing: replay))")
+        #expect(ledger.state.members["c"]?.contractRoles == [])
     }
 
     @Test("an addition is checked against the replica: a fresh name and key, ledger roles, and a reachable quorum")
     func addMember() throws {
         let state = try ledger().state
-        let basis = PendingChange.membershipDigest(of: state)
+        let basis = state.membershipDigest
         func addition(_ name: String, _ key: Ed25519.PublicKey, roles: MemberRoles = [.voting, .participant], quorum: UInt32 = 2) -> PendingChange {
             PendingChange(
-                change: .addMember(MemberAddition(member: .init(name: name, publicKey: key, roles: roles, contractRoles: ["auditor"]), quorumAfter: quorum)),
-                proposer: "a", basis: basis)
+                change: .addMember(MemberAddition(member: .init(name: name, publicKey: key, roles: roles, contractRoles: ["auditor"]), quorumAfter: quorum, basis: basis)), proposer: "a")
         }
         let fresh = Ed25519.PrivateKey().publicKey
         try addition("d", fresh).check(against: state)
@@ -93,9 +102,9 @@ struct PendingChangeTests {
     func removeMember() throws {
         let ledger = try ledger()
         let state = ledger.state
-        let basis = PendingChange.membershipDigest(of: state)
+        let basis = state.membershipDigest
         func removal(_ name: String, quorum: UInt32) -> PendingChange {
-            PendingChange(change: .removeMember(MemberRemoval(name: name, quorumAfter: quorum)), proposer: "a", basis: basis)
+            PendingChange(change: .removeMember(MemberRemoval(name: name, quorumAfter: quorum, basis: basis)), proposer: "a")
         }
         try removal("c", quorum: 2).check(against: state)
         try removal("b", quorum: 1).check(against: state)
@@ -115,12 +124,12 @@ struct PendingChangeTests {
     func store() throws {
         let ledger = try ledger()
         let logID = ledger.logID
-        let basis = PendingChange.membershipDigest(of: ledger.state)
+        let basis = ledger.state.membershipDigest
         let file = temporaryFile()
         defer { try? FileManager.default.removeItem(atPath: file) }
         var store = try PendingChangeStore(file: file, logID: logID)
         #expect(store.all.isEmpty)
-        var change = PendingChange(change: .roles(ContractRoleChange(member: "b", contractRoles: ["regulator", "auditor"])), proposer: "a", basis: basis)
+        var change = PendingChange(change: .roles(ContractRoleChange(member: "b", contractRoles: ["regulator", "auditor"], basis: basis)), proposer: "a")
         change = change.adding(endorsement(change, by: "a", logID: logID))
         try store.keep(change)
         let id = change.id(logID: logID)
@@ -134,10 +143,10 @@ struct PendingChangeTests {
         #expect(try PendingChangeStore(file: file, logID: logID).all.isEmpty)
 
         for index in 0..<PendingChangeStore.maximumCount {
-            try store.keep(PendingChange(change: .roles(ContractRoleChange(member: "b", contractRoles: ["r\(index)"])), proposer: "a", basis: basis))
+            try store.keep(PendingChange(change: .roles(ContractRoleChange(member: "b", contractRoles: ["r\(index)"], basis: basis)), proposer: "a"))
         }
         let full = #expect(throws: RuntimeError.self) {
-            try store.keep(PendingChange(change: .roles(ContractRoleChange(member: "c", contractRoles: ["x"])), proposer: "a", basis: basis))
+            try store.keep(PendingChange(change: .roles(ContractRoleChange(member: "c", contractRoles: ["x"], basis: basis)), proposer: "a"))
         }
         #expect(full?.code == .changeRefused)
         #expect(try PendingChangeStore(file: file, logID: logID).all.count == PendingChangeStore.maximumCount)
