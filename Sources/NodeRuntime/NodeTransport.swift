@@ -437,6 +437,8 @@ public actor NodeTransport: Transport {
     /// Admits an authenticated envelope: refused as a replay, over quota or for the wrong party;
     /// else delivered to its mailbox or held until its session opens here.
     private func admit(_ envelope: NodeEnvelope) async -> DeliveryVerdict {
+        // Still registered: the registry may have dropped the sender since its signature was checked.
+        guard configuration.directory.key(of: envelope.sender) != nil else { return .forged }
         guard !closedSessions.contains(envelope.session) else { return .replayed }
         dropExpiredHeld()
         var state = sessions[envelope.session] ?? SessionState()

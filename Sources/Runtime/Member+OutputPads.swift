@@ -19,6 +19,11 @@ extension Member {
     func drawPads(
         runID: LedgerHash, plan: AggregationPlan, participants: [String], state: ConsortiumState, courier: (any PadSeedCourier)?
     ) async throws {
+        // Drawn once per run: a second join would hand out seeds some recipients never get while
+        // padding with them, and those recipients would unmask a wrong value.
+        guard pads[runID] == nil, padSeeds[runID]?[name] == nil else {
+            throw RuntimeError(.invalidParticipants, "already drew its pads for run \(runID.hex.prefix(16))…; it joins a run once", member: name)
+        }
         let groups = plan.restrictedGroups(participants: participants, state: state)
         var total = [UInt128](repeating: 0, count: plan.slotCount)
         var outgoing: [(PadSeed, String)] = []
@@ -62,6 +67,18 @@ extension Member {
         let (run, _) = try await ledger.run(seed.runID)
         guard run.status == .open, run.participants.contains(caller) else {
             throw RuntimeError(.invalidParticipants, "refuses a pad seed of \(label) from \(caller): not a participant of the open run", member: name)
+        }
+        // A group is a set of current members, sorted: its size is bounded by the membership.
+        let members = await ledger.state.members
+        guard seed.group == Array(Set(seed.group)).sorted(), seed.group.allSatisfy({ members[$0] != nil }) else {
+            throw RuntimeError(.invalidParticipants, "refuses a pad seed of \(label) from \(caller): its group is not a sorted set of current members", member: name)
+        }
+        // A seed, once kept, is never replaced: the sender pads with one seed per group and run.
+        if let kept = padSeeds[seed.runID]?[caller]?[seed.group] {
+            guard kept == seed.seed else {
+                throw RuntimeError(.invalidParticipants, "refuses a second, different pad seed of \(label) from \(caller) for the same group", member: name)
+            }
+            return
         }
         if padSeeds[seed.runID] == nil, padSeeds.count >= Self.heldSeedRuns {
             // Full: forget the seeds of closed runs (an aborted run, or a view that never came).
