@@ -24,7 +24,7 @@ enum ControlRequest: Sendable {
     /// Run the party of `runID` to its end.
     case participate(runID: LedgerHash, roundMillis: UInt64)
     /// Endorse the result the caller (the coordinator) drafted.
-    case endorse(ResultPublication)
+    case endorse(ResultPublication, opening: [UInt8])
     /// The published result of a run for the callee to assemble its view from: the masked
     /// protocol output, the contributors and the opening of `resultHash` (protocols/runtime.md#output-pads).
     case view(ResultDelivery)
@@ -65,8 +65,8 @@ enum ControlRequest: Sendable {
             w.writeUInt32(UInt32(clamping: terms.secaggThreshold)); w.writeBool(terms.signKeyAdverts)
         case .participate(let runID, let millis):
             w.writeUInt8(7); w.write(runID); w.writeUInt64(millis)
-        case .endorse(let publication):
-            w.writeUInt8(8); w.writeByteString(publication.wireEncoded())
+        case .endorse(let publication, let opening):
+            w.writeUInt8(8); w.writeByteString(publication.wireEncoded()); w.writeByteString(opening)
         case .view(let delivery):
             w.writeUInt8(9); w.write(delivery.runID); w.writeUInt64Array(delivery.sum)
             Self.writeNames(delivery.contributors, to: &w)
@@ -106,7 +106,7 @@ enum ControlRequest: Sendable {
                 family: family, secaggThreshold: Int(try r.readUInt32()), signKeyAdverts: try r.readBool(),
                 insecureDealer: name.hasSuffix("/INSECURE-dealer")))
         case 7: self = .participate(runID: try r.read(LedgerHash.self), roundMillis: try r.readUInt64())
-        case 8: self = .endorse(try ResultPublication(wireEncoded: try r.readByteString(), limits: limits))
+        case 8: self = .endorse(try ResultPublication(wireEncoded: try r.readByteString(), limits: limits), opening: try r.readByteString())
         case 9:
             let runID = try r.read(LedgerHash.self)
             let sum = try r.readUInt64Array()

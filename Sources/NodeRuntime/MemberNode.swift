@@ -425,10 +425,10 @@ public actor MemberNode {
                 let report = await member.participate(runID: runID, transport: transport, roundTimeout: .milliseconds(Int64(clamping: millis)))
                 await transport.close(session: try SessionID(bytes: runID.bytes))
                 return ControlResponse.ok { report.encode(to: &$0) }
-            case .endorse(let publication):
+            case .endorse(let publication, let opening):
                 _ = try await coordinated(publication.runID, by: caller)
                 let draft = await ledger.draft(.resultPublished(publication), author: caller)
-                let endorsement = try await member.endorse(draft, on: ledger)
+                let endorsement = try await member.endorse(draft, opening: opening, on: ledger)
                 return ControlResponse.ok { w in
                     w.writeBool(endorsement != nil)
                     if let endorsement { w.write(endorsement) }

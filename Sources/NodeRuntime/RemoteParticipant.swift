@@ -56,9 +56,9 @@ struct RemoteParticipant: RunParticipant, ResultRecipient {
         }
     }
 
-    func endorse(_ entry: LedgerEntry) async throws -> Endorsement? {
+    func endorse(_ entry: LedgerEntry, opening: [UInt8]) async throws -> Endorsement? {
         guard case .resultPublished(let publication) = entry.payload else { return nil }
-        var answer = try await ask(.endorse(publication))
+        var answer = try await ask(.endorse(publication, opening: opening))
         guard try answer.readBool() else { return nil }
         return try answer.read(Endorsement.self)
     }

@@ -204,7 +204,7 @@ public actor Member {
     ///   - ledger: Its own ledger (whose contract roles decide the recipients).
     /// - Returns: The endorsement, or nil when this member received no output of the run.
     /// - Throws: ``RuntimeError`` `inconsistentOutputs` when the draft is not what this member computes.
-    public func endorse(_ entry: LedgerEntry, on ledger: any LedgerAccess) async throws -> Endorsement? {
+    public func endorse(_ entry: LedgerEntry, opening: [UInt8], on ledger: any LedgerAccess) async throws -> Endorsement? {
         guard case .resultPublished(let publication) = entry.payload else {
             throw RuntimeError(.inconsistentOutputs, "is asked to endorse an entry that is not a result", member: name)
         }
@@ -225,6 +225,14 @@ public actor Member {
                 .inconsistentOutputs,
                 "refuses to endorse \(run_): the drafted revealed values are not those it computes from the sum it received",
                 member: name)
+        }
+        // resultHash must commit to the very output it received: a coordinator that committed to
+        // another masked output would hand recipients values the protocol never produced.
+        let received = ResultDelivery(runID: publication.runID, sum: output.sum, contributors: contributors, opening: opening)
+        guard HashCommitment.verify(publication.resultHash.bytes, opens: received.committedBytes, nonce: opening) else {
+            throw RuntimeError(
+                .inconsistentOutputs,
+                "refuses to endorse \(run_): the drafted result commitment does not open to the output it received", member: name)
         }
         let disclosure = ResultDisclosure(plan: run.plan, participants: run.participants, state: await ledger.state)
         guard publication.recipients == disclosure.recordedRecipients else {

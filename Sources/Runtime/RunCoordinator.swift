@@ -351,7 +351,7 @@ public struct RunCoordinator: Sendable {
             for (index, participant) in contributing {
                 group.addTask {
                     do {
-                        return Answer(index: index, endorsement: try await participant.endorse(draft))
+                        return Answer(index: index, endorsement: try await participant.endorse(draft, opening: resultNonce))
                     } catch let error as RuntimeError {
                         return Answer(index: index, error: error)
                     } catch {

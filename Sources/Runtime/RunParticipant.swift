@@ -194,7 +194,7 @@ public protocol RunParticipant: Sendable {
     /// - Parameter entry: The drafted `result-published` entry.
     /// - Returns: The endorsement.
     /// - Throws: ``RuntimeError`` `inconsistentOutputs` when the draft is not what it computed.
-    func endorse(_ entry: LedgerEntry) async throws -> Endorsement?
+    func endorse(_ entry: LedgerEntry, opening: [UInt8]) async throws -> Endorsement?
 }
 
 /// A member that may be handed a run's result: it assembles from the delivery exactly the outputs
@@ -259,7 +259,9 @@ public struct LocalParticipant: RunParticipant, ResultRecipient {
         await member.participate(runID: runID, transport: transport, roundTimeout: roundTimeout)
     }
 
-    public func endorse(_ entry: LedgerEntry) async throws -> Endorsement? { try await member.endorse(entry, on: ledger) }
+    public func endorse(_ entry: LedgerEntry, opening: [UInt8]) async throws -> Endorsement? {
+        try await member.endorse(entry, opening: opening, on: ledger)
+    }
 
     public func receive(_ delivery: ResultDelivery) async throws -> ContractResult? {
         try await member.receive(delivery, on: ledger).result

@@ -23,23 +23,29 @@ struct EndorsementTests {
         let honest = try #require(report.publicResult?.json)
         let altered = honest.replacingOccurrences(of: "\"frauds\": ", with: "\"frauds\": 1")
         #expect(altered != honest)
-        let cases: [(values: String, contributors: [String], signs: Bool)] = [
-            (honest, report.contributors, true),
-            (altered, report.contributors, false),
+        let committed = try #require(await fixture.consortium.ledger.state.runs[report.runID]?.result?.resultHash)
+        let cases: [(values: String, contributors: [String], resultHash: LedgerHash, signs: Bool)] = [
+            (honest, report.contributors, committed, true),
+            (altered, report.contributors, committed, false),
             // The honest values with a contributor left out: the protocol reported another list.
-            (honest, Array(report.contributors.dropLast()), false),
+            (honest, Array(report.contributors.dropLast()), committed, false),
+            // A commitment to another output than the one the protocol gave the members.
+            (honest, report.contributors, .sha256(committed.bytes), false),
         ]
-        for (values, contributors, signs) in cases {
+        for (values, contributors, resultHash, signs) in cases {
             let publication = ResultPublication(
-                runID: report.runID, resultHash: .zero, revealedValues: Array(values.utf8), transcriptHash: .zero,
+                runID: report.runID, resultHash: resultHash, revealedValues: Array(values.utf8), transcriptHash: .zero,
                 contributors: contributors)
             let draft = await fixture.consortium.ledger.draft(.resultPublished(publication), author: fixture.names[0])
             for member in fixture.consortium.members {
+                let opening = try #require(await member.view(of: report.runID)?.resultOpening)
                 if signs {
-                    let endorsement = try await member.endorse(draft, on: fixture.consortium.ledger)
+                    let endorsement = try await member.endorse(draft, opening: opening, on: fixture.consortium.ledger)
                     #expect(endorsement?.signer == member.name)
                 } else {
-                    let error = await #expect(throws: RuntimeError.self) { try await member.endorse(draft, on: fixture.consortium.ledger) }
+                    let error = await #expect(throws: RuntimeError.self) {
+                        try await member.endorse(draft, opening: opening, on: fixture.consortium.ledger)
+                    }
                     #expect(error?.code == .inconsistentOutputs)
                     #expect(error?.message.contains("refuses to endorse") == true)
                 }
@@ -84,7 +90,7 @@ struct EndorsementTests {
         let draft = await fixture.consortium.ledger.draft(
             .resultPublished(ResultPublication(runID: runID, resultHash: .zero, revealedValues: [], transcriptHash: .zero, contributors: fixture.names)),
             author: fixture.names[0])
-        #expect(try await fixture.consortium.members[0].endorse(draft, on: fixture.consortium.ledger) == nil)
+        #expect(try await fixture.consortium.members[0].endorse(draft, opening: [], on: fixture.consortium.ledger) == nil)
     }
 
     @Test("a member refuses a run that would accept a result of fewer contributors than its contract requires")

@@ -89,14 +89,17 @@ struct LedgerRoleTests {
         ]
         for recipients in forged + [honest.recipients] {
             let publication = ResultPublication(
-                runID: report.runID, resultHash: .zero, revealedValues: honest.revealedValues, transcriptHash: .zero,
+                runID: report.runID, resultHash: honest.resultHash, revealedValues: honest.revealedValues, transcriptHash: .zero,
                 contributors: honest.contributors, recipients: recipients)
             let draft = await fixture.consortium.ledger.draft(.resultPublished(publication), author: fixture.names[0])
             let member = fixture.consortium.members[1]
+            let opening = try #require(await member.view(of: report.runID)?.resultOpening)
             if recipients == honest.recipients {
-                #expect(try await member.endorse(draft, on: fixture.consortium.ledger)?.signer == member.name)
+                #expect(try await member.endorse(draft, opening: opening, on: fixture.consortium.ledger)?.signer == member.name)
             } else {
-                let error = await #expect(throws: RuntimeError.self) { try await member.endorse(draft, on: fixture.consortium.ledger) }
+                let error = await #expect(throws: RuntimeError.self) {
+                    try await member.endorse(draft, opening: opening, on: fixture.consortium.ledger)
+                }
                 #expect(error?.code == .inconsistentOutputs)
                 #expect(error?.message.contains("drafted view recipients") == true, "\(error?.message ?? "")")
             }
