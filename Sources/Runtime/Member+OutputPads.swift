@@ -112,6 +112,7 @@ extension Member {
         guard let published = state.runs[runID], published.status == .published, let result = published.result else {
             throw RuntimeError(.invalidParticipants, "a view comes only after its run's result is on the ledger", member: name)
         }
+        try Self.checkMembershipUnchanged(since: published, in: state, member: name)
         guard HashCommitment.verify(result.resultHash.bytes, opens: delivery.committedBytes, nonce: delivery.opening),
             delivery.contributors.sorted() == result.contributors.sorted()
         else {

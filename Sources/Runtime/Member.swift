@@ -466,11 +466,27 @@ public actor Member {
         guard let run = state.runs[runID], let seat = run.participants.firstIndex(of: name) else {
             throw RuntimeError(.invalidParticipants, "is not a participant of run \(runID.hex.prefix(16))…", member: name)
         }
+        // Who receives which output is decided by the members and roles as the run started; a
+        // run they changed under would pad for groups its recipients no longer agree on.
+        try Self.checkMembershipUnchanged(since: run, in: state, member: name)
         let party = PartyID(UInt32(seat + 1))
         try await drawPads(runID: runID, plan: prepared.plan, participants: run.participants, state: state, courier: courier)
         try await transport.register(session: plan.sessionID, roster: SessionPlan.roster(of: run))
         let mailbox = try await transport.open(session: plan.sessionID, party: party)
         joined[runID] = JoinedSession(plan: plan, party: party, mailbox: mailbox)
+    }
+
+    /// Refuses a run the consortium's members or contract roles changed under (a
+    /// membership, roles or quorum entry after its `run-started`): its recipient groups would no
+    /// longer be the ones its participants padded for (protocols/runtime.md#output-pads).
+    /// - Throws: ``RuntimeError`` `invalidParticipants`.
+    static func checkMembershipUnchanged(since run: ConsortiumState.Run, in state: ConsortiumState, member: String?) throws(RuntimeError) {
+        guard state.membershipChangedAt < run.startedAt else {
+            throw RuntimeError(
+                .invalidParticipants,
+                "the consortium's members or contract roles changed (entry \(state.membershipChangedAt)) after run \(run.runID.hex.prefix(16))… started; the run cannot go on under them",
+                member: member)
+        }
     }
 
     /// The bytes an input commitment binds: `"covenant/runtime/input/v1" ‖ runID ‖ u32 party ‖

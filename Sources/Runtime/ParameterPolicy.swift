@@ -21,7 +21,8 @@ public struct ParameterPolicy: Sendable, Hashable {
     /// secagg session only with `t = n`, and as a paillier member decrypts and accepts only an
     /// aggregate of all `n` contributions. Two results of one contract whose contributors differ by
     /// one member give that member's input away, and a coordinator can choose whom it leaves out
-    /// (protocols/runtime.md#refusing-dropouts); the price is that one dropout aborts the run.
+    /// of a run (protocols/runtime.md#refusing-dropouts; within a run only); the price is that one
+    /// dropout aborts the run.
     public var refusesDropouts = false
 
     /// The minimums every deployment uses.

@@ -307,7 +307,13 @@ public struct RunCoordinator: Sendable {
         }
         // Who receives what is the ledger's word alone: its contract roles, never a configuration's
         // (protocols/runtime.md#reveal-and-views).
-        let disclosure = ResultDisclosure(plan: plan, participants: participantNames, state: await ledger.state)
+        let publishedState = await ledger.state
+        if let run = publishedState.runs[runID] {
+            do { try Member.checkMembershipUnchanged(since: run, in: publishedState, member: nil) } catch {
+                return await abort(error.message)
+            }
+        }
+        let disclosure = ResultDisclosure(plan: plan, participants: participantNames, state: publishedState)
         let contributorNames = Set(report.contributors)
         report.withheld = shape.outputNames.filter { output in !recipients.contains { disclosure.reveals(output, to: $0.name) } }
         let publicResult = shape.restricted(to: plan.publicOutputs(among: shape.outputNames))

@@ -3,6 +3,7 @@ import CircuitCompiler
 import ConsortiumLedger
 import DataSources
 import Foundation
+import MPCProtocols
 import Runtime
 import Testing
 
@@ -75,6 +76,32 @@ struct LedgerRoleTests {
         // A view of a run that is not published is refused whatever it holds.
         let unknown = MemberView(runID: LedgerHash.sha256(Array("no such run".utf8)), result: full, contributors: [], resultOpening: [])
         await #expect(throws: RuntimeError.self) { try await fixture.consortium.members[0].receive(unknown, on: ledger) }
+    }
+
+    @Test("contract roles changed after a run started: its members refuse to join it, so no pads are drawn for groups its recipients no longer share")
+    func rolesChangedMidRun() async throws {
+        let fixture = try await hospitalConsortium(count: 3)
+        let ledger = fixture.consortium.ledger
+        let start = RunStart(
+            runID: LedgerHash.sha256(Array("a run the roles change under".utf8)), versionID: try LedgerHash(fixture.compiled.contractID),
+            circuitHash: try LedgerHash(fixture.compiled.planHash), protocolName: "additive", participants: fixture.names,
+            minimumContributors: 2)
+        try await ledger.append(.runStarted(start), author: fixture.names[0], key: fixture.keys[fixture.names[0]]!)
+        let member = fixture.consortium.members[1]
+        _ = try await member.prepare(runID: start.runID, on: ledger, party: PartyID(2), members: 3)
+        // The regulator role moves to northgate, endorsed by a quorum, while the run is open.
+        var change = ContractRoleChange(member: fixture.names[1], contractRoles: ["regulator"], basis: await ledger.state.membershipDigest)
+        let draft = await ledger.draft(.contractRolesChanged(change), author: fixture.names[0])
+        change.endorsements = fixture.names.prefix(2).map { draft.endorsement(by: $0, key: fixture.keys[$0]!) }
+        try await ledger.append(.contractRolesChanged(change), author: fixture.names[0], key: fixture.keys[fixture.names[0]]!)
+        let terms = SessionTerms(family: .additive, secaggThreshold: 0, signKeyAdverts: true, insecureDealer: false)
+        let error = await #expect(throws: RuntimeError.self) {
+            try await member.join(runID: start.runID, terms: terms, on: ledger, transport: InMemoryTransport(), policy: .insecureForTests)
+        }
+        #expect(error?.message.contains("changed") == true, "\(error?.message ?? "")")
+        // A run started after the change goes on as usual.
+        let report = try await fixture.consortium.run(fixture.compiled, options: RunOptions(protocolFamily: .additive))
+        #expect(report.isPublished, "\(report.abortReason ?? "")")
     }
 
     @Test("an endorser refuses a draft whose view recipients are not those its ledger designates")
