@@ -36,6 +36,8 @@ public actor MemberNode {
     private var adminTask: Task<Void, Never>?
     private var adminPort: Int?
     private var background: Task<Void, Never>?
+    /// The loop of calls to other nodes (housekeep).
+    private var housekeeping: Task<Void, Never>?
     /// The link warm-ups started with the node (cancelled when it stops).
     private var warmups: [Task<Void, Never>] = []
     private var runsInProgress = 0
@@ -126,6 +128,7 @@ public actor MemberNode {
         let memberAddress = try await transport.start()
         let adminAddress = try await startAdmin()
         background = Task { [weak self] in await self?.follow() }
+        housekeeping = Task { [weak self] in await self?.housekeep() }
         connect(to: Array(settings.peers.keys))
         logger.info("node listening", metadata: ["members": "\(memberAddress)", "admin": "\(adminAddress)", "sequencer": "\(ledger.sequencer)"])
         return (memberAddress, adminAddress)
@@ -141,6 +144,7 @@ public actor MemberNode {
         let deadline = ContinuousClock.now.advanced(by: grace)
         while runsInProgress > 0, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
         background?.cancel()
+        housekeeping?.cancel()
         if let adminServer, let adminTask {
             adminServer.beginGracefulShutdown()
             await adminTask.finish(cancellingAfter: .seconds(5))
@@ -234,13 +238,23 @@ public actor MemberNode {
                 }
             }
             await followMembershipNow()
+            if !stopping { await closeAbandonedRuns() }
+            try? await Task.sleep(for: .milliseconds(ledger.isSequencer ? 500 : 200))
+        }
+    }
+
+    /// The work that calls other members' nodes and may wait for them (up to a call deadline
+    /// each): closing a silent coordinator's runs, copying decryption evidence, checkpoint
+    /// gossip. A loop of its own, so an unreachable peer never delays catching up with the
+    /// sequencer or the sequencer's checkpoints.
+    private func housekeep() async {
+        while !Task.isCancelled {
             if !stopping {
-                await closeAbandonedRuns()
                 await closeRunsOfSilentCoordinators()
                 await replicateEvidence()
                 await gossipCheckpoint()
             }
-            try? await Task.sleep(for: .milliseconds(ledger.isSequencer ? 500 : 200))
+            try? await Task.sleep(for: .milliseconds(200))
         }
     }
 

@@ -14,6 +14,9 @@ public final class EvidenceArchive: Sendable {
     /// The folder, or nil for an in-memory archive.
     public let directory: String?
     private let memory = Mutex<[LedgerHash: [UInt8]]>([:])
+    /// Runs whose filed evidence was checked against a ledger record in this process: not read
+    /// and hashed again at every look (``holds(_:matching:)``).
+    private let checked = Mutex<Set<LedgerHash>>([])
 
     /// An archive in `directory` (created on the first write), or in memory.
     /// - Parameter directory: The folder, or nil.
@@ -56,6 +59,46 @@ public final class EvidenceArchive: Sendable {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
         guard size <= Self.maximumSize else { return nil }
         return FileManager.default.contents(atPath: path).map { Array($0) }
+    }
+
+    /// Whether the archive holds exactly the evidence `record` commits to: read and hashed once
+    /// per process, then only its size is looked at.
+    /// - Parameters:
+    ///   - run: The run.
+    ///   - record: The ledger's record of it.
+    /// - Returns: True when the filed evidence matches.
+    public func holds(_ run: LedgerHash, matching record: DecryptionEvidence) -> Bool {
+        if checked.withLock({ $0.contains(run) }) {
+            guard let path = file(run) else { return memory.withLock { $0[run] != nil } }
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.uint64Value
+            if size == record.size { return true }
+            checked.withLock { _ = $0.remove(run) }
+        }
+        guard let bytes = evidence(of: run), record.matches(bytes) else { return false }
+        checked.withLock { _ = $0.insert(run) }
+        return true
+    }
+
+    /// At most `limit` bytes of a run's evidence from `offset` on, read from the file without
+    /// reading the rest.
+    /// - Returns: The bytes, or nil when the archive does not hold the run's evidence.
+    public func part(of run: LedgerHash, from offset: UInt64, limit: Int) -> [UInt8]? {
+        guard let path = file(run) else {
+            return memory.withLock { held in
+                held[run].map { bytes in
+                    let start = Int(min(offset, UInt64(bytes.count)))
+                    return Array(bytes[start..<min(bytes.count, start + max(0, limit))])
+                }
+            }
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        do {
+            try handle.seek(toOffset: offset)
+            return Array(try handle.read(upToCount: max(0, limit)) ?? Data())
+        } catch {
+            return nil
+        }
     }
 
     /// The largest evidence file read (1 GiB).

@@ -25,8 +25,7 @@ extension LedgerService {
             .filter { $0.status == .published && $0.evidenceAt != nil && $0.participants.contains(member) }
             .sorted { $0.startedAt < $1.startedAt }
             .compactMap { run in
-                guard let record = evidenceRecord(of: run.runID) else { return nil }
-                if let held = evidence.evidence(of: run.runID), record.matches(held) { return nil }
+                guard let record = evidenceRecord(of: run.runID), !evidence.holds(run.runID, matching: record) else { return nil }
                 return (record, run.startedBy, run.participants)
             }
     }
@@ -62,13 +61,15 @@ extension LedgerService {
         guard let record = state.runs[run], record.status == .published, record.participants.contains(caller) else {
             throw RuntimeError(.invalidParticipants, "the evidence of a run goes only to its participants once it is published")
         }
-        guard let entry = evidenceRecord(of: run), let held = evidence.evidence(of: run), entry.matches(held) else {
+        guard let entry = evidenceRecord(of: run), evidence.holds(run, matching: entry) else {
             throw RuntimeError(.messageRejected, "this replica holds no evidence of run \(run.hex.prefix(16))…")
         }
-        guard offset <= UInt64(held.count) else {
-            throw RuntimeError(.messageRejected, "offset \(offset) is beyond the evidence's \(held.count) bytes")
+        guard offset <= entry.size else {
+            throw RuntimeError(.messageRejected, "offset \(offset) is beyond the evidence's \(entry.size) bytes")
         }
-        let start = Int(offset)
-        return (UInt64(held.count), Array(held[start..<min(held.count, start + max(0, limit))]))
+        guard let part = evidence.part(of: run, from: offset, limit: limit) else {
+            throw RuntimeError(.messageRejected, "this replica could not read the evidence of run \(run.hex.prefix(16))…")
+        }
+        return (entry.size, part)
     }
 }
