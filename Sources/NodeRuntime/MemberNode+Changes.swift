@@ -108,6 +108,8 @@ extension MemberNode {
         logger.info("endorsed a consortium change", metadata: ["change": "\(id.hex.prefix(16))", "proposer": "\(pending.proposer)"])
         var answer = pending.adding(endorsement).summary(logID: logID, quorum: state.quorum)
         answer["endorsementCount"] = count
+        // What this node can confirm of the list the proposer's node reported.
+        answer["verifiedEndorsements"] = pending.adding(endorsement).verifiedEndorsers(in: state)
         answer["status"] = entry == nil ? "pending" : "recorded"
         if let entry { answer["entry"] = entry }
         return answer

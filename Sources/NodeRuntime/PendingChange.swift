@@ -296,10 +296,21 @@ struct PendingChangeStore: Sendable {
         guard let file else { return }
         let list = changes.keys.sorted().compactMap { changes[$0] }
         let temporary = file + ".new"
+        // Written, flushed to disk, then renamed into place and the folder flushed: a crash leaves
+        // the old file or the new one, never an empty or truncated one.
         guard FileManager.default.createFile(atPath: temporary, contents: Data(list.wireEncoded()), attributes: [.posixPermissions: 0o600]),
-            rename(temporary, file) == 0
+            Self.flush(temporary), rename(temporary, file) == 0
         else {
             throw RuntimeError(.fileFailure, "the pending changes could not be written to \(file)")
         }
+        _ = Self.flush((file as NSString).deletingLastPathComponent.isEmpty ? "." : (file as NSString).deletingLastPathComponent)
+    }
+
+    /// `fsync` of a file or folder.
+    private static func flush(_ path: String) -> Bool {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        return fsync(descriptor) == 0
     }
 }
