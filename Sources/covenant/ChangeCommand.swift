@@ -50,6 +50,22 @@ struct ChangeCommand: AsyncParsableCommand {
         }
     }
 
+    /// The quorum after a membership change, and drafting the change with it.
+    struct QuorumAfter: ParsableArguments {
+        @Option(name: .customLong("quorum-after"), help: "The quorum after the change (default: the current quorum, at most the voting members after it).")
+        var quorumAfter: Int?
+
+        func propose(_ change: [String: Any], _ access: Access) async throws {
+            var request = change
+            request["command"] = "change-propose"
+            if let quorumAfter {
+                guard quorumAfter >= 1 else { throw ValidationError("--quorum-after must be at least 1") }
+                request["quorumAfter"] = quorumAfter
+            }
+            ChangeCommand.report(try await Operator.send(access.operatorDirectory, request), json: access.json)
+        }
+    }
+
     struct AddMember: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "add-member",
@@ -59,20 +75,14 @@ struct ChangeCommand: AsyncParsableCommand {
         var card: String
         @Option(name: .customLong("role"), help: "A contract role the new member holds (repeated).")
         var roles: [String] = []
-        @Option(name: .customLong("quorum-after"), help: "The quorum after the addition (default: the current quorum).")
-        var quorumAfter: Int?
+        @OptionGroup var quorum: QuorumAfter
         @OptionGroup var access: Access
 
         func run() async throws {
             guard let text = try? String(contentsOfFile: card, encoding: .utf8) else {
                 throw ExitStatus.fail(.invalidInput, "cannot read the card file \(card)")
             }
-            var request: [String: Any] = ["command": "change-propose", "change": "add-member", "card": text, "contractRoles": roles]
-            if let quorumAfter {
-                guard quorumAfter >= 1 else { throw ValidationError("--quorum-after must be at least 1") }
-                request["quorumAfter"] = quorumAfter
-            }
-            ChangeCommand.report(try await Operator.send(access.operatorDirectory, request), json: access.json)
+            try await quorum.propose(["change": "add-member", "card": text, "contractRoles": roles], access)
         }
     }
 
@@ -83,17 +93,11 @@ struct ChangeCommand: AsyncParsableCommand {
             discussion: "Once the removal is recorded, every node refuses the member at once: its handshakes, its messages and its calls (its registry follows the ledger). The sequencer cannot be removed.")
         @Argument(help: "The member to remove.")
         var member: String
-        @Option(name: .customLong("quorum-after"), help: "The quorum after the removal (default: the current quorum, at most the voting members left).")
-        var quorumAfter: Int?
+        @OptionGroup var quorum: QuorumAfter
         @OptionGroup var access: Access
 
         func run() async throws {
-            var request: [String: Any] = ["command": "change-propose", "change": "remove-member", "member": member]
-            if let quorumAfter {
-                guard quorumAfter >= 1 else { throw ValidationError("--quorum-after must be at least 1") }
-                request["quorumAfter"] = quorumAfter
-            }
-            ChangeCommand.report(try await Operator.send(access.operatorDirectory, request), json: access.json)
+            try await quorum.propose(["change": "remove-member", "member": member], access)
         }
     }
 
