@@ -279,10 +279,20 @@ public final class Ledger {
                 "the checkpoint names predecessor \(checkpoint.checkpoint.previous), but this replica's latest checkpoint below size \(size) is \(predecessor)",
                 at: location)
         }
+        try refuseContradiction(checkpoint)
+        try store.saveCheckpoint(checkpoint)
+    }
+
+    /// Refuses a checkpoint this replica contradicts: another validly signed checkpoint of its size
+    /// with another root (equivocation: the evidence is stored), or, where this replica covers its
+    /// size, a root other than this replica's there.
+    /// - Throws: `equivocation` or `checkpointRootMismatch`.
+    private func refuseContradiction(_ checkpoint: SignedCheckpoint) throws {
+        let size = checkpoint.checkpoint.size
+        let location = LedgerError.Location(checkpointSize: size)
         for known in try store.checkpoints() where known.checkpoint.size == size && known.checkpoint.root != checkpoint.checkpoint.root {
             if (try? state.verifyCheckpoint(known)) != nil {
-                let evidence = EquivocationEvidence(first: known, second: checkpoint)
-                try store.saveEvidence(evidence)
+                try store.saveEvidence(EquivocationEvidence(first: known, second: checkpoint))
                 throw LedgerError(.equivocation, "sequencer \(checkpoint.sequencer) signed two checkpoints of size \(size) with roots \(known.checkpoint.root) and \(checkpoint.checkpoint.root)", at: location)
             }
         }
@@ -292,7 +302,6 @@ public final class Ledger {
                 throw LedgerError(.checkpointRootMismatch, "this replica's root at size \(size) is \(root), not \(checkpoint.checkpoint.root)", at: location)
             }
         }
-        try store.saveCheckpoint(checkpoint)
     }
 
     /// Compares a checkpoint another replica holds with this one (checkpoint gossip between
@@ -308,20 +317,12 @@ public final class Ledger {
     public func compare(_ checkpoint: SignedCheckpoint) throws -> Bool {
         _ = try state.verifyCheckpoint(checkpoint)
         let size = checkpoint.checkpoint.size
-        let location = LedgerError.Location(checkpointSize: size)
-        for known in try store.checkpoints() where known.checkpoint.size == size && known.checkpoint.root != checkpoint.checkpoint.root {
-            if (try? state.verifyCheckpoint(known)) != nil {
-                try store.saveEvidence(EquivocationEvidence(first: known, second: checkpoint))
-                throw LedgerError(.equivocation, "sequencer \(checkpoint.sequencer) signed two checkpoints of size \(size) with roots \(known.checkpoint.root) and \(checkpoint.checkpoint.root)", at: location)
-            }
-        }
-        guard size > 0, size <= self.size else { return false }
-        let root = try tree.rootHash(size: size)
-        guard root == checkpoint.checkpoint.root else {
-            throw LedgerError(.checkpointRootMismatch, "sequencer \(checkpoint.sequencer) signed root \(checkpoint.checkpoint.root) at size \(size) for another member; this replica's root there is \(root)", at: location)
-        }
+        // A checkpoint of size 0 certifies nothing (none is ever stored).
+        guard size > 0 else { return false }
+        try refuseContradiction(checkpoint)
+        guard size <= self.size else { return false }
         // Recorded only where it continues this replica's chain of checkpoints.
-        if try predecessorID(below: size) == checkpoint.checkpoint.previous { try addCheckpoint(checkpoint) }
+        if try predecessorID(below: size) == checkpoint.checkpoint.previous { try store.saveCheckpoint(checkpoint) }
         return true
     }
 
