@@ -8,6 +8,15 @@ import WireFormat
 /// members' endorsements (rule L5): a `contract-roles-changed`, `member-added` or
 /// `member-removed` entry's payload. Its id is SHA-256 of the endorsement message (``LedgerEntry/endorsementMessage(kind:logID:subject:)``),
 /// so the id names exactly what each endorser signs. Spec: protocols/node.md#consortium-changes.
+/// What the three change payloads share: a basis, and endorsements over their subject.
+protocol ChangePayload: EndorsedPayload {
+    var basis: LedgerHash { get }
+}
+
+extension ContractRoleChange: ChangePayload {}
+extension MemberAddition: ChangePayload {}
+extension MemberRemoval: ChangePayload {}
+
 struct PendingChange: Sendable, Hashable {
     /// The change, its endorsements gathered so far inside.
     enum Change: Sendable, Hashable {
@@ -21,24 +30,19 @@ struct PendingChange: Sendable, Hashable {
     /// The member whose node holds the change and will author its entry.
     var proposer: String
 
-    /// The membership it was drafted against (``ConsortiumState/membershipDigest``), part of what
-    /// endorsers sign: a change is stale once the members, their keys, roles or the quorum moved
-    /// on, and the ledger refuses it then (rule L5).
-    var basis: LedgerHash {
+    /// The payload, whichever change it is.
+    private var body: any ChangePayload {
         switch change {
-        case .roles(let change): change.basis
-        case .addMember(let addition): addition.basis
-        case .removeMember(let removal): removal.basis
+        case .roles(let change): change
+        case .addMember(let addition): addition
+        case .removeMember(let removal): removal
         }
     }
 
-    var kind: LedgerEntry.Kind {
-        switch change {
-        case .roles: .contractRolesChanged
-        case .addMember: .memberAdded
-        case .removeMember: .memberRemoved
-        }
-    }
+    /// The membership it was drafted against (``ConsortiumState/membershipDigest``), part of what
+    /// endorsers sign: a change is stale once the members, their keys, roles or the quorum moved
+    /// on, and the ledger refuses it then (rule L5).
+    var basis: LedgerHash { body.basis }
 
     var payload: LedgerEntry.Payload {
         switch change {
@@ -48,22 +52,14 @@ struct PendingChange: Sendable, Hashable {
         }
     }
 
-    var endorsements: [Endorsement] {
-        switch change {
-        case .roles(let change): change.endorsements
-        case .addMember(let addition): addition.endorsements
-        case .removeMember(let removal): removal.endorsements
-        }
-    }
+    var kind: LedgerEntry.Kind { payload.kind }
+
+    var endorsements: [Endorsement] { body.endorsements }
 
     /// The payload without its endorsements.
     var subject: [UInt8] {
         var writer = WireWriter()
-        switch change {
-        case .roles(let change): change.encodeSubject(to: &writer)
-        case .addMember(let addition): addition.encodeSubject(to: &writer)
-        case .removeMember(let removal): removal.encodeSubject(to: &writer)
-        }
+        body.encodeSubject(to: &writer)
         return writer.bytes
     }
 
@@ -205,11 +201,7 @@ extension PendingChange: WireCodable {
     /// basis and endorsements included).
     func encode(to writer: inout WireWriter) {
         writer.writeUInt16(kind.rawValue)
-        switch change {
-        case .roles(let change): writer.write(change)
-        case .addMember(let addition): writer.write(addition)
-        case .removeMember(let removal): writer.write(removal)
-        }
+        body.encode(to: &writer)
         writer.writeString(proposer)
     }
 
