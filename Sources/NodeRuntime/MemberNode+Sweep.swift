@@ -29,8 +29,8 @@ extension MemberNode {
                 silentCoordinators[coordinator] = nil
                 continue
             }
-            let since = silentCoordinators[coordinator]?.since ?? now
-            silentCoordinators[coordinator] = (since, now)
+            let since = silentCoordinators[coordinator] ?? now
+            silentCoordinators[coordinator] = since
             guard now - since >= settings.abandonedRunTimeout else { continue }
             let seconds = Int((now - since).components.seconds)
             for run in open.filter({ $0.startedBy == coordinator }).sorted(by: { $0.startedAt < $1.startedAt }) {

@@ -46,9 +46,10 @@ public actor MemberNode {
     private var coordinationsStarted = 0
     private var runsCoordinated: [(runID: LedgerHash, status: String, seconds: Double)] = []
     private var views: [LedgerHash: String] = [:]
-    /// Since when each coordinator of an open run this member takes part in has not answered,
-    /// and when to ask again (closeRunsOfSilentCoordinators).
-    var silentCoordinators: [String: (since: ContinuousClock.Instant, next: ContinuousClock.Instant)] = [:]
+    /// Since when each coordinator of an open run this member takes part in has not answered
+    /// (closeRunsOfSilentCoordinators).
+    var silentCoordinators: [String: ContinuousClock.Instant] = [:]
+    /// When the coordinators are pinged next.
     var coordinatorsAsked = ContinuousClock.now
     /// The member count of the last membership the registry could not follow (logged once).
     var membershipRefused = -1
