@@ -83,10 +83,18 @@ struct Consortium {
     }
 }
 
+/// The folder of this test process's ledger files, removed when the process exits (tests hand
+/// store paths around freely, so no single test owns the removal).
+private let ledgerTestRoot: URL = {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("covenant-ledger-tests-\(UUID().uuidString)")
+    try! FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(at: ledgerTestRoot) }
+    return root
+}()
+
 /// A fresh temporary directory path for a SQLite file.
 func temporaryLedgerPath(_ name: String = "ledger") -> String {
-    let directory = FileManager.default.temporaryDirectory
-        .appendingPathComponent("covenant-ledger-tests-\(UUID().uuidString)")
+    let directory = ledgerTestRoot.appendingPathComponent(UUID().uuidString)
     try! FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     return directory.appendingPathComponent("\(name).sqlite").path
 }
