@@ -5,9 +5,10 @@ import Logging
 import Runtime
 import WireFormat
 
-/// Consortium changes (a member's contract roles, a new member) drafted by one voting member's
-/// operator, endorsed by each other voting member's operator on that member's own node, and
-/// recorded by the proposer's node once a quorum endorsed them (rule L5). Each node signs only
+/// Consortium changes (a member's contract roles, a new or removed member, a revoked contract
+/// version) drafted by one voting member's operator, endorsed by each other voting member's
+/// operator on that member's own node, and recorded by the proposer's node once a quorum
+/// endorsed them (rules L5 and L9). Each node signs only
 /// as its own member. Spec: protocols/node.md#consortium-changes.
 extension MemberNode {
     // MARK: Admin commands
@@ -46,8 +47,13 @@ extension MemberNode {
             let quorum = request["quorumAfter"] as? Int ?? min(state.quorum, max(1, voting))
             guard (1...Int(UInt32.max)).contains(quorum) else { throw RuntimeError(.changeRefused, "the quorum after the change must be positive") }
             change = .removeMember(MemberRemoval(name: member, quorumAfter: UInt32(quorum), basis: state.membershipDigest))
+        case "revoke-contract":
+            guard let reference = request["version"] as? String, let reason = request["reason"] as? String else {
+                throw RuntimeError(.invalidConfiguration, "a revoke-contract change names its \"version\" and states its \"reason\"")
+            }
+            change = .revokeContract(ContractRevocation(versionID: try Self.revocableVersion(reference, in: state), reason: reason))
         default:
-            throw RuntimeError(.invalidConfiguration, "a change is \"roles\", \"add-member\" or \"remove-member\"")
+            throw RuntimeError(.invalidConfiguration, "a change is \"roles\", \"add-member\", \"remove-member\" or \"revoke-contract\"")
         }
         var pending = PendingChange(change: change, proposer: name)
         try pending.check(against: state)
@@ -224,6 +230,21 @@ extension MemberNode {
         }
         let note = unreachable.isEmpty ? "" : " (not reachable: \(unreachable.joined(separator: ", ")))"
         throw RuntimeError(.changeRefused, "no voting member's node holds a pending change \(reference)\(note)", member: name)
+    }
+
+    /// The version a revocation names: its id, or a contract's name for its one version that is
+    /// active or proposed.
+    static func revocableVersion(_ reference: String, in state: ConsortiumState) throws -> LedgerHash {
+        if let id = LedgerHash(hex: reference) { return id }
+        let candidates = state.contracts.values.filter { $0.name == reference && ($0.status == .active || $0.status == .proposed) }
+        guard candidates.count == 1, let version = candidates.first else {
+            throw RuntimeError(
+                .changeRefused,
+                candidates.isEmpty
+                    ? "no active or proposed version of a contract named \(reference); give the version id (covenant contract list)"
+                    : "\(reference) has \(candidates.count) active or proposed versions; give the version id (covenant contract list)")
+        }
+        return version.versionID
     }
 
     static func changeID(_ reference: String) throws -> LedgerHash {

@@ -5,17 +5,21 @@ import Runtime
 import WireFormat
 
 /// A consortium change a member's operator drafted on its node and that waits for the voting
-/// members' endorsements (rule L5): a `contract-roles-changed`, `member-added` or
-/// `member-removed` entry's payload. Its id is SHA-256 of the endorsement message (``LedgerEntry/endorsementMessage(kind:logID:subject:)``),
+/// members' endorsements (rules L5 and L9): a `contract-roles-changed`, `member-added`,
+/// `member-removed` or `contract-revoked` entry's payload. Its id is SHA-256 of the endorsement message (``LedgerEntry/endorsementMessage(kind:logID:subject:)``),
 /// so the id names exactly what each endorser signs. Spec: protocols/node.md#consortium-changes.
-/// What the three change payloads share: a basis, and endorsements over their subject.
+/// What the change payloads share: endorsements over their subject and, for a change of the
+/// membership, the membership it was drafted against.
 protocol ChangePayload: EndorsedPayload {
-    var basis: LedgerHash { get }
+    /// The membership the change was drafted against, or nil for a change that does not depend
+    /// on it (a revocation names its version, which is revoked once).
+    var membershipBasis: LedgerHash? { get }
 }
 
-extension ContractRoleChange: ChangePayload {}
-extension MemberAddition: ChangePayload {}
-extension MemberRemoval: ChangePayload {}
+extension ContractRoleChange: ChangePayload { var membershipBasis: LedgerHash? { basis } }
+extension MemberAddition: ChangePayload { var membershipBasis: LedgerHash? { basis } }
+extension MemberRemoval: ChangePayload { var membershipBasis: LedgerHash? { basis } }
+extension ContractRevocation: ChangePayload { var membershipBasis: LedgerHash? { nil } }
 
 struct PendingChange: Sendable, Hashable {
     /// The change, its endorsements gathered so far inside.
@@ -23,6 +27,7 @@ struct PendingChange: Sendable, Hashable {
         case roles(ContractRoleChange)
         case addMember(MemberAddition)
         case removeMember(MemberRemoval)
+        case revokeContract(ContractRevocation)
     }
 
     /// The change.
@@ -36,19 +41,22 @@ struct PendingChange: Sendable, Hashable {
         case .roles(let change): change
         case .addMember(let addition): addition
         case .removeMember(let removal): removal
+        case .revokeContract(let revocation): revocation
         }
     }
 
-    /// The membership it was drafted against (``ConsortiumState/membershipDigest``), part of what
-    /// endorsers sign: a change is stale once the members, their keys, roles or the quorum moved
-    /// on, and the ledger refuses it then (rule L5).
-    var basis: LedgerHash { body.basis }
+    /// The membership a membership or roles change was drafted against
+    /// (``ConsortiumState/membershipDigest``), part of what endorsers sign: such a change is stale
+    /// once the members, their keys, roles or the quorum moved on, and the ledger refuses it then
+    /// (rule L5). Nil for a revocation.
+    var basis: LedgerHash? { body.membershipBasis }
 
     var payload: LedgerEntry.Payload {
         switch change {
         case .roles(let change): .contractRolesChanged(change)
         case .addMember(let addition): .memberAdded(addition)
         case .removeMember(let removal): .memberRemoved(removal)
+        case .revokeContract(let revocation): .contractRevoked(revocation)
         }
     }
 
@@ -84,16 +92,20 @@ struct PendingChange: Sendable, Hashable {
         case .removeMember(var removal):
             removal.endorsements.append(endorsement)
             copy.change = .removeMember(removal)
+        case .revokeContract(var revocation):
+            revocation.endorsements.append(endorsement)
+            copy.change = .revokeContract(revocation)
         }
         return copy
     }
 
-    /// Refuses the change unless the replica's `state` still admits it: drafted against this
-    /// membership, and valid under rule L5 (a current member whose roles it changes, or a new
-    /// member with a fresh name and key and a quorum the voting members after it can reach).
+    /// Refuses the change unless the replica's `state` still admits it: a membership or roles
+    /// change drafted against this membership and valid under rule L5 (a current member whose
+    /// roles it changes, or a new member with a fresh name and key and a quorum the voting members
+    /// after it can reach), a revocation of a version that is proposed or active (rule L9).
     /// - Throws: ``RuntimeError`` `changeRefused` saying what is wrong.
     func check(against state: ConsortiumState) throws {
-        guard state.membershipDigest == basis else {
+        if let basis, state.membershipDigest != basis {
             throw RuntimeError(
                 .changeRefused,
                 "the consortium's members, roles or quorum changed on the ledger since this change was drafted; it is stale: draft it again")
@@ -139,8 +151,21 @@ struct PendingChange: Sendable, Hashable {
             guard voting >= 1, removal.quorumAfter >= 1, Int(removal.quorumAfter) <= voting else {
                 throw RuntimeError(.changeRefused, "the quorum after the change must be between 1 and the \(voting) voting members left")
             }
+        case .revokeContract(let revocation):
+            guard let version = state.contracts[revocation.versionID] else {
+                throw RuntimeError(.changeRefused, "no contract version \(revocation.versionID.hex) is on the ledger")
+            }
+            guard version.status == .proposed || version.status == .active else {
+                throw RuntimeError(.changeRefused, "version \(revocation.versionID.hex.prefix(16))… of \(version.name) is already \(version.status.rawValue)")
+            }
+            guard !revocation.reason.isEmpty, revocation.reason.utf8.count <= Self.maximumReasonBytes else {
+                throw RuntimeError(.changeRefused, "a revocation states its reason in 1–\(Self.maximumReasonBytes) bytes")
+            }
         }
     }
+
+    /// The longest reason a revocation carries (it is public on the ledger: no data value belongs in it).
+    static let maximumReasonBytes = 1024
 
     /// Refuses `endorsement` unless it is a valid endorsement of this change by `signer`, a
     /// current voting member of `state` that has not endorsed it yet.
@@ -191,6 +216,9 @@ struct PendingChange: Sendable, Hashable {
         case .removeMember(let removal):
             object["member"] = removal.name
             object["quorumAfter"] = Int(removal.quorumAfter)
+        case .revokeContract(let revocation):
+            object["version"] = revocation.versionID.hex
+            object["reason"] = revocation.reason
         }
         return object
     }
@@ -210,6 +238,7 @@ extension PendingChange: WireCodable {
         case LedgerEntry.Kind.contractRolesChanged.rawValue: change = .roles(try ContractRoleChange(from: &reader))
         case LedgerEntry.Kind.memberAdded.rawValue: change = .addMember(try MemberAddition(from: &reader))
         case LedgerEntry.Kind.memberRemoved.rawValue: change = .removeMember(try MemberRemoval(from: &reader))
+        case LedgerEntry.Kind.contractRevoked.rawValue: change = .revokeContract(try ContractRevocation(from: &reader))
         default: throw .invalidValue("not a consortium change")
         }
         proposer = try reader.readString()

@@ -1,20 +1,20 @@
 import ArgumentParser
 import Foundation
 
-/// `covenant consortium change roles|add-member|remove-member|list|show|endorse|withdraw`: consortium changes
+/// `covenant consortium change roles|add-member|remove-member|revoke-contract|list|show|endorse|withdraw`: consortium changes
 /// drafted on one voting member's node and endorsed by the other voting members' operators on
 /// their own nodes (spec: protocols/node.md#consortium-changes). Parsing and printing only.
 struct ChangeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "change",
-        abstract: "Change a member's contract roles, add or remove a member, with the voting members' endorsements gathered across their nodes.",
+        abstract: "Change a member's contract roles, add or remove a member, revoke a contract version, with the voting members' endorsements gathered across their nodes.",
         discussion: """
-            A voting member's operator drafts a change on its node ('roles', 'add-member' or 'remove-member'); the node endorses it as its \
+            A voting member's operator drafts a change on its node ('roles', 'add-member', 'remove-member' or 'revoke-contract'); the node endorses it as its \
             member and prints the change's id. Every other voting member's operator reviews it ('show ID') and endorses it \
             ('endorse ID') on its own node, which fetches the change from the proposer's node, checks it against its own \
             ledger replica and signs with its own key. At a quorum of endorsements the proposer's node records the entry.
             """,
-        subcommands: [Roles.self, AddMember.self, RemoveMember.self, List.self, Show.self, Endorse.self, Withdraw.self])
+        subcommands: [Roles.self, AddMember.self, RemoveMember.self, RevokeContract.self, List.self, Show.self, Endorse.self, Withdraw.self])
 
     struct Access: ParsableArguments {
         @Option(name: .customLong("operator"), help: "The operator directory (covenant operator init).")
@@ -101,6 +101,25 @@ struct ChangeCommand: AsyncParsableCommand {
         }
     }
 
+    struct RevokeContract: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "revoke-contract",
+            abstract: "Draft the revocation of a contract version (active or proposed), with its reason.",
+            discussion: "Once the revocation is recorded, no run of the version starts and no result of a run of it is published, even of a run already started (rules L9, L10, L12). The reason is public on the ledger: never put a data value in it.")
+        @Argument(help: "The version id (covenant contract list), or the contract's name for its one active or proposed version.")
+        var version: String
+        @Option(help: "Why the version is revoked (recorded on the ledger; 1–1024 bytes).")
+        var reason: String
+        @OptionGroup var access: Access
+
+        func run() async throws {
+            guard !reason.isEmpty else { throw ValidationError("--reason must not be empty") }
+            let answer = try await Operator.send(
+                access.operatorDirectory, ["command": "change-propose", "change": "revoke-contract", "version": version, "reason": reason])
+            ChangeCommand.report(answer, json: access.json)
+        }
+    }
+
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the changes your member's node holds pending, with their endorsements.")
         @OptionGroup var access: Access
@@ -163,6 +182,9 @@ struct ChangeCommand: AsyncParsableCommand {
         let endorsers = (change["endorsements"] as? [String] ?? []).map(printable)
         var what = "\(change["kind"] ?? "?") \(printable(change["member"] as? String ?? "?")) contract roles [\(roles)]"
         if let quorum = change["quorumAfter"] { what += ", ledger roles [\((change["roles"] as? [String] ?? []).joined(separator: ","))], quorum after \(quorum)" }
+        if let version = change["version"] as? String {
+            what = "\(change["kind"] ?? "?") version \(printable(version)): \(printable(change["reason"] as? String ?? "?"))"
+        }
         return "change \(change["id"] ?? "?") by \(printable(change["proposer"] as? String ?? "?")): \(what); endorsed by \(endorsers.joined(separator: ", ")) (\(endorsers.count) of quorum \(change["quorum"] ?? "?"))"
     }
 

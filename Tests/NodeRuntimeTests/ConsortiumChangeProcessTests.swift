@@ -25,7 +25,7 @@ struct ConsortiumChangeProcessTests {
 
         """
 
-    @Test("a roles change: refused to an unknown operator, pending below quorum, refused to a non-voting member and twice, stale once the membership moved on; at quorum on every replica, and the next run's role view follows it")
+    @Test("a roles change: refused to an unknown operator, pending below quorum, refused to a non-voting member and twice, stale once the membership moved on; at quorum on every replica, and the next run's role view follows it; the contract then revoked the same way, after which no run starts")
     func rolesChange() async throws {
         // m0 (sequencer, voting), m1 (voting), m2 (participant only); quorum 2; founded without contract roles.
         let fixture = try Nodes.ProcessConsortium.ofColumn(["v\n1\n", "v\n2\n", "v\n4\n5\n"], ledgerRoles: ["m2": "participant"])
@@ -97,6 +97,22 @@ struct ConsortiumChangeProcessTests {
         #expect(try run(["endorse", other], operators[1]).json["status"] as? String == "recorded")
         #expect(try run(["endorse", waiting], operators[0], expect: 3).error.contains("stale"))
         #expect(try run(["withdraw", waiting], operators[1]).json["status"] as? String == "withdrawn")
+
+        // The contract revoked the same way: m0 drafts with its reason, m1 endorses; no run starts after.
+        #expect(try run(["revoke-contract", "split", "--reason", ""], operators[0], expect: nil).status != 0)
+        #expect(try run(["revoke-contract", "nothing", "--reason", "r"], operators[0], expect: 3).error.contains("no active or proposed version"))
+        let revocation = try run(["revoke-contract", "split", "--reason", "consent withdrawn"], operators[0]).json
+        #expect(revocation["kind"] as? String == "contract-revoked" && revocation["status"] as? String == "pending", "\(revocation)")
+        let revocationID = try #require(revocation["id"] as? String)
+        let revoked = try run(["endorse", revocationID], operators[1]).json
+        #expect(revoked["status"] as? String == "recorded", "\(revoked)")
+        let revokedAt = try #require(revoked["entry"] as? Int)
+        for access in operators { #expect(await eventually { size(access) > revokedAt }) }
+        let refused = try Nodes.covenant(["run", "split", "--operator", operators[1]], in: root, expect: nil)
+        #expect(refused.status != 0 && refused.error.contains("no active version"), "\(refused.error)")
+        #expect(try run(["revoke-contract", "split", "--reason", "again"], operators[0], expect: 3).error.contains("no active or proposed version"))
+        let shownRevocation = try Nodes.covenant(["ledger", "show", "m2/ledger.sqlite"], in: root, expect: nil).output
+        #expect(shownRevocation.contains("consent withdrawn"), "\(shownRevocation)")
 
         for node in nodes { node.signal(SIGTERM) }
         for node in nodes { #expect(await node.wait(within: .seconds(40)) == 0) }

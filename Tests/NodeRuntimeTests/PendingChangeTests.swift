@@ -3,6 +3,7 @@ import CryptoPrimitives
 import Foundation
 import Runtime
 import Testing
+import WireFormat
 @testable import NodeRuntime
 
 /// The pending consortium changes a node keeps (protocols/node.md#consortium-changes): what an
@@ -118,6 +119,49 @@ struct PendingChangeTests {
         for signer in ["a", "b"] { change = change.adding(endorsement(change, by: signer, logID: logID)) }
         try ledger.append(change.payload, author: "a", key: keys["a"]!)
         #expect(ledger.state.members["c"] == nil)
+    }
+
+    @Test("a revocation names a proposed or active version and a reason; endorsed by a quorum, the ledger revokes the version, and the same revocation is refused afterwards")
+    func revokeContract() throws {
+        let ledger = try ledger()
+        let logID = ledger.logID
+        let versionID = LedgerHash.sha256(Array("contract stats version 1".utf8))
+        try ledger.append(.contractProposed(ContractProposal(versionID: versionID, name: "stats", source: Array("contract stats version 1 {}".utf8))), author: "a", key: keys["a"]!)
+        for approver in ["a", "b"] { try ledger.append(.contractApproved(versionID: versionID), author: approver, key: keys[approver]!) }
+        try ledger.append(.contractActivated(versionID: versionID), author: "a", key: keys["a"]!)
+        let state = ledger.state
+        #expect(state.contracts[versionID]?.status == .active)
+        #expect(try MemberNode.revocableVersion("stats", in: state) == versionID)
+        #expect(try MemberNode.revocableVersion(versionID.hex, in: state) == versionID)
+        #expect(throws: RuntimeError.self) { try MemberNode.revocableVersion("other", in: state) }
+
+        func revocation(_ id: LedgerHash, reason: String = "the consortium withdrew consent") -> PendingChange {
+            PendingChange(change: .revokeContract(ContractRevocation(versionID: id, reason: reason)), proposer: "b")
+        }
+        #expect(revocation(versionID).basis == nil, "a revocation does not depend on the membership")
+        #expect(throws: RuntimeError.self) { try revocation(.sha256([1])).check(against: state) }
+        #expect(throws: RuntimeError.self) { try revocation(versionID, reason: "").check(against: state) }
+        #expect(throws: RuntimeError.self) { try revocation(versionID, reason: String(repeating: "x", count: 1025)).check(against: state) }
+        var change = revocation(versionID)
+        try change.check(against: state)
+        // Endorsed by one voting member, below the quorum of 2: the ledger refuses it.
+        change = change.adding(endorsement(change, by: "b", logID: logID))
+        #expect(throws: LedgerError.self) { try ledger.append(change.payload, author: "b", key: keys["b"]!) }
+        try change.checkEndorsement(endorsement(change, by: "a", logID: logID), by: "a", in: state)
+        #expect(throws: RuntimeError.self) { try change.checkEndorsement(endorsement(change, by: "c", logID: logID), by: "c", in: state) }
+        change = change.adding(endorsement(change, by: "a", logID: logID))
+        try ledger.append(change.payload, author: "b", key: keys["b"]!)
+        #expect(ledger.state.contracts[versionID]?.status == .revoked)
+
+        // Revoked once: drafting it again is refused by the node, replaying it by the ledger.
+        let again = #expect(throws: RuntimeError.self) { try change.check(against: ledger.state) }
+        #expect(again?.message.contains("already revoked") == true)
+        #expect(throws: LedgerError.self) { try ledger.append(change.payload, author: "b", key: keys["b"]!) }
+        #expect(throws: RuntimeError.self) { try MemberNode.revocableVersion("stats", in: ledger.state) }
+
+        // It travels as control call 13 answers it and the pending-change file keeps it.
+        let decoded = try PendingChange(wireEncoded: change.wireEncoded())
+        #expect(decoded == change && decoded.kind == .contractRevoked)
     }
 
     @Test("the store survives a restart, refuses a damaged file, forgets removed changes and is bounded")
