@@ -14,9 +14,9 @@ public final class EvidenceArchive: Sendable {
     /// The folder, or nil for an in-memory archive.
     public let directory: String?
     private let memory = Mutex<[LedgerHash: [UInt8]]>([:])
-    /// Runs whose filed evidence was checked against a ledger record in this process: not read
-    /// and hashed again at every look (``holds(_:matching:)``).
-    private let checked = Mutex<Set<LedgerHash>>([])
+    /// Runs whose filed evidence was checked against a ledger record in this process, with the
+    /// size the record gives: not read and hashed again at every look (``holds(_:matching:)``).
+    private let checked = Mutex<[LedgerHash: UInt64]>([:])
 
     /// An archive in `directory` (created on the first write), or in memory.
     /// - Parameter directory: The folder, or nil.
@@ -68,15 +68,28 @@ public final class EvidenceArchive: Sendable {
     ///   - record: The ledger's record of it.
     /// - Returns: True when the filed evidence matches.
     public func holds(_ run: LedgerHash, matching record: DecryptionEvidence) -> Bool {
-        if checked.withLock({ $0.contains(run) }) {
-            guard let path = file(run) else { return memory.withLock { $0[run] != nil } }
-            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.uint64Value
-            if size == record.size { return true }
-            checked.withLock { _ = $0.remove(run) }
-        }
+        if checked.withLock({ $0[run] == record.size }), holdsChecked(run) { return true }
         guard let bytes = evidence(of: run), record.matches(bytes) else { return false }
-        checked.withLock { _ = $0.insert(run) }
+        checked.withLock { $0[run] = record.size }
         return true
+    }
+
+    /// Whether the archive still holds evidence of `run` that ``holds(_:matching:)`` checked in
+    /// this process (still there, of the size checked), without the ledger's record: what lets a
+    /// node's evidence pass skip a run it completed without reading its entry again.
+    /// - Parameter run: The run.
+    /// - Returns: True when checked and unchanged in size; false otherwise (then forgotten, so the
+    ///   next ``holds(_:matching:)`` reads and hashes it again).
+    public func holdsChecked(_ run: LedgerHash) -> Bool {
+        guard let size = checked.withLock({ $0[run] }) else { return false }
+        let present: Bool
+        if let path = file(run) {
+            present = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.uint64Value == size
+        } else {
+            present = memory.withLock { $0[run] != nil }
+        }
+        if !present { checked.withLock { _ = $0.removeValue(forKey: run) } }
+        return present
     }
 
     /// At most `limit` bytes of a run's evidence from `offset` on, read from the file without

@@ -17,12 +17,13 @@ extension LedgerService {
     }
 
     /// The published runs `member` took part in whose evidence the ledger records but this
-    /// replica's archive does not hold (or holds damaged), oldest first.
+    /// replica's archive does not hold (or holds damaged), oldest first. A run whose evidence was
+    /// checked in this process is skipped without reading its entry (a node asks on every pass).
     /// - Parameter member: The member.
     /// - Returns: Each run with its record and the member who filed the evidence (its coordinator).
     public func evidenceToReplicate(for member: String) -> [(record: DecryptionEvidence, holder: String, participants: [String])] {
         state.runs.values
-            .filter { $0.status == .published && $0.evidenceAt != nil && $0.participants.contains(member) }
+            .filter { $0.status == .published && $0.evidenceAt != nil && $0.participants.contains(member) && !evidence.holdsChecked($0.runID) }
             .sorted { $0.startedAt < $1.startedAt }
             .compactMap { run in
                 guard let record = evidenceRecord(of: run.runID), !evidence.holds(run.runID, matching: record) else { return nil }

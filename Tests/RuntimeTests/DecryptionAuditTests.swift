@@ -73,6 +73,13 @@ struct DecryptionAuditTests {
         #expect(await replica.evidenceToReplicate(for: fixture.names[1]).count == 1)
         try await replica.fileReplicatedEvidence(bytes, run: run)
         #expect(await replica.evidenceToReplicate(for: fixture.names[1]).isEmpty)
+        #expect(replica.evidence.holdsChecked(run), "checked once: later passes skip it without reading its entry")
+        // Cut short on disk: no longer held, so it is listed to copy again.
+        let directory = try #require(replica.evidence.directory)
+        try Data(bytes.prefix(10)).write(to: URL(fileURLWithPath: "\(directory)/\(run.hex).evidence"))
+        #expect(!replica.evidence.holdsChecked(run))
+        #expect(await replica.evidenceToReplicate(for: fixture.names[1]).map(\.record) == [record])
+        try await replica.fileReplicatedEvidence(bytes, run: run)
         // The replica's own audit now re-checks the decryption.
         let audit = await replica.fullAudit()
         #expect(audit.decryptions.count == 1 && audit.missingEvidence.isEmpty)
