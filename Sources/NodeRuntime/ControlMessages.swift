@@ -45,6 +45,9 @@ enum ControlRequest: Sendable {
     /// The caller's seed of the pads on `group`'s restricted slots of run `runID`, from the caller
     /// (a participant) to a member of the group, never through the coordinator.
     case padSeed(runID: LedgerHash, group: [String], seed: [UInt8])
+    /// Whether the callee's node gets an answer from `member`'s node: a participant asks before
+    /// it closes the run of a coordinator it cannot reach itself (protocols/node.md#runs-across-nodes).
+    case reach(member: String)
 
     func encoded() -> [UInt8] {
         var w = WireWriter()
@@ -83,6 +86,8 @@ enum ControlRequest: Sendable {
             w.writeUInt8(14); w.write(id); w.write(endorsement)
         case .padSeed(let runID, let group, let seed):
             w.writeUInt8(15); w.write(runID); Self.writeNames(group, to: &w); w.writeByteString(seed)
+        case .reach(let member):
+            w.writeUInt8(16); w.writeString(member)
         }
         return w.bytes
     }
@@ -118,6 +123,7 @@ enum ControlRequest: Sendable {
         case 13: self = .pendingChange(id: try r.read(LedgerHash.self))
         case 14: self = .endorseChange(id: try r.read(LedgerHash.self), endorsement: try r.read(Endorsement.self))
         case 15: self = .padSeed(runID: try r.read(LedgerHash.self), group: try Self.readNames(&r), seed: try r.readByteString())
+        case 16: self = .reach(member: try r.readString())
         default: throw .invalidValue("unknown control request")
         }
         try r.finish()

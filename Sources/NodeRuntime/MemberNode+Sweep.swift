@@ -2,17 +2,23 @@ import ConsortiumLedger
 import Foundation
 import Logging
 import Runtime
+import WireFormat
 
 /// Closing the runs of a coordinator that died (protocols/node.md#runs-across-nodes): only a
 /// run's coordinator can finish it, and its own restart closes the runs it left. Until then, each
 /// other participant's node pings the coordinator of every open run it takes part in (every 2 s);
 /// once the coordinator has not answered for `abandonedRunSeconds` (node.json, 5 minutes by
-/// default) the participant authors `run-aborted` itself (protocols/ledger.md: any participant of
-/// a run may close it while it is open). A coordinator that was only cut off and comes back finds
-/// the run closed and its result refused by the ledger: the run ends once, aborted.
+/// default), the participant asks the sequencer's and the run's other participants' nodes whether
+/// they reach the coordinator (control call 16) and, when none does, authors `run-aborted` itself
+/// (protocols/ledger.md: any participant of a run may close it while it is open). A coordinator
+/// cut off from this participant only (an asymmetric partition) keeps its runs; one cut off from
+/// every witness and coming back finds the run closed and its result refused by the ledger: the
+/// run ends once, aborted.
 extension MemberNode {
     /// How often an unanswered coordinator is asked again.
     static let coordinatorPingInterval = Duration.seconds(2)
+    /// How long a witness waits for the coordinator's answer to its ping.
+    static let witnessPingTimeout = Duration.seconds(5)
 
     /// Pings the coordinators of the open runs this member takes part in and closes those runs
     /// whose coordinator stayed silent for the configured time.
@@ -32,8 +38,15 @@ extension MemberNode {
             let since = silentCoordinators[coordinator] ?? now
             silentCoordinators[coordinator] = since
             guard now - since >= settings.abandonedRunTimeout else { continue }
+            let runs = open.filter { $0.startedBy == coordinator }
+            let witnesses = Set([ledger.sequencer] + runs.flatMap(\.participants)).subtracting([name, coordinator]).sorted()
+            if let witness = await witness(reaching: coordinator, among: witnesses) {
+                logger.info("a coordinator this node cannot reach answers another member; its runs stay open",
+                            metadata: ["coordinator": "\(coordinator)", "witness": "\(witness)"])
+                continue
+            }
             let seconds = Int((now - since).components.seconds)
-            for run in open.filter({ $0.startedBy == coordinator }).sorted(by: { $0.startedAt < $1.startedAt }) {
+            for run in runs.sorted(by: { $0.startedAt < $1.startedAt }) {
                 let reason = "coordinator \(coordinator) unreachable for \(seconds) s; closed by participant \(name)"
                 do {
                     try await member.author(.runAborted(RunAbort(runID: run.runID, reason: reason)), on: ledger)
@@ -44,5 +57,35 @@ extension MemberNode {
                 }
             }
         }
+    }
+
+    /// The first of `witnesses` whose node says it reaches `coordinator`'s node, or nil when none
+    /// does or none answers. A witness that lies can only keep a dead coordinator's runs open
+    /// (until that coordinator's restart closes them), never close a live one's.
+    private func witness(reaching coordinator: String, among witnesses: [String]) async -> String? {
+        let request = ControlRequest.reach(member: coordinator).encoded()
+        let timeout = Self.witnessPingTimeout + settings.limits.callTimeout
+        return await withTaskGroup(of: (String, Bool).self) { group in
+            for witness in witnesses {
+                group.addTask { [transport] in
+                    guard let answer = try? await transport.call(witness, request, timeout: timeout),
+                        var reader = try? ControlResponse.read(answer, from: witness, limits: .default),
+                        let reached = try? reader.readBool(), (try? reader.finish()) != nil
+                    else { return (witness, false) }
+                    return (witness, reached)
+                }
+            }
+            for await (witness, reached) in group where reached {
+                group.cancelAll()
+                return witness
+            }
+            return nil
+        }
+    }
+
+    /// Control call 16: whether `peer`'s node answers this node's ping within ``witnessPingTimeout``.
+    func answersPing(_ peer: String) async -> Bool {
+        guard peer != name else { return false }
+        return (try? await transport.call(peer, ControlRequest.ping.encoded(), timeout: Self.witnessPingTimeout)) != nil
     }
 }

@@ -463,6 +463,9 @@ public actor MemberNode {
                 return ControlResponse.ok()
             case .ping:
                 return ControlResponse.ok()
+            case .reach(let peer):
+                let reached = await answersPing(peer)
+                return ControlResponse.ok { $0.writeBool(reached) }
             case .evidence(let runID, let offset):
                 return try await answerEvidence(of: runID, from: offset, for: caller)
             case .checkpoint:

@@ -164,9 +164,9 @@ public final class PeerLink: Sendable {
         options.timeout = timeout
         options.waitForReady = false
         // A peer that restarted is reconnected with back-off: an unavailable connection is
-        // retried until the handshake deadline, so a call neither fails on a stale channel nor
+        // retried until the handshake deadline (or the call's, if sooner), so a call neither fails on a stale channel nor
         // waits the whole call deadline for a node that is gone (protocols/node.md#control-calls).
-        let connectBy = ContinuousClock.now.advanced(by: limits.handshakeTimeout)
+        let connectBy = ContinuousClock.now.advanced(by: min(limits.handshakeTimeout, timeout))
         var attempt = 0
         while true {
             do {

@@ -501,7 +501,8 @@ struct NodeProcessTests {
         #expect(try Self.covenant(["run", "sums", "--operator", fixture.operators[1]], in: fixture.root, expect: nil).status != 0)
         _ = nodes[1].wait()
         for access in [fixture.operators[0], fixture.operators[2]] {
-            let closed = await eventually(within: .seconds(30)) {
+            // m2's pings of m1 fail after the handshake deadline (10 s) each; m0 then confirms.
+            let closed = await eventually(within: .seconds(60)) {
                 let status = Self.json((try? Self.covenant(["node", "status", "--json", "--operator", access], in: fixture.root).output) ?? "")
                 return (status["openRuns"] as? [String])?.isEmpty == true
             }
@@ -514,6 +515,40 @@ struct NodeProcessTests {
             .write(toFile: config, atomically: true, encoding: .utf8)
         let refused = try Self.covenant(["node", "run", "--config", "m2/node.json"], in: fixture.root, expect: nil)
         #expect(refused.status == 2 && refused.error.contains("abandonedRunSeconds"), "\(refused.error)")
+    }
+
+    @Test("an asymmetric partition: a participant that cannot reach a live coordinator keeps its run open, because the sequencer's node still reaches the coordinator")
+    func partitionedParticipantKeepsRunOpen() async throws {
+        let fixture = try ProcessConsortium.ofColumn(["v\n1\n", "v\n2\n", "v\n3\n"])
+        defer { fixture.remove() }
+        // m2 closes the runs of a coordinator silent for 2 s, and dials m1 where nothing listens:
+        // m1 reaches m2 (and m0), m2 never reaches m1.
+        let config = "\(fixture.root)/m2/node.json"
+        let text = try String(contentsOfFile: config, encoding: .utf8)
+        let dead = NodeDemo.freeLoopbackPorts(1)[0]
+        #expect(text.contains(#""insecureTestParameters": true}"#) && text.contains("\"m1\": \"127.0.0.1:\(fixture.ports[1])\""))
+        try text.replacingOccurrences(of: #""insecureTestParameters": true}"#, with: #""insecureTestParameters": true, "abandonedRunSeconds": 2}"#)
+            .replacingOccurrences(of: "\"m1\": \"127.0.0.1:\(fixture.ports[1])\"", with: "\"m1\": \"127.0.0.1:\(dead)\"")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let nodes = try fixture.start()
+        defer { for node in nodes { node.signal(SIGKILL) } }
+        try "contract masked version 1 {\n  input t(v: int)\n  compute {\n    total = sum(v)\n  }\n  reveal total to all\n  protocol secagg\n}\n"
+            .write(toFile: fixture.root + "/masked.cov", atomically: true, encoding: .utf8)
+        try fixture.adopt("masked.cov", name: "masked")
+        // m1 coordinates and hosts secagg's aggregator; m2's messages never reach it, so the run
+        // stays open until the aggregator's round deadline (40 s), long past m2's 2 s: m2 pings
+        // m1 in vain and asks m0, which reaches m1.
+        let access = try OperatorAccess(directory: "\(fixture.root)/\(fixture.operators[1])")
+        let run = Task { _ = try? await access.send(["command": "run", "contract": "masked", "roundTimeoutSeconds": 40.0]) }
+        let opened = await eventually(within: .seconds(30)) {
+            (Self.status(fixture.operators[0], in: fixture.root)["openRuns"] as? [String])?.isEmpty == false
+        }
+        #expect(opened, "the run never started")
+        _ = await run.value
+        let shown = try Self.covenant(["ledger", "show", "m0/ledger.sqlite"], in: fixture.root, expect: nil).output
+        #expect(!shown.contains("closed by participant m2"), "m2 closed the run of a coordinator the sequencer reached: \(shown)")
+        // The coordinator closed it itself: published over m0 and m1 (m2 a dropout), or aborted.
+        #expect(shown.contains("run ") && !shown.contains("open: started"), "\(shown)")
     }
 
     /// A compromised sequencer's fork: an entry and its signed checkpoint on `member`'s replica only.
