@@ -31,6 +31,10 @@ extension MemberNode {
             case "run": answer = try await coordinate(request)
             case "view": answer = try view(try text(request, "run"))
             case "peer": answer = try await setPeer(try text(request, "member"), try text(request, "address"))
+            case "entries":
+                // A page of the replica for a copy (`covenant ledger copy`): what call 1 answers.
+                guard let from = request["from"] as? Int, from >= 0 else { throw Runtime.RuntimeError(.invalidConfiguration, "the request needs a number \"from\"") }
+                answer = ["page": Data(await ledger.answerFetch(from: UInt64(from), limit: 256)).base64EncodedString()]
             case "change-propose": answer = try await proposeChange(request)
             case "change-list": answer = await listChanges()
             case "change-show": answer = try await showChange(try text(request, "id"))
@@ -39,7 +43,7 @@ extension MemberNode {
             default:
                 throw Runtime.RuntimeError(
                     .invalidConfiguration,
-                    "unknown admin command; use status, list, propose, approve, run, view, peer, change-propose, change-list, change-show, change-endorse or change-withdraw")
+                    "unknown admin command; use status, list, propose, approve, run, view, peer, entries, change-propose, change-list, change-show, change-endorse or change-withdraw")
             }
         } catch let error as Runtime.RuntimeError {
             return Self.json(["ok": false, "code": error.code.rawValue, "message": error.message])

@@ -1,7 +1,8 @@
-import ConsortiumLedger
+public import ConsortiumLedger
 public import CryptoPrimitives
 import Foundation
 public import Runtime
+import WireFormat
 
 /// An operator's access to its member's node over the admin channel: mutually authenticated TLS
 /// where the operator presents its own key (one of the node configuration's `operators`) and
@@ -96,5 +97,40 @@ public struct OperatorAccess: Sendable {
             throw RuntimeError(code, object["message"] as? String ?? "the node refused the request", member: member)
         }
         return object
+    }
+
+    /// Writes a copy of the node's replica, taken while the node runs, to `path` (a new file):
+    /// page by page over the admin channel, each entry verified as a replica verifies what it
+    /// receives (signatures and rules), so the copy is a consistent prefix of the log however the
+    /// node's replica grows meanwhile. What a new member accepts (protocols/node.md#consortium-changes).
+    /// - Parameter path: The new ledger file.
+    /// - Returns: The copy's size and root.
+    /// - Throws: ``RuntimeError`` `invalidConfiguration` when `path` exists, the node's refusal, or
+    ///   `ledgerFailure` when an entry fails verification; a failed copy leaves no file behind.
+    public func copyLedger(to path: String) async throws -> (size: UInt64, root: LedgerHash) {
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw RuntimeError(.invalidConfiguration, "\(path) already exists; a copy never overwrites a file")
+        }
+        do {
+            let copy = try LedgerService(path: path)
+            while true {
+                let from = await copy.size
+                guard let text = try await send(["command": "entries", "from": Int(from)])["page"] as? String,
+                    let page = Data(base64Encoded: text)
+                else { throw RuntimeError(.transportFailure, "the node answered a page that is not base64", member: member) }
+                let (entries, size) = try ReplicatedLedger.readFetchAnswer(Array(page), from: member, limits: .default)
+                guard entries.first.map({ $0.entry.sequence == from }) ?? (from >= size) else {
+                    throw RuntimeError(.transportFailure, "the node answered entries from another position than \(from)", member: member)
+                }
+                if entries.isEmpty { break }
+                try await copy.receive(entries)
+                if await copy.size >= size { break }
+            }
+            guard await copy.size > 0 else { throw RuntimeError(.ledgerFailure, "the node's replica is empty", member: member) }
+            return (await copy.size, await copy.root)
+        } catch {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            throw error
+        }
     }
 }

@@ -126,15 +126,10 @@ public actor ReplicatedLedger: LedgerAccess {
         guard !isSequencer else { return }
         while true {
             let from = await local.size
-            var answer = try ControlResponse.read(
+            let (entries, size) = try Self.readFetchAnswer(
                 try await call(sequencer, ControlRequest.fetch(from: from, limit: 256).encoded(), callTimeout), from: sequencer,
                 limits: wireLimits)
-            let count = try answer.readLength(limit: 256, unitSize: 4)
-            var entries: [SignedEntry] = []
-            for _ in 0..<count { entries.append(try SignedEntry(wireEncoded: try answer.readByteString(), limits: wireLimits)) }
-            let size = try answer.readUInt64()
-            try answer.finish()
-            guard count > 0 else { return }
+            guard !entries.isEmpty else { return }
             guard entries.first?.entry.sequence == from else {
                 throw RuntimeError(.transportFailure, "the sequencer answered entries from another position than \(from)", member: member)
             }
@@ -158,7 +153,20 @@ public actor ReplicatedLedger: LedgerAccess {
     /// - Parameter reason: The reason.
     public func halt(_ reason: String) { if halted == nil { halted = reason } }
 
-    /// The sequencer's answer to a ``ControlRequest/fetch(from:limit:)``.
+    /// Reads an answer of ``answerFetch(from:limit:)``: the entries and the log's size.
+    /// - Throws: The callee's refusal, or a malformed answer.
+    static func readFetchAnswer(_ bytes: [UInt8], from peer: String, limits: WireLimits) throws -> (entries: [SignedEntry], size: UInt64) {
+        var answer = try ControlResponse.read(bytes, from: peer, limits: limits)
+        let count = try answer.readLength(limit: 256, unitSize: 4)
+        var entries: [SignedEntry] = []
+        for _ in 0..<count { entries.append(try SignedEntry(wireEncoded: try answer.readByteString(), limits: limits)) }
+        let size = try answer.readUInt64()
+        try answer.finish()
+        return (entries, size)
+    }
+
+    /// The sequencer's answer to a ``ControlRequest/fetch(from:limit:)`` (and the admin channel's
+    /// `entries`, for a copy of the replica).
     func answerFetch(from: UInt64, limit: UInt32) async -> [UInt8] {
         do {
             // At most 256 entries and about 1 MiB (at least one entry), well inside gRPC's 4 MiB answers.

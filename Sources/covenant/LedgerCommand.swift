@@ -2,6 +2,7 @@ import ArgumentParser
 import ConsortiumLedger
 import CryptoPrimitives
 import Foundation
+import NodeRuntime
 import Runtime
 
 /// `covenant ledger …`: create, show, verify and prove (spec: protocols/ledger.md#cli).
@@ -10,7 +11,7 @@ struct LedgerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ledger",
         abstract: "Create, inspect, verify and prove the consortium ledger.",
-        subcommands: [Init.self, Show.self, Verify.self, ProveInclusion.self, ProveConsistency.self])
+        subcommands: [Init.self, Show.self, Verify.self, ProveInclusion.self, ProveConsistency.self, Copy.self])
 
     static func printError(_ text: String) {
         FileHandle.standardError.write(Data((text + "\n").utf8))
@@ -91,6 +92,24 @@ struct LedgerCommand: AsyncParsableCommand {
                 print("created \(ledger): log \(ledgerFile.logID), \(ledgerFile.size) entries, root \(ledgerFile.rootHash)")
                 print("checkpoint \(checkpoint.checkpoint.size) signed by \(checkpoint.sequencer), \(checkpoint.cosignatures.count) cosignatures (quorum \(quorum))")
             }
+        }
+    }
+
+    struct Copy: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy your member's node's replica while the node runs, every entry verified, into a new ledger file (for a new member to accept).",
+            discussion: "The copy is a consistent prefix of the log; the new member checks it with 'covenant consortium accept' and its node catches up from the sequencer (protocols/node.md#consortium-changes).")
+        @Argument(help: "The new ledger file (never overwritten).")
+        var file: String
+        @Option(name: .customLong("operator"), help: "The operator directory (covenant operator init).")
+        var operatorDirectory: String
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func run() async throws {
+            let (size, root) = try await ExitStatus.reporting { try await OperatorAccess(directory: operatorDirectory).copyLedger(to: file) }
+            if json { return print(Operator.text(["file": file, "size": Int(size), "root": root.hex])) }
+            print("copied \(size) entries to \(file), every entry verified; root \(root.hex)")
         }
     }
 

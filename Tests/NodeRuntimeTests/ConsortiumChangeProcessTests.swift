@@ -122,7 +122,7 @@ struct ConsortiumChangeProcessTests {
         }
     }
 
-    @Test("a member added from running nodes: drafted from its card, endorsed on another node, recorded; the running nodes accept it without a restart once their operators give its address, and its node catches up and coordinates a run of every member; removed again the same way, every node refuses it at once")
+    @Test("a member added from running nodes: drafted from its card, endorsed on another node, recorded; it accepts a copy of a running node's replica; the running nodes accept it without a restart once their operators give its address, and its node catches up and coordinates a run of every member; removed again the same way, every node refuses it at once")
     func addMember() async throws {
         let fixture = try Nodes.ProcessConsortium.ofColumn(["v\n1\n", "v\n2\n", "v\n4\n"])
         defer { fixture.remove() }
@@ -150,13 +150,17 @@ struct ConsortiumChangeProcessTests {
 
         // No node restarts for it: each follows the ledger's members and accepts the new member's
         // handshakes; its operator tells it where the new node listens. The new member accepts a
-        // copy of a replica taken from a node stopped for the copy (m2, started again at once).
-        nodes[2].signal(SIGTERM)
-        #expect(await nodes[2].wait(within: .seconds(40)) == 0)
-        for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: "\(root)/m2/ledger.sqlite\(suffix)") {
-            try FileManager.default.copyItem(atPath: "\(root)/m2/ledger.sqlite\(suffix)", toPath: "\(root)/m3/ledger.sqlite\(suffix)")
-        }
-        nodes[2] = try Nodes.NodeProcess(config: "m2/node.json", in: root)
+        // copy of m2's replica that m2's operator took while m2 runs, every entry verified; a copy
+        // never overwrites a file.
+        let copied = Nodes.json(try Nodes.covenant(["ledger", "copy", "m3/ledger.sqlite", "--json", "--operator", operators[2]], in: root).output)
+        #expect((copied["size"] as? Int ?? 0) > entry, "\(copied)")
+        let overwrite = try Nodes.covenant(["ledger", "copy", "m3/ledger.sqlite", "--operator", operators[2]], in: root, expect: nil)
+        #expect(overwrite.status == 2 && overwrite.error.contains("already exists"), "\(overwrite.error)")
+        // A copy that fails (no node answers at the operator's admin address) leaves no file behind.
+        try Nodes.covenant(
+            ["operator", "init", "--dir", "nowhere", "--card", "m2/keys/card.json", "--admin", "127.0.0.1:\(NodeDemo.freeLoopbackPorts(1)[0])"], in: root)
+        #expect(try Nodes.covenant(["ledger", "copy", "m3/failed.sqlite", "--operator", "nowhere"], in: root, expect: nil).status != 0)
+        #expect(!FileManager.default.fileExists(atPath: "\(root)/m3/failed.sqlite"))
         try Nodes.covenant(["consortium", "accept", "--dir", "m3/keys", "--ledger", "m3/ledger.sqlite"], in: root)
         try "v\n8\n".write(toFile: "\(root)/m3/data.csv", atomically: true, encoding: .utf8)
         try #"{"member": "m3", "sources": {"t": {"kind": "csv", "path": "\#(root)/m3/data.csv"}}}"#
