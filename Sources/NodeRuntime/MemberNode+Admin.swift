@@ -30,6 +30,7 @@ extension MemberNode {
             case "approve": answer = try await approve(try text(request, "version"))
             case "run": answer = try await coordinate(request)
             case "view": answer = try view(try text(request, "run"))
+            case "views": answer = ["runs": views.runs.map(\.hex)]
             case "peer": answer = try await setPeer(try text(request, "member"), try text(request, "address"))
             case "entries":
                 // A page of the replica for a copy (`covenant ledger copy`): what call 1 answers.
@@ -43,7 +44,7 @@ extension MemberNode {
             default:
                 throw Runtime.RuntimeError(
                     .invalidConfiguration,
-                    "unknown admin command; use status, list, propose, approve, run, view, peer, entries, change-propose, change-list, change-show, change-endorse or change-withdraw")
+                    "unknown admin command; use status, list, propose, approve, run, view, views, peer, entries, change-propose, change-list, change-show, change-endorse or change-withdraw")
             }
         } catch let error as Runtime.RuntimeError {
             return Self.json(["ok": false, "code": error.code.rawValue, "message": error.message])

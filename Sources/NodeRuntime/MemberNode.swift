@@ -44,8 +44,11 @@ public actor MemberNode {
     /// Runs this process coordinates now, and how many it began (closeAbandonedRuns).
     private var coordinating = 0
     private var coordinationsStarted = 0
+    /// The last ``coordinatedMemory`` runs this process coordinated (for `node status`).
     private var runsCoordinated: [(runID: LedgerHash, status: String, seconds: Double)] = []
-    private var views: [LedgerHash: String] = [:]
+    static let coordinatedMemory = 100
+    /// This member's views, kept beside the replica across restarts.
+    let views: ViewStore
     /// Since when each coordinator of an open run this member takes part in has not answered
     /// (closeRunsOfSilentCoordinators).
     var silentCoordinators: [String: ContinuousClock.Instant] = [:]
@@ -100,6 +103,7 @@ public actor MemberNode {
             data = .none
         }
         changes = try PendingChangeStore(file: settings.ledgerPath + ".changes", logID: pinned)
+        views = ViewStore(besideLedger: settings.ledgerPath)
         member = Runtime.Member(
             name: card.name, key: signingKey, roles: Set(me.contractRoles), ledgerRoles: me.roles, data: data)
         let directory = try MemberDirectory(registered: Array(state.members.values))
@@ -350,18 +354,24 @@ public actor MemberNode {
         let report = try await body()
         let seconds = Double((ContinuousClock.now - start) / .microseconds(1)) / 1e6
         runsCoordinated.append((report.runID, report.isPublished ? "published" : "aborted", seconds))
-        if let view = report.views[name] { views[report.runID] = view.json }
+        if runsCoordinated.count > Self.coordinatedMemory { runsCoordinated.removeFirst(runsCoordinated.count - Self.coordinatedMemory) }
+        if let view = report.views[name] {
+            do { try views.keep(view.json, run: report.runID) } catch {
+                // The operator's answer carries the view all the same.
+                logger.error("the member's view could not be kept", metadata: ["run": "\(report.runID.hex.prefix(16))", "error": "\(error)"])
+            }
+        }
         logger.info("run ended", metadata: ["run": "\(report.runID.hex.prefix(16))", "status": "\(report.isPublished ? "published" : "aborted")"])
         return report
     }
 
     var runsInProgressCount: Int { runsInProgress }
-    var viewCount: Int { views.count }
+    var viewCount: Int { views.runs.count }
     var uptimeSeconds: Double { Double((ContinuousClock.now - started) / .milliseconds(1)) / 1e3 }
     var coordinatedSummary: [[String: Any]] {
         runsCoordinated.map { ["run": $0.runID.hex, "status": $0.status, "seconds": $0.seconds] }
     }
-    func viewJSON(_ runID: LedgerHash) -> String? { views[runID] }
+    func viewJSON(_ runID: LedgerHash) -> String? { views.view(runID) }
 
     // MARK: Member-to-member calls
 
@@ -454,7 +464,8 @@ public actor MemberNode {
                 // The member assembles its own view: the outputs its own replica reveals to it,
                 // unmasked with the seeds the contributors handed it (protocols/runtime.md#output-pads).
                 let view = try await member.receive(delivery, on: ledger)
-                views[delivery.runID] = view.result.json
+                // Kept before the answer: a coordinator told "ok" knows the view survives a restart.
+                try views.keep(view.result.json, run: delivery.runID)
                 logger.info("received a view", metadata: ["run": "\(delivery.runID.hex.prefix(16))", "contributors": "\(delivery.contributors.count)"])
                 return ControlResponse.ok()
             case .padSeed(let runID, let group, let seed):

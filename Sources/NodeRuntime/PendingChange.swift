@@ -270,15 +270,10 @@ struct PendingChangeStore: Sendable {
         self.file = file
         self.logID = logID
         guard let file, FileManager.default.fileExists(atPath: file) else { return }
-        guard let handle = FileHandle(forReadingAtPath: file) else {
-            throw RuntimeError(.invalidConfiguration, "the pending changes in \(file) cannot be read")
-        }
-        defer { try? handle.close() }
-        let data = (try? handle.read(upToCount: Self.maximumFileBytes + 1)) ?? nil
         var limits = WireLimits.default
         limits.maxElementCount = 4096
-        guard let data, data.count <= Self.maximumFileBytes,
-            let list = try? [PendingChange](wireEncoded: Array(data), limits: limits), list.count <= Self.maximumCount
+        guard let data = DurableFile.read(file, limit: Self.maximumFileBytes),
+            let list = try? [PendingChange](wireEncoded: data, limits: limits), list.count <= Self.maximumCount
         else {
             throw RuntimeError(.invalidConfiguration, "\(file) does not hold pending consortium changes; move it aside to start without them")
         }
@@ -316,22 +311,8 @@ struct PendingChangeStore: Sendable {
     private func save(_ changes: [LedgerHash: PendingChange]) throws {
         guard let file else { return }
         let list = changes.keys.sorted().compactMap { changes[$0] }
-        let temporary = file + ".new"
-        // Written, flushed to disk, then renamed into place and the folder flushed: a crash leaves
-        // the old file or the new one, never an empty or truncated one.
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(list.wireEncoded()), attributes: [.posixPermissions: 0o600]),
-            Self.flush(temporary), rename(temporary, file) == 0
-        else {
+        guard DurableFile.replace(file, with: list.wireEncoded()) else {
             throw RuntimeError(.fileFailure, "the pending changes could not be written to \(file)")
         }
-        _ = Self.flush((file as NSString).deletingLastPathComponent.isEmpty ? "." : (file as NSString).deletingLastPathComponent)
-    }
-
-    /// `fsync` of a file or folder.
-    private static func flush(_ path: String) -> Bool {
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { return false }
-        defer { close(descriptor) }
-        return fsync(descriptor) == 0
     }
 }

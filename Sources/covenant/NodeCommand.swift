@@ -10,7 +10,7 @@ struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "node",
         abstract: "Run this member's node, or ask a running node for its status.",
-        subcommands: [Run.self, Status.self, Peer.self])
+        subcommands: [Run.self, Status.self, Peer.self, View.self])
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -72,6 +72,31 @@ struct NodeCommand: AsyncParsableCommand {
         func run() async throws {
             let answer = try await Operator.send(operatorDirectory, ["command": "peer", "member": member, "address": address], timeout: .seconds(30))
             print("\(printable(answer["member"] as? String ?? member)) at \(printable(answer["address"] as? String ?? address))")
+        }
+    }
+}
+
+extension NodeCommand {
+    struct View: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print your member's view of a run (the outputs revealed to it), or list the runs your node holds a view of.",
+            discussion: "A node keeps each view beside its replica, so views survive a restart (protocols/node.md#runs-across-nodes).")
+
+        @Argument(help: "The run id (64 hex digits); none to list the runs.")
+        var run: String?
+        @Option(name: .customLong("operator"), help: "The operator directory (covenant operator init).")
+        var operatorDirectory: String
+
+        func run() async throws {
+            guard let run else {
+                let answer = try await Operator.send(operatorDirectory, ["command": "views"], timeout: .seconds(30))
+                let runs = answer["runs"] as? [String] ?? []
+                if runs.isEmpty { print("no view held") }
+                for run in runs { print(printable(run)) }
+                return
+            }
+            let answer = try await Operator.send(operatorDirectory, ["command": "view", "run": run], timeout: .seconds(30))
+            print(Operator.text(answer["view"] ?? NSNull()))
         }
     }
 }

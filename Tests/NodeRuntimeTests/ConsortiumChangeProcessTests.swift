@@ -120,6 +120,16 @@ struct ConsortiumChangeProcessTests {
             let audit = try Nodes.covenant(["audit", "m\(index)/ledger.sqlite"], in: root, expect: nil)
             #expect(!audit.output.contains("FAIL"), "\(audit.output)")
         }
+        // m2's view of the run survives a restart of its node, read with `covenant node view`.
+        let restarted = try Nodes.NodeProcess(config: "m2/node.json", in: root)
+        defer { restarted.signal(SIGKILL) }
+        #expect(try Nodes.covenant(["node", "view", "--operator", operators[2]], in: root).output.contains(runID))
+        let kept = Nodes.json(try Nodes.covenant(["node", "view", runID, "--operator", operators[2]], in: root).output)
+        let keptOutputs = ((kept["groups"] as? [[String: Any]])?.first?["outputs"] as? [String: Any])
+        #expect(keptOutputs?["n"] != nil && keptOutputs?["total"] != nil, "\(kept)")
+        #expect(try Nodes.covenant(["node", "view", String(repeating: "0", count: 64), "--operator", operators[2]], in: root, expect: nil).status != 0)
+        let mode = try FileManager.default.attributesOfItem(atPath: "\(root)/m2/ledger.sqlite.views/\(runID).json")[.posixPermissions] as? Int
+        #expect(mode == 0o600)
     }
 
     @Test("a member added from running nodes: drafted from its card, endorsed on another node, recorded; it accepts a copy of a running node's replica; the running nodes accept it without a restart once their operators give its address, and its node catches up and coordinates a run of every member; removed again the same way, every node refuses it at once")
