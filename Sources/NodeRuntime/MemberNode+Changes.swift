@@ -78,6 +78,11 @@ extension MemberNode {
     func showChange(_ reference: String) async throws -> [String: Any] {
         let (pending, logID, state) = try await fetchChange(reference)
         var answer = pending.summary(logID: logID, quorum: state.quorum)
+        if case .revokeContract(let revocation) = pending.change, let version = state.contracts[revocation.versionID] {
+            // What the reviewer's own replica says the version is, not the proposer's reason alone.
+            answer["contract"] = version.name
+            answer["versionStatus"] = version.status.rawValue
+        }
         answer["endorsedByThisMember"] = pending.endorsements.contains { $0.signer == name }
         answer["verifiedEndorsements"] = pending.verifiedEndorsers(in: state)
         do {
@@ -173,11 +178,19 @@ extension MemberNode {
     /// sequencer like any entry of this member; the change is then forgotten. Returns the
     /// change's summary with its `status` (`pending` or `recorded`, and `entry`).
     private func recordIfEndorsed(_ id: LedgerHash) async throws -> [String: Any] {
-        guard let pending = changes.change(id) else {
+        guard var pending = changes.change(id) else {
             throw RuntimeError(.changeRefused, "\(name) holds no pending change \(id.hex)", member: name)
         }
         let state = await ledger.state
         guard let logID = state.logID else { throw RuntimeError(.ledgerFailure, "the replica holds no genesis", member: name) }
+        // Only endorsers who are still voting members count (a revocation, which has no basis,
+        // may outlive a membership change): the others are dropped, or the ledger would refuse
+        // the entry for good.
+        let current = Set(pending.verifiedEndorsers(in: state))
+        if current.count < pending.endorsements.count {
+            pending = pending.keeping(current)
+            try changes.keep(pending)
+        }
         var answer = pending.summary(logID: logID, quorum: state.quorum)
         answer["status"] = "pending"
         guard Set(pending.endorsements.map(\.signer)).count >= state.quorum, !submittingChanges.contains(id) else { return answer }

@@ -19,6 +19,12 @@ extension MemberNode {
     static let coordinatorPingInterval = Duration.seconds(2)
     /// How long a witness waits for the coordinator's answer to its ping.
     static let witnessPingTimeout = Duration.seconds(5)
+    /// How long a witness's ping result answers every `reach` about that member.
+    static let reachMemory = Duration.seconds(2)
+    /// After this many times `abandonedRunSeconds` of silence a run is closed even though a
+    /// witness still reaches its coordinator (a lying witness, or a coordinator that ignores only
+    /// this participant, cannot keep it open forever).
+    static let witnessedSilenceCap = 10
 
     /// Pings the coordinators of the open runs this member takes part in and closes those runs
     /// whose coordinator stayed silent for the configured time.
@@ -27,27 +33,36 @@ extension MemberNode {
         let open = await ledger.state.runs.values.filter { $0.status == .open && $0.startedBy != name && $0.participants.contains(name) }
         let coordinators = Set(open.map(\.startedBy))
         silentCoordinators = silentCoordinators.filter { coordinators.contains($0.key) }
+        witnessedAlive = witnessedAlive.filter { coordinators.contains($0.key) }
         guard !coordinators.isEmpty, now >= coordinatorsAsked else { return }
         coordinatorsAsked = now.advanced(by: Self.coordinatorPingInterval)
         for coordinator in coordinators.sorted() {
             let answered = (try? await transport.call(coordinator, ControlRequest.ping.encoded(), timeout: settings.limits.callTimeout)) != nil
             if answered {
                 silentCoordinators[coordinator] = nil
+                witnessedAlive[coordinator] = nil
                 continue
             }
             let since = silentCoordinators[coordinator] ?? now
             silentCoordinators[coordinator] = since
             guard now - since >= settings.abandonedRunTimeout else { continue }
             let runs = open.filter { $0.startedBy == coordinator }
-            let witnesses = Set([ledger.sequencer] + runs.flatMap(\.participants)).subtracting([name, coordinator]).sorted()
-            if let witness = await witness(reaching: coordinator, among: witnesses) {
-                logger.info("a coordinator this node cannot reach answers another member; its runs stay open",
-                            metadata: ["coordinator": "\(coordinator)", "witness": "\(witness)"])
-                continue
+            let capped = now - since >= settings.abandonedRunTimeout * Self.witnessedSilenceCap
+            if !capped {
+                // A witness that reached the coordinator is believed for another `abandonedRunSeconds`.
+                if let until = witnessedAlive[coordinator], now < until { continue }
+                let witnesses = Set([ledger.sequencer] + runs.flatMap(\.participants)).subtracting([name, coordinator]).sorted()
+                if let witness = await witness(reaching: coordinator, among: witnesses) {
+                    witnessedAlive[coordinator] = ContinuousClock.now.advanced(by: settings.abandonedRunTimeout)
+                    logger.info("a coordinator this node cannot reach answers another member; its runs stay open",
+                                metadata: ["coordinator": "\(coordinator)", "witness": "\(witness)"])
+                    continue
+                }
             }
             let seconds = Int((now - since).components.seconds)
             for run in runs.sorted(by: { $0.startedAt < $1.startedAt }) {
                 let reason = "coordinator \(coordinator) unreachable for \(seconds) s; closed by participant \(name)"
+                    + (capped ? " (another member still reached it)" : "")
                 do {
                     try await member.author(.runAborted(RunAbort(runID: run.runID, reason: reason)), on: ledger)
                     logger.warning("closed the run of a silent coordinator", metadata: ["run": "\(run.runID.hex.prefix(16))", "coordinator": "\(coordinator)"])
@@ -83,9 +98,42 @@ extension MemberNode {
         }
     }
 
-    /// Control call 16: whether `peer`'s node answers this node's ping within ``witnessPingTimeout``.
-    func answersPing(_ peer: String) async -> Bool {
-        guard peer != name else { return false }
-        return (try? await transport.call(peer, ControlRequest.ping.encoded(), timeout: Self.witnessPingTimeout)) != nil
+    /// Whether the node of `member` answers `caller`'s question whether `peer` is reachable: `peer`
+    /// coordinates a run open on `state` that `caller` takes part in and that `member` takes part
+    /// in or orders (`sequencer`), and neither asks about itself.
+    static func answersReach(about peer: String, from caller: String, at member: String, sequencer: String, in state: ConsortiumState) -> Bool {
+        guard peer != caller, peer != member else { return false }
+        return state.runs.values.contains {
+            $0.status == .open && $0.startedBy == peer && $0.participants.contains(caller) && (member == sequencer || $0.participants.contains(member))
+        }
+    }
+
+    /// Control call 16 from `caller`: whether `peer`'s node answers this node's ping. Answered
+    /// only about the coordinator of a run open on this replica that the caller takes part in
+    /// and that this member takes part in or orders (the sequencer), so that no member makes
+    /// nodes dial members at will; one ping per member at a time, its result reused for
+    /// ``reachMemory``.
+    /// - Throws: ``RuntimeError`` `invalidParticipants` for any other question.
+    func answerReach(_ peer: String, from caller: String) async throws -> [UInt8] {
+        guard Self.answersReach(about: peer, from: caller, at: name, sequencer: ledger.sequencer, in: await ledger.state) else {
+            throw Runtime.RuntimeError(
+                .invalidParticipants, "\(name) answers only whether the coordinator of an open run it shares with \(caller) is reachable", member: name)
+        }
+        if let probe = reachProbes[peer], ContinuousClock.now - probe.at < Self.reachMemory {
+            return ControlResponse.ok { $0.writeBool(probe.reached) }
+        }
+        let probe: Task<Bool, Never>
+        if let running = reachInFlight[peer] {
+            probe = running
+        } else {
+            probe = Task { [transport] in
+                (try? await transport.call(peer, ControlRequest.ping.encoded(), timeout: Self.witnessPingTimeout)) != nil
+            }
+            reachInFlight[peer] = probe
+        }
+        let reached = await probe.value
+        reachInFlight[peer] = nil
+        reachProbes[peer] = (ContinuousClock.now, reached)
+        return ControlResponse.ok { $0.writeBool(reached) }
     }
 }

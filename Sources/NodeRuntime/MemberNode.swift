@@ -49,11 +49,19 @@ public actor MemberNode {
     static let coordinatedMemory = 100
     /// This member's views, kept beside the replica across restarts.
     let views: ViewStore
+    /// Views that could not be written to disk, held until the node stops (at most ``unsavedViewMemory``).
+    private var unsavedViews: [LedgerHash: String] = [:]
+    static let unsavedViewMemory = 256
     /// Since when each coordinator of an open run this member takes part in has not answered
     /// (closeRunsOfSilentCoordinators).
     var silentCoordinators: [String: ContinuousClock.Instant] = [:]
     /// When the coordinators are pinged next.
     var coordinatorsAsked = ContinuousClock.now
+    /// Until when a silent coordinator is believed alive because a witness reached it.
+    var witnessedAlive: [String: ContinuousClock.Instant] = [:]
+    /// As a witness (control call 16): the last ping of each member, and the one under way.
+    var reachProbes: [String: (at: ContinuousClock.Instant, reached: Bool)] = [:]
+    var reachInFlight: [String: Task<Bool, Never>] = [:]
     /// The member count of the last membership the registry could not follow (logged once).
     var membershipRefused = -1
     /// Checkpoint gossip: the next peer to ask, and when (gossipCheckpoint).
@@ -355,23 +363,35 @@ public actor MemberNode {
         let seconds = Double((ContinuousClock.now - start) / .microseconds(1)) / 1e6
         runsCoordinated.append((report.runID, report.isPublished ? "published" : "aborted", seconds))
         if runsCoordinated.count > Self.coordinatedMemory { runsCoordinated.removeFirst(runsCoordinated.count - Self.coordinatedMemory) }
-        if let view = report.views[name] {
-            do { try views.keep(view.json, run: report.runID) } catch {
-                // The operator's answer carries the view all the same.
-                logger.error("the member's view could not be kept", metadata: ["run": "\(report.runID.hex.prefix(16))", "error": "\(error)"])
-            }
-        }
+        // The operator's answer carries the view all the same.
+        if let view = report.views[name] { _ = keepView(view.json, run: report.runID) }
         logger.info("run ended", metadata: ["run": "\(report.runID.hex.prefix(16))", "status": "\(report.isPublished ? "published" : "aborted")"])
         return report
     }
 
     var runsInProgressCount: Int { runsInProgress }
-    var viewCount: Int { views.runs.count }
+    var viewCount: Int { Set(views.runs).union(unsavedViews.keys).count }
     var uptimeSeconds: Double { Double((ContinuousClock.now - started) / .milliseconds(1)) / 1e3 }
     var coordinatedSummary: [[String: Any]] {
         runsCoordinated.map { ["run": $0.runID.hex, "status": $0.status, "seconds": $0.seconds] }
     }
-    func viewJSON(_ runID: LedgerHash) -> String? { views.view(runID) }
+    func viewJSON(_ runID: LedgerHash) -> String? { unsavedViews[runID] ?? views.view(runID) }
+
+    /// Keeps a view on disk, else in memory until the node stops; the details of a failure go to
+    /// this node's log only. Returns whether it is on disk.
+    private func keepView(_ json: String, run: LedgerHash) -> Bool {
+        do {
+            try views.keep(json, run: run)
+            unsavedViews[run] = nil
+            return true
+        } catch {
+            logger.error("the member's view could not be written; it is held in memory until the node stops",
+                         metadata: ["run": "\(run.hex.prefix(16))", "error": "\(error)"])
+            if unsavedViews.count >= Self.unsavedViewMemory, let evicted = unsavedViews.keys.min() { unsavedViews[evicted] = nil }
+            unsavedViews[run] = json
+            return false
+        }
+    }
 
     // MARK: Member-to-member calls
 
@@ -465,7 +485,9 @@ public actor MemberNode {
                 // unmasked with the seeds the contributors handed it (protocols/runtime.md#output-pads).
                 let view = try await member.receive(delivery, on: ledger)
                 // Kept before the answer: a coordinator told "ok" knows the view survives a restart.
-                try views.keep(view.result.json, run: delivery.runID)
+                guard keepView(view.result.json, run: delivery.runID) else {
+                    throw Runtime.RuntimeError(.fileFailure, "\(name) could not write its view to disk; it holds it until its node stops", member: name)
+                }
                 logger.info("received a view", metadata: ["run": "\(delivery.runID.hex.prefix(16))", "contributors": "\(delivery.contributors.count)"])
                 return ControlResponse.ok()
             case .padSeed(let runID, let group, let seed):
@@ -475,8 +497,7 @@ public actor MemberNode {
             case .ping:
                 return ControlResponse.ok()
             case .reach(let peer):
-                let reached = await answersPing(peer)
-                return ControlResponse.ok { $0.writeBool(reached) }
+                return try await answerReach(peer, from: caller)
             case .evidence(let runID, let offset):
                 return try await answerEvidence(of: runID, from: offset, for: caller)
             case .checkpoint:

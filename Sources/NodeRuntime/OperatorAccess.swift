@@ -102,35 +102,62 @@ public struct OperatorAccess: Sendable {
     /// Writes a copy of the node's replica, taken while the node runs, to `path` (a new file):
     /// page by page over the admin channel, each entry verified as a replica verifies what it
     /// receives (signatures and rules), so the copy is a consistent prefix of the log however the
-    /// node's replica grows meanwhile. What a new member accepts (protocols/node.md#consortium-changes).
+    /// node's replica grows meanwhile. The copy is made in a new private folder beside `path` and
+    /// linked into place only when complete, so a failed or interrupted copy leaves no file at
+    /// `path` and an existing file or link there is never followed or overwritten. What a new
+    /// member accepts (protocols/node.md#consortium-changes).
     /// - Parameter path: The new ledger file.
     /// - Returns: The copy's size and root.
-    /// - Throws: ``RuntimeError`` `invalidConfiguration` when `path` exists, the node's refusal, or
-    ///   `ledgerFailure` when an entry fails verification; a failed copy leaves no file behind.
+    /// - Throws: ``RuntimeError`` `invalidConfiguration` when `path` exists, `ledgerFailure` when a
+    ///   page does not decode or an entry fails verification, `fileFailure` when the copy cannot
+    ///   be written, or the node's refusal (`transportFailure` when it cannot be reached).
     public func copyLedger(to path: String) async throws -> (size: UInt64, root: LedgerHash) {
-        guard !FileManager.default.fileExists(atPath: path) else {
+        var probe = stat()
+        guard lstat(path, &probe) != 0 else {
             throw RuntimeError(.invalidConfiguration, "\(path) already exists; a copy never overwrites a file")
         }
-        do {
-            let copy = try LedgerService(path: path)
-            while true {
-                let from = await copy.size
-                guard let text = try await send(["command": "entries", "from": Int(from)])["page"] as? String,
-                    let page = Data(base64Encoded: text)
-                else { throw RuntimeError(.transportFailure, "the node answered a page that is not base64", member: member) }
-                let (entries, size) = try ReplicatedLedger.readFetchAnswer(Array(page), from: member, limits: .default)
-                guard entries.first.map({ $0.entry.sequence == from }) ?? (from >= size) else {
-                    throw RuntimeError(.transportFailure, "the node answered entries from another position than \(from)", member: member)
-                }
-                if entries.isEmpty { break }
-                try await copy.receive(entries)
-                if await copy.size >= size { break }
+        let folder = path + ".copy-" + hexEncode(SecureRandom.bytes(count: 8))
+        try MemberKeyDirectory.secureDirectory(folder)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let temporary = folder + "/ledger.sqlite"
+        // The store is closed when `fill` returns (SQLite folds its write-ahead log into the file).
+        let copied = try await fill(temporary)
+        for suffix in ["", "-wal"] where suffix.isEmpty || FileManager.default.fileExists(atPath: temporary + suffix) {
+            guard link(temporary + suffix, path + suffix) == 0 else {
+                let exists = errno == EEXIST
+                if !suffix.isEmpty { unlink(path) }
+                throw exists
+                    ? RuntimeError(.invalidConfiguration, "\(path + suffix) already exists; a copy never overwrites a file")
+                    : RuntimeError(.fileFailure, "the copy could not be written to \(path + suffix)")
             }
-            guard await copy.size > 0 else { throw RuntimeError(.ledgerFailure, "the node's replica is empty", member: member) }
-            return (await copy.size, await copy.root)
-        } catch {
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-            throw error
         }
+        return copied
+    }
+
+    /// Fills a new replica at `path` from the node's pages.
+    private func fill(_ path: String) async throws -> (size: UInt64, root: LedgerHash) {
+        let copy = try LedgerService(path: path)
+        while true {
+            let from = await copy.size
+            guard let text = try await send(["command": "entries", "from": Int(from)])["page"] as? String,
+                let page = Data(base64Encoded: text)
+            else { throw RuntimeError(.ledgerFailure, "the node answered a page that is not base64", member: member) }
+            let entries: [SignedEntry], size: UInt64
+            do {
+                (entries, size) = try ReplicatedLedger.readFetchAnswer(Array(page), from: member, limits: .default)
+            } catch let error as RuntimeError {
+                throw error
+            } catch {
+                throw RuntimeError(.ledgerFailure, "the node answered a page that does not decode: \(error)", member: member)
+            }
+            guard entries.first.map({ $0.entry.sequence == from }) ?? (from >= size) else {
+                throw RuntimeError(.ledgerFailure, "the node answered entries from another position than \(from)", member: member)
+            }
+            if entries.isEmpty { break }
+            try await copy.receive(entries)
+            if await copy.size >= size { break }
+        }
+        guard await copy.size > 0 else { throw RuntimeError(.ledgerFailure, "the node's replica is empty", member: member) }
+        return (await copy.size, await copy.root)
     }
 }

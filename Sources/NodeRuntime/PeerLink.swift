@@ -161,14 +161,20 @@ public final class PeerLink: Sendable {
     /// - Throws: ``RuntimeError`` `transportFailure` when the peer cannot be reached or the call fails.
     func call(_ method: MethodDescriptor, _ request: [UInt8], timeout: Duration) async throws -> [UInt8] {
         var options = CallOptions.defaults
-        options.timeout = timeout
         options.waitForReady = false
         // A peer that restarted is reconnected with back-off: an unavailable connection is
-        // retried until the handshake deadline (or the call's, if sooner), so a call neither fails on a stale channel nor
-        // waits the whole call deadline for a node that is gone (protocols/node.md#control-calls).
-        let connectBy = ContinuousClock.now.advanced(by: min(limits.handshakeTimeout, timeout))
+        // retried until the handshake deadline, so a call neither fails on a stale channel nor
+        // waits the whole call deadline for a node that is gone; every attempt gets only what is
+        // left of the call's own deadline (protocols/node.md#control-calls).
+        let start = ContinuousClock.now
+        let deadline = start.advanced(by: timeout)
+        let connectBy = start.advanced(by: min(limits.handshakeTimeout, timeout))
         var attempt = 0
         while true {
+            options.timeout = deadline - ContinuousClock.now
+            guard options.timeout! > .zero else {
+                throw Runtime.RuntimeError(.transportFailure, "the call to \(peer) at \(address) failed: deadlineExceeded", member: peer)
+            }
             do {
                 return try await client.unary(
                     request: ClientRequest(message: request, metadata: NodeProtocol.metadata), descriptor: method, serializer: RawBytesCodec(),

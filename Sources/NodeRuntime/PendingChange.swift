@@ -80,20 +80,25 @@ struct PendingChange: Sendable, Hashable {
     func id(logID: LedgerHash) -> LedgerHash { .sha256(endorsementMessage(logID: logID)) }
 
     /// The change with `endorsement` added.
-    func adding(_ endorsement: Endorsement) -> PendingChange {
+    func adding(_ endorsement: Endorsement) -> PendingChange { withEndorsements { $0 + [endorsement] } }
+
+    /// The change with only the endorsements of `signers` (those that still verify on a replica).
+    func keeping(_ signers: Set<String>) -> PendingChange { withEndorsements { $0.filter { signers.contains($0.signer) } } }
+
+    private func withEndorsements(_ transform: ([Endorsement]) -> [Endorsement]) -> PendingChange {
         var copy = self
         switch change {
         case .roles(var change):
-            change.endorsements.append(endorsement)
+            change.endorsements = transform(change.endorsements)
             copy.change = .roles(change)
         case .addMember(var addition):
-            addition.endorsements.append(endorsement)
+            addition.endorsements = transform(addition.endorsements)
             copy.change = .addMember(addition)
         case .removeMember(var removal):
-            removal.endorsements.append(endorsement)
+            removal.endorsements = transform(removal.endorsements)
             copy.change = .removeMember(removal)
         case .revokeContract(var revocation):
-            revocation.endorsements.append(endorsement)
+            revocation.endorsements = transform(revocation.endorsements)
             copy.change = .revokeContract(revocation)
         }
         return copy
@@ -160,6 +165,9 @@ struct PendingChange: Sendable, Hashable {
             }
             guard !revocation.reason.isEmpty, revocation.reason.utf8.count <= Self.maximumReasonBytes else {
                 throw RuntimeError(.changeRefused, "a revocation states its reason in 1–\(Self.maximumReasonBytes) bytes")
+            }
+            guard !revocation.reason.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                throw RuntimeError(.changeRefused, "a revocation's reason holds no control characters (it is printed on every member's terminal)")
             }
         }
     }

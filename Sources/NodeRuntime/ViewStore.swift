@@ -25,7 +25,7 @@ struct ViewStore: Sendable {
         do {
             try MemberKeyDirectory.secureDirectory(directory)
         } catch {
-            throw RuntimeError(.fileFailure, "the views folder \(directory) cannot be made")
+            throw RuntimeError(.fileFailure, "the views folder \(directory) cannot be used: \(error)")
         }
         guard DurableFile.replace(file(run), with: Array(json.utf8)) else {
             throw RuntimeError(.fileFailure, "the view of run \(run.hex.prefix(16))… could not be written to \(directory)")

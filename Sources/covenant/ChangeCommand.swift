@@ -183,7 +183,8 @@ struct ChangeCommand: AsyncParsableCommand {
         var what = "\(change["kind"] ?? "?") \(printable(change["member"] as? String ?? "?")) contract roles [\(roles)]"
         if let quorum = change["quorumAfter"] { what += ", ledger roles [\((change["roles"] as? [String] ?? []).joined(separator: ","))], quorum after \(quorum)" }
         if let version = change["version"] as? String {
-            what = "\(change["kind"] ?? "?") version \(printable(version)): \(printable(change["reason"] as? String ?? "?"))"
+            let contract = (change["contract"] as? String).map { " of contract \(printable($0)) (\(printable(change["versionStatus"] as? String ?? "?")) on this node's replica)" } ?? ""
+            what = "\(change["kind"] ?? "?") version \(printable(version))\(contract): \(printable(change["reason"] as? String ?? "?"))"
         }
         return "change \(change["id"] ?? "?") by \(printable(change["proposer"] as? String ?? "?")): \(what); endorsed by \(endorsers.joined(separator: ", ")) (\(endorsers.count) of quorum \(change["quorum"] ?? "?"))"
     }

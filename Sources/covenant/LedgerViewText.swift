@@ -47,7 +47,7 @@ enum LedgerViewText {
             }.joined(separator: ", ")))
             if let activated = contract.activated { out.append("  activated at \(reference(activated))") }
             if let revocation = contract.revocation {
-                out.append("  revoked at \(reference(revocation.revoked)), endorsed by \(revocation.endorsers.joined(separator: ", ")): \(revocation.reason)")
+                out.append("  revoked at \(reference(revocation.revoked)), endorsed by \(revocation.endorsers.joined(separator: ", ")): \(printable(revocation.reason))")
             }
             out.append("  predecessor: " + (contract.predecessor ?? "none"))
             if let successor = contract.supersededBy { out.append("  superseded by \(successor)") }
@@ -95,7 +95,7 @@ enum LedgerViewText {
                 }
             }
             if let abort = run.abort {
-                out.append("  aborted at \(reference(abort.aborted)): \(abort.reason)")
+                out.append("  aborted at \(reference(abort.aborted)): \(printable(abort.reason))")
             }
             if run.status == "open" {
                 out.append("  open: started, neither published nor aborted")

@@ -521,13 +521,13 @@ struct NodeProcessTests {
     func partitionedParticipantKeepsRunOpen() async throws {
         let fixture = try ProcessConsortium.ofColumn(["v\n1\n", "v\n2\n", "v\n3\n"])
         defer { fixture.remove() }
-        // m2 closes the runs of a coordinator silent for 2 s, and dials m1 where nothing listens:
-        // m1 reaches m2 (and m0), m2 never reaches m1.
+        // m2 closes the runs of a coordinator silent for 5 s (50 s even if a witness reaches it),
+        // and dials m1 where nothing listens: m1 reaches m2 (and m0), m2 never reaches m1.
         let config = "\(fixture.root)/m2/node.json"
         let text = try String(contentsOfFile: config, encoding: .utf8)
         let dead = NodeDemo.freeLoopbackPorts(1)[0]
         #expect(text.contains(#""insecureTestParameters": true}"#) && text.contains("\"m1\": \"127.0.0.1:\(fixture.ports[1])\""))
-        try text.replacingOccurrences(of: #""insecureTestParameters": true}"#, with: #""insecureTestParameters": true, "abandonedRunSeconds": 2}"#)
+        try text.replacingOccurrences(of: #""insecureTestParameters": true}"#, with: #""insecureTestParameters": true, "abandonedRunSeconds": 5}"#)
             .replacingOccurrences(of: "\"m1\": \"127.0.0.1:\(fixture.ports[1])\"", with: "\"m1\": \"127.0.0.1:\(dead)\"")
             .write(toFile: config, atomically: true, encoding: .utf8)
         let nodes = try fixture.start()
@@ -536,10 +536,10 @@ struct NodeProcessTests {
             .write(toFile: fixture.root + "/masked.cov", atomically: true, encoding: .utf8)
         try fixture.adopt("masked.cov", name: "masked")
         // m1 coordinates and hosts secagg's aggregator; m2's messages never reach it, so the run
-        // stays open until the aggregator's round deadline (40 s), long past m2's 2 s: m2 pings
+        // stays open for the aggregator's round deadlines (2 × 20 s), long past m2's 5 s: m2 pings
         // m1 in vain and asks m0, which reaches m1.
         let access = try OperatorAccess(directory: "\(fixture.root)/\(fixture.operators[1])")
-        let run = Task { _ = try? await access.send(["command": "run", "contract": "masked", "roundTimeoutSeconds": 40.0]) }
+        let run = Task { _ = try? await access.send(["command": "run", "contract": "masked", "roundTimeoutSeconds": 20.0]) }
         let opened = await eventually(within: .seconds(30)) {
             (Self.status(fixture.operators[0], in: fixture.root)["openRuns"] as? [String])?.isEmpty == false
         }

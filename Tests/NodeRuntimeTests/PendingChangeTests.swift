@@ -162,6 +162,54 @@ struct PendingChangeTests {
         // It travels as control call 13 answers it and the pending-change file keeps it.
         let decoded = try PendingChange(wireEncoded: change.wireEncoded())
         #expect(decoded == change && decoded.kind == .contractRevoked)
+        // A reason is printed on every member's terminal: no control characters.
+        #expect(throws: RuntimeError.self) { try revocation(versionID, reason: "ok\u{1B}[2J").check(against: state) }
+    }
+
+    @Test("a revocation endorsed by a member removed before the quorum: that endorsement is dropped, not recorded with the others, so the ledger accepts the change")
+    func revocationOutlivesItsEndorser() throws {
+        let ledger = try ledger()
+        let logID = ledger.logID
+        let versionID = LedgerHash.sha256(Array("contract stats version 1".utf8))
+        try ledger.append(.contractProposed(ContractProposal(versionID: versionID, name: "stats", source: Array("contract stats version 1 {}".utf8))), author: "a", key: keys["a"]!)
+        var change = PendingChange(change: .revokeContract(ContractRevocation(versionID: versionID, reason: "withdrawn")), proposer: "a")
+        change = change.adding(endorsement(change, by: "b", logID: logID))
+        // b is removed (quorum 1 after it) while the revocation waits.
+        var removal = PendingChange(change: .removeMember(MemberRemoval(name: "b", quorumAfter: 1, basis: ledger.state.membershipDigest)), proposer: "a")
+        for signer in ["a", "b"] { removal = removal.adding(endorsement(removal, by: signer, logID: logID)) }
+        try ledger.append(removal.payload, author: "a", key: keys["a"]!)
+        change = change.adding(endorsement(change, by: "a", logID: logID))
+        try change.check(against: ledger.state)
+        #expect(change.verifiedEndorsers(in: ledger.state) == ["a"])
+        // With b's endorsement the ledger refuses the entry, for good; kept to the verified ones, it records it.
+        #expect(throws: LedgerError.self) { try ledger.append(change.payload, author: "a", key: keys["a"]!) }
+        let kept = change.keeping(Set(change.verifiedEndorsers(in: ledger.state)))
+        #expect(kept.endorsements.map(\.signer) == ["a"] && kept.id(logID: logID) == change.id(logID: logID))
+        try ledger.append(kept.payload, author: "a", key: keys["a"]!)
+        #expect(ledger.state.contracts[versionID]?.status == .revoked)
+    }
+
+    @Test("a witness answers whether a coordinator is reachable only about an open run it shares with the caller, or orders as the sequencer")
+    func reachIsAnsweredOnlyAboutSharedRuns() throws {
+        let ledger = try ledger()
+        let versionID = LedgerHash.sha256(Array("contract stats version 1".utf8))
+        try ledger.append(.contractProposed(ContractProposal(versionID: versionID, name: "stats", source: Array("contract stats version 1 {}".utf8))), author: "a", key: keys["a"]!)
+        for approver in ["a", "b"] { try ledger.append(.contractApproved(versionID: versionID), author: approver, key: keys[approver]!) }
+        try ledger.append(.contractActivated(versionID: versionID), author: "a", key: keys["a"]!)
+        // A run of b and c coordinated by b, open.
+        let runID = LedgerHash.sha256([9])
+        try ledger.append(.runStarted(RunStart(runID: runID, versionID: versionID, circuitHash: .sha256([1]), protocolName: "additive", participants: ["b", "c"])), author: "b", key: keys["b"]!)
+        let state = ledger.state
+        func answers(about peer: String, from caller: String, at member: String) -> Bool {
+            MemberNode.answersReach(about: peer, from: caller, at: member, sequencer: "a", in: state)
+        }
+        #expect(answers(about: "b", from: "c", at: "a"), "the sequencer orders every run")
+        #expect(!answers(about: "a", from: "c", at: "b"), "a coordinates no open run")
+        #expect(!answers(about: "b", from: "a", at: "c"), "a takes no part in the run")
+        #expect(!answers(about: "b", from: "b", at: "a"), "a coordinator does not ask about itself")
+        #expect(!answers(about: "a", from: "c", at: "a"), "nor is a witness asked about itself")
+        try ledger.append(.runAborted(RunAbort(runID: runID, reason: "test")), author: "b", key: keys["b"]!)
+        #expect(!MemberNode.answersReach(about: "b", from: "c", at: "a", sequencer: "a", in: ledger.state), "the run is closed")
     }
 
     @Test("the store survives a restart, refuses a damaged file, forgets removed changes and is bounded")
