@@ -48,7 +48,7 @@ public actor MemberNode {
     private var runsCoordinated: [(runID: LedgerHash, status: String, seconds: Double)] = []
     static let coordinatedMemory = 100
     /// This member's views, kept beside the replica across restarts.
-    let views: ViewStore
+    var views: ViewStore
     /// Views that could not be written to disk, held until the node stops (at most ``unsavedViewMemory``).
     private var unsavedViews: [LedgerHash: String] = [:]
     static let unsavedViewMemory = 256
@@ -370,7 +370,7 @@ public actor MemberNode {
     }
 
     var runsInProgressCount: Int { runsInProgress }
-    var viewCount: Int { Set(views.runs).union(unsavedViews.keys).count }
+    var viewCount: Int { views.kept.union(unsavedViews.keys).count }
     var uptimeSeconds: Double { Double((ContinuousClock.now - started) / .milliseconds(1)) / 1e3 }
     var coordinatedSummary: [[String: Any]] {
         runsCoordinated.map { ["run": $0.runID.hex, "status": $0.status, "seconds": $0.seconds] }

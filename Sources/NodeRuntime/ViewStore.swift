@@ -13,15 +13,19 @@ struct ViewStore: Sendable {
 
     /// The folder.
     let directory: String
+    /// The runs whose views are kept (read from the folder once, at start).
+    private(set) var kept: Set<LedgerHash>
 
     /// The store beside the replica at `ledgerPath`; the folder is made on the first view.
     init(besideLedger ledgerPath: String) {
         directory = ledgerPath + ".views"
+        kept = Set(((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+            .compactMap { $0.hasSuffix(".json") ? LedgerHash(hex: String($0.dropLast(5))) : nil })
     }
 
     /// Keeps the view of `run` (a view received again replaces the file whole).
     /// - Throws: ``RuntimeError`` `fileFailure` when it cannot be written.
-    func keep(_ json: String, run: LedgerHash) throws {
+    mutating func keep(_ json: String, run: LedgerHash) throws {
         do {
             try MemberKeyDirectory.secureDirectory(directory)
         } catch {
@@ -30,19 +34,17 @@ struct ViewStore: Sendable {
         guard DurableFile.replace(file(run), with: Array(json.utf8)) else {
             throw RuntimeError(.fileFailure, "the view of run \(run.hex.prefix(16))… could not be written to \(directory)")
         }
+        kept.insert(run)
     }
 
     /// The view of `run`, or nil when none is kept.
     func view(_ run: LedgerHash) -> String? {
-        DurableFile.read(file(run), limit: Self.maximumFileBytes).map { String(decoding: $0, as: UTF8.self) }
+        guard kept.contains(run) else { return nil }
+        return DurableFile.read(file(run), limit: Self.maximumFileBytes).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The runs whose views are kept, in id order.
-    var runs: [LedgerHash] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
-            .compactMap { $0.hasSuffix(".json") ? LedgerHash(hex: String($0.dropLast(5))) : nil }
-            .sorted()
-    }
+    var runs: [LedgerHash] { kept.sorted() }
 
     private func file(_ run: LedgerHash) -> String { "\(directory)/\(run.hex).json" }
 }

@@ -15,8 +15,26 @@ public final class EvidenceArchive: Sendable {
     public let directory: String?
     private let memory = Mutex<[LedgerHash: [UInt8]]>([:])
     /// Runs whose filed evidence was checked against a ledger record in this process, with the
-    /// size the record gives: not read and hashed again at every look (``holds(_:matching:)``).
-    private let checked = Mutex<[LedgerHash: UInt64]>([:])
+    /// file's identity then (size, inode, modification time; the size alone in memory): not read
+    /// and hashed again at every look (``holds(_:matching:)``).
+    private let checked = Mutex<[LedgerHash: FileIdentity]>([:])
+
+    /// What tells a checked file from one replaced or rewritten since.
+    private struct FileIdentity: Equatable {
+        var size: UInt64
+        var inode: UInt64 = 0
+        var modified: Int64 = 0
+    }
+
+    /// The identity of `run`'s evidence as filed now, or nil when it is not there.
+    private func identity(_ run: LedgerHash) -> FileIdentity? {
+        guard let path = file(run) else { return memory.withLock { $0[run] }.map { FileIdentity(size: UInt64($0.count)) } }
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return FileIdentity(
+            size: UInt64(info.st_size), inode: UInt64(info.st_ino),
+            modified: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+    }
 
     /// An archive in `directory` (created on the first write), or in memory.
     /// - Parameter directory: The folder, or nil.
@@ -68,28 +86,27 @@ public final class EvidenceArchive: Sendable {
     ///   - record: The ledger's record of it.
     /// - Returns: True when the filed evidence matches.
     public func holds(_ run: LedgerHash, matching record: DecryptionEvidence) -> Bool {
-        if checked.withLock({ $0[run] == record.size }), holdsChecked(run) { return true }
-        guard let bytes = evidence(of: run), record.matches(bytes) else { return false }
-        checked.withLock { $0[run] = record.size }
+        if checked.withLock({ $0[run]?.size == record.size }), holdsChecked(run) { return true }
+        let before = identity(run)
+        guard let bytes = evidence(of: run), record.matches(bytes), let before, identity(run) == before else { return false }
+        checked.withLock { $0[run] = before }
         return true
     }
 
     /// Whether the archive still holds evidence of `run` that ``holds(_:matching:)`` checked in
-    /// this process (still there, of the size checked), without the ledger's record: what lets a
-    /// node's evidence pass skip a run it completed without reading its entry again.
+    /// this process (the same file, neither replaced nor rewritten since), without the ledger's
+    /// record: what lets a node's evidence pass skip a run it completed without reading its entry
+    /// again.
     /// - Parameter run: The run.
-    /// - Returns: True when checked and unchanged in size; false otherwise (then forgotten, so the
-    ///   next ``holds(_:matching:)`` reads and hashes it again).
+    /// - Returns: True when checked and unchanged; false otherwise (then forgotten, so the next
+    ///   ``holds(_:matching:)`` reads and hashes it again).
     public func holdsChecked(_ run: LedgerHash) -> Bool {
-        guard let size = checked.withLock({ $0[run] }) else { return false }
-        let present: Bool
-        if let path = file(run) {
-            present = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.uint64Value == size
-        } else {
-            present = memory.withLock { $0[run] != nil }
+        guard let known = checked.withLock({ $0[run] }) else { return false }
+        guard identity(run) == known else {
+            checked.withLock { _ = $0.removeValue(forKey: run) }
+            return false
         }
-        if !present { checked.withLock { _ = $0.removeValue(forKey: run) } }
-        return present
+        return true
     }
 
     /// At most `limit` bytes of a run's evidence from `offset` on, read from the file without

@@ -80,6 +80,12 @@ struct DecryptionAuditTests {
         #expect(!replica.evidence.holdsChecked(run))
         #expect(await replica.evidenceToReplicate(for: fixture.names[1]).map(\.record) == [record])
         try await replica.fileReplicatedEvidence(bytes, run: run)
+        #expect(await replica.evidenceToReplicate(for: fixture.names[1]).isEmpty)
+        // Rewritten with a byte changed, the same size: no longer the file checked, so checked again.
+        try Data(damaged).write(to: URL(fileURLWithPath: "\(directory)/\(run.hex).evidence"))
+        #expect(!replica.evidence.holdsChecked(run))
+        #expect(await replica.evidenceToReplicate(for: fixture.names[1]).map(\.record) == [record])
+        try await replica.fileReplicatedEvidence(bytes, run: run)
         // The replica's own audit now re-checks the decryption.
         let audit = await replica.fullAudit()
         #expect(audit.decryptions.count == 1 && audit.missingEvidence.isEmpty)
