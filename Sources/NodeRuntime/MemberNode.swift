@@ -308,14 +308,17 @@ public actor MemberNode {
 
     /// This member as a participant of the runs it coordinates.
     var local: LocalParticipant {
-        LocalParticipant(member: member, ledger: ledger, transport: transport, policy: settings.parameters, courier: courier)
+        LocalParticipant(member: member, ledger: ledger, transport: transport, policy: settings.parameters, courier: courier())
     }
 
-    /// How this member's pad seeds reach their recipients' nodes: within half the call deadline,
-    /// so that an unreachable recipient never makes this member miss the coordinator's `join`
-    /// deadline (it loses only that recipient's view).
-    nonisolated var courier: NodeCourier {
-        NodeCourier(callTimeout: settings.limits.callTimeout / 2, wireLimits: .default, call: peerCall, logger: logger)
+    /// How this member's pad seeds reach their recipients' nodes: within the coordinator's seed
+    /// deadline the `join` request carries (at most this node's call deadline), or half its own
+    /// call deadline when it carries none, so that an unreachable recipient never makes this
+    /// member miss the coordinator's `join` deadline (it loses only that recipient's view).
+    /// - Parameter deadline: The coordinator's deadline, if any.
+    nonisolated func courier(within deadline: Duration? = nil) -> NodeCourier {
+        let bound = deadline.map { min(max($0, .zero), settings.limits.callTimeout) } ?? settings.limits.callTimeout / 2
+        return NodeCourier(callTimeout: bound, wireLimits: .default, call: peerCall, logger: logger)
     }
 
     /// Another member's node as a participant (seat `party`) or recipient.
@@ -426,7 +429,9 @@ public actor MemberNode {
                 return ControlResponse.ok { $0.writeUInt64(index) }
             case .join(let runID, let terms):
                 _ = try await coordinated(runID, by: caller)
-                try await member.join(runID: runID, terms: terms, on: ledger, transport: transport, policy: settings.parameters, courier: courier)
+                try await member.join(
+                    runID: runID, terms: terms, on: ledger, transport: transport, policy: settings.parameters,
+                    courier: courier(within: terms.padSeedDeadline))
                 return ControlResponse.ok()
             case .participate(let runID, let millis):
                 _ = try await coordinated(runID, by: caller)

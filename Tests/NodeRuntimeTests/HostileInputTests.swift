@@ -1,3 +1,4 @@
+import Circuit
 import ConsortiumLedger
 import CryptoPrimitives
 import GRPCCore
@@ -134,7 +135,7 @@ struct NodeRevisionTests {
                 ) { response in try response.message }
             }
             #expect(call?.code == .failedPrecondition)
-            #expect(call?.message.contains("this node speaks revision 3") == true, "\(call?.message ?? "")")
+            #expect(call?.message.contains("this node speaks revision 4") == true, "\(call?.message ?? "")")
             let stream = await #expect(throws: RPCError.self) {
                 try await link.client.bidirectionalStreaming(
                     request: StreamingClientRequest(metadata: metadata) { writer in try await writer.write([0]) },
@@ -158,12 +159,16 @@ struct NodeRevisionTests {
 
 @Suite("Node control calls: the output-pad encodings")
 struct PadCallEncodingTests {
-    @Test("view and padSeed round-trip; a truncated or extended request is refused")
+    @Test("view, padSeed and join round-trip; a truncated or extended request is refused")
     func padCallsRoundTrip() throws {
         let runID = LedgerHash.sha256(Array("a run".utf8))
-        let delivery = ResultDelivery(runID: runID, sum: [1, .max, 0], contributors: ["a", "b"], opening: Array(repeating: 9, count: 32))
+        let opening = ResultOpening(runID: runID, sum: [1, .max, 0], contributors: ["a", "b"])
+        let delivery = opening.delivery(opening: [0, 2])
+        #expect(delivery.resultHash == opening.resultHash)
+        let terms = SessionTerms(family: .secagg, secaggThreshold: 2, signKeyAdverts: true, padSeedDeadline: .milliseconds(1500))
         let requests: [ControlRequest] = [
             .view(delivery), .padSeed(runID: runID, group: ["a", "c"], seed: Array(repeating: 7, count: 32)),
+            .join(runID: runID, terms: terms),
         ]
         for request in requests {
             let bytes = request.encoded()
@@ -177,5 +182,13 @@ struct PadCallEncodingTests {
             return
         }
         #expect(back == delivery)
+        #expect(back.resultHash == opening.resultHash)
+        guard case .join(_, let joined) = try ControlRequest(decoding: requests[2].encoded(), limits: .default) else {
+            Issue.record("not a join")
+            return
+        }
+        #expect(joined == terms)
+        #expect(joined.padSeedDeadline == .milliseconds(1500))
     }
 }
+
