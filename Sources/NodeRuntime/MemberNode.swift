@@ -46,6 +46,9 @@ public actor MemberNode {
     private var coordinationsStarted = 0
     private var runsCoordinated: [(runID: LedgerHash, status: String, seconds: Double)] = []
     private var views: [LedgerHash: String] = [:]
+    /// The catch-ups a `padSeed` of a run this replica does not know causes, at most one per caller
+    /// and second (protocols/node.md#control-calls).
+    let padSeedCatchUps = CatchUpLimiter(interval: .seconds(1))
     /// Since when each coordinator of an open run this member takes part in has not answered
     /// (closeRunsOfSilentCoordinators).
     var silentCoordinators: [String: ContinuousClock.Instant] = [:]
@@ -464,6 +467,7 @@ public actor MemberNode {
                 return ControlResponse.ok()
             case .padSeed(let runID, let group, let seed):
                 // The sender is the authenticated caller; the member checks it is a participant of the open run.
+                try await catchUpForPadSeed(of: runID, from: caller)
                 try await member.acceptPadSeed(PadSeed(runID: runID, sender: caller, group: group, seed: seed), from: caller, on: ledger)
                 return ControlResponse.ok()
             case .ping:

@@ -192,3 +192,40 @@ struct PadCallEncodingTests {
     }
 }
 
+@Suite("Node control calls: padSeed catch-ups are rate-limited per caller")
+struct PadSeedCatchUpTests {
+    /// Counts the catch-ups run.
+    actor Counter {
+        var count = 0
+        func add() { count += 1 }
+    }
+
+    @Test("at most one catch-up per caller and interval; concurrent requests wait for it; another caller or a later request runs its own")
+    func oneCatchUpPerCallerAndInterval() async throws {
+        let limiter = CatchUpLimiter(interval: .seconds(1))
+        let counter = Counter()
+        let sync: @Sendable () async -> Void = {
+            try? await Task.sleep(for: .milliseconds(50))
+            await counter.add()
+        }
+        let start = ContinuousClock.now
+        let ran = await withTaskGroup(of: Bool.self, returning: [Bool].self) { group in
+            for _ in 0..<8 {
+                group.addTask { await limiter.catchUp(for: "mallory", at: start, sync) }
+            }
+            var all: [Bool] = []
+            for await answer in group { all.append(answer) }
+            return all
+        }
+        #expect(ran.filter { $0 }.count == 1)
+        #expect(await counter.count == 1)
+        // Another caller is not held back by the first.
+        #expect(await limiter.catchUp(for: "alice", at: start + .milliseconds(500), sync))
+        #expect(await counter.count == 2)
+        // Still inside the interval: refused; past it: a new catch-up.
+        #expect(await limiter.catchUp(for: "mallory", at: start + .milliseconds(999), sync) == false)
+        #expect(await limiter.catchUp(for: "mallory", at: start + .milliseconds(1000), sync))
+        #expect(await counter.count == 3)
+    }
+}
+
