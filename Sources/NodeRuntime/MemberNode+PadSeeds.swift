@@ -1,4 +1,5 @@
 import ConsortiumLedger
+import Logging
 import Runtime
 
 /// At most one catch-up per caller and ``interval``: a caller's further requests within it wait
@@ -56,5 +57,46 @@ extension MemberNode {
                 "refuses a pad seed of \(label) from \(caller): the run is not on its replica and it caught up for this caller less than \(padSeedCatchUps.interval) ago; retry later",
                 member: name)
         }
+    }
+}
+
+/// A recipient node keeps its pad seeds on disk (``PadSeedFile``) so that a restart between
+/// `join` and the delivery does not lose its view. Spec: protocols/node.md#runs-across-nodes.
+extension MemberNode {
+    /// Takes back the seeds kept on disk of runs still open or published without a view, and
+    /// forgets the others.
+    func restorePadSeeds() async {
+        var restored: Set<LedgerHash> = []
+        for seed in padSeedFile.seeds {
+            if (try? await member.restorePadSeed(seed, on: ledger)) != nil { restored.insert(seed.runID) }
+        }
+        do { try padSeedFile.forget { !restored.contains($0) } } catch {
+            logger.warning("the pad seeds file could not be rewritten", metadata: ["error": "\((error as? Runtime.RuntimeError)?.code.rawValue ?? "file")"])
+        }
+        if !restored.isEmpty { logger.info("took back kept pad seeds", metadata: ["runs": "\(restored.count)"]) }
+    }
+
+    /// Writes the seeds its member holds for `runID` to disk (a failure costs only a restart's view).
+    func keepPadSeeds(of runID: LedgerHash) async {
+        let held = await member.heldPadSeeds(of: runID)
+        do {
+            if !(try padSeedFile.keep(held)) {
+                // Full: the seeds of closed runs go first, then it tries once more.
+                let state = await ledger.state
+                try padSeedFile.forget { state.runs[$0]?.status != .open }
+                if !(try padSeedFile.keep(held)) {
+                    logger.warning("the pad seeds file is full; this run's seeds are kept in memory only", metadata: ["run": "\(runID.hex.prefix(16))"])
+                }
+            }
+        } catch {
+            logger.warning("pad seeds could not be written; they are kept in memory only", metadata: ["run": "\(runID.hex.prefix(16))"])
+        }
+    }
+
+    /// Forgets the kept seeds of `runID` (its view is assembled) and of every aborted run.
+    func forgetPadSeeds(of runID: LedgerHash?) async {
+        guard !padSeedFile.seeds.isEmpty else { return }
+        let state = await ledger.state
+        try? padSeedFile.forget { $0 == runID || state.runs[$0]?.status == .aborted }
     }
 }

@@ -49,6 +49,8 @@ public actor MemberNode {
     /// The catch-ups a `padSeed` of a run this replica does not know causes, at most one per caller
     /// and second (protocols/node.md#control-calls).
     let padSeedCatchUps = CatchUpLimiter(interval: .seconds(1))
+    /// The pad seeds its member holds, kept on disk next to the replica.
+    var padSeedFile: PadSeedFile
     /// Since when each coordinator of an open run this member takes part in has not answered
     /// (closeRunsOfSilentCoordinators).
     var silentCoordinators: [String: ContinuousClock.Instant] = [:]
@@ -103,6 +105,7 @@ public actor MemberNode {
             data = .none
         }
         changes = try PendingChangeStore(file: settings.ledgerPath + ".changes", logID: pinned)
+        padSeedFile = try PadSeedFile(file: settings.ledgerPath + ".padseeds")
         member = Runtime.Member(
             name: card.name, key: signingKey, roles: Set(me.contractRoles), ledgerRoles: me.roles, data: data)
         let directory = try MemberDirectory(registered: Array(state.members.values))
@@ -125,6 +128,7 @@ public actor MemberNode {
     /// - Throws: ``RuntimeError`` `transportFailure` when an address cannot be bound.
     @discardableResult
     public func start() async throws -> (member: NodeAddress, admin: NodeAddress) {
+        await restorePadSeeds()
         await transport.serveCalls { [weak self] request, caller in
             guard let self else { return ControlResponse.refusal(Runtime.RuntimeError(.transportFailure, "the node is stopping")) }
             return await self.handle(request, from: caller)
@@ -257,6 +261,7 @@ public actor MemberNode {
                 await closeRunsOfSilentCoordinators()
                 await replicateEvidence()
                 await gossipCheckpoint()
+                await forgetPadSeeds(of: nil)
             }
             try? await Task.sleep(for: .milliseconds(200))
         }
@@ -435,6 +440,7 @@ public actor MemberNode {
                 try await member.join(
                     runID: runID, terms: terms, on: ledger, transport: transport, policy: settings.parameters,
                     courier: courier(within: terms.padSeedDeadline))
+                await keepPadSeeds(of: runID)
                 return ControlResponse.ok()
             case .participate(let runID, let millis):
                 _ = try await coordinated(runID, by: caller)
@@ -462,6 +468,7 @@ public actor MemberNode {
                 // The member assembles its own view: the outputs its own replica reveals to it,
                 // unmasked with the seeds the contributors handed it (protocols/runtime.md#output-pads).
                 let view = try await member.receive(delivery, on: ledger)
+                await forgetPadSeeds(of: delivery.runID)
                 views[delivery.runID] = view.result.json
                 logger.info("received a view", metadata: ["run": "\(delivery.runID.hex.prefix(16))", "contributors": "\(delivery.contributors.count)"])
                 return ControlResponse.ok()
@@ -469,6 +476,7 @@ public actor MemberNode {
                 // The sender is the authenticated caller; the member checks it is a participant of the open run.
                 try await catchUpForPadSeed(of: runID, from: caller)
                 try await member.acceptPadSeed(PadSeed(runID: runID, sender: caller, group: group, seed: seed), from: caller, on: ledger)
+                await keepPadSeeds(of: runID)
                 return ControlResponse.ok()
             case .ping:
                 return ControlResponse.ok()

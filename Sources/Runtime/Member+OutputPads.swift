@@ -1,6 +1,6 @@
 import Circuit
 import CircuitCompiler
-import ConsortiumLedger
+public import ConsortiumLedger
 import CryptoPrimitives
 import SecretSharing
 
@@ -91,6 +91,34 @@ extension Member {
             throw RuntimeError(.invalidParticipants, "refuses a pad seed of \(label) from \(caller): it holds as many as it keeps", member: name)
         }
         padSeeds[seed.runID, default: [:]][caller, default: [:]][seed.group] = seed.seed
+    }
+
+    /// The pad seeds it holds for `runID`, its own and those handed to it, for its node to keep
+    /// on disk (protocols/node.md#runs-across-nodes).
+    /// - Parameter runID: The run.
+    /// - Returns: The seeds.
+    public func heldPadSeeds(of runID: LedgerHash) -> [PadSeed] {
+        (padSeeds[runID] ?? [:]).sorted { $0.key < $1.key }.flatMap { sender, groups in
+            groups.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map { PadSeed(runID: runID, sender: sender, group: $0.key, seed: $0.value) }
+        }
+    }
+
+    /// Takes back a seed its node kept on disk before a restart: one of a participant of the run,
+    /// open or published without a view yet on its ledger, for a group of this member; a seed it
+    /// holds already is kept as it is.
+    /// - Parameters:
+    ///   - seed: The seed.
+    ///   - ledger: Its ledger.
+    /// - Throws: ``RuntimeError`` `invalidParticipants` when the seed is not one it would keep.
+    public func restorePadSeed(_ seed: PadSeed, on ledger: any LedgerAccess) async throws {
+        let run = await ledger.state.runs[seed.runID]
+        guard seed.group.contains(name), seed.seed.count == PadSeed.byteCount, let run, run.participants.contains(seed.sender),
+            run.status == .open || run.status == .published, views[seed.runID] == nil
+        else {
+            throw RuntimeError(.invalidParticipants, "does not take back a kept pad seed of run \(seed.runID.hex.prefix(16))…: its run is closed or it is not its own", member: name)
+        }
+        guard padSeeds[seed.runID]?[seed.sender]?[seed.group] == nil else { return }
+        padSeeds[seed.runID, default: [:]][seed.sender, default: [:]][seed.group] = seed.seed
     }
 
     /// Assembles its view of a published run from the coordinator's delivery: checks that the

@@ -1,6 +1,7 @@
 import Circuit
 import ConsortiumLedger
 import CryptoPrimitives
+import Foundation
 import GRPCCore
 import MPCProtocols
 import NIOCore
@@ -229,3 +230,34 @@ struct PadSeedCatchUpTests {
     }
 }
 
+@Suite("Node state: pad seeds kept on disk")
+struct PadSeedFileTests {
+    @Test("kept seeds survive a reload, the file is 0600, a run's seeds are forgotten, the count is bounded, a foreign file is refused")
+    func seedsSurviveAReload() throws {
+        let directory = TemporaryDirectory()
+        let file = directory.file("ledger.sqlite.padseeds")
+        let runs = [LedgerHash.sha256(Array("run a".utf8)), LedgerHash.sha256(Array("run b".utf8))]
+        let seeds = runs.enumerated().map { index, run in
+            PadSeed(runID: run, sender: "m\(index)", group: ["m0", "m2"], seed: (0..<32).map { UInt8(truncatingIfNeeded: $0 * (index + 3)) })
+        }
+        var store = try PadSeedFile(file: file)
+        #expect(store.seeds.isEmpty)
+        #expect(try store.keep(seeds))
+        #expect(try store.keep([seeds[0]]))  // held already: not added twice
+        let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? NSNumber
+        #expect(mode?.intValue == 0o600)
+        #expect(try PadSeedFile(file: file).seeds == seeds)
+        try store.forget { $0 == runs[0] }
+        #expect(try PadSeedFile(file: file).seeds == [seeds[1]])
+        // Bounded: past the maximum nothing more is kept on disk.
+        let many = (0..<PadSeedFile.maximumCount).map {
+            PadSeed(runID: runs[1], sender: "s\($0)", group: ["m0"], seed: Array(repeating: 1, count: 32))
+        }
+        #expect(try store.keep(many) == false)
+        #expect(try PadSeedFile(file: file).seeds == [seeds[1]])
+        // A file that does not hold seeds is refused with the way out.
+        try Data("not seeds".utf8).write(to: URL(fileURLWithPath: file))
+        let error = #expect(throws: Runtime.RuntimeError.self) { try PadSeedFile(file: file) }
+        #expect(error?.code == .invalidConfiguration)
+    }
+}
