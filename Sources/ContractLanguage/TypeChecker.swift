@@ -161,7 +161,45 @@ public struct TypeChecker {
                     at: disclosure.range, help: "remove the clause, or choose an aggregation protocol")
             }
         }
+        warnPublicRestrictedOutputs(contract, checked, aggregationProtocol: choice != .beaver && beyondSums == nil && (checked.isLinear || contract.disclosure != nil))
         return checked
+    }
+
+    /// Warns about each output revealed only to members or roles whose every sum is opened to
+    /// every participant anyway (by an output revealed to `all`, or by `disclose sums`) when an
+    /// aggregation protocol runs it: `reveal … to` then keeps it from no one who receives those
+    /// sums (protocols/runtime.md#output-pads; beaver opens each output on its own).
+    private mutating func warnPublicRestrictedOutputs(_ contract: Contract, _ checked: CheckedContract, aggregationProtocol: Bool) {
+        guard aggregationProtocol else { return }
+        var sums: [String: Set<String>] = [:]
+        func aggregates(in expression: OutputExpression) -> Set<String> {
+            switch expression.kind {
+            case .number: return []
+            case .reference(let name): return sums[name.text] ?? []
+            case .aggregate: return [PrettyPrinter.format(expression)]
+            case .binary(_, let l, let r): return aggregates(in: l).union(aggregates(in: r))
+            case .negate(let e): return aggregates(in: e)
+            }
+        }
+        for output in checked.outputs { sums[output.name] = aggregates(in: output.expression) }
+        let opened = checked.reveals.filter { $0.recipients.contains(.all) }.reduce(into: Set<String>()) { $0.formUnion(sums[$1.output] ?? []) }
+        for (output, recipients) in checked.reveals where !recipients.contains(.all) {
+            guard let own = sums[output], !own.isEmpty, contract.disclosure != nil || own.isSubset(of: opened) else { continue }
+            let clause = contract.reveals.first { $0.outputs.contains { $0.text == output } }
+            let name = clause?.outputs.first { $0.text == output }
+            let to = recipients.map(\.description).joined(separator: ", ")
+            if let disclosure = contract.disclosure {
+                warn(
+                    "output '\(output)' is revealed to \(to), but 'disclose sums' opens every sum it is computed from to every participant, who can compute it",
+                    at: name?.range ?? disclosure.range,
+                    help: "reveal it to all, or remove 'disclose sums' (then protocol beaver keeps it to its recipients)")
+            } else {
+                warn(
+                    "output '\(output)' is revealed to \(to), but every sum it is computed from is also revealed to all, so every participant can compute it",
+                    at: name?.range ?? contract.name.range,
+                    help: "reveal it to all, or compute it from sums that no output revealed to all uses")
+            }
+        }
     }
 
     private func references(in expression: OutputExpression) -> [String] {

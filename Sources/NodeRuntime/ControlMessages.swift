@@ -25,8 +25,9 @@ enum ControlRequest: Sendable {
     case participate(runID: LedgerHash, roundMillis: UInt64)
     /// Endorse the result the caller (the coordinator) drafted.
     case endorse(ResultPublication, opening: [UInt8])
-    /// The published result of a run for the callee to assemble its view from: the masked
-    /// protocol output, the contributors and the opening of `resultHash` (protocols/runtime.md#output-pads).
+    /// The published result of a run for the callee to assemble its view from: the words of the
+    /// masked output its outputs need with their nonces, the other words' commitments, and the
+    /// contributors (protocols/runtime.md#output-pads).
     case view(ResultDelivery)
     /// Nothing: opens the caller's link to the callee (a TLS handshake) before a run needs it.
     case ping
@@ -66,14 +67,24 @@ enum ControlRequest: Sendable {
             // The recorded name (beaver's says whether its preprocessing is the INSECURE dealer's).
             w.writeUInt8(6); w.write(runID); w.writeString(terms.recordedName)
             w.writeUInt32(UInt32(clamping: terms.secaggThreshold)); w.writeBool(terms.signKeyAdverts)
+            // The coordinator's deadline for seed delivery in milliseconds (0: none).
+            let millis = (terms.padSeedDeadline ?? .zero) / .milliseconds(1)
+            w.writeUInt64(millis <= 0 ? 0 : UInt64(min(millis.rounded(.up), 86_400_000)))
         case .participate(let runID, let millis):
             w.writeUInt8(7); w.write(runID); w.writeUInt64(millis)
         case .endorse(let publication, let opening):
             w.writeUInt8(8); w.writeByteString(publication.wireEncoded()); w.writeByteString(opening)
         case .view(let delivery):
-            w.writeUInt8(9); w.write(delivery.runID); w.writeUInt64Array(delivery.sum)
+            // u32 L ‖ L × (u8 0 ‖ u64 word ‖ bytes nonce | u8 1 ‖ bytes commitment).
+            w.writeUInt8(9); w.write(delivery.runID)
             Self.writeNames(delivery.contributors, to: &w)
-            w.writeByteString(delivery.opening)
+            w.writeUInt32(UInt32(clamping: delivery.words.count))
+            for word in delivery.words {
+                switch word {
+                case .opened(let value, let nonce): w.writeUInt8(0); w.writeUInt64(value); w.writeByteString(nonce)
+                case .sealed(let commitment): w.writeUInt8(1); w.writeByteString(commitment)
+                }
+            }
         case .ping:
             w.writeUInt8(10)
         case .evidence(let runID, let offset):
@@ -107,16 +118,27 @@ enum ControlRequest: Sendable {
             guard let family = SessionTerms.family(recordedAs: name), SessionTerms(
                 family: family, secaggThreshold: 0, signKeyAdverts: true, insecureDealer: name.hasSuffix("/INSECURE-dealer")
             ).recordedName == name else { throw .invalidValue("unknown protocol") }
+            let threshold = Int(try r.readUInt32())
+            let signed = try r.readBool()
+            let millis = try r.readUInt64()
             self = .join(runID: runID, terms: SessionTerms(
-                family: family, secaggThreshold: Int(try r.readUInt32()), signKeyAdverts: try r.readBool(),
-                insecureDealer: name.hasSuffix("/INSECURE-dealer")))
+                family: family, secaggThreshold: threshold, signKeyAdverts: signed, insecureDealer: name.hasSuffix("/INSECURE-dealer"),
+                padSeedDeadline: millis == 0 ? nil : .milliseconds(Int64(clamping: millis))))
         case 7: self = .participate(runID: try r.read(LedgerHash.self), roundMillis: try r.readUInt64())
         case 8: self = .endorse(try ResultPublication(wireEncoded: try r.readByteString(), limits: limits), opening: try r.readByteString())
         case 9:
             let runID = try r.read(LedgerHash.self)
-            let sum = try r.readUInt64Array()
             let names = try Self.readNames(&r)
-            self = .view(ResultDelivery(runID: runID, sum: sum, contributors: names, opening: try r.readByteString()))
+            let count = try r.readLength(limit: 1 << 20, unitSize: 33)
+            var words: [ResultDelivery.Word] = []
+            for _ in 0..<count {
+                switch try r.readUInt8() {
+                case 0: words.append(.opened(try r.readUInt64(), nonce: try r.readByteString()))
+                case 1: words.append(.sealed(try r.readByteString()))
+                default: throw .invalidValue("unknown result word")
+                }
+            }
+            self = .view(ResultDelivery(runID: runID, words: words, contributors: names))
         case 10: self = .ping
         case 11: self = .evidence(runID: try r.read(LedgerHash.self), offset: try r.readUInt64())
         case 12: self = .checkpoint

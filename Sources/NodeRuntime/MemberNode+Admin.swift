@@ -29,7 +29,7 @@ extension MemberNode {
             case "propose": answer = try await propose(try text(request, "source"))
             case "approve": answer = try await approve(try text(request, "version"))
             case "run": answer = try await coordinate(request)
-            case "view": answer = try view(try text(request, "run"))
+            case "view": answer = try await view(try text(request, "run"))
             case "views": answer = ["runs": views.runs.map(\.hex)]
             case "peer": answer = try await setPeer(try text(request, "member"), try text(request, "address"))
             case "entries":
@@ -147,11 +147,17 @@ extension MemberNode {
         return ["version": version.versionID.hex, "status": state.contracts[version.versionID]?.status.rawValue ?? "", "entries": entries]
     }
 
-    func view(_ runHex: String) throws -> [String: Any] {
+    func view(_ runHex: String) async throws -> [String: Any] {
         guard let runID = LedgerHash(hex: runHex), let json = viewJSON(runID) else {
             throw Runtime.RuntimeError(.invalidParticipants, "this node holds no view of that run")
         }
-        return ["run": runHex, "view": (try? JSONSerialization.jsonObject(with: Data(json.utf8))) ?? json]
+        var answer: [String: Any] = ["run": runHex, "view": (try? JSONSerialization.jsonObject(with: Data(json.utf8))) ?? json]
+        if let delivery = await member.view(of: runID)?.delivery {
+            // How many words of the output it was handed opened, of how many (protocols/runtime.md#output-pads).
+            answer["openedWords"] = delivery.openedWords.count
+            answer["words"] = delivery.words.count
+        }
+        return answer
     }
 
     /// Coordinates a run of the active version of `contract` (protocols/node.md#runs-across-nodes).
@@ -165,6 +171,9 @@ extension MemberNode {
             throw Runtime.RuntimeError(.contractNotActive, "the source of contract \(contractName) on the ledger does not compile")
         }
         var options = RunOptions(checkpoint: false)
+        // Each participant hands its pad seeds within half of this node's call deadline, so that
+        // its `join` answer comes within the whole (protocols/runtime.md#output-pads).
+        options.padSeedDeadline = settings.limits.callTimeout / 2
         if let family = request["protocol"] as? String {
             guard let parsed = ProtocolFamily(rawValue: family) else {
                 throw Runtime.RuntimeError(.protocolNotAllowed, "unknown protocol \(family)")

@@ -52,6 +52,11 @@ public actor MemberNode {
     /// Views that could not be written to disk, held until the node stops (at most ``unsavedViewMemory``).
     private var unsavedViews: [LedgerHash: String] = [:]
     static let unsavedViewMemory = 256
+    /// The catch-ups a `padSeed` of a run this replica does not know causes, at most one per caller
+    /// and second (protocols/node.md#control-calls).
+    let padSeedCatchUps = CatchUpLimiter(interval: .seconds(1))
+    /// The pad seeds its member holds, kept on disk next to the replica.
+    var padSeedFile: PadSeedFile
     /// Since when each coordinator of an open run this member takes part in has not answered
     /// (closeRunsOfSilentCoordinators).
     var silentCoordinators: [String: ContinuousClock.Instant] = [:]
@@ -112,6 +117,7 @@ public actor MemberNode {
         }
         changes = try PendingChangeStore(file: settings.ledgerPath + ".changes", logID: pinned)
         views = ViewStore(besideLedger: settings.ledgerPath)
+        padSeedFile = try PadSeedFile(file: settings.ledgerPath + ".padseeds")
         member = Runtime.Member(
             name: card.name, key: signingKey, roles: Set(me.contractRoles), ledgerRoles: me.roles, data: data)
         let directory = try MemberDirectory(registered: Array(state.members.values))
@@ -134,6 +140,7 @@ public actor MemberNode {
     /// - Throws: ``RuntimeError`` `transportFailure` when an address cannot be bound.
     @discardableResult
     public func start() async throws -> (member: NodeAddress, admin: NodeAddress) {
+        await restorePadSeeds()
         await transport.serveCalls { [weak self] request, caller in
             guard let self else { return ControlResponse.refusal(Runtime.RuntimeError(.transportFailure, "the node is stopping")) }
             return await self.handle(request, from: caller)
@@ -266,6 +273,7 @@ public actor MemberNode {
                 await closeRunsOfSilentCoordinators()
                 await replicateEvidence()
                 await gossipCheckpoint()
+                await forgetPadSeeds(of: nil)
             }
             try? await Task.sleep(for: .milliseconds(200))
         }
@@ -320,14 +328,17 @@ public actor MemberNode {
 
     /// This member as a participant of the runs it coordinates.
     var local: LocalParticipant {
-        LocalParticipant(member: member, ledger: ledger, transport: transport, policy: settings.parameters, courier: courier)
+        LocalParticipant(member: member, ledger: ledger, transport: transport, policy: settings.parameters, courier: courier())
     }
 
-    /// How this member's pad seeds reach their recipients' nodes: within half the call deadline,
-    /// so that an unreachable recipient never makes this member miss the coordinator's `join`
-    /// deadline (it loses only that recipient's view).
-    nonisolated var courier: NodeCourier {
-        NodeCourier(callTimeout: settings.limits.callTimeout / 2, wireLimits: .default, call: peerCall, logger: logger)
+    /// How this member's pad seeds reach their recipients' nodes: within the coordinator's seed
+    /// deadline the `join` request carries (at most this node's call deadline), or half its own
+    /// call deadline when it carries none, so that an unreachable recipient never makes this
+    /// member miss the coordinator's `join` deadline (it loses only that recipient's view).
+    /// - Parameter deadline: The coordinator's deadline, if any.
+    nonisolated func courier(within deadline: Duration? = nil) -> NodeCourier {
+        let bound = deadline.map { min(max($0, .zero), settings.limits.callTimeout) } ?? settings.limits.callTimeout / 2
+        return NodeCourier(callTimeout: bound, wireLimits: .default, call: peerCall, logger: logger)
     }
 
     /// Another member's node as a participant (seat `party`) or recipient.
@@ -456,7 +467,10 @@ public actor MemberNode {
                 return ControlResponse.ok { $0.writeUInt64(index) }
             case .join(let runID, let terms):
                 _ = try await coordinated(runID, by: caller)
-                try await member.join(runID: runID, terms: terms, on: ledger, transport: transport, policy: settings.parameters, courier: courier)
+                try await member.join(
+                    runID: runID, terms: terms, on: ledger, transport: transport, policy: settings.parameters,
+                    courier: courier(within: terms.padSeedDeadline))
+                await keepPadSeeds(of: runID)
                 return ControlResponse.ok()
             case .participate(let runID, let millis):
                 _ = try await coordinated(runID, by: caller)
@@ -488,11 +502,14 @@ public actor MemberNode {
                 guard keepView(view.result.json, run: delivery.runID) else {
                     throw Runtime.RuntimeError(.fileFailure, "\(name) could not write its view to disk; it holds it until its node stops", member: name)
                 }
+                await forgetPadSeeds(of: delivery.runID)
                 logger.info("received a view", metadata: ["run": "\(delivery.runID.hex.prefix(16))", "contributors": "\(delivery.contributors.count)"])
                 return ControlResponse.ok()
             case .padSeed(let runID, let group, let seed):
                 // The sender is the authenticated caller; the member checks it is a participant of the open run.
+                try await catchUpForPadSeed(of: runID, from: caller)
                 try await member.acceptPadSeed(PadSeed(runID: runID, sender: caller, group: group, seed: seed), from: caller, on: ledger)
+                await keepPadSeeds(of: runID)
                 return ControlResponse.ok()
             case .ping:
                 return ControlResponse.ok()

@@ -18,9 +18,11 @@ struct RawBytesCodec: MessageSerializer, MessageDeserializer {
 /// before revision 2) with `FAILED_PRECONDITION` and a message naming both, instead of
 /// misreading its requests. Revision 3: the `view` call carries the masked output, the `padSeed`
 /// call exists (protocols/runtime.md#output-pads), and so do the consortium-change calls and admin
-/// commands (protocols/node.md#consortium-changes). Spec: protocols/node.md#versions.
+/// commands (protocols/node.md#consortium-changes). Revision 4: `view` carries only the words a
+/// recipient's outputs need, opened against per-word commitments, and `join` the coordinator's
+/// seed-delivery deadline (protocols/runtime.md#output-pads). Spec: protocols/node.md#versions.
 enum NodeProtocol {
-    static let revision = 3
+    static let revision = 4
     static let metadataKey = "covenant-node-revision"
 
     /// The metadata every request carries.

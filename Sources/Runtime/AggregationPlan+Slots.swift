@@ -30,6 +30,37 @@ extension AggregationPlan {
         (!onShares && disclosesSums) || slotRecipients[slot].contains("all")
     }
 
+    /// The input slots of the finalisation circuit each output's reveal gates depend on, through
+    /// operands, validity and suppression bits.
+    static func slotsByOutput(_ circuit: Circuit, slots: Int) -> [String: Set<Int>] {
+        var reads = [Set<Int>](repeating: [], count: circuit.gates.count)
+        var out: [String: Set<Int>] = [:]
+        for (index, gate) in circuit.gates.enumerated() {
+            var read = Set<Int>()
+            if gate.opcode.readsInputs, let slot = gate.slot { read.insert(slot) }
+            var operands = gate.operands
+            if let info = gate.reveal { operands += [info.validity, info.suppression].compactMap { $0 } }
+            for operand in operands where operand < index { read.formUnion(reads[operand]) }
+            reads[index] = read
+            if let info = gate.reveal { out[info.output, default: []].formUnion(read.filter { $0 < slots }) }
+        }
+        return out
+    }
+
+    /// The slots `outputs` are computed from: what a recipient of exactly those outputs is handed.
+    /// - Parameter outputs: Output names.
+    /// - Returns: Their slots.
+    public func slots(feeding outputs: [String]) -> Set<Int> {
+        outputs.reduce(into: Set<Int>()) { $0.formUnion(slotsByOutput[$1] ?? []) }
+    }
+
+    /// The output words holding `slots`: one word per slot, two under `beaver`.
+    /// - Parameter slots: Slots.
+    /// - Returns: Their word indices.
+    public func words(ofSlots slots: Set<Int>) -> Set<Int> {
+        onShares ? Set(slots.flatMap { [2 * $0, 2 * $0 + 1] }) : slots
+    }
+
     /// The recipients of every reveal gate depending on each input slot of the finalisation
     /// circuit (its inputs are the opened values), through operands, validity and suppression bits.
     static func recipientsBySlot(_ circuit: Circuit, slots: Int) -> [[String]] {

@@ -39,6 +39,8 @@ public struct AggregationPlan: Sendable {
     /// Each output slot's recipients, in the contract's spelling: the recipients of every reveal
     /// gate that depends on the slot (``AggregationPlan+Slots``).
     public let slotRecipients: [[String]]
+    /// The slots each output is computed from (``AggregationPlan+Slots``).
+    let slotsByOutput: [String: Set<Int>]
     /// Whether the contract says `disclose sums` (every opened sum is public outside `beaver`).
     let disclosesSums: Bool
 
@@ -73,6 +75,9 @@ public struct AggregationPlan: Sendable {
         self.slotRecipients = onShares
             ? reveals.flatMap { [$0.recipients.sorted(), $0.recipients.sorted()] }
             : Self.recipientsBySlot(compiled.opening.finalisation, slots: compiled.opening.openedWires.count)
+        self.slotsByOutput = onShares
+            ? reveals.enumerated().reduce(into: [String: Set<Int>]()) { $0[$1.element.output, default: []].formUnion([2 * $1.offset, 2 * $1.offset + 1]) }
+            : Self.slotsByOutput(compiled.opening.finalisation, slots: compiled.opening.openedWires.count)
         if onShares {
             constants = []
             return

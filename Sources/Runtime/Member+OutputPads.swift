@@ -1,6 +1,6 @@
 import Circuit
 import CircuitCompiler
-import ConsortiumLedger
+public import ConsortiumLedger
 import CryptoPrimitives
 import SecretSharing
 
@@ -93,17 +93,46 @@ extension Member {
         padSeeds[seed.runID, default: [:]][caller, default: [:]][seed.group] = seed.seed
     }
 
-    /// Assembles its view of a published run from the coordinator's delivery: checks that the
-    /// delivery opens the ledger's `resultHash` and names the ledger's contributors, removes every
-    /// contributor's pads from the slots of its own groups, and keeps exactly the outputs its
-    /// ledger reveals to it (``ResultDisclosure``). Missing one contributor's seed for one of its
-    /// groups, it refuses: no view, never a wrong number.
+    /// The pad seeds it holds for `runID`, its own and those handed to it, for its node to keep
+    /// on disk (protocols/node.md#runs-across-nodes).
+    /// - Parameter runID: The run.
+    /// - Returns: The seeds.
+    public func heldPadSeeds(of runID: LedgerHash) -> [PadSeed] {
+        (padSeeds[runID] ?? [:]).sorted { $0.key < $1.key }.flatMap { sender, groups in
+            groups.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map { PadSeed(runID: runID, sender: sender, group: $0.key, seed: $0.value) }
+        }
+    }
+
+    /// Takes back a seed its node kept on disk before a restart: one of a participant of the run,
+    /// open or published without a view yet on its ledger, for a group of this member; a seed it
+    /// holds already is kept as it is.
     /// - Parameters:
-    ///   - delivery: The masked output, contributors and opening.
+    ///   - seed: The seed.
+    ///   - ledger: Its ledger.
+    /// - Throws: ``RuntimeError`` `invalidParticipants` when the seed is not one it would keep.
+    public func restorePadSeed(_ seed: PadSeed, on ledger: any LedgerAccess) async throws {
+        let run = await ledger.state.runs[seed.runID]
+        guard seed.group.contains(name), seed.seed.count == PadSeed.byteCount, let run, run.participants.contains(seed.sender),
+            run.status == .open || run.status == .published, views[seed.runID] == nil
+        else {
+            throw RuntimeError(.invalidParticipants, "does not take back a kept pad seed of run \(seed.runID.hex.prefix(16))…: its run is closed or it is not its own", member: name)
+        }
+        guard padSeeds[seed.runID]?[seed.sender]?[seed.group] == nil else { return }
+        padSeeds[seed.runID, default: [:]][seed.sender, default: [:]][seed.group] = seed.seed
+    }
+
+    /// Assembles its view of a published run from the coordinator's delivery: checks that the
+    /// delivery opens the ledger's `resultHash`, names the ledger's contributors and opens every
+    /// word its own outputs are computed from, removes every contributor's pads from the slots of
+    /// its own groups, and keeps exactly the outputs its ledger reveals to it
+    /// (``ResultDisclosure``). It reads no other word, opened or not. Missing one contributor's
+    /// seed for one of its groups, it refuses: no view, never a wrong number.
+    /// - Parameters:
+    ///   - delivery: The words, openings and contributors.
     ///   - ledger: Its own ledger.
     /// - Returns: Its view.
     /// - Throws: ``RuntimeError`` `invalidParticipants` (the run is not published), `inconsistentOutputs`
-    ///   (the delivery is not the published result), `missingOutputPad`.
+    ///   (the delivery is not the published result, or lacks a word it needs), `missingOutputPad`.
     @discardableResult
     public func receive(_ delivery: ResultDelivery, on ledger: any LedgerAccess) async throws -> MemberView {
         let runID = delivery.runID
@@ -113,15 +142,20 @@ extension Member {
             throw RuntimeError(.invalidParticipants, "a view comes only after its run's result is on the ledger", member: name)
         }
         try Self.checkMembershipUnchanged(since: published, in: state, member: name)
-        guard HashCommitment.verify(result.resultHash.bytes, opens: delivery.committedBytes, nonce: delivery.opening),
-            delivery.contributors.sorted() == result.contributors.sorted()
-        else {
+        guard delivery.resultHash == result.resultHash, delivery.contributors.sorted() == result.contributors.sorted() else {
             throw RuntimeError(.inconsistentOutputs, "refuses its view of \(label): the delivered output does not open the ledger's result hash", member: name)
         }
         let run: PreparedRun
         if let prepared = runs[runID] { run = prepared } else { run = try await compileContract(of: runID, on: ledger) }
         let plan = run.plan
-        var available = Set((0..<plan.slotCount).filter(plan.isPublic))
+        let disclosure = ResultDisclosure(plan: plan, participants: run.participants, state: state)
+        let names = plan.reveals.reduce(into: [String]()) { if !$0.contains($1.output) { $0.append($1.output) } }
+        let outputs = disclosure.outputs(names, for: name)
+        let needed = plan.slots(feeding: outputs)
+        guard plan.words(ofSlots: needed).isSubset(of: delivery.openedWords) else {
+            throw RuntimeError(.inconsistentOutputs, "refuses its view of \(label): the delivery does not open every word its outputs are computed from", member: name)
+        }
+        var available = needed.filter(plan.isPublic)
         var pads = [UInt128](repeating: 0, count: plan.slotCount)
         let held = padSeeds[runID] ?? [:]
         let field = MersenneField127()
@@ -137,17 +171,17 @@ extension Member {
                     .pads(slots: group.slots, count: plan.slotCount, field: plan.onShares)
                 for slot in group.slots { pads[slot] = plan.onShares ? field.add(pads[slot], contributed[slot]) : pads[slot] &+ contributed[slot] }
             }
-            available.formUnion(group.slots)
+            available.formUnion(needed.intersection(group.slots))
         }
-        let disclosure = ResultDisclosure(plan: plan, participants: run.participants, state: state)
-        let names = plan.reveals.reduce(into: [String]()) { if !$0.contains($1.output) { $0.append($1.output) } }
-        let outputs = disclosure.outputs(names, for: name)
+        // Only the words it needs enter its view: any other opened word is dropped unread.
+        let words = plan.words(ofSlots: needed)
+        let sum = delivery.sum.enumerated().map { words.contains($0.offset) ? $0.element : 0 }
         let view = MemberView(
             runID: runID,
             result: try plan.view(
-                from: plan.unmasked(delivery.sum, removing: pads), available: available, outputs: outputs,
+                from: plan.unmasked(sum, removing: pads), available: available, outputs: outputs,
                 contract: run.compiled.contract),
-            contributors: delivery.contributors, resultOpening: delivery.opening)
+            contributors: delivery.contributors, delivery: delivery)
         views[runID] = view
         padSeeds[runID] = nil
         return view

@@ -107,21 +107,21 @@ public struct MemberView: Sendable {
     public var result: ContractResult
     /// The members whose inputs the result includes.
     public var contributors: [String]
-    /// The nonce opening the ledger's `resultHash` (a commitment to the masked protocol output and
-    /// the contributors, ``ResultDelivery/committedBytes``).
-    public var resultOpening: [UInt8]
+    /// What the coordinator handed it: the words its outputs need, opened, and the others'
+    /// commitments (``ResultDelivery``); nil for a view made otherwise.
+    public var delivery: ResultDelivery?
 
     /// A view.
     /// - Parameters:
     ///   - runID: The run.
     ///   - result: The outputs revealed to the member.
     ///   - contributors: The members whose inputs the result includes.
-    ///   - resultOpening: The nonce opening the ledger's `resultHash`.
-    public init(runID: LedgerHash, result: ContractResult, contributors: [String], resultOpening: [UInt8]) {
+    ///   - delivery: What the coordinator handed it.
+    public init(runID: LedgerHash, result: ContractResult, contributors: [String], delivery: ResultDelivery? = nil) {
         self.runID = runID
         self.result = result
         self.contributors = contributors
-        self.resultOpening = resultOpening
+        self.delivery = delivery
     }
 }
 
@@ -201,6 +201,7 @@ public actor Member {
     /// contract's recipients (``ResultDisclosure/recordedRecipients``).
     /// - Parameters:
     ///   - entry: The drafted `result-published` entry.
+    ///   - opening: The nonces of every output word's commitment, concatenated (``ResultOpening/nonceBytes``).
     ///   - ledger: Its own ledger (whose contract roles decide the recipients).
     /// - Returns: The endorsement, or nil when this member received no output of the run.
     /// - Throws: ``RuntimeError`` `inconsistentOutputs` when the draft is not what this member computes.
@@ -226,10 +227,13 @@ public actor Member {
                 "refuses to endorse \(run_): the drafted revealed values are not those it computes from the sum it received",
                 member: name)
         }
-        // resultHash must commit to the very output it received: a coordinator that committed to
-        // another masked output would hand recipients values the protocol never produced.
-        let received = ResultDelivery(runID: publication.runID, sum: output.sum, contributors: contributors, opening: opening)
-        guard HashCommitment.verify(publication.resultHash.bytes, opens: received.committedBytes, nonce: opening) else {
+        // resultHash must commit to the very output it received, every word of it: a coordinator
+        // that committed to another masked output would hand recipients values the protocol never
+        // produced (protocols/runtime.md#output-pads).
+        guard
+            let received = ResultOpening(runID: publication.runID, sum: output.sum, contributors: contributors, nonceBytes: opening),
+            received.resultHash == publication.resultHash
+        else {
             throw RuntimeError(
                 .inconsistentOutputs,
                 "refuses to endorse \(run_): the drafted result commitment does not open to the output it received", member: name)

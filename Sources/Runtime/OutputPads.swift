@@ -86,46 +86,168 @@ public protocol PadSeedCourier: Sendable {
     func deliver(_ seed: PadSeed, to recipient: String) async throws
 }
 
-/// What the coordinator hands each recipient after publication: the protocol's output (public
-/// slots in the clear, restricted slots masked by the contributors' pads), the contributors and
-/// the nonce opening the ledger's `resultHash`. The recipient removes its groups' pads and
-/// assembles its own view. Spec: protocols/runtime.md#output-pads.
-public struct ResultDelivery: Sendable, Hashable {
+/// The commitment a run's `resultHash` is, and its opening: one fresh 32-byte nonce per word of
+/// the protocol output, so that a recipient can check the words it is handed without being handed
+/// the others. `c_i = HashCommitment("covenant/runtime/result-word/v3" ‖ runID ‖ u32 i ‖ u64
+/// word_i, nonce_i)` and `resultHash = SHA-256("covenant/runtime/result/v3" ‖ runID ‖ u32 L ‖ L ×
+/// c_i ‖ u32 k ‖ k × (u32 len ‖ contributor))` (big-endian). Only the coordinator and the
+/// endorsers (contributors, who received the whole output in the protocol) hold every nonce.
+/// Spec: protocols/runtime.md#output-pads.
+public struct ResultOpening: Sendable, Hashable {
     /// The run.
     public var runID: LedgerHash
     /// The protocol output words, restricted slots masked.
     public var sum: [UInt64]
-    /// The contributors, as `result-published` lists them.
+    /// One 32-byte nonce per word.
+    public var nonces: [[UInt8]]
+    /// The contributors, in party order.
     public var contributors: [String]
-    /// The nonce opening `resultHash`.
-    public var opening: [UInt8]
 
-    /// A delivery.
+    /// An opening with fresh nonces from the CSPRNG.
     /// - Parameters:
     ///   - runID: The run.
     ///   - sum: The masked output.
     ///   - contributors: The contributors.
-    ///   - opening: The nonce opening `resultHash`.
-    public init(runID: LedgerHash, sum: [UInt64], contributors: [String], opening: [UInt8]) {
-        self.runID = runID
-        self.sum = sum
-        self.contributors = contributors
-        self.opening = opening
+    public init(runID: LedgerHash, sum: [UInt64], contributors: [String]) {
+        self.init(
+            runID: runID, sum: sum, nonces: sum.map { _ in SecureRandom.bytes(count: HashCommitment.nonceByteCount) },
+            contributors: contributors)
     }
 
-    /// What `resultHash` commits to (`HashCommitment`): `"covenant/runtime/result/v2" ‖ runID ‖
-    /// u32 L ‖ L × u64 sum ‖ u32 k ‖ k × (u32 len ‖ name)` (big-endian), the masked output and
-    /// the contributors: nothing a recipient could test a withheld output against.
-    public var committedBytes: [UInt8] {
-        var bytes = Array("covenant/runtime/result/v2".utf8) + runID.bytes
-        withUnsafeBytes(of: UInt32(sum.count).bigEndian) { bytes += $0 }
-        for word in sum { withUnsafeBytes(of: word.bigEndian) { bytes += $0 } }
-        withUnsafeBytes(of: UInt32(contributors.count).bigEndian) { bytes += $0 }
+    /// An opening with given nonces.
+    /// - Parameters:
+    ///   - runID: The run.
+    ///   - sum: The masked output.
+    ///   - nonces: One nonce per word.
+    ///   - contributors: The contributors.
+    public init(runID: LedgerHash, sum: [UInt64], nonces: [[UInt8]], contributors: [String]) {
+        self.runID = runID
+        self.sum = sum
+        self.nonces = nonces
+        self.contributors = contributors
+    }
+
+    /// The opening an endorser holds: the output it received itself and the nonces the coordinator
+    /// sent beside the draft (``nonceBytes``), or nil when their count is not one per word.
+    /// - Parameters:
+    ///   - runID: The run.
+    ///   - sum: The output the endorser received.
+    ///   - contributors: The contributors, in party order.
+    ///   - nonceBytes: The concatenated nonces.
+    public init?(runID: LedgerHash, sum: [UInt64], contributors: [String], nonceBytes: [UInt8]) {
+        let size = HashCommitment.nonceByteCount
+        guard nonceBytes.count == sum.count * size else { return nil }
+        self.init(
+            runID: runID, sum: sum, nonces: (0..<sum.count).map { Array(nonceBytes[($0 * size)..<(($0 + 1) * size)]) },
+            contributors: contributors)
+    }
+
+    /// The nonces concatenated, as control call 8 carries them (protocols/node.md#control-calls).
+    public var nonceBytes: [UInt8] { nonces.flatMap { $0 } }
+
+    /// The commitment of each word.
+    public var wordCommitments: [[UInt8]] {
+        sum.indices.map { Self.commitment(runID: runID, index: $0, word: sum[$0], nonce: nonces[$0]) }
+    }
+
+    /// `resultHash`.
+    public var resultHash: LedgerHash { Self.root(runID: runID, commitments: wordCommitments, contributors: contributors) }
+
+    /// What one recipient is handed: the words in `words` opened, every other word's commitment only.
+    /// - Parameter words: The word indices to open.
+    /// - Returns: The delivery.
+    public func delivery(opening words: Set<Int>) -> ResultDelivery {
+        ResultDelivery(
+            runID: runID,
+            words: sum.indices.map { index in
+                words.contains(index)
+                    ? .opened(sum[index], nonce: nonces[index])
+                    : .sealed(Self.commitment(runID: runID, index: index, word: sum[index], nonce: nonces[index]))
+            },
+            contributors: contributors)
+    }
+
+    /// `c_i`; a nonce of the wrong length commits to nothing it could open (all zero bytes).
+    static func commitment(runID: LedgerHash, index: Int, word: UInt64, nonce: [UInt8]) -> [UInt8] {
+        var bytes = Array("covenant/runtime/result-word/v3".utf8) + runID.bytes
+        withUnsafeBytes(of: UInt32(truncatingIfNeeded: index).bigEndian) { bytes += $0 }
+        withUnsafeBytes(of: word.bigEndian) { bytes += $0 }
+        return (try? HashCommitment.commit(to: bytes, nonce: nonce)) ?? [UInt8](repeating: 0, count: 32)
+    }
+
+    /// `resultHash` from the word commitments and the contributors.
+    static func root(runID: LedgerHash, commitments: [[UInt8]], contributors: [String]) -> LedgerHash {
+        var bytes = Array("covenant/runtime/result/v3".utf8) + runID.bytes
+        withUnsafeBytes(of: UInt32(truncatingIfNeeded: commitments.count).bigEndian) { bytes += $0 }
+        for commitment in commitments { bytes += commitment }
+        withUnsafeBytes(of: UInt32(truncatingIfNeeded: contributors.count).bigEndian) { bytes += $0 }
         for name in contributors {
             let utf8 = Array(name.utf8)
-            withUnsafeBytes(of: UInt32(utf8.count).bigEndian) { bytes += $0 }
+            withUnsafeBytes(of: UInt32(truncatingIfNeeded: utf8.count).bigEndian) { bytes += $0 }
             bytes += utf8
         }
-        return bytes
+        return LedgerHash.sha256(bytes)
+    }
+}
+
+/// What the coordinator hands one recipient after publication: every word of the protocol output
+/// (public slots in the clear, restricted slots masked by the contributors' pads) that the
+/// recipient's own outputs are computed from, each with its nonce, the other words' commitments
+/// only, and the contributors. The recipient checks that they open the ledger's `resultHash`,
+/// removes its groups' pads and assembles its own view. Spec: protocols/runtime.md#output-pads.
+public struct ResultDelivery: Sendable, Hashable {
+    /// One word of the output as a recipient is handed it.
+    public enum Word: Sendable, Hashable {
+        /// The word and the nonce of its commitment.
+        case opened(UInt64, nonce: [UInt8])
+        /// The word's commitment only.
+        case sealed([UInt8])
+    }
+
+    /// The run.
+    public var runID: LedgerHash
+    /// Every word of the output, opened or sealed.
+    public var words: [Word]
+    /// The contributors, as `result-published` lists them.
+    public var contributors: [String]
+
+    /// A delivery.
+    /// - Parameters:
+    ///   - runID: The run.
+    ///   - words: Every word, opened or sealed.
+    ///   - contributors: The contributors.
+    public init(runID: LedgerHash, words: [Word], contributors: [String]) {
+        self.runID = runID
+        self.words = words
+        self.contributors = contributors
+    }
+
+    /// The `resultHash` these words open to (``ResultOpening``).
+    public var resultHash: LedgerHash {
+        ResultOpening.root(
+            runID: runID,
+            commitments: words.enumerated().map { index, word -> [UInt8] in
+                switch word {
+                case .opened(let value, let nonce): ResultOpening.commitment(runID: runID, index: index, word: value, nonce: nonce)
+                case .sealed(let commitment): commitment
+                }
+            },
+            contributors: contributors)
+    }
+
+    /// The indices of the opened words.
+    public var openedWords: Set<Int> {
+        Set(words.indices.filter { index in
+            if case .opened = words[index] { return true }
+            return false
+        })
+    }
+
+    /// The output with every sealed word 0.
+    public var sum: [UInt64] {
+        words.map { word -> UInt64 in
+            if case .opened(let value, _) = word { return value }
+            return 0
+        }
     }
 }

@@ -125,7 +125,8 @@ public struct RunCoordinator: Sendable {
         let runID = try LedgerHash(runBytes)
         let parties = participants.indices.map { PartyID(UInt32($0 + 1)) }
         let terms = SessionTerms(
-            family: family, secaggThreshold: threshold, signKeyAdverts: options.signKeyAdverts, insecureDealer: options.insecureDealer)
+            family: family, secaggThreshold: threshold, signKeyAdverts: options.signKeyAdverts, insecureDealer: options.insecureDealer,
+            padSeedDeadline: options.padSeedDeadline)
         endPhase("checks")
 
         var report = RunReport(
@@ -321,14 +322,13 @@ public struct RunCoordinator: Sendable {
 
         // 6. result-published, listing its contributors and endorsed by every contributor that
         // received the output (protocols/runtime.md#endorsements, rule L12).
-        // resultHash commits to the masked output and the contributors: a recipient checks its
-        // delivery against it, and learns nothing from it about outputs withheld from it.
-        var generator = SecureRandomGenerator()
-        let unopened = ResultDelivery(runID: runID, sum: aggregate.sum, contributors: report.contributors, opening: [])
-        let (resultCommitment, resultNonce) = HashCommitment.commit(to: unopened.committedBytes, using: &generator)
+        // resultHash commits to each word of the masked output with its own nonce, and to the
+        // contributors: a recipient checks the words it is handed against it, and learns nothing
+        // from it about the others (protocols/runtime.md#output-pads).
+        let opening = ResultOpening(runID: runID, sum: aggregate.sum, contributors: report.contributors)
         let transcript = Consortium.transcriptHash(outcome.digests)
         var publication = ResultPublication(
-            runID: runID, resultHash: try LedgerHash(resultCommitment), revealedValues: Array(publicResult.json.utf8),
+            runID: runID, resultHash: opening.resultHash, revealedValues: Array(publicResult.json.utf8),
             transcriptHash: transcript, contributors: report.contributors, recipients: disclosure.recordedRecipients)
         if let evidence = aggregate.evidence {
             // Recorded by the run's coordinator, who started it (rule L14, protocols/ledger.md#lifecycle-rules).
@@ -357,7 +357,7 @@ public struct RunCoordinator: Sendable {
             for (index, participant) in contributing {
                 group.addTask {
                     do {
-                        return Answer(index: index, endorsement: try await participant.endorse(draft, opening: resultNonce))
+                        return Answer(index: index, endorsement: try await participant.endorse(draft, opening: opening.nonceBytes))
                     } catch let error as RuntimeError {
                         return Answer(index: index, error: error)
                     } catch {
@@ -396,10 +396,14 @@ public struct RunCoordinator: Sendable {
         report.revealedHash = publication.revealedHash
         report.transcriptHash = transcript
         report.status = .published
-        let delivery = ResultDelivery(runID: runID, sum: aggregate.sum, contributors: report.contributors, opening: resultNonce)
+        report.resultOpening = opening
         let outputNames = shape.outputNames
         let received = await withTaskGroup(of: (String, Result<ContractResult?, Error>).self, returning: [(String, Result<ContractResult?, Error>)].self) { group in
-            for member in recipients where !disclosure.outputs(outputNames, for: member.name).isEmpty {
+            for member in recipients {
+                // Each recipient is handed only the words its own outputs are computed from.
+                let outputs = disclosure.outputs(outputNames, for: member.name)
+                guard !outputs.isEmpty else { continue }
+                let delivery = opening.delivery(opening: plan.words(ofSlots: plan.slots(feeding: outputs)))
                 group.addTask {
                     do { return (member.name, .success(try await member.receive(delivery))) } catch { return (member.name, .failure(error)) }
                 }

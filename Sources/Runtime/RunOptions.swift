@@ -32,6 +32,10 @@ public struct RunOptions: Sendable {
     /// The clock the protocol's round deadlines and the joint phase's overall deadline are kept
     /// on: the real clock, or a ``VirtualClock`` in tests (protocols/runtime.md#deadlines).
     public var clock: any DeadlineClock
+    /// How long each participant may take, at `join`, to hand its output pad seeds to their
+    /// recipients; the `join` request carries it (nil: each participant's own bound;
+    /// protocols/runtime.md#output-pads).
+    public var padSeedDeadline: Duration?
 
     /// Options.
     /// - Parameters:

@@ -19,6 +19,9 @@ public struct SessionTerms: Sendable, Hashable {
     /// Beaver only, INSECURE: every member derives the triples and bits from the run id, as a
     /// dealer that everyone plays (``RunOptions/insecureDealer``); benchmarks and tests only.
     public var insecureDealer: Bool
+    /// The coordinator's deadline for handing the output pad seeds to their recipients, from the
+    /// `join` request's receipt (nil: the participant's own bound; protocols/node.md#control-calls).
+    public var padSeedDeadline: Duration?
 
     /// Terms.
     /// - Parameters:
@@ -26,7 +29,11 @@ public struct SessionTerms: Sendable, Hashable {
     ///   - secaggThreshold: SecAgg's `t`.
     ///   - signKeyAdverts: Whether SecAgg adverts are signed.
     ///   - insecureDealer: Beaver's INSECURE dealt preprocessing (default false).
-    public init(family: ProtocolFamily, secaggThreshold: Int, signKeyAdverts: Bool, insecureDealer: Bool = false) {
+    ///   - padSeedDeadline: The coordinator's deadline for seed delivery (default none).
+    public init(
+        family: ProtocolFamily, secaggThreshold: Int, signKeyAdverts: Bool, insecureDealer: Bool = false, padSeedDeadline: Duration? = nil
+    ) {
+        self.padSeedDeadline = padSeedDeadline
         self.family = family
         self.secaggThreshold = secaggThreshold
         self.signKeyAdverts = signKeyAdverts

@@ -67,6 +67,9 @@ public struct RunReport: Sendable {
     public var ledgerEntries: [UInt64]
     /// The result's commitment, the revealed values' hash and the transcript hash (when published).
     public var resultHash: LedgerHash?
+    /// The coordinator's opening of `resultHash` (every word and nonce, protocols/runtime.md#output-pads):
+    /// its own, never printed nor sent whole except to the endorsers.
+    public var resultOpening: ResultOpening?
     /// `ResultPublication.hashRevealedValues` of the public result.
     public var revealedHash: LedgerHash?
     /// The transcript hash.

@@ -64,6 +64,9 @@ public struct RuntimeError: Error, Sendable, CustomStringConvertible {
         /// recorded: unknown, stale, endorsed twice or by a member that may not endorse it
         /// (protocols/node.md#consortium-changes).
         case changeRefused = "change-refused"
+        /// A node refused a call that would make it work again too soon for the same caller (a
+        /// `padSeed` of a run its replica does not know; protocols/node.md#control-calls).
+        case rateLimited = "rate-limited"
     }
 
     /// What went wrong.

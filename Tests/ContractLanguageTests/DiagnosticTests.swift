@@ -229,6 +229,27 @@ struct DiagnosticTests {
         #expect(checked.warnings.first?.severity == .warning)
     }
 
+    @Test("an output revealed to a role or member whose every sum is opened to all anyway is warned about")
+    func restrictedOutputOnPublicSums() throws {
+        func warnings(_ body: String) throws -> [String] {
+            try TypeChecker.check(source: "contract t version 1 {\n input r(a: int, b: int)\n \(body)\n}").warnings.map(\.message)
+        }
+        // Computed only from sums revealed to all: every participant can compute it.
+        #expect(try warnings("compute { n = count()\n s = sum(a)\n t = s + n }\n reveal n, s to all\n reveal t to role \"regulator\"") == [
+            "output 't' is revealed to role \"regulator\", but every sum it is computed from is also revealed to all, so every participant can compute it"
+        ])
+        // A sum of its own stays restricted: no warning.
+        #expect(try warnings("compute { n = count()\n s = sum(a) }\n reveal n to all\n reveal s to member \"m\"").isEmpty)
+        // 'disclose sums' opens every sum under an aggregation protocol.
+        #expect(try warnings("compute { n = count()\n m = mean(a)\n s = sum(b) }\n reveal n, m to all\n reveal s to role \"r\"\n disclose sums\n protocol secagg") == [
+            "output 's' is revealed to role \"r\", but 'disclose sums' opens every sum it is computed from to every participant, who can compute it"
+        ])
+        // Under beaver each output is opened on its own: no warning.
+        #expect(try warnings("compute { n = count()\n t = n * 2 }\n reveal n to all\n reveal t to role \"r\"\n protocol beaver").allSatisfy { !$0.contains("can compute it") })
+        // The same contract under an aggregation protocol is warned about.
+        #expect(try warnings("compute { n = count()\n t = n * 2 }\n reveal n to all\n reveal t to role \"r\"").count == 1)
+    }
+
     @Test("'disclose sums' lets an aggregation protocol run a mean; it warns where it has no effect")
     func disclosure() throws {
         let mean = "contract t version 1 {\n input r(a: int)\n compute { n = count()\n m = mean(a) }\n reveal n, m to all\n disclose sums\n protocol secagg\n}"

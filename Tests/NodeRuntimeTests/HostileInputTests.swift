@@ -1,5 +1,7 @@
+import Circuit
 import ConsortiumLedger
 import CryptoPrimitives
+import Foundation
 import GRPCCore
 import MPCProtocols
 import NIOCore
@@ -134,7 +136,7 @@ struct NodeRevisionTests {
                 ) { response in try response.message }
             }
             #expect(call?.code == .failedPrecondition)
-            #expect(call?.message.contains("this node speaks revision 3") == true, "\(call?.message ?? "")")
+            #expect(call?.message.contains("this node speaks revision 4") == true, "\(call?.message ?? "")")
             let stream = await #expect(throws: RPCError.self) {
                 try await link.client.bidirectionalStreaming(
                     request: StreamingClientRequest(metadata: metadata) { writer in try await writer.write([0]) },
@@ -158,12 +160,16 @@ struct NodeRevisionTests {
 
 @Suite("Node control calls: the output-pad encodings")
 struct PadCallEncodingTests {
-    @Test("view and padSeed round-trip; a truncated or extended request is refused")
+    @Test("view, padSeed and join round-trip; a truncated or extended request is refused")
     func padCallsRoundTrip() throws {
         let runID = LedgerHash.sha256(Array("a run".utf8))
-        let delivery = ResultDelivery(runID: runID, sum: [1, .max, 0], contributors: ["a", "b"], opening: Array(repeating: 9, count: 32))
+        let opening = ResultOpening(runID: runID, sum: [1, .max, 0], contributors: ["a", "b"])
+        let delivery = opening.delivery(opening: [0, 2])
+        #expect(delivery.resultHash == opening.resultHash)
+        let terms = SessionTerms(family: .secagg, secaggThreshold: 2, signKeyAdverts: true, padSeedDeadline: .milliseconds(1500))
         let requests: [ControlRequest] = [
             .view(delivery), .padSeed(runID: runID, group: ["a", "c"], seed: Array(repeating: 7, count: 32)),
+            .join(runID: runID, terms: terms),
         ]
         for request in requests {
             let bytes = request.encoded()
@@ -177,5 +183,81 @@ struct PadCallEncodingTests {
             return
         }
         #expect(back == delivery)
+        #expect(back.resultHash == opening.resultHash)
+        guard case .join(_, let joined) = try ControlRequest(decoding: requests[2].encoded(), limits: .default) else {
+            Issue.record("not a join")
+            return
+        }
+        #expect(joined == terms)
+        #expect(joined.padSeedDeadline == .milliseconds(1500))
+    }
+}
+
+@Suite("Node control calls: padSeed catch-ups are rate-limited per caller")
+struct PadSeedCatchUpTests {
+    /// Counts the catch-ups run.
+    actor Counter {
+        var count = 0
+        func add() { count += 1 }
+    }
+
+    @Test("at most one catch-up per caller and interval; concurrent requests wait for it; another caller or a later request runs its own")
+    func oneCatchUpPerCallerAndInterval() async throws {
+        let limiter = CatchUpLimiter(interval: .seconds(1))
+        let counter = Counter()
+        let sync: @Sendable () async -> Void = {
+            try? await Task.sleep(for: .milliseconds(50))
+            await counter.add()
+        }
+        let start = ContinuousClock.now
+        let ran = await withTaskGroup(of: Bool.self, returning: [Bool].self) { group in
+            for _ in 0..<8 {
+                group.addTask { await limiter.catchUp(for: "mallory", at: start, sync) }
+            }
+            var all: [Bool] = []
+            for await answer in group { all.append(answer) }
+            return all
+        }
+        #expect(ran.filter { $0 }.count == 1)
+        #expect(await counter.count == 1)
+        // Another caller is not held back by the first.
+        #expect(await limiter.catchUp(for: "alice", at: start + .milliseconds(500), sync))
+        #expect(await counter.count == 2)
+        // Still inside the interval: refused; past it: a new catch-up.
+        #expect(await limiter.catchUp(for: "mallory", at: start + .milliseconds(999), sync) == false)
+        #expect(await limiter.catchUp(for: "mallory", at: start + .milliseconds(1000), sync))
+        #expect(await counter.count == 3)
+    }
+}
+
+@Suite("Node state: pad seeds kept on disk")
+struct PadSeedFileTests {
+    @Test("kept seeds survive a reload, the file is 0600, a run's seeds are forgotten, the count is bounded, a foreign file is refused")
+    func seedsSurviveAReload() throws {
+        let directory = TemporaryDirectory()
+        let file = directory.file("ledger.sqlite.padseeds")
+        let runs = [LedgerHash.sha256(Array("run a".utf8)), LedgerHash.sha256(Array("run b".utf8))]
+        let seeds = runs.enumerated().map { index, run in
+            PadSeed(runID: run, sender: "m\(index)", group: ["m0", "m2"], seed: (0..<32).map { UInt8(truncatingIfNeeded: $0 * (index + 3)) })
+        }
+        var store = try PadSeedFile(file: file)
+        #expect(store.seeds.isEmpty)
+        #expect(try store.keep(seeds))
+        #expect(try store.keep([seeds[0]]))  // held already: not added twice
+        let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? NSNumber
+        #expect(mode?.intValue == 0o600)
+        #expect(try PadSeedFile(file: file).seeds == seeds)
+        try store.forget { $0 == runs[0] }
+        #expect(try PadSeedFile(file: file).seeds == [seeds[1]])
+        // Bounded: past the maximum nothing more is kept on disk.
+        let many = (0..<PadSeedFile.maximumCount).map {
+            PadSeed(runID: runs[1], sender: "s\($0)", group: ["m0"], seed: Array(repeating: 1, count: 32))
+        }
+        #expect(try store.keep(many) == false)
+        #expect(try PadSeedFile(file: file).seeds == [seeds[1]])
+        // A file that does not hold seeds is refused with the way out.
+        try Data("not seeds".utf8).write(to: URL(fileURLWithPath: file))
+        let error = #expect(throws: Runtime.RuntimeError.self) { try PadSeedFile(file: file) }
+        #expect(error?.code == .invalidConfiguration)
     }
 }

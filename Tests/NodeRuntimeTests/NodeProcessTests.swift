@@ -407,6 +407,11 @@ struct NodeProcessTests {
                 #expect(
                     NodeDemo.sameResult(held["view"] ?? NSNull(), index == 0 ? oracle : publicOracle),
                     "\(family): \(names[index])'s view")
+                // Each node was handed only the words its own outputs need: the regulator every
+                // word, the others the public ones only (protocols/runtime.md#output-pads).
+                let opened = try #require(held["openedWords"] as? Int, "\(family): \(names[index])")
+                let words = try #require(held["words"] as? Int, "\(family): \(names[index])")
+                #expect(index == 0 ? opened == words : (0 < opened && opened < words), "\(family): \(names[index]) opened \(opened) of \(words)")
             }
         }
         for node in nodes {

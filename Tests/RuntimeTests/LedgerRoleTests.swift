@@ -66,7 +66,7 @@ struct LedgerRoleTests {
         let report = try await fixture.consortium.run(fixture.compiled, options: RunOptions(protocolFamily: .additive))
         let full = try #require(report.result)
         #expect(full.outputNames.contains(Self.regulatorOnly))
-        let view = MemberView(runID: report.runID, result: full, contributors: report.contributors, resultOpening: [])
+        let view = MemberView(runID: report.runID, result: full, contributors: report.contributors)
         let ledger = fixture.consortium.ledger
         let error = await #expect(throws: RuntimeError.self) { try await fixture.consortium.members[1].receive(view, on: ledger) }
         #expect(error?.code == .invalidParticipants)
@@ -74,7 +74,7 @@ struct LedgerRoleTests {
         #expect(!outputs(await fixture.consortium.members[1].view(of: report.runID)?.result).contains(Self.regulatorOnly))
         try await fixture.consortium.members[0].receive(view, on: ledger)
         // A view of a run that is not published is refused whatever it holds.
-        let unknown = MemberView(runID: LedgerHash.sha256(Array("no such run".utf8)), result: full, contributors: [], resultOpening: [])
+        let unknown = MemberView(runID: LedgerHash.sha256(Array("no such run".utf8)), result: full, contributors: [])
         await #expect(throws: RuntimeError.self) { try await fixture.consortium.members[0].receive(unknown, on: ledger) }
     }
 
@@ -120,7 +120,7 @@ struct LedgerRoleTests {
                 contributors: honest.contributors, recipients: recipients)
             let draft = await fixture.consortium.ledger.draft(.resultPublished(publication), author: fixture.names[0])
             let member = fixture.consortium.members[1]
-            let opening = try #require(await member.view(of: report.runID)?.resultOpening)
+            let opening = try #require(report.resultOpening?.nonceBytes)
             if recipients == honest.recipients {
                 #expect(try await member.endorse(draft, opening: opening, on: fixture.consortium.ledger)?.signer == member.name)
             } else {

@@ -104,9 +104,7 @@ struct OutputPadTests {
         let report = try await fixture.consortium.run(fixture.compiled, options: options)
         #expect(report.isPublished, "\(report.abortReason ?? "")")
         let regulator = fixture.consortium.members[0]
-        let opening = try #require(await regulator.view(of: report.runID)?.resultOpening)
-        let output = try #require(await regulator.protocolOutput(of: report.runID))
-        let delivery = ResultDelivery(runID: report.runID, sum: output.sum, contributors: report.contributors, opening: opening)
+        let delivery = try #require(await regulator.view(of: report.runID)?.delivery)
         // The regulator forgot the seeds once it assembled its view: assembling it again lacks them.
         let missing = await #expect(throws: RuntimeError.self) { try await regulator.receive(delivery, on: fixture.consortium.ledger) }
         #expect(missing?.code == .missingOutputPad, "\(String(describing: missing))")
@@ -116,9 +114,119 @@ struct OutputPadTests {
         #expect(!other.result.outputNames.contains(Self.restricted))
         // A changed word does not open the ledger's result hash.
         var forged = delivery
-        forged.sum[0] &+= 1
+        guard case .opened(let word, let nonce) = forged.words[0] else {
+            Issue.record("the regulator's first word is not opened")
+            return
+        }
+        forged.words[0] = .opened(word &+ 1, nonce: nonce)
         let refused = await #expect(throws: RuntimeError.self) { try await fixture.consortium.members[2].receive(forged, on: fixture.consortium.ledger) }
         #expect(refused?.code == .inconsistentOutputs)
+    }
+
+    @Test(
+        "each recipient is handed only the words its outputs need; a tampered word, nonce or commitment, or a withheld needed word, is refused; endorsers verify every word",
+        arguments: [ProtocolFamily.additive, .beaver])
+    func deliveriesPerRecipient(family: ProtocolFamily) async throws {
+        let (fixture, options) = try await fixture(family)
+        let report = try await fixture.consortium.run(fixture.compiled, options: options)
+        #expect(report.isPublished, "\(report.abortReason ?? "")")
+        let ledger = fixture.consortium.ledger
+        let opening = try #require(report.resultOpening)
+        let published = try #require(await ledger.state.runs[report.runID]?.result)
+        #expect(opening.resultHash == published.resultHash)
+        let plan = try AggregationPlan(fixture.compiled, family: family)
+        let restrictedWords = plan.words(ofSlots: Set(try restrictedSlots(fixture, family)))
+        let all = plan.words(ofSlots: plan.slots(feeding: plan.reveals.map(\.output)))
+        let publicWords = plan.words(ofSlots: plan.slots(feeding: plan.publicOutputs(among: plan.reveals.map(\.output))))
+        #expect(!restrictedWords.isEmpty && restrictedWords.isDisjoint(with: publicWords))
+        for (index, member) in fixture.consortium.members.enumerated() {
+            let delivery = try #require(await member.view(of: report.runID)?.delivery, "\(fixture.names[index])")
+            #expect(delivery.resultHash == published.resultHash)
+            #expect(delivery.words.count == opening.sum.count)
+            // The regulator every word its outputs need; the others never a restricted word.
+            #expect(delivery.openedWords == (index == 0 ? all : publicWords), "\(fixture.names[index])")
+        }
+        // A non-regulator's delivery, tampered four ways, is refused; untouched it is accepted.
+        let member = fixture.consortium.members[2]
+        let honest = opening.delivery(opening: publicWords)
+        _ = try await member.receive(honest, on: ledger)
+        let first = try #require(publicWords.min())
+        let sealedIndex = try #require(restrictedWords.min())
+        guard case .opened(let word, let nonce) = honest.words[first], case .sealed(let commitment) = honest.words[sealedIndex] else {
+            Issue.record("the delivery does not open its public words")
+            return
+        }
+        var changedWord = honest
+        changedWord.words[first] = .opened(word ^ 1, nonce: nonce)
+        var changedNonce = honest
+        changedNonce.words[first] = .opened(word, nonce: nonce.map { $0 ^ 0x5a })
+        var changedCommitment = honest
+        changedCommitment.words[sealedIndex] = .sealed(commitment.map { $0 ^ 1 })
+        // A needed word sealed with its true commitment: it opens the hash, but not the word.
+        let withheld = opening.delivery(opening: publicWords.subtracting([first]))
+        #expect(withheld.resultHash == published.resultHash)
+        for (label, forged) in [("word", changedWord), ("nonce", changedNonce), ("commitment", changedCommitment), ("withheld", withheld)] {
+            let error = await #expect(throws: RuntimeError.self, "\(label)") { try await member.receive(forged, on: ledger) }
+            #expect(error?.code == .inconsistentOutputs, "\(label): \(String(describing: error))")
+        }
+        // Endorsers check every word against the nonces: the honest ones sign, one changed nonce
+        // or a partial opening is refused.
+        let draft = await ledger.draft(
+            .resultPublished(ResultPublication(
+                runID: report.runID, resultHash: published.resultHash, revealedValues: published.revealedValues, transcriptHash: .zero,
+                contributors: published.contributors, recipients: published.recipients)),
+            author: fixture.names[1])
+        #expect(try await member.endorse(draft, opening: opening.nonceBytes, on: ledger)?.signer == member.name)
+        var nonces = opening.nonceBytes
+        nonces[nonces.count - 1] ^= 1
+        for bad in [nonces, Array(opening.nonceBytes.dropLast(32))] {
+            let error = await #expect(throws: RuntimeError.self) { try await member.endorse(draft, opening: bad, on: ledger) }
+            #expect(error?.code == .inconsistentOutputs)
+        }
+    }
+
+    @Test("disclose sums: a role holder outside the run is handed only the sums its own output needs, never the others")
+    func discloseSumsStayWithTheirRecipients() async throws {
+        let source = """
+            contract hospital_sums version 1 {
+              input admissions(ward: text, admitted_on: date, age: int, stay_days: int, cost: decimal(2), readmitted: int)
+              local {
+                where admitted_on >= date "2024-01-01" and age >= 0
+                clip stay_days to [0, 365]
+                clip readmitted to [0, 1]
+              }
+              compute by ward in ("cardiology", "emergency", "oncology", "pediatrics", "transplant") {
+                admissions   = count()
+                mean_stay    = mean(stay_days)
+                readmissions = sum(readmitted)
+              }
+              reveal admissions, mean_stay to all
+              reveal readmissions to role "regulator"
+              disclose sums
+              require participants >= 2
+              protocol additive
+            }
+
+            """
+        let fixture = try await hospitalConsortium(count: 3, source: source)
+        let participants = Array(fixture.names.dropFirst())
+        let report = try await fixture.consortium.run(
+            fixture.compiled, options: RunOptions(protocolFamily: .additive, participants: participants))
+        #expect(report.isPublished, "\(report.abortReason ?? "")")
+        let plan = try AggregationPlan(fixture.compiled, family: .additive)
+        #expect((0..<plan.slotCount).allSatisfy(plan.isPublic))
+        let needed = plan.slots(feeding: ["readmissions"])
+        let others = plan.slots(feeding: ["mean_stay", "admissions"]).subtracting(needed)
+        #expect(!needed.isEmpty && !others.isEmpty)
+        let regulator = fixture.consortium.members[0]
+        let delivery = try #require(await regulator.view(of: report.runID)?.delivery)
+        #expect(delivery.openedWords == plan.words(ofSlots: needed))
+        #expect(delivery.openedWords.isDisjoint(with: plan.words(ofSlots: others)))
+        // Its view is its one output, exact over the participants.
+        let view = try #require(report.views[fixture.names[0]])
+        #expect(view.outputNames == ["readmissions"])
+        let oracle = try fixture.sqliteOracle(members: participants)
+        #expect(view.differences(from: oracle.restricted(to: view.outputNames)) == [])
     }
 
     /// Hands seeds to the members of this process, except to one that cannot be reached.
