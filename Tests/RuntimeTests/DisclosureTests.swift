@@ -24,7 +24,7 @@ struct DisclosureTests {
         let example = try Example.load(name)
         let fixture = try await TestConsortium.make(source: example.source, csvFiles: example.csvFiles)
         if family == .paillier { try await fixture.holdTestKeyCeremony() }
-        let report = try await fixture.consortium.run(fixture.compiled, options: RunOptions(protocolFamily: family))
+        let report = try await fixture.consortium.run(fixture.compiled, options: .patient(family))
         #expect(report.isPublished, "\(report.abortReason ?? "")")
         // Real outputs within the spec's bound (§8.3); counts and sums exactly.
         #expect(compare(report, with: try fixture.oracle()) == [])
@@ -60,7 +60,7 @@ struct DisclosureTests {
         #expect(!source.contains("min("), "the test contract must not need a minimum")
         let fixture = try await TestConsortium.make(source: source, csvFiles: files)
         if family == .paillier { try await fixture.holdTestKeyCeremony() }
-        let report = try await fixture.consortium.run(fixture.compiled, options: RunOptions(protocolFamily: family))
+        let report = try await fixture.consortium.run(fixture.compiled, options: .patient(family))
         #expect(report.isPublished, "\(report.abortReason ?? "")")
         let oracle = try fixture.oracle()
         #expect(compare(report, with: oracle) == [])
@@ -99,7 +99,7 @@ struct DisclosureTests {
             .replacingOccurrences(of: "  require n >= 3 per group\n", with: "")
         let fixture = try await TestConsortium.make(source: source, csvFiles: example.csvFiles)
         if family == .paillier { try await fixture.holdTestKeyCeremony() }
-        let report = try await fixture.consortium.run(fixture.compiled, options: RunOptions(protocolFamily: family))
+        let report = try await fixture.consortium.run(fixture.compiled, options: .patient(family))
         #expect(report.isPublished, "\(report.abortReason ?? "")")
         let oracle = try fixture.oracle()
         #expect(compare(report, with: oracle) == [])

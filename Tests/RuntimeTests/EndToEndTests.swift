@@ -52,7 +52,7 @@ struct EndToEndTests {
         let fixture = try await TestConsortium.make(
             source: withProtocolAuto(example.source), csvFiles: example.csvFiles, names: ["grid_operator", "utility-b"])
         if family == .paillier { try await fixture.holdTestKeyCeremony() }
-        let report = try await fixture.consortium.run(fixture.compiled, options: RunOptions(protocolFamily: family))
+        let report = try await fixture.consortium.run(fixture.compiled, options: .patient(family))
         #expect(report.isPublished, "\(report.abortReason ?? "")")
         #expect(report.protocolFamily == family)
         #expect(compare(report, with: try fixture.oracle()) == [])

@@ -18,7 +18,7 @@ struct EndorsementTests {
         let example = try Example.load("fraud_rates")
         let fixture = try await TestConsortium.make(source: example.source, csvFiles: example.csvFiles)
         if family == .paillier { try await fixture.holdTestKeyCeremony() }
-        let report = try await fixture.consortium.run(fixture.compiled, options: RunOptions(protocolFamily: family))
+        let report = try await fixture.consortium.run(fixture.compiled, options: .patient(family))
         #expect(report.isPublished, "\(report.abortReason ?? "")")
         let honest = try #require(report.publicResult?.json)
         let altered = honest.replacingOccurrences(of: "\"frauds\": ", with: "\"frauds\": 1")

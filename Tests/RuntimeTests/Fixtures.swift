@@ -1,3 +1,4 @@
+import Circuit
 import CircuitCompiler
 import ConsortiumLedger
 import ContractLanguage
@@ -188,5 +189,14 @@ extension TestConsortium {
     func auditStatus(of report: RunReport) async -> (passed: Bool, status: String?, failure: String?) {
         let audit = await consortium.audit()
         return (audit.passed, audit.runs.first { $0.runID == report.runID.hex }?.status, audit.failure.map { "\($0.rule): \($0.message)" })
+    }
+}
+
+extension RunOptions {
+    /// The options of a run that does not test deadlines: a round deadline no load of a shared
+    /// 2-core machine reaches (several test processes and builds at once once stalled a member
+    /// past the default 5 s, and the run then correctly went on without it).
+    static func patient(_ family: ProtocolFamily?) -> RunOptions {
+        RunOptions(protocolFamily: family, roundTimeout: .seconds(120))
     }
 }

@@ -16,7 +16,7 @@ struct LeakageTests {
         let transport = InMemoryTransport(recording: true)
         let fixture = try await hospitalConsortium(count: 3, rows: 120, transport: transport)
         if family == .paillier { try await fixture.holdTestKeyCeremony(threshold: 2) }
-        let report = try await fixture.consortium.run(fixture.compiled, options: RunOptions(protocolFamily: family))
+        let report = try await fixture.consortium.run(fixture.compiled, options: .patient(family))
         #expect(report.isPublished, "\(report.abortReason ?? "")")
         let messages = await transport.deliveredMessages()
         #expect(!messages.isEmpty)

@@ -47,7 +47,7 @@ struct LinearContractTests {
         let fixture = try await TestConsortium.make(
             source: Self.source, csvFiles: [a, b, c], names: ["bank-a", "bank-b", "bank-c"], roles: ["bank-b": ["auditor"]])
         if family == .paillier { try await fixture.holdTestKeyCeremony(threshold: 2) }
-        let report = try await fixture.consortium.run(fixture.compiled, options: RunOptions(protocolFamily: family))
+        let report = try await fixture.consortium.run(fixture.compiled, options: .patient(family))
         #expect(report.isPublished, "\(report.abortReason ?? "")")
         let oracle = try fixture.oracle()
         #expect(compare(report, with: oracle) == [])
