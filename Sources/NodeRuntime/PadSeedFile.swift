@@ -24,15 +24,10 @@ struct PadSeedFile: Sendable {
     init(file: String?) throws {
         self.file = file
         guard let file, FileManager.default.fileExists(atPath: file) else { return }
-        guard let handle = FileHandle(forReadingAtPath: file) else {
-            throw RuntimeError(.invalidConfiguration, "the pad seeds in \(file) cannot be read")
-        }
-        defer { try? handle.close() }
-        let data = (try? handle.read(upToCount: Self.maximumFileBytes + 1)) ?? nil
         var limits = WireLimits.default
         limits.maxElementCount = Self.maximumCount
-        guard let data, data.count <= Self.maximumFileBytes,
-            let records = try? [PadSeedRecord](wireEncoded: Array(data), limits: limits)
+        guard let data = DurableFile.read(file, limit: Self.maximumFileBytes),
+            let records = try? [PadSeedRecord](wireEncoded: data, limits: limits)
         else {
             throw RuntimeError(.invalidConfiguration, "\(file) does not hold pad seeds; move it aside to start without them")
         }
@@ -62,25 +57,11 @@ struct PadSeedFile: Sendable {
 
     private func save(_ seeds: [PadSeed]) throws {
         guard let file else { return }
-        let temporary = file + ".new"
-        let bytes = seeds.map(PadSeedRecord.init).wireEncoded()
-        // Created 0600, flushed, renamed into place and the folder flushed: a crash leaves the
-        // old file or the new one. A seed is a secret of its run: never readable by others.
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes), attributes: [.posixPermissions: 0o600]),
-            Self.flush(temporary), rename(temporary, file) == 0
-        else {
+        // A seed is a secret of its run: the file is created 0600, never readable by others
+        // (``DurableFile``: a crash leaves the old file or the new one).
+        guard DurableFile.replace(file, with: seeds.map(PadSeedRecord.init).wireEncoded()) else {
             throw RuntimeError(.fileFailure, "the pad seeds could not be written next to the replica")
         }
-        let folder = (file as NSString).deletingLastPathComponent
-        _ = Self.flush(folder.isEmpty ? "." : folder)
-    }
-
-    /// `fsync` of a file or folder.
-    private static func flush(_ path: String) -> Bool {
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { return false }
-        defer { close(descriptor) }
-        return fsync(descriptor) == 0
     }
 }
 
