@@ -33,8 +33,15 @@ extension AggregationPlan {
     /// The input slots of the finalisation circuit each output's reveal gates depend on, through
     /// operands, validity and suppression bits.
     static func slotsByOutput(_ circuit: Circuit, slots: Int) -> [String: Set<Int>] {
-        var reads = [Set<Int>](repeating: [], count: circuit.gates.count)
         var out: [String: Set<Int>] = [:]
+        forEachReveal(circuit, slots: slots) { info, read in out[info.output, default: []].formUnion(read) }
+        return out
+    }
+
+    /// Hands `body` each reveal gate of the finalisation circuit with the input slots below
+    /// `slots` it depends on, through operands, validity and suppression bits.
+    private static func forEachReveal(_ circuit: Circuit, slots: Int, _ body: (RevealInfo, Set<Int>) -> Void) {
+        var reads = [Set<Int>](repeating: [], count: circuit.gates.count)
         for (index, gate) in circuit.gates.enumerated() {
             var read = Set<Int>()
             if gate.opcode.readsInputs, let slot = gate.slot { read.insert(slot) }
@@ -42,9 +49,8 @@ extension AggregationPlan {
             if let info = gate.reveal { operands += [info.validity, info.suppression].compactMap { $0 } }
             for operand in operands where operand < index { read.formUnion(reads[operand]) }
             reads[index] = read
-            if let info = gate.reveal { out[info.output, default: []].formUnion(read.filter { $0 < slots }) }
+            if let info = gate.reveal { body(info, read.filter { $0 < slots }) }
         }
-        return out
     }
 
     /// The slots `outputs` are computed from: what a recipient of exactly those outputs is handed.
@@ -64,18 +70,9 @@ extension AggregationPlan {
     /// The recipients of every reveal gate depending on each input slot of the finalisation
     /// circuit (its inputs are the opened values), through operands, validity and suppression bits.
     static func recipientsBySlot(_ circuit: Circuit, slots: Int) -> [[String]] {
-        var reads = [Set<Int>](repeating: [], count: circuit.gates.count)
         var recipients = [Set<String>](repeating: [], count: slots)
-        for (index, gate) in circuit.gates.enumerated() {
-            var read = Set<Int>()
-            if gate.opcode.readsInputs, let slot = gate.slot { read.insert(slot) }
-            var operands = gate.operands
-            if let info = gate.reveal { operands += [info.validity, info.suppression].compactMap { $0 } }
-            for operand in operands where operand < index { read.formUnion(reads[operand]) }
-            reads[index] = read
-            if let info = gate.reveal {
-                for slot in read where slot < slots { recipients[slot].formUnion(info.recipients) }
-            }
+        forEachReveal(circuit, slots: slots) { info, read in
+            for slot in read { recipients[slot].formUnion(info.recipients) }
         }
         return recipients.map { $0.sorted() }
     }
