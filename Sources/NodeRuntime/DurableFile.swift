@@ -29,12 +29,26 @@ enum DurableFile {
         return true
     }
 
-    /// At most `limit` bytes of `path`, or nil when it does not exist, cannot be read or is larger.
+    /// At most `limit` bytes of `path`, or nil when it does not exist, cannot be read, is larger,
+    /// is not a regular file owned by this user, or is a link (`O_NOFOLLOW`; a FIFO never blocks
+    /// the read). A file others may read is made 0600 first.
     static func read(_ path: String, limit: Int) -> [UInt8]? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
-        guard let data = (try? handle.read(upToCount: limit + 1)) ?? nil, data.count <= limit else { return nil }
-        return Array(data)
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_uid == geteuid(), info.st_size <= limit else {
+            return nil
+        }
+        if info.st_mode & 0o077 != 0 { _ = fchmod(descriptor, 0o600) }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        var read = 0
+        while read < bytes.count {
+            let count = bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + read, $0.count - read) }
+            guard count > 0 else { return nil }
+            read += count
+        }
+        return bytes
     }
 
     /// `fsync` of a file or folder.

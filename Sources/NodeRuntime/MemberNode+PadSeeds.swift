@@ -67,7 +67,9 @@ extension MemberNode {
     /// forgets the others.
     func restorePadSeeds() async {
         var restored: Set<LedgerHash> = []
-        for seed in padSeedFile.seeds {
+        // A run whose view is already kept needs no seed (a crash between keeping the view and
+        // forgetting its seeds leaves them in the file).
+        for seed in padSeedFile.seeds where !views.kept.contains(seed.runID) {
             if (try? await member.restorePadSeed(seed, on: ledger)) != nil { restored.insert(seed.runID) }
         }
         do { try padSeedFile.forget { !restored.contains($0) } } catch {

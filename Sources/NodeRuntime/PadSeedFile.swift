@@ -6,8 +6,10 @@ import WireFormat
 /// The output pad seeds a recipient node holds (protocols/runtime.md#output-pads), kept in a small
 /// file next to the replica (`<ledger>.padseeds`, mode 0600, rewritten whole, flushed to disk and
 /// renamed into place) so that a node restarted between `join` and the delivery still unmasks
-/// its outputs. At most ``maximumCount`` seeds; a run's seeds are forgotten once its view is
-/// assembled or the run is closed on the replica. Spec: protocols/node.md#runs-across-nodes.
+/// its outputs. At most ``maximumCount`` seeds and ``maximumFileBytes``; a run's seeds are
+/// forgotten once its view is assembled or the run aborted, those of other closed runs when the
+/// file is full, and at start those of runs no longer waiting for a view. Spec:
+/// protocols/node.md#runs-across-nodes.
 struct PadSeedFile: Sendable {
     /// The most seeds the file holds (each about 100 bytes); past it a seed is kept in memory only.
     static let maximumCount = 4096
@@ -40,7 +42,9 @@ struct PadSeedFile: Sendable {
     mutating func keep(_ added: [PadSeed]) throws -> Bool {
         let new = added.filter { seed in !seeds.contains { $0.runID == seed.runID && $0.sender == seed.sender && $0.group == seed.group } }
         guard !new.isEmpty else { return true }
-        guard seeds.count + new.count <= Self.maximumCount else { return false }
+        guard seeds.count + new.count <= Self.maximumCount,
+            (seeds + new).map(PadSeedRecord.init).wireEncoded().count <= Self.maximumFileBytes
+        else { return false }
         try save(seeds + new)
         seeds += new
         return true

@@ -121,6 +121,8 @@ public struct ResultOpening: Sendable, Hashable {
     ///   - nonces: One nonce per word.
     ///   - contributors: The contributors.
     public init(runID: LedgerHash, sum: [UInt64], nonces: [[UInt8]], contributors: [String]) {
+        precondition(nonces.count == sum.count && nonces.allSatisfy { $0.count == HashCommitment.nonceByteCount },
+                     "one fresh nonce of HashCommitment.nonceByteCount bytes per word")
         self.runID = runID
         self.sum = sum
         self.nonces = nonces
@@ -222,9 +224,23 @@ public struct ResultDelivery: Sendable, Hashable {
         self.contributors = contributors
     }
 
-    /// The `resultHash` these words open to (``ResultOpening``).
-    public var resultHash: LedgerHash {
-        ResultOpening.root(
+    /// Whether every opened word carries a nonce, and every sealed word a commitment, of the
+    /// commitment scheme's length: anything else opens to nothing (a malformed nonce must never
+    /// let a coordinator open one commitment to several values).
+    public var isWellFormed: Bool {
+        words.allSatisfy { word in
+            switch word {
+            case .opened(_, let nonce): nonce.count == HashCommitment.nonceByteCount
+            case .sealed(let commitment): commitment.count == LedgerHash.byteCount
+            }
+        }
+    }
+
+    /// The `resultHash` these words open to (``ResultOpening``), or nil when the delivery is not
+    /// well formed (``isWellFormed``).
+    public var resultHash: LedgerHash? {
+        guard isWellFormed else { return nil }
+        return ResultOpening.root(
             runID: runID,
             commitments: words.enumerated().map { index, word -> [UInt8] in
                 switch word {

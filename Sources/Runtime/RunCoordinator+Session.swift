@@ -43,6 +43,9 @@ struct SessionOutcome: Sendable {
     var digests: [[UInt8]]
     var ignored: [PartyID: [String]]
     var traffic: [PartyID: PartyTraffic] = [:]
+    /// The members' parties that reported the output themselves: only they are sent the nonces
+    /// of the output's commitments with the draft to endorse (protocols/runtime.md#endorsements).
+    var outputParties: Set<PartyID> = []
 }
 
 extension RunCoordinator {
@@ -138,6 +141,10 @@ extension RunCoordinator {
             }
         }
 
+        let outputParties = Set(parties.compactMap { party -> PartyID? in
+            guard case .output = memberReports[party]?.ending else { return nil }
+            return party
+        })
         var all = parties.compactMap { memberReports[$0] }
         if let aggregatorReport { all.insert(aggregatorReport, at: 0) }
         let digests = all.flatMap(\.sentDigests)
@@ -183,7 +190,7 @@ extension RunCoordinator {
             }
             return SessionOutcome(
                 result: .success(AggregateOutput(sum: first.sum, contributors: parties, decryptors: [], faultyKeyHolders: [])),
-                digests: digests, ignored: ignored, traffic: traffic)
+                digests: digests, ignored: ignored, traffic: traffic, outputParties: outputParties)
         }
         guard case .output(let output) = aggregatorReport.ending else {
             return failure(.protocolAborted, explain(aggregatorReport))
@@ -193,7 +200,7 @@ extension RunCoordinator {
                 return failure(.inconsistentOutputs, "\(report.party)'s output differs from the aggregator's")
             }
         }
-        return SessionOutcome(result: .success(output), digests: digests, ignored: ignored, traffic: traffic)
+        return SessionOutcome(result: .success(output), digests: digests, ignored: ignored, traffic: traffic, outputParties: outputParties)
     }
 }
 

@@ -353,11 +353,15 @@ public struct RunCoordinator: Sendable {
             var error: RuntimeError?
         }
         let contributing = participants.enumerated().filter { contributorNames.contains($0.element.name) }
+        // The nonces open every word: they go only to contributors that reported the output
+        // themselves (the others endorse nothing and must not test guesses of unopened words).
+        let receivedOutput = outcome.outputParties
         let answers = await withTaskGroup(of: Answer.self, returning: [Answer].self) { group in
             for (index, participant) in contributing {
+                let nonces = receivedOutput.contains(parties[index]) ? opening.nonceBytes : []
                 group.addTask {
                     do {
-                        return Answer(index: index, endorsement: try await participant.endorse(draft, opening: opening.nonceBytes))
+                        return Answer(index: index, endorsement: try await participant.endorse(draft, opening: nonces))
                     } catch let error as RuntimeError {
                         return Answer(index: index, error: error)
                     } catch {

@@ -162,10 +162,20 @@ struct OutputPadTests {
         changedNonce.words[first] = .opened(word, nonce: nonce.map { $0 ^ 0x5a })
         var changedCommitment = honest
         changedCommitment.words[sealedIndex] = .sealed(commitment.map { $0 ^ 1 })
+        // A nonce or commitment of another length opens to nothing (it never stands for a fixed
+        // value a coordinator could open any word to).
+        var emptyNonce = honest
+        emptyNonce.words[first] = .opened(word ^ 1, nonce: [])
+        var shortCommitment = honest
+        shortCommitment.words[sealedIndex] = .sealed([])
+        #expect(emptyNonce.resultHash == nil && shortCommitment.resultHash == nil && honest.isWellFormed)
         // A needed word sealed with its true commitment: it opens the hash, but not the word.
         let withheld = opening.delivery(opening: publicWords.subtracting([first]))
         #expect(withheld.resultHash == published.resultHash)
-        for (label, forged) in [("word", changedWord), ("nonce", changedNonce), ("commitment", changedCommitment), ("withheld", withheld)] {
+        for (label, forged) in [
+            ("word", changedWord), ("nonce", changedNonce), ("commitment", changedCommitment), ("withheld", withheld),
+            ("empty nonce", emptyNonce), ("short commitment", shortCommitment),
+        ] {
             let error = await #expect(throws: RuntimeError.self, "\(label)") { try await member.receive(forged, on: ledger) }
             #expect(error?.code == .inconsistentOutputs, "\(label): \(String(describing: error))")
         }
