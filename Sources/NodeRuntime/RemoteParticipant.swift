@@ -82,8 +82,15 @@ struct NodeCourier: PadSeedCourier {
 
     func deliver(_ seed: PadSeed, to recipient: String) async throws {
         let request = ControlRequest.padSeed(runID: seed.runID, group: seed.group, seed: seed.seed)
+        let deadline = ContinuousClock.now.advanced(by: callTimeout)
         do {
-            _ = try ControlResponse.read(try await call(recipient, request.encoded(), callTimeout), from: recipient, limits: wireLimits)
+            do {
+                _ = try ControlResponse.read(try await call(recipient, request.encoded(), callTimeout), from: recipient, limits: wireLimits)
+            } catch let error as Runtime.RuntimeError where error.code == .rateLimited && deadline - .now > .seconds(1) {
+                // The recipient's node was catching up for this run already: once more, after its interval.
+                try await Task.sleep(for: .seconds(1))
+                _ = try ControlResponse.read(try await call(recipient, request.encoded(), deadline - .now), from: recipient, limits: wireLimits)
+            }
         } catch {
             logger.warning(
                 "a pad seed did not reach its recipient, which cannot unmask its outputs of the run",

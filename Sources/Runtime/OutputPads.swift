@@ -192,6 +192,11 @@ public struct ResultOpening: Sendable, Hashable {
     }
 }
 
+extension ResultOpening: CustomStringConvertible {
+    /// The run and the word count only: the words and their nonces never reach a log or a dump.
+    public var description: String { "ResultOpening(run \(runID.hex.prefix(16))…, \(sum.count) words, nonces withheld)" }
+}
+
 /// What the coordinator hands one recipient after publication: every word of the protocol output
 /// (public slots in the clear, restricted slots masked by the contributors' pads) that the
 /// recipient's own outputs are computed from, each with its nonce, the other words' commitments

@@ -69,7 +69,7 @@ public struct RunReport: Sendable {
     public var resultHash: LedgerHash?
     /// The coordinator's opening of `resultHash` (every word and nonce, protocols/runtime.md#output-pads):
     /// its own, never printed nor sent whole except to the endorsers.
-    public var resultOpening: ResultOpening?
+    package var resultOpening: ResultOpening?
     /// `ResultPublication.hashRevealedValues` of the public result.
     public var revealedHash: LedgerHash?
     /// The transcript hash.
