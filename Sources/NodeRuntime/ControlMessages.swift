@@ -5,7 +5,7 @@ import MPCProtocols
 import Runtime
 import WireFormat
 
-/// A member-to-member call (``CallService/member``): ledger replication towards the sequencer,
+/// A member-to-member call (``CallsService``): ledger replication towards the sequencer,
 /// and the steps a coordinator asks of each participant's node. The caller is the authenticated
 /// member of the connection, never a field of the request. Spec: protocols/node.md#control-calls.
 enum ControlRequest: Sendable {

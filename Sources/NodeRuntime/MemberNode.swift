@@ -224,7 +224,7 @@ public actor MemberNode {
         var config = HTTP2ServerTransport.Custom<NodeListenerFactory>.Config.defaults
         config.rpc.maxRequestPayloadSize = 1 << 20
         let serverTransport = HTTP2ServerTransport.Custom(listenerFactory: factory, config: config)
-        let service = CallService(method: CallService.admin, connections: connections, callTimeout: settings.limits.callTimeout) {
+        let service = CallService(connections: connections, callTimeout: settings.limits.callTimeout) {
             [weak self] request, caller in
             guard let self else { return Array(#"{"ok":false,"code":"transport-failure","message":"the node is stopping"}"#.utf8) }
             return await self.admin(request, from: caller)
@@ -406,13 +406,9 @@ public actor MemberNode {
 
     // MARK: Member-to-member calls
 
-    /// Answers one call from another member's node (protocols/node.md#control-calls).
+    /// Answers one call from another member's node (protocols/node.md#control-calls); the
+    /// transport has already refused a caller no longer registered (``CallsService``).
     func handle(_ bytes: [UInt8], from caller: String) async -> [UInt8] {
-        // A connection authenticated before its member was removed from the ledger stays open
-        // until it closes, but carries nothing from then on.
-        guard transport.configuration.directory.key(of: caller) != nil else {
-            return ControlResponse.refusal(Runtime.RuntimeError(.peerRefused, "\(caller) is no longer a registered member", member: name))
-        }
         let request: ControlRequest
         do {
             request = try ControlRequest(decoding: bytes, limits: .default)

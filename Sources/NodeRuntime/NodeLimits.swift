@@ -11,8 +11,9 @@ public struct NodeLimits: Sendable, Hashable {
     public var handshakeTimeout: Duration
     /// The deadline of one delivery call to a peer (default 30 s).
     public var deliveryTimeout: Duration
-    /// How long a receiving node waits for a call's envelope to arrive in full (default 30 s): a
-    /// slow or stalled sender's call ends `DEADLINE_EXCEEDED`.
+    /// The deadline of a member control call (default 30 s; `prepare` and `participate` take
+    /// longer ones), and how long a node waits for an admin call's request to arrive in full: a
+    /// slow or stalled operator's call ends `DEADLINE_EXCEEDED`.
     public var callTimeout: Duration
     /// How long an envelope is retried towards an unreachable peer before it is dropped (default 120 s).
     public var deliveryLifetime: Duration
@@ -52,8 +53,8 @@ public struct NodeLimits: Sendable, Hashable {
     public var maxQueuedEnvelopes: Int
     /// An idle connection is closed after this long (default 5 min).
     public var maxIdleTime: Duration
-    /// Calls (HTTP/2 streams) one peer may have open on a connection at once (default 64; a node
-    /// sends one at a time per peer).
+    /// HTTP/2 streams one peer may have open on a connection at once, and control calls in flight
+    /// to one peer and from one member (default 64).
     public var maxConcurrentCalls: Int
 
     /// Bytes an envelope adds to its payload, at most: the header, two member names of at most 64
@@ -65,7 +66,7 @@ public struct NodeLimits: Sendable, Hashable {
     ///   - maxPayloadBytes: The largest payload.
     ///   - handshakeTimeout: The TLS handshake deadline.
     ///   - deliveryTimeout: The deadline of one delivery call.
-    ///   - callTimeout: How long a receiver waits for a call's envelope.
+    ///   - callTimeout: A control call's deadline, and an admin call's on the receiving side.
     ///   - deliveryLifetime: How long an envelope is retried.
     ///   - backoffInitial: The first reconnection delay.
     ///   - backoffMaximum: The largest reconnection delay.
@@ -84,7 +85,7 @@ public struct NodeLimits: Sendable, Hashable {
     ///   - closedSessionMemory: Closed sessions remembered.
     ///   - maxQueuedEnvelopes: Envelopes queued towards one peer.
     ///   - maxIdleTime: When an idle connection is closed.
-    ///   - maxConcurrentCalls: Open calls per connection.
+    ///   - maxConcurrentCalls: Open streams per connection, and calls in flight per peer.
     public init(
         maxPayloadBytes: Int = 16 << 20, handshakeTimeout: Duration = .seconds(10), deliveryTimeout: Duration = .seconds(30),
         callTimeout: Duration = .seconds(30), deliveryLifetime: Duration = .seconds(120), backoffInitial: Duration = .milliseconds(50),

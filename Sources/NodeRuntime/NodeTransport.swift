@@ -73,7 +73,7 @@ public actor NodeTransport: Transport {
     private var starting = false
     private var stopping = false
     private var outboxes: [String: PeerOutbox] = [:]
-    /// Ends the open `Deliver` streams of the current listener when it stops.
+    /// Ends the open `Deliver` and `Calls` streams of the current listener when it stops.
     private var streamsClosing: StreamsClosing?
     private var peers: [String: NodeAddress]
     private var sessions: [SessionID: SessionState] = [:]
@@ -210,7 +210,9 @@ public actor NodeTransport: Transport {
         }
         var services: [any RegistrableRPCService] = [service]
         if let callHandler {
-            services.append(CallService(method: CallService.member, connections: connections, callTimeout: limits.callTimeout, handle: callHandler))
+            services.append(CallsService(
+                connections: connections, directory: configuration.directory, closing: closing,
+                budget: CallBudget(limit: limits.maxConcurrentCalls), maxFrameBytes: limits.maxRequestBytes, handle: callHandler))
         }
         let server = GRPCServer(transport: transport, services: services)
         let task = Task {
@@ -226,24 +228,26 @@ public actor NodeTransport: Transport {
         return NodeAddress(host: configuration.listen.host, port: port)
     }
 
-    /// Serves member-to-member calls (``CallService/member``) with `handler`, from the next ``start()``.
+    /// Serves member-to-member control calls (``CallsService``) with `handler`, from the next ``start()``.
     /// - Parameter handler: Given the request and the authenticated calling member; returns the answer.
     public func serveCalls(_ handler: @escaping @Sendable (_ request: [UInt8], _ caller: String) async -> [UInt8]) {
         callHandler = handler
     }
 
-    /// Calls `peer`'s node (``CallService/member``) over this node's authenticated link to it.
+    /// Calls `peer`'s node (``CallsService``) on the `Calls` stream of this node's authenticated
+    /// link to it, beside the other calls in flight (protocols/node.md#control-calls).
     /// - Parameters:
     ///   - peer: A member with a known address.
     ///   - request: The encoded request.
     ///   - timeout: The call's deadline.
     /// - Returns: The answer's bytes.
-    /// - Throws: ``RuntimeError`` `transportFailure` (no address, unreachable, failed call).
+    /// - Throws: ``RuntimeError`` `transportFailure` (no address, unreachable, a request over the
+    ///   size limit, too many calls in flight, a failed stream, the deadline passed).
     public func call(_ peer: String, _ request: [UInt8], timeout: Duration) async throws -> [UInt8] {
         guard let link = outbox(for: peer)?.link else {
             throw Runtime.RuntimeError(.transportFailure, "no address for member \(peer)", member: member)
         }
-        return try await link.call(CallService.member, request, timeout: timeout)
+        return try await link.call(request, timeout: timeout)
     }
 
     /// The bound address while listening.

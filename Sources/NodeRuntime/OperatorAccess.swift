@@ -88,7 +88,7 @@ public struct OperatorAccess: Sendable {
             directory: try MemberDirectory([(name: member, publicKey: memberKey)]))
         defer { Task { await link.close() } }
         let body = try JSONSerialization.data(withJSONObject: request)
-        let answer = try await link.call(CallService.admin, Array(body), timeout: timeout)
+        let answer = try await link.unary(CallService.admin, Array(body), timeout: timeout)
         guard let object = try? JSONSerialization.jsonObject(with: Data(answer)) as? [String: Any] else {
             throw RuntimeError(.transportFailure, "the node answered something that is not JSON")
         }

@@ -19,6 +19,8 @@ public final class PeerLink: Sendable {
     public let address: NodeAddress
     /// The gRPC client (internal: tests drive raw calls through it).
     let client: GRPCClient<HTTP2ClientTransport.Posix>
+    /// The member control calls to the peer, on one long-lived `Calls` stream.
+    private let calls: CallStream
     private let connections: Task<Void, Never>
     private let deliveryTimeout: Duration
     private let limits: NodeLimits
@@ -88,6 +90,7 @@ public final class PeerLink: Sendable {
         }
         let client = GRPCClient(transport: transport)
         self.client = client
+        self.calls = CallStream(client: client, peer: peer, address: address, limits: limits)
         self.connections = Task { try? await client.runConnections() }
     }
 
@@ -152,20 +155,31 @@ public final class PeerLink: Sendable {
         return verdict
     }
 
-    /// Makes one request–response call (``CallService``) and returns the answer's bytes.
+    /// Makes one member control call (``CallsService``) on the link's `Calls` stream and returns
+    /// the answer's bytes.
+    /// - Parameters:
+    ///   - request: The encoded request.
+    ///   - timeout: The call's deadline.
+    /// - Returns: The answer.
+    /// - Throws: ``RuntimeError`` `transportFailure` when the request is over the size limit, the
+    ///   peer cannot be reached, the stream fails or the deadline passes.
+    public func call(_ request: [UInt8], timeout: Duration) async throws -> [UInt8] {
+        try await calls.call(request, timeout: timeout)
+    }
+
+    /// Makes one unary admin call (``CallService``) and returns the answer's bytes.
     /// - Parameters:
     ///   - method: The method.
     ///   - request: The encoded request.
     ///   - timeout: The call's deadline.
     /// - Returns: The answer.
-    /// - Throws: ``RuntimeError`` `transportFailure` when the peer cannot be reached or the call fails.
-    func call(_ method: MethodDescriptor, _ request: [UInt8], timeout: Duration) async throws -> [UInt8] {
+    /// - Throws: ``RuntimeError`` `transportFailure` when the node cannot be reached or the call fails.
+    func unary(_ method: MethodDescriptor, _ request: [UInt8], timeout: Duration) async throws -> [UInt8] {
         var options = CallOptions.defaults
         options.waitForReady = false
-        // A peer that restarted is reconnected with back-off: an unavailable connection is
-        // retried until the handshake deadline, so a call neither fails on a stale channel nor
-        // waits the whole call deadline for a node that is gone; every attempt gets only what is
-        // left of the call's own deadline (protocols/node.md#control-calls).
+        // A node that restarted is reconnected with back-off: an unavailable connection is
+        // retried until the handshake deadline, as for control calls, and every attempt gets only
+        // what is left of the call's own deadline (protocols/node.md#control-calls).
         let start = ContinuousClock.now
         let deadline = start.advanced(by: timeout)
         let connectBy = start.advanced(by: min(limits.handshakeTimeout, timeout))
@@ -197,6 +211,7 @@ public final class PeerLink: Sendable {
     /// cut (a call still queued for a connection being made would otherwise hold it open).
     /// - Parameter grace: How long in-flight calls may take.
     public func close(grace: Duration = .seconds(2)) async {
+        await calls.close()
         client.beginGracefulShutdown()
         await connections.finish(cancellingAfter: grace)
     }

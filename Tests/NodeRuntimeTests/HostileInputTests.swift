@@ -12,7 +12,7 @@ import Testing
 import WireFormat
 
 /// What a node's port survives (protocols/node.md#limits, #deadlines-and-reconnection).
-@Suite("Node transport: oversized messages, slow senders, random bytes and half-open connections")
+@Suite("Node transport: oversized messages, malformed call frames, random bytes and half-open connections")
 struct HostileInputTests {
     @Test("an oversized message is refused by sender and receiver while the node keeps serving")
     func oversized() async throws {
@@ -55,24 +55,22 @@ struct HostileInputTests {
         #expect(received[.accepted] == 2)
     }
 
-    @Test("a member that never sends its call's request has the call ended at the call deadline; the node keeps serving")
-    func slowSender() async throws {
-        var limits = testLimits
-        limits.callTimeout = .seconds(1)
-        let network = try await TestNetwork.make(["alpha", "bravo"], limits: limits, echoCalls: true)
+    @Test("a call frame too short for its id ends that member's call stream; its next call opens another and the node keeps serving")
+    func malformedCallFrame() async throws {
+        let network = try await TestNetwork.make(["alpha", "bravo"], echoCalls: true)
         defer { Task { await network.stop() } }
         let link = try network.link(as: "alpha", to: "bravo")
-        // The call opens and its request never comes; the client sets no deadline of its own.
-        // (A delivery stream has no such deadline: it stays open between envelopes, and one
-        // member's streams are bounded by its connections and their concurrent streams.)
-        let stalled = StreamingClientRequest<[UInt8]>(metadata: NodeProtocol.metadata) { _ in try await Task.sleep(for: .seconds(30)) }
         let error = await #expect(throws: RPCError.self) {
-            _ = try await link.client.clientStreaming(
-                request: stalled, descriptor: CallService.member, serializer: RawBytesCodec(), deserializer: RawBytesCodec(),
-                options: .defaults
-            ) { response in try response.message }
+            try await link.client.bidirectionalStreaming(
+                request: StreamingClientRequest(metadata: NodeProtocol.metadata) { writer in
+                    try await writer.write([1, 2, 3])
+                    try await Task.sleep(for: .seconds(30))
+                },
+                descriptor: CallsService.method, serializer: RawBytesCodec(), deserializer: RawBytesCodec(), options: .defaults
+            ) { response in for try await _ in response.messages {} }
         }
-        #expect(error?.code == .deadlineExceeded)
+        #expect(error?.code == .invalidArgument)
+        #expect(try await link.call([9], timeout: .seconds(10)) == [9])
         await link.close()
 
         let session = try newSession()
@@ -80,7 +78,6 @@ struct HostileInputTests {
         let mailbox = try await network.node("bravo").open(session: session, party: PartyID(2))
         await network.node("alpha").send(TransportMessage(session: session, from: PartyID(1), to: PartyID(2), round: 1, bytes: [8]))
         #expect(try await collect(1, from: mailbox).map(\.bytes) == [[8]])
-        #expect(await network.node("bravo").statistics().envelopesReceived.values.reduce(0, +) == 1)
     }
 
     @Test("random bytes and a half-open TCP connection leave the node up and serving; the half-open one is closed at its deadline")
@@ -128,32 +125,27 @@ struct NodeRevisionTests {
         defer { Task { await network.stop() } }
         let link = try network.link(as: "alpha", to: "bravo")
         defer { Task { await link.close() } }
-        for metadata: Metadata in [[:], ["covenant-node-revision": "2"], ["covenant-node-revision": "3", "covenant-node-revision": "4"]] {
-            let call = await #expect(throws: RPCError.self) {
-                _ = try await link.client.unary(
-                    request: ClientRequest(message: [1, 2, 3], metadata: metadata), descriptor: CallService.member,
-                    serializer: RawBytesCodec(), deserializer: RawBytesCodec(), options: .defaults
-                ) { response in try response.message }
+        for metadata: Metadata in [[:], ["covenant-node-revision": "3"], ["covenant-node-revision": "4", "covenant-node-revision": "5"]] {
+            for method in [CallsService.method, NodeService.deliver] {
+                let stream = await #expect(throws: RPCError.self) {
+                    try await link.client.bidirectionalStreaming(
+                        request: StreamingClientRequest(metadata: metadata) { writer in try await writer.write(CallFrame.encode(1, [1, 2, 3])) },
+                        descriptor: method, serializer: RawBytesCodec(), deserializer: RawBytesCodec(), options: .defaults
+                    ) { response in for try await _ in response.messages {} }
+                }
+                #expect(stream?.code == .failedPrecondition)
+                #expect(stream?.message.contains("this node speaks revision \(NodeProtocol.revision)") == true, "\(stream?.message ?? "")")
             }
-            #expect(call?.code == .failedPrecondition)
-            #expect(call?.message.contains("this node speaks revision 4") == true, "\(call?.message ?? "")")
-            let stream = await #expect(throws: RPCError.self) {
-                try await link.client.bidirectionalStreaming(
-                    request: StreamingClientRequest(metadata: metadata) { writer in try await writer.write([0]) },
-                    descriptor: NodeService.deliver, serializer: RawBytesCodec(), deserializer: RawBytesCodec(), options: .defaults
-                ) { response in for try await _ in response.messages {} }
-            }
-            #expect(stream?.code == .failedPrecondition)
         }
         let missing = await #expect(throws: RPCError.self) {
-            _ = try await link.client.unary(
-                request: ClientRequest(message: [1]), descriptor: CallService.member,
-                serializer: RawBytesCodec(), deserializer: RawBytesCodec(), options: .defaults
-            ) { response in try response.message }
+            try await link.client.bidirectionalStreaming(
+                request: StreamingClientRequest { writer in try await writer.write(CallFrame.encode(1, [1])) },
+                descriptor: CallsService.method, serializer: RawBytesCodec(), deserializer: RawBytesCodec(), options: .defaults
+            ) { response in for try await _ in response.messages {} }
         }
         #expect(missing?.message.contains("no revision") == true)
         // The same call with this release's revision is served.
-        #expect(try await link.call(CallService.member, [7, 7], timeout: .seconds(5)) == [7, 7])
+        #expect(try await link.call([7, 7], timeout: .seconds(5)) == [7, 7])
         #expect(try await link.deliver([]) == .malformed)
     }
 }

@@ -21,7 +21,8 @@ struct TestNetwork {
 
     static func make(
         _ names: [String], limits: NodeLimits = testLimits, recording: Bool = false, keys given: [String: Ed25519.PrivateKey] = [:],
-        host: String = "127.0.0.1", dialing: String? = nil, echoCalls: Bool = false
+        host: String = "127.0.0.1", dialing: String? = nil, echoCalls: Bool = false,
+        serving handler: (@Sendable (_ request: [UInt8], _ caller: String) async -> [UInt8])? = nil
     ) async throws -> TestNetwork {
         var keys: [String: Ed25519.PrivateKey] = [:]
         for name in names { keys[name] = given[name] ?? Ed25519.PrivateKey() }
@@ -33,7 +34,11 @@ struct TestNetwork {
             let node = try NodeTransport(configuration: NodeConfiguration(
                 identity: try NodeIdentity(member: name, key: keys[name]!), consortium: consortium, directory: directory,
                 listen: NodeAddress(host: host, port: 0), limits: limits, recording: recording))
-            if echoCalls { await node.serveCalls { request, _ in request } }
+            if let handler {
+                await node.serveCalls(handler)
+            } else if echoCalls {
+                await node.serveCalls { request, _ in request }
+            }
             var address = try await node.start()
             if let dialing { address.host = dialing }
             addresses[name] = address
