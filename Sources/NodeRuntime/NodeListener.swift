@@ -38,6 +38,8 @@ final class AuthenticatedConnections: Sendable {
         var key: Key
         var source: String
         var member: String?
+        /// The connection itself, so that a member removed from the ledger is cut off at once.
+        var channel: (any Channel)?
     }
 
     private struct State {
@@ -55,15 +57,23 @@ final class AuthenticatedConnections: Sendable {
 
     /// Admits a new connection whose handshake is about to start, if the pending bounds allow.
     /// - Returns: false when the connection is to be refused (closed).
-    func admit(_ connection: ObjectIdentifier, key: Key, source: String) -> Bool {
+    func admit(_ connection: ObjectIdentifier, key: Key, source: String, channel: (any Channel)? = nil) -> Bool {
         state.withLock { state in
             guard state.entries[connection] == nil else { return false }
             guard state.pending < bounds.pending, state.pendingBySource[source, default: 0] < bounds.pendingPerAddress else { return false }
             state.pending += 1
             state.pendingBySource[source, default: 0] += 1
-            state.entries[connection] = Entry(key: key, source: source, member: nil)
+            state.entries[connection] = Entry(key: key, source: source, member: nil, channel: channel)
             return true
         }
+    }
+
+    /// Closes every connection `member` authenticated (a member the ledger removed): nothing it
+    /// carries is accepted any more, and its streams and calls end now rather than when it
+    /// closes them (protocols/node.md#tls-identities-and-pinning).
+    func close(member: String) {
+        let channels = state.withLock { state in state.entries.values.filter { $0.member == member }.compactMap(\.channel) }
+        for channel in channels { channel.close(promise: nil) }
     }
 
     /// Records the member of a connection whose handshake has completed (its certificate and its
@@ -280,7 +290,8 @@ struct NodeListenerFactory: HTTP2ServerTransport.ListenerFactory {
                     let key = AuthenticatedConnections.Key(
                         local: AuthenticatedConnections.key(channel.localAddress), remote: AuthenticatedConnections.key(channel.remoteAddress))
                     let connection = ObjectIdentifier(channel)
-                    let admitted = connections.admit(connection, key: key, source: AuthenticatedConnections.source(channel.remoteAddress))
+                    let admitted = connections.admit(
+                        connection, key: key, source: AuthenticatedConnections.source(channel.remoteAddress), channel: channel)
                     if !admitted { counters.update { $0.connectionsRefused += 1 } }
                     channel.closeFuture.whenComplete { _ in connections.forget(connection) }
                     // The refusal handler goes first, so that a refused connection never reaches TLS.

@@ -159,6 +159,7 @@ public actor NodeTransport: Transport {
         let removed = try configuration.directory.replace(with: registered)
         for name in removed {
             peers[name] = nil
+            connections.close(member: name)
             if let outbox = outboxes.removeValue(forKey: name) { await outbox.shutdown() }
         }
         return removed
