@@ -4,9 +4,11 @@ import NodeRuntime
 import Runtime
 import Testing
 
-/// Limits for tests: short back-off and handshake deadline; nothing here bounds how long a test may take.
+/// Limits for tests: short back-off and handshake deadline, and delivery deadlines that no load of
+/// the whole suite on two cores reaches (a delivery once waited past 30 s for its verdict while
+/// every suite ran at once); nothing here bounds how long a test may take.
 let testLimits = NodeLimits(
-    maxPayloadBytes: 1 << 20, handshakeTimeout: .seconds(10), deliveryTimeout: .seconds(30), deliveryLifetime: .seconds(90),
+    maxPayloadBytes: 1 << 20, handshakeTimeout: .seconds(10), deliveryTimeout: .seconds(90), deliveryLifetime: .seconds(180),
     backoffInitial: .milliseconds(20), backoffMaximum: .milliseconds(500))
 
 /// Member nodes on 127.0.0.1 or `host` (ephemeral ports), each knowing the others' addresses
