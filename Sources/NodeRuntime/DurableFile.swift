@@ -1,7 +1,9 @@
 import Foundation
+import Runtime
 
-/// Small files a node keeps beside its replica (pending changes, views): written whole to a new
-/// file created with mode 0600 (`O_EXCL | O_NOFOLLOW`, a stale one removed first), flushed to
+/// Small files a node keeps beside its replica (pending changes, views, pad seeds): written whole
+/// to a new file created with mode 0600 (``MemberKeyDirectory/writeSecret(_:to:)``, as member
+/// keys are: `O_EXCL | O_NOFOLLOW`, a stale one removed first), flushed to
 /// disk, renamed into place and the folder flushed, so a crash leaves the old file or the new
 /// one, never an empty or truncated one, and the file is never readable by others.
 enum DurableFile {
@@ -10,17 +12,11 @@ enum DurableFile {
     static func replace(_ path: String, with bytes: [UInt8]) -> Bool {
         let temporary = path + ".new"
         unlink(temporary)
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { return false }
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, bytes.count - written) }
-            guard count > 0 else { break }
-            written += count
+        do { try MemberKeyDirectory.writeSecret(bytes, to: temporary) } catch {
+            unlink(temporary)
+            return false
         }
-        let flushed = written == bytes.count && fsync(descriptor) == 0
-        close(descriptor)
-        guard flushed, rename(temporary, path) == 0 else {
+        guard rename(temporary, path) == 0 else {
             unlink(temporary)
             return false
         }

@@ -256,10 +256,16 @@ public struct MemberKeyDirectory: Sendable {
     /// Writes a secret into a new file of mode 0600, refusing an existing file or a link
     /// (`O_CREAT | O_EXCL | O_NOFOLLOW`), so no one can have planted it or read it meanwhile.
     static func writeSecret(_ text: String, to file: String) throws {
+        try writeSecret(Array(text.utf8), to: file)
+    }
+
+    /// Writes `bytes` into a new file of mode 0600 and flushes it to disk, refusing an existing
+    /// file or a link (`O_CREAT | O_EXCL | O_NOFOLLOW`).
+    /// - Throws: ``RuntimeError`` `ledgerFailure` when the file cannot be created or written.
+    package static func writeSecret(_ bytes: [UInt8], to file: String) throws {
         let fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw RuntimeError(.ledgerFailure, "cannot create \(file) (it must not exist yet)") }
         defer { close(fd) }
-        let bytes = Array(text.utf8)
         var written = 0
         while written < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, bytes.count - written) }
